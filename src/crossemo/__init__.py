@@ -1,0 +1,2 @@
+"""crossemo: cross-corpus speech emotion recognition."""
+__version__ = "0.1.0"

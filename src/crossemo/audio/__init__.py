@@ -1,0 +1,1 @@
+"""Audio decoding, preprocessing and shard I/O."""

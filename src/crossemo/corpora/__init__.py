@@ -1,0 +1,50 @@
+"""Corpus adapters: one module per corpus, looked up by name.
+
+Adding a corpus is one module here with a ``scan(root, corpus, **options) -> Scan`` function,
+one line in :data:`ADAPTERS`, and one entry under ``corpora:`` in the config.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+
+from crossemo.corpora.base import Scan, assemble
+
+#: adapter name -> module under ``crossemo.corpora``
+ADAPTERS = {
+    "ravdess": "ravdess",
+    "tess": "tess",
+    "cremad": "cremad",
+    "savee": "savee",
+    "emodb": "emodb",
+    "iemocap": "iemocap",
+    "mosei": "mosei",
+    "csv": "generic_csv",
+}
+
+
+def adapter(name: str) -> ModuleType:
+    """The adapter module called ``name``; a clear error for unknown names."""
+    if name not in ADAPTERS:
+        known = ", ".join(sorted(ADAPTERS))
+        raise ValueError(f"unknown corpus adapter {name!r}; known adapters: {known}")
+    return importlib.import_module(f"crossemo.corpora.{ADAPTERS[name]}")
+
+
+def scan(adapter_name: str, root: str | Path, corpus: str, **options) -> Scan:
+    """Run adapter ``adapter_name`` over ``root``."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"corpus root {root} for {corpus!r} is not a directory")
+    return adapter(adapter_name).scan(root, corpus, **options)
+
+
+def ingest(
+    adapter_name: str, root: str | Path, corpus: str, threads: int = 4, **options
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scan and probe a corpus: the validated (manifest, rejects) tables."""
+    return assemble(corpus, scan(adapter_name, root, corpus, **options), threads=threads)

@@ -1,0 +1,108 @@
+"""Data contracts between DAG stages, validated with pandera.
+
+Every stage writes Parquet through :func:`write_table` with the schema of its contract and
+reads it back with :func:`read_table`, so a malformed file fails at the boundary with a
+message that names the column, not three stages later.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+GENDERS = ["female", "male", "unknown"]
+
+
+class Manifest(pa.DataFrameModel):
+    """One row per utterance of a corpus (``results/manifests/{corpus}.parquet``)."""
+
+    utt_id: Series[str] = pa.Field(unique=True, str_length={"min_value": 1})
+    corpus: Series[str]
+    path: Series[str]
+    start: Series[float] = pa.Field(nullable=True, ge=0)
+    end: Series[float] = pa.Field(nullable=True, ge=0)
+    speaker: Series[str]
+    gender: Series[str] = pa.Field(isin=GENDERS)
+    group: Series[str]
+    raw_label: Series[str]
+    emotion: Series[str]
+    text: Series[str] = pa.Field(nullable=True)
+    language: Series[str] = pa.Field(nullable=True)
+    duration: Series[float] = pa.Field(nullable=True, ge=0)
+    sample_rate: Series[float] = pa.Field(nullable=True, ge=0)
+    channels: Series[float] = pa.Field(nullable=True, ge=0)
+
+    class Config:
+        strict = False  # corpus-specific extra columns (intensity, scores ...) are allowed
+        coerce = True
+
+    @pa.dataframe_check
+    def utt_id_prefixed(cls, df: pd.DataFrame) -> Series[bool]:
+        return pd.Series(
+            [u.startswith(f"{c}/") for u, c in zip(df["utt_id"], df["corpus"], strict=True)],
+            index=df.index,
+        )
+
+    @pa.dataframe_check
+    def segment_order(cls, df: pd.DataFrame) -> Series[bool]:
+        both = df["start"].notna() & df["end"].notna()
+        return ~both | (df["end"] > df["start"])
+
+
+class Rejects(pa.DataFrameModel):
+    """Inputs that did not make it into a manifest or a shard, each with its reason."""
+
+    corpus: Series[str]
+    stage: Series[str]
+    path: Series[str]
+    utt_id: Series[str] = pa.Field(nullable=True)
+    reason: Series[str] = pa.Field(str_length={"min_value": 1})
+    detail: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class AudioShard(pa.DataFrameModel):
+    """Preprocessed audio (``results/audio/{corpus}/{shard}.parquet``): 16 kHz mono float32."""
+
+    utt_id: Series[str] = pa.Field(unique=True)
+    samples: Series[object]
+    sample_rate: Series[int] = pa.Field(gt=0)
+    duration: Series[float] = pa.Field(gt=0)
+    source_duration: Series[float] = pa.Field(ge=0)
+    trimmed_s: Series[float] = pa.Field(ge=0)
+    denoised: Series[bool]
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+REJECT_COLUMNS = list(Rejects.to_schema().columns)
+
+
+def empty_rejects() -> pd.DataFrame:
+    """A rejects table with no rows and the right columns."""
+    return Rejects.validate(pd.DataFrame({c: pd.Series(dtype=str) for c in REJECT_COLUMNS}))
+
+
+def write_table(df: pd.DataFrame, path: str | Path, schema: type[pa.DataFrameModel]) -> pd.DataFrame:
+    """Validate ``df`` against ``schema`` and write it as Parquet (parents created)."""
+    valid = schema.validate(df.reset_index(drop=True), lazy=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    valid.to_parquet(tmp, index=False)
+    tmp.replace(path)
+    return valid
+
+
+def read_table(path: str | Path, schema: type[pa.DataFrameModel] | None = None) -> pd.DataFrame:
+    """Read a Parquet table, validating it when ``schema`` is given."""
+    df = pd.read_parquet(path)
+    return schema.validate(df, lazy=True) if schema is not None else df
