@@ -1,0 +1,82 @@
+"""``crossemo`` command line: the same code paths as the workflow's rules."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from crossemo.demo import synthesize
+
+    counts = synthesize(Path(args.out_dir), seed=args.seed)
+    for corpus, n in counts.items():
+        print(f"{corpus}: {n} files")
+    return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from crossemo.corpora import ingest
+    from crossemo.ingest import summarize, write_ingest
+
+    options = dict(kv.split("=", 1) for kv in args.option)
+    manifest, rejects = ingest(args.adapter or args.corpus, args.root, args.corpus, **options)
+    write_ingest(manifest, rejects, args.output)
+    print(summarize(manifest, rejects))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(prog="crossemo", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo-data", help="synthesise the embedded demo corpora")
+    demo.add_argument("out_dir", help="directory to write the corpora into")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.set_defaults(func=_demo_data)
+
+    ing = sub.add_parser("ingest", help="scan a corpus as its publisher ships it")
+    ing.add_argument("corpus", help="corpus name (also the adapter unless --adapter is given)")
+    ing.add_argument("root", help="corpus root directory")
+    ing.add_argument("-o", "--output", required=True, help="manifest Parquet to write")
+    ing.add_argument("--adapter", help="adapter name (ravdess, tess, ..., csv)")
+    ing.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                     help="adapter option, e.g. --option csv=labels.csv")  # fmt: skip
+    ing.set_defaults(func=_ingest)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+#: Registration hooks for sub-commands defined in other modules: ``fn(subparsers) -> None``.
+_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def _register_optional() -> None:
+    """Sub-commands of later stages register here (import kept lazy: the CLI must start fast)."""
+    try:
+        from crossemo.models.predict import register_cli
+    except ImportError:  # pragma: no cover - the models package is optional at import time
+        return
+    _EXTRA_COMMANDS.append(register_cli)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``crossemo`` console script."""
+    _register_optional()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")  # fmt: skip
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
