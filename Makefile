@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make demo` (the workflow on the embedded demo) and
+# `make test` (the test suite). Each sets up what it needs first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CORES ?= 2
+SNAKEMAKE := HF_HUB_OFFLINE=1 $(BIN)/snakemake
+
+.PHONY: demo test setup system-deps lint format report clean
+
+setup: $(VENV)/.installed system-deps
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0  # the CPU wheel; never a bare torch (pulls CUDA)
+	$(BIN)/pip install -q -e '.[dev]'
+	# openai-whisper without triton (~1 GB, useless on CPU): see shared environment notes
+	$(BIN)/pip install -q --no-deps openai-whisper==20250625
+	$(BIN)/pip install -q tiktoken more-itertools numba tqdm
+	touch $@
+
+system-deps:
+	@tools/ensure-system-deps.sh
+
+demo: setup
+	$(SNAKEMAKE) --cores $(CORES) all
+	$(SNAKEMAKE) --cores $(CORES) --report results/report.html
+	@echo "crossemo: demo finished; open results/report.html"
+
+test: setup
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -q -ra
+
+lint: setup
+	$(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check Snakefile rules/
+	$(BIN)/ruff check src workflow/scripts tests benchmarks
+
+format: setup
+	$(BIN)/snakefmt Snakefile rules/
+	$(BIN)/ruff format src workflow/scripts tests benchmarks
+
+clean:
+	rm -rf results logs .snakemake resources

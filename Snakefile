@@ -1,0 +1,38 @@
+# crossemo: cross-corpus speech emotion recognition. Layout note: this repository keeps the
+# Snakefile, rules/ and profiles/ at the top level and the library in src/crossemo/ (see README).
+from snakemake.utils import min_version
+
+min_version("9.1")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+
+
+wildcard_constraints:
+    corpus=_alternatives(CORPORA),
+    scanned_corpus=_alternatives(SCANNED_CORPORA),
+    shard=r"\d{4}",
+
+
+include: "rules/demo.smk"
+include: "rules/ingest.smk"
+include: "rules/preprocess.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_targets(),
+
+
+rule manifests:
+    input:
+        manifests(),
+
+
+rule audio:
+    input:
+        audio_shards(),

@@ -1,0 +1,14 @@
+rule synthesize_demo_corpora:
+    output:
+        directory(config["demo"]["dir"]),
+    log:
+        "logs/synthesize_demo_corpora.log",
+    benchmark:
+        "benchmarks/synthesize_demo_corpora.tsv"
+    conda:
+        "../envs/audio.yaml"
+    threads: 2
+    params:
+        seed=config["demo"]["seed"],
+    script:
+        "../workflow/scripts/synthesize_demo_corpora.py"

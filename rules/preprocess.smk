@@ -1,0 +1,20 @@
+rule preprocess_audio:
+    input:
+        manifest="results/manifests/{corpus}.parquet",
+    output:
+        shard=ensure("results/audio/{corpus}/{shard}.parquet", non_empty=True),
+        rejects="results/audio/{corpus}/{shard}.rejects.parquet",
+    log:
+        "logs/preprocess_audio/{corpus}/{shard}.log",
+    benchmark:
+        "benchmarks/preprocess_audio/{corpus}/{shard}.tsv"
+    conda:
+        "../envs/audio.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    params:
+        n_shards=lookup(dpath="corpora/{corpus}/n_shards", within=config, default=1),
+        settings=config["preprocess"],
+    script:
+        "../workflow/scripts/preprocess_audio.py"

@@ -1,0 +1,276 @@
+"""Preprocessing of one audio shard: decode, mono, resample, denoise, remove silence, limit.
+
+One job handles one shard (a stable-hash subset of a corpus), so peak memory is set by the
+shard size, not the corpus size. Segment-based sources (MOSEI, StrEmo) are decoded once per
+source file per shard and cut by ``start``/``end``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import soxr
+
+from crossemo.audio.decode import DecodeError, load
+from crossemo.schemas import REJECT_COLUMNS, AudioShard, Manifest, Rejects, read_table, write_table
+from crossemo.sharding import select_shard
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrimSettings:
+    """Silence removal: ``energy`` (librosa split), ``vad`` (silero) or ``none``."""
+
+    method: str = "energy"
+    top_db: float = 35.0
+    vad_threshold: float = 0.5
+    keep_margin: float = 0.1
+
+
+@dataclass(frozen=True)
+class DenoiseSettings:
+    """Spectral-gating noise reduction with noisereduce."""
+
+    enabled: bool = False
+    stationary: bool = True
+    prop_decrease: float = 0.8
+
+
+@dataclass(frozen=True)
+class PreprocessSettings:
+    """Everything ``preprocess`` in the config controls."""
+
+    sample_rate: int = 16000
+    denoise: DenoiseSettings = field(default_factory=DenoiseSettings)
+    trim: TrimSettings = field(default_factory=TrimSettings)
+    min_duration: float = 1.0
+    max_duration: float = 30.0
+    max_policy: str = "truncate"
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> PreprocessSettings:
+        """Build from the validated ``preprocess`` config section."""
+        cfg = dict(cfg)
+        denoise = DenoiseSettings(**cfg.pop("denoise", {}))
+        trim = TrimSettings(**cfg.pop("trim", {}))
+        return cls(denoise=denoise, trim=trim, **cfg)
+
+
+class Dropped(Exception):
+    """An utterance removed by preprocessing (too short, too long ...), with its reason."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def resample(samples: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
+    """High-quality resampling with soxr (what ``librosa.resample`` uses by default)."""
+    if sr == target_sr:
+        return samples
+    return soxr.resample(samples, sr, target_sr, quality="HQ").astype(np.float32, copy=False)
+
+
+def denoise(samples: np.ndarray, sr: int, settings: DenoiseSettings) -> np.ndarray:
+    """Spectral gating (noisereduce); a no-op when disabled."""
+    if not settings.enabled:
+        return samples
+    import noisereduce
+
+    out = noisereduce.reduce_noise(
+        y=samples, sr=sr, stationary=settings.stationary, prop_decrease=settings.prop_decrease
+    )
+    return out.astype(np.float32, copy=False)
+
+
+def speech_intervals(samples: np.ndarray, sr: int, settings: TrimSettings) -> np.ndarray:
+    """``[n, 2]`` sample intervals holding speech, margins included and merged."""
+    if settings.method == "none" or len(samples) == 0:
+        return np.array([[0, len(samples)]])
+    if settings.method == "energy":
+        import librosa
+
+        intervals = librosa.effects.split(samples, top_db=settings.top_db)
+    elif settings.method == "vad":
+        intervals = _vad_intervals(samples, sr, settings.vad_threshold)
+    else:
+        raise ValueError(f"unknown trim method {settings.method!r}")
+    return _with_margins(np.asarray(intervals).reshape(-1, 2), len(samples), settings, sr)
+
+
+def _with_margins(intervals: np.ndarray, n: int, settings: TrimSettings, sr: int) -> np.ndarray:
+    if len(intervals) == 0:
+        return intervals
+    margin = int(settings.keep_margin * sr)
+    padded = np.stack([np.maximum(intervals[:, 0] - margin, 0),
+                       np.minimum(intervals[:, 1] + margin, n)], axis=1)  # fmt: skip
+    merged = [padded[0].tolist()]
+    for start, end in padded[1:].tolist():
+        if start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return np.asarray(merged)
+
+
+_VAD_MODEL = None
+
+
+def _vad_intervals(samples: np.ndarray, sr: int, threshold: float) -> np.ndarray:
+    global _VAD_MODEL
+    import torch
+    from silero_vad import get_speech_timestamps, load_silero_vad
+
+    if sr not in (8000, 16000):
+        raise ValueError("silero-vad needs 8 or 16 kHz audio; resample first")
+    if _VAD_MODEL is None:
+        _VAD_MODEL = load_silero_vad()
+    stamps = get_speech_timestamps(
+        torch.from_numpy(samples), _VAD_MODEL, threshold=threshold, sampling_rate=sr
+    )
+    return np.array([[s["start"], s["end"]] for s in stamps], dtype=np.int64).reshape(-1, 2)
+
+
+def remove_silence(samples: np.ndarray, sr: int, settings: TrimSettings) -> np.ndarray:
+    """Keep only the speech intervals (silences longer than twice the margin are removed)."""
+    intervals = speech_intervals(samples, sr, settings)
+    if len(intervals) == 0:
+        return samples[:0]
+    if len(intervals) == 1 and intervals[0, 0] == 0 and intervals[0, 1] == len(samples):
+        return samples
+    return np.concatenate([samples[s:e] for s, e in intervals])
+
+
+def process(samples: np.ndarray, sr: int, settings: PreprocessSettings) -> tuple[np.ndarray, dict]:
+    """Resample, denoise, remove silence and enforce the duration limits of one clip."""
+    source_duration = len(samples) / sr
+    audio = resample(samples, sr, settings.sample_rate)
+    audio = denoise(audio, settings.sample_rate, settings.denoise)
+    audio = remove_silence(audio, settings.sample_rate, settings.trim)
+    duration = len(audio) / settings.sample_rate
+    if duration < settings.min_duration:
+        raise Dropped("too_short", f"{duration:.3f}s < min_duration {settings.min_duration}s")
+    if duration > settings.max_duration:
+        if settings.max_policy == "reject":
+            raise Dropped("too_long", f"{duration:.3f}s > max_duration {settings.max_duration}s")
+        audio = audio[: int(settings.max_duration * settings.sample_rate)]
+        duration = len(audio) / settings.sample_rate
+    info = {
+        "sample_rate": settings.sample_rate,
+        "duration": duration,
+        "source_duration": source_duration,
+        "trimmed_s": max(0.0, source_duration - len(audio) / settings.sample_rate),
+        "denoised": settings.denoise.enabled,
+    }
+    return np.ascontiguousarray(audio, dtype=np.float32), info
+
+
+def _source_cache(rows: pd.DataFrame):
+    """Yield ``(row, samples, sr)`` decoding each source file once (segments share it)."""
+    for path, group in rows.groupby("path", sort=True):
+        segmented = group["start"].notna().any()
+        whole = None
+        if segmented:
+            try:
+                whole = load(path)
+            except DecodeError as err:
+                for row in group.itertuples(index=False):
+                    yield row, err, None
+                continue
+        for row in group.itertuples(index=False):
+            if whole is None:
+                try:
+                    samples, sr = load(path)
+                except DecodeError as err:
+                    yield row, err, None
+                    continue
+            else:
+                samples, sr = _segment(whole, row)
+            yield row, samples, sr
+
+
+def _segment(whole: tuple[np.ndarray, int], row) -> tuple[np.ndarray, int]:
+    samples, sr = whole
+    if pd.isna(row.start):
+        return samples, sr
+    first = int(round(row.start * sr))
+    last = len(samples) if pd.isna(row.end) else int(round(row.end * sr))
+    return samples[first:last], sr
+
+
+def preprocess_rows(rows: pd.DataFrame, settings: PreprocessSettings) -> tuple[list[dict], list[dict]]:
+    """Preprocess manifest ``rows``: (shard records, reject records)."""
+    records, rejects = [], []
+    for row, samples, sr in _source_cache(rows):
+        if isinstance(samples, DecodeError):
+            rejects.append(_reject(row, samples.reason, samples.detail))
+            continue
+        if len(samples) == 0:
+            rejects.append(_reject(row, "segment_out_of_range", f"start {row.start}s"))
+            continue
+        try:
+            audio, info = process(samples, sr, settings)
+        except Dropped as drop:
+            rejects.append(_reject(row, drop.reason, drop.detail))
+            continue
+        records.append({"utt_id": row.utt_id, "samples": audio, **info})
+    return records, rejects
+
+
+def _reject(row, reason: str, detail: str) -> dict:
+    return {"corpus": row.corpus, "stage": "preprocess", "path": row.path,
+            "utt_id": row.utt_id, "reason": reason, "detail": detail}  # fmt: skip
+
+
+SHARD_COLUMNS = list(AudioShard.to_schema().columns)
+
+
+def write_shard(records: list[dict], path: str | Path) -> None:
+    """Write shard records with samples as a float32 list column (validated first)."""
+    frame = pd.DataFrame(records, columns=SHARD_COLUMNS)
+    AudioShard.validate(frame.drop(columns="samples").assign(samples=None), lazy=True)
+    table = pa.table({
+        "utt_id": pa.array(frame["utt_id"], pa.string()),
+        "samples": pa.array([np.asarray(s, np.float32) for s in frame["samples"]],
+                            pa.list_(pa.float32())),
+        "sample_rate": pa.array(frame["sample_rate"], pa.int32()),
+        "duration": pa.array(frame["duration"], pa.float64()),
+        "source_duration": pa.array(frame["source_duration"], pa.float64()),
+        "trimmed_s": pa.array(frame["trimmed_s"], pa.float64()),
+        "denoised": pa.array(frame["denoised"], pa.bool_()),
+    })  # fmt: skip
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(path)
+
+
+def preprocess_shard(
+    manifest_path: str | Path,
+    shard: str | int,
+    n_shards: int,
+    settings: PreprocessSettings,
+    output: str | Path,
+    rejects_output: str | Path,
+) -> tuple[int, int]:
+    """Preprocess one shard of a manifest; returns (kept, dropped)."""
+    manifest = read_table(manifest_path, Manifest)
+    rows = select_shard(manifest, shard, n_shards)
+    began = time.process_time()
+    records, rejects = preprocess_rows(rows, settings)
+    seconds = sum(r["duration"] for r in records)
+    log.info("shard %s: %d kept (%.1f s audio), %d dropped in %.1f CPU s", shard, len(records),
+             seconds, len(rejects), time.process_time() - began)  # fmt: skip
+    write_shard(records, output)
+    write_table(pd.DataFrame(rejects, columns=REJECT_COLUMNS), rejects_output, Rejects)
+    return len(records), len(rejects)

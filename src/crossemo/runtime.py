@@ -1,0 +1,25 @@
+"""Glue shared by the workflow scripts: logging routed to the rule's log file."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+
+def route_logging(log_path: str | Path | None, level: int = logging.INFO) -> None:
+    """Send ``logging`` records, warnings and stderr of this process to ``log_path``."""
+    if log_path is None:
+        logging.basicConfig(level=level)
+        return
+    log_path = Path(log_path)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    stream = log_path.open("w", buffering=1)
+    sys.stderr = stream
+    logging.basicConfig(
+        level=level,
+        stream=stream,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+    logging.captureWarnings(True)

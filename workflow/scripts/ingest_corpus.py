@@ -1,0 +1,25 @@
+"""Rule ingest_corpus: scan a corpus root into its manifest and rejects."""
+
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
+
+from crossemo.corpora import ingest  # noqa: E402
+from crossemo.ingest import summarize, write_ingest  # noqa: E402
+from crossemo.runtime import route_logging  # noqa: E402
+
+route_logging(snakemake.log[0])
+manifest, rejects = ingest(
+    snakemake.params.adapter,
+    snakemake.params.root,
+    snakemake.wildcards.scanned_corpus,
+    threads=snakemake.threads,
+    **snakemake.params.options,
+)
+write_ingest(manifest, rejects, snakemake.output.manifest, snakemake.output.rejects)
+logging.getLogger("ingest").info("\n%s", summarize(manifest, rejects))
