@@ -9,7 +9,7 @@ unreadable ones into rejects, and returns the validated manifest and rejects tab
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -72,6 +72,77 @@ def audio_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
 
 
+def is_resource_fork(path: Path) -> bool:
+    """macOS junk: AppleDouble ``._name`` files and anything under ``__MACOSX/``."""
+    return path.name.startswith("._") or "__MACOSX" in path.parts
+
+
+def walk_audio(root: Path) -> tuple[list[Path], list[Reject]]:
+    """Audio files under ``root`` and a ``macos_resource_fork`` reject for each AppleDouble file.
+
+    Resource forks (``._a01.wav`` beside ``a01.wav``, left by copies from macOS) carry a ``.wav``
+    name but no audio; they are reported, never silently dropped. Files that are not audio by
+    name (readme, ``.DS_Store``, label sheets) are not the adapters' business and are skipped.
+    """
+    audio, junk = [], []
+    for path in audio_files(root):
+        if is_resource_fork(path):
+            junk.append(Reject(path, "macos_resource_fork", "AppleDouble metadata, not audio"))
+        else:
+            audio.append(path)
+    return audio, junk
+
+
+def scan_each(paths: Iterable[Path], parse: Callable[[Path], Utterance | Reject]) -> Scan:
+    """Apply ``parse`` to every path: each gives one utterance or one reject."""
+    found = Scan()
+    for path in paths:
+        item = parse(path)
+        (found.rejects if isinstance(item, Reject) else found.utterances).append(item)
+    return found
+
+
+def scan_files(root: Path, parse: Callable[[Path], Utterance | Reject]) -> Scan:
+    """:func:`scan_each` over every audio file under ``root`` (resource forks rejected)."""
+    audio, junk = walk_audio(root)
+    found = scan_each(audio, parse)
+    found.rejects[:0] = junk
+    return found
+
+
+def no_options(options: dict) -> None:
+    """For adapters that take none: a clear error instead of silently ignoring a typo."""
+    if options:
+        raise TypeError(f"unexpected adapter options: {', '.join(sorted(options))}")
+
+
+def find_ci(base: Path, *parts: str) -> Path | None:
+    """``base/parts...`` matched case-insensitively per component; None when absent."""
+    current = base
+    for part in parts:
+        if (current / part).exists():
+            current = current / part
+            continue
+        if not current.is_dir():
+            return None
+        matches = sorted(c for c in current.iterdir() if c.name.lower() == part.lower())
+        if not matches:
+            return None
+        current = matches[0]
+    return current
+
+
+_GENDERS = {"f": "female", "female": "female", "w": "female", "woman": "female",
+            "m": "male", "male": "male", "man": "male"}  # fmt: skip
+
+
+def normalize_gender(value: object) -> str:
+    """'F', 'Female', 'm' ... -> 'female' / 'male'; anything else (blank, NaN) -> 'unknown'."""
+    if not isinstance(value, str):
+        return "unknown"
+    return _GENDERS.get(value.strip().lower(), "unknown")
+
+
 def _probe_row(path: Path) -> dict:
     try:
         info = probe(path)
@@ -97,15 +168,9 @@ def assemble(corpus: str, scan: Scan, threads: int = 4) -> tuple[pd.DataFrame, p
     for utt in scan.utterances:
         utt_id = f"{corpus}/{utt.local_id}"
         found = probes[utt.path]
-        if "reason" in found:
-            rejects.append(_reject_row(corpus, Reject(utt.path, found["reason"], found["detail"], utt.local_id)))
-            continue
-        if utt_id in seen:
-            rejects.append(_reject_row(corpus, Reject(utt.path, "duplicate_utt_id", utt_id, utt.local_id)))
-            continue
-        if utt.start is not None and utt.end is not None and utt.end <= utt.start:
-            detail = f"start {utt.start} >= end {utt.end}"
-            rejects.append(_reject_row(corpus, Reject(utt.path, "empty_segment", detail, utt.local_id)))
+        problem = _problem(utt, utt_id, found, seen)
+        if problem is not None:
+            rejects.append(_reject_row(corpus, Reject(utt.path, *problem, utt.local_id)))
             continue
         seen.add(utt_id)
         rows.append(_manifest_row(corpus, utt_id, utt, found))
@@ -113,6 +178,19 @@ def assemble(corpus: str, scan: Scan, threads: int = 4) -> tuple[pd.DataFrame, p
     manifest = Manifest.validate(manifest.sort_values("utt_id").reset_index(drop=True), lazy=True)
     reject_df = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
     return manifest, Rejects.validate(reject_df, lazy=True)
+
+
+def _problem(utt: Utterance, utt_id: str, found: dict, seen: set[str]) -> tuple[str, str] | None:
+    """(reason, detail) why a probed utterance cannot enter the manifest, or None."""
+    if "reason" in found:
+        return found["reason"], found["detail"]
+    if utt_id in seen:
+        return "duplicate_utt_id", utt_id
+    if utt.start is not None and utt.end is not None and utt.end <= utt.start:
+        return "empty_segment", f"start {utt.start} >= end {utt.end}"
+    if utt.start is not None and utt.start >= found["duration"]:
+        return "segment_out_of_range", f"start {utt.start}s beyond {found['duration']:.2f}s"
+    return None
 
 
 def _manifest_columns(rows: list[dict]) -> list[str]:
