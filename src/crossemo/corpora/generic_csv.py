@@ -1,0 +1,128 @@
+"""Any corpus described by a sheet: ``path,label,speaker[,start,end,text,gender,group,language]``.
+
+Options: ``csv`` (the sheet; relative to the root or absolute; default ``labels.csv``) and
+``label_map`` (a dict, or ``"ang=anger,hap=happiness"``) mapping the sheet's labels to
+:data:`~crossemo.corpora.base.EMOTIONS` names; without a mapping a label must already be one.
+Audio paths are relative to the root (or absolute). An ``utt_id`` (or ``id``) column gives
+the ids; otherwise the id is the path without its suffix, plus ``#start-end`` for segments.
+Further columns are kept as corpus-specific columns (except manifest column names, which the
+manifest computes itself). Rows with a missing file, label or
+speaker, an unknown label, or ``end <= start`` become rejects.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from crossemo.corpora.base import EMOTIONS, Reject, Scan, Utterance, normalize_gender
+from crossemo.schemas import Manifest
+
+REQUIRED = ("path", "label", "speaker")
+KNOWN = {*REQUIRED, "start", "end", "text", "gender", "group", "language", "utt_id", "id"}
+RESERVED = KNOWN | set(Manifest.to_schema().columns)
+
+
+def parse_label_map(value: Mapping[str, str] | str | None) -> dict[str, str]:
+    """``{"ang": "anger"}`` or ``"ang=anger,hap=happiness"`` -> dict; targets must be EMOTIONS."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        pairs = [item.split("=", 1) for item in value.split(",") if item.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise ValueError(f"label_map {value!r}: expected 'label=emotion,label=emotion'")
+        value = {k.strip(): v.strip() for k, v in pairs}
+    mapping = {str(k).strip(): str(v).strip() for k, v in value.items()}
+    unknown = sorted(set(mapping.values()) - set(EMOTIONS))
+    if unknown:
+        raise ValueError(f"label_map targets {unknown} are not emotions ({', '.join(EMOTIONS)})")
+    return mapping
+
+
+def _cell(value) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _seconds(value) -> float | None:
+    text = _cell(value)
+    return None if text is None else float(text)
+
+
+def scan(
+    root: Path,
+    corpus: str,
+    csv: str | Path = "labels.csv",
+    label_map: Mapping[str, str] | str | None = None,
+) -> Scan:
+    """One utterance per row of the sheet."""
+    sheet = Path(root, csv)
+    if not sheet.is_file():
+        raise FileNotFoundError(f"{corpus}: label sheet {sheet} not found")
+    table = pd.read_csv(sheet, dtype=str, keep_default_na=False, na_values=[""])
+    table.columns = [c.strip().lower() for c in table.columns]
+    missing = [c for c in REQUIRED if c not in table.columns]
+    if missing:
+        raise ValueError(f"{sheet}: missing columns {missing} (have {list(table.columns)})")
+    mapping = parse_label_map(label_map)
+    found = Scan()
+    for index, row in enumerate(table.to_dict("records"), start=2):  # line 1 is the header
+        item = _row(root, sheet, index, row, mapping)
+        (found.rejects if isinstance(item, Reject) else found.utterances).append(item)
+    return found
+
+
+def _row(root: Path, sheet: Path, line: int, row: dict, mapping: dict) -> Utterance | Reject:
+    rel = _cell(row.get("path"))
+    if rel is None:
+        return Reject(sheet, "missing_path", f"line {line}: empty path")
+    path = Path(root, rel)
+    try:
+        start, end = _seconds(row.get("start")), _seconds(row.get("end"))
+    except ValueError as err:
+        return Reject(path, "bad_time", f"line {line}: {err}")
+    local_id = _cell(row.get("utt_id")) or _cell(row.get("id")) or _default_id(rel, start, end)
+    if not path.is_file():
+        return Reject(path, "missing_file", f"line {line}", local_id)
+    label = _cell(row.get("label"))
+    if label is None:
+        return Reject(path, "no_label", f"line {line}", local_id)
+    emotion = mapping.get(label, label if label in EMOTIONS else None)
+    if emotion is None:
+        return Reject(path, "unknown_label", f"line {line}: {label!r}", local_id)
+    speaker = _cell(row.get("speaker"))
+    if speaker is None:
+        return Reject(path, "no_speaker", f"line {line}", local_id)
+    if start is not None and end is not None and end <= start:
+        return Reject(path, "empty_segment", f"line {line}: end {end} <= start {start}", local_id)
+    if (start is not None and start < 0) or (end is not None and end < 0):
+        return Reject(path, "bad_time", f"line {line}: negative time", local_id)
+    if start is None and end is not None:
+        start = 0.0
+    extra = {k: v for k, v in row.items() if k not in RESERVED}
+    return Utterance(
+        local_id=local_id,
+        path=path,
+        speaker=speaker,
+        raw_label=label,
+        emotion=emotion,
+        gender=normalize_gender(_cell(row.get("gender"))),
+        group=_cell(row.get("group")),
+        start=start,
+        end=end,
+        text=_cell(row.get("text")),
+        language=_cell(row.get("language")) or "en",
+        extra=extra,
+    )
+
+
+def _default_id(rel: str, start: float | None, end: float | None) -> str:
+    stem = Path(rel).with_suffix("").as_posix()
+    if start is None and end is None:
+        return stem
+    return f"{stem}#{start or 0:.3f}-{'' if end is None else f'{end:.3f}'}"
