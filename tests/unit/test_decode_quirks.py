@@ -1,0 +1,80 @@
+"""decode.probe/load on the file quirks real corpus releases contain."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from audio_quirks import (
+    aiff_as_wav,
+    empty,
+    resource_fork,
+    text_file,
+    truncated,
+    with_list_chunk,
+    write,
+    zero_frames,
+)
+
+from crossemo.audio.decode import DecodeError, load, probe
+
+GOOD = {
+    "list_chunk_48k": (lambda p: with_list_chunk(p, 0.25, 48000), 48000, 12000, 1),
+    "list_chunk_stereo": (lambda p: with_list_chunk(p, 0.25, 48000, 2), 48000, 12000, 2),
+    "stereo": (lambda p: write(p, 0.5, 48000, 2), 48000, 24000, 2),
+    "8k": (lambda p: write(p, 0.5, 8000), 8000, 4000, 1),
+    "96k": (lambda p: write(p, 0.1, 96000), 96000, 9600, 1),
+    "pcm24": (lambda p: write(p, 0.2, 16000, subtype="PCM_24"), 16000, 3200, 1),
+    "float32": (lambda p: write(p, 0.2, 16000, subtype="FLOAT"), 16000, 3200, 1),
+    "pcm_u8": (lambda p: write(p, 0.2, 16000, subtype="PCM_U8"), 16000, 3200, 1),
+    "aiff_as_wav": (lambda p: aiff_as_wav(p, 0.1, 24414), 24414, 2441, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOOD))
+def test_load_quirky_files_gives_mono_float32(tmp_path, name):
+    make, sr, frames, channels = GOOD[name]
+    path = make(tmp_path / f"{name}.wav")
+    info = probe(path)
+    assert (info.sample_rate, info.frames, info.channels) == (sr, frames, channels)
+    samples, got_sr = load(path)
+    assert got_sr == sr
+    assert samples.dtype == np.float32 and samples.ndim == 1 and len(samples) == frames
+    assert 0.2 < np.abs(samples).max() <= 1.0  # the sine survived (not silence, not garbage)
+
+
+def test_load_segment_of_a_quirky_file(tmp_path):
+    path = with_list_chunk(tmp_path / "a.wav", 1.0, 48000, 2)
+    samples, sr = load(path, start=0.25, end=0.5)
+    assert sr == 48000 and len(samples) == 12000 and samples.dtype == np.float32
+    samples, _ = load(path, start=0.9, end=5.0)  # end past the file is clipped
+    assert len(samples) == 4800
+    with pytest.raises(DecodeError) as err:
+        load(path, start=2.0, end=3.0)
+    assert err.value.reason == "segment_out_of_range"
+
+
+BAD = {
+    "empty_file": empty,
+    "truncated": truncated,
+    "not_audio": text_file,
+    "no_audio_frames": zero_frames,
+}
+
+
+@pytest.mark.parametrize("reason", sorted(BAD))
+def test_unusable_files_raise_decode_error_with_reason(tmp_path, reason):
+    path = BAD[reason](tmp_path / "bad.wav")
+    for call in (probe, load):
+        with pytest.raises(DecodeError) as err:
+            call(path)
+        assert err.value.reason == reason
+
+
+def test_resource_fork_and_missing_file(tmp_path):
+    fork = resource_fork(write(tmp_path / "a.wav"))
+    with pytest.raises(DecodeError) as err:
+        probe(fork)
+    assert err.value.reason == "not_audio"
+    with pytest.raises(DecodeError) as err:
+        probe(tmp_path / "nope.wav")
+    assert err.value.reason == "missing_file"
