@@ -1,0 +1,148 @@
+"""Utterance-level acoustic features as Parquet shards, and standardisation at training time.
+
+A feature shard (``results/features/{featureset}/{corpus}/{shard}.parquet``) has one row per
+utterance of the matching audio shard: ``utt_id`` plus one float32 column per feature, named as
+the extractor names them (openSMILE's names; ``chroma_00`` ... for the hand-crafted set).
+
+Standardisation is never baked into the shards: :class:`Standardizer` is fitted at training time
+on the training rows only. ``by="global"`` applies the training mean/std to everything;
+``by="corpus"`` / ``by="speaker"`` z-normalise each corpus/speaker with its own statistics (the
+usual remedy for cross-corpus shift). Those statistics come from the group's features alone, never
+from labels, and a training group's statistics never depend on test rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from crossemo.audio.shards import iter_audio
+
+log = logging.getLogger(__name__)
+
+FEATURESETS = ("gemaps", "egemaps", "compare", "handcrafted94")
+STANDARDIZE = ("none", "global", "corpus", "speaker")
+
+
+class FeatureShard(pa.DataFrameModel):
+    """``utt_id`` + float32 feature columns (any names)."""
+
+    utt_id: Series[str] = pa.Field(unique=True)
+
+    class Config:
+        strict = False
+
+
+def extractor(featureset: str):
+    """A callable ``(samples, sample_rate) -> float32 vector`` with a ``names`` list."""
+    if featureset == "handcrafted94":
+        from crossemo.features.handcrafted import HandcraftedExtractor
+
+        return HandcraftedExtractor()
+    from crossemo.features.opensmile_features import OPENSMILE_SETS, OpenSmileExtractor
+
+    if featureset in OPENSMILE_SETS:
+        return OpenSmileExtractor(featureset)
+    raise ValueError(f"unknown feature set {featureset!r}; known: {', '.join(FEATURESETS)}")
+
+
+def extract(
+    audio_paths: Iterable[str | Path], featureset: str, utt_ids: set[str] | None = None
+) -> pd.DataFrame:
+    """Features of every (or the selected) utterance of the audio shards, one row each."""
+    fx = extractor(featureset)
+    ids, rows = [], []
+    for utt_id, samples, rate in iter_audio(audio_paths, utt_ids):
+        ids.append(utt_id)
+        rows.append(fx(samples, rate))
+    matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, len(fx.names)), "f4")
+    frame = pd.DataFrame(matrix, columns=list(fx.names))
+    frame.insert(0, "utt_id", pd.Series(ids, dtype=str))
+    log.info("%s: %d utterances x %d features", featureset, len(ids), matrix.shape[1])
+    return frame
+
+
+def write_features(frame: pd.DataFrame, output: str | Path) -> None:
+    valid = FeatureShard.validate(frame)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".tmp")
+    valid.to_parquet(tmp, index=False)
+    tmp.replace(output)
+
+
+def extract_shard(audio_paths, featureset: str, output: str | Path, utt_ids=None) -> pd.DataFrame:
+    """Extract and write one feature shard."""
+    frame = extract([audio_paths] if isinstance(audio_paths, str | Path) else audio_paths,
+                    featureset, utt_ids)  # fmt: skip
+    write_features(frame, output)
+    return frame
+
+
+def read_features(paths: Iterable[str | Path], utt_ids: Iterable[str] | None = None
+                  ) -> pd.DataFrame:  # fmt: skip
+    """Concatenate feature shards, indexed by ``utt_id`` (optionally only ``utt_ids``, in order)."""
+    frames = [pd.read_parquet(p) for p in paths]
+    frame = pd.concat(frames, ignore_index=True).set_index("utt_id")
+    if utt_ids is not None:
+        utt_ids = list(utt_ids)
+        missing = sorted(set(utt_ids) - set(frame.index))
+        if missing:
+            raise KeyError(f"{len(missing)} utterances have no features, e.g. {missing[:3]}")
+        frame = frame.loc[utt_ids]
+    return frame
+
+
+class Standardizer:
+    """z-normalisation fitted on training rows only (see the module docstring).
+
+    ``fit(X, groups)`` learns the global mean/std of the training rows; ``transform(X, groups)``
+    applies them (``by="global"``), or normalises every group of ``X`` with its own statistics
+    (``by="corpus"``/``"speaker"``; ``groups`` then names each row's corpus/speaker). Constant
+    features get a std of 1. ``by="none"`` passes features through.
+    """
+
+    def __init__(self, by: str = "global", eps: float = 1e-8):
+        if by not in STANDARDIZE:
+            raise ValueError(f"standardize must be one of {STANDARDIZE}, not {by!r}")
+        self.by, self.eps = by, eps
+        self.mean_: np.ndarray | None = None
+        self.std_: np.ndarray | None = None
+
+    def _stats(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mean = X.mean(axis=0)
+        std = X.std(axis=0)
+        return mean, np.where(std > self.eps, std, 1.0)
+
+    def fit(self, X: np.ndarray, groups: Iterable[str] | None = None) -> Standardizer:
+        X = np.asarray(X, dtype=np.float64)
+        self.mean_, self.std_ = self._stats(X)
+        return self
+
+    def transform(self, X: np.ndarray, groups: Iterable[str] | None = None) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        if self.by == "none":
+            out = X
+        elif self.by == "global":
+            if self.mean_ is None:
+                raise RuntimeError("Standardizer.transform before fit")
+            out = (X - self.mean_) / self.std_
+        else:
+            if groups is None:
+                raise ValueError(f"standardize by {self.by} needs the group of every row")
+            groups = np.asarray(list(groups))
+            out = np.empty_like(X)
+            for g in pd.unique(groups):
+                rows = groups == g
+                mean, std = self._stats(X[rows])
+                out[rows] = (X[rows] - mean) / std
+        return np.nan_to_num(out).astype(np.float32)
+
+    def fit_transform(self, X, groups=None) -> np.ndarray:
+        return self.fit(X, groups).transform(X, groups)

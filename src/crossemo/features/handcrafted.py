@@ -1,0 +1,45 @@
+"""The multimodal paper's 94 hand-crafted features (librosa), averaged over frames.
+
+Chromagram (12 pitch classes), mel spectrogram with 60 filters, 20 MFCCs, zero-crossing rate and
+spectral centroid; each frame-level descriptor is averaged over the utterance (12 + 60 + 20 + 1 +
+1 = 94). Standard scaling is applied later, at training time (see :mod:`crossemo.features`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+N_CHROMA, N_MELS, N_MFCC = 12, 60, 20
+N_FFT, HOP = 2048, 512
+
+HANDCRAFTED_NAMES = (
+    [f"chroma_{i:02d}" for i in range(N_CHROMA)]
+    + [f"mel_{i:02d}" for i in range(N_MELS)]
+    + [f"mfcc_{i:02d}" for i in range(N_MFCC)]
+    + ["zcr", "spectral_centroid"]
+)
+
+
+class HandcraftedExtractor:
+    """``__call__(samples, sr)`` -> 94 float32 values named :data:`HANDCRAFTED_NAMES`."""
+
+    featureset = "handcrafted94"
+    names = HANDCRAFTED_NAMES
+
+    def __call__(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
+        import librosa
+
+        y = np.asarray(samples, dtype=np.float32)
+        if len(y) < N_FFT:  # very short clip: pad so that every descriptor has a frame
+            y = np.pad(y, (0, N_FFT - len(y)))
+        stft = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP))
+        chroma = librosa.feature.chroma_stft(S=stft, sr=sample_rate, n_chroma=N_CHROMA)
+        mel = librosa.feature.melspectrogram(
+            S=stft**2, sr=sample_rate, n_mels=N_MELS, n_fft=N_FFT, hop_length=HOP
+        )
+        mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=N_MFCC)
+        zcr = librosa.feature.zero_crossing_rate(y, frame_length=N_FFT, hop_length=HOP)
+        centroid = librosa.feature.spectral_centroid(S=stft, sr=sample_rate)
+        parts = [chroma, mel, mfcc, zcr, centroid]
+        out = np.concatenate([np.nan_to_num(p).mean(axis=1) for p in parts])
+        return out.astype(np.float32)

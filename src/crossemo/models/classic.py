@@ -1,0 +1,369 @@
+"""Classic classifiers on utterance-level features (iberspeech SVM, multimodal paper baselines).
+
+One experiment run = one fold's training view: features are standardised with statistics of the
+training rows only (:class:`crossemo.features.Standardizer`), hyper-parameters are optionally
+chosen on a grid by UAR on the dev split (or by inner cross-validation when the view has no dev
+rows), the model is refitted, and the test rows get predictions in the shared format
+(``utt_id corpus label pred prob_<class>``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from crossemo.features import Standardizer
+
+log = logging.getLogger(__name__)
+
+CLASSIC_FAMILIES = (
+    "svm", "knn", "mlp", "xgboost", "lightgbm", "logreg", "random_forest", "gaussian_nb",
+    "decision_tree",
+)  # fmt: skip
+
+#: the multimodal paper's names for our families (its Table 6 rows)
+PAPER_NAMES = {
+    "knn": "KNeighborsClassifier",
+    "mlp": "MLPClassifier",
+    "xgboost": "XGBClassifier",
+    "lightgbm": "LGBClassifier",
+    "logreg": "LogisticRegression",
+    "random_forest": "RandomForestClassifier",
+    "gaussian_nb": "GaussianNB",
+    "decision_tree": "DecisionTreeClassifier",
+    "svm": "SVC",
+}
+
+#: exponential C/gamma sweep of the iberspeech paper (after Hsu et al.: C=2^-5..2^15, g=2^-15..2^3)
+DEFAULT_SVM_GRID = {
+    "C": {"base": 2, "from": -5, "to": 15, "step": 2},
+    "gamma": {"base": 2, "from": -15, "to": 3, "step": 2},
+}
+
+
+class Predictions(pa.DataFrameModel):
+    """``results/predictions/{experiment}/{run}.parquet`` (every model family writes this)."""
+
+    utt_id: Series[str] = pa.Field(unique=True)
+    corpus: Series[str]
+    label: Series[str]
+    pred: Series[str]
+
+    class Config:
+        strict = False  # + prob_<class> float columns, one per class in label order
+        coerce = True
+
+    @pa.dataframe_check
+    def has_probabilities(cls, df: pd.DataFrame) -> bool:
+        probs = [c for c in df.columns if c.startswith("prob_")]
+        return bool(probs) and all(np.issubdtype(df[c].dtype, np.floating) for c in probs)
+
+
+def expand_grid_values(spec) -> list:
+    """A grid axis from a list, a scalar, or ``{base, from, to, step}`` (exponential sweep)."""
+    if isinstance(spec, dict):
+        base = float(spec.get("base", 2))
+        exps = np.arange(spec["from"], spec["to"] + 1e-9, spec.get("step", 1))
+        return [float(base**e) for e in exps]
+    return list(spec) if isinstance(spec, list | tuple) else [spec]
+
+
+def param_grid(grid: dict | None) -> list[dict]:
+    """Every combination of the grid's axes (``[{}]`` for no grid)."""
+    if not grid:
+        return [{}]
+    keys = sorted(grid)
+    axes = [expand_grid_values(grid[k]) for k in keys]
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes)]
+
+
+def make_estimator(family: str, params: dict | None = None, seed: int = 0, threads: int = 1):
+    """An unfitted estimator of ``family`` with the paper's defaults, ``params`` on top."""
+    params = dict(params or {})
+    if family == "svm":
+        from sklearn.svm import SVC
+
+        base = {"kernel": "rbf", "C": 1.0, "gamma": "scale", "decision_function_shape": "ovr",
+                "break_ties": True, "random_state": seed}  # fmt: skip
+        return SVC(**(base | params))
+    if family == "knn":
+        from sklearn.neighbors import KNeighborsClassifier
+
+        return KNeighborsClassifier(**({"n_neighbors": 5, "n_jobs": threads} | params))
+    if family == "mlp":
+        from sklearn.neural_network import MLPClassifier
+
+        base = {"hidden_layer_sizes": (256,), "max_iter": 500, "early_stopping": False,
+                "random_state": seed}  # fmt: skip
+        if "hidden_layer_sizes" in params:
+            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        return MLPClassifier(**(base | params))
+    if family == "xgboost":
+        from xgboost import XGBClassifier
+
+        base = {"n_estimators": 200, "random_state": seed, "n_jobs": threads,
+                "tree_method": "hist", "verbosity": 0}  # fmt: skip
+        return XGBClassifier(**(base | params))
+    if family == "lightgbm":
+        from lightgbm import LGBMClassifier
+
+        base = {"n_estimators": 200, "random_state": seed, "n_jobs": threads, "verbose": -1,
+                "deterministic": True}  # fmt: skip
+        return LGBMClassifier(**(base | params))
+    if family == "logreg":
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(**({"max_iter": 2000, "random_state": seed} | params))
+    if family == "random_forest":
+        from sklearn.ensemble import RandomForestClassifier
+
+        base = {"n_estimators": 200, "random_state": seed, "n_jobs": threads}
+        return RandomForestClassifier(**(base | params))
+    if family == "gaussian_nb":
+        from sklearn.naive_bayes import GaussianNB
+
+        return GaussianNB(**params)
+    if family == "decision_tree":
+        from sklearn.tree import DecisionTreeClassifier
+
+        return DecisionTreeClassifier(**({"random_state": seed} | params))
+    raise ValueError(f"unknown classic family {family!r}; known: {', '.join(CLASSIC_FAMILIES)}")
+
+
+def _accepts_sample_weight(estimator) -> bool:
+    return "sample_weight" in inspect.signature(estimator.fit).parameters
+
+
+def _fit(estimator, X, y, weight=None):
+    if weight is not None and _accepts_sample_weight(estimator) and not np.allclose(weight, 1):
+        return estimator.fit(X, y, sample_weight=weight)
+    return estimator.fit(X, y)
+
+
+def _uar(y_true, y_pred) -> float:
+    from sklearn.metrics import balanced_accuracy_score
+
+    return float(balanced_accuracy_score(y_true, y_pred))
+
+
+def scores(estimator, X: np.ndarray, n_classes: int) -> np.ndarray:
+    """Class probabilities (rows sum to one) over the encoded classes ``0..n_classes-1``."""
+    fitted = [int(c) for c in estimator.classes_]
+    if hasattr(estimator, "predict_proba"):
+        raw = estimator.predict_proba(X)
+    else:  # SVC: softmax of the one-vs-rest decision values (argmax == predict with break_ties)
+        dec = estimator.decision_function(X)
+        if dec.ndim == 1:  # binary
+            dec = np.column_stack([-dec, dec])
+        dec = dec - dec.max(axis=1, keepdims=True)
+        raw = np.exp(dec) / np.exp(dec).sum(axis=1, keepdims=True)
+    out = np.zeros((len(X), n_classes))
+    out[:, fitted] = raw
+    return out
+
+
+@dataclass
+class Selection:
+    """How hyper-parameters were chosen: candidates with their UAR, the winner and the method."""
+
+    method: str
+    best: dict
+    results: list[dict] = field(default_factory=list)
+
+
+def select_params(family, grid_points, X, y, groups, dev_mask, *, seed, cv_folds=3, threads=1):
+    """Choose the grid point with the best UAR on the dev rows, else by inner group CV."""
+    if len(grid_points) == 1:
+        return Selection("fixed", grid_points[0])
+    train_mask = ~dev_mask
+    if dev_mask.any() and train_mask.any():
+        method = "dev"
+        splits = [(np.flatnonzero(train_mask), np.flatnonzero(dev_mask))]
+    else:
+        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+        method = "inner_cv"
+        n_min = int(pd.Series(y).value_counts().min())
+        k = max(2, min(cv_folds, n_min))
+        if groups is not None and len(set(groups)) >= k:
+            splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+            splits = list(splitter.split(X, y, groups))
+        else:
+            splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+            splits = list(splitter.split(X, y))
+    results = []
+    for point in grid_points:
+        fold_scores = []
+        for tr, va in splits:
+            est = _fit(make_estimator(family, point, seed, threads), X[tr], y[tr])
+            fold_scores.append(_uar(y[va], est.predict(X[va])))
+        results.append({"params": point, "uar": float(np.mean(fold_scores))})
+    best = max(results, key=lambda r: r["uar"])  # first of ties: grids are ordered
+    log.info("%s: %s picked %s (UAR %.4f) from %d points", family, method, best["params"],
+             best["uar"], len(results))  # fmt: skip
+    return Selection(method, best["params"], results)
+
+
+def speaker_of(utt_ids: pd.Series, speakers: pd.Series | None) -> pd.Series | None:
+    """Speaker of each row; augmented copies (``<utt_id>#aug<k>``) inherit their source's."""
+    if speakers is None:
+        return None
+    base = utt_ids.str.replace(r"#aug\d+$", "", regex=True)
+    return base.map(speakers).fillna(base)
+
+
+@dataclass
+class ClassicConfig:
+    family: str
+    params: dict = field(default_factory=dict)
+    grid: dict | None = None
+    select_on: str = "dev"  # dev (falls back to inner CV without dev rows) | cv
+    cv_folds: int = 3
+    refit_with_dev: bool = True
+    standardize: str = "global"
+    seed: int = 0
+
+    @classmethod
+    def from_config(cls, model: dict, family: str, standardize: str, seed: int) -> ClassicConfig:
+        """Settings of ``family`` from an experiment's ``model:`` entry.
+
+        A single-family entry carries ``params``/``grid`` itself; a multi-family entry
+        (``family: [knn, mlp, ...]``) carries them per family (``knn: {params: ..., grid: ...}``).
+        Without a grid the SVM gets the paper's exponential C/gamma sweep.
+        """
+        own = model if isinstance(model.get("family"), str) else model.get(family, {})
+        grid = own.get("grid", DEFAULT_SVM_GRID if family == "svm" else None)
+        return cls(
+            family=family,
+            params=dict(own.get("params", {})),
+            grid=grid,
+            select_on=model.get("select_on", "dev"),
+            cv_folds=int(model.get("cv_folds", 3)),
+            refit_with_dev=bool(model.get("refit_with_dev", True)),
+            standardize=standardize,
+            seed=int(seed),
+        )
+
+
+def train_predict(
+    view: pd.DataFrame,
+    features: pd.DataFrame,
+    cfg: ClassicConfig,
+    classes: list[str],
+    speakers: pd.Series | None = None,
+    threads: int = 1,
+) -> tuple[dict, pd.DataFrame]:
+    """Fit on the view's train (+dev) rows, predict its test rows.
+
+    ``view``: utt_id corpus label split [weight]; ``features`` indexed by utt_id; ``speakers``
+    maps utt_id -> speaker (needed for ``standardize: speaker``). Returns the model bundle
+    (standardiser, estimator, label map, selection) and the predictions table.
+    """
+    view = view.reset_index(drop=True)
+    unknown = sorted(set(view["label"]) - set(classes))
+    if unknown:
+        raise ValueError(f"labels {unknown} are not among the classes {classes}")
+    X_all = features.loc[view["utt_id"]].to_numpy(dtype=np.float64)
+    if cfg.standardize == "speaker":
+        groups_all = speaker_of(view["utt_id"], speakers)
+        if groups_all is None:
+            raise ValueError("standardize: speaker needs the speakers of the utterances")
+    elif cfg.standardize == "corpus":
+        groups_all = view["corpus"]
+    else:
+        groups_all = None
+    fit_rows = view["split"].isin(["train", "dev"]).to_numpy()
+    test_rows = (view["split"] == "test").to_numpy()
+    if not fit_rows.any() or not test_rows.any():
+        raise ValueError("the view needs training and test rows")
+    scaler = Standardizer(cfg.standardize)
+    fit_groups = None if groups_all is None else groups_all[fit_rows]
+    scaler.fit(X_all[fit_rows], fit_groups)
+    X = np.empty_like(X_all, dtype=np.float32)
+    X[fit_rows] = scaler.transform(X_all[fit_rows], fit_groups)
+    X[test_rows] = scaler.transform(
+        X_all[test_rows], None if groups_all is None else groups_all[test_rows]
+    )
+
+    train_classes = [c for c in classes if c in set(view.loc[fit_rows, "label"])]
+    code = {c: i for i, c in enumerate(train_classes)}
+    y = view["label"].map(code).to_numpy()
+    weight = view["weight"].to_numpy(dtype=float) if "weight" in view else None
+
+    fit_view = view[fit_rows]
+    dev_mask = (fit_view["split"] == "dev").to_numpy()
+    if cfg.select_on == "cv":
+        dev_mask = np.zeros_like(dev_mask)
+    sel_groups = speaker_of(fit_view["utt_id"], speakers)
+    selection = select_params(
+        cfg.family, [cfg.params | p for p in param_grid(cfg.grid)], X[fit_rows], y[fit_rows],
+        None if sel_groups is None else sel_groups.to_numpy(), dev_mask, seed=cfg.seed,
+        cv_folds=cfg.cv_folds, threads=threads,
+    )  # fmt: skip
+    final_rows = fit_rows.copy()
+    if not cfg.refit_with_dev:
+        final_rows &= (view["split"] == "train").to_numpy()
+    estimator = make_estimator(cfg.family, selection.best, cfg.seed, threads)
+    _fit(estimator, X[final_rows], y[final_rows], None if weight is None else weight[final_rows])
+
+    probs_train = scores(estimator, X[test_rows], len(train_classes))
+    probs = np.zeros((probs_train.shape[0], len(classes)))
+    for j, c in enumerate(train_classes):
+        probs[:, classes.index(c)] = probs_train[:, j]
+    test = view[test_rows]
+    pred_idx = probs.argmax(axis=1) if cfg.family != "svm" else None
+    if pred_idx is None:  # SVC: predict() itself (argmax of its ovr decision with break_ties)
+        pred = [train_classes[int(i)] for i in estimator.predict(X[test_rows])]
+    else:
+        pred = [classes[int(i)] for i in pred_idx]
+    table = pd.DataFrame({
+        "utt_id": test["utt_id"].to_numpy(), "corpus": test["corpus"].to_numpy(),
+        "label": test["label"].to_numpy(), "pred": pred,
+    })  # fmt: skip
+    for j, c in enumerate(classes):
+        table[f"prob_{c}"] = probs[:, j]
+    bundle = {
+        "family": cfg.family,
+        "estimator": estimator,
+        "standardizer": scaler,
+        "classes": list(classes),
+        "train_classes": train_classes,
+        "feature_names": list(features.columns),
+        "selection": {
+            "method": selection.method,
+            "best": selection.best,
+            "results": selection.results,
+        },  # fmt: skip
+    }
+    return bundle, Predictions.validate(table)
+
+
+def save_model(bundle: dict, model_path: str | Path, label_map_path: str | Path,
+               config_path: str | Path, run_config: dict) -> None:  # fmt: skip
+    """``model.joblib`` + ``label_map.json`` (class -> index) + ``config.json`` of the run."""
+    import joblib
+
+    model_path = Path(model_path)
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(bundle, model_path)
+    Path(label_map_path).write_text(
+        json.dumps({c: i for i, c in enumerate(bundle["classes"])}, indent=2) + "\n"
+    )
+    info = run_config | {"selection": bundle["selection"], "family": bundle["family"],
+                         "n_features": len(bundle["feature_names"])}  # fmt: skip
+    Path(config_path).write_text(json.dumps(info, indent=2, default=str) + "\n")
+
+
+def write_predictions(table: pd.DataFrame, path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Predictions.validate(table).to_parquet(path, index=False)
