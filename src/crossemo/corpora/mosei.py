@@ -10,7 +10,7 @@ forms, auto-detected (option ``labels=csd|csv`` forces one):
   ``[n, 7]`` = sentiment, happy, sad, anger, surprise, disgust, fear and ``.../intervals``
   ``[n, 2]`` seconds; a words sequence (features ``[n, 1]`` byte strings with ``sp`` pause
   tokens) gives the transcript: the words whose midpoint lies in the segment, pauses dropped.
-  Segments are numbered by start time within their video.
+  Segments are numbered in their order in the sequence (the order of the CSV export's ids).
 * a CSV export ``labels.csv`` (video_id, segment_id, start, end, sentiment, happy ... fear) with
   transcripts from ``Raw/Transcript/Segmented/Combined/<video>.txt`` lines
   ``<video>___<seg>___<start>___<end>___<text>``.
@@ -144,10 +144,9 @@ def csd_segments(labels: Path, words: Path | None) -> Iterator[Segment]:
         for video in sorted(data):
             features = data[video]["features"][()].reshape(-1, len(SCORES))
             intervals = data[video]["intervals"][()].reshape(-1, 2)
-            order = np.argsort(intervals[:, 0], kind="stable")
-            for seg, row in enumerate(order):
-                start, end = (float(x) for x in intervals[row])
-                scores = dict(zip(SCORES, map(float, features[row]), strict=True))
+            for seg, (row, interval) in enumerate(zip(features, intervals, strict=True)):
+                start, end = float(interval[0]), float(interval[1])
+                scores = dict(zip(SCORES, map(float, row), strict=True))
                 text = _text(texts.get(video), start, end)
                 yield Segment(video, seg, start, end, scores, text, labels)
 
