@@ -68,6 +68,16 @@ def _declared_data_bytes(path: Path) -> tuple[int, int] | None:
         return None
 
 
+def _check_complete(path: Path) -> None:
+    """Raise ``truncated`` when a RIFF/AIFF header declares more sample data than the file holds."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return  # reported precisely by the callers
+    declared = _declared_data_bytes(path)
+    if declared is not None and declared[0] > declared[1] and declared[0] != 0xFFFFFFFF:
+        detail = f"header declares {declared[0]} data bytes, file holds {declared[1]}"
+        raise DecodeError("truncated", detail)
+
+
 def probe(path: str | Path) -> AudioInfo:
     """Header facts of ``path``; raises :class:`DecodeError` for unusable files."""
     path = Path(path)
@@ -75,11 +85,7 @@ def probe(path: str | Path) -> AudioInfo:
         raise DecodeError("missing_file", str(path))
     if path.stat().st_size == 0:
         raise DecodeError("empty_file", "0 bytes")
-    declared = _declared_data_bytes(path)
-    if declared is not None and declared[0] > declared[1] and declared[0] != 0xFFFFFFFF:
-        raise DecodeError(
-            "truncated", f"header declares {declared[0]} data bytes, file holds {declared[1]}"
-        )
+    _check_complete(path)
     try:
         info = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError) as err:
@@ -120,29 +126,41 @@ def load(
 ) -> tuple[np.ndarray, int]:
     """Decode ``path`` (optionally the ``[start, end)`` seconds) to mono float32.
 
-    Returns ``(samples, sample_rate)`` at the file's own rate. Stereo is averaged to mono.
+    Returns ``(samples, sample_rate)`` at the file's own rate; stereo is averaged to mono.
+    The file is opened once (ingest has already probed it); failures raise DecodeError.
     """
     path = Path(path)
-    info = probe(path)
-    if info.format in {fmt for fmt in _ffmpeg_formats(path)}:
-        samples, sr = _ffmpeg_decode(path, sample_rate=None)
-    else:
-        sr = info.sample_rate
-        first = int(round((start or 0.0) * sr))
-        last = info.frames if end is None else min(info.frames, int(round(end * sr)))
-        if start is not None and first >= info.frames:
-            raise DecodeError("segment_out_of_range", f"start {start}s beyond {info.duration:.2f}s")
-        try:
-            data, sr = sf.read(str(path), start=first, stop=last, dtype="float32", always_2d=True)
-        except (sf.LibsndfileError, RuntimeError) as err:
-            raise DecodeError("unreadable", str(err)) from err
-        samples = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
-        return np.ascontiguousarray(samples, dtype=np.float32), int(sr)
-    return _cut(samples, sr, start, end), sr
+    _check_complete(path)
+    try:
+        with sf.SoundFile(str(path)) as fh:
+            sr, frames = int(fh.samplerate), int(fh.frames)
+            if frames == 0:
+                raise DecodeError("no_audio_frames", f"{path.name} holds no samples")
+            first = int(round((start or 0.0) * sr))
+            last = frames if end is None else min(frames, int(round(end * sr)))
+            if first >= frames:
+                detail = f"start {start}s beyond {frames / sr:.2f}s"
+                raise DecodeError("segment_out_of_range", detail)
+            fh.seek(first)
+            data = fh.read(last - first, dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as err:
+        samples, sr = _load_fallback(path, err)
+        return _cut(samples, sr, start, end), sr
+    if data.shape[0] == 0:
+        raise DecodeError("no_audio_frames", f"{path.name} holds no samples")
+    samples = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+    return np.ascontiguousarray(samples, dtype=np.float32), sr
 
 
-def _ffmpeg_formats(path: Path) -> list[str]:
-    return [path.suffix.lstrip(".").upper()] if _looks_like_media(path) else []
+def _load_fallback(path: Path, err: Exception) -> tuple[np.ndarray, int]:
+    """Explain why libsndfile failed, or decode a container it cannot read with ffmpeg."""
+    if not path.exists():
+        raise DecodeError("missing_file", str(path)) from err
+    if path.stat().st_size == 0:
+        raise DecodeError("empty_file", "0 bytes") from err
+    if _looks_like_media(path) and shutil.which("ffmpeg") is not None:
+        return _ffmpeg_decode(path, sample_rate=None)
+    raise DecodeError("not_audio", str(err)) from err
 
 
 def _cut(samples: np.ndarray, sr: int, start: float | None, end: float | None) -> np.ndarray:

@@ -207,7 +207,9 @@ def _segment(whole: tuple[np.ndarray, int], row) -> tuple[np.ndarray, int]:
     return samples[first:last], sr
 
 
-def preprocess_rows(rows: pd.DataFrame, settings: PreprocessSettings) -> tuple[list[dict], list[dict]]:
+def preprocess_rows(
+    rows: pd.DataFrame, settings: PreprocessSettings
+) -> tuple[list[dict], list[dict]]:
     """Preprocess manifest ``rows``: (shard records, reject records)."""
     records, rejects = [], []
     for row, samples, sr in _source_cache(rows):
