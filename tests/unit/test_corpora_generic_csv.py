@@ -1,0 +1,89 @@
+"""Generic CSV adapter: label maps, segments, extra columns and every reject reason."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from audio_quirks import counts, write
+
+from crossemo.cli import main
+from crossemo.corpora import ingest
+from crossemo.corpora.generic_csv import parse_label_map
+
+SHEET = """path,label,speaker,start,end,text,gender,group,age
+audio/a.wav,ang,s1,,,hello there,F,g1,30
+audio/b.wav,happiness,s2,,,,m,,40
+audio/c.wav,neu,s1,0.0,0.5,,,,
+audio/c.wav,neu,s1,0.5,1.0,,,,
+audio/missing.wav,ang,s1,,,,,,
+audio/a.wav,weird,s1,,,,,,
+audio/c.wav,neu,s1,1.0,0.5,,,,
+audio/b.wav,,s2,,,,,,
+audio/b.wav,neu,,,,,,,
+"""
+
+
+@pytest.fixture
+def sheet_root(tmp_path):
+    root = tmp_path / "mycorpus"
+    write(root / "audio" / "a.wav", 0.2)
+    write(root / "audio" / "b.wav", 0.2)
+    write(root / "audio" / "c.wav", 1.0)
+    (root / "labels.csv").write_text(SHEET)
+    return root
+
+
+MAPS = ["ang=anger, neu=neutral", {"ang": "anger", "neu": "neutral"}]
+
+
+@pytest.mark.parametrize("label_map", MAPS)
+def test_generic_csv(sheet_root, label_map):
+    manifest, rejects = ingest("csv", sheet_root, "mine", label_map=label_map)
+    assert counts(manifest["emotion"]) == {"anger": 1, "happiness": 1, "neutral": 2}
+    assert counts(manifest["speaker"]) == {"mine/s1": 3, "mine/s2": 1}
+    rows = manifest.set_index("utt_id")
+    assert list(rows.index) == ["mine/audio/a", "mine/audio/b", "mine/audio/c#0.000-0.500",
+                                "mine/audio/c#0.500-1.000"]  # fmt: skip
+    a = rows.loc["mine/audio/a"]
+    assert (a.raw_label, a.gender, a.group, a.text, a.age) == (
+        "ang", "female", "mine/g1", "hello there", "30",
+    )  # fmt: skip
+    assert rows.loc["mine/audio/b", "group"] == "mine/s2"  # default group: the speaker
+    assert rows.loc["mine/audio/b", "gender"] == "male"
+    assert rows.loc["mine/audio/c#0.500-1.000", "duration"] == pytest.approx(0.5)
+    assert sorted(rejects.reason) == [
+        "empty_segment", "missing_file", "no_label", "no_speaker", "unknown_label",
+    ]  # fmt: skip
+
+
+def test_generic_csv_without_map_rejects_corpus_codes(sheet_root):
+    manifest, rejects = ingest("csv", sheet_root, "mine")
+    assert list(manifest.emotion) == ["happiness"]
+    assert counts(rejects.reason) == {"unknown_label": 6, "missing_file": 1, "no_label": 1}
+
+
+def test_generic_csv_options(sheet_root, tmp_path):
+    with pytest.raises(ValueError, match="not emotions"):
+        parse_label_map("ang=angry")
+    with pytest.raises(ValueError, match="label=emotion"):
+        parse_label_map("ang")
+    with pytest.raises(FileNotFoundError):
+        ingest("csv", sheet_root, "mine", csv="nope.csv")
+    (sheet_root / "bad.csv").write_text("file,emotion\na.wav,anger\n")
+    with pytest.raises(ValueError, match="missing columns"):
+        ingest("csv", sheet_root, "mine", csv="bad.csv")
+    absolute = tmp_path / "sheet.csv"
+    absolute.write_text(f"path,label,speaker\n{sheet_root / 'audio' / 'a.wav'},anger,x\n")
+    manifest, _ = ingest("csv", sheet_root, "mine", csv=str(absolute))
+    assert list(manifest.emotion) == ["anger"]
+
+
+def test_cli_ingest_csv_with_options(sheet_root, tmp_path, capsys):
+    out = tmp_path / "mine.parquet"
+    argv = ["ingest", "mine", str(sheet_root), "--adapter", "csv", "-o", str(out), "--option",
+            "csv=labels.csv", "--option", "label_map=ang=anger,neu=neutral"]  # fmt: skip
+    assert main(argv) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert "mine: 4 utterances, 5 rejected" in printed and "  neutral: 2" in printed
+    assert "  mine/s1: 3" in printed and "  unknown_label: 1" in printed
+    assert len(pd.read_parquet(tmp_path / "mine.rejects.parquet")) == 5
