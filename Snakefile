@@ -15,11 +15,17 @@ wildcard_constraints:
     corpus=_alternatives(CORPORA),
     scanned_corpus=_alternatives(SCANNED_CORPORA),
     shard=r"\d{4}",
+    scheme=_alternatives(SCHEMES),
+    experiment=_alternatives(EXPERIMENTS),
+    fold=r"fold\d+",
 
 
 include: "rules/demo.smk"
 include: "rules/ingest.smk"
 include: "rules/preprocess.smk"
+include: "rules/labels.smk"
+include: "rules/splits.smk"
+include: "rules/balance.smk"
 
 
 rule all:

@@ -1,0 +1,17 @@
+rule make_split:
+    input:
+        unpack(split_inputs),
+    output:
+        split="results/splits/{experiment}.parquet",
+        audit="results/splits/{experiment}.audit.csv",
+    log:
+        "logs/make_split/{experiment}.log",
+    benchmark:
+        "benchmarks/make_split/{experiment}.tsv"
+    conda:
+        "../envs/audio.yaml"
+    threads: 1
+    params:
+        experiment=lambda wildcards: experiment_config(wildcards.experiment),
+    script:
+        "../workflow/scripts/make_split.py"

@@ -1,0 +1,22 @@
+"""Rule make_split: the experiment's split table and audit (fails on any leak)."""
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
+
+from crossemo.runtime import route_logging  # noqa: E402
+from crossemo.splits import make_split  # noqa: E402
+
+route_logging(snakemake.log[0])
+make_split(
+    label_paths=list(snakemake.input.labels),
+    scheme_path=snakemake.input.scheme,
+    experiment=snakemake.params.experiment,
+    name=snakemake.wildcards.experiment,
+    output=snakemake.output.split,
+    audit_output=snakemake.output.audit,
+)
