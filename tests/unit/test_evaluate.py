@@ -1,0 +1,133 @@
+"""Metric arithmetic against hand-computed cases; bootstrap intervals; aggregation over folds."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crossemo.evaluate import (
+    aggregate,
+    aggregate_files,
+    bootstrap,
+    classes_of,
+    evaluate,
+    evaluate_file,
+    metrics,
+    parse_run,
+)
+
+#            a  a  a  a  b  b  c  c  c  c
+TRUE = list("aaaabbcccc")
+PRED = list("aabcbacccb")
+CLASSES = ["a", "b", "c"]
+
+
+def test_hand_computed_case():
+    m = metrics(TRUE, PRED, CLASSES, n_boot=0)
+    # confusion rows = truth: a -> 2 a, 1 b, 1 c; b -> 1 a, 1 b; c -> 1 b, 3 c
+    assert m["confusion"] == {"labels": CLASSES, "matrix": [[2, 1, 1], [1, 1, 0], [0, 1, 3]]}
+    assert m["n"] == 10
+    assert m["wa"] == pytest.approx(6 / 10)
+    # recalls 2/4, 1/2, 3/4
+    assert m["uar"] == pytest.approx((0.5 + 0.5 + 0.75) / 3)
+    assert m["ua"] == m["uar"]
+    # precisions 2/3, 1/3, 3/4
+    pc = m["per_class"]
+    assert pc["a"]["precision"] == pytest.approx(2 / 3)
+    assert pc["b"]["precision"] == pytest.approx(1 / 3)
+    assert pc["c"]["recall"] == pytest.approx(0.75) and pc["c"]["support"] == 4
+    f1 = {"a": 4 / 7, "b": 0.4, "c": 0.75}
+    for c, v in f1.items():
+        assert pc[c]["f1"] == pytest.approx(v)
+    assert m["macro_f1"] == pytest.approx(sum(f1.values()) / 3)
+    assert m["weighted_f1"] == pytest.approx((4 * 4 / 7 + 2 * 0.4 + 4 * 0.75) / 10)
+
+
+def test_agrees_with_sklearn():
+    from sklearn.metrics import balanced_accuracy_score, f1_score
+
+    rng = np.random.default_rng(0)
+    t, p = rng.choice(CLASSES, 200), rng.choice(CLASSES, 200)
+    m = metrics(t, p, CLASSES, n_boot=0)
+    assert m["uar"] == pytest.approx(balanced_accuracy_score(t, p))
+    assert m["macro_f1"] == pytest.approx(f1_score(t, p, average="macro"))
+    assert m["weighted_f1"] == pytest.approx(f1_score(t, p, average="weighted"))
+
+
+def test_absent_class_does_not_count_in_uar():
+    # class c never occurs in truth nor prediction: UAR and macro F1 over a and b only
+    m = metrics(list("aabb"), list("abbb"), CLASSES, n_boot=0)
+    assert m["uar"] == pytest.approx((0.5 + 1.0) / 2)
+    assert m["per_class"]["c"]["support"] == 0
+    assert m["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
+
+
+def test_bootstrap_contains_point_estimate_and_is_seeded():
+    rng = np.random.default_rng(1)
+    t = rng.choice(CLASSES, 300)
+    p = np.where(rng.random(300) < 0.7, t, rng.choice(CLASSES, 300))
+    point = metrics(t, p, CLASSES, n_boot=0)
+    ci = bootstrap(t, p, CLASSES, n_boot=500, seed=3)
+    for name in ("uar", "wa", "macro_f1", "weighted_f1"):
+        lo, hi = ci[name]
+        assert lo <= point[name] <= hi and hi - lo < 0.2
+    assert bootstrap(t, p, CLASSES, n_boot=500, seed=3) == ci
+    assert bootstrap(t, p, CLASSES, n_boot=500, seed=4) != ci
+
+
+def predictions():
+    return pd.DataFrame({
+        "utt_id": [f"u{i}" for i in range(10)],
+        "corpus": ["x"] * 6 + ["y"] * 4,
+        "label": TRUE, "pred": PRED,
+        "prob_c": 0.2, "prob_a": 0.5, "prob_b": 0.3,
+    })  # fmt: skip
+
+
+def test_per_corpus_and_overall(tmp_path):
+    preds = predictions()
+    assert classes_of(preds) == ["c", "a", "b"]  # order of the prob_ columns
+    res = evaluate(preds, n_boot=50, seed=0)
+    assert res["overall"]["wa"] == pytest.approx(0.6)
+    assert set(res["per_corpus"]) == {"x", "y"}
+    x = res["per_corpus"]["x"]  # truth aaaabb, pred aabcba -> a 2/4, b 1/2
+    assert x["n"] == 6 and x["uar"] == pytest.approx(0.5)
+    assert res["per_corpus"]["y"]["wa"] == pytest.approx(3 / 4)
+    preds.to_parquet(tmp_path / "p.parquet")
+    out = evaluate_file(tmp_path / "p.parquet", tmp_path / "m" / "fold0.json", "exp", "fold0",
+                        n_boot=20)  # fmt: skip
+    assert json.loads((tmp_path / "m" / "fold0.json").read_text())["run"] == "fold0"
+    assert out["overall"]["ci95"]["uar"][0] <= out["overall"]["uar"]
+
+
+def test_parse_run():
+    assert parse_run("fold3") == (3, "")
+    assert parse_run("fold0-lr1e-05") == (0, "lr1e-05")
+    assert parse_run("fold1-knn") == (1, "knn")
+    assert parse_run("main") == (0, "") and parse_run("final") == (0, "final")
+
+
+def test_aggregate_mean_std_over_folds(tmp_path):
+    def res(run, uar, corpus_uar):
+        m = {"n": 10, "uar": uar, "ua": uar, "wa": uar, "macro_f1": uar, "weighted_f1": uar}
+        c = m | {"uar": corpus_uar}
+        return {"experiment": "e", "run": run, "overall": m, "per_corpus": {"x": c}}
+
+    table = aggregate([res("fold0-knn", 0.5, 0.4), res("fold1-knn", 0.7, 0.6),
+                       res("fold0-svm", 0.9, 0.9)])  # fmt: skip
+    knn = table[(table["variant"] == "knn") & (table["scope"] == "overall")].iloc[0]
+    assert knn["n_runs"] == 2 and knn["uar_mean"] == pytest.approx(0.6)
+    assert knn["uar_std"] == pytest.approx(np.std([0.5, 0.7], ddof=1))
+    x = table[(table["variant"] == "knn") & (table["scope"] == "x")].iloc[0]
+    assert x["uar_mean"] == pytest.approx(0.5)
+    svm = table[(table["variant"] == "svm") & (table["scope"] == "overall")].iloc[0]
+    assert svm["n_runs"] == 1 and np.isnan(svm["uar_std"])
+    paths = []
+    for r in (res("fold0", 0.5, 0.5), res("fold1", 0.6, 0.6)):
+        paths.append(tmp_path / f"{r['run']}.json")
+        paths[-1].write_text(json.dumps(r))
+    out = aggregate_files(paths, tmp_path / "e.csv")
+    assert pd.read_csv(tmp_path / "e.csv").shape == out.shape
