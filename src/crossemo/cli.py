@@ -47,8 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("root", help="corpus root directory")
     ing.add_argument("-o", "--output", required=True, help="manifest Parquet to write")
     ing.add_argument("--adapter", help="adapter name (ravdess, tess, ..., csv)")
-    ing.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                     help="adapter option, e.g. --option csv=labels.csv")  # fmt: skip
+    ing.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="adapter option, e.g. --option csv=labels.csv",
+    )
     ing.set_defaults(func=_ingest)
 
     for register in _EXTRA_COMMANDS:
@@ -73,8 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``crossemo`` console script."""
     _register_optional()
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s")  # fmt: skip
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     return int(args.func(args) or 0)
 
 

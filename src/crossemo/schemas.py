@@ -91,7 +91,9 @@ def empty_rejects() -> pd.DataFrame:
     return Rejects.validate(pd.DataFrame({c: pd.Series(dtype=str) for c in REJECT_COLUMNS}))
 
 
-def write_table(df: pd.DataFrame, path: str | Path, schema: type[pa.DataFrameModel]) -> pd.DataFrame:
+def write_table(
+    df: pd.DataFrame, path: str | Path, schema: type[pa.DataFrameModel]
+) -> pd.DataFrame:
     """Validate ``df`` against ``schema`` and write it as Parquet (parents created)."""
     valid = schema.validate(df.reset_index(drop=True), lazy=True)
     path = Path(path)

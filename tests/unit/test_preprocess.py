@@ -20,7 +20,7 @@ from crossemo.audio.preprocess import (
     remove_silence,
 )
 from crossemo.audio.shards import iter_audio, load_audio, read_shard_meta
-from crossemo.schemas import AudioShard, Rejects, read_table, write_table, Manifest
+from crossemo.schemas import AudioShard, Manifest, Rejects, read_table, write_table
 from crossemo.sharding import select_shard, shard_of
 
 SR = 16000
@@ -63,8 +63,9 @@ def test_trim_none_keeps_everything():
 
 def test_vad_trim_keeps_speech_and_drops_silence(tmp_path: Path):
     wav = tmp_path / "speech.wav"
-    subprocess.run(["espeak-ng", "-w", str(wav), "the quick brown fox jumps over the lazy dog"],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        ["espeak-ng", "-w", str(wav), "the quick brown fox jumps over the lazy dog"], check=True
+    )
     speech, sr = sf.read(wav, dtype="float32")
     import soxr
 
@@ -79,13 +80,18 @@ def test_denoise_reduces_noise_and_keeps_the_tone():
     rng = np.random.default_rng(0)
     clean = np.concatenate([silence(1.0), tone(1.0)])
     noisy = clean + 0.05 * rng.standard_normal(2 * SR).astype(np.float32)
-    settings = PreprocessSettings(denoise=DenoiseSettings(enabled=True, prop_decrease=1.0),
-                                  trim=TrimSettings(method="none"), min_duration=0.0)  # fmt: skip
+    settings = PreprocessSettings(
+        denoise=DenoiseSettings(enabled=True, prop_decrease=1.0),
+        trim=TrimSettings(method="none"),
+        min_duration=0.0,
+    )
     out, info = process(noisy, SR, settings)
     assert info["denoised"] is True
     # noise-only first second: much quieter; tone second: still the tone
     assert np.std(out[: SR // 2]) < 0.5 * np.std(noisy[: SR // 2])  # at least -6 dB
-    assert np.corrcoef(out[SR + 2000 : 2 * SR - 2000], clean[SR + 2000 : 2 * SR - 2000])[0, 1] > 0.95
+    assert (
+        np.corrcoef(out[SR + 2000 : 2 * SR - 2000], clean[SR + 2000 : 2 * SR - 2000])[0, 1] > 0.95
+    )
 
 
 def test_too_short_clip_is_dropped_with_reason():
@@ -96,28 +102,50 @@ def test_too_short_clip_is_dropped_with_reason():
 
 def test_max_duration_truncates_or_rejects():
     long = tone(5.0)
-    cut, info = process(long, SR, PreprocessSettings(trim=TrimSettings(method="none"),
-                                                     max_duration=3.0))  # fmt: skip
+    cut, info = process(
+        long, SR, PreprocessSettings(trim=TrimSettings(method="none"), max_duration=3.0)
+    )
     assert len(cut) == 3 * SR and info["duration"] == 3.0
     with pytest.raises(Dropped) as err:
-        process(long, SR, PreprocessSettings(trim=TrimSettings(method="none"), max_duration=3.0,
-                                             max_policy="reject"))  # fmt: skip
+        process(
+            long,
+            SR,
+            PreprocessSettings(
+                trim=TrimSettings(method="none"), max_duration=3.0, max_policy="reject"
+            ),
+        )
     assert err.value.reason == "too_long"
 
 
 def test_settings_from_config_roundtrip():
-    cfg = {"sample_rate": 16000, "denoise": {"enabled": True, "stationary": False,
-           "prop_decrease": 0.5}, "trim": {"method": "vad", "top_db": 30, "vad_threshold": 0.4,
-           "keep_margin": 0.2}, "min_duration": 1.5, "max_duration": 12.0,
-           "max_policy": "reject"}  # fmt: skip
+    cfg = {
+        "sample_rate": 16000,
+        "denoise": {"enabled": True, "stationary": False, "prop_decrease": 0.5},
+        "trim": {"method": "vad", "top_db": 30, "vad_threshold": 0.4, "keep_margin": 0.2},
+        "min_duration": 1.5,
+        "max_duration": 12.0,
+        "max_policy": "reject",
+    }
     s = PreprocessSettings.from_config(cfg)
     assert s.denoise.stationary is False and s.trim.method == "vad" and s.min_duration == 1.5
 
 
 def _manifest(rows: list[dict]) -> pd.DataFrame:
-    base = {"corpus": "c", "start": None, "end": None, "speaker": "c/s1", "gender": "female",
-            "group": "c/s1", "raw_label": "x", "emotion": "neutral", "text": None, "language": "en",
-            "duration": 1.0, "sample_rate": 16000.0, "channels": 1.0}  # fmt: skip
+    base = {
+        "corpus": "c",
+        "start": None,
+        "end": None,
+        "speaker": "c/s1",
+        "gender": "female",
+        "group": "c/s1",
+        "raw_label": "x",
+        "emotion": "neutral",
+        "text": None,
+        "language": "en",
+        "duration": 1.0,
+        "sample_rate": 16000.0,
+        "channels": 1.0,
+    }
     return pd.DataFrame([{**base, **r} for r in rows])
 
 
@@ -142,9 +170,14 @@ def corpus(tmp_path: Path) -> Path:
 
 def test_preprocess_shard_writes_shard_and_rejects(corpus: Path):
     out, rej = corpus / "audio" / "0000.parquet", corpus / "audio" / "0000.rejects.parquet"
-    kept, dropped = preprocess_shard(corpus / "manifest.parquet", "0000", 1,
-                                     PreprocessSettings(trim=TrimSettings(method="none")),
-                                     out, rej)  # fmt: skip
+    kept, dropped = preprocess_shard(
+        corpus / "manifest.parquet",
+        "0000",
+        1,
+        PreprocessSettings(trim=TrimSettings(method="none")),
+        out,
+        rej,
+    )
     assert (kept, dropped) == (3, 2)
     meta = read_shard_meta([out]).set_index("utt_id")
     assert AudioShard.validate(pd.read_parquet(out)).shape[0] == 3
@@ -165,14 +198,21 @@ def test_shards_partition_the_manifest(corpus: Path):
     parts = [set(select_shard(manifest, i, 3)["utt_id"]) for i in range(3)]
     assert set().union(*parts) == set(manifest["utt_id"])
     assert sum(len(p) for p in parts) == len(manifest)
-    assert shard_of("ravdess/03-01-05-01-01-01-01", 7) == shard_of("ravdess/03-01-05-01-01-01-01", 7)
+    assert shard_of("ravdess/03-01-05-01-01-01-01", 7) == shard_of(
+        "ravdess/03-01-05-01-01-01-01", 7
+    )
 
 
 def test_iter_audio_filters_by_id(corpus: Path):
     out = corpus / "a.parquet"
-    preprocess_shard(corpus / "manifest.parquet", 0, 1,
-                     PreprocessSettings(trim=TrimSettings(method="none")), out,
-                     corpus / "a.rejects.parquet")  # fmt: skip
+    preprocess_shard(
+        corpus / "manifest.parquet",
+        0,
+        1,
+        PreprocessSettings(trim=TrimSettings(method="none")),
+        out,
+        corpus / "a.rejects.parquet",
+    )
     got = list(iter_audio([out], utt_ids={"c/seg1"}))
     assert [u for u, _, _ in got] == ["c/seg1"] and got[0][2] == 16000
     assert len(got[0][1]) == 3 * SR

@@ -111,8 +111,9 @@ def _with_margins(intervals: np.ndarray, n: int, settings: TrimSettings, sr: int
     if len(intervals) == 0:
         return intervals
     margin = int(settings.keep_margin * sr)
-    padded = np.stack([np.maximum(intervals[:, 0] - margin, 0),
-                       np.minimum(intervals[:, 1] + margin, n)], axis=1)  # fmt: skip
+    padded = np.stack(
+        [np.maximum(intervals[:, 0] - margin, 0), np.minimum(intervals[:, 1] + margin, n)], axis=1
+    )
     merged = [padded[0].tolist()]
     for start, end in padded[1:].tolist():
         if start <= merged[-1][1]:
@@ -229,8 +230,14 @@ def preprocess_rows(
 
 
 def _reject(row, reason: str, detail: str) -> dict:
-    return {"corpus": row.corpus, "stage": "preprocess", "path": row.path,
-            "utt_id": row.utt_id, "reason": reason, "detail": detail}  # fmt: skip
+    return {
+        "corpus": row.corpus,
+        "stage": "preprocess",
+        "path": row.path,
+        "utt_id": row.utt_id,
+        "reason": reason,
+        "detail": detail,
+    }
 
 
 SHARD_COLUMNS = list(AudioShard.to_schema().columns)
@@ -241,16 +248,19 @@ def write_shard(records: list[dict], path: str | Path) -> None:
     """Write shard records with samples as a float32 list column (validated first)."""
     frame = pd.DataFrame(records, columns=SHARD_COLUMNS)
     _SHARD_META_SCHEMA.validate(frame.drop(columns="samples"), lazy=True)
-    table = pa.table({
-        "utt_id": pa.array(frame["utt_id"], pa.string()),
-        "samples": pa.array([np.asarray(s, np.float32) for s in frame["samples"]],
-                            pa.list_(pa.float32())),
-        "sample_rate": pa.array(frame["sample_rate"], pa.int32()),
-        "duration": pa.array(frame["duration"], pa.float64()),
-        "source_duration": pa.array(frame["source_duration"], pa.float64()),
-        "trimmed_s": pa.array(frame["trimmed_s"], pa.float64()),
-        "denoised": pa.array(frame["denoised"], pa.bool_()),
-    })  # fmt: skip
+    table = pa.table(
+        {
+            "utt_id": pa.array(frame["utt_id"], pa.string()),
+            "samples": pa.array(
+                [np.asarray(s, np.float32) for s in frame["samples"]], pa.list_(pa.float32())
+            ),
+            "sample_rate": pa.array(frame["sample_rate"], pa.int32()),
+            "duration": pa.array(frame["duration"], pa.float64()),
+            "source_duration": pa.array(frame["source_duration"], pa.float64()),
+            "trimmed_s": pa.array(frame["trimmed_s"], pa.float64()),
+            "denoised": pa.array(frame["denoised"], pa.bool_()),
+        }
+    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -272,8 +282,14 @@ def preprocess_shard(
     began = time.process_time()
     records, rejects = preprocess_rows(rows, settings)
     seconds = sum(r["duration"] for r in records)
-    log.info("shard %s: %d kept (%.1f s audio), %d dropped in %.1f CPU s", shard, len(records),
-             seconds, len(rejects), time.process_time() - began)  # fmt: skip
+    log.info(
+        "shard %s: %d kept (%.1f s audio), %d dropped in %.1f CPU s",
+        shard,
+        len(records),
+        seconds,
+        len(rejects),
+        time.process_time() - began,
+    )
     write_shard(records, output)
     write_table(pd.DataFrame(rejects, columns=REJECT_COLUMNS), rejects_output, Rejects)
     return len(records), len(rejects)

@@ -18,8 +18,9 @@ def read_shard_meta(paths: Iterable[str | Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=META_COLUMNS)
 
 
-def iter_audio(paths: Iterable[str | Path], utt_ids: set[str] | None = None
-               ) -> Iterator[tuple[str, np.ndarray, int]]:  # fmt: skip
+def iter_audio(
+    paths: Iterable[str | Path], utt_ids: set[str] | None = None
+) -> Iterator[tuple[str, np.ndarray, int]]:
     """Yield ``(utt_id, float32 samples, sample_rate)`` from shards, optionally filtered."""
     for path in paths:
         table = pq.read_table(path, columns=["utt_id", "samples", "sample_rate"])
@@ -34,7 +35,8 @@ def iter_audio(paths: Iterable[str | Path], utt_ids: set[str] | None = None
             yield utt_id, values[offsets[i] : offsets[i + 1]], rates[i]
 
 
-def load_audio(paths: Iterable[str | Path], utt_ids: set[str] | None = None
-               ) -> dict[str, np.ndarray]:  # fmt: skip
+def load_audio(
+    paths: Iterable[str | Path], utt_ids: set[str] | None = None
+) -> dict[str, np.ndarray]:
     """All (or the selected) utterances of the shards in memory, keyed by ``utt_id``."""
     return {u: s.copy() for u, s, _ in iter_audio(paths, utt_ids)}

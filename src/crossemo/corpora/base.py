@@ -23,10 +23,25 @@ log = logging.getLogger(__name__)
 
 #: Corpus-neutral emotion names used in the manifests' ``emotion`` column.
 EMOTIONS = (
-    "neutral", "calm", "happiness", "sadness", "anger", "fear", "disgust", "surprise",
-    "pleasant_surprise", "boredom", "excitement", "frustration", "disappointment", "contempt",
-    "positive", "negative", "other", "undecided",
-)  # fmt: skip
+    "neutral",
+    "calm",
+    "happiness",
+    "sadness",
+    "anger",
+    "fear",
+    "disgust",
+    "surprise",
+    "pleasant_surprise",
+    "boredom",
+    "excitement",
+    "frustration",
+    "disappointment",
+    "contempt",
+    "positive",
+    "negative",
+    "other",
+    "undecided",
+)
 
 AUDIO_SUFFIXES = {".wav", ".aif", ".aiff", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm"}
 
@@ -132,8 +147,15 @@ def find_ci(base: Path, *parts: str) -> Path | None:
     return current
 
 
-_GENDERS = {"f": "female", "female": "female", "w": "female", "woman": "female",
-            "m": "male", "male": "male", "man": "male"}  # fmt: skip
+_GENDERS = {
+    "f": "female",
+    "female": "female",
+    "w": "female",
+    "woman": "female",
+    "m": "male",
+    "male": "male",
+    "man": "male",
+}
 
 
 def normalize_gender(value: object) -> str:
@@ -207,11 +229,22 @@ def _manifest_row(corpus: str, utt_id: str, utt: Utterance, found: dict) -> dict
     if start is not None:
         duration = (end if end is not None else duration) - start
     row = {
-        "utt_id": utt_id, "corpus": corpus, "path": str(utt.path), "start": start, "end": end,
-        "speaker": speaker, "gender": utt.gender, "group": group, "raw_label": utt.raw_label,
-        "emotion": utt.emotion, "text": utt.text, "language": utt.language,
-        "duration": duration, "sample_rate": found["sample_rate"], "channels": found["channels"],
-    }  # fmt: skip
+        "utt_id": utt_id,
+        "corpus": corpus,
+        "path": str(utt.path),
+        "start": start,
+        "end": end,
+        "speaker": speaker,
+        "gender": utt.gender,
+        "group": group,
+        "raw_label": utt.raw_label,
+        "emotion": utt.emotion,
+        "text": utt.text,
+        "language": utt.language,
+        "duration": duration,
+        "sample_rate": found["sample_rate"],
+        "channels": found["channels"],
+    }
     row.update(utt.extra)
     return row
 
@@ -219,9 +252,13 @@ def _manifest_row(corpus: str, utt_id: str, utt: Utterance, found: dict) -> dict
 def _reject_row(corpus: str, reject: Reject) -> dict:
     utt_id = f"{corpus}/{reject.local_id}" if reject.local_id else None
     return {
-        "corpus": corpus, "stage": "ingest", "path": str(reject.path), "utt_id": utt_id,
-        "reason": reject.reason, "detail": reject.detail or None,
-    }  # fmt: skip
+        "corpus": corpus,
+        "stage": "ingest",
+        "path": str(reject.path),
+        "utt_id": utt_id,
+        "reason": reject.reason,
+        "detail": reject.detail or None,
+    }
 
 
 def as_dict(utt: Utterance) -> dict:
