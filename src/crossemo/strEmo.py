@@ -1,0 +1,281 @@
+"""StrEmo: the published spreadsheet of YouTube video ids and clip times.
+
+The sheet (CSV or XLSX, as released at github.com/IntelligentVoice/IV_SER_Data) has the columns
+``Filename, Language, Gender, Ethnicity, Accent, Age, Clip Time From, Clip Time To, Video_Id,
+Source, Emotion``. :func:`validate_sheet` turns every row into either a clip (video id, start,
+end, emotion) or a reject with a stable reason; :func:`overlaps` reports clips of one video whose
+times overlap (kept, but listed). :func:`segment_clips` cuts the downloaded audio into clip
+WAVs with pydub and assembles the corpus manifest (one emotion per video, so the video is the
+speaker and the leakage group).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from crossemo.corpora.base import Reject, Scan, Utterance, assemble, normalize_gender
+
+log = logging.getLogger(__name__)
+
+#: a YouTube video id: exactly 11 characters of the URL-safe base64 alphabet
+VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+#: sheet label (lower-cased, trimmed) -> corpus-neutral emotion (crossemo.corpora.base.EMOTIONS)
+LABELS = {
+    "anger": "anger", "angry": "anger",
+    "happiness": "happiness", "happy": "happiness",
+    "neutral": "neutral",
+}  # fmt: skip
+#: canonical column -> accepted spellings (compared lower-cased with spaces/underscores removed)
+COLUMNS = {
+    "filename": ("filename", "file", "clip"),
+    "language": ("language",),
+    "gender": ("gender", "sex"),
+    "ethnicity": ("ethnicity",),
+    "accent": ("accent",),
+    "age": ("age",),
+    "start": ("cliptimefrom", "from", "start"),
+    "end": ("cliptimeto", "to", "end"),
+    "video_id": ("videoid", "video", "youtubeid"),
+    "source": ("source",),
+    "emotion": ("emotion", "label"),
+}
+REQUIRED = ("start", "end", "video_id", "emotion")
+_TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
+
+
+def _key(name: object) -> str:
+    return re.sub(r"[\s_\-]+", "", str(name)).lower()
+
+
+def read_sheet(path: str | Path) -> pd.DataFrame:
+    """The sheet as published (``.csv``, ``.xlsx``/``.xls``), columns renamed to canonical names.
+
+    Every cell is read as text (times stay ``0:01:23``, ids keep leading zeros/dashes); an
+    XLSX time cell that Excel stored as a time of day arrives as ``datetime.time``.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    elif suffix in (".xlsx", ".xlsm", ".xls"):
+        table = pd.read_excel(path, dtype=object)
+    else:
+        raise ValueError(f"{path}: expected a .csv or .xlsx sheet")
+    rename = {}
+    for column in table.columns:
+        for canonical, spellings in COLUMNS.items():
+            if _key(column) in spellings and canonical not in rename.values():
+                rename[column] = canonical
+                break
+    table = table.rename(columns=rename)
+    missing = [c for c in REQUIRED if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: missing columns {missing} (have {list(table.columns)})")
+    return table
+
+
+def parse_time(value: object) -> float:
+    """Seconds from ``H:MM:SS``, ``M:SS``, plain seconds, or an Excel time/timedelta cell."""
+    if isinstance(value, dt.time):
+        return value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+    if isinstance(value, dt.datetime):  # Excel sometimes anchors times to 1899-12-30/31
+        return parse_time(value.time())
+    if isinstance(value, (dt.timedelta, pd.Timedelta)):
+        return value.total_seconds()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if math.isnan(value) or value < 0:
+            raise ValueError(f"bad time {value!r}")
+        return float(value)
+    text = str(value).strip()
+    if not text:
+        raise ValueError("empty time")
+    match = _TIME.match(text)
+    if match:
+        hours, minutes, seconds = int(match[1] or 0), int(match[2]), float(match[3])
+        if seconds >= 60 or (match[1] is not None and minutes >= 60):
+            raise ValueError(f"bad time {text!r}")
+        return hours * 3600 + minutes * 60 + seconds
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError(f"bad time {text!r}") from None
+    if math.isnan(seconds) or seconds < 0:
+        raise ValueError(f"bad time {text!r}")
+    return seconds
+
+
+def _cell(row: pd.Series, column: str) -> str:
+    value = row.get(column)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _safe(text: str) -> str:
+    """A file-name-safe id fragment (never a path separator, never shell syntax)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "clip"
+
+
+def validate_sheet(table: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
+    """Validated clips and a reject per bad row.
+
+    Clips have ``local_id, video_id, start, end, raw_label, emotion, gender, language,
+    ethnicity, accent, age, source, sheet_row`` (``sheet_row`` is the spreadsheet's 1-based
+    row, header = 1). Rejects carry ``sheet row N`` in their path so a user can find them.
+    """
+    clips, rejects = [], []
+    seen: set[str] = set()
+    for index, row in table.reset_index(drop=True).iterrows():
+        sheet_row = int(index) + 2
+        where = Path(f"sheet row {sheet_row}")
+        video = _cell(row, "video_id")
+        name = _cell(row, "filename")
+        local = _safe(Path(name).stem) if name else f"{_safe(video)}_{sheet_row}"
+
+        def reject(reason: str, detail: str, where=where, local=local) -> None:
+            rejects.append(Reject(where, reason, detail, local))
+
+        if not video:
+            reject("missing_video_id", "empty Video_Id cell")
+            continue
+        if not VIDEO_ID.match(video):
+            reject("invalid_video_id", f"{video!r} is not an 11-character YouTube id")
+            continue
+        raw = _cell(row, "emotion")
+        emotion = LABELS.get(raw.lower())
+        if emotion is None:
+            reject("unknown_label", f"emotion {raw!r}; known: {sorted(set(LABELS))}")
+            continue
+        try:
+            start, end = parse_time(row.get("start")), parse_time(row.get("end"))
+        except ValueError as err:
+            reject("invalid_time", str(err))
+            continue
+        if end == start:
+            reject("zero_length", f"start = end = {start:g}s")
+            continue
+        if end < start:
+            reject("inverted_segment", f"end {end:g}s before start {start:g}s")
+            continue
+        if local in seen:
+            reject("duplicate_clip", f"clip id {local!r} appears twice")
+            continue
+        seen.add(local)
+        clips.append({
+            "local_id": local, "video_id": video, "start": start, "end": end, "raw_label": raw,
+            "emotion": emotion, "gender": normalize_gender(_cell(row, "gender")),
+            "language": (_cell(row, "language") or "en").lower(),
+            "ethnicity": _cell(row, "ethnicity") or None, "accent": _cell(row, "accent") or None,
+            "age": _cell(row, "age") or None, "source": _cell(row, "source") or None,
+            "sheet_row": sheet_row,
+        })  # fmt: skip
+    columns = ["local_id", "video_id", "start", "end", "raw_label", "emotion", "gender",
+               "language", "ethnicity", "accent", "age", "source", "sheet_row"]  # fmt: skip
+    return pd.DataFrame(clips, columns=columns), rejects
+
+
+def overlaps(clips: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of clips of one video whose time ranges overlap, with the overlap in seconds."""
+    rows = []
+    for video, group in clips.sort_values(["video_id", "start", "end"]).groupby("video_id"):
+        items = list(group.itertuples(index=False))
+        for i, a in enumerate(items):
+            for b in items[i + 1 :]:
+                if b.start >= a.end:
+                    break
+                rows.append({
+                    "video_id": video, "clip_a": a.local_id, "clip_b": b.local_id,
+                    "start_a": a.start, "end_a": a.end, "start_b": b.start, "end_b": b.end,
+                    "overlap_s": round(min(a.end, b.end) - b.start, 3),
+                })  # fmt: skip
+    columns = ["video_id", "clip_a", "clip_b", "start_a", "end_a", "start_b", "end_b", "overlap_s"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def cut_clip(source: Path, start: float, end: float, target: Path) -> float:
+    """Cut ``[start, end)`` seconds of ``source`` into ``target`` (WAV, atomic); its duration."""
+    from pydub import AudioSegment
+
+    audio = AudioSegment.from_file(source)
+    piece = audio[int(round(start * 1000)) : int(round(end * 1000))]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    piece.export(tmp, format="wav")
+    tmp.replace(target)
+    return len(piece) / 1000.0
+
+
+def segment_clips(
+    sheet: str | Path,
+    status: pd.DataFrame,
+    clip_dir: str | Path,
+    corpus: str,
+    tolerance_s: float = 0.5,
+    threads: int = 2,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Clip WAVs for every valid row whose video downloaded: (manifest, rejects, overlaps).
+
+    ``status`` is the download status table (``video_id, status, reason, path`` ...). A row whose
+    video is not ``ok`` becomes a ``video_<status>`` reject; a clip starting past the end of its
+    video is ``segment_out_of_range``; one ending up to ``tolerance_s`` past the end is cut at
+    the end, further is ``segment_out_of_range`` too.
+    """
+    clip_dir = Path(clip_dir)
+    clips, rejects = validate_sheet(read_sheet(sheet))
+    pairs = overlaps(clips)
+    if len(pairs):
+        log.warning("%d overlapping clip pairs (kept; listed in the overlaps table)", len(pairs))
+    by_video = status.set_index("video_id").to_dict("index") if len(status) else {}
+    partners: dict[str, list[str]] = {}
+    for pair in pairs.itertuples(index=False):
+        partners.setdefault(pair.clip_a, []).append(pair.clip_b)
+        partners.setdefault(pair.clip_b, []).append(pair.clip_a)
+    found = Scan(rejects=rejects)
+    durations: dict[str, float] = {}
+    for clip in clips.itertuples(index=False):
+        where = Path(f"sheet row {clip.sheet_row}")
+        info = by_video.get(clip.video_id)
+        if info is None or info["status"] != "ok":
+            state = "not_downloaded" if info is None else info["status"]
+            detail = f"video {clip.video_id}: {info['reason'] if info else 'no status'}"
+            found.rejects.append(Reject(where, f"video_{state}", detail, clip.local_id))
+            continue
+        source = Path(info["path"])
+        if not source.is_file():
+            detail = f"{source} listed as downloaded but missing"
+            found.rejects.append(Reject(where, "video_missing_file", detail, clip.local_id))
+            continue
+        length = durations.get(clip.video_id)
+        if length is None:
+            length = durations[clip.video_id] = float(info.get("duration") or _duration(source))
+        end = clip.end
+        if clip.start >= length or end > length + tolerance_s:
+            detail = f"clip {clip.start:g}-{clip.end:g}s, video {length:.2f}s"
+            found.rejects.append(Reject(where, "segment_out_of_range", detail, clip.local_id))
+            continue
+        end = min(end, length)
+        target = clip_dir / f"{clip.local_id}.wav"
+        cut_clip(source, clip.start, end, target)
+        found.utterances.append(Utterance(
+            local_id=clip.local_id, path=target, speaker=clip.video_id, group=clip.video_id,
+            raw_label=clip.raw_label, emotion=clip.emotion, gender=clip.gender,
+            language=clip.language,
+            extra={"video_id": clip.video_id, "clip_from": clip.start, "clip_to": clip.end,
+                   "ethnicity": clip.ethnicity, "accent": clip.accent, "age": clip.age,
+                   "source": clip.source, "sheet_row": clip.sheet_row,
+                   "overlaps_with": ",".join(partners.get(clip.local_id, [])) or None},
+        ))  # fmt: skip
+    manifest, reject_table = assemble(corpus, found, threads=threads)
+    return manifest, reject_table, pairs
+
+
+def _duration(path: Path) -> float:
+    from crossemo.audio.decode import probe
+
+    return probe(path).duration

@@ -1,0 +1,164 @@
+"""StrEmo: sheet validation, overlap report, and the whole path (serve -> download -> clips)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import soundfile as sf
+from strEmo_media import make_media, sheet_row, write_sheet
+
+from crossemo.devserver import serve
+from crossemo.download import DownloadSettings, download_sheet, download_videos
+from crossemo.schemas import Manifest, Rejects
+from crossemo.strEmo import overlaps, parse_time, read_sheet, segment_clips, validate_sheet
+
+TEMPLATE = "http://127.0.0.1:{port}/{video_id}.m4a"
+FAST = DownloadSettings(url_template=TEMPLATE, retries=1, backoff_s=0.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("0:01:23", 83.0), ("1:02:03", 3723.0), ("1:23", 83.0), ("12.5", 12.5), (" 7 ", 7.0),
+     (4, 4.0), (dt.time(0, 1, 2), 62.0), (dt.timedelta(seconds=90), 90.0),
+     (dt.datetime(1899, 12, 30, 0, 0, 5), 5.0)],
+)  # fmt: skip
+def test_parse_time_formats(value, seconds):
+    assert parse_time(value) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("value", ["", "abc", "1:75", "-3", "1:2:3:4", float("nan")])
+def test_parse_time_rejects_malformed(value):
+    with pytest.raises(ValueError):
+        parse_time(value)
+
+
+def _rows(canary: Path) -> list[dict]:
+    return [
+        sheet_row("happy_1.wav", "vidHappy001", "0:00:01", "0:00:03", "Happiness "),
+        sheet_row("happy_2.wav", "vidHappy001", "0:00:02", "0:00:05", "Happiness"),
+        sheet_row("angry_0.wav", "vidAngry001", "0:00:01", "0:00:01", "Anger"),
+        sheet_row("angry_x.wav", "vidAngry001", "0:00:04", "0:00:02", "Anger"),
+        sheet_row("angry_1.wav", " vidAngry001 ", "0:02", "0:00:06", " anger", gender="F"),
+        sheet_row("gone_1.wav", "vidGone0404", "0:00:01", "0:00:03", "Neutral"),
+        sheet_row("evil.wav", f"$(touch {canary})", "0:00:01", "0:00:02", "Neutral"),
+        sheet_row("evil2.wav", "abc;rm -rf x", "0:00:01", "0:00:02", "Neutral"),
+        sheet_row("neutral_t.wav", "vidNeutr001", "0:00:01", "abc", "Neutral"),
+        sheet_row("neutral_s.wav", "vidNeutr001", "0:00:01", "0:00:04", "Surprise"),
+        sheet_row("neutral_1.wav", "vidNeutr001", "2", "5.5", "Neutral"),
+        sheet_row("neutral_far.wav", "vidNeutr001", "0:00:07", "0:00:20", "Neutral"),
+        sheet_row("happy_1.wav", "vidHappy001", "0:00:05", "0:00:06", "Happiness"),
+    ]
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    canary = tmp_path / "CANARY"
+    media = tmp_path / "media"
+    make_media(media / "vidHappy001.m4a", 8.0, 440)
+    make_media(media / "vidAngry001.m4a", 8.0, 550)
+    make_media(media / "vidNeutr001.m4a", 8.0, 660)
+    sheet = write_sheet(_rows(canary), tmp_path / "strEmo.xlsx")
+    return sheet, media, canary
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_validate_sheet_reasons(tmp_path, suffix):
+    sheet = write_sheet(_rows(tmp_path / "CANARY"), tmp_path / f"strEmo{suffix}")
+    clips, rejects = validate_sheet(read_sheet(sheet))
+    reasons = {r.local_id: r.reason for r in rejects}
+    assert reasons == {
+        "angry_0": "zero_length", "angry_x": "inverted_segment", "evil": "invalid_video_id",
+        "evil2": "invalid_video_id", "neutral_t": "invalid_time", "neutral_s": "unknown_label",
+        "happy_1": "duplicate_clip",
+    }  # fmt: skip
+    assert all(str(r.path).startswith("sheet row ") for r in rejects)
+    assert set(clips["local_id"]) == {"happy_1", "happy_2", "angry_1", "gone_1", "neutral_1",
+                                      "neutral_far"}  # fmt: skip
+    angry = clips.set_index("local_id").loc["angry_1"]
+    assert (angry.video_id, angry.emotion, angry.gender, angry.start) == (
+        "vidAngry001", "anger", "female", 2.0)  # fmt: skip
+    assert clips.set_index("local_id").loc["neutral_1", "end"] == 5.5
+
+
+def test_overlaps_reported(tmp_path):
+    clips, _ = validate_sheet(read_sheet(write_sheet(_rows(tmp_path / "c"), tmp_path / "s.csv")))
+    pairs = overlaps(clips)
+    assert pairs[["video_id", "clip_a", "clip_b"]].values.tolist() == [
+        ["vidHappy001", "happy_1", "happy_2"]]  # fmt: skip
+    assert pairs["overlap_s"].tolist() == [1.0]
+
+
+def test_whole_path_against_loopback_server(tmp_path, corpus):
+    sheet, media, canary = corpus
+    audio_dir = tmp_path / "audio"
+    status = download_sheet(sheet, audio_dir, FAST, serve_dir=media)
+    by_id = status.set_index("video_id")
+    assert by_id.loc["vidHappy001", "status"] == "ok"
+    assert by_id.loc["vidAngry001", "status"] == "ok"
+    assert by_id.loc["vidGone0404", "status"] == "unavailable"
+    assert "404" in by_id.loc["vidGone0404", "reason"]
+    assert not canary.exists()  # the shell-metacharacter "id" never reached anything
+    assert sorted(p.name for p in audio_dir.iterdir()) == [
+        "vidAngry001.wav", "vidHappy001.wav", "vidNeutr001.wav"]  # fmt: skip
+    info = sf.info(audio_dir / "vidHappy001.wav")
+    assert (info.samplerate, info.channels) == (16000, 1)
+    assert info.duration == pytest.approx(8.0, abs=0.1)
+
+    manifest, rejects, pairs = segment_clips(sheet, status, tmp_path / "clips", "strEmo")
+    Manifest.validate(manifest)
+    Rejects.validate(rejects)
+    assert sorted(manifest["utt_id"]) == [
+        "strEmo/angry_1", "strEmo/happy_1", "strEmo/happy_2", "strEmo/neutral_1"]  # fmt: skip
+    row = manifest.set_index("utt_id").loc["strEmo/neutral_1"]
+    assert row.group == "strEmo/vidNeutr001" and row.speaker == "strEmo/vidNeutr001"
+    assert row.duration == pytest.approx(3.5, abs=0.02)
+    assert pd.isna(row.start) and row.clip_from == 2.0 and row.clip_to == 5.5
+    assert manifest.set_index("utt_id").loc["strEmo/happy_1", "overlaps_with"] == "happy_2"
+    clip = sf.info(row.path)
+    assert (clip.samplerate, clip.channels) == (16000, 1)
+    reasons = dict(zip(rejects["utt_id"], rejects["reason"], strict=True))
+    assert reasons["strEmo/gone_1"] == "video_unavailable"
+    assert reasons["strEmo/neutral_far"] == "segment_out_of_range"
+    assert reasons["strEmo/angry_0"] == "zero_length"
+    assert reasons["strEmo/evil"] == "invalid_video_id"
+    assert len(pairs) == 1
+    assert not canary.exists()
+
+
+def test_manifest_feeds_preprocess_unchanged(tmp_path, corpus):
+    from crossemo.audio.preprocess import PreprocessSettings, TrimSettings, preprocess_shard
+    from crossemo.schemas import write_table
+
+    sheet, media, _ = corpus
+    status = download_sheet(sheet, tmp_path / "audio", FAST, serve_dir=media)
+    manifest, _, _ = segment_clips(sheet, status, tmp_path / "clips", "strEmo")
+    write_table(manifest, tmp_path / "m.parquet", Manifest)
+    settings = PreprocessSettings(trim=TrimSettings(method="none"), min_duration=0.5)
+    preprocess_shard(manifest_path=tmp_path / "m.parquet", shard="0000", n_shards=1,
+                     settings=settings, output=tmp_path / "a.parquet",
+                     rejects_output=tmp_path / "a.rejects.parquet")  # fmt: skip
+    assert len(pd.read_parquet(tmp_path / "a.parquet")) == 4
+
+
+def test_truncated_download_then_rerun_fetches_only_missing(tmp_path, corpus):
+    _, media, _ = corpus
+    audio_dir = tmp_path / "audio"
+    ids = ["vidHappy001", "vidAngry001"]
+    with serve(media) as server:
+        server.truncate["vidAngry001.m4a"] = 4000  # every response cut after 4 kB
+        status = download_videos(ids, audio_dir, FAST, {"port": server.port})
+        angry = status.set_index("video_id").loc["vidAngry001"]
+        assert angry.status == "network_error" and angry.attempts == 2
+        assert not (audio_dir / "vidAngry001.wav").exists()  # no partial taken as finished
+        assert sorted(p.name for p in audio_dir.iterdir()) == ["vidHappy001.wav"]
+
+        server.truncate.clear()
+        server.requests.clear()
+        status = download_videos(ids, audio_dir, FAST, {"port": server.port})
+        assert status["status"].tolist() == ["ok", "ok"]
+        assert status["cached"].tolist() == [True, False]
+        assert {p for _, p in server.requests} == {"/vidAngry001.m4a"}
+        assert sf.info(audio_dir / "vidAngry001.wav").duration == pytest.approx(8.0, abs=0.1)
