@@ -97,7 +97,7 @@ _PATTERNS = (  # (status, lower-case fragments of yt-dlp's messages), first matc
     ("removed", ("has been removed", "account associated with this video has been terminated",
                  "copyright claim", "violating youtube's", "no longer available because")),
     ("age_restricted", ("sign in to confirm your age", "age-restricted", "inappropriate for some")),
-    ("geo_blocked", ("not available in your country", "geo restrict", "geo-restrict")),
+    ("geo_blocked", ("available in your country", "geo restrict", "geo-restrict")),
     ("network_error", ("timed out", "timeout", "connection reset", "connection refused",
                        "connection aborted", "temporary failure in name resolution",
                        "network is unreachable", "incompleteread", "did not get any data",
