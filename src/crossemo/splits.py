@@ -1,0 +1,420 @@
+"""Leakage-proof splits of an experiment (``experiments:`` in the config).
+
+Every protocol assigns whole *groups* (the manifest's leakage unit: the speaker, IEMOCAP's
+session, MOSEI's video) to splits, so no speaker, session or video is on two sides of a fold:
+
+* ``cross_corpus`` -- one fold: train corpora -> train, test-only corpora -> test; a corpus in
+  both lists is split by group with ``fractions`` (e.g. MOSEI 80/20) and the seed.
+* ``speaker_kfold`` -- k folds over the groups of ``cv_corpora`` (default: every train corpus),
+  each fold's test groups gender-balanced where genders are known; other train corpora are
+  training-only in every fold (the iberspeech paper's "extended" training).
+* ``leave_one_session_out`` -- one fold per group (IEMOCAP: the session) of ``cv_corpora``.
+* ``stratified`` -- one fold, ``test_fraction`` of the pooled train corpora with label
+  proportions kept; by group (default) or, to reproduce the multimodal paper, by utterance.
+
+A dev split for model selection is then taken from each fold's training data, group-disjoint
+(``dev_unit: group``, per corpus with enough groups) or label-stratified by utterance.
+:func:`audit` checks the result and raises :class:`SplitLeakError` naming the offending group
+when a group is in two splits of a fold or a test-only corpus reaches training.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from crossemo.schemas import read_table, write_table
+
+log = logging.getLogger(__name__)
+
+PROTOCOLS = ("cross_corpus", "speaker_kfold", "leave_one_session_out", "stratified")
+SPLITS = ("train", "dev", "test")
+
+
+class Split(pa.DataFrameModel):
+    """One row per (utterance, fold) of an experiment (``results/splits/{experiment}.parquet``)."""
+
+    utt_id: Series[str]
+    corpus: Series[str]
+    group: Series[str]
+    speaker: Series[str]
+    label: Series[str]
+    fold: Series[int] = pa.Field(ge=0)
+    split: Series[str] = pa.Field(isin=list(SPLITS))
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["utt_id", "fold"]
+
+
+SPLIT_COLUMNS = list(Split.to_schema().columns)
+
+
+class SplitError(ValueError):
+    """An experiment that cannot be split as configured."""
+
+
+class SplitLeakError(SplitError):
+    """A group in two splits of a fold, or a test-only corpus in training."""
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """The split-relevant part of an ``experiments:`` entry, defaults filled in."""
+
+    name: str
+    scheme: str
+    protocol: str
+    train: tuple[str, ...]
+    test: tuple[str, ...] = ()
+    fractions: dict[str, dict[str, float]] = field(default_factory=dict)
+    folds: int = 5
+    cv_corpora: tuple[str, ...] = ()
+    test_fraction: float = 0.2
+    split_unit: str = "group"
+    dev_fraction: float = 0.1
+    dev_unit: str = "group"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.protocol not in PROTOCOLS:
+            raise SplitError(f"{self.name}: unknown protocol {self.protocol!r}")
+        both = set(self.train) & set(self.test)
+        if self.protocol == "cross_corpus":
+            if both - set(self.fractions):
+                raise SplitError(
+                    f"{self.name}: {sorted(both - set(self.fractions))} are in train and test "
+                    "but have no `fractions` entry"
+                )
+        elif both:
+            raise SplitError(f"{self.name}: {sorted(both)} in train and test ({self.protocol})")
+        for corpus, frac in self.fractions.items():
+            if corpus not in both:
+                raise SplitError(f"{self.name}: fractions of {corpus} need it in train and test")
+            if not np.isclose(frac["train"] + frac["test"], 1.0):
+                raise SplitError(f"{self.name}: fractions of {corpus} must sum to 1, got {frac}")
+        if set(self.cv_corpora) - set(self.train):
+            raise SplitError(f"{self.name}: cv_corpora must be train corpora")
+
+    @classmethod
+    def from_config(cls, name: str, cfg: dict) -> Experiment:
+        train = tuple(cfg["train"])
+        return cls(
+            name=name,
+            scheme=cfg["scheme"],
+            protocol=cfg["protocol"],
+            train=train,
+            test=tuple(cfg.get("test") or ()),
+            fractions={c: dict(f) for c, f in (cfg.get("fractions") or {}).items()},
+            folds=int(cfg.get("folds", 5)),
+            cv_corpora=tuple(cfg.get("cv_corpora") or train),
+            test_fraction=float(cfg.get("test_fraction", 0.2)),
+            split_unit=cfg.get("split_unit", "group"),
+            dev_fraction=float(cfg.get("dev_fraction", 0.1)),
+            dev_unit=cfg.get("dev_unit", "group"),
+            seed=int(cfg.get("seed", 0)),
+        )
+
+    @property
+    def test_only(self) -> tuple[str, ...]:
+        """Corpora never allowed in training."""
+        return tuple(c for c in self.test if c not in self.train)
+
+    @property
+    def n_folds(self) -> int:
+        return self.folds if self.protocol in ("speaker_kfold", "leave_one_session_out") else 1
+
+
+def rng(seed: int, *keys: object) -> np.random.Generator:
+    """A generator fixed by ``seed`` and the keys (same inputs, same draws, in any order)."""
+    return np.random.default_rng([seed, *(zlib.crc32(str(k).encode()) for k in keys)])
+
+
+def natural_key(text: str) -> list:
+    """Sort key: ``Session10`` after ``Session9``."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+
+
+def group_sizes(df: pd.DataFrame) -> pd.Series:
+    """Utterances per group, groups in natural order (the base order before any shuffle)."""
+    sizes = df.groupby("group").size()
+    return sizes.loc[sorted(sizes.index, key=natural_key)]
+
+
+def fraction_split(df: pd.DataFrame, fraction: float, generator: np.random.Generator) -> set[str]:
+    """Groups (shuffled) taken until they hold ``fraction`` of the utterances; never all of them.
+
+    A group is taken when the utterances before it fall short of the target, so the share
+    overshoots by less than one group. With two or more groups, at least one stays out.
+    """
+    sizes = group_sizes(df)
+    if fraction <= 0 or sizes.empty:
+        return set()
+    order = sizes.index[generator.permutation(len(sizes))]
+    before = sizes.loc[order].cumsum() - sizes.loc[order]
+    taken = list(order[(before < fraction * sizes.sum()).to_numpy()])
+    if len(taken) == len(order) and len(order) > 1:
+        taken = taken[:-1]
+    return set(taken)
+
+
+def group_genders(df: pd.DataFrame) -> pd.Series:
+    """Gender of each group: its utterances' one gender, else ``mixed`` (or ``unknown``)."""
+
+    def one(genders: pd.Series) -> str:
+        known = set(genders) - {"unknown"}
+        if len(known) == 1 and "unknown" not in set(genders):
+            return known.pop()
+        return "mixed" if len(known) > 1 else "unknown"
+
+    return df.groupby("group")["gender"].agg(one)
+
+
+def kfold_groups(df: pd.DataFrame, k: int, seed: int) -> dict[str, int]:
+    """Group -> fold: round-robin within each gender (so test folds are gender-balanced).
+
+    Corpora are dealt one after the other and genders within a corpus female, male, mixed,
+    unknown, each shuffled with the seed; one running counter keeps fold sizes even.
+    """
+    assignment: dict[str, int] = {}
+    counter = 0
+    for corpus in sorted(df["corpus"].unique()):
+        part = df[df["corpus"] == corpus]
+        genders = group_genders(part)
+        for gender in ("female", "male", "mixed", "unknown"):
+            groups = sorted(genders.index[genders == gender], key=natural_key)
+            order = rng(seed, "kfold", corpus, gender).permutation(len(groups))
+            for i in order:
+                assignment[groups[i]] = counter % k
+                counter += 1
+    return assignment
+
+
+def stratified_groups(
+    df: pd.DataFrame, fraction: float, generator: np.random.Generator
+) -> set[str]:
+    """Groups for a ``fraction`` test share keeping label proportions (greedy, largest first)."""
+    counts = df.groupby(["group", "label"]).size().unstack(fill_value=0)
+    counts = counts.loc[sorted(counts.index, key=natural_key)]
+    counts = counts.iloc[generator.permutation(len(counts))]
+    counts = counts.loc[counts.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+    totals = counts.sum(axis=0).to_numpy(dtype=float)
+    test = np.zeros_like(totals)
+    rest = np.zeros_like(totals)
+    chosen: set[str] = set()
+    for group, row in counts.iterrows():
+        values = row.to_numpy(dtype=float)
+        cost_test = _deviation(test + values, totals, fraction)
+        cost_rest = _deviation(rest + values, totals, 1 - fraction)
+        if cost_test < cost_rest:
+            test += values
+            chosen.add(group)
+        else:
+            rest += values
+    if len(chosen) == len(counts) and len(counts) > 1:
+        chosen.discard(next(iter(sorted(chosen, key=natural_key))))
+    return chosen
+
+
+def _deviation(part: np.ndarray, totals: np.ndarray, share: float) -> float:
+    """How far ``part`` exceeds its ``share`` of each label (only overshoot costs)."""
+    return float(np.clip(part / np.maximum(totals, 1) - share, 0, None).sum())
+
+
+def stratified_utterances(
+    df: pd.DataFrame, fraction: float, generator: np.random.Generator, keys: list[str]
+) -> set[str]:
+    """Utterance ids: ``round(fraction * n)`` of each stratum (``keys``), chosen at random."""
+    chosen: set[str] = set()
+    for _, part in df.sort_values("utt_id").groupby(keys, sort=True):
+        n = int(round(fraction * len(part)))
+        if n:
+            chosen.update(part["utt_id"].to_numpy()[generator.permutation(len(part))[:n]])
+    return chosen
+
+
+def assign_folds(pool: pd.DataFrame, exp: Experiment) -> list[pd.Series]:
+    """Per fold, the split (``train``/``test``) of every row of ``pool``, before dev."""
+    splits = []
+    train_pool = pool["corpus"].isin(exp.train)
+    if exp.protocol == "cross_corpus":
+        split = pd.Series(np.where(train_pool, "train", "test"), index=pool.index)
+        for corpus, frac in exp.fractions.items():
+            part = pool[pool["corpus"] == corpus]
+            test_groups = fraction_split(part, frac["test"], rng(exp.seed, "fraction", corpus))
+            split[part.index] = np.where(part["group"].isin(test_groups), "test", "train")
+        return [split]
+    cv = pool["corpus"].isin(exp.cv_corpora)
+    base = np.where(train_pool, "train", "test")
+    if exp.protocol == "stratified":
+        split = pd.Series(base, index=pool.index)
+        part = pool[cv]
+        if exp.split_unit == "utterance":
+            ids = stratified_utterances(
+                part, exp.test_fraction, rng(exp.seed, "stratified"), ["corpus", "label"]
+            )
+            split[part.index[part["utt_id"].isin(ids)]] = "test"
+        else:
+            for corpus in sorted(part["corpus"].unique()):
+                sub = part[part["corpus"] == corpus]
+                groups = stratified_groups(sub, exp.test_fraction, rng(exp.seed, "strat", corpus))
+                split[sub.index[sub["group"].isin(groups)]] = "test"
+        return [split]
+    if exp.protocol == "leave_one_session_out":
+        sessions = sorted(pool.loc[cv, "group"].unique(), key=natural_key)
+        if len(sessions) != exp.folds:
+            raise SplitError(
+                f"{exp.name}: leave_one_session_out over {list(exp.cv_corpora)} found "
+                f"{len(sessions)} sessions ({', '.join(sessions)}) but folds = {exp.folds}"
+            )
+        fold_of = {s: i for i, s in enumerate(sessions)}
+    else:
+        fold_of = kfold_groups(pool[cv], exp.folds, exp.seed)
+        if len(fold_of) < exp.folds:
+            raise SplitError(
+                f"{exp.name}: {len(fold_of)} groups in {list(exp.cv_corpora)}, fewer than "
+                f"folds = {exp.folds}"
+            )
+    group_fold = pool["group"].map(fold_of)
+    for k in range(exp.folds):
+        split = pd.Series(base, index=pool.index)
+        split[cv & (group_fold == k)] = "test"
+        splits.append(split)
+    return splits
+
+
+def add_dev(pool: pd.DataFrame, split: pd.Series, exp: Experiment, fold: int) -> pd.Series:
+    """Move ``dev_fraction`` of the fold's training rows to ``dev`` (group-disjoint by default).
+
+    With ``dev_unit: group`` each corpus gives ``round(dev_fraction * groups)`` of its training
+    groups; when that is zero everywhere, one group of the corpus with the most groups (2+), so a
+    dev split exists wherever the data allow. Corpora with a single training group give none.
+    """
+    split = split.copy()
+    if exp.dev_fraction <= 0:
+        return split
+    train = pool[split == "train"]
+    if exp.dev_unit == "utterance":
+        ids = stratified_utterances(
+            train, exp.dev_fraction, rng(exp.seed, "dev", fold), ["corpus", "label"]
+        )
+        split[train.index[train["utt_id"].isin(ids)]] = "dev"
+        return split
+    chosen: set[str] = set()
+    candidates = []
+    for corpus in sorted(train["corpus"].unique()):
+        groups = sorted(train.loc[train["corpus"] == corpus, "group"].unique(), key=natural_key)
+        if len(groups) < 2:
+            continue
+        order = [groups[i] for i in rng(exp.seed, "dev", fold, corpus).permutation(len(groups))]
+        n = min(int(round(exp.dev_fraction * len(groups))), len(groups) - 1)
+        chosen.update(order[:n])
+        candidates.append((len(groups), corpus, order[0]))
+    if not chosen and candidates:
+        chosen.add(max(candidates)[2])
+    if not chosen:
+        log.warning("%s fold %d: no corpus has 2+ training groups; no dev split", exp.name, fold)
+    split[train.index[train["group"].isin(chosen)]] = "dev"
+    return split
+
+
+def build_split(labelled: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
+    """The long split table (one row per utterance and fold) of ``exp``."""
+    corpora = set(exp.train) | set(exp.test)
+    pool = labelled[labelled["corpus"].isin(corpora)].sort_values("utt_id").reset_index(drop=True)
+    frames = []
+    for fold, split in enumerate(assign_folds(pool, exp)):
+        split = add_dev(pool, split, exp, fold)
+        frame = pool[["utt_id", "corpus", "group", "speaker", "label"]].copy()
+        frame["fold"] = fold
+        frame["split"] = split.to_numpy()
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)[SPLIT_COLUMNS]
+
+
+def check_leaks(split: pd.DataFrame, exp: Experiment) -> None:
+    """Raise :class:`SplitLeakError` on a group in two splits of a fold or a test-only corpus
+    in training (and on an utterance twice in a fold)."""
+    dup = split[split.duplicated(["utt_id", "fold"], keep=False)]
+    if len(dup):
+        row = dup.iloc[0]
+        raise SplitLeakError(f"{exp.name} fold {row.fold}: utterance {row.utt_id} appears twice")
+    leaked = split[split["corpus"].isin(exp.test_only) & split["split"].isin(["train", "dev"])]
+    if len(leaked):
+        row = leaked.iloc[0]
+        raise SplitLeakError(
+            f"{exp.name} fold {row.fold}: test-only corpus {row.corpus} is in {row.split} "
+            f"(group {row.group}, {len(leaked)} rows)"
+        )
+    pairs = [("train", "test"), ("dev", "test"), ("train", "dev")]
+    if exp.protocol == "stratified" and exp.split_unit == "utterance":
+        pairs = [p for p in pairs if "test" not in p]  # the paper's split: utterances, not groups
+    if exp.dev_unit == "utterance":
+        pairs = [p for p in pairs if p != ("train", "dev")]
+    for fold, part in split.groupby("fold"):
+        groups = {s: set(part.loc[part["split"] == s, "group"]) for s in SPLITS}
+        for a, b in pairs:
+            shared = sorted(groups[a] & groups[b], key=natural_key)
+            if shared:
+                more = f" and {len(shared) - 1} more" if len(shared) > 1 else ""
+                raise SplitLeakError(
+                    f"{exp.name} fold {fold}: group {shared[0]} is in both {a} and {b}{more}"
+                )
+
+
+def audit(split: pd.DataFrame, exp: Experiment, classes: list[str]) -> pd.DataFrame:
+    """Check ``split`` (:func:`check_leaks`) and count it per fold x split x corpus x label.
+
+    Wide like the papers' dataset tables: one row per fold, split and corpus, one column per
+    class, then ``total``, ``groups`` and ``speakers``.
+    """
+    check_leaks(split, exp)
+    keys = ["fold", "split", "corpus"]
+    counts = split.groupby([*keys, "label"]).size().unstack("label", fill_value=0)
+    counts = counts.reindex(columns=classes, fill_value=0)
+    counts["total"] = counts.sum(axis=1)
+    counts["groups"] = split.groupby(keys)["group"].nunique()
+    counts["speakers"] = split.groupby(keys)["speaker"].nunique()
+    counts = counts.reset_index()
+    counts["split"] = pd.Categorical(counts["split"], categories=list(SPLITS), ordered=True)
+    counts = counts.sort_values(keys).reset_index(drop=True)
+    counts.columns.name = None
+    return counts
+
+
+def make_split(
+    label_paths: list[str | Path],
+    scheme_path: str | Path,
+    experiment: dict,
+    name: str,
+    output: str | Path,
+    audit_output: str | Path,
+) -> pd.DataFrame:
+    """Rule make_split: write the split table and its audit; fail on any leak."""
+    from crossemo.labels import load_scheme
+
+    scheme = load_scheme(scheme_path, validate_schema=False)
+    exp = Experiment.from_config(name, experiment)
+    labelled = pd.concat([read_table(p) for p in label_paths], ignore_index=True)
+    split = build_split(labelled, exp)
+    table = audit(split, exp, list(scheme.classes))
+    for fold in range(exp.n_folds):
+        if not (split.loc[split["fold"] == fold, "split"] == "test").any():
+            raise SplitError(f"{name} fold {fold}: empty test split")
+        if not (split.loc[split["fold"] == fold, "split"] == "train").any():
+            raise SplitError(f"{name} fold {fold}: empty train split")
+    write_table(split, output, Split)
+    Path(audit_output).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(audit_output, index=False)
+    log.info("%s: %d rows over %d folds; no group crosses splits\n%s", name, len(split),
+             exp.n_folds, table.to_string(index=False))  # fmt: skip
+    return split
