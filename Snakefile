@@ -8,6 +8,9 @@ min_version("9.1")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "rules/common.smk"
 
 
@@ -26,6 +29,10 @@ include: "rules/preprocess.smk"
 include: "rules/labels.smk"
 include: "rules/splits.smk"
 include: "rules/balance.smk"
+include: "rules/features.smk"
+include: "rules/classic.smk"
+include: "rules/evaluate.smk"
+include: "rules/report.smk"
 
 
 rule all:
@@ -42,3 +49,8 @@ rule manifests:
 rule audio:
     input:
         audio_shards(),
+
+
+rule paper_tables:
+    input:
+        paper_tables(),

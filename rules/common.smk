@@ -64,11 +64,21 @@ def audio_shard_rejects(corpora=None):
 
 def all_targets():
     """What ``snakemake`` (rule all) builds."""
-    return audio_shards() + split_audits() + training_views()
+    return audio_shards() + split_audits() + training_views() + report_targets()
 
 
 # ---- label schemes, experiments, splits, training views (issue 4, items 1-3) ----
-LABEL_SCHEME_DIR = Path(config.get("label_schemes_dir", "config/label_schemes"))
+def workflow_path(path):
+    """A config path to workflow data: as given if it exists, else inside the repository.
+
+    Lets ``--directory`` runs (tests, scratch dirs) find the shipped label schemes and
+    reference tables without copying them.
+    """
+    path = Path(path)
+    return path if path.is_absolute() or path.exists() else Path(workflow.basedir) / path
+
+
+LABEL_SCHEME_DIR = workflow_path(config.get("label_schemes_dir", "config/label_schemes"))
 #: label schemes available as files (small config dir: cheap to list)
 SCHEMES = sorted(p.stem for p in LABEL_SCHEME_DIR.glob("*.yaml"))
 EXPERIMENTS = sorted(config.get("experiments") or {})
@@ -196,3 +206,206 @@ def view_path(experiment, run):
 
 
 _validate_experiments()
+
+
+# ---- features, classic models, evaluation, report (issue 4, items 4-8) ----
+FEATURESETS = ["gemaps", "egemaps", "compare", "handcrafted94"]
+CLASSIC_FAMILIES = [
+    "svm",
+    "knn",
+    "mlp",
+    "xgboost",
+    "lightgbm",
+    "logreg",
+    "random_forest",
+    "gaussian_nb",
+    "decision_tree",
+]
+REFERENCE_DIR = workflow_path("src/crossemo/data/reference")
+
+
+def model_families(experiment):
+    """Model families of ``experiment`` (``model.family`` may list several classic ones)."""
+    family = experiment_config(experiment).get("model", {}).get("family")
+    if family is None:
+        return []
+    return list(family) if isinstance(family, list) else [family]
+
+
+def is_classic(experiment):
+    families = model_families(experiment)
+    return bool(families) and all(f in CLASSIC_FAMILIES for f in families)
+
+
+CLASSIC_EXPERIMENTS = [e for e in EXPERIMENTS if is_classic(e)]
+#: experiments that produce predictions (those with a model), so metrics and the report
+MODEL_EXPERIMENTS = [e for e in EXPERIMENTS if model_families(e)]
+
+
+def experiment_runs(experiment):
+    """Runs of ``experiment``; a multi-family classic one has a run per fold and family."""
+    families = model_families(experiment)
+    if is_classic(experiment) and len(families) > 1:
+        folds_ = [run_fold(r) for r in runs(experiment)]
+        return [f"{f}-{fam}" for f in dict.fromkeys(folds_) for fam in families]
+    return runs(experiment)
+
+
+def experiment_featureset(experiment):
+    featureset = experiment_config(experiment).get("features")
+    if featureset not in FEATURESETS:
+        raise ValueError(
+            f"experiment {experiment}: features must be one of {FEATURESETS}, "
+            f"not {featureset!r}"
+        )
+    return featureset
+
+
+def feature_shards(featureset, corpora):
+    return [
+        f"results/features/{featureset}/{corpus}/{shard}.parquet"
+        for corpus in corpora
+        for shard in shard_names(corpus)
+    ]
+
+
+def oversamples(experiment):
+    balance = experiment_config(experiment).get("balance") or {}
+    return balance.get("method", "none") == "oversample"
+
+
+def classic_inputs(wildcards):
+    """View, split table, scheme and feature shards (+ augmented features) of a classic run."""
+    exp, fold = wildcards.experiment, run_fold(wildcards.run)
+    featureset = experiment_featureset(exp)
+    inputs = {
+        "view": view_path(exp, wildcards.run),
+        "split": f"results/splits/{exp}.parquet",
+        "scheme": str(LABEL_SCHEME_DIR / f"{experiment_config(exp)['scheme']}.yaml"),
+        "features": feature_shards(featureset, experiment_corpora(exp)),
+    }
+    if oversamples(exp):
+        inputs["augmented"] = (
+            f"results/features/{featureset}/augmented/{exp}/{fold}.parquet"
+        )
+    return inputs
+
+
+def run_family(wildcards):
+    """The model family a classic run trains (the run's suffix for multi-family ones)."""
+    families = model_families(wildcards.experiment)
+    if len(families) == 1:
+        return families[0]
+    suffix = wildcards.run.split("-", 1)[1]
+    if suffix not in families:
+        raise ValueError(f"run {wildcards.run}: no family {suffix!r} in {families}")
+    return suffix
+
+
+def run_metrics(wildcards):
+    return [
+        f"results/metrics/{wildcards.experiment}/{run}.json"
+        for run in experiment_runs(wildcards.experiment)
+    ]
+
+
+def metrics_tables(experiments=None):
+    return [f"results/metrics/{e}.csv" for e in (experiments or MODEL_EXPERIMENTS)]
+
+
+def paper_of(experiment):
+    return experiment_config(experiment).get("paper") or {}
+
+
+#: reference tables (their file stems) that some experiment reports against
+PAPER_TABLES = sorted(
+    {paper_of(e)["table"] for e in MODEL_EXPERIMENTS if paper_of(e).get("table")}
+)
+
+
+def paper_table_inputs(wildcards):
+    experiments = [
+        e for e in MODEL_EXPERIMENTS if paper_of(e).get("table") == wildcards.table
+    ]
+    return {
+        "reference": str(REFERENCE_DIR / f"{wildcards.table}.csv"),
+        "metrics": metrics_tables(experiments),
+    }
+
+
+def paper_table_experiments(wildcards):
+    """Experiment name -> its ``paper:`` entry, for the experiments of one table."""
+    return {
+        e: paper_of(e)
+        for e in MODEL_EXPERIMENTS
+        if paper_of(e).get("table") == wildcards.table
+    }
+
+
+def paper_tables():
+    """Per-paper tables (Markdown, CSV, LaTeX): the target of ``paper_tables``."""
+    return [
+        f"results/tables/paper_{t}.{ext}"
+        for t in PAPER_TABLES
+        for ext in ("md", "csv", "tex")
+    ]
+
+
+#: label schemes used by some experiment (their conservation tables are checked)
+USED_SCHEMES = sorted({experiment_config(e)["scheme"] for e in EXPERIMENTS})
+
+
+def scheme_corpora(scheme):
+    """Corpora labelled with ``scheme`` by some experiment."""
+    corpora = [
+        c
+        for e in EXPERIMENTS
+        if experiment_config(e)["scheme"] == scheme
+        for c in experiment_corpora(e)
+    ]
+    return sorted(set(corpora))
+
+
+def conservation_inputs(wildcards):
+    corpora = scheme_corpora(wildcards.scheme)
+    return {
+        "manifests": [f"results/manifests/{c}.parquet" for c in corpora],
+        "manifest_rejects": [f"results/manifests/{c}.rejects.parquet" for c in corpora],
+        "shards": audio_shards(corpora),
+        "shard_rejects": audio_shard_rejects(corpora),
+        "labels": [f"results/labels/{wildcards.scheme}/{c}.parquet" for c in corpora],
+        "dropped": [
+            f"results/labels/{wildcards.scheme}/{c}.dropped.parquet" for c in corpora
+        ],
+    }
+
+
+def stage_table_sources():
+    """Report name -> CSV written by another stage that the report shows when configured:
+    split audits, StrEmo download status (adapter strEmo), filter step counts (filter:).
+    """
+    sources = {f"split_audit_{e}": f"results/splits/{e}.audit.csv" for e in EXPERIMENTS}
+    for corpus in SHEET_CORPORA:
+        sources[f"download_status_{corpus}"] = (
+            f"results/tables/download_status_{corpus}.csv"
+        )
+    for corpus in CORPORA:
+        if corpus_config(corpus).get("filter"):
+            sources[f"filter_steps_{corpus}"] = (
+                f"results/tables/filter_steps_{corpus}.csv"
+            )
+    return sources
+
+
+def stage_table_source(wildcards):
+    return stage_table_sources()[wildcards.stage_table]
+
+
+def report_targets():
+    """Tables and figures of the report (rule all builds them; --report collects them)."""
+    targets = metrics_tables() + paper_tables()
+    targets += [f"results/tables/conservation_{s}.csv" for s in USED_SCHEMES]
+    targets += [f"results/report_tables/{name}.csv" for name in stage_table_sources()]
+    targets += [f"results/figures/confusion_{e}.png" for e in MODEL_EXPERIMENTS]
+    targets += [f"results/figures/labels_{e}.png" for e in EXPERIMENTS]
+    return targets

@@ -367,3 +367,46 @@ def write_predictions(table: pd.DataFrame, path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     Predictions.validate(table).to_parquet(path, index=False)
+
+
+def run_fold_index(run: str) -> int:
+    """Fold of a run: ``fold3`` / ``fold3-knn`` -> 3, ``main`` -> 0."""
+    head = run.split("-", 1)[0]
+    return int(head.removeprefix("fold")) if head.startswith("fold") else 0
+
+
+def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augmented_path,
+                      experiment: dict, family: str, name: str, run: str, outputs: dict,
+                      threads: int = 1) -> pd.DataFrame:  # fmt: skip
+    """Rule train_classic: one run (fold x family) of a classic experiment, end to end."""
+    import yaml
+
+    from crossemo.features import read_features
+
+    fold = run_fold_index(run)
+    classes = list(yaml.safe_load(Path(scheme_path).read_text())["classes"])
+    view = pd.read_parquet(view_path)
+    split = pd.read_parquet(split_path)
+    split = split[split["fold"] == fold]
+    if not (view["split"] == "test").any():  # views may hold training rows only
+        test = split[split["split"] == "test"][["utt_id", "corpus", "label", "split"]]
+        view = pd.concat([view, test.assign(weight=1.0)], ignore_index=True)
+    paths = list(feature_paths)
+    if augmented_path:
+        paths.append(augmented_path)
+    features = read_features(paths)
+    features = features.loc[~features.index.duplicated()]
+    speakers = split.drop_duplicates("utt_id").set_index("utt_id")["speaker"]
+    cfg = ClassicConfig.from_config(
+        experiment.get("model", {}), family, experiment.get("standardize", "global"),
+        experiment.get("seed", 0),
+    )  # fmt: skip
+    log.info("%s/%s: %s on %d rows (%s), standardize=%s", name, run, family, len(view),
+             view["split"].value_counts().to_dict(), cfg.standardize)  # fmt: skip
+    bundle, predictions = train_predict(view, features, cfg, classes, speakers, threads)
+    run_config = {"experiment": name, "run": run, "fold": fold, "features":
+                  experiment.get("features"), "standardize": cfg.standardize, "seed": cfg.seed,
+                  "params": cfg.params, "grid": cfg.grid}  # fmt: skip
+    save_model(bundle, outputs["model"], outputs["label_map"], outputs["config"], run_config)
+    write_predictions(predictions, outputs["predictions"])
+    return predictions

@@ -1,0 +1,27 @@
+rule train_classic:
+    input:
+        unpack(classic_inputs),
+    output:
+        model=ensure("results/models/{experiment}/{run}/model.joblib", non_empty=True),
+        label_map="results/models/{experiment}/{run}/label_map.json",
+        config="results/models/{experiment}/{run}/config.json",
+        predictions=ensure(
+            "results/predictions/{experiment}/{run}.parquet", non_empty=True
+        ),
+    log:
+        "logs/train_classic/{experiment}/{run}.log",
+    benchmark:
+        "benchmarks/train_classic/{experiment}/{run}.tsv"
+    wildcard_constraints:
+        experiment=_alternatives(CLASSIC_EXPERIMENTS),
+        run=r"(fold\d+|main)(-[A-Za-z0-9_]+)?",
+    conda:
+        "../envs/features.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    params:
+        experiment=lookup(dpath="experiments/{experiment}", within=config),
+        family=run_family,
+    script:
+        "../workflow/scripts/train_classic.py"

@@ -1,0 +1,133 @@
+localrules:
+    make_paper_table,
+    check_conservation,
+    publish_stage_table,
+    plot_confusion,
+    plot_label_distribution,
+
+
+rule make_paper_table:
+    input:
+        unpack(paper_table_inputs),
+    output:
+        md=report(
+            "results/tables/paper_{table}.md",
+            caption="../workflow/report/paper_table.rst",
+            category="Paper tables",
+            labels={"table": "{table}", "format": "Markdown"},
+        ),
+        csv=report(
+            "results/tables/paper_{table}.csv",
+            caption="../workflow/report/paper_table.rst",
+            category="Paper tables",
+            labels={"table": "{table}", "format": "CSV"},
+        ),
+        tex=report(
+            "results/tables/paper_{table}.tex",
+            caption="../workflow/report/paper_table.rst",
+            category="Paper tables",
+            labels={"table": "{table}", "format": "LaTeX"},
+        ),
+    log:
+        "logs/make_paper_table/{table}.log",
+    wildcard_constraints:
+        table=_alternatives(PAPER_TABLES),
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    params:
+        experiments=paper_table_experiments,
+    script:
+        "../workflow/scripts/make_paper_table.py"
+
+
+rule check_conservation:
+    input:
+        unpack(conservation_inputs),
+    output:
+        table=report(
+            "results/tables/conservation_{scheme}.csv",
+            caption="../workflow/report/conservation.rst",
+            category="Data accounting",
+            labels={"table": "conservation", "scheme": "{scheme}"},
+        ),
+        losses=report(
+            "results/tables/losses_{scheme}.csv",
+            caption="../workflow/report/losses.rst",
+            category="Data accounting",
+            labels={"table": "losses by reason", "scheme": "{scheme}"},
+        ),
+    log:
+        "logs/check_conservation/{scheme}.log",
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    params:
+        scheme="{scheme}",
+    script:
+        "../workflow/scripts/check_conservation.py"
+
+
+rule publish_stage_table:
+    input:
+        table=stage_table_source,
+    output:
+        table=report(
+            "results/report_tables/{stage_table}.csv",
+            caption="../workflow/report/stage_table.rst",
+            category="Data accounting",
+            labels={"table": "{stage_table}"},
+        ),
+    log:
+        "logs/publish_stage_table/{stage_table}.log",
+    wildcard_constraints:
+        stage_table=_alternatives(list(stage_table_sources())),
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    params:
+        name="{stage_table}",
+    script:
+        "../workflow/scripts/publish_stage_table.py"
+
+
+rule plot_confusion:
+    input:
+        metrics=run_metrics,
+    output:
+        figure=report(
+            "results/figures/confusion_{experiment}.png",
+            caption="../workflow/report/confusion.rst",
+            category="Figures",
+            labels={"figure": "confusion matrix", "experiment": "{experiment}"},
+        ),
+    log:
+        "logs/plot_confusion/{experiment}.log",
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    params:
+        experiment="{experiment}",
+    script:
+        "../workflow/scripts/plot_confusion.py"
+
+
+rule plot_label_distribution:
+    input:
+        split="results/splits/{experiment}.parquet",
+    output:
+        figure=report(
+            "results/figures/labels_{experiment}.png",
+            caption="../workflow/report/labels.rst",
+            category="Figures",
+            labels={"figure": "label distribution", "experiment": "{experiment}"},
+        ),
+    log:
+        "logs/plot_label_distribution/{experiment}.log",
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    params:
+        experiment="{experiment}",
+    script:
+        "../workflow/scripts/plot_label_distribution.py"

@@ -1,0 +1,1 @@
+"""The report stage: paper tables beside ours, data-conservation checks, figures."""

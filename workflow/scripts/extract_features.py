@@ -1,0 +1,15 @@
+"""Rules extract_features / extract_augmented_features: one feature shard per audio shard."""
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
+
+from crossemo.features import extract_shard  # noqa: E402
+from crossemo.runtime import route_logging  # noqa: E402
+
+route_logging(snakemake.log[0])
+extract_shard(snakemake.input.shard, snakemake.params.featureset, snakemake.output.features)

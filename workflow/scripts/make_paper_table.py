@@ -1,0 +1,23 @@
+"""Rule make_paper_table: a paper's reference values beside ours (Markdown, CSV, LaTeX)."""
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
+
+from crossemo.report.tables import write_paper_table  # noqa: E402
+from crossemo.runtime import route_logging  # noqa: E402
+
+route_logging(snakemake.log[0])
+write_paper_table(
+    snakemake.wildcards.table,
+    snakemake.input.reference,
+    experiments=snakemake.params.experiments,
+    metric_paths={Path(p).stem: p for p in snakemake.input.metrics},
+    md=snakemake.output.md,
+    csv=snakemake.output.csv,
+    tex=snakemake.output.tex,
+)
