@@ -71,7 +71,8 @@ def _register_optional() -> None:
         from crossemo.models.predict import register_cli
     except ImportError:  # pragma: no cover - the models package is optional at import time
         return
-    _EXTRA_COMMANDS.append(register_cli)
+    if register_cli not in _EXTRA_COMMANDS:  # main() may run many times in one process (tests)
+        _EXTRA_COMMANDS.append(register_cli)
 
 
 def main(argv: list[str] | None = None) -> int:
