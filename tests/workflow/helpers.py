@@ -1,0 +1,62 @@
+"""Running the real workflow from tests: a config derived from the demo, a work dir, snakemake."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+
+
+def demo_config(demo_root: Path, corpora: list[str] | None = None, **overrides) -> dict:
+    """The repository's demo config with corpus roots moved to an existing demo tree."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    demo_dir = Path(config["demo"]["dir"])
+    config["demo"]["enabled"] = False
+    for name, entry in list(config["corpora"].items()):
+        if corpora is not None and name not in corpora:
+            del config["corpora"][name]
+            continue
+        for key in ("root", "sheet", "serve_dir"):
+            if key in entry and Path(entry[key]).is_relative_to(demo_dir):
+                entry[key] = str(demo_root / Path(entry[key]).relative_to(demo_dir))
+    if corpora is not None:  # experiments may name corpora that were left out
+        config["experiments"] = {}
+    config.update(overrides)
+    return config
+
+
+def run_snakemake(workdir: Path, config: dict, *args: str, check: bool = True,
+                  timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run the repository's Snakefile in ``workdir`` with ``config``; output captured."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config_path = workdir / "config.yaml"
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(config_path), "--cores", "2", *args]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n"
+                             f"{proc.stderr[-8000:]}")
+    return proc
+
+
+def planned_jobs(proc: subprocess.CompletedProcess) -> dict[str, int]:
+    """Job counts per rule from a dry run's 'Job stats' table."""
+    text = proc.stdout + proc.stderr
+    counts: dict[str, int] = {}
+    if "Job stats:" not in text:
+        return counts
+    for line in text.split("Job stats:", 1)[1].splitlines()[3:]:
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            break
+        if parts[0] != "total":
+            counts[parts[0]] = int(parts[1])
+    return counts
