@@ -91,6 +91,7 @@ def test_mosei_sentiment_labels():
         assert valence.label("mosei", label) == label
     av6 = load_scheme(SCHEMES / "arousal_valence6.yaml")
     assert av6.label("mosei", "neutral") is None  # override: sentiment-only, no arousal
+    assert av6.label("strEmo", "neutral") is None
     assert av6.label("iemocap", "neutral") == "low_neutral"
 
 
