@@ -1,0 +1,167 @@
+"""Learning-rate selection as in the strEmo paper: k-fold cross-validation over an LR grid on
+the training set (one job per fold x LR), a table like its Table 3 (LR x folds + average), the
+chosen LR, then a "final" retraining on the full training set with that LR.
+
+CV folds are speaker/group-disjoint and stratified by label (``StratifiedGroupKFold``) over the
+training rows (train + dev) of the experiment's view; the held-out fold is predicted, so each
+CV run writes ordinary predictions that the evaluation stage scores like any run. CV runs train
+for a fixed number of epochs (the paper explores no epochs and uses early stopping only in the
+final training); ``cv_early_stopping: true`` instead carves a dev part out of the CV training set.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+RUN_RE = re.compile(r"^fold(?P<fold>\d+)-lr(?P<lr>[0-9.eE+-]+)$")
+
+
+def lr_name(lr: float) -> str:
+    """How an LR appears in run names: ``1e-05``."""
+    return f"{float(lr):g}"
+
+
+def cv_run_names(lr_grid: Sequence[float], folds: int) -> list[str]:
+    return [f"fold{k}-lr{lr_name(lr)}" for lr in lr_grid for k in range(folds)]
+
+
+def parse_run(run: str) -> tuple[int, float] | None:
+    m = RUN_RE.match(run)
+    return (int(m.group("fold")), float(m.group("lr"))) if m else None
+
+
+def assign_cv_folds(rows: pd.DataFrame, groups: Mapping[str, str] | None, folds: int,
+                    seed: int = 0) -> np.ndarray:  # fmt: skip
+    """CV fold of each row: group-disjoint, stratified by ``label``."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    group = rows["utt_id"].map(groups) if groups else rows["utt_id"]
+    group = group.fillna(rows["utt_id"]).astype(str).to_numpy()
+    n_groups = len(set(group))
+    if n_groups < folds:
+        raise ValueError(f"{folds}-fold CV needs at least {folds} groups, got {n_groups}")
+    cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    out = np.full(len(rows), -1, dtype=np.int64)
+    for k, (_, test_idx) in enumerate(cv.split(np.zeros(len(rows)), rows["label"], group)):
+        out[test_idx] = k
+    return out
+
+
+def read_groups(split_table: str | Path | None) -> dict[str, str] | None:
+    """utt_id -> group (leakage unit) from the split table (fold 0), if there is one."""
+    if not split_table or not Path(split_table).exists():
+        return None
+    table = pd.read_parquet(split_table, columns=["utt_id", "group", "fold"])
+    table = table[table["fold"] == table["fold"].min()]
+    return dict(zip(table["utt_id"], table["group"].astype(str), strict=False))
+
+
+def cv_sets(view: str | Path, classes: Sequence[str], fold: int, folds: int, seed: int,
+            groups: Mapping[str, str] | None, max_seconds: float | None,
+            dev_fraction: float = 0.0) -> dict:  # fmt: skip
+    """train/dev/test AudioSets of CV fold ``fold``: test = the held-out fold."""
+    from crossemo.models.data import load_audio_rows, read_view, to_audio_set
+
+    full = read_view(view, splits=["train", "dev"])
+    is_aug = full["utt_id"].str.contains("#aug", regex=False)
+    rows, aug = full[~is_aug].reset_index(drop=True), full[is_aug]
+    fold_of = assign_cv_folds(rows, groups, folds, seed)
+    held_out = rows[fold_of == fold]
+    rest = rows[fold_of != fold]
+    if len(aug):  # augmented copies of held-out originals must not train
+        base = aug["utt_id"].str.split("#aug").str[0]
+        rest = pd.concat([rest, aug[~base.isin(set(held_out["utt_id"]))]], ignore_index=True)
+    dev = rest.iloc[:0]
+    if dev_fraction > 0:
+        g = rest["utt_id"].map(groups) if groups else rest["utt_id"]
+        uniq = np.array(sorted(set(g.fillna(rest["utt_id"]))))
+        rng = np.random.default_rng(seed + fold)
+        dev_groups = set(rng.choice(uniq, max(1, int(round(dev_fraction * len(uniq)))),
+                                    replace=False))  # fmt: skip
+        is_dev = g.fillna(rest["utt_id"]).isin(dev_groups).to_numpy()
+        dev, rest = rest[is_dev], rest[~is_dev]
+    waves = load_audio_rows(pd.concat([rest, dev, held_out]), max_seconds)
+    return {"train": to_audio_set(rest, classes, waves), "dev": to_audio_set(dev, classes, waves),
+            "test": to_audio_set(held_out, classes, waves)}  # fmt: skip
+
+
+def cv_run(view, classes, model_cfg: Mapping[str, Any], run: str, *, output_dir, predictions,
+           scratch, split_table=None, threads=None, interrupt_after=None):  # fmt: skip
+    """Train CV run ``fold{k}-lr{lr}`` and predict its held-out fold."""
+    from crossemo.models.finetune import build_classifier, train_audio_classifier
+    from crossemo.models.training import TrainSettings
+
+    parsed = parse_run(run)
+    if parsed is None:
+        raise ValueError(f"not an LR-CV run name: {run}")
+    fold, lr = parsed
+    cv_cfg = dict(model_cfg)
+    if not model_cfg.get("cv_early_stopping", False):
+        cv_cfg["early_stopping_patience"] = None
+    settings = TrainSettings.from_config(cv_cfg, lr=lr)
+    sets = cv_sets(view, classes, fold, int(model_cfg.get("cv_folds", 5)), settings.seed,
+                   read_groups(split_table), settings.max_seconds,
+                   dev_fraction=float(model_cfg.get("cv_dev_fraction", 0.1))
+                   if model_cfg.get("cv_early_stopping", False) else 0.0)  # fmt: skip
+    log.info("CV %s: %s", run, {k: len(v) for k, v in sets.items()})
+    model, fe = build_classifier(model_cfg, classes, settings)
+    info = {"model": dict(model_cfg), "classes": list(classes), "view": str(view), "run": run,
+            "cv_fold": fold, "lr": lr}  # fmt: skip
+    return train_audio_classifier(model, fe, sets, classes, settings, output_dir=output_dir,
+                                  predictions=predictions, scratch=scratch, run_config=info,
+                                  threads=threads, interrupt_after=interrupt_after)  # fmt: skip
+
+
+def score(frame: pd.DataFrame, metric: str) -> float:
+    """A CV score of a predictions table: uar, accuracy, f1_macro or f1_weighted."""
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+
+    y, p = frame["label"].astype(str), frame["pred"].astype(str)
+    if metric == "uar":
+        return float(balanced_accuracy_score(y, p))
+    if metric == "accuracy":
+        return float(accuracy_score(y, p))
+    if metric in ("f1_macro", "f1_weighted"):
+        return float(f1_score(y, p, average=metric.split("_")[1], zero_division=0))
+    raise ValueError(f"unknown CV metric {metric}")
+
+
+def aggregate(predictions: Mapping[str, str | Path], metric: str = "uar") -> pd.DataFrame:
+    """Table 3 of the strEmo paper: one row per LR, columns K1..Kk, avg, std, chosen."""
+    scores: dict[float, dict[int, float]] = {}
+    for run, path in predictions.items():
+        parsed = parse_run(run)
+        if parsed is None:
+            continue
+        fold, lr = parsed
+        scores.setdefault(lr, {})[fold] = score(pd.read_parquet(path), metric)
+    folds = sorted({k for s in scores.values() for k in s})
+    rows = []
+    for lr in sorted(scores, reverse=True):
+        vals = [scores[lr].get(k, np.nan) for k in folds]
+        per_fold = {f"K{k + 1}": round(v, 4) for k, v in zip(folds, vals, strict=True)}
+        rows.append({"lr": lr_name(lr), **per_fold,
+                     "avg": round(float(np.nanmean(vals)), 4),
+                     "std": round(float(np.nanstd(vals)), 4), "metric": metric})  # fmt: skip
+    table = pd.DataFrame(rows)
+    if len(table):
+        best = table["avg"].idxmax()  # ties: the larger LR (listed first)
+        table["chosen"] = table.index == best
+    return table
+
+
+def chosen_lr(table_csv: str | Path) -> float:
+    table = pd.read_csv(table_csv, dtype={"lr": str})
+    row = table[table["chosen"].astype(str).str.lower() == "true"]
+    if row.empty:
+        raise ValueError(f"{table_csv}: no chosen LR")
+    return float(row["lr"].iloc[0])
