@@ -5,7 +5,11 @@ from snakemake.utils import min_version
 min_version("9.1")
 
 
-configfile: "config/config.yaml"
+# The demo config is the default; a config given with --configfile (config/paper/*.yaml)
+# replaces it instead of being merged into it (no demo corpora in a paper run).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"
@@ -33,6 +37,9 @@ include: "rules/features.smk"
 include: "rules/classic.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
+include: "rules/strEmo.smk"
+include: "rules/transcribe.smk"
+include: "rules/filters.smk"
 
 
 rule all:
