@@ -81,6 +81,10 @@ class Scan:
     utterances: list[Utterance] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
 
+    def add(self, item: Utterance | Reject) -> None:
+        """Keep what a parser made of one input, utterance or reject."""
+        (self.rejects if isinstance(item, Reject) else self.utterances).append(item)
+
 
 def audio_files(root: Path) -> list[Path]:
     """Every file under ``root`` that looks like audio, sorted (case-insensitive suffix)."""
@@ -112,8 +116,7 @@ def scan_each(paths: Iterable[Path], parse: Callable[[Path], Utterance | Reject]
     """Apply ``parse`` to every path: each gives one utterance or one reject."""
     found = Scan()
     for path in paths:
-        item = parse(path)
-        (found.rejects if isinstance(item, Reject) else found.utterances).append(item)
+        found.add(parse(path))
     return found
 
 

@@ -72,8 +72,7 @@ def scan(
     mapping = parse_label_map(label_map)
     found = Scan()
     for index, row in enumerate(table.to_dict("records"), start=2):  # line 1 is the header
-        item = _row(root, sheet, index, row, mapping)
-        (found.rejects if isinstance(item, Reject) else found.utterances).append(item)
+        found.add(_row(root, sheet, index, row, mapping))
     return found
 
 

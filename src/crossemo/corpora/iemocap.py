@@ -120,11 +120,9 @@ def scan(root: Path, corpus: str, **options) -> Scan:
         audio, junk = _session_audio(session)
         found.rejects += junk
         group = f"Session{int(_SESSION.match(session.name)[1])}"
-        seen: set[str] = set()
         for path in audio:
-            item = _utterance(path, labels, texts, group)
-            (found.rejects if isinstance(item, Reject) else found.utterances).append(item)
-            seen.add(path.stem)
+            found.add(_utterance(path, labels, texts, group))
+        seen = {path.stem for path in audio}
         for utt, label in sorted(labels.items()):
             if utt not in seen:
                 found.rejects.append(Reject(label.source, "no_audio_for_label", utt, utt))

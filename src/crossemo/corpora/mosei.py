@@ -210,8 +210,8 @@ def _resolve(root: Path, option: str | Path | None) -> Path | None:
 def _find(root: Path, suffix: str) -> list[Path]:
     return sorted(
         p
-        for p in root.rglob(f"*{suffix}")
-        if p.is_file() and not p.name.startswith("._") and p.suffix.lower() == suffix
+        for p in root.rglob("*")
+        if p.suffix.lower() == suffix and p.is_file() and not p.name.startswith("._")
     )
 
 
