@@ -64,7 +64,13 @@ def audio_shard_rejects(corpora=None):
 
 def all_targets():
     """What ``snakemake`` (rule all) builds."""
-    return audio_shards() + split_audits() + training_views() + report_targets()
+    return (
+        audio_shards()
+        + split_audits()
+        + training_views()
+        + report_targets()
+        + strEmo_targets()
+    )
 
 
 # ---- label schemes, experiments, splits, training views (issue 4, items 1-3) ----
@@ -408,4 +414,54 @@ def report_targets():
     targets += [f"results/report_tables/{name}.csv" for name in stage_table_sources()]
     targets += [f"results/figures/confusion_{e}.png" for e in MODEL_EXPERIMENTS]
     targets += [f"results/figures/labels_{e}.png" for e in EXPERIMENTS]
+    return targets
+
+
+# ---- StrEmo downloads, transcription, MOSEI filter (issue 3) ----
+#: corpora with a `filter:` entry (transcribed, then filtered before labelling)
+FILTERED_CORPORA = [c for c in CORPORA if corpus_config(c).get("filter")]
+#: corpora whose audio shards are transcribed by rule `all`
+TRANSCRIBED_CORPORA = [
+    c for c in CORPORA if c in FILTERED_CORPORA or corpus_config(c).get("transcribe")
+]
+
+
+def sheet_input(wildcards):
+    """Input of download_videos: the demo tree when the sheet lies in it, else the sheet."""
+    sheet = corpus_config(wildcards.corpus)["sheet"]
+    return demo_dir() if under_demo(sheet) else sheet
+
+
+def download_settings(wildcards):
+    """Top-level `download:` overridden by the corpus's own `download:` entry."""
+    merged = {
+        **config.get("download", {}),
+        **corpus_config(wildcards.corpus).get("download", {}),
+    }
+    merged.pop("serve_dir", None)
+    return merged
+
+
+def download_serve_dir(wildcards):
+    return corpus_config(wildcards.corpus).get("download", {}).get("serve_dir")
+
+
+def corpus_transcripts(wildcards):
+    return [
+        f"results/transcripts/{wildcards.corpus}/{shard}.parquet"
+        for shard in shard_names(wildcards.corpus)
+    ]
+
+
+def strEmo_targets():
+    """Download status and overlap tables, transcripts, filter tables and step counts."""
+    targets = [f"results/tables/download_status_{c}.csv" for c in SHEET_CORPORA]
+    targets += [f"results/tables/overlaps_{c}.csv" for c in SHEET_CORPORA]
+    targets += [
+        f"results/transcripts/{c}/{s}.parquet"
+        for c in TRANSCRIBED_CORPORA
+        for s in shard_names(c)
+    ]
+    targets += [f"results/filters/{c}.parquet" for c in FILTERED_CORPORA]
+    targets += [f"results/tables/filter_steps_{c}.csv" for c in FILTERED_CORPORA]
     return targets

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import mimetypes
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from http import HTTPStatus
@@ -49,6 +50,14 @@ class MediaServer(ThreadingHTTPServer):
     @property
     def port(self) -> int:
         return int(self.server_address[1])
+
+    def handle_error(self, request, client_address) -> None:
+        """Clients hanging up mid-transfer (yt-dlp probing a file) are normal, not errors."""
+        err = sys.exc_info()[1]
+        if isinstance(err, (ConnectionResetError, BrokenPipeError, TimeoutError)):
+            log.debug("%s hung up: %s", client_address, err)
+            return
+        super().handle_error(request, client_address)
 
     def record(self, method: str, path: str) -> None:
         with self._lock:

@@ -227,6 +227,7 @@ def segment_clips(
     the end, further is ``segment_out_of_range`` too.
     """
     clip_dir = Path(clip_dir)
+    clip_dir.mkdir(parents=True, exist_ok=True)
     clips, rejects = validate_sheet(read_sheet(sheet))
     pairs = overlaps(clips)
     if len(pairs):
@@ -279,3 +280,30 @@ def _duration(path: Path) -> float:
     from crossemo.audio.decode import probe
 
     return probe(path).duration
+
+
+def write_segments(
+    sheet: str | Path,
+    status_path: str | Path,
+    clip_dir: str | Path,
+    corpus: str,
+    manifest_path: str | Path,
+    rejects_path: str | Path,
+    overlaps_csv: str | Path,
+    tolerance_s: float = 0.5,
+    threads: int = 2,
+) -> pd.DataFrame:
+    """Rule segment_clips: clips, manifest, rejects and the overlap table (all atomic)."""
+    from crossemo.ingest import write_ingest
+
+    status = pd.read_parquet(status_path)
+    manifest, rejects, pairs = segment_clips(sheet, status, clip_dir, corpus, tolerance_s,
+                                             threads)  # fmt: skip
+    write_ingest(manifest, rejects, manifest_path, rejects_path)
+    overlaps_csv = Path(overlaps_csv)
+    overlaps_csv.parent.mkdir(parents=True, exist_ok=True)
+    tmp = overlaps_csv.with_name(overlaps_csv.name + ".tmp")
+    pairs.to_csv(tmp, index=False)
+    tmp.replace(overlaps_csv)
+    log.info("%d clips, %d rejects, %d overlapping pairs", len(manifest), len(rejects), len(pairs))
+    return manifest

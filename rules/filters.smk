@@ -1,0 +1,24 @@
+# The strEmo paper's CMU-MOSEI filter (issue 3) for corpora whose config has `filter:`:
+# transcript similarity >= threshold, then the emotion-score rule; counts per step and label.
+
+
+rule filter_transcripts:
+    input:
+        manifest="results/manifests/{corpus}.parquet",
+        transcripts=corpus_transcripts,
+    output:
+        table=ensure("results/filters/{corpus}.parquet", non_empty=True),
+        steps="results/tables/filter_steps_{corpus}.csv",
+    log:
+        "logs/filter_transcripts/{corpus}.log",
+    benchmark:
+        "benchmarks/filter_transcripts/{corpus}.tsv"
+    wildcard_constraints:
+        corpus=_alternatives(FILTERED_CORPORA),
+    conda:
+        "../envs/whisper.yaml"
+    threads: 1
+    params:
+        settings=lookup(dpath="corpora/{corpus}/filter", within=config),
+    script:
+        "../workflow/scripts/filter_transcripts.py"

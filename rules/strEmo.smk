@@ -1,0 +1,59 @@
+# StrEmo from its spreadsheet (issue 3): download each video's audio once (yt-dlp), then cut the
+# clips and write the corpus manifest. Downloaded WAVs live in results/strEmo/{corpus}/audio, a
+# cache that is not a declared output (Snakemake would delete it before a rerun): a rerun, e.g.
+# `--forcerun download_videos` to retry missing videos, downloads only what is not there yet.
+
+
+rule download_videos:
+    input:
+        sheet=sheet_input,
+    output:
+        status=ensure("results/downloads/{corpus}.status.parquet", non_empty=True),
+        table="results/tables/download_status_{corpus}.csv",
+    log:
+        "logs/download_videos/{corpus}.log",
+    benchmark:
+        "benchmarks/download_videos/{corpus}.tsv"
+    wildcard_constraints:
+        corpus=_alternatives(SHEET_CORPORA),
+    conda:
+        "../envs/download.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    params:
+        sheet=lookup(dpath="corpora/{corpus}/sheet", within=config),
+        audio_dir="results/strEmo/{corpus}/audio",
+        settings=download_settings,
+        serve_dir=download_serve_dir,
+    script:
+        "../workflow/scripts/download_videos.py"
+
+
+rule segment_clips:
+    input:
+        sheet=sheet_input,
+        status="results/downloads/{corpus}.status.parquet",
+    output:
+        manifest=ensure("results/manifests/{corpus}.parquet", non_empty=True),
+        rejects="results/manifests/{corpus}.rejects.parquet",
+        overlaps="results/tables/overlaps_{corpus}.csv",
+        clips=directory("results/strEmo/{corpus}/clips"),
+    log:
+        "logs/segment_clips/{corpus}.log",
+    benchmark:
+        "benchmarks/segment_clips/{corpus}.tsv"
+    wildcard_constraints:
+        corpus=_alternatives(SHEET_CORPORA),
+    conda:
+        "../envs/download.yaml"
+    threads: 2
+    resources:
+        mem_mb=2000,
+    params:
+        sheet=lookup(dpath="corpora/{corpus}/sheet", within=config),
+        tolerance_s=lookup(
+            dpath="corpora/{corpus}/clip_tolerance_s", within=config, default=0.5
+        ),
+    script:
+        "../workflow/scripts/segment_clips.py"

