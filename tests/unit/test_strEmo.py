@@ -162,3 +162,29 @@ def test_truncated_download_then_rerun_fetches_only_missing(tmp_path, corpus):
         assert status["cached"].tolist() == [True, False]
         assert {p for _, p in server.requests} == {"/vidAngry001.m4a"}
         assert sf.info(audio_dir / "vidAngry001.wav").duration == pytest.approx(8.0, abs=0.1)
+
+
+@pytest.mark.slow
+def test_demo_strEmo_sheet_end_to_end(tmp_path):
+    """The demo's StrEmo (xlsx + m4a media) served on loopback: every quirk row is accounted for."""
+    import json
+
+    from crossemo.demo import synthesize
+
+    synthesize(tmp_path / "demo", seed=0, corpora=["StrEmo"])
+    root = tmp_path / "demo" / "StrEmo"
+    quirks = json.loads((tmp_path / "demo" / "demo_truth.json").read_text())["quirks"]["StrEmo"]
+    status = download_sheet(root / "strEmo.xlsx", tmp_path / "audio", FAST,
+                            serve_dir=root / "media")  # fmt: skip
+    by_id = status.set_index("video_id")["status"]
+    assert by_id[quirks["unavailable"]["video_id"]] == "unavailable"
+    assert (by_id.drop(quirks["unavailable"]["video_id"]) == "ok").all()
+    manifest, rejects, pairs = segment_clips(root / "strEmo.xlsx", status, tmp_path / "clips",
+                                             "strEmo")  # fmt: skip
+    table = read_sheet(root / "strEmo.csv")
+    assert len(manifest) + len(rejects) == len(table)  # every row is a clip or a reject
+    reasons = set(rejects["reason"])
+    assert reasons == {"zero_length", "invalid_video_id", "video_unavailable"}
+    assert pairs["video_id"].tolist() == [quirks["overlap"]["video_id"]]
+    assert set(manifest["emotion"]) == {"anger", "happiness", "neutral"}
+    assert manifest.groupby("group")["emotion"].nunique().eq(1).all()  # one emotion per video
