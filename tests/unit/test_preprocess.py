@@ -216,3 +216,17 @@ def test_iter_audio_filters_by_id(corpus: Path):
     got = list(iter_audio([out], utt_ids={"c/seg1"}))
     assert [u for u, _, _ in got] == ["c/seg1"] and got[0][2] == 16000
     assert len(got[0][1]) == 3 * SR
+
+
+def test_containers_go_through_ffmpeg_at_their_own_rate(tmp_path: Path):
+    from crossemo.audio.decode import load, probe
+
+    wav = tmp_path / "x.wav"
+    sf.write(wav, tone(2.0, 44100), 44100)
+    m4a = tmp_path / "x.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-c:a", "aac", str(m4a)], check=True)
+    info = probe(m4a)
+    samples, sr = load(m4a, start=0.5, end=1.5)
+    assert info.sample_rate == 44100 and sr == 44100
+    assert abs(info.duration - 2.0) < 0.1
+    assert abs(len(samples) - 44100) <= 1

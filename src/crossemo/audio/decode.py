@@ -9,6 +9,7 @@ callers turn into a reject row.
 
 from __future__ import annotations
 
+import json
 import shutil
 import struct
 import subprocess
@@ -99,8 +100,9 @@ def _probe_ffmpeg(path: Path, err: Exception) -> AudioInfo:
     """Probe a container libsndfile cannot read (mp3, m4a, webm) by decoding it with ffmpeg."""
     if not _looks_like_media(path) or shutil.which("ffmpeg") is None:
         raise DecodeError("not_audio", str(err)) from err
-    samples, sr = _ffmpeg_decode(path, sample_rate=None)
-    return AudioInfo(sr, 1, len(samples), path.suffix.lstrip(".").upper() or "FFMPEG")
+    samples, sr = _ffmpeg_decode(path)
+    channels = _ffprobe_stream(path).get("channels", 1)
+    return AudioInfo(sr, int(channels), len(samples), path.suffix.lstrip(".").upper() or "FFMPEG")
 
 
 _MEDIA_SUFFIXES = {".mp3", ".m4a", ".mp4", ".webm", ".ogg", ".opus", ".aac", ".mkv", ".flac"}
@@ -110,9 +112,34 @@ def _looks_like_media(path: Path) -> bool:
     return path.suffix.lower() in _MEDIA_SUFFIXES
 
 
-def _ffmpeg_decode(path: Path, sample_rate: int | None) -> tuple[np.ndarray, int]:
-    sr = sample_rate or 48000
-    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "1"]
+def _ffprobe_stream(path: Path) -> dict:
+    """``sample_rate`` and ``channels`` of the first audio stream ({} when ffprobe finds none)."""
+    if shutil.which("ffprobe") is None:
+        return {}
+    cmd = [
+        "ffprobe",
+        "-v",
+        "error",
+        "-select_streams",
+        "a:0",
+        "-show_entries",
+        "stream=sample_rate,channels",
+        "-of",
+        "json",
+        str(path),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    try:
+        stream = json.loads(proc.stdout)["streams"][0]
+    except (ValueError, KeyError, IndexError):
+        return {}
+    return {k: int(v) for k, v in stream.items() if k in ("sample_rate", "channels")}
+
+
+def _ffmpeg_decode(path: Path) -> tuple[np.ndarray, int]:
+    """Decode with ffmpeg to mono float32 at the stream's own sample rate."""
+    sr = _ffprobe_stream(path).get("sample_rate", 48000)
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-vn", "-f", "f32le", "-ac", "1"]
     cmd += ["-ar", str(sr), "-"]
     proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0 or not proc.stdout:
@@ -159,7 +186,7 @@ def _load_fallback(path: Path, err: Exception) -> tuple[np.ndarray, int]:
     if path.stat().st_size == 0:
         raise DecodeError("empty_file", "0 bytes") from err
     if _looks_like_media(path) and shutil.which("ffmpeg") is not None:
-        return _ffmpeg_decode(path, sample_rate=None)
+        return _ffmpeg_decode(path)
     raise DecodeError("not_audio", str(err)) from err
 
 
