@@ -40,6 +40,7 @@ include: "rules/report.smk"
 include: "rules/strEmo.smk"
 include: "rules/transcribe.smk"
 include: "rules/filters.smk"
+include: "rules/train.smk"
 
 
 rule all:

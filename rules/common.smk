@@ -70,6 +70,7 @@ def all_targets():
         + training_views()
         + report_targets()
         + strEmo_targets()
+        + neural_targets()
     )
 
 
@@ -81,10 +82,14 @@ def workflow_path(path):
     reference tables without copying them.
     """
     path = Path(path)
-    return path if path.is_absolute() or path.exists() else Path(workflow.basedir) / path
+    return (
+        path if path.is_absolute() or path.exists() else Path(workflow.basedir) / path
+    )
 
 
-LABEL_SCHEME_DIR = workflow_path(config.get("label_schemes_dir", "config/label_schemes"))
+LABEL_SCHEME_DIR = workflow_path(
+    config.get("label_schemes_dir", "config/label_schemes")
+)
 #: label schemes available as files (small config dir: cheap to list)
 SCHEMES = sorted(p.stem for p in LABEL_SCHEME_DIR.glob("*.yaml"))
 EXPERIMENTS = sorted(config.get("experiments") or {})
@@ -131,7 +136,10 @@ def fold_names(experiment):
 
 
 def runs(experiment):
-    """Run names of ``experiment``: fold0..foldK-1 (k-fold, LOSO) or main (single split)."""
+    """Run names of ``experiment``: fold0..foldK-1 (k-fold, LOSO) or main (single split);
+    neural LR grids: fold{k}-lr{lr} CV runs plus final (see lr_cv_runs)."""
+    if lr_cv_runs(experiment):
+        return lr_cv_runs(experiment) + ["final"]
     n = folds(experiment)
     return [f"fold{i}" for i in range(n)] if n > 1 else ["main"]
 
@@ -465,3 +473,117 @@ def strEmo_targets():
     targets += [f"results/filters/{c}.parquet" for c in FILTERED_CORPORA]
     targets += [f"results/tables/filter_steps_{c}.csv" for c in FILTERED_CORPORA]
     return targets
+
+
+# ---- neural models: fine-tuning, LR CV, frozen features + heads, block expansion,
+# ---- speech+text (issue 5)
+NEURAL_FAMILIES = ["finetune", "block_expansion", "frozen_head", "multimodal"]
+
+
+def is_neural(experiment):
+    families = model_families(experiment)
+    return len(families) == 1 and families[0] in NEURAL_FAMILIES
+
+
+NEURAL_EXPERIMENTS = [e for e in EXPERIMENTS if is_neural(e)]
+
+
+def neural_model(experiment):
+    return experiment_config(experiment).get("model", {})
+
+
+def lr_grid(experiment):
+    """The LR grid of a fine-tuning experiment (empty: no LR cross-validation)."""
+    if experiment not in NEURAL_EXPERIMENTS:
+        return []
+    return list(neural_model(experiment).get("lr_grid") or [])
+
+
+def _lr_name(lr):
+    return f"{float(lr):g}"
+
+
+def lr_cv_runs(experiment):
+    """fold{k}-lr{lr}: one run per CV fold and LR of the grid (strEmo paper, Table 3)."""
+    k = int(neural_model(experiment).get("cv_folds", 5)) if lr_grid(experiment) else 0
+    return [f"fold{i}-lr{_lr_name(lr)}" for lr in lr_grid(experiment) for i in range(k)]
+
+
+LR_CV_EXPERIMENTS = [e for e in NEURAL_EXPERIMENTS if lr_grid(e)]
+SSL_EXPERIMENTS = [
+    e for e in NEURAL_EXPERIMENTS if neural_model(e)["family"] == "frozen_head"
+]
+#: SSL feature sets (frozen encoder hidden states), one per frozen_head experiment
+SSL_FEATURESETS = [f"ssl-{e}" for e in SSL_EXPERIMENTS]
+
+
+def neural_view(experiment, run):
+    """Training view of a neural run: LR CV folds split the fold0 view's training rows."""
+    return f"results/views/{experiment}/{run_fold(run) if '-lr' not in run else 'fold0'}.parquet"
+
+
+def neural_inputs(wildcards):
+    exp, run = wildcards.experiment, wildcards.run
+    model = neural_model(exp)
+    fold = run_fold(run) if "-lr" not in run else "fold0"
+    inputs = {
+        "view": neural_view(exp, run),
+        "split": f"results/splits/{exp}.parquet",
+        "scheme": str(LABEL_SCHEME_DIR / f"{experiment_config(exp)['scheme']}.yaml"),
+    }
+    if oversamples(exp):
+        inputs["augmented"] = f"results/augmented/{exp}/{fold}.parquet"
+    if run == "final" and lr_grid(exp):
+        inputs["lr_table"] = f"results/tables/{exp}_lr_cv.csv"
+    if model["family"] == "frozen_head":
+        inputs["features"] = feature_shards(f"ssl-{exp}", experiment_corpora(exp))
+    elif model["family"] == "multimodal":
+        inputs["transcripts"] = [
+            f"results/transcripts/{c}/{s}.parquet"
+            for c in experiment_corpora(exp)
+            for s in shard_names(c)
+        ]
+    return inputs
+
+
+def _tiny(experiment):
+    encoder = neural_model(experiment).get("encoder")
+    return isinstance(encoder, dict) and "tiny" in encoder
+
+
+def neural_mem_mb(wildcards, attempt):
+    """Memory of a neural job: model.mem_mb (default 4 GB tiny, 32 GB real) x attempt."""
+    model = neural_model(wildcards.experiment)
+    base = model.get("mem_mb", 4000 if _tiny(wildcards.experiment) else 32000)
+    return int(base) * attempt
+
+
+def neural_runtime(wildcards, attempt):
+    """Minutes of a neural job: model.runtime (default 30 tiny, 720 real) x attempt."""
+    model = neural_model(wildcards.experiment)
+    base = model.get("runtime", 30 if _tiny(wildcards.experiment) else 720)
+    return int(base) * attempt
+
+
+def neural_scratch(wildcards):
+    """Resume checkpoints of a run (not an output: a failed job's outputs are deleted)."""
+    return f"results/scratch/{wildcards.experiment}/{wildcards.run}"
+
+
+def lr_cv_predictions(wildcards):
+    return {
+        run: f"results/predictions/{wildcards.experiment}/{run}.parquet"
+        for run in lr_cv_runs(wildcards.experiment)
+    }
+
+
+def ssl_settings(wildcards):
+    """Encoder, layer, pooling of an SSL feature set (from its frozen_head experiment)."""
+    model = neural_model(wildcards.ssl_featureset[len("ssl-") :])
+    keys = ("encoder", "layer", "pooling", "batch_seconds", "max_seconds")
+    return {k: model[k] for k in keys if k in model}
+
+
+def neural_targets():
+    """LR cross-validation tables (predictions come in through metrics and the report)."""
+    return [f"results/tables/{e}_lr_cv.csv" for e in LR_CV_EXPERIMENTS]

@@ -165,3 +165,16 @@ def chosen_lr(table_csv: str | Path) -> float:
     if row.empty:
         raise ValueError(f"{table_csv}: no chosen LR")
     return float(row["lr"].iloc[0])
+
+
+def aggregate_files(predictions: Mapping[str, str | Path], output: str | Path,
+                    metric: str = "uar") -> pd.DataFrame:  # fmt: skip
+    """Rule aggregate_lr_cv: write the LR table (CSV) and log the chosen LR."""
+    table = aggregate(predictions, metric)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(output, index=False)
+    if len(table):
+        log.info("chosen LR %s (%s avg %.4f)", table.loc[table["chosen"], "lr"].iloc[0], metric,
+                 table["avg"].max())  # fmt: skip
+    return table
