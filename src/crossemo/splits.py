@@ -233,10 +233,19 @@ def _deviation(part: np.ndarray, totals: np.ndarray, share: float) -> float:
 def stratified_utterances(
     df: pd.DataFrame, fraction: float, generator: np.random.Generator, keys: list[str]
 ) -> set[str]:
-    """Utterance ids: ``round(fraction * n)`` of each stratum (``keys``), chosen at random."""
+    """``round(fraction * n)`` utterance ids, shared out over the strata (``keys``) in proportion
+    (largest remainders, so small strata do not round the total away), chosen at random."""
+    parts = [part for _, part in df.sort_values("utt_id").groupby(keys, sort=True)]
+    if not parts:
+        return set()
+    exact = np.array([fraction * len(p) for p in parts])
+    quota = np.floor(exact).astype(int)
+    extra = int(round(fraction * len(df))) - quota.sum()
+    if extra > 0:
+        order = np.lexsort((generator.random(len(parts)), -(exact - quota)))
+        quota[order[:extra]] += 1
     chosen: set[str] = set()
-    for _, part in df.sort_values("utt_id").groupby(keys, sort=True):
-        n = int(round(fraction * len(part)))
+    for part, n in zip(parts, quota, strict=True):
         if n:
             chosen.update(part["utt_id"].to_numpy()[generator.permutation(len(part))[:n]])
     return chosen

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -198,7 +197,7 @@ def test_stratified_by_utterance_keeps_proportions(pool):
     for corpus_name, part in split.groupby("corpus"):
         counts = part.groupby(["split", "label"]).size().unstack()
         total = counts.sum(axis=0)
-        assert np.allclose(counts.loc["test"] / total, 0.2, atol=0.02), corpus_name
+        assert ((counts.loc["test"] - 0.2 * total).abs() < 1).all(), corpus_name  # per label
     audit(split, exp, list(LABELS))  # speakers cross splits by design: no failure
 
 
