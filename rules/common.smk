@@ -116,6 +116,29 @@ def experiment_config(experiment):
     return config["experiments"][experiment]
 
 
+SPLIT_KEYS = (
+    "scheme",
+    "protocol",
+    "train",
+    "test",
+    "fractions",
+    "folds",
+    "cv_corpora",
+    "test_fraction",
+    "split_unit",
+    "dev_fraction",
+    "dev_unit",
+    "seed",
+)
+
+
+def split_config(experiment):
+    """The keys of ``experiment`` that decide its split (params of make_split: editing model or
+    report keys does not rerun splits and views)."""
+    exp = experiment_config(experiment)
+    return {k: exp[k] for k in SPLIT_KEYS if k in exp}
+
+
 def experiment_corpora(experiment):
     """Train and test corpora of ``experiment``, each once, in config order."""
     exp = config["experiments"][experiment]

@@ -12,6 +12,6 @@ rule make_split:
         "../envs/audio.yaml"
     threads: 1
     params:
-        experiment=lambda wildcards: experiment_config(wildcards.experiment),
+        experiment=lambda wildcards: split_config(wildcards.experiment),
     script:
         "../workflow/scripts/make_split.py"
