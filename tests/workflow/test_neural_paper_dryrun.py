@@ -1,0 +1,48 @@
+"""The neural paper configs dry-run with the papers' settings (corpus roots replaced by empty
+stand-ins: nothing is read in a dry run), and plan the expected neural jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .helpers import REPO, planned_jobs, run_snakemake
+
+PAPERS = {
+    # config -> (train_neural jobs, aggregate_lr_cv jobs, extract_ssl_features jobs)
+    "strEmo.yaml": (1 + 1 + (3 * 5 + 1) + 1, 1, 0),  # none, ravdess, 15 CV + final, unbal
+    "iberspeech_hubert.yaml": (3 * 5 + 3 * 5, 0, None),
+    "exhubert.yaml": (1, 0, 0),
+    "multimodal_hubert.yaml": (2, 0, 0),
+}
+
+
+def stand_in_config(name: str, root: Path) -> dict:
+    config = yaml.safe_load((REPO / "config" / "paper" / name).read_text())
+    for corpus, entry in config["corpora"].items():
+        if "root" in entry:
+            entry["root"] = str(root / corpus)
+            (root / corpus).mkdir(parents=True, exist_ok=True)
+        if "sheet" in entry:
+            sheet = root / corpus / "sheet.xlsx"
+            sheet.parent.mkdir(parents=True, exist_ok=True)
+            sheet.touch()
+            entry["sheet"] = str(sheet)
+    return config
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("name", sorted(PAPERS))
+def test_paper_config_dry_runs(name, tmp_path):
+    config = stand_in_config(name, tmp_path / "corpora")
+    proc = run_snakemake(tmp_path / "work", config, "-n", "all", "paper_tables")
+    jobs = planned_jobs(proc)
+    train, lr_cv, ssl = PAPERS[name]
+    assert jobs.get("train_neural", 0) == train, jobs
+    assert jobs.get("aggregate_lr_cv", 0) == lr_cv, jobs
+    if ssl is not None:
+        assert jobs.get("extract_ssl_features", 0) == ssl, jobs
+    else:
+        assert jobs.get("extract_ssl_features", 0) > 0, jobs
