@@ -54,7 +54,8 @@ def build_manifest(work: Path, replicas: int) -> Path:
     for corpus in CORPORA:
         manifest, _ = ingest(corpus, demo / ROOTS[corpus], corpus)
         frames.append(manifest)
-    base = pd.concat(frames, ignore_index=True)
+    columns = list(Manifest.to_schema().columns)  # extras differ in type between corpora
+    base = pd.concat([f[columns] for f in frames], ignore_index=True)
     copies = [base.assign(utt_id=base["utt_id"] + f"#r{k}") for k in range(replicas)]
     out = work / f"manifest_x{replicas}.parquet"
     write_table(pd.concat(copies, ignore_index=True), out, Manifest)

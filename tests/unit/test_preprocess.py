@@ -230,3 +230,24 @@ def test_containers_go_through_ffmpeg_at_their_own_rate(tmp_path: Path):
     assert info.sample_rate == 44100 and sr == 44100
     assert abs(info.duration - 2.0) < 0.1
     assert abs(len(samples) - 44100) <= 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_energy_intervals_equal_librosa_split(seed: int):
+    import librosa
+
+    from crossemo.audio.preprocess import energy_intervals
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for _ in range(rng.integers(2, 6)):
+        parts.append(silence(rng.uniform(0.05, 1.0)) + 1e-4 * rng.standard_normal(1).astype("f4"))
+        parts.append(
+            tone(rng.uniform(0.1, 1.5), freq=rng.uniform(100, 900), amp=rng.uniform(0.05, 0.9))
+        )
+    clip = np.concatenate(parts + [tone(0.01, amp=0.0)]).astype(np.float32)
+    clip = clip[: len(clip) - rng.integers(0, 511)]  # lengths that are not a hop multiple
+    for top_db in (20, 35, 60):
+        ours = energy_intervals(clip, top_db=top_db)
+        theirs = librosa.effects.split(clip, top_db=top_db)
+        assert np.array_equal(ours, theirs), (top_db, ours, theirs)
