@@ -12,6 +12,8 @@ import pytest  # noqa: E402
 def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedded demo corpora (``crossemo.demo.synthesize``, seed 0), made once per session."""
     missing = [tool for tool in ("espeak-ng", "ffmpeg") if shutil.which(tool) is None]
+    if missing and os.environ.get("CI"):  # `make test` installs them: CI must not skip
+        pytest.fail(f"demo corpora need {' and '.join(missing)}: ensure-system-deps failed")
     if missing:
         pytest.skip(f"demo corpora need {' and '.join(missing)} (apt-get install espeak-ng ffmpeg)")
     from crossemo.demo import synthesize
