@@ -63,6 +63,9 @@ def paper_table(reference: pd.DataFrame, experiments: dict[str, dict],
     (:func:`crossemo.evaluate.aggregate`). Two experiments claiming one cell is an error.
     """
     measures = list(dict.fromkeys(m for p in experiments.values() for m in p["metrics"]))
+    # the paper's other numeric columns are listed too (paper value only, ours empty)
+    measures += [c for c in reference.columns if c not in measures
+                 and pd.api.types.is_float_dtype(reference[c])]  # fmt: skip
     missing = [m for m in measures if m not in reference.columns]
     if missing:
         raise KeyError(f"reference table has no columns {missing}")
