@@ -93,3 +93,15 @@ def test_multimodal_run(data):
     assert (saved / "audio" / "config.json").exists() and (saved / "text" / "config.json").exists()
     # the text says the label: the model should get most test rows right
     assert (pred["label"] == pred["pred"]).mean() > 0.5
+
+
+def test_block_expansion_run_round_robin(data):
+    from transformers import AutoModelForAudioClassification
+
+    root, inputs = data
+    model = {"family": "block_expansion", **FAST, "round_robin": True}
+    pred = _run(root, model, "main", inputs)
+    assert len(pred) == 6
+    loaded = AutoModelForAudioClassification.from_pretrained(root / "block_expansion" / "main")
+    assert loaded.config.model_type == "exhubert"
+    assert len(loaded.hubert.encoder.layers) == 2 * TINY["tiny"]["num_hidden_layers"]
