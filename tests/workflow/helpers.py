@@ -22,13 +22,20 @@ def demo_config(demo_root: Path, corpora: list[str] | None = None, **overrides) 
         if corpora is not None and name not in corpora:
             del config["corpora"][name]
             continue
-        for key in ("root", "sheet", "serve_dir"):
-            if key in entry and Path(entry[key]).is_relative_to(demo_dir):
-                entry[key] = str(demo_root / Path(entry[key]).relative_to(demo_dir))
+        _move_demo_paths(entry, demo_dir, demo_root)
     if corpora is not None:  # experiments may name corpora that were left out
         config["experiments"] = {}
     config.update(overrides)
     return config
+
+
+def _move_demo_paths(entry: dict, demo_dir: Path, demo_root: Path) -> None:
+    """Rewrite every path under the demo dir (nested ones too, e.g. download.serve_dir)."""
+    for key, value in entry.items():
+        if isinstance(value, dict):
+            _move_demo_paths(value, demo_dir, demo_root)
+        elif isinstance(value, str) and Path(value).is_relative_to(demo_dir):
+            entry[key] = str(demo_root / Path(value).relative_to(demo_dir))
 
 
 def run_snakemake(workdir: Path, config: dict, *args: str, check: bool = True,
