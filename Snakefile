@@ -43,6 +43,12 @@ include: "rules/filters.smk"
 include: "rules/train.smk"
 
 
+# Cheap table rules run on the submitting host, not as cluster jobs (rules/report.smk lists its own).
+localrules:
+    aggregate_metrics,
+    aggregate_lr_cv,
+
+
 rule all:
     default_target: True
     input:

@@ -3,7 +3,8 @@
     python tests/slurm/compare_results.py LOCAL_DIR SLURM_DIR
 
 Same set of files; Parquet and CSV by content (pandas, dtypes included), JSON as parsed data
-(floats to 1e-9 relative), PNG by decoded pixels, everything else byte for byte. Exits 1 and lists
+(floats to 1e-9 relative), PNG by decoded pixels, everything else byte for byte. Wall-clock
+fields (IGNORED_FIELDS, e.g. a training curve's elapsed_s) are left out. Exits 1 and lists
 every difference when they differ.
 """
 
@@ -18,6 +19,8 @@ import pandas as pd
 
 #: files whose content legitimately depends on the run (wall times, hosts)
 IGNORED_NAMES = {"report.html", "report.zip"}
+#: table columns / JSON keys holding wall-clock measurements (training curves, timings)
+IGNORED_FIELDS = {"elapsed_s", "wall_s", "wall_time_s", "timestamp"}
 
 
 def _json_equal(a, b) -> bool:
@@ -29,13 +32,17 @@ def _json_equal(a, b) -> bool:
         except (TypeError, ValueError):
             return False
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(
+            _json_equal(a[k], b[k]) for k in a if k not in IGNORED_FIELDS
+        )
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
     return a == b
 
 
 def _frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> str | None:
+    a = a.drop(columns=[c for c in a.columns if c in IGNORED_FIELDS])
+    b = b.drop(columns=[c for c in b.columns if c in IGNORED_FIELDS])
     try:
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, atol=0)
     except AssertionError as exc:
