@@ -1,4 +1,5 @@
-"""Transcription: the real offline faster-whisper model on espeak-ng speech; clear errors."""
+"""Transcription: the real offline faster-whisper model on espeak-ng speech (one by one and
+packed into windows); the packing plan and word assignment; clear errors."""
 
 from __future__ import annotations
 
@@ -11,22 +12,42 @@ import pytest
 import soundfile as sf
 import soxr
 
+from crossemo import transcribe
 from crossemo.filters import similarity
 from crossemo.schemas import AudioShard, write_table
 from crossemo.transcribe import (
     OFFLINE_MODEL,
+    Decoded,
+    Placement,
+    Result,
+    Segment,
     TranscribeSettings,
     Transcripts,
     WeightsMissing,
+    Word,
     load_backend,
     openai_whisper_checkpoint,
+    pack_plan,
+    split_window,
     transcribe_shard,
+    transcribe_utterances,
+    window_audio,
 )
 
 SENTENCES = {
     "demo/a": "The weather is lovely today and I am going for a walk in the park.",
     "demo/b": "Please call me back as soon as you get this message.",
     "demo/c": "I cannot believe you broke my favourite coffee cup again.",
+}
+
+# More speakers for packing: neighbours in one window must not swap words.
+PACKED = {
+    "pack/00": ("en+f2", "We should leave early tomorrow morning to avoid the traffic."),
+    "pack/01": ("en+m1", "Honestly, that was the best concert I have been to in years."),
+    "pack/02": ("en+f4", "Why does nobody ever listen to what I am trying to say?"),
+    "pack/03": ("en+m3", "Turn left at the second junction and the station is on your right."),
+    "pack/04": ("en+f1", "Please call me back as soon as you get this message."),
+    "pack/05": ("en+m7", "I cannot believe you broke my favourite coffee cup again."),
 }
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng missing")
@@ -39,14 +60,10 @@ def speak(text: str, tmp_path, voice: str = "en+m3") -> np.ndarray:
     return soxr.resample(samples, sr, 16000).astype(np.float32)
 
 
-@pytest.fixture(scope="module")
-def shard(tmp_path_factory):
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng missing")
-    tmp = tmp_path_factory.mktemp("speech")
+def speech_shard(tmp, utterances: dict[str, tuple[str, str]]):
     rows = []
-    for utt_id, text in SENTENCES.items():
-        samples = speak(text, tmp)
+    for utt_id, (voice, text) in utterances.items():
+        samples = speak(text, tmp, voice)
         rows.append({"utt_id": utt_id, "samples": samples, "sample_rate": 16000,
                      "duration": len(samples) / 16000, "source_duration": len(samples) / 16000,
                      "trimmed_s": 0.0, "denoised": False})  # fmt: skip
@@ -55,10 +72,27 @@ def shard(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def shard(tmp_path_factory):
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng missing")
+    return speech_shard(tmp_path_factory.mktemp("speech"),
+                        {u: ("en+m3", text) for u, text in SENTENCES.items()})  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def packed_shard(tmp_path_factory):
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng missing")
+    return speech_shard(tmp_path_factory.mktemp("packed"), PACKED)
+
+
 @needs_espeak
-def test_offline_model_transcribes_demo_speech(shard, tmp_path):
+@pytest.mark.parametrize("pack_seconds", [0, 28])  # one by one (the old way); one packed window
+def test_offline_model_transcribes_demo_speech(shard, tmp_path, pack_seconds):
     out = tmp_path / "t.parquet"
-    table = transcribe_shard(shard, out, TranscribeSettings(), cpu_threads=2)
+    settings = TranscribeSettings(pack_seconds=pack_seconds)
+    table = transcribe_shard(shard, out, settings, cpu_threads=2)
     Transcripts.validate(pd.read_parquet(out))
     assert list(table["utt_id"]) == list(SENTENCES)
     assert set(table["backend"]) == {"faster-whisper"} and set(table["model"]) == {OFFLINE_MODEL}
@@ -67,6 +101,25 @@ def test_offline_model_transcribes_demo_speech(shard, tmp_path):
     ratios = {u: similarity(heard[u], text) for u, text in SENTENCES.items()}
     assert min(ratios.values()) > 0.8 and np.mean(list(ratios.values())) > 0.9, (heard, ratios)
     assert table["avg_logprob"].lt(0).all() and table["no_speech_prob"].between(0, 1).all()
+
+
+@needs_espeak
+def test_packed_windows_give_each_utterance_its_own_words(packed_shard, tmp_path):
+    """Six speakers (~25 s each way) in two 20 s windows: texts as good as one by one, no leaks."""
+    table = transcribe_shard(packed_shard, tmp_path / "t.parquet",
+                             TranscribeSettings(pack_seconds=20), cpu_threads=2)  # fmt: skip
+    durations = pd.read_parquet(packed_shard, columns=["duration"])["duration"]
+    assert len(pack_plan(list(PACKED), list(durations), 20)) == 2
+    assert list(table["utt_id"]) == list(PACKED) and set(table["language"]) == {"en"}
+    heard = dict(zip(table["utt_id"], table["text"], strict=True))
+    ratios = {u: similarity(heard[u], text) for u, (_, text) in PACKED.items()}
+    assert min(ratios.values()) > 0.8 and np.mean(list(ratios.values())) > 0.9, (heard, ratios)
+    for u in PACKED:  # each transcript is closest to its own sentence: no words leaked over
+        others = {v: similarity(heard[u], text) for v, (_, text) in PACKED.items() if v != u}
+        assert ratios[u] > max(others.values()), (u, heard[u], others)
+        assert abs(len(heard[u].split()) - len(PACKED[u][1].split())) <= 2, (u, heard[u])
+    assert table["avg_logprob"].lt(0).all() and table["no_speech_prob"].between(0, 1).all()
+    assert np.isclose(table["duration"].sum(), durations.sum())
 
 
 def test_openai_whisper_without_weights_fails_clearly(tmp_path):
@@ -93,3 +146,98 @@ def test_settings_from_config():
                                                                  "int8")  # fmt: skip
     with pytest.raises(ValueError, match="backend"):
         TranscribeSettings.from_config({"backend": "vosk"})
+
+
+def test_pack_plan_windows_offsets_and_long_utterances_alone():
+    ids = ["u3", "u1", "u2", "u0", "u4", "u5"]
+    durations = [4.0, 10.0, 31.0, 5.0, 12.0, 28.0]  # u2 is longer than the window
+    windows = pack_plan(ids, durations, 28, gap_s=1.0)
+    assert [[ids[p.index] for p in w] for w in windows] == [
+        ["u0", "u1"],  # 0-5, 6-16; u2 does not fit -> alone
+        ["u2"],
+        ["u3", "u4"],  # 0-4, 5-17; u5 (28 s) would end at 46
+        ["u5"],  # exactly the window length: alone, not dropped
+    ]
+    assert windows[0] == [Placement(3, 0, 0.0, 5.0), Placement(1, 0, 6.0, 16.0)]
+    assert windows[1] == [Placement(2, 1, 0.0, 31.0)]
+    assert windows[2] == [Placement(0, 2, 0.0, 4.0), Placement(4, 2, 5.0, 17.0)]
+    assert all(w[-1].end <= 28 or len(w) == 1 for w in windows)
+    # every utterance exactly once; ids sorted across windows (deterministic)
+    flat = [p.index for w in windows for p in w]
+    assert sorted(flat) == list(range(len(ids))) and [ids[i] for i in flat] == sorted(ids)
+    # many short ones fill windows greedily
+    many = pack_plan([f"s{i:02d}" for i in range(20)], [3.0] * 20, 28)
+    assert [len(w) for w in many] == [7, 7, 6] and many[0][-1].end == 27.0
+    # 0 disables packing: one window per utterance, in id order
+    assert [[p.index] for w in pack_plan(ids, durations, 0) for p in w] == [
+        [3], [1], [2], [0], [4], [5]]  # fmt: skip
+    assert all(len(w) == 1 and w[0].start == 0 for w in pack_plan(ids, durations, 0))
+    assert pack_plan([], [], 28) == []
+
+
+def test_window_audio_places_clips_at_their_offsets():
+    clips = [np.full(8000, 1.0, np.float32), np.full(16000, 2.0, np.float32)]
+    window = pack_plan(["a", "b"], [0.5, 1.0], 28, gap_s=1.0)[0]
+    audio = window_audio(window, clips)
+    assert len(audio) == int(2.5 * 16000) and audio.dtype == np.float32
+    assert (audio[:8000] == 1).all() and (audio[8000:24000] == 0).all()
+    assert (audio[24000:] == 2).all()
+
+
+def test_split_window_assigns_words_by_midpoint_and_gaps_to_nearest():
+    segments = [Segment(0.0, 3.0, -0.2, 0.1), Segment(3.0, 9.0, -0.4, 0.3)]
+    words = [
+        Word(0.1, 0.5, " Hello", 0.9, 0),
+        Word(0.5, 1.9, " there.", 0.8, 0),
+        Word(2.0, 2.6, " Stray", 0.5, 0),  # midpoint 2.3 in the gap 2-3.2, nearer the first span
+        Word(2.9, 3.5, " Good", 0.7, 1),  # midpoint 3.2: second span
+        Word(3.5, 4.0, " day.", 0.6, 1),
+    ]
+    spans = [(0.0, 2.0), (3.2, 5.0), (6.0, 9.0)]
+    first, second, third = split_window(Decoded("en", segments, words), spans)
+    assert first.text == "Hello there. Stray" and second.text == "Good day."
+    assert np.isclose(first.avg_logprob, np.mean(np.log([0.9, 0.8, 0.5])))
+    assert np.isclose(second.avg_logprob, np.mean(np.log([0.7, 0.6])))
+    assert (first.no_speech_prob, second.no_speech_prob) == pytest.approx((0.1, 0.3))
+    assert {first.language, second.language, third.language} == {"en"}
+    # no word: empty text, no log-probability, no-speech of the overlapping segment
+    assert third.text == "" and np.isnan(third.avg_logprob)
+    assert third.no_speech_prob == pytest.approx(0.3)
+
+
+class FakeBackend:
+    """Records calls: ``__call__`` for lone utterances, ``words`` for packed windows."""
+
+    def __init__(self):
+        self.calls, self.windows = [], []
+
+    def __call__(self, samples):
+        self.calls.append(len(samples))
+        return Result(f"alone {len(samples)}", "en", -0.5, 0.2)
+
+    def words(self, samples):
+        self.windows.append(len(samples))
+        return Decoded(
+            "en",
+            [Segment(0, len(samples) / 16000, -0.3, 0.4)],
+            [Word(0.1, 0.3, " first", 0.9, 0), Word(1.6, 1.8, " second", 0.8, 0)],
+        )
+
+
+def test_transcribe_utterances_packs_or_not(monkeypatch):
+    fake = FakeBackend()
+    monkeypatch.setattr(transcribe, "load_backend", lambda settings, cpu_threads=0: fake)
+    items = [("b", np.zeros(16000, np.float32), 16000), ("a", np.zeros(8000, np.float32), 16000),
+             ("c", np.zeros(40 * 16000, np.float32), 16000)]  # fmt: skip
+    packed = transcribe_utterances(items, TranscribeSettings(pack_seconds=28))
+    assert list(packed["utt_id"]) == ["b", "a", "c"]  # input order kept
+    assert fake.windows == [int(2.5 * 16000)] and fake.calls == [40 * 16000]  # a|gap|b; c alone
+    assert list(packed["text"]) == ["second", "first", f"alone {40 * 16000}"]
+    assert list(packed["duration"]) == [1.0, 0.5, 40.0] and packed["seconds"].ge(0).all()
+    fake.calls.clear(), fake.windows.clear()
+    alone = transcribe_utterances(items, TranscribeSettings(pack_seconds=0))
+    assert fake.windows == [] and sorted(fake.calls) == [8000, 16000, 40 * 16000]
+    assert list(alone["text"]) == [f"alone {n}" for n in (16000, 8000, 40 * 16000)]
+    assert alone["avg_logprob"].eq(-0.5).all() and alone["no_speech_prob"].eq(0.2).all()
+    with pytest.raises(ValueError, match="pack_seconds"):
+        TranscribeSettings.from_config({"pack_seconds": 45})
