@@ -362,23 +362,17 @@ def load_backend(settings: TranscribeSettings, cpu_threads: int = 0):
     return OpenAIWhisper(settings, cpu_threads)
 
 
-def transcribe_utterances(
-    items: Iterable[tuple[str, np.ndarray, int]], settings: TranscribeSettings, cpu_threads: int = 0
-) -> pd.DataFrame:
-    """Transcripts of ``(utt_id, samples, sample_rate)`` items (16 kHz expected), in input order.
+def transcribe_clips(
+    backend, utt_ids: Sequence[str], clips: Sequence[np.ndarray], pack_seconds: float
+) -> tuple[list[Result], list[float]]:
+    """Results and wall seconds per clip (16 kHz), in input order, packing short clips.
 
-    Short utterances are packed into windows of ``settings.pack_seconds`` (see the module doc).
+    ``backend`` is :func:`load_backend`'s callable; a window's time is shared by duration.
     """
-    items = list(items)
-    for utt_id, _, sr in items:
-        if sr != SAMPLE_RATE:
-            raise ValueError(f"{utt_id}: {sr} Hz; transcription expects {SAMPLE_RATE} Hz shards")
-    clips = [samples for _, samples, _ in items]
     durations = [len(c) / SAMPLE_RATE for c in clips]
-    windows = pack_plan([u for u, _, _ in items], durations, float(settings.pack_seconds))
-    backend = load_backend(settings, cpu_threads) if items else None
-    results: list[Result | None] = [None] * len(items)
-    seconds = [0.0] * len(items)
+    windows = pack_plan(utt_ids, durations, float(pack_seconds))
+    results: list[Result | None] = [None] * len(clips)
+    seconds = [0.0] * len(clips)
     for window in windows:
         began = time.perf_counter()
         if len(window) == 1:
@@ -390,17 +384,32 @@ def transcribe_utterances(
         total = sum(durations[p.index] for p in window) or 1.0
         for p, result in zip(window, out, strict=True):
             results[p.index] = result
-            seconds[p.index] = spent * durations[p.index] / total  # window time by duration
-        if len(window) > 1:
-            log.debug("window %d: %d utterances, %.1f s", window[0].window, len(window),
-                      window[-1].end)  # fmt: skip
-    rows = [{"utt_id": utt_id, **asdict(result), "backend": settings.backend,
-             "model": settings.model, "duration": duration, "seconds": spent}
-            for (utt_id, _, _), result, duration, spent
-            in zip(items, results, durations, seconds, strict=True)]  # fmt: skip
+            seconds[p.index] = spent * durations[p.index] / total
     if windows:
-        log.info("%d utterances in %d windows (pack_seconds %s)", len(items), len(windows),
-                 settings.pack_seconds)  # fmt: skip
+        log.info("%d utterances in %d windows (pack_seconds %s)", len(clips), len(windows),
+                 pack_seconds)  # fmt: skip
+    return results, seconds
+
+
+def transcribe_utterances(
+    items: Iterable[tuple[str, np.ndarray, int]], settings: TranscribeSettings, cpu_threads: int = 0
+) -> pd.DataFrame:
+    """Transcripts of ``(utt_id, samples, sample_rate)`` items (16 kHz expected), in input order.
+
+    Short utterances are packed into windows of ``settings.pack_seconds`` (see the module doc).
+    """
+    items = list(items)
+    for utt_id, _, sr in items:
+        if sr != SAMPLE_RATE:
+            raise ValueError(f"{utt_id}: {sr} Hz; transcription expects {SAMPLE_RATE} Hz shards")
+    ids = [utt_id for utt_id, _, _ in items]
+    clips = [samples for _, samples, _ in items]
+    backend = load_backend(settings, cpu_threads) if items else None
+    results, seconds = transcribe_clips(backend, ids, clips, settings.pack_seconds)
+    rows = [{"utt_id": utt_id, **asdict(result), "backend": settings.backend,
+             "model": settings.model, "duration": len(clip) / SAMPLE_RATE, "seconds": spent}
+            for utt_id, clip, result, spent
+            in zip(ids, clips, results, seconds, strict=True)]  # fmt: skip
     columns = list(Transcripts.to_schema().columns) + ["duration", "seconds"]
     return Transcripts.validate(pd.DataFrame(rows, columns=columns), lazy=True)
 
