@@ -7,15 +7,18 @@
 # 2. writes /etc/slurm/slurm.conf for localhost (the executor's job step drops SLURM_CONF, so the
 #    file must be at that path; an existing file is moved aside and put back on exit);
 # 3. starts munged (private key and socket), slurmctld and `slurmd -N localhost` directly (no systemd);
-# 4. runs the targets in tests/slurm/targets.txt twice, each in a fresh copy of the working tree:
-#    locally (`--cores`) and through `--profile profiles/slurm` with real sbatch (status via squeue:
-#    there is no slurmdbd), and checks that every job went through sbatch;
+# 4. runs the targets in tests/slurm/targets.txt (config tests/slurm/config.yaml) twice, side by
+#    side, each in a fresh copy of the working tree: locally (`--cores`) and through
+#    `--profile profiles/slurm` with real sbatch (status via squeue: there is no slurmdbd), and
+#    checks that every job went through sbatch (the per-shard jobs as a group job);
 # 5. compares the two result trees (tests/slurm/compare_results.py: Parquet by content);
 # 6. stops every daemon it started, by PID (trap), and restores /etc/slurm/slurm.conf.
 #
 # Environment: CROSSEMO_VENV (default <repo>/.venv), CROSSEMO_SLURM_TIMEOUT (seconds per snakemake
 # run, default 600), CROSSEMO_SLURM_KEEP=1 keeps the scratch directory for inspection.
 set -euo pipefail
+{ # the whole script is one block: bash reads it completely before running any of it
+
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VENV=$(cd "${CROSSEMO_VENV:-$REPO/.venv}" && pwd)
@@ -30,7 +33,8 @@ die() { log "FAIL: $*"; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (installs Slurm, writes /etc/slurm/slurm.conf, runs slurmd)"
 [ -x "$VENV/bin/snakemake" ] || die "no snakemake in $VENV (run 'make setup')"
 
-# One cluster per machine: concurrent runs (several `make test`s) wait for each other.
+# One cluster per machine: concurrent runs (several `make test`s) wait for each other. The lock's
+# fd 9 is closed for every process started below, so nothing outlives the script holding it.
 LOCK_DIR=/run/lock
 [ -d "$LOCK_DIR" ] && [ -w "$LOCK_DIR" ] || LOCK_DIR=/tmp
 exec 9>"$LOCK_DIR/crossemo-slurm-test.lock"
@@ -58,6 +62,7 @@ CONF_BACKUP=""
 cleanup() {
   local rc=$?
   set +e
+  [ -n "${LOCAL_PID:-}" ] && kill "$LOCAL_PID" 2>/dev/null && wait "$LOCAL_PID" 2>/dev/null
   # jobs first (squeue works only while slurmctld runs), then daemons in reverse start order
   [ -n "${SLURMCTLD_PID:-}" ] && scancel --user="$(id -un)" >/dev/null 2>&1
   local i
@@ -138,16 +143,16 @@ dd if=/dev/urandom of="$STATE/munge/munge.key" bs=1024 count=1 status=none
 chmod 400 "$STATE/munge/munge.key"
 munged --foreground --force --socket="$STATE/munge/munge.socket" \
   --key-file="$STATE/munge/munge.key" --pid-file="$STATE/munge/munged.pid" \
-  --seed-file="$STATE/munge/munged.seed" >"$STATE/munged.log" 2>&1 &
+  --seed-file="$STATE/munge/munged.seed" >"$STATE/munged.log" 2>&1 9>&- &
 PIDS+=($!)
 for _ in $(seq 50); do [ -S "$STATE/munge/munge.socket" ] && break; sleep 0.1; done
 munge --socket="$STATE/munge/munge.socket" -n | unmunge --socket="$STATE/munge/munge.socket" \
   >/dev/null || die "munged does not answer"
 
-slurmctld -D -i >"$STATE/slurmctld.out" 2>&1 &
+slurmctld -D -i >"$STATE/slurmctld.out" 2>&1 9>&- &
 SLURMCTLD_PID=$!
 PIDS+=("$SLURMCTLD_PID")
-slurmd -D -N localhost >"$STATE/slurmd.out" 2>&1 &
+slurmd -D -N localhost >"$STATE/slurmd.out" 2>&1 9>&- &
 PIDS+=($!)
 for _ in $(seq 100); do
   state=$(sinfo -h -n localhost -o '%t' 2>/dev/null | head -n1) || true
@@ -179,29 +184,36 @@ CONFIG_ARGS=()
 [ -e "$REPO/tests/slurm/config.yaml" ] && CONFIG_ARGS=(--configfile tests/slurm/config.yaml)
 
 copy_tree "$WORK/local"
-log "local run: ${TARGETS[*]}"
-(cd "$WORK/local" && timeout -s KILL "$TIMEOUT" snakemake ${CONFIG_ARGS[@]+"${CONFIG_ARGS[@]}"} \
-  --cores "$CPUS" "${TARGETS[@]}" >"$WORK/local.log" 2>&1) || {
-  tail -n 40 "$WORK/local.log" >&2
-  die "local run failed"
-}
-
 copy_tree "$WORK/slurm"
 # The cluster here has no GPUs (a GRES-free partition): tests/slurm/profile.py derives a profile
 # from profiles/slurm that drops the GPU requests, and nothing else.
 "$VENV/bin/python" "$REPO/tests/slurm/profile.py" "$WORK/slurm/profiles/slurm" "$WORK/profile" \
   --max-mem-mb "$MEM_MB" --max-threads "$CPUS"
+
+# The reference run goes alongside the SLURM run (which mostly waits on submissions and status).
+log "local run (background): ${TARGETS[*]}"
+(cd "$WORK/local" && exec timeout -s KILL "$TIMEOUT" snakemake ${CONFIG_ARGS[@]+"${CONFIG_ARGS[@]}"} \
+  --cores "$CPUS" "${TARGETS[@]}" >"$WORK/local.log" 2>&1 9>&-) &
+LOCAL_PID=$!
+
 log "SLURM run through profiles/slurm (derived: $WORK/profile)"
 start=$(date +%s)
 (cd "$WORK/slurm" && timeout -s KILL "$TIMEOUT" snakemake ${CONFIG_ARGS[@]+"${CONFIG_ARGS[@]}"} \
   --profile "$WORK/profile" --slurm-status-command squeue \
-  --slurm-init-seconds-before-status-checks 2 "${TARGETS[@]}" >"$WORK/slurm.log" 2>&1) || {
+  --slurm-init-seconds-before-status-checks 2 "${TARGETS[@]}" >"$WORK/slurm.log" 2>&1 9>&-) || {
   tail -n 60 "$WORK/slurm.log" >&2
   find "$WORK/slurm/logs/slurm" "$WORK/slurm/.snakemake/slurm_logs" -name '*.log' 2>/dev/null |
     while read -r f; do echo "== $f" >&2; tail -n 20 "$f" >&2; done
   die "SLURM run failed"
 }
 log "SLURM run took $(($(date +%s) - start)) s"
+wait "$LOCAL_PID" || {
+  LOCAL_PID=""
+  tail -n 40 "$WORK/local.log" >&2
+  die "local run failed"
+}
+LOCAL_PID=""
+log "local run done"
 
 # every job went through sbatch (none ran on the submit host: the targets need no local rule),
 # and slurmctld saw every submission complete
@@ -222,3 +234,5 @@ log "sbatch submissions: $n_submitted ($n_groups group jobs); COMPLETED in squeu
 "$VENV/bin/python" "$REPO/tests/slurm/compare_results.py" "$WORK/local" "$WORK/slurm" ||
   die "SLURM and local results differ"
 log "PASS: SLURM results equal the local run"
+exit 0
+}
