@@ -35,6 +35,7 @@ lint: setup
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile rules/
 	$(BIN)/ruff check src workflow/scripts tests benchmarks
+	$(BIN)/ruff format --check src workflow/scripts tests benchmarks
 
 format: setup
 	$(BIN)/snakefmt Snakefile rules/

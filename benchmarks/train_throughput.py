@@ -207,16 +207,21 @@ def main(argv=None) -> int:
         res = run_training(setup, waves, config, device, steps, warmup, args.peak_tflops)
         results["train"].append(res)
         mfu = "n/a" if res["mfu"] is None else f"{100 * res['mfu']:.1f} %"
-        print(f"{res['setup']}: {res['audio_s_per_s']:.1f} audio-s/s, "
-              f"padding +{100 * res['padding_overhead']:.0f} %, {res['tflops']:.2f} TFLOP/s, "
-              f"MFU {mfu}", flush=True)
+        print(
+            f"{res['setup']}: {res['audio_s_per_s']:.1f} audio-s/s, "
+            f"padding +{100 * res['padding_overhead']:.0f} %, {res['tflops']:.2f} TFLOP/s, "
+            f"MFU {mfu}",
+            flush=True,
+        )
     ours, papers = results["train"][1], results["train"][0]
     results["speedup"] = ours["audio_s_per_s"] / papers["audio_s_per_s"]
     print(f"speed-up ours / papers: {results['speedup']:.2f}x")
     ext = run_extraction(waves, config, device, budget)
     results["extraction"] = ext
-    print(f"frozen feature extraction (all layers, mean-pooled): {ext['x_real_time']:.0f}x real "
-          f"time ({ext['audio_s']:.0f} s of audio in {ext['wall_s']:.2f} s)")
+    print(
+        f"frozen feature extraction (all layers, mean-pooled): {ext['x_real_time']:.0f}x real "
+        f"time ({ext['audio_s']:.0f} s of audio in {ext['wall_s']:.2f} s)"
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -1,2 +1,3 @@
 """crossemo: cross-corpus speech emotion recognition."""
+
 __version__ = "0.1.0"

@@ -32,7 +32,7 @@ def separable(n=120, seed=0, n_dev=0, shift=4.0):
     split = np.array(["train"] * n, dtype=object)
     split[-n // 4 :] = "test"
     if n_dev:
-        split[: n_dev] = "dev"
+        split[:n_dev] = "dev"
     view = pd.DataFrame({"utt_id": ids, "corpus": "demo", "label": labels, "split": split,
                          "weight": 1.0})  # fmt: skip
     view.loc[view.index % 2 == 0, "corpus"] = "other"

@@ -18,9 +18,7 @@ import soundfile as sf
 from crossemo import demo
 
 RAVDESS_NAME = re.compile(r"^03-01-(0[1-8])-(0[12])-(0[12])-(\d\d)-(\d\d)\.wav$")
-TESS_NAME = re.compile(
-    r"^(OAF|YAF|OA)_[a-z]+_(angry|disgust|fear|happy|neutral|ps|sad)\.wav$"
-)
+TESS_NAME = re.compile(r"^(OAF|YAF|OA)_[a-z]+_(angry|disgust|fear|happy|neutral|ps|sad)\.wav$")
 CREMA_NAME = re.compile(
     r"^(10\d\d)_(IEO|TIE|IOM|IWW|TAI|MTI|IWL|ITH|DFA|ITS|TSI|WSI)_(ANG|DIS|FEA|HAP|NEU|SAD)_"
     r"(LO|MD|HI|XX)\.wav$"

@@ -59,7 +59,7 @@ def test_extract_and_load_feature_shard(tmp_path):
         assert stats["utterances"] == 3 and stats["x_real_time"] > 0
         feats = load_features([out])
         assert set(feats) == {"u0", "u1", "u2"}
-        for utt, arr in feats.items():
+        for arr in feats.values():
             assert arr.shape[0] == shape[0] and arr.shape[2] == shape[2]
             if shape[1]:
                 assert arr.shape[1] == 1

@@ -85,7 +85,8 @@ def test_multimodal_run(data):
     rows = pd.read_parquet(inputs["view"])
     transcripts = root / "transcripts.parquet"
     pd.DataFrame({"utt_id": rows["utt_id"], "text": rows["label"] + " words"}).to_parquet(
-        transcripts)
+        transcripts
+    )
     model = {"family": "multimodal", **FAST, "text_encoder": {"tiny": {}}}
     pred = _run(root, model, "main", {**inputs, "transcripts": [str(transcripts)]})
     assert len(pred) == 6

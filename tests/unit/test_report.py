@@ -73,8 +73,13 @@ def test_iberspeech_per_corpus_join():
 
 
 def test_multimodal_variants_and_scope_syntax(tmp_path):
-    experiments = {"mm": {"table": "multimodal2023_table6_baselines",
-                          "variant_column": "classifier", "metrics": {"wa": "wa", "ua": "ua"}}}
+    experiments = {
+        "mm": {
+            "table": "multimodal2023_table6_baselines",
+            "variant_column": "classifier",
+            "metrics": {"wa": "wa", "ua": "ua"},
+        }
+    }
     metrics = pd.DataFrame([agg("knn", "overall", 0.5, wa=0.6), agg("gaussian_nb", "overall", 0.3),
                             agg("knn", "tess", 0.9)])  # fmt: skip
     path = tmp_path / "mm.csv"
@@ -92,8 +97,13 @@ def test_multimodal_variants_and_scope_syntax(tmp_path):
     assert (out / "t.md").read_text().startswith("### ")
     # ``metric@corpus``: a reference column per test corpus (strEmo Table 6 layout)
     ref = load_reference("strEmo2023_table6_f1_per_test_corpus")
-    exps = {"s": {"table": "x", "where": {"training_set": "balanced"},
-                  "metrics": {"SAVEE": "weighted_f1@savee", "overall": "weighted_f1"}}}
+    exps = {
+        "s": {
+            "table": "x",
+            "where": {"training_set": "balanced"},
+            "metrics": {"SAVEE": "weighted_f1@savee", "overall": "weighted_f1"},
+        }
+    }
     m = pd.DataFrame([agg("", "overall", 0.7), agg("", "savee", 0.6)])
     long = paper_table(ref, exps, {"s": m}).set_index(["training_set", "measure"])
     assert long.loc[("balanced", "SAVEE"), "ours"] == pytest.approx(0.6)  # fractions: scale 1
@@ -186,9 +196,15 @@ def test_figures(tmp_path):
     assert summed["knn"][1].tolist() == [[3, 1], [1, 4]]
     plot_confusion(paths, tmp_path / "c.png", "exp")
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
-    split = pd.DataFrame({"utt_id": list("abcdef"), "corpus": ["x"] * 3 + ["y"] * 3,
-                          "label": list("ababab"), "fold": 0,
-                          "split": ["train", "train", "test", "train", "dev", "test"]})
+    split = pd.DataFrame(
+        {
+            "utt_id": list("abcdef"),
+            "corpus": ["x"] * 3 + ["y"] * 3,
+            "label": list("ababab"),
+            "fold": 0,
+            "split": ["train", "train", "test", "train", "dev", "test"],
+        }
+    )
     split.to_parquet(tmp_path / "s.parquet")
     plot_label_distribution(tmp_path / "s.parquet", tmp_path / "l.png", "exp")
     assert (tmp_path / "l.png").stat().st_size > 1000

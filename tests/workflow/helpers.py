@@ -38,19 +38,31 @@ def _move_demo_paths(entry: dict, demo_dir: Path, demo_root: Path) -> None:
             entry[key] = str(demo_root / Path(value).relative_to(demo_dir))
 
 
-def run_snakemake(workdir: Path, config: dict, *args: str, check: bool = True,
-                  timeout: float = 900) -> subprocess.CompletedProcess:
+def run_snakemake(
+    workdir: Path, config: dict, *args: str, check: bool = True, timeout: float = 900
+) -> subprocess.CompletedProcess:
     """Run the repository's Snakefile in ``workdir`` with ``config``; output captured."""
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / "config.yaml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
-    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--configfile", str(config_path), "--cores", "2", *args]
+    cmd = [
+        SNAKEMAKE,
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(config_path),
+        "--cores",
+        "2",
+        *args,
+    ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n"
-                             f"{proc.stderr[-8000:]}")
+        raise AssertionError(
+            f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
+        )
     return proc
 
 

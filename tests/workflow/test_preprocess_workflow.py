@@ -25,17 +25,21 @@ def preprocessed(demo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> t
 def test_every_corpus_is_ingested_and_sharded(preprocessed):
     workdir, config = preprocessed
     for corpus in CORPORA:
-        manifest = Manifest.validate(pd.read_parquet(workdir / f"results/manifests/{corpus}.parquet"))
+        path = workdir / f"results/manifests/{corpus}.parquet"
+        manifest = Manifest.validate(pd.read_parquet(path))
         Rejects.validate(pd.read_parquet(workdir / f"results/manifests/{corpus}.rejects.parquet"))
         n_shards = config["corpora"][corpus]["n_shards"]
         shards = [workdir / f"results/audio/{corpus}/{i:04d}.parquet" for i in range(n_shards)]
         kept = pd.concat([pd.read_parquet(p) for p in shards], ignore_index=True)
         AudioShard.validate(kept)
-        dropped = pd.concat([pd.read_parquet(str(p).replace(".parquet", ".rejects.parquet"))
-                             for p in shards], ignore_index=True)
+        dropped = pd.concat(
+            [pd.read_parquet(str(p).replace(".parquet", ".rejects.parquet")) for p in shards],
+            ignore_index=True,
+        )
         # conservation: every manifest row is in exactly one shard or its rejects
         assert sorted(kept["utt_id"].tolist() + dropped["utt_id"].tolist()) == sorted(
-            manifest["utt_id"])
+            manifest["utt_id"]
+        )
         assert (kept["sample_rate"] == 16000).all()
         assert kept["duration"].min() >= config["preprocess"]["min_duration"]
         assert len(kept) > 0.8 * len(manifest)

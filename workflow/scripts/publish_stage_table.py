@@ -1,4 +1,4 @@
-"""Rule publish_stage_table: a CSV of another stage (split audit, download status) as report item."""
+"""Rule publish_stage_table: a CSV of another stage (split audit, download status) as report."""
 
 import sys
 from pathlib import Path

@@ -45,8 +45,11 @@ class ExHubertConfig(HubertConfig):
                  **kwargs):  # fmt: skip
         super().__init__(**kwargs)
         self.expansion_copies = int(expansion_copies)
-        self.base_num_hidden_layers = (int(base_num_hidden_layers) if base_num_hidden_layers
-                                       else self.num_hidden_layers // (1 + self.expansion_copies))
+        self.base_num_hidden_layers = (
+            int(base_num_hidden_layers)
+            if base_num_hidden_layers
+            else self.num_hidden_layers // (1 + self.expansion_copies)
+        )
 
     def is_copy(self, index: int) -> bool:
         return index % (1 + self.expansion_copies) != 0

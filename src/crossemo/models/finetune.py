@@ -127,8 +127,11 @@ def save_run_files(out_dir: str | Path, classes: Sequence[str], run_config: Mapp
     """label_map.json, crossemo_run.json and the training curve next to a saved model."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / LABEL_MAP_FILE).write_text(json.dumps(
-        {"classes": list(classes), "label2id": {c: i for i, c in enumerate(classes)}}, indent=2))
+    (out / LABEL_MAP_FILE).write_text(
+        json.dumps(
+            {"classes": list(classes), "label2id": {c: i for i, c in enumerate(classes)}}, indent=2
+        )
+    )
     summary = {"best_dev_uar": result.best_metric, "best_step": result.best_step,
                "steps": result.steps, "resumed_from": result.resumed_from}  # fmt: skip
     (out / RUN_FILE).write_text(json.dumps({**run_config, "result": summary}, indent=2,

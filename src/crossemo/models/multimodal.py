@@ -151,4 +151,3 @@ def train_multimodal(view: str | Path, transcripts: list[str], classes: list[str
     if not settings.keep_scratch:
         clear_scratch(scratch)
     return result
-
