@@ -21,3 +21,25 @@ def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("demo")
     synthesize(root, seed=0)
     return root
+
+
+@pytest.fixture(scope="session")
+def parsed_workflow():
+    """The repository's workflow parsed by the Snakemake API (its rules, localrules ...)."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import (
+        ConfigSettings,
+        OutputSettings,
+        ResourceSettings,
+        StorageSettings,
+    )
+
+    repo = Path(__file__).resolve().parents[1]
+    with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
+        yield api.workflow(
+            resource_settings=ResourceSettings(),
+            config_settings=ConfigSettings(),
+            storage_settings=StorageSettings(),
+            snakefile=repo / "Snakefile",
+            workdir=repo,
+        )._workflow

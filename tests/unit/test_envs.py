@@ -117,34 +117,19 @@ def test_every_runtime_dependency_is_in_some_env():
 
 # ---- rules ------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def rules():
+def rules(parsed_workflow):
     """(name, snakefile, conda env, script, runs something) of every rule, via the Snakemake API."""
-    from snakemake.api import SnakemakeApi
-    from snakemake.settings.types import (
-        ConfigSettings,
-        OutputSettings,
-        ResourceSettings,
-        StorageSettings,
-    )
-
-    with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
-        workflow = api.workflow(
-            resource_settings=ResourceSettings(),
-            config_settings=ConfigSettings(),
-            storage_settings=StorageSettings(),
-            snakefile=REPO / "Snakefile",
-            workdir=REPO,
-        )._workflow
-        found = [
-            (
-                rule.name,
-                Path(str(rule.snakefile)),
-                rule.conda_env,
-                rule.script,
-                not rule.norun,
-            )
-            for rule in workflow.rules
-        ]
+    workflow = parsed_workflow
+    found = [
+        (
+            rule.name,
+            Path(str(rule.snakefile)),
+            rule.conda_env,
+            rule.script,
+            not rule.norun,
+        )
+        for rule in workflow.rules
+    ]
     assert len(found) > 3, found
     return found
 

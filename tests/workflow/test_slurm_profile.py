@@ -27,31 +27,16 @@ ENV = {
 
 
 @pytest.fixture(scope="module")
-def rules() -> dict[str, dict]:
+def rules(parsed_workflow) -> dict[str, dict]:
     """Rule name -> declared resources (names only), via the Snakemake API."""
-    from snakemake.api import SnakemakeApi
-    from snakemake.settings.types import (
-        ConfigSettings,
-        OutputSettings,
-        ResourceSettings,
-        StorageSettings,
-    )
-
-    with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
-        workflow = api.workflow(
-            resource_settings=ResourceSettings(),
-            config_settings=ConfigSettings(),
-            storage_settings=StorageSettings(),
-            snakefile=REPO / "Snakefile",
-            workdir=REPO,
-        )._workflow
-        return {
-            rule.name: {
-                "resources": set(rule.resources),
-                "local": rule.name in workflow._localrules,
-            }
-            for rule in workflow.rules
+    workflow = parsed_workflow
+    return {
+        rule.name: {
+            "resources": set(rule.resources),
+            "local": rule.name in workflow._localrules,
         }
+        for rule in workflow.rules
+    }
 
 
 @pytest.mark.workflow
