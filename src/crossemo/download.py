@@ -26,6 +26,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from crossemo.atomic import atomic_path
 from crossemo.strEmo import VIDEO_ID
 
 log = logging.getLogger(__name__)
@@ -300,8 +301,5 @@ def write_status(status: pd.DataFrame, path: str | Path, table_csv: str | Path |
 
     write_table(status, path, DownloadStatus)
     if table_csv is not None:
-        table_csv = Path(table_csv)
-        table_csv.parent.mkdir(parents=True, exist_ok=True)
-        tmp = table_csv.with_name(table_csv.name + ".tmp")
-        status_report(status).to_csv(tmp, index=False)
-        tmp.replace(table_csv)
+        with atomic_path(table_csv) as tmp:
+            status_report(status).to_csv(tmp, index=False)

@@ -26,6 +26,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from crossemo.atomic import atomic_path
+
 LABELS = ("positive", "neutral", "negative", "undecided")
 STEPS = ("manifest", "transcribed", "similar", "emotion_rule")
 
@@ -159,7 +161,6 @@ def filter_files(
     steps_csv: str,
 ) -> pd.DataFrame:
     """Rule filter_transcripts: read the manifest and transcripts, write both tables."""
-    from pathlib import Path
 
     from crossemo.schemas import write_table
 
@@ -169,9 +170,6 @@ def filter_files(
         columns=["utt_id", "text"])  # fmt: skip
     table, steps = filter_corpus(manifest, transcripts, settings)
     write_table(table, output, FilterTable)
-    steps_csv = Path(steps_csv)
-    steps_csv.parent.mkdir(parents=True, exist_ok=True)
-    tmp = steps_csv.with_name(steps_csv.name + ".tmp")
-    steps.to_csv(tmp, index=False)
-    tmp.replace(steps_csv)
+    with atomic_path(steps_csv) as tmp:
+        steps.to_csv(tmp, index=False)
     return steps

@@ -13,6 +13,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from crossemo.atomic import atomic_path
+
 GENDERS = ["female", "male", "unknown"]
 
 
@@ -96,11 +98,8 @@ def write_table(
 ) -> pd.DataFrame:
     """Validate ``df`` against ``schema`` and write it as Parquet (parents created)."""
     valid = schema.validate(df.reset_index(drop=True), lazy=True)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    valid.to_parquet(tmp, index=False)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        valid.to_parquet(tmp, index=False)
     return valid
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from crossemo.atomic import atomic_path
 from crossemo.corpora.base import Reject, Scan, Utterance, assemble, normalize_gender
 
 log = logging.getLogger(__name__)
@@ -204,10 +205,8 @@ def cut_clip(source: Path, start: float, end: float, target: Path) -> float:
 
     audio = AudioSegment.from_file(source)
     piece = audio[int(round(start * 1000)) : int(round(end * 1000))]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    piece.export(tmp, format="wav")
-    tmp.replace(target)
+    with atomic_path(target) as tmp:
+        piece.export(tmp, format="wav")
     return len(piece) / 1000.0
 
 
@@ -300,10 +299,7 @@ def write_segments(
     manifest, rejects, pairs = segment_clips(sheet, status, clip_dir, corpus, tolerance_s,
                                              threads)  # fmt: skip
     write_ingest(manifest, rejects, manifest_path, rejects_path)
-    overlaps_csv = Path(overlaps_csv)
-    overlaps_csv.parent.mkdir(parents=True, exist_ok=True)
-    tmp = overlaps_csv.with_name(overlaps_csv.name + ".tmp")
-    pairs.to_csv(tmp, index=False)
-    tmp.replace(overlaps_csv)
+    with atomic_path(overlaps_csv) as tmp:
+        pairs.to_csv(tmp, index=False)
     log.info("%d clips, %d rejects, %d overlapping pairs", len(manifest), len(rejects), len(pairs))
     return manifest

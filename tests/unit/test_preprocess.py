@@ -251,3 +251,16 @@ def test_energy_intervals_equal_librosa_split(seed: int):
         ours = energy_intervals(clip, top_db=top_db)
         theirs = librosa.effects.split(clip, top_db=top_db)
         assert np.array_equal(ours, theirs), (top_db, ours, theirs)
+
+
+def test_atomic_path_keeps_the_old_file_when_the_write_fails(tmp_path: Path):
+    from crossemo.atomic import atomic_path
+
+    target = tmp_path / "sub" / "table.csv"
+    with atomic_path(target) as tmp:
+        tmp.write_text("v1")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed mid-write")
+    assert target.read_text() == "v1"
+    assert [p.name for p in target.parent.iterdir()] == ["table.csv"]

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import soxr
 
+from crossemo.atomic import atomic_path
 from crossemo.audio.decode import DecodeError, load
 from crossemo.schemas import REJECT_COLUMNS, AudioShard, Manifest, Rejects, read_table, write_table
 from crossemo.sharding import select_shard
@@ -294,12 +295,9 @@ def write_shard(records: list[dict], path: str | Path) -> None:
             "denoised": pa.array(frame["denoised"], pa.bool_()),
         }
     )
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    # Dictionary encoding never pays off on float samples and cost 30% of a shard job.
-    pq.write_table(table, tmp, use_dictionary=["utt_id"])
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        # Dictionary encoding never pays off on float samples and cost 30% of a shard job.
+        pq.write_table(table, tmp, use_dictionary=["utt_id"])
 
 
 def _float32_lists(arrays: list[np.ndarray]) -> pa.ListArray:

@@ -22,6 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from crossemo.atomic import atomic_path
 from crossemo.audio.shards import iter_audio
 
 log = logging.getLogger(__name__)
@@ -70,11 +71,8 @@ def extract(
 
 def write_features(frame: pd.DataFrame, output: str | Path) -> None:
     valid = FeatureShard.validate(frame)
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
-    valid.to_parquet(tmp, index=False)
-    tmp.replace(output)
+    with atomic_path(output) as tmp:
+        valid.to_parquet(tmp, index=False)
 
 
 def extract_shard(audio_paths, featureset: str, output: str | Path, utt_ids=None) -> pd.DataFrame:
