@@ -12,8 +12,9 @@ session, MOSEI's video) to splits, so no speaker, session or video is on two sid
 * ``stratified`` -- one fold, ``test_fraction`` of the pooled train corpora with label
   proportions kept; by group (default) or, to reproduce the multimodal paper, by utterance.
 
-A dev split for model selection is then taken from each fold's training data, group-disjoint
-(``dev_unit: group``, per corpus with enough groups) or label-stratified by utterance.
+A dev split for model selection is then taken from every training corpus of each fold:
+group-disjoint (``dev_unit: group``; a corpus with too few groups gives utterances instead, with
+a warning) or label-stratified by utterance; the audit says per corpus how it was drawn.
 :func:`audit` checks the result and raises :class:`SplitLeakError` naming the offending group
 when a group is in two splits of a fold or a test-only corpus reaches training.
 """
@@ -301,38 +302,91 @@ def assign_folds(pool: pd.DataFrame, exp: Experiment) -> list[pd.Series]:
     return splits
 
 
+def dev_groups_taken(n_groups: int, fraction: float) -> int:
+    """Groups a corpus with ``n_groups`` training groups gives to dev when drawn by group.
+
+    ``round(fraction * n_groups)``, at least one; ``0`` when that would leave no training group
+    (or ``fraction`` is 0): the corpus then gives utterances instead (:func:`dev_draw_unit`).
+    """
+    if fraction <= 0:
+        return 0
+    taken = max(1, int(round(fraction * n_groups)))
+    return taken if taken < n_groups else 0
+
+
+def dev_draw_unit(n_groups: int, exp: Experiment) -> str:
+    """How a training corpus with ``n_groups`` groups gives its dev part: ``group`` (group-disjoint
+    from train) or ``utterance`` (``dev_unit: utterance``, or too few groups); ``none`` when
+    ``dev_fraction`` is 0."""
+    if exp.dev_fraction <= 0:
+        return "none"
+    if exp.dev_unit == "utterance" or not dev_groups_taken(n_groups, exp.dev_fraction):
+        return "utterance"
+    return "group"
+
+
+def dev_utterances_taken(n_rows: int, fraction: float) -> int:
+    """Utterances a corpus drawn by utterance gives to dev: ``round(fraction * n_rows)``, at least
+    one, always leaving one for training (so 0 for a single utterance)."""
+    if fraction <= 0 or n_rows < 2:
+        return 0
+    return min(max(1, int(round(fraction * n_rows))), n_rows - 1)
+
+
+def _utterances(part: pd.DataFrame, n: int, generator: np.random.Generator) -> set[str]:
+    """``n`` label-stratified utterance ids of ``part`` (one corpus)."""
+    return stratified_utterances(part, n / len(part), generator, ["label"]) if n else set()
+
+
 def add_dev(pool: pd.DataFrame, split: pd.Series, exp: Experiment, fold: int) -> pd.Series:
-    """Move ``dev_fraction`` of the fold's training rows to ``dev`` (group-disjoint by default).
+    """Move ``dev_fraction`` of the fold's training rows to ``dev``, from every training corpus.
 
     With ``dev_unit: group`` each corpus gives ``round(dev_fraction * groups)`` of its training
-    groups; when that is zero everywhere, one group of the corpus with the most groups (2+), so a
-    dev split exists wherever the data allow. Corpora with a single training group give none.
+    groups (at least one) when that leaves it a training group, so dev and train share no group
+    there; a corpus with too few groups (one; or a large ``dev_fraction``) gives that share of
+    its utterances instead, stratified by label, with a warning (dev and train then share its
+    groups). ``dev_unit: utterance`` draws label-stratified utterances of each corpus. A corpus
+    with a single training utterance gives none, with a warning. :func:`audit` says per corpus
+    how its dev part was drawn.
     """
     split = split.copy()
     if exp.dev_fraction <= 0:
         return split
     train = pool[split == "train"]
+    fraction = exp.dev_fraction
     if exp.dev_unit == "utterance":
         ids = stratified_utterances(
-            train, exp.dev_fraction, rng(exp.seed, "dev", fold), ["corpus", "label"]
+            train, fraction, rng(exp.seed, "dev", fold), ["corpus", "label"]
         )
-        split[train.index[train["utt_id"].isin(ids)]] = "dev"
-        return split
+    else:
+        ids = set()
     chosen: set[str] = set()
-    candidates = []
     for corpus in sorted(train["corpus"].unique()):
-        groups = sorted(train.loc[train["corpus"] == corpus, "group"].unique(), key=natural_key)
-        if len(groups) < 2:
+        part = train[train["corpus"] == corpus]
+        groups = sorted(part["group"].unique(), key=natural_key)
+        where = f"{exp.name} fold {fold}: training corpus {corpus}"
+        if dev_draw_unit(len(groups), exp) == "group":
+            order = [groups[i] for i in rng(exp.seed, "dev", fold, corpus).permutation(len(groups))]
+            chosen.update(order[: dev_groups_taken(len(groups), fraction)])
             continue
-        order = [groups[i] for i in rng(exp.seed, "dev", fold, corpus).permutation(len(groups))]
-        n = min(int(round(exp.dev_fraction * len(groups))), len(groups) - 1)
-        chosen.update(order[:n])
-        candidates.append((len(groups), corpus, order[0]))
-    if not chosen and candidates:
-        chosen.add(max(candidates)[2])
-    if not chosen:
-        log.warning("%s fold %d: no corpus has 2+ training groups; no dev split", exp.name, fold)
-    split[train.index[train["group"].isin(chosen)]] = "dev"
+        if exp.dev_unit == "utterance" and part["utt_id"].isin(ids).any():
+            continue  # the pooled corpus x label draw reached this corpus
+        n = dev_utterances_taken(len(part), fraction)
+        if not n:
+            log.warning("%s has %d utterance(s): it gives no dev rows", where, len(part))
+            continue
+        ids |= _utterances(part, n, rng(exp.seed, "dev-utterance", fold, corpus))
+        if exp.dev_unit == "utterance":
+            log.info("%s: dev_fraction rounds to no utterance; %d taken", where, n)
+        else:
+            log.warning(
+                "%s has %d training group(s), too few to give dev a whole group and keep one for "
+                "training: its dev part is %d of its %d utterances, drawn by utterance "
+                "(stratified by label), so dev and train share its groups",
+                where, len(groups), n, len(part),
+            )  # fmt: skip
+    dev = train["group"].isin(chosen) | train["utt_id"].isin(ids)
+    split[train.index[dev]] = "dev"
     return split
 
 
@@ -350,9 +404,32 @@ def build_split(labelled: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[SPLIT_COLUMNS]
 
 
+def dev_draws(split: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
+    """Per fold and training corpus, how :func:`add_dev` drew its dev part (its rule applied to
+    the corpus's train + dev rows): columns ``fold``, ``corpus``, ``unit`` (``group``,
+    ``utterance`` or ``none``) and ``dev_drawn`` (the audit's words, with the counts)."""
+    rows = []
+    training = split[split["split"].isin(["train", "dev"])]
+    for (fold, corpus), part in training.groupby(["fold", "corpus"], sort=True):
+        n_groups = part["group"].nunique()
+        dev = part[part["split"] == "dev"]
+        unit = dev_draw_unit(n_groups, exp)
+        if unit == "group":
+            text = f"by group: {dev['group'].nunique()} of {n_groups} groups"
+        elif unit == "utterance" and len(dev):
+            text = f"by utterance: {len(dev)} of {len(part)} utterances"
+        elif unit == "utterance":
+            unit, text = "none", f"none: {len(part)} utterance(s), too few for dev"
+        else:
+            text = "none: dev_fraction 0"
+        rows.append({"fold": fold, "corpus": corpus, "unit": unit, "dev_drawn": text})
+    return pd.DataFrame(rows, columns=["fold", "corpus", "unit", "dev_drawn"])
+
+
 def check_leaks(split: pd.DataFrame, exp: Experiment) -> None:
     """Raise :class:`SplitLeakError` on a group in two splits of a fold or a test-only corpus
-    in training (and on an utterance twice in a fold)."""
+    in training (and on an utterance twice in a fold). Train and dev may share the groups of a
+    corpus whose dev part was drawn by utterance (:func:`dev_draws`)."""
     dup = split[split.duplicated(["utt_id", "fold"], keep=False)]
     if len(dup):
         row = dup.iloc[0]
@@ -367,12 +444,18 @@ def check_leaks(split: pd.DataFrame, exp: Experiment) -> None:
     pairs = [("train", "test"), ("dev", "test"), ("train", "dev")]
     if exp.protocol == "stratified" and exp.split_unit == "utterance":
         pairs = [p for p in pairs if "test" not in p]  # the paper's split: utterances, not groups
-    if exp.dev_unit == "utterance":
-        pairs = [p for p in pairs if p != ("train", "dev")]
+    draws = dev_draws(split, exp)
+    by_group = draws[draws["unit"] == "group"]
     for fold, part in split.groupby("fold"):
         groups = {s: set(part.loc[part["split"] == s, "group"]) for s in SPLITS}
+        grouped = part[part["corpus"].isin(by_group.loc[by_group["fold"] == fold, "corpus"])]
         for a, b in pairs:
-            shared = sorted(groups[a] & groups[b], key=natural_key)
+            if (a, b) == ("train", "dev"):  # only where dev was drawn by group
+                shared = set(grouped.loc[grouped["split"] == a, "group"])
+                shared &= set(grouped.loc[grouped["split"] == b, "group"])
+            else:
+                shared = groups[a] & groups[b]
+            shared = sorted(shared, key=natural_key)
             if shared:
                 more = f" and {len(shared) - 1} more" if len(shared) > 1 else ""
                 raise SplitLeakError(
@@ -384,7 +467,9 @@ def audit(split: pd.DataFrame, exp: Experiment, classes: list[str]) -> pd.DataFr
     """Check ``split`` (:func:`check_leaks`) and count it per fold x split x corpus x label.
 
     Wide like the papers' dataset tables: one row per fold, split and corpus, one column per
-    class, then ``total``, ``groups`` and ``speakers``.
+    class, then ``total``, ``groups``, ``speakers`` and ``dev_drawn``: on the train and dev rows
+    of each training corpus, how its dev part was drawn (:func:`dev_draws`), e.g.
+    ``by group: 2 of 24 groups`` or ``by utterance: 140 of 1400 utterances``; empty on test rows.
     """
     check_leaks(split, exp)
     keys = ["fold", "split", "corpus"]
@@ -394,6 +479,11 @@ def audit(split: pd.DataFrame, exp: Experiment, classes: list[str]) -> pd.DataFr
     counts["groups"] = split.groupby(keys)["group"].nunique()
     counts["speakers"] = split.groupby(keys)["speaker"].nunique()
     counts = counts.reset_index()
+    drawn = dev_draws(split, exp).set_index(["fold", "corpus"])["dev_drawn"]
+    at = pd.MultiIndex.from_frame(counts[["fold", "corpus"]])
+    counts["dev_drawn"] = np.where(
+        counts["split"].isin(["train", "dev"]), drawn.reindex(at).fillna("").to_numpy(), ""
+    )
     counts["split"] = pd.Categorical(counts["split"], categories=list(SPLITS), ordered=True)
     counts = counts.sort_values(keys).reset_index(drop=True)
     counts.columns.name = None
