@@ -95,12 +95,13 @@ ESPEAK_SR = 22050
 
 #: How much of each corpus to synthesise (files = product of the counts; see each writer).
 SIZES: dict[str, dict[str, int]] = {
-    "RAVDESS": {"actors": 4, "statements": 2, "repetitions": 1},  # 4 x (2 + 7*2*2) = 120
+    # 6 x (2 + 7*2*2) = 180 speech files, + 2 song files (vocal channel 02) of the first 2 actors
+    "RAVDESS": {"actors": 6, "statements": 2, "repetitions": 1, "song_actors": 2},
     "TESS": {"words": 6},  # 2 speakers x 7 emotions x 6 words = 84
     "CREMA-D": {"actors": 6, "sentences_per_actor": 2},  # 6 x 6 emotions x 2 = 72
     "SAVEE": {"per_emotion": 2, "neutral": 4},  # 4 speakers x (6*2 + 4) = 64, twice
     "EmoDB": {"speakers": 10, "second_versions": 1},  # 10 x (7 + 1) = 80
-    "IEMOCAP": {"sessions": 2, "utterances_per_dialog": 14},  # 2 x 2 dialogs x 14 = 56
+    "IEMOCAP": {"sessions": 5, "utterances_per_dialog": 10},  # 5 x 2 dialogs x 10 = 100
     "CMU-MOSEI": {"videos": 8, "segments_per_video": 5},  # 8 videos, 40 segments
     "StrEmo": {"videos_per_emotion": 3, "sentences_per_video": 7},  # 9 videos of ~25 s
 }
@@ -519,12 +520,21 @@ def _ravdess(root: Path, seed: int, truth: dict) -> int:
                         jobs.append(Job(f"ravdess/{name}", RAVDESS_SENTENCES[stmt], spk, emotion,
                                         sr, intensity=k))  # fmt: skip
                         paths.append(root / f"Actor_{actor:02d}" / f"{name}.wav")
+        if actor <= size["song_actors"]:  # the song release unpacks into the same folders
+            for e in (3, 4):  # happy, sad
+                name = f"03-02-{e:02d}-01-01-01-{actor:02d}"
+                jobs.append(Job(f"ravdess/{name}", RAVDESS_SENTENCES[1], spk,
+                                RAVDESS_EMOTIONS[e - 1], sr))  # fmt: skip
+                paths.append(root / f"Actor_{actor:02d}" / f"{name}.wav")
         truth["speakers"][f"RAVDESS/Actor_{actor:02d}"] = spk.gender
     stereo = {1, len(jobs) // 2 + 3}  # a few files are stereo in the release
     for i, (path, clip) in enumerate(zip(paths, render_all(jobs, seed), strict=True)):
         audio = np.stack([clip.audio, clip.audio], axis=1) if i in stereo else clip.audio
         _write(path, _with_list_chunk(_wav_bytes(audio, sr)))
-    truth["quirks"]["RAVDESS"] = {"stereo": sorted(str(paths[i].relative_to(root)) for i in stereo)}
+    truth["quirks"]["RAVDESS"] = {
+        "stereo": sorted(str(paths[i].relative_to(root)) for i in stereo),
+        "song": sorted(str(p.relative_to(root)) for p in paths if p.name[3:5] == "02"),
+    }
     return len(jobs)
 
 
@@ -651,7 +661,7 @@ def _iemocap(root: Path, seed: int, truth: dict) -> int:
     size = SIZES["IEMOCAP"]
     sr = SAMPLE_RATES["IEMOCAP"]
     extras = ("oth", "sur", "fea", "dis")
-    base = ["neu", "hap", "exc", "sad", "ang", "fru", "neu", "sad", "ang", "exc", "fru", "xxx"]
+    base = ["neu", "hap", "exc", "sad", "ang", "fru", "xxx", "neu", "sad", "ang", "exc", "fru"]
     total = 0
     d_i = 0
     for session in range(1, size["sessions"] + 1):

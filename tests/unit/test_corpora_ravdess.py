@@ -47,10 +47,10 @@ def ravdess(tmp_path):
 def test_ravdess_manifest(ravdess):
     manifest, rejects = ingest("ravdess", ravdess, "ravdess")
     assert counts(manifest["emotion"]) == {
-        "neutral": 1, "anger": 1, "happiness": 1, "sadness": 1, "surprise": 1, "calm": 1,
+        "neutral": 1, "anger": 1, "sadness": 1, "surprise": 1, "calm": 1,
     }  # fmt: skip
     assert counts(manifest["speaker"]) == {
-        "ravdess/Actor_01": 3, "ravdess/Actor_02": 2, "ravdess/Actor_03": 1,
+        "ravdess/Actor_01": 2, "ravdess/Actor_02": 2, "ravdess/Actor_03": 1,
     }  # fmt: skip
     row = manifest.set_index("utt_id").loc["ravdess/03-01-05-02-02-02-01"]
     assert (row.raw_label, row.emotion, row.gender, row.group) == (
@@ -60,7 +60,7 @@ def test_ravdess_manifest(ravdess):
     assert row.text == "Dogs are sitting by the door"
     assert (row.channels, row.sample_rate, row.duration) == (2, 48000, pytest.approx(0.2))
     assert set(manifest.loc[manifest.speaker == "ravdess/Actor_02", "gender"]) == {"female"}
-    assert set(manifest.vocal_channel) == {"speech", "song"}
+    assert set(manifest.vocal_channel) == {"speech"}
     assert set(manifest.language) == {"en"} and manifest.start.isna().all()
 
 
@@ -68,6 +68,7 @@ def test_ravdess_rejects_every_bad_file_and_loses_nothing(ravdess):
     manifest, rejects = ingest("ravdess", ravdess, "ravdess")
     assert reject_reasons(rejects) == {
         "03-01-09-01-01-01-01.wav": "unknown_emotion_code",
+        "03-02-03-01-01-01-01.wav": "vocal_channel_excluded",
         "03-01-01-01-01-01.wav": "unparsable_name",
         "03-03-01-01-01-01-01.wav": "unparsable_name",
         "03-01-03-01-01-01-02.wav": "empty_file",
@@ -84,14 +85,14 @@ def test_cli_ingest_writes_manifest_and_rejects_and_prints_counts(ravdess, tmp_p
     out = tmp_path / "out" / "ravdess.parquet"
     assert main(["ingest", "ravdess", str(ravdess), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "ravdess: 6 utterances, 8 rejected" in printed
+    assert "ravdess: 5 utterances, 9 rejected" in printed
     for line in ("per emotion:", "  anger: 1", "  calm: 1", "per speaker:",
-                 "  ravdess/Actor_01: 3", "rejects by reason:", "  unparsable_name: 2",
+                 "  ravdess/Actor_01: 2", "rejects by reason:", "  unparsable_name: 2",
                  "  truncated: 1", "  macos_resource_fork: 1"):  # fmt: skip
         assert line in printed.splitlines()
     manifest = pd.read_parquet(out)
     rejects = pd.read_parquet(out.with_name("ravdess.rejects.parquet"))
-    assert len(manifest) == 6 and len(rejects) == 8
+    assert len(manifest) == 5 and len(rejects) == 9
     assert manifest.utt_id.is_unique and manifest.utt_id.str.startswith("ravdess/").all()
 
 
@@ -101,3 +102,15 @@ def test_cli_ingest_adapter_and_bad_option(ravdess, tmp_path, capsys):
     assert set(pd.read_parquet(out).corpus) == {"rav2"}
     with pytest.raises(TypeError, match="unexpected adapter options: bogus"):
         main(["ingest", "ravdess", str(ravdess), "-o", str(out), "--option", "bogus=1"])
+
+
+def test_ravdess_song_files_kept_only_when_asked(ravdess):
+    """The full release mixes song (vocal channel 02) into Actor_NN; speech papers use speech."""
+    manifest, rejects = ingest("ravdess", ravdess, "ravdess", vocal_channels=["speech", "song"])
+    assert set(manifest.vocal_channel) == {"speech", "song"}
+    song = manifest.set_index("utt_id").loc["ravdess/03-02-03-01-01-01-01"]
+    assert (song.emotion, song.vocal_channel) == ("happiness", "song")
+    assert "vocal_channel_excluded" not in set(rejects.reason)
+    assert_conserved(ravdess, manifest, rejects)
+    with pytest.raises(ValueError, match="vocal_channels: unknown \\['singing'\\]"):
+        ingest("ravdess", ravdess, "ravdess", vocal_channels=["singing"])

@@ -4,6 +4,10 @@ Every field comes from the file name, so the Kaggle flat copies and the publishe
 ``Actor_NN`` folders give the same rows. Fields: modality (01 AV, 02 video, 03 audio),
 vocal channel (01 speech, 02 song), emotion, intensity (01 normal, 02 strong), statement,
 repetition, actor (odd = male). The speaker is ``Actor_NN`` from the name, not the folder.
+
+The full release holds the song recordings (vocal channel 02) beside the speech ones; the speech
+papers use speech only, so song files become ``vocal_channel_excluded`` rejects unless option
+``vocal_channels`` lists ``song``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ import re
 from pathlib import Path
 
 from crossemo.corpora.base import Reject, Scan, Utterance, no_options, scan_files
+
+#: vocal channels kept by default: the speech recordings the speech-emotion papers use
+DEFAULT_VOCAL_CHANNELS = ("speech",)
 
 EMOTION = {
     "01": "neutral", "02": "calm", "03": "happiness", "04": "sadness",
@@ -26,8 +33,11 @@ REPETITION = {"01": 1, "02": 2}
 _NAME = re.compile(r"^(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)$")
 
 
-def parse(path: Path) -> Utterance | Reject:
-    """One RAVDESS file -> utterance, or a reject naming what is wrong with its name."""
+def parse(
+    path: Path, vocal_channels: tuple[str, ...] = DEFAULT_VOCAL_CHANNELS
+) -> Utterance | Reject:
+    """One RAVDESS file -> utterance, or a reject naming what is wrong with its name (or a
+    vocal channel not in ``vocal_channels``)."""
     match = _NAME.match(path.stem)
     if match is None:
         return Reject(path, "unparsable_name", "expected MM-VV-EE-II-SS-RR-AA")
@@ -42,6 +52,12 @@ def parse(path: Path) -> Utterance | Reject:
             return Reject(path, "unparsable_name", f"unknown {name} code {code}", path.stem)
     if actor == "00":
         return Reject(path, "unparsable_name", "actor 00", path.stem)
+    if VOCAL_CHANNEL[chan] not in vocal_channels:
+        detail = (
+            f"vocal channel {chan} ({VOCAL_CHANNEL[chan]}) not in options.vocal_channels "
+            f"{list(vocal_channels)}"
+        )
+        return Reject(path, "vocal_channel_excluded", detail, path.stem)
     return Utterance(
         local_id=path.stem,
         path=path,
@@ -60,7 +76,14 @@ def parse(path: Path) -> Utterance | Reject:
     )
 
 
-def scan(root: Path, corpus: str, **options) -> Scan:
-    """Every audio file under ``root``; no options."""
+def scan(root: Path, corpus: str, vocal_channels: list[str] | None = None, **options) -> Scan:
+    """Every audio file under ``root``; ``vocal_channels`` (default ``[speech]``) to keep."""
     no_options(options)
-    return scan_files(root, parse)
+    kept = tuple(vocal_channels or DEFAULT_VOCAL_CHANNELS)
+    unknown = sorted(set(kept) - set(VOCAL_CHANNEL.values()))
+    if unknown:
+        raise ValueError(
+            f"RAVDESS options.vocal_channels: unknown {unknown}; "
+            f"choose from {sorted(VOCAL_CHANNEL.values())}"
+        )
+    return scan_files(root, lambda path: parse(path, kept))
