@@ -1,15 +1,52 @@
 # Helpers shared by all .smk files -- config validation, wildcard constraints, input functions.
 # Keep this cheap: SLURM re-parses it for every job (no audio globbing, no ML imports).
 import re
+import sys
 from pathlib import Path
 
+import yaml
 from snakemake.utils import validate
 
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))  # conda: crossemo is not installed
+from crossemo.configuration import SHEET_ADAPTER, prepare
+from crossemo.corpora import ADAPTERS
+
+
+def workflow_path(path):
+    """A config path to workflow data: as given if it exists, else inside the repository.
+
+    Lets ``--directory`` runs (tests, scratch dirs) find the shipped label schemes and
+    reference tables without copying them.
+    """
+    path = Path(path)
+    return (
+        path if path.is_absolute() or path.exists() else Path(workflow.basedir) / path
+    )
+
+
+def _load_label_schemes(folder):
+    """Label scheme files of ``folder`` by name, each validated by its JSON schema."""
+    schemes = {}
+    for path in sorted(folder.glob("*.yaml")):
+        with open(path) as fh:
+            schemes[path.stem] = yaml.safe_load(fh)
+        validate(schemes[path.stem], "../workflow/schemas/label_scheme.schema.yaml")
+    return schemes
+
+
+# Start-up: schema, rehearsal overlay, then the checks that would otherwise fail inside a job.
 validate(config, "../workflow/schemas/config.schema.yaml")
+LABEL_SCHEME_DIR = workflow_path(
+    config.get("label_schemes_dir", "config/label_schemes")
+)
+#: label schemes available as files (small config dir: cheap to read)
+LABEL_SCHEMES = _load_label_schemes(LABEL_SCHEME_DIR)
+SCHEMES = sorted(LABEL_SCHEMES)
+prepare(config, LABEL_SCHEMES, ADAPTERS)
 
 CORPORA = sorted(config["corpora"])
 #: corpora built from a spreadsheet of videos (StrEmo) rather than scanned from a root
-SHEET_CORPORA = [c for c in CORPORA if config["corpora"][c]["adapter"] == "strEmo"]
+SHEET_CORPORA = [c for c in CORPORA if config["corpora"][c]["adapter"] == SHEET_ADAPTER]
 SCANNED_CORPORA = [c for c in CORPORA if c not in SHEET_CORPORA]
 
 
@@ -74,41 +111,8 @@ def all_targets():
     )
 
 
-# ---- label schemes, experiments, splits, training views (issue 4, items 1-3) ----
-def workflow_path(path):
-    """A config path to workflow data: as given if it exists, else inside the repository.
-
-    Lets ``--directory`` runs (tests, scratch dirs) find the shipped label schemes and
-    reference tables without copying them.
-    """
-    path = Path(path)
-    return (
-        path if path.is_absolute() or path.exists() else Path(workflow.basedir) / path
-    )
-
-
-LABEL_SCHEME_DIR = workflow_path(
-    config.get("label_schemes_dir", "config/label_schemes")
-)
-#: label schemes available as files (small config dir: cheap to list)
-SCHEMES = sorted(p.stem for p in LABEL_SCHEME_DIR.glob("*.yaml"))
+# ---- label schemes, experiments, splits, training views ----
 EXPERIMENTS = sorted(config.get("experiments") or {})
-
-
-def _validate_experiments():
-    for name in SCHEMES:
-        import yaml
-
-        with open(LABEL_SCHEME_DIR / f"{name}.yaml") as fh:
-            validate(yaml.safe_load(fh), "../workflow/schemas/label_scheme.schema.yaml")
-    for name, exp in (config.get("experiments") or {}).items():
-        if exp["scheme"] not in SCHEMES:
-            raise ValueError(
-                f"experiment {name}: no label scheme file for {exp['scheme']!r}"
-            )
-        unknown = set(experiment_corpora(name)) - set(CORPORA)
-        if unknown:
-            raise ValueError(f"experiment {name}: unknown corpora {sorted(unknown)}")
 
 
 def experiment_config(experiment):
@@ -240,9 +244,6 @@ def training_views(experiments=None):
 def view_path(experiment, run):
     """The training view a run of ``experiment`` reads."""
     return f"results/views/{experiment}/{run_fold(run)}.parquet"
-
-
-_validate_experiments()
 
 
 # ---- features, classic models, evaluation, report (issue 4, items 4-8) ----

