@@ -2,7 +2,7 @@
 
 1. Both texts are normalised (lower case, punctuation dropped, the corpus's pause tokens such as
    ``sp`` removed, whitespace collapsed) and compared with ``difflib.SequenceMatcher``; a segment
-   is kept when the ratio is at least ``threshold`` (0.85; the paper says "greater than 0.85").
+   is kept when the ratio is greater than ``threshold`` (0.85: the paper's "greater than 0.85").
 2. The emotion intensities decide the label
    (:func:`crossemo.corpora.mosei.valence_from_intensities`): exclusively positive or
    exclusively negative intensities above ``emotion_threshold`` (2) give positive / negative,
@@ -117,7 +117,7 @@ def filter_corpus(
             reason = "no_reference_text"
         else:
             sim = similarity(hypothesis, reference, settings.pause_tokens)
-            if sim < settings.threshold:
+            if not sim > settings.threshold:  # the paper: "greater than 0.85"
                 reason = "low_similarity"
             elif label == "undecided":
                 reason = "emotion_undecided"
@@ -134,13 +134,13 @@ def filter_corpus(
 def step_counts(table: pd.DataFrame, settings: FilterSettings) -> pd.DataFrame:
     """Utterances left after each step, per label (the emotion rule's label for every row)."""
     transcribed = table["reason"].ne("not_transcribed")
-    similar = transcribed & table["similarity"].fillna(-1).ge(settings.threshold)
+    similar = transcribed & table["similarity"].fillna(-1).gt(settings.threshold)
     masks = {"manifest": np.ones(len(table), dtype=bool), "transcribed": transcribed,
              "similar": similar, "emotion_rule": table["keep"]}  # fmt: skip
     descriptions = {
         "manifest": "segments in the manifest",
         "transcribed": "with a Whisper transcript",
-        "similar": f"similarity >= {settings.threshold:g}",
+        "similar": f"similarity > {settings.threshold:g}",
         "emotion_rule": f"clear-cut emotion scores (> {settings.emotion_threshold:g} or all 0)",
     }
     rows = []

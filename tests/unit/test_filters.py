@@ -56,7 +56,7 @@ def _manifest():
         ("m/keep_pos", "sp I love it sp", {"happy": 3.0}, "I love it!"),
         ("m/keep_neu", "the meeting is at noon", {}, "The meeting is at noon."),
         ("m/keep_neg", "this is terrible", {"anger": 2.67}, "This is terrible"),
-        ("m/edge", "abcdefghijklmnopqrst", {}, "abcdefghijklmnopqxyz"),  # ratio 0.85: kept
+        ("m/edge", "abcdefghijklmnopqrst", {}, "abcdefghijklmnopqxyz"),  # 0.85, not "greater than"
         ("m/low", "the meeting is at noon", {}, "completely unrelated words"),
         ("m/mixed", "i am happy and sad", {"happy": 2.5, "sad": 1.0}, "I am happy and sad"),
         ("m/weak", "it was fine", {"happy": 1.0}, "it was fine"),
@@ -75,18 +75,17 @@ def test_filter_corpus_reasons_and_step_counts():
     reasons = [r if isinstance(r, str) else None for r in table["reason"]]
     got = dict(zip(table["utt_id"], reasons, strict=True))
     assert got == {
-        "m/keep_pos": None, "m/keep_neu": None, "m/keep_neg": None, "m/edge": None,
+        "m/keep_pos": None, "m/keep_neu": None, "m/keep_neg": None, "m/edge": "low_similarity",
         "m/low": "low_similarity", "m/mixed": "emotion_undecided", "m/weak": "emotion_undecided",
         "m/untranscribed": "not_transcribed", "m/notext": "no_reference_text",
     }  # fmt: skip
     kept = table[table["keep"]].set_index("utt_id")["emotion"].to_dict()
-    assert kept == {"m/keep_pos": "positive", "m/keep_neu": "neutral", "m/keep_neg": "negative",
-                    "m/edge": "neutral"}  # fmt: skip
+    assert kept == {"m/keep_pos": "positive", "m/keep_neu": "neutral", "m/keep_neg": "negative"}
     counts = steps.set_index("step")[["positive", "neutral", "negative", "undecided", "total"]]
     assert counts.loc["manifest"].tolist() == [1, 4, 2, 2, 9]
     assert counts.loc["transcribed"].tolist() == [1, 3, 2, 2, 8]
-    assert counts.loc["similar"].tolist() == [1, 2, 1, 2, 6]
-    assert counts.loc["emotion_rule"].tolist() == [1, 2, 1, 0, 4]
+    assert counts.loc["similar"].tolist() == [1, 1, 1, 2, 5]
+    assert counts.loc["emotion_rule"].tolist() == [1, 1, 1, 0, 3]
 
 
 def test_threshold_from_config_is_applied():
@@ -108,5 +107,5 @@ def test_filter_files_round_trip(tmp_path):
                          [str(tmp_path / "t0.parquet"), str(tmp_path / "t1.parquet")],
                          FilterSettings(), str(tmp_path / "f.parquet"),
                          str(tmp_path / "tables" / "steps.csv"))  # fmt: skip
-    assert pd.read_parquet(tmp_path / "f.parquet")["keep"].sum() == 4
+    assert pd.read_parquet(tmp_path / "f.parquet")["keep"].sum() == 3
     assert pd.read_csv(tmp_path / "tables" / "steps.csv").equals(steps)
