@@ -78,7 +78,7 @@ rule extract_ssl_features:
     threads: 4
     resources:
         gpu=1,
-        mem_mb=8000,
+        mem_mb=ssl_mem_mb,
         runtime=60,
     params:
         settings=ssl_settings,

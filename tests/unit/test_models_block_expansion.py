@@ -49,6 +49,10 @@ def test_only_copies_and_head_train():
         assert isinstance(layer, ZeroLinearBlock) == bool(i % 2)
     assert all(p.requires_grad for p in ex.classifier.parameters())
     assert not any(p.requires_grad for p in ex.hubert.feature_extractor.parameters())
+    # only the CNN and the original layers are frozen (the paper's Table 2 count, below)
+    for part in (ex.hubert.feature_projection, ex.hubert.encoder.pos_conv_embed,
+                 ex.hubert.encoder.layer_norm, ex.projector):  # fmt: skip
+        assert all(p.requires_grad for p in part.parameters())
     # a training step moves the copies but not the originals
     orig = ex.hubert.encoder.layers[0].attention.k_proj.weight.clone()
     opt = torch.optim.AdamW([p for p in ex.parameters() if p.requires_grad], lr=1e-2)
@@ -76,3 +80,39 @@ def test_save_load_and_pipeline(tmp_path):
     clf = pipeline("audio-classification", model=str(tmp_path))
     out = clf(np.random.default_rng(0).standard_normal(9000).astype(np.float32), top_k=None)
     assert {r["label"] for r in out} == set(CLASSES)
+
+
+#: facebook/hubert-large-ls960-ft's architecture (its config.json), no weights
+HUBERT_LARGE = dict(
+    hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, intermediate_size=4096,
+    hidden_act="gelu", feat_extract_norm="layer", feat_extract_activation="gelu",
+    do_stable_layer_norm=True, conv_bias=True, conv_dim=(512,) * 7,
+    conv_stride=(5, 2, 2, 2, 2, 2, 2), conv_kernel=(10, 3, 3, 3, 3, 2, 2),
+    num_conv_pos_embeddings=128, num_conv_pos_embedding_groups=16, mask_time_prob=0.05,
+    vocab_size=32, classifier_proj_size=256,
+)  # fmt: skip
+
+
+def _trainable_m(model) -> float:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6
+
+
+@pytest.mark.parametrize(("copies", "paper_m"), [(1, 336.68), (2, 664.18)])
+def test_trainable_parameters_match_paper_table2(copies, paper_m):
+    """ExHuBERT paper, Table 2, "Number of trainable parameters": HuBERT Large LS960 311.49 M,
+    ExHuBERT Large (LS960 and EMOSET++) 336.68 M, ExHuBERT XLarge ("tripling each original
+    layer", copies: 2) 664.18 M. HuBERT Large built from its config on the meta device (no
+    weights, no memory), six output classes, block-expanded as config/paper/exhubert.yaml
+    sets it. Tolerance: the paper's rounding to 0.01 M (+-5,000 parameters)."""
+    from transformers import HubertConfig, HubertForSequenceClassification
+
+    from crossemo.models.finetune import set_trainable
+
+    config = HubertConfig(**HUBERT_LARGE, num_labels=6)
+    with torch.device("meta"):
+        base = HubertForSequenceClassification(config)
+        set_trainable(base, "all", freeze_feature_encoder=True)  # the finetune family
+        assert abs(_trainable_m(base) - 311.49) <= 0.005
+        ex = expand(base, copies=copies)
+    assert len(ex.hubert.encoder.layers) == 24 * (1 + copies)
+    assert abs(_trainable_m(ex) - paper_m) <= 0.005, _trainable_m(ex)

@@ -35,6 +35,70 @@ def test_ct_transformer_is_two_layers_six_heads():
     assert head.encoder.layers[0].self_attn.num_heads == 6
 
 
+def _layers(module, kind):
+    return [m for m in module.modules() if isinstance(m, kind)]
+
+
+def test_cnn_self_attention_is_the_papers_head():
+    """iberspeech Sect. 4.2.2 (as SUPERB's emotion head runs it): a fully connected projector,
+    a block repeated twice of dropout, convolution (kernel 5), ReLU; an output block of dropout,
+    convolution, then the self-attention branch, fully connected, ReLU, fully connected."""
+    from torch import nn
+
+    head = build_head("cnn_self_attention", dim=768, n_classes=4, n_layers=13)
+    assert isinstance(head.proj, nn.Linear) and (head.proj.in_features, head.proj.out_features) == (
+        768,
+        256,
+    )
+    assert isinstance(head.avgpool, nn.AvgPool1d) and head.avgpool.kernel_size == (5,)
+    assert len(head.blocks) == 2
+    for block, c_in in zip(head.blocks, (256, 80), strict=True):
+        kinds = [type(m) for m in block]
+        assert kinds == [nn.Dropout, nn.Conv1d, nn.ReLU]
+        assert block[0].p == 0.4
+        conv = block[1]
+        assert (conv.in_channels, conv.out_channels, conv.kernel_size) == (c_in, 80, (5,))
+    assert [type(m) for m in head.out_block] == [nn.Dropout, nn.Conv1d]
+    assert (head.attention.in_features, head.attention.out_features) == (80, 1)
+    assert [type(m) for m in head.out] == [nn.Linear, nn.ReLU, nn.Linear]
+    assert (head.out[0].in_features, head.out[0].out_features) == (80, 80)
+    assert (head.out[2].in_features, head.out[2].out_features) == (80, 4)
+    assert len(_layers(head, nn.Conv1d)) == 3
+    # parameters = SUPERB's projector + CNNSelfAttention (+ the 13 layer weights)
+    expected = (768 * 256 + 256) + (256 * 80 * 5 + 80) + 2 * (80 * 80 * 5 + 80) + (80 + 1) \
+        + (80 * 80 + 80) + (80 * 4 + 4) + 13  # fmt: skip
+    assert sum(p.numel() for p in head.parameters()) == expected
+
+
+def test_cnn_self_attention_literal_five_convolutions():
+    from torch import nn
+
+    head = build_head("cnn_self_attention", dim=16, n_classes=3, n_conv=5, pool=1)
+    assert len(_layers(head, nn.Conv1d)) == 15  # 5 per block, 2 blocks + output block
+    assert [type(m) for m in head.blocks[0]] == [nn.Dropout] + [nn.Conv1d] * 5 + [nn.ReLU]
+    assert head(torch.randn(2, 1, 11, 16), torch.ones(2, 11, dtype=torch.bool)).shape == (2, 3)
+
+
+@pytest.mark.parametrize("pool", [1, 5])
+def test_cnn_self_attention_batch_equals_alone(pool):
+    """Padding (zeroed frames, pooled mask = ceil(len / pool)) computes what each utterance
+    alone computes: results do not depend on the batch an utterance lands in."""
+    head = build_head("cnn_self_attention", dim=12, n_classes=4, n_layers=2, pool=pool).eval()
+    lengths = [4, 6, 9, 17, 23]
+    xs = [torch.randn(1, 2, n, 12) for n in lengths]
+    x = torch.zeros(len(xs), 2, max(lengths), 12)
+    mask = torch.zeros(len(xs), max(lengths), dtype=torch.bool)
+    for i, (xi, n) in enumerate(zip(xs, lengths, strict=True)):
+        x[i, :, :n] = xi[0]
+        mask[i, :n] = True
+    with torch.no_grad():
+        batched = head(x, mask)
+        for i, (xi, n) in enumerate(zip(xs, lengths, strict=True)):
+            alone = head(xi, torch.ones(1, n, dtype=torch.bool))
+            torch.testing.assert_close(batched[i], alone[0], atol=1e-5, rtol=1e-5)
+            assert int(head.pooled_mask(torch.ones(1, n), -(-n // pool)).sum()) == -(-n // pool)
+
+
 def test_weighted_layer_sum():
     wls = WeightedLayerSum(3)
     x = torch.stack([torch.full((2, 4, 5), float(v)) for v in (1, 2, 3)], dim=1)
@@ -82,3 +146,32 @@ def test_multimodal_forward_shapes():
     assert logits.shape == (2, 3)
     assert model.classifier.in_features == 32 + 24
     assert not any(p.requires_grad for p in model.audio.feature_extractor.parameters())
+
+
+def test_superb_recipe_constant_lr_and_accumulation(tmp_path):
+    """iberspeech_hubert's SUPERB recipe: constant LR (no schedule), batches of 4 x 8
+    accumulated, max_steps ends training, evaluations every eval_steps, best dev kept."""
+    from crossemo.models.frozen import collate_features
+    from crossemo.models.training import Split, TrainSettings, fit
+
+    rng = np.random.default_rng(0)
+    n = 64
+    labels = rng.integers(0, 2, n)
+    arrays = [rng.standard_normal((2, int(rng.integers(5, 20)), 8)).astype(np.float32)
+              + labels[i] for i in range(n)]  # fmt: skip
+    split = Split(labels=labels, lengths=np.array([a.shape[1] for a in arrays]),
+                  unit_per_second=50.0)  # fmt: skip
+    head = build_head("cnn_self_attention", dim=8, n_classes=2, n_layers=2)
+
+    def forward(model, _split, idx):
+        x, mask = collate_features([arrays[i] for i in idx])
+        return model(x, mask)
+
+    settings = TrainSettings(lr=1e-3, lr_schedule="constant", warmup_steps=0, bucketing=False,
+                             batch_size=4, grad_accum=8, max_steps=5, epochs=100,
+                             eval_steps=2, early_stopping_patience=None, bf16=False)  # fmt: skip
+    result = fit(head, forward, split, split, settings, tmp_path, torch.device("cpu"), 2)
+    assert result.steps == 5  # 5 optimiser steps of 32 utterances: 2.5 epochs
+    assert [row["step"] for row in result.history] == [2, 4, 5]
+    assert {row["lr"] for row in result.history} == {1e-3}
+    assert {row["epoch"] for row in result.history} == {1, 2}

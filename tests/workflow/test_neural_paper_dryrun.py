@@ -14,7 +14,7 @@ PAPERS = {
     # config -> (train_neural jobs, aggregate_lr_cv jobs, extract_ssl_features jobs)
     "strEmo.yaml": (1 + 1 + (3 * 5 + 1) + 1, 1, 0),  # none, ravdess, 15 CV + final, unbal
     "iberspeech_hubert.yaml": (3 * 5 + 3 * 5, 0, None),
-    "exhubert.yaml": (1, 0, 0),
+    "exhubert.yaml": (1 + 4 * 2, 0, 0),  # stage 1 + 4 Table 2 columns x 2 unseen corpora
     "multimodal_hubert.yaml": (2, 0, 0),
 }
 

@@ -2,8 +2,15 @@
 
 After every encoder layer a copy of it is inserted whose output passes a zero-initialised
 linear layer (ZLL) and a skip connection: ``h -> h + ZLL(copy(h))``. With the ZLL at zero the
-expanded model computes exactly the original function. The original layers (and the CNN, the
-projection and the positional convolution) are frozen; the copies, their ZLLs and the head train.
+expanded model computes exactly the original function. The CNN feature encoder ("We freeze the
+CNN encoder during the entire training process") and the original layers ("we freeze the
+original layers [...] permitting only the copied layers to undergo training") are frozen; the
+copies with their ZLLs, the head and the parts between CNN and layers (feature projection,
+positional convolution, encoder layer norm, mask embedding) train. That is the paper's count,
+Table 2: HuBERT Large with the CNN frozen has 311.49 M trainable parameters, ExHuBERT Large
+336.68 M = 311.49 M + 24 ZLLs of 1024 x 1024 + 1024 (25.19 M), ExHuBERT XLarge (two copies)
+664.18 M; freezing the projection and positional convolution too would give 327.76 M
+(tests/unit/test_models_block_expansion.py builds HuBERT Large without weights and checks).
 
 The expanded model is a registered ``transformers`` class (model_type ``exhubert``): importing
 this module makes ``AutoModelForAudioClassification`` and ``pipeline("audio-classification")``
@@ -118,9 +125,11 @@ _LAYER_KEY = re.compile(r"^(hubert\.encoder\.layers\.)(\d+)\.(.*)$")
 def expand(model: HubertForSequenceClassification, copies: int = 1
            ) -> ExHubertForSequenceClassification:  # fmt: skip
     """The block-expanded version of ``model`` (same function at initialisation) with the
-    original layers frozen and the copies + head trainable."""
+    CNN and original layers frozen (see :func:`freeze_original`)."""
     if not isinstance(model, HubertForSequenceClassification):
         raise TypeError(f"block expansion supports HuBERT classifiers, not {type(model).__name__}")
+    if isinstance(model, ExHubertForSequenceClassification):
+        raise TypeError("the model is block-expanded already (model_type exhubert)")
     base_cfg = model.config.to_dict()
     n = model.config.num_hidden_layers
     for key in ("model_type", "transformers_version", "architectures"):
@@ -152,18 +161,16 @@ def expand(model: HubertForSequenceClassification, copies: int = 1
 
 
 def freeze_original(model: ExHubertForSequenceClassification) -> dict[str, int]:
-    """Train only the copies (with their ZLLs) and the head."""
+    """Freeze the CNN feature encoder and the original layers; everything else (the copies with
+    their ZLLs, feature projection, positional convolution, layer norm, head) trains."""
     for p in model.parameters():
+        p.requires_grad = True
+    for p in model.hubert.feature_extractor.parameters():
         p.requires_grad = False
     for i, layer in enumerate(model.hubert.encoder.layers):
-        if model.config.is_copy(i):
+        if not model.config.is_copy(i):
             for p in layer.parameters():
-                p.requires_grad = True
-    for name in ("projector", "classifier"):
-        for p in getattr(model, name).parameters():
-            p.requires_grad = True
-    if getattr(model, "layer_weights", None) is not None:
-        model.layer_weights.requires_grad = True
+                p.requires_grad = False
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
     log.info("block expansion: %d of %d parameters trainable", trainable, total)

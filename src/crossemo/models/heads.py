@@ -3,8 +3,21 @@
 Every head takes ``x [B, L, T, H]`` (L layers, T frames; L = 1 for a single chosen layer, T = 1
 for mean-pooled features) and ``mask [B, T]`` and returns logits. With L > 1 a learnt softmax-
 weighted sum of the layers comes first (SUPERB). Heads: ``pooling_linear`` (masked mean +
-linear), ``cnn_self_attention`` (projection, two blocks of dropout + 5 conv + ReLU, attention
-pooling, FC-ReLU-FC) and ``ct_transformer`` (class token, 2 layers, 6 heads).
+linear), ``cnn_self_attention`` (below) and ``ct_transformer`` (class token, 2 layers, 6 heads).
+
+``cnn_self_attention`` follows the iberspeech paper, Sect. 4.2.2: "a fully connected layer that
+adapts the size of the input to the size of the network. The architecture consists of a block
+repeated twice composed of dropout, five convolutional layers, and a non-linearity ReLU.
+Finally, an output block contains the following sequence of layers: dropout, five convolutional
+layers, fully connected, ReLU, and a final fully connected layer", with the self-attention
+"secondary branch [...] multiplied by the result of the primary one". The paper ran SUPERB
+("Experiments were executed in the SUPERB framework"), whose emotion head (s3prl
+``downstream/emotion``: projector 256, ``CNNSelfAttention`` hidden 80, kernel 5, average
+pooling 5, dropout 0.4) is exactly this sequence with *one* convolution of kernel width 5 per
+block: "five convolutional layers" is read as that (``n_conv=1, kernel=5``; ``n_conv=5`` gives
+the literal reading, five stacked convolutions per block). The secondary branch is SUPERB's
+self-attention pooling: a linear score per frame, softmax over the valid frames, and the
+weights multiply the primary branch's frames before they are summed.
 """
 
 from __future__ import annotations
@@ -50,30 +63,59 @@ class PoolingLinear(_Head):
 
 
 class CNNSelfAttention(_Head):
-    def __init__(self, dim: int, n_classes: int, n_layers: int = 1, hidden: int = 256,
-                 kernel: int = 5, dropout: float = 0.4, n_conv: int = 5):  # fmt: skip
+    """Projector, average pooling, 2 x [dropout, conv, ReLU], [dropout, conv], self-attention
+    pooling, FC-ReLU-FC (see the module docstring). Padded frames are zeroed before every
+    convolution, so a padded batch computes what each utterance alone would."""
+
+    def __init__(self, dim: int, n_classes: int, n_layers: int = 1, proj_dim: int = 256,
+                 hidden: int = 80, kernel: int = 5, pool: int = 5, dropout: float = 0.4,
+                 n_conv: int = 1, n_blocks: int = 2):  # fmt: skip
         super().__init__(n_layers)
-        self.proj = nn.Linear(dim, hidden)
+        if kernel % 2 != 1:
+            raise ValueError(f"cnn_self_attention: kernel must be odd (same padding), not {kernel}")
+        self.proj = nn.Linear(dim, proj_dim)
+        self.pool = int(pool)
+        self.avgpool = (nn.AvgPool1d(self.pool, self.pool, padding=self.pool // 2)
+                        if self.pool > 1 else None)  # fmt: skip
 
-        def block():
-            convs = []
-            for _ in range(n_conv):
-                convs += [nn.Conv1d(hidden, hidden, kernel, padding=kernel // 2), nn.ReLU()]
-            return nn.Sequential(nn.Dropout(dropout), *convs)
+        def convs(c_in: int) -> list[nn.Module]:
+            return [nn.Conv1d(c_in if i == 0 else hidden, hidden, kernel, padding=kernel // 2)
+                    for i in range(n_conv)]  # fmt: skip
 
-        self.blocks = nn.ModuleList([block(), block()])
-        self.attention = nn.Linear(hidden, 1)
-        self.out = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, n_classes))  # fmt: skip
+        self.blocks = nn.ModuleList(
+            [nn.Sequential(nn.Dropout(dropout), *convs(proj_dim if b == 0 else hidden), nn.ReLU())
+             for b in range(n_blocks)]
+        )  # fmt: skip
+        self.out_block = nn.Sequential(
+            nn.Dropout(dropout), *convs(hidden if n_blocks else proj_dim)
+        )
+        self.attention = nn.Linear(hidden, 1)  # the secondary (self-attention) branch
+        self.out = nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, n_classes))
+
+    def pooled_mask(self, mask: torch.Tensor, n_frames: int) -> torch.Tensor:
+        """Valid frames after average pooling: as many as pooling the utterance alone gives
+        (``ceil(len / pool)``, SUPERB's attention mask), for prefix masks ``[B, T]``."""
+        lengths = mask.sum(1)
+        if self.avgpool is not None:
+            p = self.pool // 2
+            lengths = torch.div(lengths + 2 * p - self.pool, self.pool, rounding_mode="floor") + 1
+        return torch.arange(n_frames, device=mask.device).unsqueeze(0) < lengths.unsqueeze(1)
 
     def forward(self, x, mask):
-        h = self.proj(self.merge(x))  # [B, T, hidden]
-        m = mask.unsqueeze(-1).to(h.dtype)
-        h = (h * m).transpose(1, 2)
-        for blk in self.blocks:
-            h = blk(h) * m.transpose(1, 2)
-        h = h.transpose(1, 2)
-        scores = self.attention(h).squeeze(-1).masked_fill(~mask.bool(), float("-inf"))
+        h = self.proj(self.merge(x))  # [B, T, proj]
+        h = (h * mask.unsqueeze(-1).to(h.dtype)).transpose(1, 2)  # [B, proj, T]
+        if self.avgpool is not None:
+            h = self.avgpool(h)
+        pmask = self.pooled_mask(mask, h.shape[-1])
+        m = pmask.unsqueeze(1).to(h.dtype)
+        h = h * m  # pooled frames an utterance alone would not have (see pooled_mask)
+        for block in [*self.blocks, self.out_block]:
+            for layer in block:
+                h = layer(h)
+                if isinstance(layer, nn.Conv1d):
+                    h = h * m  # zero padding frames again, as an unpadded sequence would see
+        h = h.transpose(1, 2)  # [B, T', hidden]
+        scores = self.attention(h).squeeze(-1).masked_fill(~pmask, float("-inf"))
         att = torch.softmax(scores, dim=-1).unsqueeze(-1)
         return self.out((att * h).sum(1))
 

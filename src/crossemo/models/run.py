@@ -15,8 +15,9 @@ def train_neural_run(*, experiment: Mapping[str, Any], name: str, run: str,
                      inputs: Mapping[str, Any], outputs: Mapping[str, str], scratch: str,
                      threads: int | None = None) -> None:  # fmt: skip
     """Train run ``run`` of experiment ``name`` (config ``experiment``) from the rule's inputs
-    (view, scheme, split; lr_table for "final" after LR CV; features or transcripts) and write
-    the model directory and the predictions."""
+    (view, scheme, split; lr_table for "final" after LR CV; features or transcripts; init_model
+    when ``model.init_from`` names an earlier stage) and write the model directory and the
+    predictions."""
     from crossemo.models.finetune import read_classes
 
     model_cfg = dict(experiment["model"])
@@ -25,6 +26,11 @@ def train_neural_run(*, experiment: Mapping[str, Any], name: str, run: str,
         raise ValueError(f"{name}: not a neural family: {family}")
     classes = read_classes(inputs.get("scheme"))
     info = {"experiment": name, "run": run, "scheme": experiment.get("scheme")}
+    if inputs.get("init_model"):  # a later stage: start from that saved model (stages.py)
+        from crossemo.models.stages import init_model_config
+
+        model_cfg = init_model_config(model_cfg, inputs["init_model"], classes)
+        info["init_model"] = str(inputs["init_model"])
     common = dict(output_dir=outputs["model"], predictions=outputs["predictions"],
                   scratch=scratch, threads=threads)  # fmt: skip
     if family in ("finetune", "block_expansion"):

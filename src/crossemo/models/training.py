@@ -45,6 +45,7 @@ class TrainSettings:
     adam_eps: float = 1e-8
     warmup_steps: int | None = None  #: overrides warmup_ratio when set
     warmup_ratio: float = 0.1
+    lr_schedule: str = "linear"  #: linear (warm-up, linear decay to 0) or constant (after warm-up)
     epochs: int = 10
     max_steps: int | None = None  #: optimiser steps; stops earlier than `epochs` when reached
     bucketing: bool = True
@@ -254,7 +255,7 @@ def fit(model, forward: Forward, train: Split, dev: Split | None, settings: Trai
     :class:`TrainingInterrupted` after that many optimiser steps in this call, as a kill would.
     """
     import torch
-    from transformers import get_linear_schedule_with_warmup
+    from transformers import get_constant_schedule_with_warmup, get_linear_schedule_with_warmup
 
     scratch = Path(scratch)
     scratch.mkdir(parents=True, exist_ok=True)
@@ -270,7 +271,12 @@ def fit(model, forward: Forward, train: Split, dev: Split | None, settings: Trai
     total = _total_steps(train, settings)
     warmup = (settings.warmup_steps if settings.warmup_steps is not None
               else int(round(settings.warmup_ratio * total)))  # fmt: skip
-    scheduler = get_linear_schedule_with_warmup(optimizer, warmup, max(total, 1))
+    if settings.lr_schedule not in ("linear", "constant"):
+        raise ValueError(f"lr_schedule: linear or constant, not {settings.lr_schedule!r}")
+    if settings.lr_schedule == "constant":
+        scheduler = get_constant_schedule_with_warmup(optimizer, warmup)
+    else:
+        scheduler = get_linear_schedule_with_warmup(optimizer, warmup, max(total, 1))
     cw = (torch.tensor(class_weight_vector(train.labels, n_classes), device=device)
           if settings.class_weights else None)  # fmt: skip
     sample_w = (train.weights if settings.sample_weights and train.weights is not None
