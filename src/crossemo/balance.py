@@ -5,12 +5,20 @@
   11975/5198/4149; or a number).
 * ``oversample`` -- every class below the target gets augmented copies of its own utterances
   (time stretch, pitch shift, gain, background noise; at least one per copy) until it reaches
-  ``target`` (default ``max``); ``cap: true`` also undersamples classes above it (the multimodal
-  paper's ~1600 per class). Copies are materialised as an audio shard
-  (``results/augmented/{experiment}/{fold}.parquet``) with ids ``<utt_id>#aug<k>``.
+  ``target`` (default ``max``); ``cap: true`` also undersamples classes above it. Copies are
+  materialised as an audio shard (``results/augmented/{experiment}/{fold}.parquet``) with ids
+  ``<utt_id>#aug<k>``.
+* ``cap: {train: N, dev: M}`` -- per-class ceilings per split, whatever the method: train
+  classes above ``N`` are undersampled to it (and oversampling tops up to at most ``N``), dev
+  classes above ``M`` are undersampled to it (dev is never augmented). The multimodal paper's
+  Tables 1 and 2: 1600 training and 400 validation utterances per class.
+* ``scope: train_dev`` (undersample only) -- the target is counted on, and undersampling applied
+  to, the fold's train and dev rows together: the paper's "training set" is balanced before the
+  dev part for early stopping is held out of it (strEmo: 5198/5198/4149 over train + dev), so
+  dev keeps its share of the balanced set. The default ``train`` balances the train split only.
 
-Every random choice is fixed by the experiment's seed, the fold and the utterance id, so the
-same config gives the same bytes.
+Test rows are never touched. Every random choice is fixed by the experiment's seed, the fold and
+the utterance id, so the same config gives the same bytes.
 
 The view (``results/views/{experiment}/{fold}.parquet``) lists every utterance of the fold
 with its ``split``, a ``weight`` (1.0; kept for loss weighting) and the ``audio_shard`` that
@@ -35,6 +43,8 @@ from crossemo.schemas import read_table, write_table
 log = logging.getLogger(__name__)
 
 METHODS = ("none", "undersample", "oversample")
+SCOPES = ("train", "train_dev")
+CAP_SPLITS = ("train", "dev")
 AUG_SEP = "#aug"
 
 
@@ -74,12 +84,28 @@ class BalanceSettings:
 
     method: str = "none"
     target: str | int | None = None
-    cap: bool = False
+    #: ``True`` (oversample: also undersample classes above the target) or per-split per-class
+    #: ceilings ``{"train": N, "dev": M}``
+    cap: bool | dict[str, int] = False
+    scope: str = "train"
     augment: AugmentSettings = field(default_factory=AugmentSettings)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"balance method must be one of {METHODS}, got {self.method!r}")
+        if self.scope not in SCOPES:
+            raise ValueError(f"balance scope must be one of {SCOPES}, got {self.scope!r}")
+        if self.scope == "train_dev" and self.method != "undersample":
+            raise ValueError("balance scope train_dev needs method undersample")
+        if isinstance(self.cap, dict):
+            unknown = set(self.cap) - set(CAP_SPLITS)
+            if unknown or not self.cap:
+                raise ValueError(f"balance cap takes the splits {CAP_SPLITS}, got {self.cap!r}")
+            for split, value in self.cap.items():
+                if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                    raise ValueError(f"balance cap.{split} must be a count >= 1, got {value!r}")
+        elif not isinstance(self.cap, bool):
+            raise ValueError(f"balance cap must be true/false or {{train, dev}}, got {self.cap!r}")
 
     @classmethod
     def from_config(cls, cfg: dict | None) -> BalanceSettings:
@@ -92,6 +118,12 @@ class BalanceSettings:
         if self.target is not None:
             return self.target
         return "max" if self.method == "oversample" else "min"
+
+    def ceiling(self, split: str) -> int | None:
+        """The per-class ceiling of ``split`` (``cap: {train: N, dev: M}``), if any."""
+        if isinstance(self.cap, dict) and split in self.cap:
+            return int(self.cap[split])
+        return None
 
 
 def class_target(counts: pd.Series, target: str | int) -> int:
@@ -216,19 +248,29 @@ def materialise(plan: list[tuple[str, int]], shards: dict[str, str], settings: A
 
 def balance_view(fold_rows: pd.DataFrame, settings: BalanceSettings, seed: int, fold: int = 0
                  ) -> tuple[pd.DataFrame, list[tuple[str, int]]]:  # fmt: skip
-    """The view rows of one fold (train balanced) and the augmentation plan.
+    """The view rows of one fold (train balanced, dev capped if asked) and the augmentation plan.
 
     ``fold_rows`` has ``utt_id corpus label split audio_shard``; augmented rows come back with
     ``audio_shard`` empty (the caller fills in the augmented shard's path).
     """
     rows = fold_rows.assign(weight=1.0)
-    train = rows[rows["split"] == "train"]
-    other = rows[rows["split"] != "train"]
     plan: list[tuple[str, int]] = []
     fold_seed = int(_seed(seed, "fold", fold).integers(2**31))
-    if settings.method != "none" and len(train):
+    if settings.scope == "train_dev":  # the paper's training set (train + dev) is balanced
+        pooled = rows[rows["split"].isin(["train", "dev"])]
+        if len(pooled):
+            target = class_target(pooled["label"].value_counts(), settings.resolved_target)
+            pooled = undersample(pooled, target, fold_seed)
+        rows = pd.concat([pooled, rows[rows["split"] == "test"]], ignore_index=True)
+    train = rows[rows["split"] == "train"]
+    dev = rows[rows["split"] == "dev"]
+    test = rows[rows["split"] == "test"]
+    ceiling = settings.ceiling("train")
+    if settings.method != "none" and settings.scope == "train" and len(train):
         target = class_target(train["label"].value_counts(), settings.resolved_target)
-        if settings.method == "undersample" or settings.cap:
+        if ceiling is not None:
+            target = min(target, ceiling)
+        if settings.method == "undersample" or settings.cap is True or ceiling is not None:
             train = undersample(train, target, fold_seed)
         if settings.method == "oversample":
             plan = oversample_plan(train, target, fold_seed)
@@ -240,7 +282,12 @@ def balance_view(fold_rows: pd.DataFrame, settings: BalanceSettings, seed: int, 
                 "split": "train", "weight": 1.0, "audio_shard": "",
             })  # fmt: skip
             train = pd.concat([train, copies], ignore_index=True)
-    view = pd.concat([train, other], ignore_index=True)[VIEW_COLUMNS]
+    elif ceiling is not None and len(train):
+        train = undersample(train, ceiling, fold_seed)
+    dev_ceiling = settings.ceiling("dev")
+    if dev_ceiling is not None and len(dev):
+        dev = undersample(dev, dev_ceiling, int(_seed(seed, "dev", fold).integers(2**31)))
+    view = pd.concat([train, dev, test], ignore_index=True)[VIEW_COLUMNS]
     order = view["split"].map({"train": 0, "dev": 1, "test": 2})
     view = view.assign(_o=order).sort_values(["_o", "utt_id"]).drop(columns="_o")
     return view.reset_index(drop=True), plan
@@ -276,8 +323,11 @@ def balance_fold(
         augmented_output
     )
     view = write_table(view, output, View)
-    before = rows[rows["split"] == "train"]["label"].value_counts().sort_index().to_dict()
-    after = view[view["split"] == "train"]["label"].value_counts().sort_index().to_dict()
-    log.info("fold %d %s (target %s): train %s -> %s; %d augmented copies", fold,
-             settings.method, settings.resolved_target, before, after, len(records))  # fmt: skip
+    for part in ("train", "dev"):
+        before = rows[rows["split"] == part]["label"].value_counts().sort_index().to_dict()
+        after = view[view["split"] == part]["label"].value_counts().sort_index().to_dict()
+        log.info("fold %d %s (target %s, scope %s, cap %s): %s %s -> %s", fold,
+                 settings.method, settings.resolved_target, settings.scope, settings.cap, part,
+                 before, after)  # fmt: skip
+    log.info("fold %d: %d augmented copies", fold, len(records))
     return view

@@ -173,3 +173,127 @@ def test_no_oversampling_writes_empty_augmented_shard(fold_files):
     assert augmented == {}
     assert train_counts(view) == {"a": 1, "b": 1}
     assert (view["audio_shard"] == str(fold_files / "shard.parquet")).all()
+
+
+def paper_fold(counts: dict[str, int], dev_share: float = 0.0) -> pd.DataFrame:
+    """A fold with ``counts`` training rows per label, every ``1/dev_share``-th row in dev."""
+    rows = []
+    step = round(1 / dev_share) if dev_share else 0
+    for label, n in counts.items():
+        for i in range(n):
+            split = "dev" if step and i % step == 0 else "train"
+            rows.append({"utt_id": f"c/{label}{i:05d}", "corpus": "c", "label": label,
+                         "split": split, "audio_shard": "shard.parquet"})  # fmt: skip
+    rows.append({"utt_id": "c/test0", "corpus": "c", "label": "negative", "split": "test",
+                 "audio_shard": "shard.parquet"})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def split_counts(view: pd.DataFrame, *splits: str) -> dict[str, int]:
+    part = view[view["split"].isin(splits)]
+    return part["label"].value_counts().sort_index().to_dict()
+
+
+STREMO_TRAINING_SET = {"negative": 11975, "neutral": 5198, "positive": 4149}
+
+
+def test_strEmo_paper_median_undersampling_counts():
+    # strEmo paper, Sect. 4.2: 11975/5198/4149 -> "5198 samples for negative and neutral
+    # emotions, and 4149 samples for positive emotion"
+    settings = BalanceSettings.from_config({"method": "undersample", "target": "median"})
+    view, plan = balance_view(paper_fold(STREMO_TRAINING_SET), settings, 0)
+    assert split_counts(view, "train") == {"negative": 5198, "neutral": 5198, "positive": 4149}
+    assert plan == []
+    assert split_counts(view, "test") == {"negative": 1}
+
+
+def test_scope_train_dev_balances_the_papers_training_set_before_dev():
+    # 10 % of the training set is dev: balancing train alone would count 90 % of the paper's
+    # numbers; scope train_dev gives train + dev the paper's 5198/5198/4149
+    fold = paper_fold(STREMO_TRAINING_SET, dev_share=0.1)
+    settings = BalanceSettings.from_config(
+        {"method": "undersample", "target": "median", "scope": "train_dev"}
+    )
+    view, _ = balance_view(fold, settings, 0)
+    assert split_counts(view, "train", "dev") == {
+        "negative": 5198, "neutral": 5198, "positive": 4149,
+    }  # fmt: skip
+    dev = split_counts(view, "dev")
+    assert dev["neutral"] == 520 and dev["positive"] == 415  # untouched classes keep their dev
+    assert 400 < dev["negative"] < 650  # ~10 % of the kept negatives, drawn at random
+    assert set(view["utt_id"]) <= set(fold["utt_id"])
+    train_only, _ = balance_view(fold, BalanceSettings.from_config(
+        {"method": "undersample", "target": "median"}), 0)  # fmt: skip
+    assert split_counts(train_only, "train") == {
+        "negative": 4678, "neutral": 4678, "positive": 3734,
+    }  # fmt: skip
+    assert split_counts(train_only, "dev") == {"negative": 1198, "neutral": 520, "positive": 415}
+
+
+def test_scope_train_dev_needs_undersampling():
+    with pytest.raises(ValueError, match="train_dev"):
+        BalanceSettings.from_config({"method": "oversample", "scope": "train_dev"})
+    with pytest.raises(ValueError, match="scope"):
+        BalanceSettings.from_config({"method": "undersample", "scope": "dev"})
+
+
+# multimodal paper, Tables 1 and 2: at most 1600 training and 400 validation utterances per class
+MULTIMODAL_TRAIN = {"angry": 1891, "calm": 123, "happy": 1599, "surprised": 477}
+
+
+def test_cap_per_split_oversamples_to_the_train_cap_and_caps_dev():
+    fold = paper_fold(MULTIMODAL_TRAIN, dev_share=0.2)
+    before_dev = split_counts(fold, "dev")
+    assert before_dev == {"angry": 379, "calm": 25, "happy": 320, "surprised": 96}
+    settings = BalanceSettings.from_config(
+        {"method": "oversample", "target": "max", "cap": {"train": 1200, "dev": 300}}
+    )
+    view, plan = balance_view(fold, settings, 0)
+    assert split_counts(view, "train") == {"angry": 1200, "calm": 1200, "happy": 1200,
+                                           "surprised": 1200}  # fmt: skip
+    # dev is capped by undersampling only: smaller classes keep what they have, no copies
+    assert split_counts(view, "dev") == {"angry": 300, "calm": 25, "happy": 300, "surprised": 96}
+    assert not view.loc[view["split"] == "dev", "utt_id"].str.contains(AUG_SEP).any()
+    assert set(view.loc[view["split"] == "dev", "utt_id"]) <= set(fold["utt_id"])
+    train_originals = view[(view["split"] == "train") & ~view["utt_id"].str.contains(AUG_SEP)]
+    assert split_counts(train_originals, "train") == {"angry": 1200, "calm": 98, "happy": 1200,
+                                                      "surprised": 381}  # fmt: skip
+    assert len(plan) == (1200 - 98) + (1200 - 381)
+    assert split_counts(view, "test") == {"negative": 1}
+
+
+def test_cap_with_the_papers_counts():
+    # Table 1 / Table 2: 1600 per class in training, 400 in validation
+    counts = {"angry": 2364, "calm": 154, "sad": 2396}
+    fold = paper_fold(counts, dev_share=0.2)
+    settings = BalanceSettings.from_config(
+        {"method": "oversample", "target": "max", "cap": {"train": 1600, "dev": 400}}
+    )
+    view, _ = balance_view(fold, settings, 0)
+    assert split_counts(view, "train") == {"angry": 1600, "calm": 1600, "sad": 1600}
+    assert split_counts(view, "dev") == {"angry": 400, "calm": 31, "sad": 400}
+
+
+def test_cap_without_balancing_and_dev_only_cap():
+    view, _ = balance_view(paper_fold(COUNTS), BalanceSettings.from_config(
+        {"method": "none", "cap": {"train": 4}}), 0)  # fmt: skip
+    assert split_counts(view, "train") == {"neg": 4, "neu": 4, "pos": 3}
+    # a dev-only cap leaves train to the target: oversample to 12, nothing undersampled
+    fold = paper_fold(COUNTS, dev_share=0.5)
+    view, _ = balance_view(fold, BalanceSettings.from_config(
+        {"method": "oversample", "cap": {"dev": 2}}), 0)  # fmt: skip
+    assert split_counts(view, "train") == {"neg": 6, "neu": 6, "pos": 6}
+    assert split_counts(view, "dev") == {"neg": 2, "neu": 2, "pos": 2}
+
+
+def test_cap_is_seeded_and_checked():
+    settings = BalanceSettings.from_config({"method": "none", "cap": {"dev": 100}})
+    fold = paper_fold(MULTIMODAL_TRAIN, dev_share=0.2)
+    one, _ = balance_view(fold, settings, 3)
+    again, _ = balance_view(fold, settings, 3)
+    other, _ = balance_view(fold, settings, 4)
+    assert one["utt_id"].tolist() == again["utt_id"].tolist()
+    assert one["utt_id"].tolist() != other["utt_id"].tolist()
+    for bad in ({"test": 5}, {}, {"train": 0}, {"dev": True}, "yes"):
+        with pytest.raises(ValueError, match="cap"):
+            BalanceSettings.from_config({"method": "oversample", "cap": bad})

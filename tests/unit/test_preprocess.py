@@ -117,6 +117,16 @@ def test_max_duration_truncates_or_rejects():
     assert err.value.reason == "too_long"
 
 
+def test_no_limits_keep_every_clip_whole():
+    # the strEmo paper states no duration limits: max_duration null, min_duration 0
+    settings = PreprocessSettings.from_config(
+        {"trim": {"method": "none"}, "min_duration": 0.0, "max_duration": None}
+    )
+    for seconds in (0.1, 45.0):
+        out, info = process(tone(seconds), SR, settings)
+        assert len(out) == int(seconds * SR) and info["trimmed_s"] == 0.0
+
+
 def test_settings_from_config_roundtrip():
     cfg = {
         "sample_rate": 16000,

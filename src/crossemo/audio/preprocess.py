@@ -54,7 +54,7 @@ class PreprocessSettings:
     denoise: DenoiseSettings = field(default_factory=DenoiseSettings)
     trim: TrimSettings = field(default_factory=TrimSettings)
     min_duration: float = 1.0
-    max_duration: float = 30.0
+    max_duration: float | None = 30.0  #: None: no limit
     max_policy: str = "truncate"
 
     @classmethod
@@ -193,7 +193,7 @@ def process(samples: np.ndarray, sr: int, settings: PreprocessSettings) -> tuple
     duration = len(audio) / settings.sample_rate
     if duration < settings.min_duration:
         raise Dropped("too_short", f"{duration:.3f}s < min_duration {settings.min_duration}s")
-    if duration > settings.max_duration:
+    if settings.max_duration is not None and duration > settings.max_duration:
         if settings.max_policy == "reject":
             raise Dropped("too_long", f"{duration:.3f}s > max_duration {settings.max_duration}s")
         audio = audio[: int(settings.max_duration * settings.sample_rate)]
