@@ -242,6 +242,9 @@ def _rehearse_model(model: dict | None, rehearsal_model: Mapping) -> None:
                 model[key] = {**model[key], **copy.deepcopy(value)}  # head_options: d_model
             elif key in model:
                 model[key] = copy.deepcopy(value)
+        elif key == "max_steps":  # a ceiling even where the paper budgets epochs only
+            own = model.get(key)
+            model[key] = int(value) if own is None else min(int(own), int(value))
         elif key in REHEARSAL_BUDGET_KEYS:
             if model.get(key) is not None:
                 model[key] = min(int(model[key]), int(value))

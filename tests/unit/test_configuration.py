@@ -129,7 +129,12 @@ def test_rehearsal_keeps_untrained_degree_and_merges_head_options():
         "rehearsal": {
             "corpora": {"emodb": {"root": "EmoDB"}},
             "n_shards": 2,
-            "model": {"encoder": {"tiny": {}}, "head_options": {"d_model": 48}, "epochs": 1},
+            "model": {
+                "encoder": {"tiny": {}},
+                "head_options": {"d_model": 48},
+                "epochs": 1,
+                "max_steps": 4,
+            },
         },
     }
     apply_rehearsal(config)
@@ -137,6 +142,7 @@ def test_rehearsal_keeps_untrained_degree_and_merges_head_options():
     assert exps["none"]["model"]["epochs"] == 0
     assert exps["ct"]["model"]["head_options"] == {"d_model": 48, "layers": 2, "heads": 6}
     assert exps["ct"]["model"]["epochs"] == 1
+    assert exps["ct"]["model"]["max_steps"] == exps["none"]["model"]["max_steps"] == 4
     assert exps["svm"]["model"] == {"family": "svm"}
     assert config["corpora"]["emodb"] == {
         "adapter": "emodb",
