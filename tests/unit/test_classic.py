@@ -151,3 +151,38 @@ def test_save_model_and_predictions(tmp_path):
             == preds["pred"].to_numpy()).all()  # fmt: skip
     write_predictions(preds, tmp_path / "p.parquet")
     assert pd.read_parquet(tmp_path / "p.parquet").shape == preds.shape
+
+
+@pytest.mark.parametrize("dev", [True, False], ids=["dev", "inner_cv"])
+def test_rbf_grid_with_shared_distances_scores_like_plain_svc(dev):
+    """The precomputed-kernel path gives the grid points the UARs sklearn's own RBF SVC gives."""
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.svm import SVC
+
+    from crossemo.models.classic import select_params
+
+    rng = np.random.default_rng(5)
+    y = np.repeat([0, 1, 2], 40)
+    X = rng.normal(size=(120, 30)) + y[:, None] * 0.35  # overlapping: UARs differ across points
+    dev_mask = np.zeros(120, dtype=bool)
+    dev_mask[::5] = dev
+    points = param_grid(
+        {"C": {"base": 2, "from": -3, "to": 7, "step": 2}, "gamma": [1e-3, 1e-2, 0.1, 1.0]}
+    ) + [{"C": 1.0}]  # gamma "scale"
+    selection = select_params("svm", points, X, y, None, dev_mask, seed=0)
+    assert selection.method == ("dev" if dev else "inner_cv")
+    got = [r["uar"] for r in selection.results]
+    if dev:
+        tr, va = ~dev_mask, dev_mask
+        plain = [
+            balanced_accuracy_score(y[va], SVC(**p).fit(X[tr], y[tr]).predict(X[va]))
+            for p in points
+        ]
+        # the same optimisation problem; libsvm stops within its tolerance (tol=1e-3), so a
+        # badly conditioned point (large C, small gamma) may land one dev utterance away
+        diff = np.abs(np.array(got) - np.array(plain))
+        assert (diff < 1e-12).sum() >= len(points) - 2
+        one_utterance = 1 / 3 / 8  # 3 classes, 8 dev utterances each
+        assert diff.max() <= one_utterance + 1e-12
+    assert len(set(np.round(got, 6))) > 3  # the grid really discriminates
+    assert selection.best == points[int(np.argmax(got))]
