@@ -7,7 +7,9 @@ from pathlib import Path
 import yaml
 from snakemake.utils import validate
 
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))  # conda: crossemo is not installed
+sys.path.insert(
+    0, str(Path(workflow.basedir) / "src")
+)  # conda: crossemo is not installed
 from crossemo.configuration import SHEET_ADAPTER, prepare
 from crossemo.corpora import ADAPTERS
 
@@ -351,42 +353,112 @@ def metrics_tables(experiments=None):
     return [f"results/metrics/{e}.csv" for e in (experiments or MODEL_EXPERIMENTS)]
 
 
-def paper_of(experiment):
-    return experiment_config(experiment).get("paper") or {}
+def paper_bindings(experiment):
+    """The ``paper:`` entry of ``experiment`` as a list of bindings (one mapping or a list):
+    the one place that normalises it (params hand the list to the report library)."""
+    entry = experiment_config(experiment).get("paper") or []
+    return [entry] if isinstance(entry, dict) else list(entry)
 
 
-#: reference tables (their file stems) that some experiment reports against
-PAPER_TABLES = sorted(
-    {paper_of(e)["table"] for e in MODEL_EXPERIMENTS if paper_of(e).get("table")}
-)
+#: reference tables (their file stems) that some experiment's binding reports against
+PAPER_TABLES = sorted({b["table"] for e in EXPERIMENTS for b in paper_bindings(e)})
+
+
+def binding_inputs(experiment, binding):
+    """Files the source of one binding reads (crossemo.report.ours.load_source)."""
+    source = binding.get("source", "metrics")
+    if source == "metrics":
+        return {
+            "metrics": [
+                f"results/metrics/{experiment}/{run}.json"
+                for run in experiment_runs(experiment)
+            ]
+        }
+    if source == "lr_cv":
+        return {
+            "lr_cv": [f"results/tables/{experiment}_lr_cv.csv"],
+            "metrics": [
+                f"results/metrics/{experiment}/{run}.json"
+                for run in lr_cv_runs(experiment)
+            ],
+        }
+    corpora = experiment_corpora(experiment)
+    if source == "corpus":
+        return {
+            "manifests": [f"results/manifests/{c}.parquet" for c in corpora],
+            "shards": audio_shards(corpora),
+        }
+    if source == "labels":
+        return {"labels": labelled_tables(experiment)}
+    if source == "split":
+        return {"split": [f"results/splits/{experiment}.parquet"]}
+    if source == "view":
+        return {
+            "view": [f"results/views/{experiment}/fold{binding.get('fold', 0)}.parquet"]
+        }
+    raise ValueError(f"experiment {experiment}: unknown paper source {source!r}")
+
+
+def _validate_paper_bindings():
+    """Bindings whose source the experiment cannot feed fail at parse time (called from
+    rules/report.smk, once every experiment family is known)."""
+    for e in EXPERIMENTS:
+        for b in paper_bindings(e):
+            source = b.get("source", "metrics")
+            if source == "metrics" and e not in MODEL_EXPERIMENTS:
+                raise ValueError(f"experiment {e}: paper table {b['table']} reads metrics, "
+                                 "but the experiment has no model")  # fmt: skip
+            if source == "lr_cv" and not lr_grid(e):
+                raise ValueError(f"experiment {e}: paper table {b['table']} reads the LR-CV "
+                                 "table, but the experiment has no model.lr_grid")  # fmt: skip
+            if source in ("split", "view") and int(b.get("fold", 0)) >= folds(e):
+                raise ValueError(f"experiment {e}: paper table {b['table']}: fold "
+                                 f"{b.get('fold')} >= {folds(e)} folds")  # fmt: skip
+
+
+def paper_table_bindings(wildcards):
+    """``{experiment, paper, inputs}`` per binding of one table (params of make_paper_table)."""
+    return [
+        {"experiment": e, "paper": b, "inputs": binding_inputs(e, b)}
+        for e in EXPERIMENTS
+        for b in paper_bindings(e)
+        if b["table"] == wildcards.table
+    ]
 
 
 def paper_table_inputs(wildcards):
-    experiments = [
-        e for e in MODEL_EXPERIMENTS if paper_of(e).get("table") == wildcards.table
+    files = [
+        path
+        for bound in paper_table_bindings(wildcards)
+        for paths in bound["inputs"].values()
+        for path in paths
     ]
     return {
         "reference": str(REFERENCE_DIR / f"{wildcards.table}.csv"),
-        "metrics": metrics_tables(experiments),
+        "data": list(dict.fromkeys(files)),
     }
 
 
-def paper_table_experiments(wildcards):
-    """Experiment name -> its ``paper:`` entry, for the experiments of one table."""
-    return {
-        e: paper_of(e)
-        for e in MODEL_EXPERIMENTS
-        if paper_of(e).get("table") == wildcards.table
-    }
+def deviations_of(wildcards):
+    """The config's ``deviations:`` list (read when the job is planned, so entries that a
+    ``rehearsal:`` overlay appends are there too)."""
+    return list(config.get("deviations") or [])
+
+
+def deviations_title(wildcards):
+    papers = sorted({t.split("_table")[0] for t in PAPER_TABLES})
+    return "Deviations from the paper" + (f" ({', '.join(papers)})" if papers else "")
 
 
 def paper_tables():
-    """Per-paper tables (Markdown, CSV, LaTeX): the target of ``paper_tables``."""
-    return [
+    """Per-paper tables (Markdown, CSV, LaTeX) and the deviations table: the target of
+    ``paper_tables``."""
+    targets = [
         f"results/tables/paper_{t}.{ext}"
         for t in PAPER_TABLES
         for ext in ("md", "csv", "tex")
     ]
+    return targets + ["results/tables/deviations.md", "results/tables/deviations.csv"]
 
 
 #: label schemes used by some experiment (their conservation tables are checked)
@@ -478,6 +550,15 @@ def download_serve_dir(wildcards):
     return corpus_config(wildcards.corpus).get("download", {}).get("serve_dir")
 
 
+def transcribe_settings():
+    """The `transcribe:` keys a transcription job reads (not its resources: no rerun on them)."""
+    return {
+        k: v
+        for k, v in config.get("transcribe", {}).items()
+        if k not in ("mem_mb", "runtime")
+    }
+
+
 def corpus_transcripts(wildcards):
     return [
         f"results/transcripts/{wildcards.corpus}/{shard}.parquet"
@@ -537,8 +618,81 @@ LR_CV_EXPERIMENTS = [e for e in NEURAL_EXPERIMENTS if lr_grid(e)]
 SSL_EXPERIMENTS = [
     e for e in NEURAL_EXPERIMENTS if neural_model(e)["family"] == "frozen_head"
 ]
-#: SSL feature sets (frozen encoder hidden states), one per frozen_head experiment
-SSL_FEATURESETS = [f"ssl-{e}" for e in SSL_EXPERIMENTS]
+#: model keys that decide a frozen encoder's stored features (rule extract_ssl_features)
+SSL_KEYS = ("encoder", "layer", "pooling", "batch_seconds", "max_seconds")
+
+
+def ssl_featureset(experiment):
+    """Feature set of a frozen_head experiment, named by the settings that decide its features
+    (encoder slug + hash of SSL_KEYS): experiments on one encoder share one extraction.
+    """
+    import hashlib
+    import json
+
+    model = neural_model(experiment)
+    settings = {k: model[k] for k in SSL_KEYS if k in model}
+    encoder = settings.get("encoder")
+    name = encoder if isinstance(encoder, str) else (encoder or {}).get("name", "tiny")
+    slug = re.sub(r"[^A-Za-z0-9.]+", "-", str(name)).strip("-")
+    text = json.dumps(settings, sort_keys=True, default=str)
+    return f"ssl-{slug}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+
+
+#: SSL feature sets (frozen encoder hidden states), one per distinct setting
+SSL_FEATURESETS = sorted({ssl_featureset(e) for e in SSL_EXPERIMENTS})
+
+
+def init_source(experiment):
+    """``(experiment, run)`` whose trained model ``experiment`` starts from
+    (``model.init_from``: a name, or ``{experiment, run}``), or None. Default run: ``final``
+    when the source has one, else its only run (crossemo.models.stages.init_run)."""
+    spec = neural_model(experiment).get("init_from")
+    if not spec:
+        return None
+    source, run = (
+        (spec, None) if isinstance(spec, str) else (spec["experiment"], spec.get("run"))
+    )
+    if source not in NEURAL_EXPERIMENTS:
+        raise ValueError(
+            f"experiment {experiment}: init_from {source!r} is not a neural experiment"
+        )
+    source_runs = runs(source)
+    if run is None:
+        if "final" in source_runs:
+            return source, "final"
+        if len(source_runs) != 1:
+            raise ValueError(
+                f"experiment {experiment}: init_from {source} has runs {source_runs}; "
+                "name one with init_from: {experiment: ..., run: ...}"
+            )
+        return source, source_runs[0]
+    if run not in source_runs:
+        raise ValueError(
+            f"experiment {experiment}: init_from {source} has no run {run!r}"
+        )
+    return source, run
+
+
+def _validate_init_from():
+    """Unknown sources, families that cannot start from a saved model, cycles: at parse time."""
+    for e in NEURAL_EXPERIMENTS:
+        seen = [e]
+        while init_source(seen[-1]) is not None:
+            if neural_model(seen[-1])["family"] not in ("finetune", "block_expansion"):
+                raise ValueError(
+                    f"experiment {seen[-1]}: init_from needs family finetune or "
+                    "block_expansion"
+                )
+            source = init_source(seen[-1])[0]
+            if source in seen:
+                raise ValueError(f"init_from cycle: {' -> '.join(seen + [source])}")
+            seen.append(source)
+
+
+def init_model(experiment):
+    """The saved model directory a run of ``experiment`` starts from, or None."""
+    source = init_source(experiment)
+    return f"results/models/{source[0]}/{source[1]}" if source else None
 
 
 def neural_view(experiment, run):
@@ -559,8 +713,12 @@ def neural_inputs(wildcards):
         inputs["augmented"] = f"results/augmented/{exp}/{fold}.parquet"
     if run == "final" and lr_grid(exp):
         inputs["lr_table"] = f"results/tables/{exp}_lr_cv.csv"
+    if init_model(exp):  # a later stage starts from an earlier experiment's model
+        inputs["init_model"] = init_model(exp)
     if model["family"] == "frozen_head":
-        inputs["features"] = feature_shards(f"ssl-{exp}", experiment_corpora(exp))
+        inputs["features"] = feature_shards(
+            ssl_featureset(exp), experiment_corpora(exp)
+        )
     elif model["family"] == "multimodal":
         inputs["transcripts"] = [
             f"results/transcripts/{c}/{s}.parquet"
@@ -601,11 +759,28 @@ def lr_cv_predictions(wildcards):
     }
 
 
+def ssl_mem_mb(wildcards, attempt):
+    """Memory of an SSL extraction job x attempt: frame sequences of every layer are large
+    (HuBERT Base, layer all: ~2 MB per second of audio, held twice while written)."""
+    experiment = next(
+        e for e in SSL_EXPERIMENTS if ssl_featureset(e) == wildcards.ssl_featureset
+    )
+    if _tiny(experiment):
+        return 4000 * attempt
+    sequence = neural_model(experiment).get("pooling") == "sequence"
+    return (24000 if sequence else 8000) * attempt
+
+
 def ssl_settings(wildcards):
-    """Encoder, layer, pooling of an SSL feature set (from its frozen_head experiment)."""
-    model = neural_model(wildcards.ssl_featureset[len("ssl-") :])
-    keys = ("encoder", "layer", "pooling", "batch_seconds", "max_seconds")
-    return {k: model[k] for k in keys if k in model}
+    """Encoder, layer, pooling ... of an SSL feature set (the same in all its experiments)."""
+    experiment = next(
+        e for e in SSL_EXPERIMENTS if ssl_featureset(e) == wildcards.ssl_featureset
+    )
+    model = neural_model(experiment)
+    return {k: model[k] for k in SSL_KEYS if k in model}
+
+
+_validate_init_from()
 
 
 def neural_targets():

@@ -1,5 +1,9 @@
+_validate_paper_bindings()
+
+
 localrules:
     make_paper_table,
+    make_deviations_table,
     check_conservation,
     publish_stage_table,
     plot_confusion,
@@ -36,9 +40,37 @@ rule make_paper_table:
         "../envs/report.yaml"
     threads: 1
     params:
-        experiments=paper_table_experiments,
+        bindings=paper_table_bindings,
+        bootstrap=config["evaluation"]["bootstrap"],
+        seed=config["evaluation"]["seed"],
     script:
         "../workflow/scripts/make_paper_table.py"
+
+
+rule make_deviations_table:
+    output:
+        md=report(
+            "results/tables/deviations.md",
+            caption="../workflow/report/deviations.rst",
+            category="Paper tables",
+            labels={"table": "deviations", "format": "Markdown"},
+        ),
+        csv=report(
+            "results/tables/deviations.csv",
+            caption="../workflow/report/deviations.rst",
+            category="Paper tables",
+            labels={"table": "deviations", "format": "CSV"},
+        ),
+    log:
+        "logs/make_deviations_table/deviations.log",
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    params:
+        deviations=deviations_of,
+        title=deviations_title,
+    script:
+        "../workflow/scripts/make_deviations_table.py"
 
 
 rule check_conservation:

@@ -17,9 +17,9 @@ rule transcribe_shard:
         "../envs/whisper.yaml"
     threads: 2
     resources:
-        mem_mb=3000,
-        runtime=60,
+        mem_mb=config["transcribe"]["mem_mb"],
+        runtime=config["transcribe"]["runtime"],
     params:
-        settings=config.get("transcribe", {}),
+        settings=transcribe_settings(),
     script:
         "../workflow/scripts/transcribe_shard.py"

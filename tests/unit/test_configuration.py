@@ -50,6 +50,8 @@ REHEARSAL_MAY_CHANGE = (
     "transcribe.backend",
     "transcribe.model",
     "transcribe.compute_type",
+    "transcribe.mem_mb",
+    "transcribe.runtime",
 )
 
 

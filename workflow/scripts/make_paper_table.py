@@ -15,9 +15,10 @@ route_logging(snakemake.log[0])
 write_paper_table(
     snakemake.wildcards.table,
     snakemake.input.reference,
-    experiments=snakemake.params.experiments,
-    metric_paths={Path(p).stem: p for p in snakemake.input.metrics},
+    bindings=snakemake.params.bindings,
     md=snakemake.output.md,
     csv=snakemake.output.csv,
     tex=snakemake.output.tex,
+    n_boot=snakemake.params.bootstrap,
+    seed=snakemake.params.seed,
 )

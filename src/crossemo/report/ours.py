@@ -1,0 +1,404 @@
+"""Our side of a paper table: the value, spread and 95 % interval of one measure of one source.
+
+A paper binding (``paper:`` of an experiment, see :mod:`crossemo.report.tables`) names a
+**source** of our numbers and, per reference column, a **measure** written
+``name[class]@corpus`` (class and corpus optional):
+
+* ``metrics`` (default) -- the experiment's evaluated runs (``results/metrics/{exp}/{run}.json``).
+  Scalars ``uar wa ua macro_f1 weighted_f1``; per class ``precision recall f1 support`` (with a
+  ``[class]`` or a ``class_column``); averages ``weighted_precision weighted_recall
+  macro_precision macro_recall`` (weighted by true support; macro over the classes seen in truth
+  or predictions, scikit-learn's ``average="macro"``; ``uar`` averages recall over the classes
+  present in truth). Everything is computed from the runs' confusion matrices.
+* ``lr_cv`` -- the experiment's learning-rate CV table (``results/tables/{exp}_lr_cv.csv``,
+  strEmo Table 3): ``K1 .. Kk`` (one CV fold), ``avg``, ``std``.
+* ``corpus`` (manifests + audio shards: every ingested utterance, before any label scheme),
+  ``labels`` (the experiment's labelled tables), ``split`` (its split table, one fold) and
+  ``view`` (its training view of one fold: the training split after balancing, augmented
+  copies included) -- counts: ``n`` (utterances; ``n[class]`` one class), ``speakers``,
+  ``groups``, ``emotions`` (distinct corpus emotions), ``avg_duration`` (seconds; source
+  audio before trimming for ``corpus``, preprocessed audio for ``labels``).
+
+95 % intervals: one run -- the evaluation's bootstrap interval (``ci95`` of the run JSON) for
+the scalars it carries, else a percentile bootstrap of the run's confusion matrix (resampling
+utterances is resampling confusion cells, multinomially); several runs (folds) -- a t interval
+over the runs, mean ± t(0.975, n-1)·s/√n, clipped to the metric's range [0, 1]. Counts have
+no interval.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crossemo.evaluate import parse_run
+
+SOURCES = ("metrics", "lr_cv", "corpus", "labels", "split", "view")
+COUNT_SOURCES = ("corpus", "labels", "split", "view")
+SCALARS = ("uar", "wa", "ua", "macro_f1", "weighted_f1")
+PER_CLASS = ("precision", "recall", "f1", "support")
+AVERAGES = ("weighted_precision", "weighted_recall", "macro_precision", "macro_recall")
+METRIC_NAMES = SCALARS + PER_CLASS + AVERAGES
+COUNT_NAMES = ("n", "speakers", "groups", "emotions", "avg_duration")
+#: a summary row of a per-class table (``summary_rows``) -> how its cells average the classes
+SUMMARIES = {
+    "weighted": {"precision": "weighted_precision", "recall": "weighted_recall",
+                 "f1": "weighted_f1", "support": "n"},
+    "macro": {"precision": "macro_precision", "recall": "macro_recall", "f1": "macro_f1"},
+    "total": {"support": "n", "n": "n"},
+}  # fmt: skip
+#: model.cv_metric of an LR-CV table -> the evaluation metric of its runs
+CV_METRICS = {"uar": "uar", "accuracy": "wa", "f1_macro": "macro_f1", "f1_weighted": "weighted_f1"}
+
+_SPEC = re.compile(
+    r"^(?P<name>[A-Za-z][A-Za-z0-9_]*)(?:\[(?P<cls>[^\]]+)\])?(?:@(?P<scope>[\w-]+))?$"
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A parsed measure spec ``name[class]@scope``."""
+
+    name: str
+    cls: str | None = None
+    scope: str | None = None
+
+    @classmethod
+    def parse(cls, spec: str) -> Measure:
+        m = _SPEC.match(str(spec))
+        if not m:
+            raise ValueError(f"bad measure {spec!r}: write name, name[class] or name@corpus")
+        return cls(m["name"], m["cls"], m["scope"])
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What one reference cell asks of a source (``None``: not a key of the table)."""
+
+    scope: str = "overall"
+    variant: str | None = None
+    split: str | None = None
+    cls: str | None = None
+    summary: str | None = None
+    lr: float | None = None
+
+
+@dataclass(frozen=True)
+class Stat:
+    """Our number for a cell (fractions as evaluated; the table applies the paper's scale)."""
+
+    value: float
+    std: float = math.nan
+    n_runs: float = math.nan
+    lo: float = math.nan
+    hi: float = math.nan
+    method: str = "n/a"
+
+    def scaled(self, scale: float) -> Stat:
+        return Stat(self.value * scale, self.std * scale, self.n_runs, self.lo * scale,
+                    self.hi * scale, self.method)  # fmt: skip
+
+
+def check_measure(source: str, m: Measure) -> None:
+    """Fail early on a measure its source cannot produce."""
+    if source == "metrics":
+        ok = m.name in METRIC_NAMES
+        if ok and m.cls is not None and m.name not in PER_CLASS:
+            raise ValueError(f"{m.name} is not a per-class measure; [class] needs {PER_CLASS}")
+    elif source == "lr_cv":
+        ok = re.fullmatch(r"K\d+|avg|std", m.name) is not None
+    else:
+        ok = m.name in COUNT_NAMES
+    if not ok:
+        known = {"metrics": METRIC_NAMES, "lr_cv": ("K1", "K2", "...", "avg", "std")}
+        raise ValueError(
+            f"source {source} has no measure {m.name!r}; use {known.get(source, COUNT_NAMES)}"
+        )
+
+
+# ---------------------------------------------------------------- intervals
+def t_interval(values, bounds: tuple[float, float] | None = None
+               ) -> tuple[float, float, float, float]:  # fmt: skip
+    """Mean, sample std and the 95 % t interval of ``values`` (NaNs ignored), clipped to
+    ``bounds`` (a metric's range: a t interval over a few folds can pass 0 or 1)."""
+    from scipy import stats
+
+    v = np.asarray([x for x in values if not np.isnan(x)], dtype=float)
+    if len(v) == 0:
+        return math.nan, math.nan, math.nan, math.nan
+    mean = float(v.mean())
+    if len(v) < 2:
+        return mean, math.nan, math.nan, math.nan
+    std = float(v.std(ddof=1))
+    half = float(stats.t.ppf(0.975, len(v) - 1)) * std / math.sqrt(len(v))
+    lo, hi = mean - half, mean + half
+    if bounds is not None:
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+    return mean, std, lo, hi
+
+
+def confusion_measure(counts: np.ndarray, name: str, index: int | None = None) -> np.ndarray:
+    """``name`` of confusion matrices ``counts`` (..., k, k; rows true, columns predicted).
+
+    Same conventions as :mod:`crossemo.evaluate`: a class never predicted has precision 0, a
+    class absent from truth recall 0 (and no say in ``uar``).
+    """
+    counts = np.asarray(counts, dtype=float)
+    tp = np.diagonal(counts, axis1=-2, axis2=-1)
+    support = counts.sum(axis=-1)
+    predicted = counts.sum(axis=-2)
+    n = support.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recall = np.where(support > 0, tp / support, 0.0)
+        precision = np.where(predicted > 0, tp / predicted, 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+        present = support > 0
+        seen = present | (predicted > 0)
+        per_class = {"precision": precision, "recall": recall, "f1": f1, "support": support}
+        if name in PER_CLASS:
+            if index is None:
+                raise ValueError(f"{name} is per class: name the class")
+            return per_class[name][..., index]
+        if name in ("uar", "ua"):
+            return (recall * present).sum(-1) / present.sum(-1)
+        if name in ("wa", "weighted_recall"):
+            return tp.sum(-1) / n
+        if name == "n":
+            return n
+        if name.startswith("weighted_"):
+            return (per_class[name[len("weighted_") :]] * support).sum(-1) / n
+        if name.startswith("macro_"):
+            return (per_class[name[len("macro_") :]] * seen).sum(-1) / seen.sum(-1)
+    raise ValueError(f"unknown metric {name!r}")
+
+
+def bootstrap_confusion(matrix, name: str, index: int | None, n_boot: int, seed: int
+                        ) -> tuple[float, float]:  # fmt: skip
+    """Percentile 95 % interval of ``name`` over ``n_boot`` resamples of the utterances."""
+    matrix = np.asarray(matrix, dtype=np.int64)
+    n = int(matrix.sum())
+    if n == 0 or n_boot <= 0:
+        return math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(n, matrix.ravel() / n, size=n_boot).reshape(n_boot, *matrix.shape)
+    values = confusion_measure(draws, name, index)
+    return float(np.nanpercentile(values, 2.5)), float(np.nanpercentile(values, 97.5))
+
+
+# ---------------------------------------------------------------- metrics
+class MetricsSource:
+    """The evaluated runs of one experiment (run JSON dicts)."""
+
+    kind = "metrics"
+
+    def __init__(self, results: Iterable[Mapping], n_boot: int = 1000, seed: int = 0):
+        self.n_boot, self.seed = int(n_boot), int(seed)
+        self.runs: dict[str, list[Mapping]] = {}
+        for res in sorted(results, key=lambda r: str(r["run"])):
+            _, variant = parse_run(str(res["run"]))
+            self.runs.setdefault(variant, []).append(res)
+
+    @classmethod
+    def from_files(cls, paths, n_boot: int = 1000, seed: int = 0) -> MetricsSource:
+        return cls([json.loads(Path(p).read_text()) for p in paths], n_boot, seed)
+
+    def default_variant(self) -> str:
+        """``final`` (LR-CV experiments), else the one variant there is."""
+        if "final" in self.runs:
+            return "final"
+        if len(self.runs) == 1:
+            return next(iter(self.runs))
+        raise ValueError(f"runs of several variants {sorted(self.runs)}: set the binding's "
+                         "`variant` or `variant_column`")  # fmt: skip
+
+    def get(self, cell: Cell, m: Measure) -> Stat | None:
+        variant = self.default_variant() if cell.variant is None else cell.variant
+        entries = []
+        for res in self.runs.get(variant, []):
+            part = res["overall"] if cell.scope == "overall" else res["per_corpus"].get(cell.scope)
+            if part is not None:
+                entries.append(part)
+        if not entries:
+            return None
+        name, cls = m.name, m.cls or cell.cls
+        if cell.summary is not None:
+            if name not in SUMMARIES[cell.summary]:
+                raise ValueError(f"no {cell.summary} summary of {name}")
+            name = SUMMARIES[cell.summary][name]
+        values, indices = [], []
+        for part in entries:
+            labels = list(part["confusion"]["labels"])
+            index = None
+            if name in PER_CLASS:
+                if cls is None:
+                    raise ValueError(f"{name} is per class: add [class] or a class_column")
+                if cls not in labels:
+                    if m.cls is not None:  # written in the binding: a typo, say so
+                        raise ValueError(f"{m.name}[{m.cls}]: no class {m.cls!r} in {labels}")
+                    return None  # a class row the paper has and we do not
+                index = labels.index(cls)
+            indices.append(index)
+            matrix = np.asarray(part["confusion"]["matrix"], dtype=float)
+            values.append(float(confusion_measure(matrix[None], name, index)[0]))
+        if name in ("support", "n"):  # counts: no interval
+            mean, std, _, _ = t_interval(values)
+            return Stat(mean, std, len(values))
+        if len(entries) > 1:
+            mean, std, lo, hi = t_interval(values, bounds=(0.0, 1.0))
+            return Stat(mean, std, len(values), lo, hi, "t over runs")
+        part, value = entries[0], values[0]
+        ci_name = {"ua": "uar", "weighted_recall": "wa"}.get(name, name)
+        ci = (part.get("ci95") or {}).get(ci_name) if ci_name in SCALARS else None
+        if ci is not None:
+            return Stat(value, math.nan, 1, float(ci[0]), float(ci[1]), "bootstrap")
+        lo, hi = bootstrap_confusion(part["confusion"]["matrix"], name, indices[0],
+                                     self.n_boot, self.seed)  # fmt: skip
+        return Stat(value, math.nan, 1, lo, hi, "n/a" if np.isnan(lo) else "bootstrap")
+
+
+# ---------------------------------------------------------------- LR cross-validation
+class LrCvSource:
+    """An LR-CV table (rows: LR; K1..Kk, avg, std, metric) and its CV runs' metrics."""
+
+    kind = "lr_cv"
+
+    def __init__(self, table: pd.DataFrame, cv_results: Iterable[Mapping] = (),
+                 n_boot: int = 1000, seed: int = 0):  # fmt: skip
+        self.table = table.copy()
+        self.table["_lr"] = self.table["lr"].astype(float)
+        self.runs = {str(r["run"]): r for r in cv_results}
+        self.n_boot, self.seed = int(n_boot), int(seed)
+
+    @classmethod
+    def from_files(cls, table, metric_paths=(), n_boot: int = 1000, seed: int = 0) -> LrCvSource:
+        results = [json.loads(Path(p).read_text()) for p in metric_paths]
+        return cls(pd.read_csv(table, dtype={"lr": str}), results, n_boot, seed)
+
+    def default_variant(self) -> None:
+        return None
+
+    def get(self, cell: Cell, m: Measure) -> Stat | None:
+        if cell.lr is None:
+            raise ValueError("an lr_cv binding needs an lr_column")
+        rows = self.table[np.isclose(self.table["_lr"], cell.lr, rtol=1e-9, atol=0)]
+        if rows.empty or m.name not in rows.columns:
+            return None
+        row = rows.iloc[0]
+        folds = [c for c in self.table.columns if re.fullmatch(r"K\d+", c)]
+        if m.name == "avg":
+            mean, std, lo, hi = t_interval([float(row[c]) for c in folds], bounds=(0.0, 1.0))
+            return Stat(float(row["avg"]), std, len(folds), lo, hi, "t over folds")
+        if m.name == "std":
+            return Stat(float(row["std"]))
+        value = float(row[m.name])
+        if np.isnan(value):
+            return None
+        metric = CV_METRICS.get(str(row.get("metric", "")))
+        res = self.runs.get(f"fold{int(m.name[1:]) - 1}-lr{float(cell.lr):g}")
+        if metric is None or res is None:
+            return Stat(value, n_runs=1)
+        ci = (res["overall"].get("ci95") or {}).get(metric)
+        if ci is not None:
+            return Stat(value, math.nan, 1, float(ci[0]), float(ci[1]), "bootstrap")
+        lo, hi = bootstrap_confusion(res["overall"]["confusion"]["matrix"], metric, None,
+                                     self.n_boot, self.seed)  # fmt: skip
+        return Stat(value, math.nan, 1, lo, hi, "n/a" if np.isnan(lo) else "bootstrap")
+
+
+# ---------------------------------------------------------------- counts
+class CountSource:
+    """Utterance counts of a table with ``corpus label`` (+ ``split speaker group emotion
+    duration`` where the source has them)."""
+
+    def __init__(self, frame: pd.DataFrame, kind: str = "labels"):
+        self.frame, self.kind = frame.reset_index(drop=True), kind
+
+    def default_variant(self) -> None:
+        return None
+
+    def get(self, cell: Cell, m: Measure) -> Stat | None:
+        frame = self.frame
+        scope = m.scope or cell.scope
+        if scope != "overall":
+            if scope not in set(frame["corpus"]):
+                return None
+            frame = frame[frame["corpus"] == scope]
+        if cell.split is not None:
+            if "split" not in frame.columns:
+                raise ValueError(f"source {self.kind} has no splits (use split or view)")
+            frame = frame[frame["split"] == cell.split]
+        cls = m.cls or cell.cls
+        if cell.summary is not None:
+            if cell.summary != "total":
+                raise ValueError(f"count tables sum their classes: summary_rows use total, "
+                                 f"not {cell.summary}")  # fmt: skip
+        elif cls is not None:
+            frame = frame[frame["label"] == cls]
+        column = {"speakers": "speaker", "groups": "group", "emotions": "emotion",
+                  "avg_duration": "duration"}.get(m.name)  # fmt: skip
+        if column is not None and column not in frame.columns:
+            raise ValueError(f"source {self.kind} has no {column} (for {m.name})")
+        if m.name == "n":
+            value = float(len(frame))
+        elif m.name == "avg_duration":
+            value = float(frame[column].mean()) if len(frame) else math.nan
+        else:
+            value = float(frame[column].nunique())
+        return Stat(value)
+
+
+def _read(path, columns: list[str]) -> pd.DataFrame:
+    return pd.read_parquet(path, columns=columns)
+
+
+def corpus_frame(manifests, shards=()) -> pd.DataFrame:
+    """Manifests (every ingested utterance; ``label`` = the corpus emotion) with the source
+    duration of each preprocessed one (audio shards)."""
+    cols = ["utt_id", "corpus", "speaker", "group", "emotion"]
+    frame = pd.concat([_read(p, cols) for p in manifests], ignore_index=True)
+    frame["label"] = frame["emotion"]
+    if shards:
+        durations = pd.concat([_read(p, ["utt_id", "source_duration"]) for p in shards],
+                              ignore_index=True)  # fmt: skip
+        frame["duration"] = frame["utt_id"].map(durations.set_index("utt_id")["source_duration"])
+    return frame
+
+
+def labels_frame(paths) -> pd.DataFrame:
+    cols = ["utt_id", "corpus", "speaker", "group", "emotion", "label", "duration"]
+    return pd.concat([_read(p, cols) for p in paths], ignore_index=True)
+
+
+def split_frame(path, fold: int = 0) -> pd.DataFrame:
+    frame = _read(path, ["utt_id", "corpus", "group", "speaker", "label", "fold", "split"])
+    return frame[frame["fold"] == fold].reset_index(drop=True)
+
+
+def view_frame(path) -> pd.DataFrame:
+    return _read(path, ["utt_id", "corpus", "label", "split"])
+
+
+def load_source(binding: Mapping, inputs: Mapping, n_boot: int = 1000, seed: int = 0):
+    """The source of one binding from its input files (``inputs``: what rules/common.smk's
+    ``binding_inputs`` lists)."""
+    kind = binding.get("source", "metrics")
+    if kind == "metrics":
+        return MetricsSource.from_files(inputs["metrics"], n_boot, seed)
+    if kind == "lr_cv":
+        return LrCvSource.from_files(inputs["lr_cv"][0], inputs.get("metrics", ()), n_boot, seed)
+    if kind == "corpus":
+        return CountSource(corpus_frame(inputs["manifests"], inputs.get("shards", ())), kind)
+    if kind == "labels":
+        return CountSource(labels_frame(inputs["labels"]), kind)
+    if kind == "split":
+        return CountSource(split_frame(inputs["split"][0], int(binding.get("fold", 0))), kind)
+    if kind == "view":
+        return CountSource(view_frame(inputs["view"][0]), kind)
+    raise ValueError(f"unknown source {kind!r}; use {SOURCES}")

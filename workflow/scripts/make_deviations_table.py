@@ -1,0 +1,20 @@
+"""Rule make_deviations_table: the config's `deviations:` (paper's words vs. ours) as a table."""
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
+
+from crossemo.report.deviations import write_deviations  # noqa: E402
+from crossemo.runtime import route_logging  # noqa: E402
+
+route_logging(snakemake.log[0])
+write_deviations(
+    snakemake.params.deviations,
+    md=snakemake.output.md,
+    csv=snakemake.output.csv,
+    title=snakemake.params.title,
+)
