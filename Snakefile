@@ -45,7 +45,6 @@ include: "rules/train.smk"
 
 # Cheap table rules run on the submitting host, not as cluster jobs (rules/report.smk lists its own).
 localrules:
-    aggregate_metrics,
     aggregate_lr_cv,
 
 

@@ -17,7 +17,7 @@ rule train_classic:
         run=r"(fold\d+|main)(-[A-Za-z0-9_]+)?",
     conda:
         "../envs/features.yaml"
-    threads: 2
+    threads: 1  # libsvm is single-threaded; a profile's set-threads gives n_jobs to RF/XGB/KNN
     resources:
         mem_mb=4000,
     params:

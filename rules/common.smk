@@ -342,11 +342,17 @@ def run_family(wildcards):
     return suffix
 
 
-def run_metrics(wildcards):
-    return [
-        f"results/metrics/{wildcards.experiment}/{run}.json"
+def experiment_predictions(wildcards):
+    """Run name -> predictions of every run of the experiment (rule evaluate_experiment)."""
+    return {
+        run: f"results/predictions/{wildcards.experiment}/{run}.parquet"
         for run in experiment_runs(wildcards.experiment)
-    ]
+    }
+
+
+def run_metrics(wildcards):
+    """The evaluated runs of an experiment (one file: every run's metrics)."""
+    return [f"results/metrics/{wildcards.experiment}.runs.json"]
 
 
 def metrics_tables(experiments=None):
@@ -368,19 +374,11 @@ def binding_inputs(experiment, binding):
     """Files the source of one binding reads (crossemo.report.ours.load_source)."""
     source = binding.get("source", "metrics")
     if source == "metrics":
-        return {
-            "metrics": [
-                f"results/metrics/{experiment}/{run}.json"
-                for run in experiment_runs(experiment)
-            ]
-        }
+        return {"metrics": [f"results/metrics/{experiment}.runs.json"]}
     if source == "lr_cv":
         return {
             "lr_cv": [f"results/tables/{experiment}_lr_cv.csv"],
-            "metrics": [
-                f"results/metrics/{experiment}/{run}.json"
-                for run in lr_cv_runs(experiment)
-            ],
+            "metrics": [f"results/metrics/{experiment}.runs.json"],
         }
     corpora = experiment_corpora(experiment)
     if source == "corpus":
@@ -731,6 +729,11 @@ def neural_inputs(wildcards):
 def _tiny(experiment):
     encoder = neural_model(experiment).get("encoder")
     return isinstance(encoder, dict) and "tiny" in encoder
+
+
+def neural_threads(wildcards):
+    """CPU threads of a neural job: model.threads (default 4: data loading beside a GPU)."""
+    return int(neural_model(wildcards.experiment).get("threads", 4))
 
 
 def neural_mem_mb(wildcards, attempt):

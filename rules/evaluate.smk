@@ -1,24 +1,8 @@
-rule evaluate_predictions:
+rule evaluate_experiment:
     input:
-        predictions="results/predictions/{experiment}/{run}.parquet",
+        unpack(experiment_predictions),
     output:
-        metrics="results/metrics/{experiment}/{run}.json",
-    log:
-        "logs/evaluate_predictions/{experiment}/{run}.log",
-    conda:
-        "../envs/report.yaml"
-    threads: 1
-    params:
-        bootstrap=config["evaluation"]["bootstrap"],
-        seed=config["evaluation"]["seed"],
-    script:
-        "../workflow/scripts/evaluate_predictions.py"
-
-
-rule aggregate_metrics:
-    input:
-        metrics=run_metrics,
-    output:
+        runs="results/metrics/{experiment}.runs.json",
         table=report(
             "results/metrics/{experiment}.csv",
             caption="../workflow/report/metrics.rst",
@@ -26,9 +10,14 @@ rule aggregate_metrics:
             labels={"experiment": "{experiment}"},
         ),
     log:
-        "logs/aggregate_metrics/{experiment}.log",
+        "logs/evaluate_experiment/{experiment}.log",
+    benchmark:
+        "benchmarks/evaluate_experiment/{experiment}.tsv"
     conda:
         "../envs/report.yaml"
     threads: 1
+    params:
+        bootstrap=config["evaluation"]["bootstrap"],
+        seed=config["evaluation"]["seed"],
     script:
-        "../workflow/scripts/aggregate_metrics.py"
+        "../workflow/scripts/evaluate_experiment.py"

@@ -20,7 +20,7 @@ rule train_neural:
         run=r"(main|final|fold\d+)(-lr[0-9.eE+-]+)?",
     conda:
         "../envs/train.yaml"
-    threads: 4
+    threads: neural_threads
     resources:
         gpu=1,
         mem_mb=neural_mem_mb,

@@ -30,7 +30,7 @@ REHEARSAL_BUDGET_KEYS = ("epochs", "max_steps", "eval_steps", "warmup_steps")
 #: model keys a rehearsal replaces where the experiment sets them: model sizes
 REHEARSAL_SIZE_KEYS = ("encoder", "text_encoder", "head_options")
 #: model keys a rehearsal sets: what a CPU job needs instead of a GPU node's
-REHEARSAL_RESOURCE_KEYS = ("bf16", "mem_mb", "runtime")
+REHEARSAL_RESOURCE_KEYS = ("bf16", "threads", "mem_mb", "runtime")
 
 
 class ConfigError(ValueError):

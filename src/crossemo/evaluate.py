@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -116,8 +117,42 @@ def evaluate(predictions: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> di
     return result
 
 
+def evaluate_experiment(
+    predictions: Mapping[str, str | Path],
+    runs_output: str | Path,
+    table_output: str | Path,
+    experiment: str,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> list[dict]:
+    """Rule evaluate_experiment: every run's predictions -> the runs' metrics (a JSON list, one
+    dict per run as :func:`evaluate_file` writes it) and their mean/std table (:func:`aggregate`).
+
+    One job per experiment, not per run: evaluating a run takes well under a second, less than
+    starting a job for it.
+    """
+    results = []
+    for run, path in predictions.items():
+        table = pd.read_parquet(path)
+        results.append({"experiment": experiment, "run": run} | evaluate(table, n_boot, seed))
+    runs_output = Path(runs_output)
+    runs_output.parent.mkdir(parents=True, exist_ok=True)
+    runs_output.write_text(json.dumps(results, indent=1, allow_nan=True) + "\n")
+    aggregate(results).to_csv(table_output, index=False, float_format="%.6g")
+    return results
+
+
+def read_run_metrics(paths: Iterable[str | Path]) -> list[dict]:
+    """Run metrics from files holding one run (a dict) or an experiment's runs (a list)."""
+    results = []
+    for path in paths:
+        data = json.loads(Path(path).read_text())
+        results += data if isinstance(data, list) else [data]
+    return results
+
+
 def evaluate_file(predictions_path, output, experiment: str, run: str, n_boot=1000, seed=0):
-    """Rule evaluate_predictions: predictions Parquet -> metrics JSON."""
+    """One run's predictions Parquet -> metrics JSON."""
     table = pd.read_parquet(predictions_path)
     result = {"experiment": experiment, "run": run} | evaluate(table, n_boot=n_boot, seed=seed)
     output = Path(output)
@@ -166,8 +201,8 @@ def aggregate(results: list[dict]) -> pd.DataFrame:
 
 
 def aggregate_files(metric_paths, output) -> pd.DataFrame:
-    """Rule aggregate_metrics: run JSONs -> ``results/metrics/{experiment}.csv``."""
-    results = [json.loads(Path(p).read_text()) for p in metric_paths]
+    """Run metric files -> ``results/metrics/{experiment}.csv``."""
+    results = read_run_metrics(metric_paths)
     table = aggregate(results)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)

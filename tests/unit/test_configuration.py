@@ -45,6 +45,7 @@ REHEARSAL_MAY_CHANGE = (
     "experiments.*.model.eval_steps",
     "experiments.*.model.warmup_steps",
     "experiments.*.model.bf16",
+    "experiments.*.model.threads",
     "experiments.*.model.mem_mb",
     "experiments.*.model.runtime",
     "transcribe.backend",

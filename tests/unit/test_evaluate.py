@@ -131,3 +131,22 @@ def test_aggregate_mean_std_over_folds(tmp_path):
         paths[-1].write_text(json.dumps(r))
     out = aggregate_files(paths, tmp_path / "e.csv")
     assert pd.read_csv(tmp_path / "e.csv").shape == out.shape
+
+
+def test_evaluate_experiment_writes_every_run_and_the_table(tmp_path):
+    """One job per experiment: each run's metrics (as evaluate_file gives them) and the table."""
+    from crossemo.evaluate import evaluate_experiment, read_run_metrics
+
+    preds = predictions()
+    flipped = preds.assign(pred=preds["label"])  # a perfect second fold
+    paths = {"fold0": tmp_path / "f0.parquet", "fold1": tmp_path / "f1.parquet"}
+    preds.to_parquet(paths["fold0"])
+    flipped.to_parquet(paths["fold1"])
+    runs = evaluate_experiment(paths, tmp_path / "e.runs.json", tmp_path / "e.csv", "e", n_boot=20)
+    single = evaluate_file(paths["fold0"], tmp_path / "f0.json", "e", "fold0", n_boot=20)
+    assert [r["run"] for r in runs] == ["fold0", "fold1"]
+    assert runs[0] == single
+    assert read_run_metrics([tmp_path / "e.runs.json", tmp_path / "f0.json"]) == runs + [single]
+    table = pd.read_csv(tmp_path / "e.csv").set_index("scope")
+    assert table.loc["overall", "n_runs"] == 2
+    assert table.loc["overall", "wa_mean"] == pytest.approx((0.6 + 1.0) / 2)

@@ -38,7 +38,7 @@ def rehearsal_config(paper: Path, demo_root: Path) -> dict:
 def expected_rules(config: dict) -> set[str]:
     """Rules a config's experiments cannot do without (a sanity floor on the plan)."""
     rules = {"ingest_corpus", "preprocess_audio", "apply_label_scheme", "make_split",
-             "balance_training_set", "evaluate_predictions", "aggregate_metrics",
+             "balance_training_set", "evaluate_experiment",
              "make_paper_table"}  # fmt: skip
     for exp in config["experiments"].values():
         family = exp["model"]["family"]

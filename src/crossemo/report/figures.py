@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from crossemo.evaluate import parse_run
+from crossemo.evaluate import parse_run, read_run_metrics
 
 
 def _pyplot():
@@ -23,8 +22,7 @@ def _pyplot():
 def summed_confusions(metric_paths) -> dict[str, tuple[list[str], np.ndarray]]:
     """Overall confusion matrices summed over the folds of each variant."""
     out: dict[str, tuple[list[str], np.ndarray]] = {}
-    for path in metric_paths:
-        res = json.loads(Path(path).read_text())
+    for res in read_run_metrics(metric_paths):
         _, variant = parse_run(res["run"])
         labels = res["overall"]["confusion"]["labels"]
         matrix = np.asarray(res["overall"]["confusion"]["matrix"])

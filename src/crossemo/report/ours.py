@@ -4,7 +4,7 @@ A paper binding (``paper:`` of an experiment, see :mod:`crossemo.report.tables`)
 **source** of our numbers and, per reference column, a **measure** written
 ``name[class]@corpus`` (class and corpus optional):
 
-* ``metrics`` (default) -- the experiment's evaluated runs (``results/metrics/{exp}/{run}.json``).
+* ``metrics`` (default) -- the experiment's evaluated runs (``results/metrics/{exp}.runs.json``).
   Scalars ``uar wa ua macro_f1 weighted_f1``; per class ``precision recall f1 support`` (with a
   ``[class]`` or a ``class_column``); averages ``weighted_precision weighted_recall
   macro_precision macro_recall`` (weighted by true support; macro over the classes seen in truth
@@ -28,17 +28,15 @@ no interval.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from crossemo.evaluate import parse_run
+from crossemo.evaluate import parse_run, read_run_metrics
 
 SOURCES = ("metrics", "lr_cv", "corpus", "labels", "split", "view")
 COUNT_SOURCES = ("corpus", "labels", "split", "view")
@@ -207,7 +205,7 @@ class MetricsSource:
 
     @classmethod
     def from_files(cls, paths, n_boot: int = 1000, seed: int = 0) -> MetricsSource:
-        return cls([json.loads(Path(p).read_text()) for p in paths], n_boot, seed)
+        return cls(read_run_metrics(paths), n_boot, seed)
 
     def default_variant(self) -> str:
         """``final`` (LR-CV experiments), else the one variant there is."""
@@ -278,7 +276,7 @@ class LrCvSource:
 
     @classmethod
     def from_files(cls, table, metric_paths=(), n_boot: int = 1000, seed: int = 0) -> LrCvSource:
-        results = [json.loads(Path(p).read_text()) for p in metric_paths]
+        results = read_run_metrics(metric_paths)
         return cls(pd.read_csv(table, dtype={"lr": str}), results, n_boot, seed)
 
     def default_variant(self) -> None:
