@@ -14,12 +14,13 @@ The evaluation is family-agnostic: it reads only ``utt_id corpus label pred prob
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from crossemo.names import parse_run
 
 SCALAR_METRICS = ("uar", "wa", "ua", "macro_f1", "weighted_f1")
 BOOTSTRAP_METRICS = ("uar", "wa", "macro_f1", "weighted_f1")
@@ -159,20 +160,6 @@ def evaluate_file(predictions_path, output, experiment: str, run: str, n_boot=10
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=1, allow_nan=True) + "\n")
     return result
-
-
-_RUN = re.compile(r"^fold(?P<fold>\d+)(?:-(?P<variant>.+))?$")
-
-
-def parse_run(run: str) -> tuple[int, str]:
-    """``fold3`` -> (3, ""), ``fold0-lr1e-05`` -> (0, "lr1e-05"), ``main``/``final`` -> (0, run)."""
-    match = _RUN.match(run)
-    if match:
-        return int(match["fold"]), match["variant"] or ""
-    if "-" in run:  # e.g. main-knn: a single-split run of variant knn
-        head, variant = run.split("-", 1)
-        return 0, variant
-    return 0, "" if run == "main" else run
 
 
 def aggregate(results: list[dict]) -> pd.DataFrame:

@@ -32,6 +32,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from crossemo.names import n_folds
 from crossemo.schemas import read_table, write_table
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ class Experiment:
 
     @property
     def n_folds(self) -> int:
-        return self.folds if self.protocol in ("speaker_kfold", "leave_one_session_out") else 1
+        return n_folds(self.protocol, self.folds)
 
 
 def rng(seed: int, *keys: object) -> np.random.Generator:

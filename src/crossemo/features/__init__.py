@@ -24,10 +24,10 @@ from pandera.typing import Series
 
 from crossemo.atomic import atomic_path
 from crossemo.audio.shards import iter_audio
+from crossemo.names import FEATURESETS
 
 log = logging.getLogger(__name__)
 
-FEATURESETS = ("gemaps", "egemaps", "compare", "handcrafted94")
 STANDARDIZE = ("none", "global", "corpus", "speaker")
 
 

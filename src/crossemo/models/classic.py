@@ -22,13 +22,10 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from crossemo.features import Standardizer
+from crossemo.names import CLASSIC_FAMILIES, run_fold_index  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
 
-CLASSIC_FAMILIES = (
-    "svm", "knn", "mlp", "xgboost", "lightgbm", "logreg", "random_forest", "gaussian_nb",
-    "decision_tree",
-)  # fmt: skip
 
 #: the multimodal paper's names for our families (its Table 6 rows)
 PAPER_NAMES = {
@@ -402,12 +399,6 @@ def write_predictions(table: pd.DataFrame, path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     Predictions.validate(table).to_parquet(path, index=False)
-
-
-def run_fold_index(run: str) -> int:
-    """Fold of a run: ``fold3`` / ``fold3-knn`` -> 3, ``main`` -> 0."""
-    head = run.split("-", 1)[0]
-    return int(head.removeprefix("fold")) if head.startswith("fold") else 0
 
 
 def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augmented_path,

@@ -12,7 +12,6 @@ final training); ``cv_early_stopping: true`` instead carves a dev part out of th
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,23 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# run names (fold{k}-lr{lr}) are crossemo.names' grammar; these names are kept for callers
+from crossemo.names import lr_cv_runs as cv_run_names  # noqa: F401
+from crossemo.names import lr_name
+from crossemo.names import parse_lr_run as parse_run
+
 log = logging.getLogger(__name__)
-
-RUN_RE = re.compile(r"^fold(?P<fold>\d+)-lr(?P<lr>[0-9.eE+-]+)$")
-
-
-def lr_name(lr: float) -> str:
-    """How an LR appears in run names: ``1e-05``."""
-    return f"{float(lr):g}"
-
-
-def cv_run_names(lr_grid: Sequence[float], folds: int) -> list[str]:
-    return [f"fold{k}-lr{lr_name(lr)}" for lr in lr_grid for k in range(folds)]
-
-
-def parse_run(run: str) -> tuple[int, float] | None:
-    m = RUN_RE.match(run)
-    return (int(m.group("fold")), float(m.group("lr"))) if m else None
 
 
 def assign_cv_folds(rows: pd.DataFrame, groups: Mapping[str, str] | None, folds: int,

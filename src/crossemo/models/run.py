@@ -6,9 +6,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-log = logging.getLogger(__name__)
+from crossemo.names import NEURAL_FAMILIES
 
-NEURAL_FAMILIES = ("finetune", "block_expansion", "frozen_head", "multimodal")
+log = logging.getLogger(__name__)
 
 
 def train_neural_run(*, experiment: Mapping[str, Any], name: str, run: str,

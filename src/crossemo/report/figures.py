@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crossemo.evaluate import parse_run, read_run_metrics
+from crossemo.evaluate import read_run_metrics
+from crossemo.names import parse_run
 
 
 def _pyplot():

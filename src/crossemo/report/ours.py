@@ -36,7 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crossemo.evaluate import parse_run, read_run_metrics
+from crossemo.evaluate import read_run_metrics
+from crossemo.names import lr_cv_run, parse_run
 
 SOURCES = ("metrics", "lr_cv", "corpus", "labels", "split", "view")
 COUNT_SOURCES = ("corpus", "labels", "split", "view")
@@ -299,7 +300,7 @@ class LrCvSource:
         if np.isnan(value):
             return None
         metric = CV_METRICS.get(str(row.get("metric", "")))
-        res = self.runs.get(f"fold{int(m.name[1:]) - 1}-lr{float(cell.lr):g}")
+        res = self.runs.get(lr_cv_run(int(m.name[1:]) - 1, float(cell.lr)))
         if metric is None or res is None:
             return Stat(value, n_runs=1)
         ci = (res["overall"].get("ci95") or {}).get(metric)

@@ -1,0 +1,122 @@
+"""The vocabulary of an experiment, written once: run names, model families, feature sets.
+
+Run names (the ``{run}`` wildcard, ``results/predictions/{experiment}/{run}.parquet``):
+
+- ``main``: the one run of a single-split experiment (cross_corpus, stratified);
+- ``fold{k}``: fold ``k`` of a k-fold or leave-one-session-out experiment;
+- ``fold{k}-{family}``: one family of a multi-family classic experiment (a single split is fold0);
+- ``fold{k}-lr{lr}``: learning-rate cross-validation run (fold ``k`` of the inner CV, ``lr`` as
+  :func:`lr_name` writes it);
+- ``final``: the refit of an LR-CV experiment with the chosen learning rate.
+
+The workflow (``crossemo.plan``, the rules' wildcard constraints) and the library (evaluation,
+LR CV, classic models, report) build and parse run names with these functions only. Importing
+this module is free (no third-party imports): ``rules/common.smk`` uses it at parse time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+MAIN = "main"
+FINAL = "final"
+
+#: classic model families (crossemo.models.classic)
+CLASSIC_FAMILIES = (
+    "svm", "knn", "mlp", "xgboost", "lightgbm", "logreg", "random_forest", "gaussian_nb",
+    "decision_tree",
+)  # fmt: skip
+#: neural model families (crossemo.models.run)
+NEURAL_FAMILIES = ("finetune", "block_expansion", "frozen_head", "multimodal")
+#: feature sets extracted by crossemo.features (the SSL ones are named by ssl_featureset_name)
+FEATURESETS = ("gemaps", "egemaps", "compare", "handcrafted94")
+#: model keys that decide a frozen encoder's stored features (rule extract_ssl_features)
+SSL_KEYS = ("encoder", "layer", "pooling", "batch_seconds", "max_seconds")
+#: protocols with several folds (the others have one split: fold0)
+KFOLD_PROTOCOLS = ("speaker_kfold", "leave_one_session_out")
+
+#: wildcard constraints of the ``{fold}`` and ``{run}`` wildcards
+FOLD_PATTERN = r"fold\d+"
+CLASSIC_RUN_PATTERN = r"(fold\d+|main)(-[A-Za-z0-9_]+)?"
+NEURAL_RUN_PATTERN = r"(main|final|fold\d+)(-lr[0-9.eE+-]+)?"
+
+_FOLD_RUN = re.compile(r"^fold(?P<fold>\d+)(?:-(?P<variant>.+))?$")
+_LR_RUN = re.compile(r"^fold(?P<fold>\d+)-lr(?P<lr>[0-9.eE+-]+)$")
+
+
+def n_folds(protocol: str, folds: int | None = 5) -> int:
+    """Folds of an experiment: ``folds`` (default 5) for k-fold protocols, else 1."""
+    return int(folds if folds is not None else 5) if protocol in KFOLD_PROTOCOLS else 1
+
+
+def fold_name(k: int) -> str:
+    """``fold3``: the ``{fold}`` wildcard of view ``k``."""
+    return f"fold{int(k)}"
+
+
+def lr_name(lr: float) -> str:
+    """How an LR appears in run names: ``1e-05``."""
+    return f"{float(lr):g}"
+
+
+def lr_cv_run(fold: int, lr: float) -> str:
+    """``fold{k}-lr{lr}``."""
+    return f"{fold_name(fold)}-lr{lr_name(lr)}"
+
+
+def lr_cv_runs(lr_grid: Sequence[float], folds: int) -> list[str]:
+    """One run per LR of the grid and CV fold, LR-major."""
+    return [lr_cv_run(k, lr) for lr in lr_grid for k in range(folds)]
+
+
+def fold_runs(folds: int) -> list[str]:
+    """``fold0`` ... of a k-fold experiment, ``[main]`` of a single split."""
+    return [fold_name(k) for k in range(folds)] if folds > 1 else [MAIN]
+
+
+def family_run(run: str, family: str) -> str:
+    """Run of one family in a multi-family classic experiment: ``fold{k}-{family}``."""
+    return f"{run_fold(run)}-{family}"
+
+
+def parse_run(run: str) -> tuple[int, str]:
+    """``fold3`` -> (3, ""), ``fold0-lr1e-05`` -> (0, "lr1e-05"), ``main``/``final`` -> (0, run)."""
+    match = _FOLD_RUN.match(run)
+    if match:
+        return int(match["fold"]), match["variant"] or ""
+    if "-" in run:  # e.g. main-knn: a single-split run of variant knn
+        return 0, run.split("-", 1)[1]
+    return 0, "" if run == MAIN else run
+
+
+def parse_lr_run(run: str) -> tuple[int, float] | None:
+    """``fold2-lr1e-05`` -> (2, 1e-05); None for runs that are not LR-CV runs."""
+    m = _LR_RUN.match(run)
+    return (int(m["fold"]), float(m["lr"])) if m else None
+
+
+def run_fold_index(run: str) -> int:
+    """Fold of a run: ``fold3``, ``fold3-knn``, ``fold3-lr1e-05`` -> 3; ``main``, ``final`` -> 0."""
+    return parse_run(run)[0]
+
+
+def run_fold(run: str) -> str:
+    """Fold name of a run: main -> fold0, fold3 -> fold3, fold0-lr1e-05 -> fold0."""
+    return fold_name(run_fold_index(run))
+
+
+def view_fold(run: str) -> str:
+    """The training view a run reads: LR-CV runs split fold0's training rows, others their fold."""
+    return fold_name(0) if parse_lr_run(run) else run_fold(run)
+
+
+def run_family(run: str, families: Sequence[str]) -> str:
+    """The model family a classic run trains (the run's suffix for multi-family ones)."""
+    families = list(families)
+    if len(families) == 1:
+        return families[0]
+    suffix = parse_run(run)[1]
+    if suffix not in families:
+        raise ValueError(f"run {run}: no family {suffix!r} in {families}")
+    return suffix
