@@ -19,12 +19,12 @@ include: "rules/common.smk"
 
 
 wildcard_constraints:
-    corpus=_alternatives(CORPORA),
-    scanned_corpus=_alternatives(SCANNED_CORPORA),
+    corpus=_alternatives(PLAN.corpora),
+    scanned_corpus=_alternatives(PLAN.scanned_corpora),
     shard=r"\d{4}",
-    scheme=_alternatives(SCHEMES),
-    experiment=_alternatives(EXPERIMENTS),
-    fold=r"fold\d+",
+    scheme=_alternatives(sorted(LABEL_SCHEMES)),
+    experiment=_alternatives(PLAN.experiments),
+    fold=names.FOLD_PATTERN,
 
 
 include: "rules/demo.smk"
@@ -51,19 +51,19 @@ localrules:
 rule all:
     default_target: True
     input:
-        all_targets(),
+        PLAN.all_targets(),
 
 
 rule manifests:
     input:
-        manifests(),
+        PLAN.manifests(),
 
 
 rule audio:
     input:
-        audio_shards(),
+        PLAN.audio_shards(),
 
 
 rule paper_tables:
     input:
-        paper_tables(),
+        PLAN.paper_table_targets(),

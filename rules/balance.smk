@@ -1,6 +1,6 @@
 rule balance_training_set:
     input:
-        unpack(balance_inputs),
+        unpack(lambda wildcards: PLAN.balance_inputs(wildcards.experiment)),
     output:
         view="results/views/{experiment}/{fold}.parquet",
         augmented="results/augmented/{experiment}/{fold}.parquet",
@@ -14,9 +14,7 @@ rule balance_training_set:
     resources:
         mem_mb=4000,
     params:
-        balance=lambda wildcards: experiment_config(wildcards.experiment).get(
-            "balance", {}
-        ),
-        seed=lambda wildcards: experiment_config(wildcards.experiment).get("seed", 0),
+        balance=lambda wildcards: PLAN.balance_params(wildcards.experiment)["balance"],
+        seed=lambda wildcards: PLAN.balance_params(wildcards.experiment)["seed"],
     script:
         "../workflow/scripts/balance_training_set.py"

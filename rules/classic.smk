@@ -1,6 +1,8 @@
 rule train_classic:
     input:
-        unpack(classic_inputs),
+        unpack(
+            lambda wildcards: PLAN.classic_inputs(wildcards.experiment, wildcards.run)
+        ),
     output:
         model=ensure("results/models/{experiment}/{run}/model.joblib", non_empty=True),
         label_map="results/models/{experiment}/{run}/label_map.json",
@@ -13,15 +15,15 @@ rule train_classic:
     benchmark:
         "benchmarks/train_classic/{experiment}/{run}.tsv"
     wildcard_constraints:
-        experiment=_alternatives(CLASSIC_EXPERIMENTS),
-        run=r"(fold\d+|main)(-[A-Za-z0-9_]+)?",
+        experiment=_alternatives(PLAN.classic_experiments),
+        run=names.CLASSIC_RUN_PATTERN,
     conda:
         "../envs/features.yaml"
     threads: 1  # libsvm is single-threaded; a profile's set-threads gives n_jobs to RF/XGB/KNN
     resources:
         mem_mb=4000,
     params:
-        experiment=lookup(dpath="experiments/{experiment}", within=config),
-        family=run_family,
+        experiment=lambda wildcards: PLAN.train_params(wildcards.experiment),
+        family=lambda wildcards: PLAN.run_family(wildcards.experiment, wildcards.run),
     script:
         "../workflow/scripts/train_classic.py"

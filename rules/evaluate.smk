@@ -1,6 +1,6 @@
 rule evaluate_experiment:
     input:
-        unpack(experiment_predictions),
+        unpack(lambda wildcards: PLAN.predictions(wildcards.experiment)),
     output:
         runs="results/metrics/{experiment}.runs.json",
         table=report(

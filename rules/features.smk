@@ -10,7 +10,7 @@ rule extract_features:
     benchmark:
         "benchmarks/extract_features/{featureset}/{corpus}/{shard}.tsv"
     wildcard_constraints:
-        featureset=_alternatives(FEATURESETS),
+        featureset=_alternatives(names.FEATURESETS),
     conda:
         "../envs/features.yaml"
     threads: 1
@@ -32,7 +32,7 @@ rule extract_augmented_features:
     benchmark:
         "benchmarks/extract_augmented_features/{featureset}/{experiment}/{fold}.tsv"
     wildcard_constraints:
-        featureset=_alternatives(FEATURESETS),
+        featureset=_alternatives(names.FEATURESETS),
     conda:
         "../envs/features.yaml"
     threads: 1

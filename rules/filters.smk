@@ -5,7 +5,7 @@
 rule filter_transcripts:
     input:
         manifest="results/manifests/{corpus}.parquet",
-        transcripts=corpus_transcripts,
+        transcripts=lambda wildcards: PLAN.transcripts([wildcards.corpus]),
     output:
         table=ensure("results/filters/{corpus}.parquet", non_empty=True),
         steps="results/tables/filter_steps_{corpus}.csv",
@@ -14,7 +14,7 @@ rule filter_transcripts:
     benchmark:
         "benchmarks/filter_transcripts/{corpus}.tsv"
     wildcard_constraints:
-        corpus=_alternatives(FILTERED_CORPORA),
+        corpus=_alternatives(PLAN.filtered_corpora),
     conda:
         "../envs/whisper.yaml"
     threads: 1

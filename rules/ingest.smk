@@ -1,6 +1,6 @@
 rule ingest_corpus:
     input:
-        root=corpus_root_input,
+        root=lambda wildcards: PLAN.corpus_root_input(wildcards.scanned_corpus),
     output:
         manifest=ensure("results/manifests/{scanned_corpus}.parquet", non_empty=True),
         rejects="results/manifests/{scanned_corpus}.rejects.parquet",

@@ -1,6 +1,6 @@
 rule apply_label_scheme:
     input:
-        unpack(label_inputs),
+        unpack(lambda wildcards: PLAN.label_inputs(wildcards.scheme, wildcards.corpus)),
     output:
         labels="results/labels/{scheme}/{corpus}.parquet",
         dropped="results/labels/{scheme}/{corpus}.dropped.parquet",
@@ -12,6 +12,6 @@ rule apply_label_scheme:
         "../envs/audio.yaml"
     threads: 1
     params:
-        has_filter=lambda wildcards: bool(corpus_config(wildcards.corpus).get("filter")),
+        has_filter=lambda wildcards: wildcards.corpus in PLAN.filtered_corpora,
     script:
         "../workflow/scripts/apply_label_scheme.py"

@@ -1,6 +1,3 @@
-_validate_paper_bindings()
-
-
 localrules:
     make_paper_table,
     make_deviations_table,
@@ -12,7 +9,7 @@ localrules:
 
 rule make_paper_table:
     input:
-        unpack(paper_table_inputs),
+        unpack(lambda wildcards: PLAN.paper_table_inputs(wildcards.table)),
     output:
         md=report(
             "results/tables/paper_{table}.md",
@@ -35,12 +32,12 @@ rule make_paper_table:
     log:
         "logs/make_paper_table/{table}.log",
     wildcard_constraints:
-        table=_alternatives(PAPER_TABLES),
+        table=_alternatives(PLAN.paper_tables),
     conda:
         "../envs/report.yaml"
     threads: 1
     params:
-        bindings=paper_table_bindings,
+        bindings=lambda wildcards: PLAN.table_bindings(wildcards.table),
         bootstrap=config["evaluation"]["bootstrap"],
         seed=config["evaluation"]["seed"],
     script:
@@ -67,15 +64,15 @@ rule make_deviations_table:
         "../envs/report.yaml"
     threads: 1
     params:
-        deviations=deviations_of,
-        title=deviations_title,
+        deviations=lambda wildcards: list(config.get("deviations") or []),  # at planning: rehearsal's too
+        title=PLAN.deviations_title(),
     script:
         "../workflow/scripts/make_deviations_table.py"
 
 
 rule check_conservation:
     input:
-        unpack(conservation_inputs),
+        unpack(lambda wildcards: PLAN.conservation_inputs(wildcards.scheme)),
     output:
         table=report(
             "results/tables/conservation_{scheme}.csv",
@@ -102,7 +99,7 @@ rule check_conservation:
 
 rule publish_stage_table:
     input:
-        table=stage_table_source,
+        table=lambda wildcards: PLAN.stage_table_sources[wildcards.stage_table],
     output:
         table=report(
             "results/report_tables/{stage_table}.csv",
@@ -113,7 +110,7 @@ rule publish_stage_table:
     log:
         "logs/publish_stage_table/{stage_table}.log",
     wildcard_constraints:
-        stage_table=_alternatives(list(stage_table_sources())),
+        stage_table=_alternatives(list(PLAN.stage_table_sources)),
     conda:
         "../envs/report.yaml"
     threads: 1
@@ -125,7 +122,7 @@ rule publish_stage_table:
 
 rule plot_confusion:
     input:
-        metrics=run_metrics,
+        metrics="results/metrics/{experiment}.runs.json",
     output:
         figure=report(
             "results/figures/confusion_{experiment}.png",

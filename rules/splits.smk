@@ -1,6 +1,6 @@
 rule make_split:
     input:
-        unpack(split_inputs),
+        unpack(lambda wildcards: PLAN.split_inputs(wildcards.experiment)),
     output:
         split="results/splits/{experiment}.parquet",
         audit="results/splits/{experiment}.audit.csv",
@@ -12,6 +12,6 @@ rule make_split:
         "../envs/audio.yaml"
     threads: 1
     params:
-        experiment=lambda wildcards: split_config(wildcards.experiment),
+        experiment=lambda wildcards: PLAN.split_config(wildcards.experiment),
     script:
         "../workflow/scripts/make_split.py"

@@ -6,7 +6,7 @@
 
 rule download_videos:
     input:
-        sheet=sheet_input,
+        sheet=lambda wildcards: PLAN.sheet_input(wildcards.corpus),
     output:
         status=ensure("results/downloads/{corpus}.status.parquet", non_empty=True),
         table="results/tables/download_status_{corpus}.csv",
@@ -15,7 +15,7 @@ rule download_videos:
     benchmark:
         "benchmarks/download_videos/{corpus}.tsv"
     wildcard_constraints:
-        corpus=_alternatives(SHEET_CORPORA),
+        corpus=_alternatives(PLAN.sheet_corpora),
     conda:
         "../envs/download.yaml"
     threads: 1
@@ -24,15 +24,15 @@ rule download_videos:
     params:
         sheet=lookup(dpath="corpora/{corpus}/sheet", within=config),
         audio_dir="results/strEmo/{corpus}/audio",
-        settings=download_settings,
-        serve_dir=download_serve_dir,
+        settings=lambda wildcards: PLAN.download_settings(wildcards.corpus),
+        serve_dir=lambda wildcards: PLAN.download_serve_dir(wildcards.corpus),
     script:
         "../workflow/scripts/download_videos.py"
 
 
 rule segment_clips:
     input:
-        sheet=sheet_input,
+        sheet=lambda wildcards: PLAN.sheet_input(wildcards.corpus),
         status="results/downloads/{corpus}.status.parquet",
     output:
         manifest=ensure("results/manifests/{corpus}.parquet", non_empty=True),
@@ -44,7 +44,7 @@ rule segment_clips:
     benchmark:
         "benchmarks/segment_clips/{corpus}.tsv"
     wildcard_constraints:
-        corpus=_alternatives(SHEET_CORPORA),
+        corpus=_alternatives(PLAN.sheet_corpora),
     conda:
         "../envs/download.yaml"
     threads: 2

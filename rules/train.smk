@@ -5,7 +5,9 @@
 
 rule train_neural:
     input:
-        unpack(neural_inputs),
+        unpack(
+            lambda wildcards: PLAN.neural_inputs(wildcards.experiment, wildcards.run)
+        ),
     output:
         model=directory("results/models/{experiment}/{run}"),
         predictions=ensure(
@@ -16,25 +18,33 @@ rule train_neural:
     benchmark:
         "benchmarks/train_neural/{experiment}/{run}.tsv"
     wildcard_constraints:
-        experiment=_alternatives(NEURAL_EXPERIMENTS),
-        run=r"(main|final|fold\d+)(-lr[0-9.eE+-]+)?",
+        experiment=_alternatives(PLAN.neural_experiments),
+        run=names.NEURAL_RUN_PATTERN,
     conda:
         "../envs/train.yaml"
-    threads: neural_threads
+    threads: lambda wildcards: PLAN.neural_threads(wildcards.experiment)
     resources:
         gpu=1,
-        mem_mb=neural_mem_mb,
-        runtime=neural_runtime,
+        mem_mb=lambda wildcards, attempt: PLAN.neural_mem_mb(
+            wildcards.experiment, attempt
+        ),
+        runtime=lambda wildcards, attempt: PLAN.neural_runtime(
+            wildcards.experiment, attempt
+        ),
     params:
-        experiment=lookup(dpath="experiments/{experiment}", within=config),
-        scratch=neural_scratch,
+        experiment=lambda wildcards: PLAN.train_params(wildcards.experiment),
+        scratch="results/scratch/{experiment}/{run}",
     script:
         "../workflow/scripts/train_neural.py"
 
 
 rule aggregate_lr_cv:
     input:
-        unpack(lr_cv_predictions),
+        unpack(
+            lambda wildcards: PLAN.predictions(
+                wildcards.experiment, PLAN.lr_cv_runs(wildcards.experiment)
+            )
+        ),
     output:
         table=report(
             "results/tables/{experiment}_lr_cv.csv",
@@ -45,7 +55,7 @@ rule aggregate_lr_cv:
     log:
         "logs/aggregate_lr_cv/{experiment}.log",
     wildcard_constraints:
-        experiment=_alternatives(LR_CV_EXPERIMENTS),
+        experiment=_alternatives(PLAN.lr_cv_experiments),
     conda:
         "../envs/train.yaml"
     threads: 1
@@ -72,15 +82,17 @@ rule extract_ssl_features:
     benchmark:
         "benchmarks/extract_ssl_features/{ssl_featureset}/{corpus}/{shard}.tsv"
     wildcard_constraints:
-        ssl_featureset=_alternatives(SSL_FEATURESETS),
+        ssl_featureset=_alternatives(PLAN.ssl_featuresets),
     conda:
         "../envs/train.yaml"
     threads: 4
     resources:
         gpu=1,
-        mem_mb=ssl_mem_mb,
+        mem_mb=lambda wildcards, attempt: PLAN.ssl_mem_mb(
+            wildcards.ssl_featureset, attempt
+        ),
         runtime=60,
     params:
-        settings=ssl_settings,
+        settings=lambda wildcards: PLAN.ssl_settings(wildcards.ssl_featureset),
     script:
         "../workflow/scripts/extract_ssl_features.py"

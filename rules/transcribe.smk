@@ -20,6 +20,6 @@ rule transcribe_shard:
         mem_mb=config["transcribe"]["mem_mb"],
         runtime=config["transcribe"]["runtime"],
     params:
-        settings=transcribe_settings(),
+        settings=PLAN.transcribe_settings(),
     script:
         "../workflow/scripts/transcribe_shard.py"

@@ -1,0 +1,595 @@
+"""What the config means, derived once: every experiment's runs, folds, LR-CV runs, feature sets,
+model families, paper bindings, the params of its jobs, and the workflow's targets.
+
+``rules/common.smk`` builds one :class:`Plan` from the validated config (after
+:func:`crossemo.configuration.prepare`) and the rules call its methods; the library and the
+workflow scripts use the same vocabulary (:mod:`crossemo.names`). Pure Python, no Snakemake:
+unit-tested in ``tests/unit/test_plan.py``. Cheap to import (it runs at every parse).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from crossemo import names, splits
+from crossemo.configuration import SHEET_ADAPTER
+from crossemo.models.stages import INIT_FAMILIES, init_run, parse_init_from
+
+
+def split_keys() -> tuple[str, ...]:
+    """Experiment keys that decide its split: the fields of :class:`crossemo.splits.Experiment`
+    (params of make_split, so editing a model or report key does not rerun splits and views).
+    A field added there is a split key here, with nothing else to edit."""
+    return tuple(f.name for f in dataclasses.fields(splits.Experiment) if f.name != "name")
+
+
+SPLIT_KEYS = split_keys()
+#: model keys that are job resources, not settings (a job's threads, memory, time limit)
+RESOURCE_KEYS = ("threads", "mem_mb", "runtime")
+#: experiment keys a classic training job reads besides ``model`` (crossemo.models.classic)
+CLASSIC_KEYS = ("features", "standardize", "seed")
+#: experiment keys a neural training job reads besides ``model`` (crossemo.models.run)
+NEURAL_KEYS = ("scheme",)
+#: files each ``paper:`` binding source reads (crossemo.report.ours.load_source)
+PAPER_SOURCES = ("metrics", "lr_cv", "corpus", "labels", "split", "view")
+
+
+def ssl_featureset_name(model: Mapping[str, Any]) -> str:
+    """Feature set of a frozen encoder, named by the settings that decide its features (encoder
+    slug + hash of SSL_KEYS): experiments on one encoder share one extraction."""
+    settings = ssl_settings(model)
+    encoder = settings.get("encoder")
+    name = encoder if isinstance(encoder, str) else (encoder or {}).get("name", "tiny")
+    slug = re.sub(r"[^A-Za-z0-9.]+", "-", str(name)).strip("-")
+    text = json.dumps(settings, sort_keys=True, default=str)
+    return f"ssl-{slug}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+
+
+def ssl_settings(model: Mapping[str, Any]) -> dict[str, Any]:
+    """The model keys that decide a frozen encoder's features (SSL_KEYS)."""
+    return {k: model[k] for k in names.SSL_KEYS if k in model}
+
+
+class Plan:
+    """Experiments, corpora and targets of one validated ``config``."""
+
+    def __init__(self, config: Mapping[str, Any], scheme_dir: str | Path = "config/label_schemes",
+                 reference_dir: str | Path = "src/crossemo/data/reference"):  # fmt: skip
+        self.config = config
+        self.scheme_dir = Path(scheme_dir)
+        self.reference_dir = Path(reference_dir)
+        self.corpora = sorted(config["corpora"])
+        self.experiments = sorted(config.get("experiments") or {})
+        #: corpora built from a spreadsheet of videos (StrEmo) rather than scanned from a root
+        self.sheet_corpora = [c for c in self.corpora if self.corpus(c)["adapter"] == SHEET_ADAPTER]
+        self.scanned_corpora = [c for c in self.corpora if c not in self.sheet_corpora]
+        #: corpora with a `filter:` entry (transcribed, then filtered before labelling)
+        self.filtered_corpora = [c for c in self.corpora if self.corpus(c).get("filter")]
+        #: corpora whose audio shards are transcribed by rule `all`
+        self.transcribed_corpora = [
+            c
+            for c in self.corpora
+            if c in self.filtered_corpora or self.corpus(c).get("transcribe")
+        ]
+        self.classic_experiments = [e for e in self.experiments if self.is_classic(e)]
+        self.neural_experiments = [e for e in self.experiments if self.is_neural(e)]
+        #: experiments that produce predictions (those with a model), so metrics and the report
+        self.model_experiments = [e for e in self.experiments if self.families(e)]
+        self.lr_cv_experiments = [e for e in self.neural_experiments if self.lr_grid(e)]
+        self.ssl_experiments = [
+            e for e in self.neural_experiments if self.model(e)["family"] == "frozen_head"
+        ]
+        #: SSL feature sets (frozen encoder hidden states), one per distinct setting
+        self.ssl_featuresets = sorted({self.ssl_featureset(e) for e in self.ssl_experiments})
+        #: label schemes used by some experiment (their conservation tables are checked)
+        self.used_schemes = sorted({self.experiment(e)["scheme"] for e in self.experiments})
+        #: reference tables (file stems) that some experiment's binding reports against
+        self.paper_tables = sorted(
+            {b["table"] for e in self.experiments for b in self.paper_bindings(e)}
+        )
+
+    # ---- corpora ----
+    def corpus(self, corpus: str) -> Mapping[str, Any]:
+        return self.config["corpora"][corpus]
+
+    def shard_names(self, corpus: str) -> list[str]:
+        """Shard stems of ``corpus`` (``0000`` ...): fixed by config, so the DAG is static."""
+        return [f"{i:04d}" for i in range(int(self.corpus(corpus).get("n_shards", 1)))]
+
+    # ---- experiments: split, folds, runs ----
+    def experiment(self, experiment: str) -> Mapping[str, Any]:
+        """The config entry of ``experiment`` (defaults filled by the schema)."""
+        return self.config["experiments"][experiment]
+
+    def experiment_corpora(self, experiment: str) -> list[str]:
+        """Train and test corpora of ``experiment``, each once, in config order."""
+        exp = self.experiment(experiment)
+        return list(dict.fromkeys([*exp.get("train", []), *exp.get("test", [])]))
+
+    def split_config(self, experiment: str) -> dict[str, Any]:
+        """The keys of ``experiment`` that decide its split (crossemo.splits.Experiment)."""
+        exp = self.experiment(experiment)
+        return {k: exp[k] for k in split_keys() if k in exp}
+
+    def folds(self, experiment: str) -> int:
+        """Number of folds (1 for cross_corpus and stratified)."""
+        exp = self.experiment(experiment)
+        return names.n_folds(exp["protocol"], exp.get("folds"))
+
+    def fold_names(self, experiment: str) -> list[str]:
+        """Fold wildcard values: fold0, fold1 ..."""
+        return [names.fold_name(k) for k in range(self.folds(experiment))]
+
+    def lr_grid(self, experiment: str) -> list[float]:
+        """The LR grid of a neural experiment (empty: no LR cross-validation)."""
+        if not self.is_neural(experiment):
+            return []
+        return list(self.model(experiment).get("lr_grid") or [])
+
+    def lr_cv_runs(self, experiment: str) -> list[str]:
+        """fold{k}-lr{lr}: one run per CV fold and LR of the grid (strEmo paper, Table 3)."""
+        grid = self.lr_grid(experiment)
+        k = int(self.model(experiment).get("cv_folds", 5)) if grid else 0
+        return names.lr_cv_runs(grid, k)
+
+    def base_runs(self, experiment: str) -> list[str]:
+        """Runs before the family split: LR-CV runs + final, else one per fold (or main)."""
+        if self.lr_grid(experiment):
+            return [*self.lr_cv_runs(experiment), names.FINAL]
+        return names.fold_runs(self.folds(experiment))
+
+    def runs(self, experiment: str) -> list[str]:
+        """Every run of ``experiment``; a multi-family classic one has a run per fold and family."""
+        families = self.families(experiment)
+        if self.is_classic(experiment) and len(families) > 1:
+            folds = dict.fromkeys(names.run_fold(r) for r in self.base_runs(experiment))
+            return [names.family_run(f, fam) for f in folds for fam in families]
+        return self.base_runs(experiment)
+
+    def view_fold(self, experiment: str, run: str) -> str:
+        """The training view (fold) a run reads."""
+        return names.view_fold(run)
+
+    def oversamples(self, experiment: str) -> bool:
+        balance = self.experiment(experiment).get("balance") or {}
+        return balance.get("method", "none") == "oversample"
+
+    # ---- model families, feature sets ----
+    def model(self, experiment: str) -> Mapping[str, Any]:
+        return self.experiment(experiment).get("model") or {}
+
+    def families(self, experiment: str) -> list[str]:
+        """Model families (``model.family`` may list several classic ones)."""
+        family = self.model(experiment).get("family")
+        if family is None:
+            return []
+        return list(family) if isinstance(family, list) else [family]
+
+    def is_classic(self, experiment: str) -> bool:
+        families = self.families(experiment)
+        return bool(families) and all(f in names.CLASSIC_FAMILIES for f in families)
+
+    def is_neural(self, experiment: str) -> bool:
+        families = self.families(experiment)
+        return len(families) == 1 and families[0] in names.NEURAL_FAMILIES
+
+    def run_family(self, experiment: str, run: str) -> str:
+        return names.run_family(run, self.families(experiment))
+
+    def featureset(self, experiment: str) -> str:
+        """Feature set of a classic experiment (``features:``)."""
+        featureset = self.experiment(experiment).get("features")
+        if featureset not in names.FEATURESETS:
+            raise ValueError(
+                f"experiment {experiment}: features must be one of {list(names.FEATURESETS)}, "
+                f"not {featureset!r}"
+            )
+        return featureset
+
+    def ssl_featureset(self, experiment: str) -> str:
+        return ssl_featureset_name(self.model(experiment))
+
+    def ssl_experiment(self, featureset: str) -> str:
+        """An experiment of SSL feature set ``featureset`` (all share its settings)."""
+        return next(e for e in self.ssl_experiments if self.ssl_featureset(e) == featureset)
+
+    def ssl_settings(self, featureset: str) -> dict[str, Any]:
+        """Encoder, layer, pooling ... of an SSL feature set (the same in all its experiments)."""
+        return ssl_settings(self.model(self.ssl_experiment(featureset)))
+
+    def tiny(self, experiment: str) -> bool:
+        encoder = self.model(experiment).get("encoder")
+        return isinstance(encoder, dict) and "tiny" in encoder
+
+    # ---- neural stages ----
+    def init_source(self, experiment: str) -> tuple[str, str] | None:
+        """``(experiment, run)`` whose trained model ``experiment`` starts from, or None."""
+        parsed = parse_init_from(self.model(experiment).get("init_from"))
+        if parsed is None:
+            return None
+        source, run = parsed
+        if source not in self.neural_experiments:
+            raise ValueError(
+                f"experiment {experiment}: init_from {source!r} is not a neural experiment"
+            )
+        return source, init_run(source, run, self.base_runs(source))
+
+    def init_model(self, experiment: str) -> str | None:
+        """The saved model directory a run of ``experiment`` starts from, or None."""
+        source = self.init_source(experiment)
+        return f"results/models/{source[0]}/{source[1]}" if source else None
+
+    # ---- params: what each job reads ----
+    def train_params(self, experiment: str) -> dict[str, Any]:
+        """The part of ``experiment`` a training job reads (params of train_classic and
+        train_neural): the model without its resource keys, plus CLASSIC_KEYS or NEURAL_KEYS.
+        Report keys (``paper:``), split and balance keys are not in it: editing them does not
+        rerun training through params (a changed split reruns it through its input files)."""
+        exp = self.experiment(experiment)
+        model = {k: v for k, v in self.model(experiment).items() if k not in RESOURCE_KEYS}
+        keys = CLASSIC_KEYS if self.is_classic(experiment) else NEURAL_KEYS
+        return {"model": model} | {k: exp[k] for k in keys if k in exp}
+
+    def balance_params(self, experiment: str) -> dict[str, Any]:
+        """What balance_training_set reads: ``balance:`` and the experiment's seed."""
+        exp = self.experiment(experiment)
+        return {"balance": exp.get("balance", {}), "seed": exp.get("seed", 0)}
+
+    # ---- paper bindings ----
+    def paper_bindings(self, experiment: str) -> list[Mapping[str, Any]]:
+        """The ``paper:`` entry of ``experiment`` as a list of bindings (one mapping or a list)."""
+        entry = self.experiment(experiment).get("paper") or []
+        return [entry] if isinstance(entry, Mapping) else list(entry)
+
+    def binding_inputs(self, experiment: str, binding: Mapping[str, Any]) -> dict[str, list[str]]:
+        """Files the source of one binding reads (crossemo.report.ours.load_source)."""
+        source = binding.get("source", "metrics")
+        metrics = [f"results/metrics/{experiment}.runs.json"]
+        corpora = self.experiment_corpora(experiment)
+        if source == "metrics":
+            return {"metrics": metrics}
+        if source == "lr_cv":
+            return {"lr_cv": [f"results/tables/{experiment}_lr_cv.csv"], "metrics": metrics}
+        if source == "corpus":
+            return {"manifests": self.manifests(corpora), "shards": self.audio_shards(corpora)}
+        if source == "labels":
+            return {"labels": self.labelled_tables(experiment)}
+        if source == "split":
+            return {"split": [f"results/splits/{experiment}.parquet"]}
+        if source == "view":
+            fold = names.fold_name(binding.get("fold", 0))
+            return {"view": [f"results/views/{experiment}/{fold}.parquet"]}
+        raise ValueError(f"experiment {experiment}: unknown paper source {source!r}")
+
+    def table_bindings(self, table: str) -> list[dict[str, Any]]:
+        """``{experiment, paper, inputs}`` per binding of one table (params of make_paper_table)."""
+        return [
+            {"experiment": e, "paper": b, "inputs": self.binding_inputs(e, b)}
+            for e in self.experiments
+            for b in self.paper_bindings(e)
+            if b["table"] == table
+        ]
+
+    def table_inputs(self, table: str) -> list[str]:
+        """Every file the bindings of ``table`` read, each once."""
+        files = [
+            path
+            for bound in self.table_bindings(table)
+            for paths in bound["inputs"].values()
+            for path in paths
+        ]
+        return list(dict.fromkeys(files))
+
+    def deviations_title(self) -> str:
+        papers = sorted({t.split("_table")[0] for t in self.paper_tables})
+        return "Deviations from the paper" + (f" ({', '.join(papers)})" if papers else "")
+
+    def scheme_corpora(self, scheme: str) -> list[str]:
+        """Corpora labelled with ``scheme`` by some experiment."""
+        return sorted(
+            {
+                c
+                for e in self.experiments
+                if self.experiment(e)["scheme"] == scheme
+                for c in self.experiment_corpora(e)
+            }
+        )
+
+    # ---- checks at parse time ----
+    def validate(self) -> None:
+        """Checks that would otherwise fail inside a job: init_from chains (unknown sources,
+        families that cannot start from a saved model, cycles) and paper bindings whose source
+        the experiment cannot feed."""
+        for e in self.neural_experiments:
+            seen = [e]
+            while self.init_source(seen[-1]) is not None:
+                if self.model(seen[-1])["family"] not in INIT_FAMILIES:
+                    raise ValueError(
+                        f"experiment {seen[-1]}: init_from needs family finetune or block_expansion"
+                    )
+                source = self.init_source(seen[-1])[0]
+                if source in seen:
+                    raise ValueError(f"init_from cycle: {' -> '.join([*seen, source])}")
+                seen.append(source)
+        for e in self.experiments:
+            for b in self.paper_bindings(e):
+                source = b.get("source", "metrics")
+                if source == "metrics" and e not in self.model_experiments:
+                    raise ValueError(
+                        f"experiment {e}: paper table {b['table']} reads metrics, "
+                        "but the experiment has no model"
+                    )
+                if source == "lr_cv" and not self.lr_grid(e):
+                    raise ValueError(
+                        f"experiment {e}: paper table {b['table']} reads the LR-CV "
+                        "table, but the experiment has no model.lr_grid"
+                    )
+                if source in ("split", "view") and int(b.get("fold", 0)) >= self.folds(e):
+                    raise ValueError(
+                        f"experiment {e}: paper table {b['table']}: fold "
+                        f"{b.get('fold')} >= {self.folds(e)} folds"
+                    )
+
+    # ---- file lists and targets ----
+    def manifests(self, corpora: list[str] | None = None) -> list[str]:
+        return [
+            f"results/manifests/{c}.parquet" for c in (self.corpora if corpora is None else corpora)
+        ]
+
+    def audio_shards(self, corpora: list[str] | None = None) -> list[str]:
+        """Every audio shard of ``corpora`` (all corpora by default)."""
+        return [
+            f"results/audio/{corpus}/{shard}.parquet"
+            for corpus in (corpora or self.corpora)
+            for shard in self.shard_names(corpus)
+        ]
+
+    def audio_shard_rejects(self, corpora: list[str] | None = None) -> list[str]:
+        return [p.replace(".parquet", ".rejects.parquet") for p in self.audio_shards(corpora)]
+
+    def feature_shards(self, featureset: str, corpora: list[str]) -> list[str]:
+        return [
+            f"results/features/{featureset}/{corpus}/{shard}.parquet"
+            for corpus in corpora
+            for shard in self.shard_names(corpus)
+        ]
+
+    def transcripts(self, corpora: list[str]) -> list[str]:
+        return [
+            f"results/transcripts/{c}/{s}.parquet" for c in corpora for s in self.shard_names(c)
+        ]
+
+    def labelled_tables(self, experiment: str) -> list[str]:
+        scheme = self.experiment(experiment)["scheme"]
+        return [f"results/labels/{scheme}/{c}.parquet" for c in self.experiment_corpora(experiment)]
+
+    def split_audits(self) -> list[str]:
+        return [f"results/splits/{e}.audit.csv" for e in self.experiments]
+
+    def training_views(self) -> list[str]:
+        """Every training view (one per experiment and fold)."""
+        return [
+            f"results/views/{e}/{fold}.parquet"
+            for e in self.experiments
+            for fold in self.fold_names(e)
+        ]
+
+    def predictions(self, experiment: str, runs: list[str] | None = None) -> dict[str, str]:
+        """Run name -> predictions of ``runs`` (every run of the experiment by default)."""
+        return {
+            run: f"results/predictions/{experiment}/{run}.parquet"
+            for run in (self.runs(experiment) if runs is None else runs)
+        }
+
+    def paper_table_targets(self) -> list[str]:
+        """Per-paper tables (Markdown, CSV, LaTeX) and the deviations table."""
+        targets = [
+            f"results/tables/paper_{t}.{ext}"
+            for t in self.paper_tables
+            for ext in ("md", "csv", "tex")
+        ]
+        return targets + ["results/tables/deviations.md", "results/tables/deviations.csv"]
+
+    @cached_property
+    def stage_table_sources(self) -> dict[str, str]:
+        """Report name -> CSV written by another stage that the report shows when configured:
+        split audits, StrEmo download status (adapter strEmo), filter step counts (filter:)."""
+        sources = {f"split_audit_{e}": f"results/splits/{e}.audit.csv" for e in self.experiments}
+        for corpus in self.sheet_corpora:
+            sources[f"download_status_{corpus}"] = f"results/tables/download_status_{corpus}.csv"
+        for corpus in self.filtered_corpora:
+            sources[f"filter_steps_{corpus}"] = f"results/tables/filter_steps_{corpus}.csv"
+        return sources
+
+    def report_targets(self) -> list[str]:
+        """Tables and figures of the report (rule all builds them; --report collects them)."""
+        targets = [f"results/metrics/{e}.csv" for e in self.model_experiments]
+        targets += self.paper_table_targets()
+        targets += [f"results/tables/conservation_{s}.csv" for s in self.used_schemes]
+        targets += [f"results/report_tables/{name}.csv" for name in self.stage_table_sources]
+        targets += [f"results/figures/confusion_{e}.png" for e in self.model_experiments]
+        targets += [f"results/figures/labels_{e}.png" for e in self.experiments]
+        return targets
+
+    def strEmo_targets(self) -> list[str]:
+        """Download status and overlap tables, transcripts, filter tables and step counts."""
+        targets = [f"results/tables/download_status_{c}.csv" for c in self.sheet_corpora]
+        targets += [f"results/tables/overlaps_{c}.csv" for c in self.sheet_corpora]
+        targets += self.transcripts(self.transcribed_corpora)
+        targets += [f"results/filters/{c}.parquet" for c in self.filtered_corpora]
+        targets += [f"results/tables/filter_steps_{c}.csv" for c in self.filtered_corpora]
+        return targets
+
+    def neural_targets(self) -> list[str]:
+        """LR cross-validation tables (predictions come in through metrics and the report)."""
+        return [f"results/tables/{e}_lr_cv.csv" for e in self.lr_cv_experiments]
+
+    def all_targets(self) -> list[str]:
+        """What ``snakemake`` (rule all) builds."""
+        return (
+            self.audio_shards()
+            + self.split_audits()
+            + self.training_views()
+            + self.report_targets()
+            + self.strEmo_targets()
+            + self.neural_targets()
+        )
+
+    # ---- input functions and resources of the rules, by stage (rules/<stage>.smk) ----
+    def scheme_file(self, scheme: str) -> str:
+        return str(self.scheme_dir / f"{scheme}.yaml")
+
+    def experiment_scheme_file(self, experiment: str) -> str:
+        return self.scheme_file(self.experiment(experiment)["scheme"])
+
+    def demo_dir(self) -> str | None:
+        demo = self.config.get("demo") or {}
+        return demo.get("dir") if demo.get("enabled") else None
+
+    def demo_or(self, path: str) -> str:
+        """``path``, or the demo tree when ``path`` lies in it (and so depends on its rule)."""
+        base = self.demo_dir()
+        inside = base is not None and Path(path).resolve().is_relative_to(Path(base).resolve())
+        return base if inside else path
+
+    # ingest.smk, strEmo.smk
+    def corpus_root_input(self, corpus: str) -> str:
+        """Input of ingest: the demo tree when the root lies in it, else the root itself."""
+        return self.demo_or(self.corpus(corpus)["root"])
+
+    def sheet_input(self, corpus: str) -> str:
+        """Input of download_videos: the demo tree when the sheet lies in it, else the sheet."""
+        return self.demo_or(self.corpus(corpus)["sheet"])
+
+    def download_settings(self, corpus: str) -> dict[str, Any]:
+        """Top-level `download:` overridden by the corpus's own `download:` entry."""
+        merged = {**self.config.get("download", {}), **self.corpus(corpus).get("download", {})}
+        merged.pop("serve_dir", None)
+        return merged
+
+    def download_serve_dir(self, corpus: str) -> str | None:
+        return self.corpus(corpus).get("download", {}).get("serve_dir")
+
+    def transcribe_settings(self) -> dict[str, Any]:
+        """The `transcribe:` keys a transcription job reads (not its resources)."""
+        settings = self.config.get("transcribe", {})
+        return {k: v for k, v in settings.items() if k not in ("mem_mb", "runtime")}
+
+    # labels.smk
+    def label_inputs(self, scheme: str, corpus: str) -> dict[str, Any]:
+        """Manifest, shards, shard rejects, scheme, filter table when configured."""
+        inputs = {
+            "manifest": f"results/manifests/{corpus}.parquet",
+            "shards": self.audio_shards([corpus]),
+            "rejects": self.audio_shard_rejects([corpus]),
+            "scheme": self.scheme_file(scheme),
+        }
+        if corpus in self.filtered_corpora:
+            inputs["filter"] = f"results/filters/{corpus}.parquet"
+        return inputs
+
+    # splits.smk, balance.smk
+    def split_inputs(self, experiment: str) -> dict[str, Any]:
+        return {
+            "labels": self.labelled_tables(experiment),
+            "scheme": self.experiment_scheme_file(experiment),
+        }
+
+    def balance_inputs(self, experiment: str) -> dict[str, Any]:
+        """Split table and labelled tables; audio shards only when oversampling needs samples."""
+        inputs = {
+            "split": f"results/splits/{experiment}.parquet",
+            "labels": self.labelled_tables(experiment),
+        }
+        if self.oversamples(experiment):
+            inputs["shards"] = self.audio_shards(self.experiment(experiment).get("train", []))
+        return inputs
+
+    # classic.smk
+    def classic_inputs(self, experiment: str, run: str) -> dict[str, Any]:
+        """View, split table, scheme and feature shards (+ augmented features) of a classic run."""
+        fold = self.view_fold(experiment, run)
+        featureset = self.featureset(experiment)
+        inputs = {
+            "view": f"results/views/{experiment}/{fold}.parquet",
+            "split": f"results/splits/{experiment}.parquet",
+            "scheme": self.experiment_scheme_file(experiment),
+            "features": self.feature_shards(featureset, self.experiment_corpora(experiment)),
+        }
+        if self.oversamples(experiment):
+            inputs["augmented"] = (
+                f"results/features/{featureset}/augmented/{experiment}/{fold}.parquet"
+            )
+        return inputs
+
+    # train.smk
+    def neural_inputs(self, experiment: str, run: str) -> dict[str, Any]:
+        """View, split, scheme (+ augmented audio, LR table, init model, SSL features or
+        transcripts) of a neural run."""
+        family, fold = self.families(experiment)[0], self.view_fold(experiment, run)
+        inputs = {
+            "view": f"results/views/{experiment}/{fold}.parquet",
+            "split": f"results/splits/{experiment}.parquet",
+            "scheme": self.experiment_scheme_file(experiment),
+        }
+        if self.oversamples(experiment):
+            inputs["augmented"] = f"results/augmented/{experiment}/{fold}.parquet"
+        if run == names.FINAL and self.lr_grid(experiment):
+            inputs["lr_table"] = f"results/tables/{experiment}_lr_cv.csv"
+        if self.init_model(experiment):  # a later stage starts from an earlier one's model
+            inputs["init_model"] = self.init_model(experiment)
+        corpora = self.experiment_corpora(experiment)
+        if family == "frozen_head":
+            inputs["features"] = self.feature_shards(self.ssl_featureset(experiment), corpora)
+        elif family == "multimodal":
+            inputs["transcripts"] = self.transcripts(corpora)
+        return inputs
+
+    def neural_threads(self, experiment: str) -> int:
+        """CPU threads of a neural job: model.threads (default 4: data loading beside a GPU)."""
+        return int(self.model(experiment).get("threads", 4))
+
+    def neural_mem_mb(self, experiment: str, attempt: int = 1) -> int:
+        """Memory of a neural job: model.mem_mb (default 4 GB tiny, 32 GB real) x attempt."""
+        base = self.model(experiment).get("mem_mb", 4000 if self.tiny(experiment) else 32000)
+        return int(base) * attempt
+
+    def neural_runtime(self, experiment: str, attempt: int = 1) -> int:
+        """Minutes of a neural job: model.runtime (default 30 tiny, 720 real) x attempt."""
+        base = self.model(experiment).get("runtime", 30 if self.tiny(experiment) else 720)
+        return int(base) * attempt
+
+    def ssl_mem_mb(self, featureset: str, attempt: int = 1) -> int:
+        """Memory of an SSL extraction job x attempt: frame sequences of every layer are large
+        (HuBERT Base, layer all: ~2 MB per second of audio, held twice while written)."""
+        experiment = self.ssl_experiment(featureset)
+        if self.tiny(experiment):
+            return 4000 * attempt
+        sequence = self.model(experiment).get("pooling") == "sequence"
+        return (24000 if sequence else 8000) * attempt
+
+    # report.smk
+    def paper_table_inputs(self, table: str) -> dict[str, Any]:
+        """The reference table and every file the table's bindings read."""
+        return {
+            "reference": str(self.reference_dir / f"{table}.csv"),
+            "data": self.table_inputs(table),
+        }
+
+    def conservation_inputs(self, scheme: str) -> dict[str, list[str]]:
+        corpora = self.scheme_corpora(scheme)
+        return {
+            "manifests": self.manifests(corpora),
+            "manifest_rejects": [f"results/manifests/{c}.rejects.parquet" for c in corpora],
+            "shards": self.audio_shards(corpora),
+            "shard_rejects": self.audio_shard_rejects(corpora),
+            "labels": [f"results/labels/{scheme}/{c}.parquet" for c in corpora],
+            "dropped": [f"results/labels/{scheme}/{c}.dropped.parquet" for c in corpora],
+        }
