@@ -116,7 +116,7 @@ class Experiment:
         values = {}
         for f in fields(cls):
             if f.name != "name" and cfg.get(f.name) is not None:
-                values[f.name] = _convert(str(f.type), cfg[f.name])
+                values[f.name] = _convert(getattr(f.type, "__name__", str(f.type)), cfg[f.name])
         values["cv_corpora"] = values.get("cv_corpora") or tuple(cfg["train"])
         return cls(name=name, **values)
 

@@ -1,0 +1,281 @@
+"""crossemo.plan and crossemo.names: what each shipped config means (runs, folds, LR-CV runs,
+families, feature sets, paper bindings, targets, job params), written out by hand."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.utils import validate
+
+from crossemo import names, splits
+from crossemo.configuration import prepare
+from crossemo.corpora import ADAPTERS
+from crossemo.evaluate import SCALAR_METRICS, aggregate
+from crossemo.models import lr_cv
+from crossemo.plan import RESOURCE_KEYS, Plan, split_keys
+
+REPO = Path(__file__).resolve().parents[2]
+FIVE = ["fold0", "fold1", "fold2", "fold3", "fold4"]
+
+
+def load(path: Path | str) -> Plan:
+    config = yaml.safe_load((REPO / path).read_text())
+    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+    scheme_dir = REPO / "config" / "label_schemes"
+    schemes = {p.stem: yaml.safe_load(p.read_text()) for p in scheme_dir.glob("*.yaml")}
+    prepare(config, schemes, ADAPTERS)
+    plan = Plan(config, scheme_dir, REPO / "src" / "crossemo" / "data" / "reference")
+    plan.validate()
+    return plan
+
+
+@pytest.fixture(scope="module")
+def demo() -> Plan:
+    return load("config/config.yaml")
+
+
+# ---- the run-name grammar ----
+@pytest.mark.parametrize(
+    "run, fold, variant, lr, view",
+    [
+        ("main", 0, "", None, "fold0"),
+        ("final", 0, "final", None, "fold0"),
+        ("fold3", 3, "", None, "fold3"),
+        ("fold2-knn", 2, "knn", None, "fold2"),
+        ("fold0-random_forest", 0, "random_forest", None, "fold0"),
+        ("fold4-lr1e-05", 4, "lr1e-05", (4, 1e-05), "fold0"),  # LR CV splits fold0's view
+        ("main-knn", 0, "knn", None, "fold0"),
+    ],
+)
+def test_run_grammar(run, fold, variant, lr, view):
+    assert names.parse_run(run) == (fold, variant)
+    assert names.run_fold_index(run) == fold
+    assert names.parse_lr_run(run) == lr
+    assert names.view_fold(run) == view
+
+
+def test_run_names_are_built_and_parsed_by_one_grammar():
+    runs = names.lr_cv_runs([1e-4, 5e-5], 2)
+    assert runs == ["fold0-lr0.0001", "fold1-lr0.0001", "fold0-lr5e-05", "fold1-lr5e-05"]
+    assert [names.parse_lr_run(r) for r in runs] == [(0, 1e-4), (1, 1e-4), (0, 5e-5), (1, 5e-5)]
+    assert lr_cv.cv_run_names([1e-4], 2) == runs[:2] and lr_cv.parse_run(runs[3]) == (1, 5e-5)
+    assert names.fold_runs(1) == ["main"] and names.fold_runs(3) == ["fold0", "fold1", "fold2"]
+    assert names.family_run("main", "knn") == "fold0-knn"
+    assert names.run_family("fold1-knn", ["knn", "mlp"]) == "knn"
+    assert names.run_family("fold1", ["svm"]) == "svm"
+    with pytest.raises(ValueError, match="no family"):
+        names.run_family("fold1-svm", ["knn", "mlp"])
+    # the evaluation groups runs by the same grammar: fold0-knn and fold1-knn are variant knn
+    table = aggregate([_result("fold0-knn"), _result("fold1-knn"), _result("fold0-mlp")])
+    assert sorted(set(table["variant"])) == ["knn", "mlp"]
+
+
+def _result(run):
+    return {
+        "experiment": "e",
+        "run": run,
+        "overall": {"n": 10} | dict.fromkeys(SCALAR_METRICS, 0.5),
+    }
+
+
+def test_rule_patterns_accept_every_planned_run(demo):
+    import re
+
+    for e in demo.classic_experiments:
+        assert all(re.fullmatch(names.CLASSIC_RUN_PATTERN, r) for r in demo.runs(e))
+    for e in demo.neural_experiments:
+        assert all(re.fullmatch(names.NEURAL_RUN_PATTERN, r) for r in demo.runs(e))
+
+
+# ---- the demo config ----
+def test_demo_experiments(demo):
+    assert demo.experiments == [
+        "demo_basic4_kfold", "demo_basic4_loso", "demo_egemaps_svm_cross",
+        "demo_egemaps_svm_emodb", "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct",
+        "demo_handcrafted_multi", "demo_multimodal", "demo_valence_cross",
+    ]  # fmt: skip
+    assert demo.classic_experiments == [
+        "demo_egemaps_svm_cross", "demo_egemaps_svm_emodb", "demo_handcrafted_multi",
+    ]  # fmt: skip
+    assert demo.neural_experiments == [
+        "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_multimodal",
+    ]  # fmt: skip
+    assert demo.lr_cv_experiments == ["demo_finetune_lrcv"]
+    assert demo.ssl_experiments == ["demo_frozen_ct"]
+    assert demo.model_experiments == demo.classic_experiments[:2] + [
+        "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_handcrafted_multi",
+        "demo_multimodal",
+    ]  # fmt: skip
+
+
+def test_demo_runs_and_folds(demo):
+    assert demo.folds("demo_basic4_kfold") == 5 and demo.runs("demo_basic4_kfold") == FIVE
+    assert demo.runs("demo_basic4_loso") == FIVE
+    assert demo.folds("demo_egemaps_svm_cross") == 1
+    assert demo.runs("demo_egemaps_svm_cross") == ["main"]
+    assert demo.fold_names("demo_egemaps_svm_cross") == ["fold0"]
+    assert demo.runs("demo_egemaps_svm_emodb") == FIVE
+    assert demo.lr_cv_runs("demo_finetune_lrcv") == [
+        "fold0-lr0.001", "fold1-lr0.001", "fold0-lr0.0001", "fold1-lr0.0001",
+    ]  # fmt: skip
+    assert demo.runs("demo_finetune_lrcv") == [*demo.lr_cv_runs("demo_finetune_lrcv"), "final"]
+    families = ["knn", "mlp", "xgboost", "lightgbm", "logreg", "random_forest", "gaussian_nb",
+                "decision_tree"]  # fmt: skip
+    assert demo.families("demo_handcrafted_multi") == families
+    assert demo.runs("demo_handcrafted_multi") == [f"fold0-{f}" for f in families]
+    assert demo.run_family("demo_handcrafted_multi", "fold0-lightgbm") == "lightgbm"
+    assert demo.runs("demo_exhubert") == ["main"]
+
+
+def test_demo_featuresets_and_bindings(demo):
+    assert demo.featureset("demo_egemaps_svm_emodb") == "egemaps"
+    assert demo.featureset("demo_handcrafted_multi") == "handcrafted94"
+    assert demo.ssl_featuresets == ["ssl-tiny-c5ad8cf3"]
+    assert set(demo.ssl_settings("ssl-tiny-c5ad8cf3")) <= set(names.SSL_KEYS)
+    assert [b["table"] for b in demo.paper_bindings("demo_valence_cross")] == [
+        "strEmo2023_table1_corpora", "strEmo2023_table2_label_distribution",
+    ]  # fmt: skip
+    assert len(demo.paper_tables) == 10
+    bound = demo.table_bindings("iberspeech2022_table3_uar_svm")
+    assert [b["experiment"] for b in bound] == ["demo_egemaps_svm_emodb"]
+    assert bound[0]["inputs"] == {"metrics": ["results/metrics/demo_egemaps_svm_emodb.runs.json"]}
+    lr = demo.table_bindings("strEmo2023_table3_lr_cv")[0]["inputs"]
+    assert lr["lr_cv"] == ["results/tables/demo_finetune_lrcv_lr_cv.csv"]
+
+
+def test_demo_inputs(demo):
+    inputs = demo.classic_inputs("demo_egemaps_svm_emodb", "fold3")
+    assert inputs["view"] == "results/views/demo_egemaps_svm_emodb/fold3.parquet"
+    assert all(p.startswith("results/features/egemaps/") for p in inputs["features"])
+    cv = demo.neural_inputs("demo_finetune_lrcv", "fold1-lr0.001")
+    assert cv["view"] == "results/views/demo_finetune_lrcv/fold0.parquet" and "lr_table" not in cv
+    final = demo.neural_inputs("demo_finetune_lrcv", "final")
+    assert final["lr_table"] == "results/tables/demo_finetune_lrcv_lr_cv.csv"
+    frozen = demo.neural_inputs("demo_frozen_ct", "main")
+    assert all(p.startswith("results/features/ssl-tiny-c5ad8cf3/") for p in frozen["features"])
+    assert "transcripts" in demo.neural_inputs("demo_multimodal", "main")
+    assert demo.neural_mem_mb("demo_frozen_ct", attempt=2) == 2 * demo.neural_mem_mb(
+        "demo_frozen_ct"
+    )
+
+
+def test_demo_targets(demo):
+    targets = demo.all_targets()
+    assert len(targets) == len(set(targets)) == 118
+    assert "results/tables/demo_finetune_lrcv_lr_cv.csv" in targets
+    assert "results/metrics/demo_basic4_kfold.csv" not in targets  # no model: no metrics
+    assert "results/figures/labels_demo_basic4_kfold.png" in targets
+    assert demo.paper_table_targets()[-2:] == [
+        "results/tables/deviations.md", "results/tables/deviations.csv",
+    ]  # fmt: skip
+
+
+# ---- the paper configs ----
+PAPERS = {
+    # config -> {experiment: (families, runs)}, paper tables
+    "exhubert.yaml": (
+        {"hubert_large_seen": (["finetune"], ["main"]),
+         "exhubert_large_seen_cremad": (["block_expansion"], ["main"])},
+        ["exhubert2024_table1_uar_seen"],
+    ),
+    "iberspeech.yaml": (
+        {"iber_egemaps_extended": (["svm"], FIVE), "iber_compare_matched_iemocap": (["svm"], FIVE)},
+        ["iberspeech2022_table1_corpora_4class", "iberspeech2022_table3_uar_svm"],
+    ),
+    "iberspeech_hubert.yaml": (
+        {"iber_hubert_ct_matched": (["frozen_head"], FIVE)},
+        ["iberspeech2022_table1_corpora_4class", "iberspeech2022_table4_uar_hubert"],
+    ),
+    "multimodal.yaml": (
+        {"multimodal_table6": (
+            ["knn", "mlp", "xgboost", "lightgbm", "logreg", "random_forest", "gaussian_nb",
+             "decision_tree"],
+            ["fold0-knn", "fold0-mlp", "fold0-xgboost", "fold0-lightgbm", "fold0-logreg",
+             "fold0-random_forest", "fold0-gaussian_nb", "fold0-decision_tree"])},
+        ["multimodal2023_table4_combined_7class", "multimodal2023_table6_baselines",
+         "multimodal2023_table8_wa_ua", "multimodal2023_tables1to3_split_counts"],
+    ),
+    "multimodal_hubert.yaml": (
+        {"multimodal_hubert_bert": (["multimodal"], ["main"]),
+         "multimodal_table8_baselines": (["knn", "mlp", "xgboost"],
+                                         ["fold0-knn", "fold0-mlp", "fold0-xgboost"])},
+        ["multimodal2023_table4_combined_7class", "multimodal2023_table8_wa_ua",
+         "multimodal2023_table9_ravdess", "multimodal2023_tables1to3_split_counts"],
+    ),
+    "strEmo.yaml": (
+        {"strEmo_ft_none": (["finetune"], ["main"]),
+         "strEmo_ft_com_bal": (["finetune"],
+                               [f"fold{k}-lr{lr}" for lr in ("0.0001", "1e-05", "1e-06")
+                                for k in range(5)] + ["final"])},
+        ["strEmo2023_table1_corpora", "strEmo2023_table2_label_distribution",
+         "strEmo2023_table3_lr_cv", "strEmo2023_table4_unseen_test_balanced",
+         "strEmo2023_table5_strEmo_by_finetuning", "strEmo2023_table6_f1_per_test_corpus"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(PAPERS))
+def test_paper_config_plans(name):
+    plan = load(f"config/paper/{name}")
+    expected, tables = PAPERS[name]
+    for experiment, (families, runs) in expected.items():
+        assert plan.families(experiment) == families
+        assert plan.runs(experiment) == runs
+    assert plan.paper_tables == tables
+    targets = plan.all_targets()
+    assert len(targets) == len(set(targets))
+
+
+def test_paper_stages_and_ssl_featuresets():
+    exhubert = load("config/paper/exhubert.yaml")
+    assert exhubert.init_source("exhubert_large_seen_cremad") == ("hubert_large_seen", "main")
+    assert exhubert.init_model("hubert_large_seen") is None
+    hubert = load("config/paper/iberspeech_hubert.yaml")
+    assert hubert.ssl_featuresets == ["ssl-facebook-hubert-base-ls960-f1d6a16a"]  # one extraction
+
+
+# ---- params: what a job reads ----
+def test_split_keys_are_the_experiment_fields():
+    assert split_keys() == (
+        "scheme", "protocol", "train", "test", "fractions", "folds", "cv_corpora",
+        "test_fraction", "split_unit", "dev_fraction", "dev_unit", "seed",
+    )  # fmt: skip
+
+
+def test_train_params_hold_what_training_reads(demo):
+    classic = demo.train_params("demo_egemaps_svm_emodb")
+    assert set(classic) == {"model", "features", "standardize", "seed"}
+    neural = demo.train_params("demo_finetune_lrcv")
+    assert set(neural) == {"model", "scheme"}
+    assert not set(neural["model"]) & set(RESOURCE_KEYS)
+    for e in demo.model_experiments:
+        params = demo.train_params(e)
+        assert "paper" not in params and "balance" not in params
+
+
+def test_a_new_split_option_reaches_the_dag_and_the_library(monkeypatch):
+    """An option added in one place (a field of crossemo.splits.Experiment) is a split key of the
+    plan (make_split's params: the DAG reruns splits when it changes) and is read from the config
+    by the library, with nothing else to edit."""
+    new = dataclasses.make_dataclass(
+        "Experiment", [("min_speakers", int, 1)], bases=(splits.Experiment,), frozen=True
+    )
+    monkeypatch.setattr(splits, "Experiment", new)
+    plan = load("config/config.yaml")
+    plan.config["experiments"]["demo_basic4_kfold"]["min_speakers"] = "3"
+    assert "min_speakers" in split_keys()
+    assert plan.split_config("demo_basic4_kfold")["min_speakers"] == "3"
+    exp = splits.Experiment.from_config("demo_basic4_kfold", plan.split_config("demo_basic4_kfold"))
+    assert exp.min_speakers == 3  # converted by the field's type
+    assert splits.Experiment.from_config("x", {**plan.split_config("demo_basic4_kfold"),
+                                              "min_speakers": None}).min_speakers == 1  # fmt: skip
+
+
+def test_validate_rejects_impossible_bindings():
+    plan = load("config/config.yaml")
+    plan.config["experiments"]["demo_basic4_kfold"]["paper"] = {"table": "t", "source": "metrics"}
+    with pytest.raises(ValueError, match="has no model"):
+        Plan(plan.config).validate()
