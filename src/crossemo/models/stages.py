@@ -24,12 +24,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from crossemo.names import FINAL
+
 log = logging.getLogger(__name__)
 
 #: families whose model can start from a saved model (HF audio classifiers)
 INIT_FAMILIES = ("finetune", "block_expansion")
 #: default run of the init experiment when ``init_from`` names none (after LR CV: the refit)
-PREFERRED_RUN = "final"
+PREFERRED_RUN = FINAL
 
 
 def parse_init_from(spec: str | Mapping[str, Any] | None) -> tuple[str, str | None] | None:

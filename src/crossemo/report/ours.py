@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from crossemo.evaluate import read_run_metrics
-from crossemo.names import lr_cv_run, parse_run
+from crossemo.names import FINAL, lr_cv_run, parse_run
 
 SOURCES = ("metrics", "lr_cv", "corpus", "labels", "split", "view")
 COUNT_SOURCES = ("corpus", "labels", "split", "view")
@@ -210,8 +210,8 @@ class MetricsSource:
 
     def default_variant(self) -> str:
         """``final`` (LR-CV experiments), else the one variant there is."""
-        if "final" in self.runs:
-            return "final"
+        if FINAL in self.runs:
+            return FINAL
         if len(self.runs) == 1:
             return next(iter(self.runs))
         raise ValueError(f"runs of several variants {sorted(self.runs)}: set the binding's "
