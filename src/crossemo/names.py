@@ -17,7 +17,8 @@ this module is free (no third-party imports): ``rules/common.smk`` uses it at pa
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 MAIN = "main"
 FINAL = "final"
@@ -33,6 +34,12 @@ NEURAL_FAMILIES = ("finetune", "block_expansion", "frozen_head", "multimodal")
 FEATURESETS = ("gemaps", "egemaps", "compare", "handcrafted94")
 #: model keys that decide a frozen encoder's stored features (rule extract_ssl_features)
 SSL_KEYS = ("encoder", "layer", "pooling", "batch_seconds", "max_seconds")
+#: experiment keys a training job reads (rule params of train_classic / train_neural; the
+#: library's entry points see only these, so a key read there must be listed here to reach it)
+CLASSIC_EXPERIMENT_KEYS = ("model", "features", "standardize", "seed")
+NEURAL_EXPERIMENT_KEYS = ("model", "scheme")
+#: model keys that are job resources, not settings (never in a training job's params)
+RESOURCE_KEYS = ("threads", "mem_mb", "runtime")
 #: protocols with several folds (the others have one split: fold0)
 KFOLD_PROTOCOLS = ("speaker_kfold", "leave_one_session_out")
 
@@ -43,6 +50,14 @@ NEURAL_RUN_PATTERN = r"(main|final|fold\d+)(-lr[0-9.eE+-]+)?"
 
 _FOLD_RUN = re.compile(r"^fold(?P<fold>\d+)(?:-(?P<variant>.+))?$")
 _LR_RUN = re.compile(r"^fold(?P<fold>\d+)-lr(?P<lr>[0-9.eE+-]+)$")
+
+
+def job_keys(experiment: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    """The part of an experiment a job reads: ``keys`` only, resource keys out of ``model``."""
+    out = {k: experiment[k] for k in keys if k in experiment}
+    if "model" in out:
+        out["model"] = {k: v for k, v in out["model"].items() if k not in RESOURCE_KEYS}
+    return out
 
 
 def n_folds(protocol: str, folds: int | None = 5) -> int:

@@ -31,12 +31,7 @@ def split_keys() -> tuple[str, ...]:
 
 
 SPLIT_KEYS = split_keys()
-#: model keys that are job resources, not settings (a job's threads, memory, time limit)
-RESOURCE_KEYS = ("threads", "mem_mb", "runtime")
-#: experiment keys a classic training job reads besides ``model`` (crossemo.models.classic)
-CLASSIC_KEYS = ("features", "standardize", "seed")
-#: experiment keys a neural training job reads besides ``model`` (crossemo.models.run)
-NEURAL_KEYS = ("scheme",)
+RESOURCE_KEYS = names.RESOURCE_KEYS
 #: files each ``paper:`` binding source reads (crossemo.report.ours.load_source)
 PAPER_SOURCES = ("metrics", "lr_cv", "corpus", "labels", "split", "view")
 
@@ -229,13 +224,15 @@ class Plan:
     # ---- params: what each job reads ----
     def train_params(self, experiment: str) -> dict[str, Any]:
         """The part of ``experiment`` a training job reads (params of train_classic and
-        train_neural): the model without its resource keys, plus CLASSIC_KEYS or NEURAL_KEYS.
-        Report keys (``paper:``), split and balance keys are not in it: editing them does not
-        rerun training through params (a changed split reruns it through its input files)."""
-        exp = self.experiment(experiment)
-        model = {k: v for k, v in self.model(experiment).items() if k not in RESOURCE_KEYS}
-        keys = CLASSIC_KEYS if self.is_classic(experiment) else NEURAL_KEYS
-        return {"model": model} | {k: exp[k] for k in keys if k in exp}
+        train_neural): names.CLASSIC_EXPERIMENT_KEYS or NEURAL_EXPERIMENT_KEYS, the model without
+        its resource keys. Report keys (``paper:``), split and balance keys are not in it: editing
+        them does not rerun training through params (a changed split does through its files)."""
+        keys = (
+            names.CLASSIC_EXPERIMENT_KEYS
+            if self.is_classic(experiment)
+            else names.NEURAL_EXPERIMENT_KEYS
+        )
+        return names.job_keys(self.experiment(experiment), keys)
 
     def balance_params(self, experiment: str) -> dict[str, Any]:
         """What balance_training_set reads: ``balance:`` and the experiment's seed."""

@@ -22,7 +22,12 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from crossemo.features import Standardizer
-from crossemo.names import CLASSIC_FAMILIES, run_fold_index  # noqa: F401  (re-exported)
+from crossemo.names import (
+    CLASSIC_EXPERIMENT_KEYS,
+    CLASSIC_FAMILIES,  # noqa: F401  (re-exported)
+    job_keys,
+    run_fold_index,
+)
 
 log = logging.getLogger(__name__)
 
@@ -409,6 +414,7 @@ def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augm
 
     from crossemo.features import read_features
 
+    experiment = job_keys(experiment, CLASSIC_EXPERIMENT_KEYS)  # what the rule's params hold
     fold = run_fold_index(run)
     classes = list(yaml.safe_load(Path(scheme_path).read_text())["classes"])
     view = pd.read_parquet(view_path)

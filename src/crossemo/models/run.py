@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from crossemo.names import NEURAL_FAMILIES
+from crossemo.names import NEURAL_EXPERIMENT_KEYS, NEURAL_FAMILIES, job_keys
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +20,7 @@ def train_neural_run(*, experiment: Mapping[str, Any], name: str, run: str,
     predictions."""
     from crossemo.models.finetune import read_classes
 
+    experiment = job_keys(experiment, NEURAL_EXPERIMENT_KEYS)  # what the rule's params hold
     model_cfg = dict(experiment["model"])
     family = model_cfg["family"]
     if family not in NEURAL_FAMILIES:
