@@ -9,13 +9,14 @@ if TYPE_CHECKING:
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
 
 from crossemo.balance import balance_fold  # noqa: E402
+from crossemo.names import run_fold_index  # noqa: E402
 from crossemo.runtime import route_logging  # noqa: E402
 
 route_logging(snakemake.log[0])
 balance_fold(
     split_path=snakemake.input.split,
     label_paths=list(snakemake.input.labels),
-    fold=int(snakemake.wildcards.fold.removeprefix("fold")),
+    fold=run_fold_index(snakemake.wildcards.fold),
     balance=snakemake.params.balance,
     seed=snakemake.params.seed,
     output=snakemake.output.view,
