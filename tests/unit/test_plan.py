@@ -15,7 +15,7 @@ from crossemo.configuration import prepare
 from crossemo.corpora import ADAPTERS
 from crossemo.evaluate import SCALAR_METRICS, aggregate
 from crossemo.models import lr_cv
-from crossemo.plan import RESOURCE_KEYS, Plan, split_keys
+from crossemo.plan import PAPER_SOURCES, RESOURCE_KEYS, Plan, split_keys
 
 REPO = Path(__file__).resolve().parents[2]
 FIVE = ["fold0", "fold1", "fold2", "fold3", "fold4"]
@@ -279,3 +279,34 @@ def test_validate_rejects_impossible_bindings():
     plan.config["experiments"]["demo_basic4_kfold"]["paper"] = {"table": "t", "source": "metrics"}
     with pytest.raises(ValueError, match="has no model"):
         Plan(plan.config).validate()
+
+
+def test_schema_enums_are_the_vocabulary():
+    """The config schema's lists of feature sets, protocols and paper sources are the ones the
+    plan and the library use (a new one added to the code but not the schema fails here)."""
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    experiment = schema["properties"]["experiments"]["additionalProperties"]["properties"]
+    assert tuple(experiment["features"]["enum"]) == names.FEATURESETS
+    assert tuple(experiment["protocol"]["enum"]) == splits.PROTOCOLS
+    assert set(names.KFOLD_PROTOCOLS) < set(splits.PROTOCOLS)
+    binding = experiment["paper"]
+    sources = [s for s in _find(binding, "source")]
+    assert tuple(sources[0]["enum"]) == PAPER_SOURCES
+
+
+def _find(node, key):
+    """Every value of ``key`` in a nested schema."""
+    if isinstance(node, dict):
+        if key in node:
+            yield node[key]
+        for value in node.values():
+            yield from _find(value, key)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _find(value, key)
+
+
+@pytest.mark.parametrize("source", PAPER_SOURCES)
+def test_every_paper_source_has_inputs(demo, source):
+    inputs = demo.binding_inputs("demo_finetune_lrcv", {"table": "t", "source": source})
+    assert inputs and all(paths for paths in inputs.values())
