@@ -32,7 +32,7 @@ def split_keys() -> tuple[str, ...]:
 
 SPLIT_KEYS = split_keys()
 RESOURCE_KEYS = names.RESOURCE_KEYS
-#: files each ``paper:`` binding source reads (crossemo.report.ours.load_source)
+#: sources a ``paper:`` binding may name (crossemo.report.ours.load_source; binding_inputs)
 PAPER_SOURCES = ("metrics", "lr_cv", "corpus", "labels", "split", "view")
 
 
