@@ -20,7 +20,7 @@ from typing import Any
 
 from crossemo import names, splits
 from crossemo.configuration import SHEET_ADAPTER
-from crossemo.models.stages import INIT_FAMILIES, init_run, parse_init_from
+from crossemo.models.stages import init_chain, init_run, parse_init_from
 
 
 def split_keys() -> tuple[str, ...]:
@@ -305,16 +305,8 @@ class Plan:
         families that cannot start from a saved model, cycles) and paper bindings whose source
         the experiment cannot feed."""
         for e in self.neural_experiments:
-            seen = [e]
-            while self.init_source(seen[-1]) is not None:
-                if self.model(seen[-1])["family"] not in INIT_FAMILIES:
-                    raise ValueError(
-                        f"experiment {seen[-1]}: init_from needs family finetune or block_expansion"
-                    )
-                source = self.init_source(seen[-1])[0]
-                if source in seen:
-                    raise ValueError(f"init_from cycle: {' -> '.join([*seen, source])}")
-                seen.append(source)
+            for stage in init_chain(e, self.config["experiments"]):  # families, cycles
+                self.init_source(stage)  # sources that are neural experiments, with that run
         for e in self.experiments:
             for b in self.paper_bindings(e):
                 source = b.get("source", "metrics")

@@ -310,3 +310,25 @@ def _find(node, key):
 def test_every_paper_source_has_inputs(demo, source):
     inputs = demo.binding_inputs("demo_finetune_lrcv", {"table": "t", "source": source})
     assert inputs and all(paths for paths in inputs.values())
+
+
+@pytest.mark.parametrize(
+    "init_from, message",
+    [
+        ("demo_basic4_kfold", "not a neural experiment"),
+        ({"experiment": "demo_finetune_lrcv", "run": "fold9"}, "no run"),
+        ("demo_exhubert", "cycle"),
+    ],
+)
+def test_validate_rejects_bad_init_from(init_from, message):
+    plan = load("config/config.yaml")
+    plan.config["experiments"]["demo_exhubert"]["model"]["init_from"] = init_from
+    with pytest.raises(ValueError, match=message):
+        Plan(plan.config).validate()
+
+
+def test_validate_rejects_init_from_a_family_that_cannot_start_from_a_model():
+    plan = load("config/config.yaml")
+    plan.config["experiments"]["demo_frozen_ct"]["model"]["init_from"] = "demo_exhubert"
+    with pytest.raises(ValueError, match="init_from needs family"):
+        Plan(plan.config).validate()
