@@ -8,14 +8,39 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 
+def require_tools(*tools: str) -> None:
+    """The one policy for system tools: a missing one fails in CI (`make test` installs them
+    with tools/ensure-system-deps.sh) and skips elsewhere, naming it."""
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if not missing:
+        return
+    names = " and ".join(missing)
+    if os.environ.get("CI"):
+        pytest.fail(f"needs {names}: tools/ensure-system-deps.sh did not install it")
+    pytest.skip(f"needs {names} (apt-get install {' '.join(missing)})")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "requires_tools(*names): system tools the test needs (CI fails without)"
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in item.iter_markers("requires_tools"):
+        require_tools(*marker.args)
+
+
+@pytest.fixture(scope="session")
+def tools():
+    """:func:`require_tools` for fixtures (``tools("espeak-ng")``)."""
+    return require_tools
+
+
 @pytest.fixture(scope="session")
 def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedded demo corpora (``crossemo.demo.synthesize``, seed 0), made once per session."""
-    missing = [tool for tool in ("espeak-ng", "ffmpeg") if shutil.which(tool) is None]
-    if missing and os.environ.get("CI"):  # `make test` installs them: CI must not skip
-        pytest.fail(f"demo corpora need {' and '.join(missing)}: ensure-system-deps failed")
-    if missing:
-        pytest.skip(f"demo corpora need {' and '.join(missing)} (apt-get install espeak-ng ffmpeg)")
+    require_tools("espeak-ng", "ffmpeg")
     from crossemo.demo import synthesize
 
     root = tmp_path_factory.mktemp("demo")

@@ -56,28 +56,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ing.set_defaults(func=_ingest)
 
-    for register in _EXTRA_COMMANDS:
-        register(sub)
+    pred = sub.add_parser("predict", help="classify audio files with a saved model")
+    pred.add_argument("model_dir", help="directory written by a training rule (results/models/...)")
+    pred.add_argument("audio", nargs="+", help="audio files (any rate; mixed down to mono)")
+    pred.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    pred.add_argument("--max-seconds", type=float, default=None, help="crop longer audio")
+    pred.set_defaults(func=_predict)
     return parser
 
 
-#: Registration hooks for sub-commands defined in other modules: ``fn(subparsers) -> None``.
-_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+def _predict(args: argparse.Namespace) -> int:
+    import json
 
+    from crossemo.models.predict import format_table, predict_files
 
-def _register_optional() -> None:
-    """Sub-commands of later stages register here (import kept lazy: the CLI must start fast)."""
-    try:
-        from crossemo.models.predict import register_cli
-    except ImportError:  # pragma: no cover - the models package is optional at import time
-        return
-    if register_cli not in _EXTRA_COMMANDS:  # main() may run many times in one process (tests)
-        _EXTRA_COMMANDS.append(register_cli)
+    records = predict_files(args.model_dir, args.audio, max_seconds=args.max_seconds)
+    print("\n".join(json.dumps(r) for r in records) if args.json else format_table(records))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``crossemo`` console script."""
-    _register_optional()
+    """Entry point of the ``crossemo`` console script (every sub-command is listed above; the
+    library never imports this module back)."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

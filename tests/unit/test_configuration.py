@@ -51,6 +51,7 @@ REHEARSAL_MAY_CHANGE = (
     "transcribe.backend",
     "transcribe.model",
     "transcribe.compute_type",
+    "transcribe.pack_seconds",
     "transcribe.mem_mb",
     "transcribe.runtime",
 )

@@ -1,5 +1,11 @@
 """The demo corpora: publishers' layouts and names, sample rates, side files, determinism and
-emotions that a simple classifier can hear."""
+emotions that a simple classifier can hear.
+
+Expected sample rates, names, folders and columns are the publishers' specifications, written
+here (``environment.md``, "Real corpora quirks"), never read from ``crossemo.demo``. How many
+files, actors or sessions the demo writes is its own choice: those come from the
+``demo_truth.json`` the synthesis writes.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +40,20 @@ IEMOCAP_TRANSCRIPT = re.compile(
     r"^(Ses0\d[FM]_\w+_[FM]\d{3}) \[(\d{3}\.\d{4})-(\d{3}\.\d{4})\]: .+$"
 )
 VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+#: Sample rate of each release (SAVEE-flat: the common flat copy of SAVEE; CMU-MOSEI: the
+#: ``WAV_16000`` folder of the full-video audio).
+PUBLISHED_RATES = {
+    "RAVDESS": 48000, "TESS": 24414, "CREMA-D": 16000, "SAVEE": 44100, "SAVEE-flat": 44100,
+    "EmoDB": 16000, "IEMOCAP": 16000, "CMU-MOSEI": 16000,
+}  # fmt: skip
+#: Corpus directories: the releases above plus StrEmo (a sheet and its media).
+CORPUS_DIRS = {*PUBLISHED_RATES, "StrEmo"}
+#: RAVDESS emotion codes: 01 neutral 02 calm 03 happy 04 sad 05 angry 06 fearful 07 disgust
+#: 08 surprised.
+RAVDESS_EMOTION_CODES = {f"{e:02d}" for e in range(1, 9)}
+#: The StrEmo spreadsheet's columns as published.
+STREMO_COLUMNS = ["Filename", "Language", "Gender", "Ethnicity", "Accent", "Age",
+                  "Clip Time From", "Clip Time To", "Video_Id", "Source", "Emotion"]  # fmt: skip
 EMODB_GENDERS = {
     "03": "male", "08": "female", "09": "female", "10": "male", "11": "male",
     "12": "male", "13": "female", "14": "female", "15": "male", "16": "female",
@@ -49,8 +69,8 @@ def _truth(root: Path) -> dict:
 
 
 def test_counts_match_files_on_disk(demo_root):
-    counts = _truth(demo_root)["files"]
-    assert set(counts) == set(demo.SAMPLE_RATES)
+    counts = _truth(demo_root)["files"]  # the demo's own choice of how many files
+    assert set(counts) == CORPUS_DIRS
     for corpus, n in counts.items():
         suffix = "*.m4a" if corpus == "StrEmo" else "*.wav"
         assert len(list((demo_root / corpus).rglob(suffix))) == n, corpus
@@ -60,42 +80,47 @@ def test_counts_match_files_on_disk(demo_root):
 
 def test_sample_rates_and_durations(demo_root):
     quirk_96k = demo_root / "TESS" / _truth(demo_root)["quirks"]["TESS"]["rate_96k"]
-    for corpus, sr in demo.SAMPLE_RATES.items():
-        if corpus in ("CMU-MOSEI", "StrEmo"):
-            continue
-        for path in _wavs(demo_root / corpus):
+    for corpus, sr in PUBLISHED_RATES.items():
+        # durations are the demo's choice: short utterances, CMU-MOSEI whole videos
+        shortest, longest = (10, 25) if corpus == "CMU-MOSEI" else (1.5, 5.5)
+        wavs = _wavs(demo_root / corpus)
+        assert wavs, corpus
+        for path in wavs:
             info = sf.info(path)
             assert info.samplerate == (96000 if path == quirk_96k else sr), path
-            assert 1.5 <= info.duration <= 5.5, (path, info.duration)
-    for path in _wavs(demo_root / "CMU-MOSEI"):
-        info = sf.info(path)
-        assert info.samplerate == 16000 and 10 <= info.duration <= 25
+            assert shortest <= info.duration <= longest, (path, info.duration)
 
 
 def test_ravdess_layout(demo_root):
     root = demo_root / "RAVDESS"
     files = _wavs(root)
-    actors = set()
+    speech: dict[str, set[tuple[str, str]]] = {}  # actor -> {(emotion, intensity)}
     for path in files:
         m = RAVDESS_NAME.match(path.name)
         assert m, path.name
         channel, emotion, intensity, _stmt, _rep, actor = m.groups()
         if channel == "02":  # song (the release's second zip unpacks into the same folders)
             assert emotion not in ("07", "08"), "the song release has no disgust or surprise"
+        else:
+            speech.setdefault(actor, set()).add((emotion, intensity))
         assert path.parent.name == f"Actor_{actor}"
         assert not (emotion == "01" and intensity == "02"), "neutral has no strong intensity"
-        actors.add(actor)
         head = path.read_bytes()[:200]
         assert head.find(b"LIST") < head.find(b"data"), "extra chunk before data"
-    assert len(actors) == demo.SIZES["RAVDESS"]["actors"]
-    genders = _truth(demo_root)["speakers"]
-    for actor in actors:
-        expected = "male" if int(actor) % 2 else "female"
-        assert genders[f"RAVDESS/Actor_{actor}"] == expected
-    songs = [p.name for p in files if p.name.startswith("03-02-")]
-    assert len(songs) == 2 * demo.SIZES["RAVDESS"]["song_actors"]
-    assert sorted(songs) == sorted(
-        Path(p).name for p in _truth(demo_root)["quirks"]["RAVDESS"]["song"]
+    for actor, takes in speech.items():  # every actor speaks every emotion, both intensities
+        assert {e for e, _ in takes} == RAVDESS_EMOTION_CODES, actor
+        assert {i for e, i in takes if e != "01"} == {"01", "02"}, actor
+    truth = _truth(demo_root)
+    # how many actors and song files there are is the demo's choice: demo_truth.json says
+    genders = {k.removeprefix("RAVDESS/Actor_"): v for k, v in truth["speakers"].items()
+               if k.startswith("RAVDESS/")}  # fmt: skip
+    assert set(speech) == set(genders)
+    for actor, gender in genders.items():
+        assert gender == ("male" if int(actor) % 2 else "female"), "odd actors are male"
+    songs = [p for p in files if p.name.startswith("03-02-")]
+    assert songs and {p.parent.name[len("Actor_") :] for p in songs} <= set(speech)
+    assert sorted(p.name for p in songs) == sorted(
+        Path(p).name for p in truth["quirks"]["RAVDESS"]["song"]
     )
     stereo = [p for p in files if sf.info(p).channels == 2]
     assert stereo and len(stereo) < 5
@@ -186,7 +211,10 @@ def _parse_emoevaluation(path: Path) -> list[tuple]:
 def test_iemocap_layout_and_label_files(demo_root):
     root = demo_root / "IEMOCAP"
     sessions = sorted(p.name for p in root.iterdir())
-    assert len(sessions) >= 2 and all(re.fullmatch(r"Session\d", s) for s in sessions)
+    assert set(sessions) <= {f"Session{n}" for n in range(1, 6)}, "the release has Session1..5"
+    # how many sessions is the demo's choice: demo_truth.json names their speakers (Ses01F ...)
+    speakers = [k for k in _truth(demo_root)["speakers"] if k.startswith("IEMOCAP/")]
+    assert set(sessions) == {f"Session{int(k.removeprefix('IEMOCAP/Ses')[:2])}" for k in speakers}
     labels = set()
     for session in sessions:
         evaluations = sorted((root / session / "dialog" / "EmoEvaluation").glob("*.txt"))
@@ -194,6 +222,7 @@ def test_iemocap_layout_and_label_files(demo_root):
         genders = set()
         for ev in evaluations:
             dialog = ev.stem
+            assert dialog.startswith(f"Ses{int(session.removeprefix('Session')):02d}")
             blocks = _parse_emoevaluation(ev)
             transcript = (root / session / "dialog" / "transcriptions" / ev.name).read_text()
             spoken = {}
@@ -267,7 +296,7 @@ def test_stremo_sheet_and_media(demo_root):
     root = demo_root / "StrEmo"
     xlsx = pd.read_excel(root / "strEmo.xlsx", dtype=str)
     sheet = pd.read_csv(root / "strEmo.csv", dtype=str, keep_default_na=False)
-    assert list(sheet.columns) == list(demo.STREMO_COLUMNS) == list(xlsx.columns)
+    assert list(sheet.columns) == STREMO_COLUMNS == list(xlsx.columns)
     pd.testing.assert_frame_equal(xlsx.fillna(""), sheet)
     assert sheet["Clip Time From"].str.fullmatch(r"\d:\d\d:\d\d").all()
     assert set(sheet.Emotion.str.strip()) == {"Anger", "Happiness", "Neutral"}
@@ -275,8 +304,9 @@ def test_stremo_sheet_and_media(demo_root):
     assert (sheet["Clip Time From"] == sheet["Clip Time To"]).sum() == 1, "zero-length row"
     media = {p.stem for p in (root / "media").glob("*.m4a")}
     ids = set(sheet.Video_Id)
-    assert demo.STREMO_MALFORMED_ID in ids
-    unavailable = ids - media - {demo.STREMO_MALFORMED_ID}
+    malformed = _truth(demo_root)["quirks"]["StrEmo"]["malformed"]["video_id"]
+    assert malformed in ids and not VIDEO_ID.match(malformed)
+    unavailable = ids - media - {malformed}
     assert len(unavailable) == 1 and VIDEO_ID.match(unavailable.pop())
     assert media <= ids and len(media) >= 6
     per_video = sheet[sheet.Video_Id.isin(media)].groupby("Video_Id").Emotion

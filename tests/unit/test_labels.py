@@ -133,7 +133,6 @@ def test_scheme_name_must_match_file(tmp_path):
 
 
 def test_json_schema_rejects_unknown_keys(tmp_path):
-    pytest.importorskip("jsonschema")
     data = yaml.safe_load((SCHEMES / "basic4.yaml").read_text()) | {"clases": ["x"]}
     path = tmp_path / "basic4.yaml"
     path.write_text(yaml.safe_dump(data))

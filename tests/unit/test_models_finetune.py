@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-torch = pytest.importorskip("torch")
 
 from models_fixtures import CLASSES, TINY, make_view  # noqa: E402
 

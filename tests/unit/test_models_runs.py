@@ -10,7 +10,6 @@ import pytest
 import yaml
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-pytest.importorskip("torch")
 
 from models_fixtures import CLASSES, TINY, make_view  # noqa: E402
 

@@ -3,7 +3,6 @@ packed into windows); the packing plan and word assignment; clear errors."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import numpy as np
@@ -50,7 +49,7 @@ PACKED = {
     "pack/05": ("en+m7", "I cannot believe you broke my favourite coffee cup again."),
 }
 
-needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng missing")
+needs_espeak = pytest.mark.requires_tools("espeak-ng")
 
 
 def speak(text: str, tmp_path, voice: str = "en+m3") -> np.ndarray:
@@ -73,17 +72,15 @@ def speech_shard(tmp, utterances: dict[str, tuple[str, str]]):
 
 
 @pytest.fixture(scope="module")
-def shard(tmp_path_factory):
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng missing")
+def shard(tmp_path_factory, tools):
+    tools("espeak-ng")
     return speech_shard(tmp_path_factory.mktemp("speech"),
                         {u: ("en+m3", text) for u, text in SENTENCES.items()})  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def packed_shard(tmp_path_factory):
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng missing")
+def packed_shard(tmp_path_factory, tools):
+    tools("espeak-ng")
     return speech_shard(tmp_path_factory.mktemp("packed"), PACKED)
 
 

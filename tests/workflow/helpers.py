@@ -67,11 +67,14 @@ def run_snakemake(
 
 
 def planned_jobs(proc: subprocess.CompletedProcess) -> dict[str, int]:
-    """Job counts per rule from a dry run's 'Job stats' table."""
+    """Job counts per rule from a dry run's 'Job stats' table ({} only when Snakemake says
+    nothing is to be done; any other output without the table is an error, not an empty plan)."""
     text = proc.stdout + proc.stderr
     counts: dict[str, int] = {}
     if "Job stats:" not in text:
-        return counts
+        if "Nothing to be done" in text:
+            return counts
+        raise AssertionError(f"no job table and not up to date:\n{text[-3000:]}")
     for line in text.split("Job stats:", 1)[1].splitlines()[3:]:
         parts = line.split()
         if len(parts) != 2 or not parts[1].isdigit():

@@ -11,6 +11,8 @@ from crossemo.schemas import AudioShard, Manifest, Rejects
 
 from .helpers import demo_config, planned_jobs, run_snakemake
 
+pytestmark = pytest.mark.workflow
+
 CORPORA = ["ravdess", "tess", "emodb", "mosei"]
 
 

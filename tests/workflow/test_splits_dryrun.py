@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from .helpers import REPO, planned_jobs, run_snakemake
+
+pytestmark = pytest.mark.workflow
 
 
 def expected(config: dict) -> tuple[dict[str, int], list[str]]:

@@ -6,9 +6,6 @@ block-expanded); prints a table (default) or JSON lines (``--json``).
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from pathlib import Path
 
 SAMPLE_RATE = 16000
@@ -76,29 +73,3 @@ def format_table(records: list[dict]) -> str:
         probs = "  ".join(f"{r['probs'][c]:>10.4f}" for c in classes)
         lines.append(f"{r['file']:<{width}}  {r['label']:<{lab_w}}  {probs}")
     return "\n".join(lines)
-
-
-def _run(args: argparse.Namespace) -> int:
-    records = predict_files(args.model_dir, args.audio, max_seconds=args.max_seconds)
-    if args.json:
-        for r in records:
-            print(json.dumps(r))
-    else:
-        print(format_table(records))
-    return 0
-
-
-def register_cli(subparsers) -> None:
-    """Add ``predict`` to the ``crossemo`` CLI (imports stay inside: the CLI starts fast)."""
-    p = subparsers.add_parser("predict", help="classify audio files with a saved model")
-    p.add_argument("model_dir", help="directory written by a training rule (results/models/...)")
-    p.add_argument("audio", nargs="+", help="audio files (any rate; mixed down to mono)")
-    p.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    p.add_argument("--max-seconds", type=float, default=None, help="crop longer audio")
-    p.set_defaults(func=_run)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    from crossemo.cli import main
-
-    sys.exit(main(["predict", *sys.argv[1:]]))
