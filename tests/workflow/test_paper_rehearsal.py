@@ -1,7 +1,8 @@
 """Every paper config, executed: its rehearsal (config/rehearsal.yaml) runs end to end.
 
-For each `config/paper/*.yaml`, the documented rehearsal command runs in a fresh work dir (the
-demo corpora are synthesised once per session and shared), then the documented report command.
+For each `config/paper/*.yaml`, the documented rehearsal command (target `paper_tables`; `all`
+and then the documented report command for FULL_RUNS) runs in a fresh work dir (the demo corpora
+are synthesised once per session and shared).
 Asserted: every planned job of every rule ran, the rules the config's families need were among
 them, every paper-table cell the config binds holds a number, and the report lists the config's
 deviations, the rehearsal's among them.
@@ -22,6 +23,10 @@ from .helpers import REPO, run_snakemake
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 
 PAPER_CONFIGS = sorted((REPO / "config" / "paper").glob("*.yaml"), key=lambda p: p.stem)
+#: the documented rehearsal builds `paper_tables`; `all` (+ the report) where the paper tables
+#: leave rules out: ExHuBERT's second stage is bound to no table (its unseen corpora are not
+#: ours), and one config proves the documented --report command on a rehearsal
+FULL_RUNS = {"exhubert", "strEmo"}
 
 
 def rehearsal_config(paper: Path, demo_root: Path) -> dict:
@@ -82,7 +87,8 @@ def planned_jobs(output: str) -> dict[str, int]:
 @pytest.mark.parametrize("paper", PAPER_CONFIGS, ids=lambda p: p.stem)
 def test_paper_config_rehearses_end_to_end(paper, demo_root, tmp_path):
     config = rehearsal_config(paper, demo_root)
-    proc = run_snakemake(tmp_path, config, "all", timeout=1500)
+    target = "all" if paper.stem in FULL_RUNS else "paper_tables"
+    proc = run_snakemake(tmp_path, config, target, timeout=1500)
     output = proc.stdout + proc.stderr
     planned = planned_jobs(output)
     assert executed_jobs(output) == planned  # every planned job of every rule started ...
@@ -102,5 +108,6 @@ def test_paper_config_rehearses_end_to_end(paper, demo_root, tmp_path):
     assert len(deviations) == len(yaml.safe_load(paper.read_text()).get("deviations") or []) + 1
     assert deviations["topic"].str.startswith("rehearsal run").any()
 
-    run_snakemake(tmp_path, config, "--report", "results/report.html", timeout=600)
-    assert (tmp_path / "results" / "report.html").stat().st_size > 10_000
+    if target == "all":
+        run_snakemake(tmp_path, config, "--report", "results/report.html", timeout=600)
+        assert (tmp_path / "results" / "report.html").stat().st_size > 10_000
