@@ -47,7 +47,7 @@ def documented_commands(path: Path) -> list[str]:
         for line in text.splitlines():
             match = re.match(r"^#\s*(?:Run:)?\s*(.*)$", line)
             if match:
-                found.append(match.group(1).strip())
+                found.append(match.group(1).split(" #")[0].strip())  # a trailing comment
     return [c for c in found if _COMMAND.match(c) and "..." not in c]
 
 
