@@ -1,7 +1,7 @@
 # Shared by all .smk files: the validated config and its plan (crossemo.plan: every experiment's
-# runs, folds, feature sets, families, paper bindings and the targets, unit-tested). Input
-# functions live beside their rules in rules/<stage>.smk. Keep this cheap: SLURM re-parses it for
-# every job (no audio globbing, no ML imports).
+# runs, folds, feature sets, families, paper bindings, each rule's inputs and params, and the
+# targets, unit-tested); rules/<stage>.smk call its methods. Keep this cheap: SLURM re-parses it
+# for every job (no audio globbing, no ML imports).
 import re
 import sys
 from pathlib import Path
