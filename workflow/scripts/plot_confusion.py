@@ -12,4 +12,4 @@ from crossemo.report.figures import plot_confusion  # noqa: E402
 from crossemo.runtime import route_logging  # noqa: E402
 
 route_logging(snakemake.log[0])
-plot_confusion(list(snakemake.input.metrics), snakemake.output.figure, snakemake.params.experiment)
+plot_confusion([snakemake.input.metrics], snakemake.output.figure, snakemake.params.experiment)
