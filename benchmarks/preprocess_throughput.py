@@ -1,24 +1,36 @@
-"""Benchmark: preprocessing throughput and peak memory against a naive librosa.load loop.
+"""Benchmark: the preprocessing shard job against its own decode + resample floor.
 
-What: audio-seconds decoded per CPU-second, and peak RSS, of crossemo's shard preprocessing
-(`crossemo.audio.preprocess.preprocess_shard`: decode, mono, soxr-HQ resample to 16 kHz,
-energy silence removal, Parquet shard) against the naive per-file loop
-``[librosa.load(path, sr=16000) for path in files]`` (segments: with offset/duration) over the
-same files, in one run. Each measurement runs in a fresh subprocess so that its peak RSS
-(ru_maxrss) is its own and warm-up (imports, first-call JIT) is excluded from both timings by a
-first untimed pass over a few files.
+What: for each shard, CPU seconds of crossemo's whole shard job
+(`crossemo.audio.preprocess.preprocess_shard`: read the manifest and check the shard's rows,
+decode, mono, soxr-HQ resample to 16 kHz, energy silence removal, duration limits, PCM16 encode,
+Parquet shard and rejects table) against the floor: soundfile decode (segments by seek) + mono
++ ``soxr.resample(..., quality="HQ")`` of the same rows and nothing else, in the same run.
+Throughput is input audio-seconds (what the floor decodes) per CPU-second for both, so ours /
+floor = CPU_floor / CPU_ours (target >= 0.8). Also: bytes per stored sample of the shard files
+(file bytes / samples read back; target <= 2) and each process's peak RSS (ru_maxrss, taken
+before the size accounting reads the shard back).
 
-Memory: the corpus is replicated K times (K x the utterances, same audio) to show that peak RSS
-of a shard job follows the shard size (utterances per shard) and not the corpus size.
+How: every measurement is its own subprocess (as Snakemake runs jobs), with an untimed warm-up
+(imports, first calls, a tiny shard job) before the timed work; floor and ours alternate
+``--repeats`` times per shard and each keeps its fastest run (the machine may be shared; the
+range of whole-run ratios is printed too). Corpus: the seven demo corpora (espeak-ng speech in
+the publishers' layouts, 16-96 kHz), replicated K times with new utt_ids, each replica reading
+its files through its own symlinked root (so no job shares one decode between copies).
 
-Usage: python benchmarks/preprocess_throughput.py [--work DIR] [--replicas 1 4] [--shard-utts 250]
-Prints a Markdown table; paste it into BENCHMARKS.md.
+``--storage`` compares encodings of the samples column instead (size, write and read CPU, and
+size with white noise at -50 dBFS added); ``--profile`` prints a cProfile (CPU time) of one
+shard job.
+
+Usage: python benchmarks/preprocess_throughput.py [--work DIR] [--replicas 1 4]
+       [--shard-utts 250 1000] [--repeats 5] [--storage | --profile]
+Prints Markdown tables; paste them into BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -47,6 +59,9 @@ def build_manifest(work: Path, replicas: int) -> Path:
     from crossemo.demo import synthesize
     from crossemo.schemas import Manifest, write_table
 
+    out = work / f"manifest_x{replicas}.parquet"
+    if out.exists():
+        return out
     demo = work / "demo"
     if not demo.exists():
         synthesize(demo, seed=0)
@@ -56,101 +71,285 @@ def build_manifest(work: Path, replicas: int) -> Path:
         frames.append(manifest)
     columns = list(Manifest.to_schema().columns)  # extras differ in type between corpora
     base = pd.concat([f[columns] for f in frames], ignore_index=True)
-    copies = [base.assign(utt_id=base["utt_id"] + f"#r{k}") for k in range(replicas)]
-    out = work / f"manifest_x{replicas}.parquet"
+    copies = []
+    for k in range(replicas):  # replica k reads its files through its own symlinked root, so
+        root = work / f"demo_r{k}"  # no job can share one decode between copies of a file
+        if k and not root.exists():
+            root.symlink_to(demo.resolve(), target_is_directory=True)
+        path = base["path"] if k == 0 else base["path"].str.replace(str(demo), str(root), n=1)
+        copies.append(base.assign(utt_id=base["utt_id"] + f"#r{k}", path=path))
     write_table(pd.concat(copies, ignore_index=True), out, Manifest)
     return out
+
+
+def floor(rows) -> float:
+    """Decode (soundfile) + mono + soxr-HQ resample every row, keeping nothing: the least any
+    shard job must do. Returns the decoded audio seconds."""
+    import soundfile as sf
+    import soxr
+
+    seconds = 0.0
+    for path, start, end in zip(rows["path"], rows["start"], rows["end"], strict=True):
+        with sf.SoundFile(path) as fh:
+            sr = fh.samplerate
+            first = 0 if start != start else int(round(start * sr))  # NaN: whole file
+            last = fh.frames if end != end else min(fh.frames, int(round(end * sr)))
+            fh.seek(first)
+            data = fh.read(last - first, dtype="float32", always_2d=True)
+        y = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+        seconds += len(y) / sr
+        if sr != 16000:
+            y = soxr.resample(y, sr, 16000, quality="HQ")
+    return seconds
+
+
+def _shard_sizes(path: Path) -> dict:
+    """Samples stored in the shard (read back through ``iter_audio``) and its file bytes."""
+    from crossemo.audio.shards import iter_audio
+
+    samples = sum(len(clip) for _, clip, _ in iter_audio([path]))
+    return {"samples": samples, "bytes": path.stat().st_size}
 
 
 def _child(args: argparse.Namespace) -> None:
     """Run one measurement in this (fresh) process and print JSON."""
     import pandas as pd
 
+    from crossemo.audio.preprocess import PreprocessSettings, preprocess_shard
+    from crossemo.sharding import select_shard
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     manifest = pd.read_parquet(args.manifest)
-    if args.mode == "naive":
-        import librosa
-
-        for row in manifest.head(5).itertuples():  # warm-up: imports, caches
-            librosa.load(row.path, sr=16000)
+    rows = select_shard(manifest, args.shard, args.n_shards)
+    settings = PreprocessSettings()
+    result: dict = {}
+    if args.mode == "floor":
+        floor(manifest.head(5))  # warm-up: imports, first calls
         began = time.process_time()
-        kept = []  # a naive loop keeps what it loads
-        for row in manifest.itertuples():
-            if pd.isna(row.start):
-                y, _ = librosa.load(row.path, sr=16000)
-            else:
-                y, _ = librosa.load(
-                    row.path, sr=16000, offset=row.start, duration=row.end - row.start
-                )
-            kept.append(y)
-        cpu = time.process_time() - began
-        audio_s = sum(len(y) for y in kept) / 16000
+        result["audio_s"] = floor(rows)
+        result["cpu_s"] = time.process_time() - began
     else:
-        from crossemo.audio.decode import load
-        from crossemo.audio.preprocess import PreprocessSettings, preprocess_shard, process
-
-        settings = PreprocessSettings()
-        for row in manifest.head(5).itertuples():  # warm-up: imports, numba JIT of trim
-            process(
-                *load(
-                    row.path,
-                    row.start if not pd.isna(row.start) else None,
-                    row.end if not pd.isna(row.end) else None,
-                ),
-                settings,
-            )
-        out, shard = Path(args.out), args.shard
-        began = time.process_time()
+        warm = out / "warm"  # warm-up: imports, first calls (pandera, pyarrow writer) on ~5 rows
         preprocess_shard(
-            args.manifest,
-            shard,
-            args.n_shards,
-            settings,
-            out / f"{shard:04d}.parquet",
-            out / f"{shard:04d}.rejects.parquet",
+            args.manifest, 0, max(1, len(manifest) // 5), settings,
+            warm / "w.parquet", warm / "w.rejects.parquet",
+        )  # fmt: skip
+        shard_path = out / f"{args.shard:04d}.parquet"
+        job = (args.manifest, args.shard, args.n_shards, settings, shard_path,
+               out / f"{args.shard:04d}.rejects.parquet")  # fmt: skip
+        if args.profile:
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile(time.process_time)  # CPU time, as measured
+            began = time.process_time()
+            prof.runcall(preprocess_shard, *job)
+            print(f"CPU s (profiled) {time.process_time() - began:.3f}, {len(rows)} rows")
+            stats = pstats.Stats(prof, stream=sys.stdout)
+            stats.sort_stats("cumulative").print_stats(40)
+            stats.sort_stats("tottime").print_stats(25)
+            return
+        began = time.process_time()
+        preprocess_shard(*job)
+        result["cpu_s"] = time.process_time() - began
+    # peak RSS of the job itself (the size accounting below reads the shard back)
+    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.mode == "ours":
+        result.update(_shard_sizes(shard_path))
+    print(json.dumps(result))
+
+
+def _run_child(manifest: Path, mode: str, n_shards: int, shard: int, out: Path,
+               profile: bool = False, src: Path | None = None) -> dict | str:  # fmt: skip
+    cmd = [sys.executable, __file__, "--child", "--mode", mode, "--manifest", str(manifest),
+           "--n-shards", str(n_shards), "--shard", str(shard), "--out", str(out)]  # fmt: skip
+    if profile:
+        cmd.append("--profile")
+    env = dict(os.environ)
+    if src is not None:  # the job as another source tree has it (e.g. before this change)
+        env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
         )
-        cpu = time.process_time() - began
-        from crossemo.sharding import select_shard
-
-        audio_s = float(select_shard(manifest, shard, args.n_shards)["duration"].sum())
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"cpu_s": cpu, "audio_s": audio_s, "rss_mb": rss_mb, "n": len(manifest)}))
-
-
-def _run_child(manifest: Path, mode: str, n_shards: int, shard: int, out: Path) -> dict:
-    cmd = [
-        sys.executable,
-        __file__,
-        "--child",
-        "--mode",
-        mode,
-        "--manifest",
-        str(manifest),
-        "--n-shards",
-        str(n_shards),
-        "--shard",
-        str(shard),
-        "--out",
-        str(out),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+    if profile:
+        return proc.stdout
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def measure(manifest: Path, mode: str, n_shards: int, out: Path) -> dict:
-    """One subprocess per shard (as Snakemake runs them): CPU and audio summed, RSS the peak."""
-    shards = [_run_child(manifest, mode, n_shards, i, out) for i in range(n_shards)]
-    return {
-        "cpu_s": sum(r["cpu_s"] for r in shards),
-        "audio_s": sum(r["audio_s"] for r in shards),
-        "rss_mb": max(r["rss_mb"] for r in shards),
+def measure(manifest: Path, n_shards: int, out: Path, repeats: int,
+            before: Path | None = None) -> dict:  # fmt: skip
+    """Floor, ours (and the ``before`` source tree's job) per shard, alternating, ``repeats``
+    times; the fastest run of each kept, per shard."""
+    modes = {"floor": ("floor", None), "ours": ("ours", None)}
+    if before is not None:
+        modes["before"] = ("ours", before)
+    runs: dict[str, list[list[dict]]] = {name: [] for name in modes}
+    for _ in range(repeats):
+        for name, (mode, src) in modes.items():
+            runs[name].append(
+                [
+                    _run_child(manifest, mode, n_shards, i, out / name, src=src)
+                    for i in range(n_shards)
+                ]  # fmt: skip
+            )
+    best = {
+        name: [min((r[i] for r in reps), key=lambda x: x["cpu_s"]) for i in range(n_shards)]
+        for name, reps in runs.items()
     }
+    result = {"audio_s": sum(r["audio_s"] for r in best["floor"])}
+    for name, reps in runs.items():
+        result[f"{name}_cpu"] = sum(r["cpu_s"] for r in best[name])
+        result[f"{name}_rss"] = max(r["rss_mb"] for rep in reps for r in rep)
+        if name != "floor":
+            per_run = [sum(x["cpu_s"] for x in f) / sum(x["cpu_s"] for x in o)
+                       for f, o in zip(runs["floor"], reps, strict=True)]  # fmt: skip
+            result[f"{name}_range"] = (min(per_run), max(per_run))
+            last = reps[-1]
+            result[f"{name}_bytes_per_sample"] = sum(r["bytes"] for r in last) / sum(
+                r["samples"] for r in last
+            )
+    return result
+
+
+def storage(manifest: Path, work: Path, repeats: int) -> None:
+    """Size and CPU of candidate sample encodings on the same preprocessed clips (one process).
+
+    Clips: the demo shard's float32 output (``process``), PCM16-quantised where the encoding
+    is 16-bit. Write = building the column + ``pq.write_table`` (utt_id + samples), read =
+    ``pq.read_table`` + back to float32 per clip; best of ``repeats``; bytes per sample of the
+    file, also with white noise at -50 dBFS added to every clip.
+    """
+    import io
+
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import soundfile as sf
+
+    from crossemo.audio.decode import DecodeError, load
+    from crossemo.audio.preprocess import Dropped, PreprocessSettings, process, write_shard
+    from crossemo.audio.shards import encode_pcm16, iter_audio, samples_column
+
+    settings, clips, ids = PreprocessSettings(), [], []
+    for row in pd.read_parquet(manifest).itertuples():
+        start = None if pd.isna(row.start) else row.start
+        try:
+            samples, sr = load(row.path, start, None if pd.isna(row.end) else row.end)
+            clips.append(process(samples, sr, settings)[0])
+            ids.append(row.utt_id)
+        except (DecodeError, Dropped):
+            continue
+    n = sum(len(c) for c in clips)
+    rng = np.random.default_rng(0)
+    noisy = [
+        np.clip(c + rng.normal(0, 10 ** (-50 / 20), len(c)).astype("f4"), -1, 1) for c in clips
+    ]
+
+    def offsets(arrays):
+        return pa.array(np.concatenate([[0], np.cumsum([len(a) for a in arrays])]).astype("i4"))
+
+    def list_f32(arrays):
+        return pa.ListArray.from_arrays(offsets(arrays), pa.array(np.concatenate(arrays)))
+
+    def list_i16(arrays):
+        pcm = np.concatenate([encode_pcm16(a)[0] for a in arrays])
+        return pa.ListArray.from_arrays(offsets(arrays), pa.array(pcm))
+
+    def flac(arrays):
+        out = []
+        for a in arrays:
+            buf = io.BytesIO()
+            sf.write(buf, encode_pcm16(a)[0], 16000, format="FLAC", subtype="PCM_16")
+            out.append(buf.getvalue())
+        return pa.array(out, pa.binary())
+
+    def pcm_bytes(arrays):
+        return samples_column([encode_pcm16(a)[0] for a in arrays])[0]
+
+    def read_list(path):
+        column = pq.read_table(path, columns=["samples"]).column("samples").combine_chunks()
+        off, values = column.offsets.to_numpy(), column.values.to_numpy(zero_copy_only=False)
+        scale = np.float32(1 / 32768) if values.dtype == np.int16 else np.float32(1)
+        return [np.multiply(values[off[i] : off[i + 1]], scale, dtype="f4") for i in range(n_rows)]
+
+    def read_flac(path):
+        column = pq.read_table(path, columns=["samples"]).column("samples").to_pylist()
+        return [sf.read(io.BytesIO(b), dtype="float32")[0] for b in column]
+
+    def read_ours(path):
+        return [samples for _, samples, _ in iter_audio([path])]
+
+    bss = {"samples.list.element": "BYTE_STREAM_SPLIT"}
+    delta = {"samples.list.element": "DELTA_BINARY_PACKED"}
+    variants = [  # name, column builder, write options, reader
+        ("list<float32>, snappy (format 1)", list_f32, {"compression": "snappy"}, read_list),
+        ("list<int16>, snappy", list_i16, {"compression": "snappy"}, read_list),
+        ("list<int16>, zstd 1", list_i16, {"compression": "zstd", "compression_level": 1},
+         read_list),
+        ("list<int16>, BYTE_STREAM_SPLIT + zstd 1", list_i16,
+         {"compression": "zstd", "compression_level": 1, "column_encoding": bss}, read_list),
+        ("list<int16>, DELTA_BINARY_PACKED", list_i16,
+         {"compression": "none", "column_encoding": delta}, read_list),
+        ("FLAC per clip (soundfile), no Parquet codec", flac, {"compression": "none"}, read_flac),
+        ("PCM16 bytes, no codec", pcm_bytes, {"compression": "none"}, read_ours),
+        ("PCM16 bytes, zstd 1", pcm_bytes, {"compression": "zstd", "compression_level": 1},
+         read_ours),
+        ("PCM16 bytes, snappy (format 2: write_shard)", None, None, read_ours),
+    ]  # fmt: skip
+    n_rows = len(clips)
+    rates = pa.array([16000] * n_rows, pa.int32())
+    print(f"{n_rows} clips, {n} samples ({n / 16000:.0f} s at 16 kHz); best of {repeats}")
+    print("| samples column | bytes/sample | write CPU ms | read CPU ms | bytes/sample, noisier |")
+    print("|---|---:|---:|---:|---:|")
+    for name, build, options, read in variants:
+        path = work / "storage.parquet"
+
+        def write(arrays, build=build, options=options, path=path):
+            if build is None:  # the real writer, metadata columns included
+                write_shard([{"utt_id": u, "samples": a, "sample_rate": 16000,
+                              "duration": len(a) / 16000, "source_duration": len(a) / 16000,
+                              "trimmed_s": 0.0, "denoised": False}
+                             for u, a in zip(ids, arrays, strict=True)], path)  # fmt: skip
+                return
+            table = pa.table({"utt_id": ids, "samples": build(arrays), "sample_rate": rates})
+            pq.write_table(table, path, use_dictionary=["utt_id"], **options)
+
+        best_w = best_r = float("inf")
+        for _ in range(repeats):
+            began = time.process_time()
+            write(clips)
+            best_w = min(best_w, time.process_time() - began)
+            began = time.process_time()
+            read(path)
+            best_r = min(best_r, time.process_time() - began)
+        size = path.stat().st_size / n
+        write(noisy)
+        noisy_size = path.stat().st_size / n
+        print(f"| {name} | {size:.3f} | {best_w * 1e3:.0f} | {best_r * 1e3:.0f} "
+              f"| {noisy_size:.3f} |")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 4])
-    parser.add_argument("--shard-utts", type=int, default=250, help="utterances per shard")
+    parser.add_argument(
+        "--shard-utts", type=int, nargs="+", default=[250, 1000], help="utterances per shard"
+    )
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="cProfile one shard job")
+    parser.add_argument(
+        "--before-src",
+        type=Path,
+        default=None,
+        help="also time the job of this source tree's crossemo (e.g. `git archive` of the "
+        "previous commit's src/): the before/after comparison in the same run",
+    )
+    parser.add_argument(
+        "--storage", action="store_true", help="compare sample encodings (demo x1) instead"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--mode", default="ours")
     parser.add_argument("--manifest", default="")
@@ -161,34 +360,65 @@ def main() -> None:
     if args.child:
         _child(args)
         return
+    import pandas as pd
+
     work = args.work or Path(tempfile.mkdtemp(prefix="crossemo-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    if args.storage:
+        storage(build_manifest(work, 1), work, args.repeats)
+        return
     rows = []
     for k in args.replicas:
         manifest = build_manifest(work, k)
-        import pandas as pd
-
         n = len(pd.read_parquet(manifest, columns=["utt_id"]))
-        sharded = max(1, round(n / args.shard_utts))
-        naive = measure(manifest, "naive", 1, work / "naive")
-        one = measure(manifest, "ours", 1, work / f"ours_x{k}_1")
-        many = measure(manifest, "ours", sharded, work / f"ours_x{k}_{sharded}")
-        rows.append((k, n, sharded, naive, one, many))
+        for per_shard in args.shard_utts:
+            n_shards = max(1, round(n / per_shard))
+            if args.profile:
+                print(_run_child(manifest, "ours", n_shards, 0, work / "profile", profile=True))
+                return
+            result = measure(
+                manifest, n_shards, work / f"x{k}_{n_shards}", args.repeats, args.before_src
+            )
+            rows.append((k, n, per_shard, n_shards, result))
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.machine())  # fmt: skip
     print(
-        f"machine: {platform.processor() or platform.machine()}, {platform.python_version()}, "
-        f"1 process (CPU time), {Path('/proc/cpuinfo').read_text().count('processor')} cores"
+        f"machine: {cpu}, {os.cpu_count()} logical CPUs, load average "
+        f"{os.getloadavg()[0]:.1f} at the end; Python {platform.python_version()}; "
+        f"best of {args.repeats} per shard and mode, CPU time of one process"
     )
+    before = args.before_src is not None
+    head = ["corpus", "utts", "utts/shard", "shards", "floor audio-s/CPU-s", "ours audio-s/CPU-s",
+            "**ours / floor** (range over runs)", "**bytes/sample**"]  # fmt: skip
+    if before:
+        head += ["before / floor (range)", "before bytes/sample"]
+    head += ["floor peak RSS MB", "ours peak RSS MB"] + (["before peak RSS MB"] if before else [])
+    print("| " + " | ".join(head) + " |")
     print(
-        "| corpus | utts | naive audio-s/CPU-s | ours audio-s/CPU-s | ratio | naive peak RSS MB | "
-        "ours 1 shard RSS MB | ours shards | ours sharded RSS MB |"
+        "|---|"
+        + "---:|" * 5
+        + "---|---:|"
+        + ("---|---:|" if before else "")
+        + "---:|" * (3 if before else 2)
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for k, n, sharded, naive, one, many in rows:
-        t_naive = naive["audio_s"] / naive["cpu_s"]
-        t_ours = many["audio_s"] / many["cpu_s"]
-        print(
-            f"| demo x{k} | {n} | {t_naive:.0f} | {t_ours:.0f} | {t_ours / t_naive:.2f}x | "
-            f"{naive['rss_mb']:.0f} | {one['rss_mb']:.0f} | {sharded} | {many['rss_mb']:.0f} |"
-        )
+    for k, n, per_shard, n_shards, r in rows:
+        t_floor, t_ours = r["audio_s"] / r["floor_cpu"], r["audio_s"] / r["ours_cpu"]
+        lo, hi = r["ours_range"]
+        cells = [f"demo x{k}", n, per_shard, n_shards, f"{t_floor:.0f}", f"{t_ours:.0f}",
+                 f"**{t_ours / t_floor:.2f}x** ({lo:.2f}-{hi:.2f})",
+                 f"**{r['ours_bytes_per_sample']:.3f}**"]  # fmt: skip
+        if before:
+            b_lo, b_hi = r["before_range"]
+            ratio = r["floor_cpu"] / r["before_cpu"]
+            cells += [
+                f"{ratio:.2f}x ({b_lo:.2f}-{b_hi:.2f})",
+                f"{r['before_bytes_per_sample']:.3f}",
+            ]
+        cells += [f"{r['floor_rss']:.0f}", f"{r['ours_rss']:.0f}"]
+        if before:
+            cells.append(f"{r['before_rss']:.0f}")
+        print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
 if __name__ == "__main__":

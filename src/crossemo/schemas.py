@@ -70,7 +70,15 @@ class Rejects(pa.DataFrameModel):
 
 
 class AudioShard(pa.DataFrameModel):
-    """Preprocessed audio (``results/audio/{corpus}/{shard}.parquet``): 16 kHz mono float32."""
+    """Preprocessed audio (``results/audio/{corpus}/{shard}.parquet``), format version 2.
+
+    One row per kept utterance, 16 kHz mono. ``samples`` holds each utterance as 16-bit PCM
+    bytes (``s16le``; value ``q`` = ``q / 32768``; clipped to [-1, 1], round-trip error at most
+    1/32768, snappy-compressed: <= 2 bytes per sample): write shards with
+    :func:`crossemo.audio.preprocess.write_shard` (or its ``ShardWriter``) and read samples
+    with :func:`crossemo.audio.shards.iter_audio`, which always yields float32 (and still reads
+    format 1, ``list<float32>``). :mod:`crossemo.audio.shards` documents the format.
+    """
 
     utt_id: Series[str] = pa.Field(unique=True)
     samples: Series[object]

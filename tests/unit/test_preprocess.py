@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,8 +19,16 @@ from crossemo.audio.preprocess import (
     preprocess_shard,
     process,
     remove_silence,
+    write_shard,
 )
-from crossemo.audio.shards import iter_audio, load_audio, read_shard_meta
+from crossemo.audio.shards import (
+    PCM16_SCALE,
+    decode_pcm16,
+    encode_pcm16,
+    iter_audio,
+    load_audio,
+    read_shard_meta,
+)
 from crossemo.schemas import AudioShard, Manifest, Rejects, read_table, write_table
 from crossemo.sharding import select_shard, shard_of
 
@@ -274,3 +283,233 @@ def test_atomic_path_keeps_the_old_file_when_the_write_fails(tmp_path: Path):
         raise RuntimeError("killed mid-write")
     assert target.read_text() == "v1"
     assert [p.name for p in target.parent.iterdir()] == ["table.csv"]
+
+
+# --- shard samples: 16-bit PCM (format 2) -------------------------------------------------
+
+STEP = 1 / PCM16_SCALE  # one PCM16 step in float
+
+
+def processed_floats(manifest_path: Path, settings: PreprocessSettings) -> dict[str, np.ndarray]:
+    """What preprocessing makes of each kept row in float32, before the shard stores it."""
+    from crossemo.audio.decode import DecodeError, load
+
+    out = {}
+    for row in read_table(manifest_path, Manifest).itertuples():
+        start = None if pd.isna(row.start) else row.start
+        try:
+            out[row.utt_id] = process(*load(row.path, start, None if pd.isna(row.end) else row.end),
+                                      settings)[0]  # fmt: skip
+        except (DecodeError, Dropped):
+            continue
+    return out
+
+
+def test_pcm16_round_trip_error_is_bounded():
+    rng = np.random.default_rng(0)
+    edges = [-1.0, -1.0 + STEP / 2, -STEP / 2, 0.0, STEP / 2, 1 - STEP, 1 - STEP / 3, 1.0]
+    x = np.concatenate([rng.uniform(-1, 1, 200_000), edges]).astype(np.float32)
+    q, clipped = encode_pcm16(x)
+    back = decode_pcm16(q)
+    assert q.dtype == np.int16 and back.dtype == np.float32 and clipped == 0
+    err = np.abs(back.astype(np.float64) - x)
+    assert err.max() <= STEP  # the contract: |err| <= 1/32768 on [-1, 1]
+    inside = x <= 1 - STEP  # everything a PCM16 sample can hold: rounding, half a step
+    assert err[inside].max() <= STEP / 2
+    assert back.min() >= -1.0 and back.max() <= 1 - STEP
+    assert back[-1] == np.float32(1 - STEP)  # +1.0 itself is the one-step case
+
+
+def test_pcm16_clips_samples_beyond_full_scale_and_counts_them():
+    x = np.array([1.5, -2.0, 1.0, -1.0, 1.0000001, np.inf, -np.inf, np.nan, 0.25], "f4")
+    q, clipped = encode_pcm16(x)
+    assert clipped == 5  # 1.5, -2.0, 1.0000001, +inf, -inf; +-1.0 themselves are in range
+    assert q.tolist() == [32767, -32768, 32767, -32768, 32767, 32767, -32768, 0, 8192]
+
+
+def test_pcm16_stores_16_bit_sources_bit_for_bit():
+    q = np.random.default_rng(1).integers(-32768, 32768, 50_000).astype(np.int16)
+    as_read = q / np.float32(32768)  # soundfile's float view of PCM_16 (dtype="float32")
+    assert np.array_equal(encode_pcm16(as_read.astype(np.float32))[0], q)
+
+
+def test_write_shard_logs_clipping(tmp_path: Path, caplog):
+    record = {"utt_id": "c/a", "samples": np.array([0.5, 1.25, -1.5], "f4"),
+              "sample_rate": SR, "duration": 3 / SR, "source_duration": 3 / SR,
+              "trimmed_s": 0.0, "denoised": False}  # fmt: skip
+    with caplog.at_level("WARNING"):
+        write_shard([record], tmp_path / "s.parquet")
+    assert "2 samples beyond [-1, 1] clipped" in caplog.text
+    (_, back, _), = iter_audio([tmp_path / "s.parquet"])  # fmt: skip
+    assert back.tolist() == [0.5, 1 - STEP, -1.0]
+
+
+def test_shard_stores_pcm16_and_reads_float32_within_the_bound(corpus: Path):
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    settings = PreprocessSettings(trim=TrimSettings(method="none"))
+    out = corpus / "p.parquet"
+    preprocess_shard(corpus / "manifest.parquet", 0, 1, settings, out, corpus / "p.rej.parquet")
+    schema = pq.read_schema(out)
+    assert schema.field("samples").type == pa.large_binary()  # headerless s16le per utterance
+    assert json.loads(schema.metadata[b"crossemo.audio_shard"]) == {
+        "version": 2, "samples": "pcm_s16le", "scale": 32768}  # fmt: skip
+    raw = pq.read_table(out).to_pandas().set_index("utt_id")["samples"]
+    floats = processed_floats(corpus / "manifest.parquet", settings)
+    got = load_audio([out])
+    assert got.keys() == floats.keys()
+    for utt_id, back in got.items():
+        assert back.dtype == np.float32 and len(back) == len(floats[utt_id])
+        assert np.abs(back - np.clip(floats[utt_id], -1, 1)).max() <= STEP
+        stored = np.frombuffer(raw[utt_id], dtype="<i2")  # what any s16le reader sees
+        np.testing.assert_array_equal(stored / np.float32(PCM16_SCALE), back)
+
+
+def test_iter_audio_still_reads_format_1_float_shards(tmp_path: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    waves = [tone(0.5), tone(0.25, amp=0.9)]
+    for value_type in (pa.float32(), pa.float64()):
+        pq.write_table(pa.table({
+            "utt_id": ["a", "b"], "samples": pa.array([w.tolist() for w in waves],
+                                                      pa.list_(value_type)),
+            "sample_rate": [SR, SR]}), tmp_path / "v1.parquet")  # fmt: skip
+        got = list(iter_audio([tmp_path / "v1.parquet"]))
+        assert [u for u, _, _ in got] == ["a", "b"]
+        for (_, back, rate), wave in zip(got, waves, strict=True):
+            assert back.dtype == np.float32 and rate == SR
+            np.testing.assert_array_equal(back, wave)
+
+
+SENTENCES = {
+    "en+m1": "Kids are talking by the door, and nobody knows why.",
+    "en+m3": "Dogs are sitting by the door waiting for dinner.",
+    "en+f1": "The weather was lovely on the day we left the city.",
+    "en+f4": "Please say the word again, slowly and clearly.",
+}
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng missing")
+def test_real_speech_shard_takes_at_most_2_bytes_per_sample(tmp_path: Path):
+    """espeak-ng speech at 22.05 kHz through the default preprocessing (resample, trim)."""
+    rows = []
+    for i, (voice, text) in enumerate(SENTENCES.items()):
+        wav = tmp_path / f"u{i}.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-w", str(wav), text], check=True)
+        rows.append({"utt_id": f"c/u{i}", "path": str(wav)})
+    write_table(_manifest(rows), tmp_path / "manifest.parquet", Manifest)
+    out = tmp_path / "0000.parquet"
+    settings = PreprocessSettings()
+    kept, _ = preprocess_shard(tmp_path / "manifest.parquet", 0, 1, settings, out,
+                               tmp_path / "0000.rejects.parquet")  # fmt: skip
+    assert kept == len(SENTENCES)
+    audio = load_audio([out])
+    n_samples = sum(len(a) for a in audio.values())
+    assert n_samples > 4 * 1.5 * SR
+    assert out.stat().st_size / n_samples <= 2.0
+    floats = processed_floats(tmp_path / "manifest.parquet", settings)
+    for utt_id, back in audio.items():
+        assert np.abs(back - np.clip(floats[utt_id], -1, 1)).max() <= STEP
+
+
+# --- the shard job's plain (numpy) contract checks never let through what pandera rejects ---
+
+ROW_MUTATIONS = {
+    "valid": lambda r: r,
+    "duplicate_id": lambda r: pd.concat([r, r.iloc[:1]], ignore_index=True),
+    "id_without_corpus_prefix": lambda r: r.assign(utt_id=r["utt_id"].str.replace("c/", "x/")),
+    "end_before_start": lambda r: r.assign(start=2.0, end=1.0),
+    "negative_start": lambda r: r.assign(start=-1.0, end=1.0),
+    "missing_path": lambda r: r.assign(path=pd.Series([None] * len(r), dtype="str")),
+    "int_times": lambda r: r.assign(start=0, end=1),  # coercible: pandera passes it
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROW_MUTATIONS))
+def test_plain_row_check_agrees_with_pandera(corpus: Path, name: str):
+    import pandera.errors
+
+    from crossemo.audio.preprocess import _INPUT_COLUMNS, _INPUT_SCHEMA, _rows_plainly_valid
+
+    rows = ROW_MUTATIONS[name](pd.read_parquet(corpus / "manifest.parquet", columns=_INPUT_COLUMNS))
+    try:
+        _INPUT_SCHEMA.validate(rows, lazy=True)
+        pandera_ok = True
+    except pandera.errors.SchemaErrors:
+        pandera_ok = False
+    assert pandera_ok == (name in ("valid", "int_times"))
+    if _rows_plainly_valid(rows):
+        assert pandera_ok
+    assert _rows_plainly_valid(rows) == (name == "valid")
+
+
+def test_shard_job_rejects_a_manifest_that_breaks_the_contract(corpus: Path):
+    import pandera.errors
+
+    bad = pd.read_parquet(corpus / "manifest.parquet")
+    pd.concat([bad, bad.iloc[:1]]).to_parquet(corpus / "bad.parquet")  # a duplicated utt_id
+    with pytest.raises(pandera.errors.SchemaErrors):
+        preprocess_shard(corpus / "bad.parquet", 0, 1, NO_TRIM, corpus / "o.parquet",
+                         corpus / "o.rejects.parquet")  # fmt: skip
+
+
+def _record(utt_id: str = "c/a", **changes) -> dict:
+    base = {"utt_id": utt_id, "samples": tone(0.1), "sample_rate": SR, "duration": 0.1,
+            "source_duration": 0.1, "trimmed_s": 0.0, "denoised": False}  # fmt: skip
+    return {**base, **changes}
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        [_record(duration=0.0)],
+        [_record(sample_rate=0)],
+        [_record(trimmed_s=-0.5)],
+        [_record(), _record()],  # duplicate utt_id
+    ],
+    ids=["zero_duration", "zero_rate", "negative_trim", "duplicate_id"],
+)
+def test_write_shard_refuses_metadata_that_breaks_the_contract(tmp_path: Path, records):
+    import pandera.errors
+
+    with pytest.raises((pandera.errors.SchemaErrors, ValueError)):
+        write_shard(records, tmp_path / "s.parquet")
+    assert list(tmp_path.iterdir()) == []  # no shard, no temporary file left behind
+
+
+def test_shard_is_written_in_row_groups_and_read_back_whole(tmp_path: Path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from crossemo.audio.preprocess import ShardWriter
+
+    monkeypatch.setattr(ShardWriter, "ROW_GROUP_BYTES", 3 * 2 * SR // 10)  # ~3 clips of 0.1 s
+    records = [_record(f"c/u{i}", samples=tone(0.1, freq=100.0 + i)) for i in range(10)]
+    write_shard(records, tmp_path / "s.parquet")
+    assert pq.ParquetFile(tmp_path / "s.parquet").num_row_groups == 4
+    got = load_audio([tmp_path / "s.parquet"])
+    assert list(got) == [r["utt_id"] for r in records]
+    for r in records:
+        assert np.abs(got[r["utt_id"]] - r["samples"]).max() <= STEP / 2
+    assert list(iter_audio([tmp_path / "s.parquet"], utt_ids={"c/u7"}))[0][0] == "c/u7"
+
+
+def test_write_shard_coerces_what_pandera_coerces(tmp_path: Path):
+    write_shard([_record(sample_rate=16000.0, denoised=0)], tmp_path / "s.parquet")
+    meta = read_shard_meta([tmp_path / "s.parquet"])
+    assert meta["sample_rate"].tolist() == [16000] and meta["denoised"].tolist() == [False]
+
+
+def test_a_failing_shard_job_keeps_the_previous_shard(tmp_path: Path):
+    from crossemo.audio.preprocess import ShardWriter
+
+    out = tmp_path / "s.parquet"
+    write_shard([_record("c/old")], out)
+    with pytest.raises(RuntimeError), ShardWriter(out) as writer:
+        writer.add(_record("c/new"))
+        raise RuntimeError("killed mid-shard")
+    assert list(load_audio([out])) == ["c/old"]
+    assert [p.name for p in tmp_path.iterdir()] == ["s.parquet"]
