@@ -121,9 +121,8 @@ def energy_intervals(
     overlapping frame: measured 1.0 ms -> 0.1 ms per 3 s clip, a third of our preprocessing
     CPU time with librosa's version. The block sums are float32 dot products of the clip's
     own hop blocks (``np.vecdot`` on a reshaped view, as librosa sums float32 squares): no
-    padded copy and no array of squares, which cost 60-75 ms of a 620-clip shard job (new
-    memory per clip: page faults), against 16 ms now, with the same intervals on every demo
-    clip. tests/unit/test_preprocess.py checks equality with librosa.
+    padded float64 copy and no array of squares (the 620 demo clips: 26 -> 16 ms, the same
+    intervals on every clip). tests/unit/test_preprocess.py checks equality with librosa.
     """
     n = len(samples)
     if frame_length % hop_length or (frame_length // 2) % hop_length:
@@ -158,7 +157,7 @@ def energy_intervals(
 def _with_margins(intervals: np.ndarray, n: int, settings: TrimSettings, sr: int) -> np.ndarray:
     """Widen each interval by the margin (within ``[0, n]``) and merge those that then touch.
 
-    Plain Python over the few intervals of a clip: the numpy version cost 20 us per clip.
+    Plain Python over the few intervals of a clip: cheaper than numpy's per-call overhead.
     """
     margin = int(settings.keep_margin * sr)
     merged: list[list[int]] = []
@@ -337,8 +336,8 @@ class ShardWriter:
     Records (``samples`` float or int16) wait in memory only until their row group is full,
     so a job holds one row group of audio, not its whole shard, and reuses that memory instead
     of taking fresh pages from the system for every clip: holding a 620-clip shard to the end
-    cost ~12,000 page faults and 0.1-0.25 CPU s of system time (against ~0.4 s of decode +
-    resample), row groups of 8 MiB ~4,500. Each row group's metadata must meet
+    took ~23,000 page faults and 0.15-0.6 CPU s of system time (against 0.3-0.4 s of decode +
+    resample), row groups of 8 MiB ~4,200. Each row group's metadata must meet
     :class:`AudioShard` (checked in numpy, pandera's report when not) and ``utt_id`` must be
     unique across the shard. The file appears at ``path`` only when :meth:`close` succeeds.
     """

@@ -19,10 +19,10 @@ Format version 2 (the contract; :class:`crossemo.schemas.AudioShard` holds the o
   ~8 MiB of PCM (:class:`crossemo.audio.preprocess.ShardWriter`): 1.96 bytes per sample on
   the demo speech, 2.001 on noise-like audio (snappy finds nothing; the rest is row metadata);
   format 1 took 3.6. zstd level 1 would give 1.66 but costs ~50 ms more per 20 M samples
-  (~12 % of their decode + resample; :data:`PARQUET_CODEC` is the one switch). A
-  ``list<int16>`` column (Parquet stores a repetition level per sample) took 4-6x the write
-  CPU of these bytes, FLAC per clip through soundfile ~5x the write and read CPU; both cost
-  more than the job's whole budget beyond decoding. Measured in BENCHMARKS.md (Preprocessing).
+  (~15 % of their decode + resample; :data:`PARQUET_CODEC` is the one switch). A
+  ``list<int16>`` column (Parquet stores a repetition level per sample) took 3-7x the write
+  CPU of these bytes, FLAC per clip through soundfile ~5x the write and ~6x the read CPU; both
+  cost more than the job's whole budget beyond decoding. Measured in BENCHMARKS.md.
 * The file's key-value metadata carries ``crossemo.audio_shard`` =
   ``{"version": 2, "samples": "pcm_s16le", "scale": 32768}``.
 
