@@ -42,16 +42,28 @@ def confusion(y_true, y_pred, classes: list[str]) -> np.ndarray:
     return matrix
 
 
-def _scalars(matrix: np.ndarray) -> tuple[dict, dict]:
-    """Scalar metrics and per-class precision/recall/F1/support from a confusion matrix."""
-    tp = np.diag(matrix).astype(float)
-    support = matrix.sum(axis=1).astype(float)
-    predicted = matrix.sum(axis=0).astype(float)
-    n = matrix.sum()
+def class_rates(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-class tp, support, predicted, precision, recall and F1 of confusion matrices
+    ``counts`` (..., k, k; rows true, columns predicted). A class never predicted has precision
+    0, a class absent from truth recall 0."""
+    counts = np.asarray(counts, dtype=float)
+    tp = np.diagonal(counts, axis1=-2, axis2=-1)
+    support = counts.sum(axis=-1)
+    predicted = counts.sum(axis=-2)
     with np.errstate(divide="ignore", invalid="ignore"):
         recall = np.where(support > 0, tp / support, 0.0)
         precision = np.where(predicted > 0, tp / predicted, 0.0)
         f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    return {"tp": tp, "support": support, "predicted": predicted, "precision": precision,
+            "recall": recall, "f1": f1}  # fmt: skip
+
+
+def _scalars(matrix: np.ndarray) -> tuple[dict, dict]:
+    """Scalar metrics and per-class precision/recall/F1/support from a confusion matrix."""
+    rates = class_rates(matrix)
+    tp, support, predicted = rates["tp"], rates["support"], rates["predicted"]
+    recall, precision, f1 = rates["recall"], rates["precision"], rates["f1"]
+    n = matrix.sum()
     present = support > 0
     seen = present | (predicted > 0)
     uar = float(recall[present].mean()) if present.any() else float("nan")

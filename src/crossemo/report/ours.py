@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crossemo.evaluate import read_run_metrics
+from crossemo.evaluate import class_rates, read_run_metrics
 from crossemo.names import FINAL, lr_cv_run, parse_run
 
 SOURCES = ("metrics", "lr_cv", "corpus", "labels", "split", "view")
@@ -149,15 +149,11 @@ def confusion_measure(counts: np.ndarray, name: str, index: int | None = None) -
     Same conventions as :mod:`crossemo.evaluate`: a class never predicted has precision 0, a
     class absent from truth recall 0 (and no say in ``uar``).
     """
-    counts = np.asarray(counts, dtype=float)
-    tp = np.diagonal(counts, axis1=-2, axis2=-1)
-    support = counts.sum(axis=-1)
-    predicted = counts.sum(axis=-2)
+    rates = class_rates(counts)
+    tp, support, predicted = rates["tp"], rates["support"], rates["predicted"]
+    recall, precision, f1 = rates["recall"], rates["precision"], rates["f1"]
     n = support.sum(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        recall = np.where(support > 0, tp / support, 0.0)
-        precision = np.where(predicted > 0, tp / predicted, 0.0)
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
         present = support > 0
         seen = present | (predicted > 0)
         per_class = {"precision": precision, "recall": recall, "f1": f1, "support": support}
