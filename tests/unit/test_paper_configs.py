@@ -3,52 +3,23 @@ the settings the papers give, one split for Tables 6 and 8, and the bucketed spe
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import jsonschema
 import pytest
 import yaml
+from paper_config_checks import REPO, SCHEMA, load, unstated_preprocess_keys
 
 from crossemo.balance import BalanceSettings
 from crossemo.splits import Experiment
 
-REPO = Path(__file__).resolve().parents[2]
-PAPER = REPO / "config" / "paper"
-SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
 CONFIGS = ("strEmo.yaml", "multimodal.yaml", "multimodal_hubert.yaml")
 SPLIT_KEYS = ("scheme", "protocol", "train", "test", "fractions", "test_fraction", "split_unit",
               "dev_fraction", "dev_unit", "seed", "balance")  # fmt: skip
 
 
-def load(name: str) -> dict:
-    return yaml.safe_load((PAPER / name).read_text())
-
-
-def stated_keys(schema: dict, prefix: str = "") -> list[str]:
-    """Dotted paths of every property the schema gives an object (recursively)."""
-    keys = []
-    for key, sub in schema.get("properties", {}).items():
-        keys.append(prefix + key)
-        if sub.get("type") == "object":
-            keys += stated_keys(sub, f"{prefix}{key}.")
-    return keys
-
-
-def lookup(config: dict, dotted: str):
-    for part in dotted.split("."):
-        config = config[part]
-    return config
-
-
 @pytest.mark.parametrize("name", CONFIGS)
 def test_every_preprocess_key_is_stated_and_the_config_validates(name):
     config = load(name)
-    missing = []
-    for key in stated_keys(SCHEMA["properties"]["preprocess"]):
-        try:
-            lookup(config["preprocess"], key)
-        except KeyError:
-            missing.append(key)
+    missing = unstated_preprocess_keys(config)
     assert not missing, f"{name}: preprocess keys left to schema defaults: {missing}"
     jsonschema.validate(config, SCHEMA)
 

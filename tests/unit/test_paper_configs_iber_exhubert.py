@@ -5,17 +5,13 @@ ExHuBERT two-stage protocol on seen/unseen corpora, and deviations quoting the p
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import jsonschema
 import pytest
-import yaml
+from paper_config_checks import REPO, SCHEMA, load, unstated_preprocess_keys
 
 from crossemo.splits import Experiment
 
-REPO = Path(__file__).resolve().parents[2]
-PAPER = REPO / "config" / "paper"
-SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
 CONFIGS = ("iberspeech.yaml", "iberspeech_hubert.yaml", "exhubert.yaml")
 PAPER_TEXT = {
     name: (REPO.parent / "shared" / "papers" / text)
@@ -34,34 +30,10 @@ def normalise(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
-def load(name: str) -> dict:
-    return yaml.safe_load((PAPER / name).read_text())
-
-
-def stated_keys(schema: dict, prefix: str = "") -> list[str]:
-    keys = []
-    for key, sub in schema.get("properties", {}).items():
-        keys.append(prefix + key)
-        if sub.get("type") == "object":
-            keys += stated_keys(sub, f"{prefix}{key}.")
-    return keys
-
-
-def lookup(config: dict, dotted: str):
-    for part in dotted.split("."):
-        config = config[part]
-    return config
-
-
 @pytest.mark.parametrize("name", CONFIGS)
 def test_every_preprocess_key_stated_and_nothing_added(name):
     config = load(name)
-    missing = []
-    for key in stated_keys(SCHEMA["properties"]["preprocess"]):
-        try:
-            lookup(config["preprocess"], key)
-        except KeyError:
-            missing.append(key)
+    missing = unstated_preprocess_keys(config)
     assert not missing, f"{name}: preprocess keys left to schema defaults: {missing}"
     pre = config["preprocess"]
     # iberspeech "All audio samples are clean, mono-channel and their sample rate is 16 kHz";
