@@ -31,8 +31,9 @@ import math
 import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,8 @@ BACKENDS = WHISPER_BACKENDS
 OFFLINE_MODEL = OFFLINE_WHISPER_MODEL
 SAMPLE_RATE = 16000
 PACK_GAP_S = 1.0  # silence between packed utterances
+#: Whisper's temperature fallback (openai-whisper and faster-whisper defaults)
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
 class Transcripts(pa.DataFrameModel):
@@ -79,6 +82,9 @@ class TranscribeSettings:
     device: str = "cpu"
     language: str | None = "en"
     beam_size: int = 5
+    #: one temperature, or Whisper's fallback ladder (retried while a window's output looks
+    #: like a hallucination); both backends default to the ladder below
+    temperature: float | list[float] = field(default_factory=lambda: list(FALLBACK_TEMPERATURES))
     download_root: str | None = None  # openai-whisper weights folder
     pack_seconds: float = 28.0  # window of packed short utterances; 0 transcribes one by one
 
@@ -92,6 +98,16 @@ class TranscribeSettings:
         if not 0 <= float(settings.pack_seconds) <= 30:
             raise ValueError(f"transcribe pack_seconds {settings.pack_seconds}; expected 0 to 30")
         return settings
+
+    def decode_options(self) -> dict[str, Any]:
+        """Decoding keywords both backends' ``transcribe`` take."""
+        temperature = self.temperature
+        return {
+            "language": self.language,
+            "beam_size": self.beam_size,
+            "temperature": tuple(temperature) if isinstance(temperature, list) else temperature,
+            "condition_on_previous_text": False,
+        }
 
 
 @dataclass
@@ -258,9 +274,7 @@ class FasterWhisper:
     def __call__(self, samples: np.ndarray) -> Result:
         segments, info = self.model.transcribe(
             samples.astype(np.float32, copy=False),
-            language=self.settings.language,
-            beam_size=self.settings.beam_size,
-            condition_on_previous_text=False,
+            **self.settings.decode_options(),
             vad_filter=False,
         )
         segments = list(segments)
@@ -276,9 +290,7 @@ class FasterWhisper:
         """``samples`` transcribed with word timestamps (a packed window)."""
         segments, info = self.model.transcribe(
             samples.astype(np.float32, copy=False),
-            language=self.settings.language,
-            beam_size=self.settings.beam_size,
-            condition_on_previous_text=False,
+            **self.settings.decode_options(),
             vad_filter=False,
             word_timestamps=True,
         )
@@ -325,9 +337,7 @@ class OpenAIWhisper:
     def __call__(self, samples: np.ndarray) -> Result:
         out = self.model.transcribe(
             samples.astype(np.float32, copy=False),
-            language=self.settings.language,
-            beam_size=self.settings.beam_size,
-            condition_on_previous_text=False,
+            **self.settings.decode_options(),
             fp16=False,
         )
         segments = out.get("segments", [])
@@ -343,9 +353,7 @@ class OpenAIWhisper:
         """``samples`` transcribed with word timestamps (a packed window)."""
         out = self.model.transcribe(
             samples.astype(np.float32, copy=False),
-            language=self.settings.language,
-            beam_size=self.settings.beam_size,
-            condition_on_previous_text=False,
+            **self.settings.decode_options(),
             fp16=False,
             word_timestamps=True,
         )

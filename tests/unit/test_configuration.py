@@ -51,6 +51,8 @@ REHEARSAL_MAY_CHANGE = (
     "transcribe.backend",
     "transcribe.model",
     "transcribe.compute_type",
+    "transcribe.beam_size",
+    "transcribe.temperature",
     "transcribe.pack_seconds",
     "transcribe.mem_mb",
     "transcribe.runtime",

@@ -85,10 +85,15 @@ def packed_shard(tmp_path_factory, tools):
 
 
 @needs_espeak
-@pytest.mark.parametrize("pack_seconds", [0, 28])  # one by one (the old way); one packed window
-def test_offline_model_transcribes_demo_speech(shard, tmp_path, pack_seconds):
+@pytest.mark.parametrize(
+    "pack_seconds, decoding, mean_similarity",
+    [(0, {}, 0.9), (28, {}, 0.9),  # one by one; packed
+     (28, {"beam_size": 1, "temperature": 0}, 0.85)],  # greedy, no fallback: a little worse
+)  # fmt: skip
+def test_offline_model_transcribes_demo_speech(shard, tmp_path, pack_seconds, decoding,
+                                               mean_similarity):  # fmt: skip
     out = tmp_path / "t.parquet"
-    settings = TranscribeSettings(pack_seconds=pack_seconds)
+    settings = TranscribeSettings(pack_seconds=pack_seconds, **decoding)
     table = transcribe_shard(shard, out, settings, cpu_threads=2)
     Transcripts.validate(pd.read_parquet(out))
     assert list(table["utt_id"]) == list(SENTENCES)
@@ -96,7 +101,8 @@ def test_offline_model_transcribes_demo_speech(shard, tmp_path, pack_seconds):
     assert set(table["language"]) == {"en"}
     heard = dict(zip(table["utt_id"], table["text"], strict=True))
     ratios = {u: similarity(heard[u], text) for u, text in SENTENCES.items()}
-    assert min(ratios.values()) > 0.8 and np.mean(list(ratios.values())) > 0.9, (heard, ratios)
+    assert min(ratios.values()) > 0.8, (heard, ratios)
+    assert np.mean(list(ratios.values())) > mean_similarity, (heard, ratios)
     assert table["avg_logprob"].lt(0).all() and table["no_speech_prob"].between(0, 1).all()
 
 
@@ -143,6 +149,14 @@ def test_settings_from_config():
                                                                  "int8")  # fmt: skip
     with pytest.raises(ValueError, match="backend"):
         TranscribeSettings.from_config({"backend": "vosk"})
+
+
+def test_decoding_options_default_to_whispers_fallback_ladder():
+    ladder = TranscribeSettings.from_config({}).decode_options()
+    assert ladder["temperature"] == (0.0, 0.2, 0.4, 0.6, 0.8, 1.0) and ladder["beam_size"] == 5
+    greedy = TranscribeSettings.from_config({"beam_size": 1, "temperature": 0}).decode_options()
+    assert (greedy["temperature"], greedy["beam_size"]) == (0, 1)
+    assert greedy["language"] == "en" and greedy["condition_on_previous_text"] is False
 
 
 def test_pack_plan_windows_offsets_and_long_utterances_alone():
