@@ -14,11 +14,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0  # the CPU wheel; never a bare torch (pulls CUDA)
-	$(BIN)/pip install -q -e '.[dev]'
-	# openai-whisper without triton (~1 GB, useless on CPU): see shared environment notes
+	$(BIN)/pip install -q --no-warn-conflicts -e '.[dev]'
+	# openai-whisper without triton (~1 GB, useless on CPU): its other dependencies first, then
+	# the package alone; --no-warn-conflicts keeps pip from reporting the absent triton as an error
+	$(BIN)/pip install -q --no-warn-conflicts tiktoken more-itertools numba tqdm
 	$(BIN)/pip install -q --no-deps openai-whisper==20250625
-	$(BIN)/pip install -q tiktoken more-itertools numba tqdm
 	touch $@
+	@echo "crossemo: Python environment ready in $(VENV)"
 
 system-deps:
 	@tools/ensure-system-deps.sh
