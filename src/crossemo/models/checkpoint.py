@@ -105,8 +105,10 @@ class Scratch:
 
     def save(self, state: dict[str, Any]) -> None:
         """Write a resume point; the last one becomes the previous."""
+        import torch
+
         tmp = self.state.with_name(STATE + ".tmp")
-        save_atomic({**state, "fingerprint": self.fingerprint}, tmp)
+        torch.save({**state, "fingerprint": self.fingerprint}, tmp)
         if self.state.exists():
             os.replace(self.state, self.previous)
         os.replace(tmp, self.state)
