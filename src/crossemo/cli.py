@@ -61,17 +61,35 @@ def build_parser() -> argparse.ArgumentParser:
     pred.add_argument("audio", nargs="+", help="audio files (any rate; mixed down to mono)")
     pred.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     pred.add_argument("--max-seconds", type=float, default=None, help="crop longer audio")
+    pred.add_argument(
+        "--min-seconds",
+        type=float,
+        default=None,
+        help="refuse shorter audio (too_short; default: preprocess.min_duration's default)",
+    )
     pred.set_defaults(func=_predict)
     return parser
 
 
 def _predict(args: argparse.Namespace) -> int:
+    """Exit 2 for an unusable model folder, 1 when a file failed (its row says why), else 0."""
     import json
 
-    from crossemo.models.predict import format_table, predict_files
+    from crossemo.models.predict import ModelFolderError, format_table, predict_files
 
-    records = predict_files(args.model_dir, args.audio, max_seconds=args.max_seconds)
-    print("\n".join(json.dumps(r) for r in records) if args.json else format_table(records))
+    try:
+        records = predict_files(args.model_dir, args.audio, max_seconds=args.max_seconds,
+                                min_seconds=args.min_seconds)  # fmt: skip
+    except ModelFolderError as err:
+        print(f"crossemo predict: {err}", file=sys.stderr)
+        return 2
+    lines = [json.dumps(r.as_dict()) for r in records] if args.json else [format_table(records)]
+    print("\n".join(lines))
+    failed = sum(r.error is not None for r in records)
+    if failed:
+        print(f"crossemo predict: {failed} of {len(records)} files failed (see their error)",
+              file=sys.stderr)  # fmt: skip
+        return 1
     return 0
 
 

@@ -1,12 +1,7 @@
 """Metrics of a predictions table, per test corpus and overall, with bootstrap intervals.
 
-Definitions (the papers'): **WA** (weighted accuracy) is the share of correctly classified
-utterances; **UA** (unweighted accuracy, multimodal paper) is the mean of the per-class recalls;
-**UAR** (iberspeech/strEmo papers) is the same quantity: the unweighted average recall. Classes
-count in UA/UAR only where the test set has them (a class absent from a test corpus has no recall).
-Macro F1 averages per-class F1 over the classes present in truth or prediction; weighted F1
-weights per-class F1 by true support. Bootstrap intervals resample utterances with replacement
-(seeded) and take the 2.5 and 97.5 percentiles.
+The metrics and their definitions are :mod:`crossemo.metrics`'. Bootstrap intervals resample
+utterances with replacement (seeded) and take the 2.5 and 97.5 percentiles.
 
 The evaluation is family-agnostic: it reads only ``utt_id corpus label pred prob_<class>``.
 """
@@ -17,13 +12,11 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from crossemo.metrics import PER_CLASS, bootstrap, confusion, confusion_measure, scalars
+from crossemo.metrics import SCALARS as SCALAR_METRICS
 from crossemo.names import parse_run
-
-SCALAR_METRICS = ("uar", "wa", "ua", "macro_f1", "weighted_f1")
-BOOTSTRAP_METRICS = ("uar", "wa", "macro_f1", "weighted_f1")
 
 
 def classes_of(predictions: pd.DataFrame) -> list[str]:
@@ -33,83 +26,13 @@ def classes_of(predictions: pd.DataFrame) -> list[str]:
     return order + extra
 
 
-def confusion(y_true, y_pred, classes: list[str]) -> np.ndarray:
-    """Rows: true class, columns: predicted class (in ``classes`` order)."""
-    index = {c: i for i, c in enumerate(classes)}
-    matrix = np.zeros((len(classes), len(classes)), dtype=np.int64)
-    for t, p in zip(y_true, y_pred, strict=True):
-        matrix[index[t], index[p]] += 1
-    return matrix
-
-
-def class_rates(counts: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-class tp, support, predicted, precision, recall and F1 of confusion matrices
-    ``counts`` (..., k, k; rows true, columns predicted). A class never predicted has precision
-    0, a class absent from truth recall 0."""
-    counts = np.asarray(counts, dtype=float)
-    tp = np.diagonal(counts, axis1=-2, axis2=-1)
-    support = counts.sum(axis=-1)
-    predicted = counts.sum(axis=-2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        recall = np.where(support > 0, tp / support, 0.0)
-        precision = np.where(predicted > 0, tp / predicted, 0.0)
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
-    return {"tp": tp, "support": support, "predicted": predicted, "precision": precision,
-            "recall": recall, "f1": f1}  # fmt: skip
-
-
-def _scalars(matrix: np.ndarray) -> tuple[dict, dict]:
-    """Scalar metrics and per-class precision/recall/F1/support from a confusion matrix."""
-    rates = class_rates(matrix)
-    tp, support, predicted = rates["tp"], rates["support"], rates["predicted"]
-    recall, precision, f1 = rates["recall"], rates["precision"], rates["f1"]
-    n = matrix.sum()
-    present = support > 0
-    seen = present | (predicted > 0)
-    uar = float(recall[present].mean()) if present.any() else float("nan")
-    scalars = {
-        "n": int(n),
-        "wa": float(tp.sum() / n) if n else float("nan"),
-        "uar": uar,
-        "ua": uar,
-        "macro_f1": float(f1[seen].mean()) if seen.any() else float("nan"),
-        "weighted_f1": float((f1 * support).sum() / support.sum()) if n else float("nan"),
-    }
-    per_class = {"precision": precision, "recall": recall, "f1": f1, "support": support}
-    return scalars, per_class
-
-
-def bootstrap(y_true, y_pred, classes, n_boot: int = 1000, seed: int = 0, alpha: float = 0.05
-              ) -> dict[str, list[float]]:  # fmt: skip
-    """Percentile intervals of the bootstrap metrics (utterances resampled, seeded)."""
-    index = {c: i for i, c in enumerate(classes)}
-    t = np.array([index[c] for c in y_true], dtype=np.int64)
-    p = np.array([index[c] for c in y_pred], dtype=np.int64)
-    k, n = len(classes), len(t)
-    if n == 0 or n_boot <= 0:
-        return {}
-    rng = np.random.default_rng(seed)
-    values = {m: np.empty(n_boot) for m in BOOTSTRAP_METRICS}
-    for b in range(n_boot):
-        idx = rng.integers(0, n, n)
-        matrix = np.bincount(t[idx] * k + p[idx], minlength=k * k).reshape(k, k)
-        scalars, _ = _scalars(matrix)
-        for m in BOOTSTRAP_METRICS:
-            values[m][b] = scalars[m]
-    lo, hi = 100 * alpha / 2, 100 * (1 - alpha / 2)
-    return {m: [float(np.nanpercentile(v, lo)), float(np.nanpercentile(v, hi))]
-            for m, v in values.items()}  # fmt: skip
-
-
 def metrics(y_true, y_pred, classes: list[str], n_boot: int = 1000, seed: int = 0) -> dict:
     """All metrics of one set of predictions (see the module docstring)."""
     matrix = confusion(y_true, y_pred, classes)
-    scalars, per_class = _scalars(matrix)
-    return scalars | {
-        "per_class": {
-            c: {k: (int(v[i]) if k == "support" else float(v[i])) for k, v in per_class.items()}
-            for i, c in enumerate(classes)
-        },
+    per_class = {c: {k: (int if k == "support" else float)(confusion_measure(matrix, k, i))
+                     for k in PER_CLASS} for i, c in enumerate(classes)}  # fmt: skip
+    return scalars(matrix) | {
+        "per_class": per_class,
         "confusion": {"labels": list(classes), "matrix": matrix.tolist()},
         "ci95": bootstrap(y_true, y_pred, classes, n_boot=n_boot, seed=seed),
     }

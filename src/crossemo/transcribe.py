@@ -30,7 +30,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -254,7 +254,54 @@ def resolve_faster_whisper_model(name: str) -> str:
     return str(Path(name)) if Path(name).exists() else name
 
 
-class FasterWhisper:
+def _field(item, name: str):
+    """``item.name`` or ``item[name]`` (faster-whisper yields objects, openai-whisper dicts)."""
+    return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+
+
+def decode_segments(segments: Iterable, language: str | None) -> Decoded:
+    """Our segments and words (window-relative times) of a backend's segments."""
+    segs, words = [], []
+    for k, s in enumerate(segments):
+        segs.append(Segment(_field(s, "start"), _field(s, "end"), _field(s, "avg_logprob"),
+                            _field(s, "no_speech_prob")))  # fmt: skip
+        words += [Word(_field(w, "start"), _field(w, "end"), _field(w, "word"),
+                       _field(w, "probability"), k) for w in _field(s, "words") or []]  # fmt: skip
+    return Decoded(language, segs, words)
+
+
+def whole_result(decoded: Decoded, text: str) -> Result:
+    """The result of one utterance: its segments' scores weighted by their durations."""
+    weights = [max(s.end - s.start, 1e-3) for s in decoded.segments]
+    return Result(
+        text=text,
+        language=decoded.language,
+        avg_logprob=_mean([s.avg_logprob for s in decoded.segments], weights),
+        no_speech_prob=_mean([s.no_speech_prob for s in decoded.segments], weights),
+    )
+
+
+class WhisperBackend:
+    """A loaded Whisper: ``backend(samples)`` transcribes one utterance, ``backend.words``
+    a packed window with word timestamps. A backend supplies only :meth:`_transcribe`."""
+
+    def _transcribe(
+        self, samples: np.ndarray, word_timestamps: bool
+    ) -> tuple[list, str | None, str]:
+        """The library's segments of ``samples``, the language and the whole text."""
+        raise NotImplementedError
+
+    def __call__(self, samples: np.ndarray) -> Result:
+        segments, language, text = self._transcribe(samples, word_timestamps=False)
+        return whole_result(decode_segments(segments, language), text)
+
+    def words(self, samples: np.ndarray) -> Decoded:
+        """``samples`` transcribed with word timestamps (a packed window)."""
+        segments, language, _ = self._transcribe(samples, word_timestamps=True)
+        return decode_segments(segments, language)
+
+
+class FasterWhisper(WhisperBackend):
     def __init__(self, settings: TranscribeSettings, cpu_threads: int = 0) -> None:
         from faster_whisper import WhisperModel
 
@@ -271,34 +318,17 @@ class FasterWhisper:
             ) from err
         self.settings = settings
 
-    def __call__(self, samples: np.ndarray) -> Result:
+    def _transcribe(
+        self, samples: np.ndarray, word_timestamps: bool
+    ) -> tuple[list, str | None, str]:
         segments, info = self.model.transcribe(
             samples.astype(np.float32, copy=False),
             **self.settings.decode_options(),
             vad_filter=False,
+            word_timestamps=word_timestamps,
         )
         segments = list(segments)
-        weights = [max(s.end - s.start, 1e-3) for s in segments]
-        return Result(
-            text=" ".join(s.text.strip() for s in segments).strip(),
-            language=info.language,
-            avg_logprob=_mean([s.avg_logprob for s in segments], weights),
-            no_speech_prob=_mean([s.no_speech_prob for s in segments], weights),
-        )
-
-    def words(self, samples: np.ndarray) -> Decoded:
-        """``samples`` transcribed with word timestamps (a packed window)."""
-        segments, info = self.model.transcribe(
-            samples.astype(np.float32, copy=False),
-            **self.settings.decode_options(),
-            vad_filter=False,
-            word_timestamps=True,
-        )
-        segs, words = [], []
-        for k, s in enumerate(segments):
-            segs.append(Segment(s.start, s.end, s.avg_logprob, s.no_speech_prob))
-            words += [Word(w.start, w.end, w.word, w.probability, k) for w in s.words or []]
-        return Decoded(info.language, segs, words)
+        return segments, info.language, " ".join(s.text.strip() for s in segments).strip()
 
 
 def openai_whisper_checkpoint(model: str, download_root: str | None = None) -> Path:
@@ -322,7 +352,7 @@ def openai_whisper_checkpoint(model: str, download_root: str | None = None) -> P
     return path
 
 
-class OpenAIWhisper:
+class OpenAIWhisper(WhisperBackend):
     def __init__(self, settings: TranscribeSettings, cpu_threads: int = 0) -> None:
         checkpoint = openai_whisper_checkpoint(settings.model, settings.download_root)
         import torch
@@ -334,35 +364,16 @@ class OpenAIWhisper:
         self.model_name = settings.model
         self.settings = settings
 
-    def __call__(self, samples: np.ndarray) -> Result:
+    def _transcribe(
+        self, samples: np.ndarray, word_timestamps: bool
+    ) -> tuple[list, str | None, str]:
         out = self.model.transcribe(
             samples.astype(np.float32, copy=False),
             **self.settings.decode_options(),
             fp16=False,
+            word_timestamps=word_timestamps,
         )
-        segments = out.get("segments", [])
-        weights = [max(s["end"] - s["start"], 1e-3) for s in segments]
-        return Result(
-            text=out["text"].strip(),
-            language=out.get("language"),
-            avg_logprob=_mean([s["avg_logprob"] for s in segments], weights),
-            no_speech_prob=_mean([s["no_speech_prob"] for s in segments], weights),
-        )
-
-    def words(self, samples: np.ndarray) -> Decoded:
-        """``samples`` transcribed with word timestamps (a packed window)."""
-        out = self.model.transcribe(
-            samples.astype(np.float32, copy=False),
-            **self.settings.decode_options(),
-            fp16=False,
-            word_timestamps=True,
-        )
-        segs, words = [], []
-        for k, s in enumerate(out.get("segments", [])):
-            segs.append(Segment(s["start"], s["end"], s["avg_logprob"], s["no_speech_prob"]))
-            words += [Word(w["start"], w["end"], w["word"], w["probability"], k)
-                      for w in s.get("words", [])]  # fmt: skip
-        return Decoded(out.get("language"), segs, words)
+        return out.get("segments", []), out.get("language"), out["text"].strip()
 
 
 def load_backend(settings: TranscribeSettings, cpu_threads: int = 0):

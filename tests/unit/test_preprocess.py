@@ -109,6 +109,16 @@ def test_too_short_clip_is_dropped_with_reason():
     assert err.value.reason == "too_short"
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_samples_are_dropped_with_reason(bad):
+    samples = tone(2.0)
+    samples[SR // 2] = bad
+    with pytest.raises(Dropped) as err:
+        process(samples, SR, PreprocessSettings(trim=TrimSettings(method="none")))
+    assert err.value.reason == "non_finite_samples"
+    assert "1 of 32000 samples" in err.value.detail
+
+
 def test_max_duration_truncates_or_rejects():
     long = tone(5.0)
     cut, info = process(

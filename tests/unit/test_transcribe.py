@@ -4,6 +4,7 @@ packed into windows); the packing plan and word assignment; clear errors."""
 from __future__ import annotations
 
 import subprocess
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,9 @@ from crossemo.transcribe import (
     TranscribeSettings,
     Transcripts,
     WeightsMissing,
+    WhisperBackend,
     Word,
+    decode_segments,
     load_backend,
     openai_whisper_checkpoint,
     pack_plan,
@@ -252,3 +255,57 @@ def test_transcribe_utterances_packs_or_not(monkeypatch):
     assert alone["avg_logprob"].eq(-0.5).all() and alone["no_speech_prob"].eq(0.2).all()
     with pytest.raises(ValueError, match="pack_seconds"):
         TranscribeSettings.from_config({"pack_seconds": 45})
+
+
+# One window as each library returns it: faster-whisper objects (words None without
+# timestamps), openai-whisper dicts (no "words" key without timestamps).
+SEGMENTS = [(0.0, 1.2, -0.2, 0.1, [(0.1, 0.4, " Hi", 0.9), (0.5, 1.0, " there.", 0.8)]),
+            (1.2, 2.0, -0.4, 0.3, [])]  # fmt: skip
+
+
+def faster_whisper_segments():
+    return [SimpleNamespace(start=s, end=e, avg_logprob=lp, no_speech_prob=ns, text="",
+                            words=[SimpleNamespace(start=a, end=b, word=w, probability=q)
+                                   for a, b, w, q in words] or None)
+            for s, e, lp, ns, words in SEGMENTS]  # fmt: skip
+
+
+def openai_whisper_segments():
+    out = []
+    for s, e, lp, ns, words in SEGMENTS:
+        seg = {"start": s, "end": e, "avg_logprob": lp, "no_speech_prob": ns}
+        if words:
+            seg["words"] = [{"start": a, "end": b, "word": w, "probability": q}
+                            for a, b, w, q in words]  # fmt: skip
+        out.append(seg)
+    return out
+
+
+def test_both_backends_segments_become_the_same_words():
+    segments = [Segment(0.0, 1.2, -0.2, 0.1), Segment(1.2, 2.0, -0.4, 0.3)]
+    words = [Word(0.1, 0.4, " Hi", 0.9, 0), Word(0.5, 1.0, " there.", 0.8, 0)]
+    expected = Decoded("en", segments, words)
+    assert decode_segments(faster_whisper_segments(), "en") == expected
+    assert decode_segments(openai_whisper_segments(), "en") == expected
+
+
+class CannedWhisper(WhisperBackend):
+    """A backend whose library call returns canned segments."""
+
+    def __init__(self, segments):
+        self.segments, self.asked = segments, []
+
+    def _transcribe(self, samples, word_timestamps):
+        self.asked.append(word_timestamps)
+        return self.segments, "en", "Hi there."
+
+
+@pytest.mark.parametrize("segments", [faster_whisper_segments(), openai_whisper_segments()])
+def test_backend_result_weights_segments_by_duration(segments):
+    backend = CannedWhisper(segments)
+    result = backend(np.zeros(16000, np.float32))
+    assert result.text == "Hi there." and result.language == "en"
+    assert result.avg_logprob == pytest.approx((1.2 * -0.2 + 0.8 * -0.4) / 2.0)
+    assert result.no_speech_prob == pytest.approx((1.2 * 0.1 + 0.8 * 0.3) / 2.0)
+    assert [w.text for w in backend.words(np.zeros(16000, np.float32)).words] == [" Hi", " there."]
+    assert backend.asked == [False, True]

@@ -79,6 +79,24 @@ class Dropped(Exception):
         self.detail = detail
 
 
+#: reasons of :class:`Dropped`
+TOO_SHORT, TOO_LONG, NON_FINITE_SAMPLES = "too_short", "too_long", "non_finite_samples"
+
+
+def check_finite(samples: np.ndarray) -> None:
+    """Raise :class:`Dropped` (``non_finite_samples``) when a sample is NaN or infinite."""
+    if np.isfinite(np.sum(samples, dtype=np.float64)):  # one pass; NaN and inf propagate
+        return
+    bad = int(np.count_nonzero(~np.isfinite(samples)))
+    raise Dropped(NON_FINITE_SAMPLES, f"{bad} of {len(samples)} samples are NaN or infinite")
+
+
+def check_min_duration(duration: float, min_duration: float) -> None:
+    """Raise :class:`Dropped` (``too_short``) for a clip shorter than ``min_duration`` s."""
+    if duration < min_duration:
+        raise Dropped(TOO_SHORT, f"{duration:.3f}s < min_duration {min_duration}s")
+
+
 def resample(samples: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
     """High-quality resampling with soxr (what ``librosa.resample`` uses by default)."""
     if sr == target_sr:
@@ -199,17 +217,18 @@ def remove_silence(samples: np.ndarray, sr: int, settings: TrimSettings) -> np.n
 
 
 def process(samples: np.ndarray, sr: int, settings: PreprocessSettings) -> tuple[np.ndarray, dict]:
-    """Resample, denoise, remove silence and enforce the duration limits of one clip."""
+    """Reject non-finite samples; resample, denoise, remove silence and enforce the duration
+    limits of one clip."""
+    check_finite(samples)
     source_duration = len(samples) / sr
     audio = resample(samples, sr, settings.sample_rate)
     audio = denoise(audio, settings.sample_rate, settings.denoise)
     audio = remove_silence(audio, settings.sample_rate, settings.trim)
     duration = len(audio) / settings.sample_rate
-    if duration < settings.min_duration:
-        raise Dropped("too_short", f"{duration:.3f}s < min_duration {settings.min_duration}s")
+    check_min_duration(duration, settings.min_duration)
     if settings.max_duration is not None and duration > settings.max_duration:
         if settings.max_policy == "reject":
-            raise Dropped("too_long", f"{duration:.3f}s > max_duration {settings.max_duration}s")
+            raise Dropped(TOO_LONG, f"{duration:.3f}s > max_duration {settings.max_duration}s")
         audio = audio[: int(settings.max_duration * settings.sample_rate)]
         duration = len(audio) / settings.sample_rate
     info = {

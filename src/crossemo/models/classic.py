@@ -22,6 +22,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from crossemo.features import Standardizer
+from crossemo.metrics import uar
 from crossemo.names import (
     CLASSIC_EXPERIMENT_KEYS,
     CLASSIC_FAMILIES,  # noqa: F401  (re-exported)
@@ -151,12 +152,6 @@ def _fit(estimator, X, y, weight=None):
     return estimator.fit(X, y)
 
 
-def _uar(y_true, y_pred) -> float:
-    from sklearn.metrics import balanced_accuracy_score
-
-    return float(balanced_accuracy_score(y_true, y_pred))
-
-
 def scores(estimator, X: np.ndarray, n_classes: int) -> np.ndarray:
     """Class probabilities (rows sum to one) over the encoded classes ``0..n_classes-1``."""
     fitted = [int(c) for c in estimator.classes_]
@@ -209,7 +204,7 @@ def _rbf_grid_uars(grid_points, X, y, splits, seed) -> list[float]:
             gamma = float(base["gamma"] if "gamma" in point else 1.0 / (X.shape[1] * X[tr].var()))
             params = {k: v for k, v in base.items() if k not in ("kernel", "gamma")}
             est = SVC(kernel="precomputed", **params).fit(np.exp(-gamma * d_train), y[tr])
-            fold_uars[f, i] = _uar(y[va], est.predict(np.exp(-gamma * d_dev)))
+            fold_uars[f, i] = uar(y[va], est.predict(np.exp(-gamma * d_dev)))
     return [float(u) for u in fold_uars.mean(axis=0)]
 
 
@@ -241,7 +236,7 @@ def select_params(family, grid_points, X, y, groups, dev_mask, *, seed, cv_folds
             fold_scores = []
             for tr, va in splits:
                 est = _fit(make_estimator(family, point, seed, threads), X[tr], y[tr])
-                fold_scores.append(_uar(y[va], est.predict(X[va])))
+                fold_scores.append(uar(y[va], est.predict(X[va])))
             uars.append(float(np.mean(fold_scores)))
     results = [{"params": p, "uar": u} for p, u in zip(grid_points, uars, strict=True)]
     best = max(results, key=lambda r: r["uar"])  # first of ties: grids are ordered

@@ -17,25 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from crossemo.models.data import SAMPLE_RATE, AudioSet, collate, load_view
-from crossemo.models.training import (
-    Split,
-    TrainResult,
-    TrainSettings,
-    clear_scratch,
-    configure_device,
-    fit,
-    predict_proba,
-    seed_everything,
-    write_curve,
-)
+from crossemo.models.skeleton import Job, train_and_predict
+from crossemo.models.training import Split, TrainResult, TrainSettings, seed_everything
 
 log = logging.getLogger(__name__)
-
-RUN_FILE = "crossemo_run.json"
-LABEL_MAP_FILE = "label_map.json"
 
 
 def read_classes(scheme_path: str | Path | None, fallback: Sequence[str] = ()) -> list[str]:
@@ -101,80 +88,40 @@ def audio_forward(sets: Mapping[str, AudioSet], device, do_normalize: bool = Tru
     return forward
 
 
-def predictions_frame(aset: AudioSet, probs: np.ndarray, classes: Sequence[str]) -> pd.DataFrame:
-    """The contract's predictions table: utt_id corpus label pred prob_<class>..."""
-    frame = pd.DataFrame({
-        "utt_id": aset.utt_ids,
-        "corpus": aset.corpora,
-        "label": [classes[i] if i >= 0 else None for i in aset.labels],
-        "pred": [classes[i] for i in probs.argmax(1)] if len(probs) else [],
-    })  # fmt: skip
-    for k, c in enumerate(classes):
-        frame[f"prob_{c}"] = probs[:, k].astype(np.float64) if len(probs) else []
-    return frame
+def audio_job(model, feature_extractor, sets: Mapping[str, AudioSet], device,
+              fingerprint: str) -> Job:  # fmt: skip
+    """The training job of an HF audio classifier on ``sets`` (train, dev, test)."""
+    forward = audio_forward(
+        sets, device, do_normalize=getattr(feature_extractor, "do_normalize", True),
+        use_attention_mask=getattr(feature_extractor, "return_attention_mask", True),
+    )  # fmt: skip
+    test = sets["test"]
 
+    def save(trained, out: Path) -> None:
+        trained.save_pretrained(out)
+        feature_extractor.save_pretrained(out)
 
-def write_predictions(frame: pd.DataFrame, path: str | Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.parquet")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
-
-
-def save_run_files(out_dir: str | Path, classes: Sequence[str], run_config: Mapping[str, Any],
-                   result: TrainResult) -> None:  # fmt: skip
-    """label_map.json, crossemo_run.json and the training curve next to a saved model."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / LABEL_MAP_FILE).write_text(
-        json.dumps(
-            {"classes": list(classes), "label2id": {c: i for i, c in enumerate(classes)}}, indent=2
-        )
-    )
-    summary = {"best_dev_uar": result.best_metric, "best_step": result.best_step,
-               "steps": result.steps, "resumed_from": result.resumed_from}  # fmt: skip
-    (out / RUN_FILE).write_text(json.dumps({**run_config, "result": summary}, indent=2,
-                                           default=str))  # fmt: skip
-    write_curve(result.history, out / "training_curve.csv", out / "training_curve.png")
+    return Job(model, forward, audio_split(sets["train"]), audio_split(sets["dev"]),
+               audio_split(test), test.utt_ids, test.corpora, save, fingerprint)  # fmt: skip
 
 
 def train_audio_classifier(model, feature_extractor, sets: Mapping[str, AudioSet],
                            classes: Sequence[str], settings: TrainSettings, *,
                            output_dir: str | Path, predictions: str | Path | None,
                            scratch: str | Path, run_config: Mapping[str, Any],
-                           predict_split: str = "test", threads: int | None = None,
+                           threads: int | None = None,
                            interrupt_after: int | None = None) -> TrainResult:  # fmt: skip
     """Train an HF audio classifier on ``sets["train"]`` (early stopping on ``sets["dev"]``),
-    save it to ``output_dir`` and write predictions of ``sets[predict_split]``."""
-    device = configure_device(settings, threads)
-    train, dev = audio_split(sets["train"]), audio_split(sets["dev"])
-    if len(train) == 0:
+    save it to ``output_dir`` and write predictions of ``sets["test"]``."""
+    if len(sets["train"]) == 0:
         raise ValueError("no training utterances")
-    forward = audio_forward(
-        sets, device, do_normalize=getattr(feature_extractor, "do_normalize", True),
-        use_attention_mask=getattr(feature_extractor, "return_attention_mask", True),
-    )  # fmt: skip
     ids = "|".join(sets["train"].utt_ids[:50])
-    result = fit(model, forward, train, dev if len(dev) else None, settings, scratch, device,
-                 n_classes=len(classes), run_fingerprint=json.dumps([run_config, ids],
-                                                                   default=str),
-                 interrupt_after=interrupt_after)  # fmt: skip
-    model.to("cpu")
-    out = Path(output_dir)
-    model.save_pretrained(out)
-    feature_extractor.save_pretrained(out)
-    save_run_files(out, classes, {**run_config, "settings": settings.to_dict()}, result)
-    if predictions is not None:
-        target = sets[predict_split]
-        model.to(device)
-        probs = predict_proba(model, forward, predict_split, audio_split(target), settings,
-                              device)  # fmt: skip
-        write_predictions(predictions_frame(target, probs, classes), predictions)
-        model.to("cpu")
-    if not settings.keep_scratch:
-        clear_scratch(scratch)
-    return result
+    fingerprint = json.dumps([run_config, ids], default=str)
+    return train_and_predict(
+        lambda device: audio_job(model, feature_extractor, sets, device, fingerprint),
+        settings, classes, output_dir=output_dir, predictions=predictions, scratch=scratch,
+        run_config=run_config, threads=threads, interrupt_after=interrupt_after,
+    )  # fmt: skip
 
 
 def build_classifier(model_cfg: Mapping[str, Any], classes: Sequence[str],

@@ -145,23 +145,26 @@ def train_head(view: str | Path, feature_paths: list[str], classes: list[str],
     predict its test rows. Augmented rows (no features) are skipped with a warning."""
     import json
 
-    import torch
-
-    from crossemo.models.data import read_view
-    from crossemo.models.finetune import predictions_frame, save_run_files, write_predictions
-    from crossemo.models.heads import build_head
-    from crossemo.models.training import (
-        Split,
-        TrainSettings,
-        clear_scratch,
-        configure_device,
-        fit,
-        predict_proba,
-        seed_everything,
-    )
+    from crossemo.models.skeleton import train_and_predict
+    from crossemo.models.training import TrainSettings
 
     settings = TrainSettings.from_config(model_cfg)
-    device = configure_device(settings, threads)
+    run_config = {"model": dict(model_cfg), "view": str(view), **dict(run_info or {})}
+    fingerprint = json.dumps([dict(model_cfg), str(view)], default=str)
+    return train_and_predict(
+        lambda device: head_job(view, feature_paths, classes, model_cfg, settings.seed, device,
+                                fingerprint),
+        settings, classes, output_dir=output_dir, predictions=predictions, scratch=scratch,
+        run_config=run_config, threads=threads, interrupt_after=interrupt_after,
+    )  # fmt: skip
+
+
+def feature_splits(view: str | Path, feature_paths: list[str], classes: list[str]
+                   ) -> dict[str, tuple[pd.DataFrame, list[np.ndarray], Any]]:  # fmt: skip
+    """Per split of the view: its rows, their feature arrays and their Split."""
+    from crossemo.models.data import read_view
+    from crossemo.models.training import Split
+
     rows = read_view(view)
     feats = load_features(feature_paths, set(rows["utt_id"]))
     missing = ~rows["utt_id"].isin(feats)
@@ -169,54 +172,54 @@ def train_head(view: str | Path, feature_paths: list[str], classes: list[str],
         log.warning("%d view rows without features skipped (augmented copies?)", missing.sum())
         rows = rows[~missing]
     index = {c: i for i, c in enumerate(classes)}
-    sets, splits = {}, {}
+    out = {}
     for name in ("train", "dev", "test"):
         part = rows[rows["split"] == name].reset_index(drop=True)
         arrays = [feats[u] for u in part["utt_id"]]
         labels = np.array([index[x] for x in part["label"]], dtype=np.int64)
-        sets[name] = (part, arrays)
-        splits[name] = Split(labels=labels,
-                             lengths=np.array([a.shape[1] for a in arrays], dtype=np.int64),
-                             weights=part["weight"].fillna(1).to_numpy(np.float32),
-                             groups=part["corpus"].tolist(), unit_per_second=50.0)  # fmt: skip
-    first = sets["train"][1][0]
+        split = Split(labels=labels, lengths=np.array([a.shape[1] for a in arrays], dtype=np.int64),
+                      weights=part["weight"].fillna(1).to_numpy(np.float32),
+                      groups=part["corpus"].tolist(), unit_per_second=50.0)  # fmt: skip
+        out[name] = (part, arrays, split)
+    return out
+
+
+def head_job(view: str | Path, feature_paths: list[str], classes: list[str],
+             model_cfg: Mapping[str, Any], seed: int, device, fingerprint: str):  # fmt: skip
+    """The training job of a head on frozen features (see :func:`train_head`)."""
+    import json
+
+    import torch
+
+    from crossemo.models.heads import build_head
+    from crossemo.models.skeleton import Job
+    from crossemo.models.training import seed_everything
+
+    splits = feature_splits(view, feature_paths, classes)
+    first = splits["train"][1][0]
     head_name = model_cfg.get("head", "pooling_linear")
     head_kwargs = dict(model_cfg.get("head_options") or {})
-    seed_everything(settings.seed)
+    seed_everything(seed)
     model = build_head(head_name, first.shape[2], len(classes), n_layers=first.shape[0],
                        **head_kwargs)  # fmt: skip
 
     def forward(m, split, idx):
-        x, mask = collate_features([sets[split][1][i] for i in idx])
+        x, mask = collate_features([splits[split][1][i] for i in idx])
         return m(x.to(device), mask.to(device))
 
-    dev = splits["dev"] if len(splits["dev"]) else None
-    result = fit(model, forward, splits["train"], dev, settings, scratch, device, len(classes),
-                 run_fingerprint=json.dumps([dict(model_cfg), str(view)], default=str),
-                 interrupt_after=interrupt_after)  # fmt: skip
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    torch.save(model.to("cpu").state_dict(), out / "head.pt")
-    (out / "head_config.json").write_text(json.dumps({
-        "head": head_name, "dim": int(first.shape[2]), "n_layers": int(first.shape[0]),
-        "n_classes": len(classes), "options": head_kwargs}, indent=2))  # fmt: skip
-    if model.layer_sum is not None:
-        w = torch.softmax(model.layer_sum.weights.detach(), 0).tolist()
-        (out / "layer_weights.json").write_text(json.dumps(w))
-    save_run_files(out, classes, {"model": dict(model_cfg), "view": str(view),
-                                  **dict(run_info or {}), "settings": settings.to_dict()},
-                   result)  # fmt: skip
-    part = sets["test"][0]
-    model.to(device)
-    probs = predict_proba(model, forward, "test", splits["test"], settings, device)
-    from crossemo.models.data import AudioSet
+    def save(trained, out: Path) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        torch.save(trained.state_dict(), out / "head.pt")
+        (out / "head_config.json").write_text(json.dumps({
+            "head": head_name, "dim": int(first.shape[2]), "n_layers": int(first.shape[0]),
+            "n_classes": len(classes), "options": head_kwargs}, indent=2))  # fmt: skip
+        if trained.layer_sum is not None:
+            w = torch.softmax(trained.layer_sum.weights.detach(), 0).tolist()
+            (out / "layer_weights.json").write_text(json.dumps(w))
 
-    aset = AudioSet(part["utt_id"].tolist(), part["corpus"].tolist(), splits["test"].labels,
-                    splits["test"].weights, [], list(classes))  # fmt: skip
-    write_predictions(predictions_frame(aset, probs, classes), predictions)
-    if not settings.keep_scratch:
-        clear_scratch(scratch)
-    return result
+    test = splits["test"][0]
+    return Job(model, forward, splits["train"][2], splits["dev"][2], splits["test"][2],
+               test["utt_id"].tolist(), test["corpus"].tolist(), save, fingerprint)  # fmt: skip
 
 
 def features_frame(paths: Iterable[str | Path]) -> pd.DataFrame:

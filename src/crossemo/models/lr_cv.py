@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crossemo import metrics
+
 # run names (fold{k}-lr{lr}) are crossemo.names' grammar; these names are kept for callers
 from crossemo.names import lr_cv_runs as cv_run_names  # noqa: F401
 from crossemo.names import lr_name
@@ -111,16 +113,9 @@ def cv_run(view, classes, model_cfg: Mapping[str, Any], run: str, *, output_dir,
 
 def score(frame: pd.DataFrame, metric: str) -> float:
     """A CV score of a predictions table: uar, accuracy, f1_macro or f1_weighted."""
-    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
-
-    y, p = frame["label"].astype(str), frame["pred"].astype(str)
-    if metric == "uar":
-        return float(balanced_accuracy_score(y, p))
-    if metric == "accuracy":
-        return float(accuracy_score(y, p))
-    if metric in ("f1_macro", "f1_weighted"):
-        return float(f1_score(y, p, average=metric.split("_")[1], zero_division=0))
-    raise ValueError(f"unknown CV metric {metric}")
+    if metric not in metrics.CV_METRICS:
+        raise ValueError(f"unknown CV metric {metric}")
+    return metrics.score(frame["label"].astype(str), frame["pred"].astype(str), metric)
 
 
 def aggregate(predictions: Mapping[str, str | Path], metric: str = "uar") -> pd.DataFrame:

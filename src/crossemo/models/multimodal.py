@@ -91,24 +91,30 @@ def train_multimodal(view: str | Path, transcripts: list[str], classes: list[str
                      model_cfg: Mapping[str, Any], *, output_dir, predictions, scratch,
                      threads: int | None = None, run_info: Mapping[str, Any] | None = None,
                      interrupt_after: int | None = None):  # fmt: skip
-    from crossemo.models.data import collate, load_audio_rows, read_view, to_audio_set
-    from crossemo.models.finetune import (
-        audio_split,
-        predictions_frame,
-        save_run_files,
-        write_predictions,
-    )
-    from crossemo.models.training import (
-        TrainSettings,
-        clear_scratch,
-        configure_device,
-        fit,
-        predict_proba,
-        seed_everything,
-    )
+    """Train the speech+text classifier on the view's train rows (early stopping on dev) and
+    predict its test rows."""
+    from crossemo.models.skeleton import train_and_predict
+    from crossemo.models.training import TrainSettings
 
     settings = TrainSettings.from_config(model_cfg)
-    device = configure_device(settings, threads)
+    run_config = {"model": dict(model_cfg), "view": str(view), **dict(run_info or {})}
+    fingerprint = json.dumps([dict(model_cfg), str(view)], default=str)
+    return train_and_predict(
+        lambda device: multimodal_job(view, transcripts, classes, model_cfg, settings, device,
+                                      fingerprint),
+        settings, classes, output_dir=output_dir, predictions=predictions, scratch=scratch,
+        run_config=run_config, threads=threads, interrupt_after=interrupt_after,
+    )  # fmt: skip
+
+
+def multimodal_job(view: str | Path, transcripts: list[str], classes: list[str],
+                   model_cfg: Mapping[str, Any], settings, device, fingerprint: str):  # fmt: skip
+    """The training job of the speech+text classifier (see :func:`train_multimodal`)."""
+    from crossemo.models.data import collate, load_audio_rows, read_view, to_audio_set
+    from crossemo.models.finetune import audio_split
+    from crossemo.models.skeleton import Job
+    from crossemo.models.training import seed_everything
+
     texts = read_transcripts(transcripts)
     rows = read_view(view)
     waves = load_audio_rows(rows, settings.max_seconds)
@@ -130,24 +136,13 @@ def train_multimodal(view: str | Path, transcripts: list[str], classes: list[str
         return m(values.to(device), mask.to(device), tok["input_ids"].to(device),
                  tok["attention_mask"].to(device))  # fmt: skip
 
-    dev = audio_split(sets["dev"])
-    result = fit(model, forward, audio_split(sets["train"]), dev if len(dev) else None, settings,
-                 scratch, device, len(classes),
-                 run_fingerprint=json.dumps([dict(model_cfg), str(view)], default=str),
-                 interrupt_after=interrupt_after)  # fmt: skip
-    out = Path(output_dir)
-    model.to("cpu")
-    model.audio.save_pretrained(out / "audio")
-    fe.save_pretrained(out / "audio")
-    model.text.save_pretrained(out / "text")
-    tokenizer.save_pretrained(out / "text")
-    torch.save(model.classifier.state_dict(), out / "head.pt")
-    save_run_files(out, classes, {"model": dict(model_cfg), "view": str(view),
-                                  **dict(run_info or {}), "settings": settings.to_dict()},
-                   result)  # fmt: skip
-    model.to(device)
-    probs = predict_proba(model, forward, "test", audio_split(sets["test"]), settings, device)
-    write_predictions(predictions_frame(sets["test"], probs, classes), predictions)
-    if not settings.keep_scratch:
-        clear_scratch(scratch)
-    return result
+    def save(trained, out: Path) -> None:
+        trained.audio.save_pretrained(out / "audio")
+        fe.save_pretrained(out / "audio")
+        trained.text.save_pretrained(out / "text")
+        tokenizer.save_pretrained(out / "text")
+        torch.save(trained.classifier.state_dict(), out / "head.pt")
+
+    test = sets["test"]
+    return Job(model, forward, audio_split(sets["train"]), audio_split(sets["dev"]),
+               audio_split(test), test.utt_ids, test.corpora, save, fingerprint)  # fmt: skip

@@ -2,10 +2,11 @@
 speech+text, heads on frozen features).
 
 The loop owns: optimiser (AdamW), linear warm-up/decay, gradient accumulation and clipping,
-bf16 autocast + TF32 on GPU, early stopping on the dev UAR, the training curve, and checkpoints
-in a scratch directory (never a declared output) from which a killed job resumes exactly: the
-model, optimiser, scheduler, every RNG state and the position inside the epoch are restored,
-and the batches of an epoch are a pure function of (seed, epoch).
+bf16 autocast + TF32 on GPU, the training curve and the order of things. What it delegates:
+scratch checkpoints and the exact resume from them (:mod:`crossemo.models.checkpoint`: model,
+optimiser, scheduler, every RNG state and the position inside the epoch; the batches of an epoch
+are a pure function of (seed, epoch)), stop requests by signal (:mod:`crossemo.models.signals`)
+and dev evaluation with early stopping on the dev UAR (:mod:`crossemo.models.early_stopping`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
 import random
 import shutil
-import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from crossemo.models.checkpoint import Scratch, rng_state, set_rng_state
 from crossemo.models.data import make_batches
+from crossemo.models.early_stopping import EarlyStopping, dev_scores
+from crossemo.models.signals import StopRequest
 
 log = logging.getLogger(__name__)
 
@@ -127,26 +129,6 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
         torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def rng_state() -> dict[str, Any]:
-    import torch
-
-    state = {"python": random.getstate(), "numpy": np.random.get_state(),
-             "torch": torch.get_rng_state()}  # fmt: skip
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def set_rng_state(state: dict[str, Any]) -> None:
-    import torch
-
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
 def configure_device(settings: TrainSettings, threads: int | None = None):
     """The torch device (cuda when available), TF32 switched on there, CPU threads set."""
     import torch
@@ -167,23 +149,13 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-# -- metrics ------------------------------------------------------------------------------------
-
-
-def uar(labels: np.ndarray, preds: np.ndarray, n_classes: int) -> float:
-    """Unweighted average recall over the classes present in ``labels``."""
-    recalls = [float(np.mean(preds[labels == c] == c)) for c in range(n_classes)
-               if np.any(labels == c)]  # fmt: skip
-    return float(np.mean(recalls)) if recalls else float("nan")
-
-
 def class_weight_vector(labels: np.ndarray, n_classes: int) -> np.ndarray:
     counts = np.bincount(labels[labels >= 0], minlength=n_classes).astype(np.float64)
     weights = np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / n_classes, 0.0)
     return weights.astype(np.float32)
 
 
-# -- the loop -----------------------------------------------------------------------------------
+# -- batches and inference -------------------------------------------------------------------
 
 
 def epoch_batches(split: Split, settings: TrainSettings, epoch: int, shuffle: bool = True):
@@ -203,7 +175,7 @@ def eval_batches(split: Split, settings: TrainSettings) -> list[list[int]]:
                         max_batch_size=settings.max_batch_size, seed=0, shuffle=False)  # fmt: skip
 
 
-def _autocast(device, settings: TrainSettings):
+def autocast(device, settings: TrainSettings):
     import contextlib
 
     import torch
@@ -222,7 +194,7 @@ def predict_proba(model, forward: Forward, split_name: str, split: Split,
     out: np.ndarray | None = None
     with torch.no_grad():
         for idx in eval_batches(split, settings):
-            with _autocast(device, settings):
+            with autocast(device, settings):
                 logits = forward(model, split_name, idx)
             probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
             if out is None:
@@ -231,18 +203,157 @@ def predict_proba(model, forward: Forward, split_name: str, split: Split,
     return out if out is not None else np.zeros((0, 0), dtype=np.float32)
 
 
-def _save_atomic(obj: Any, path: Path) -> None:
-    import torch
-
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
 def _total_steps(train: Split, settings: TrainSettings) -> int:
     ga = settings.grad_accum
     steps = sum(-(-len(epoch_batches(train, settings, e)) // ga) for e in range(settings.epochs))
     return min(steps, settings.max_steps) if settings.max_steps is not None else steps
+
+
+# -- the loop -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """Where a run stands between optimiser steps."""
+
+    step: int = 0
+    epoch: int = 0
+    micro: int = 0  #: batches of the current epoch done
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Run:
+    """One training run's objects and the steps of the loop (see :func:`fit`)."""
+
+    def __init__(self, model, forward: Forward, train: Split, dev: Split | None,
+                 settings: TrainSettings, scratch: str | Path, device, n_classes: int,
+                 run_fingerprint: str) -> None:  # fmt: skip
+        import torch
+
+        self.model, self.forward, self.train, self.dev = model, forward, train, dev
+        self.settings, self.device, self.n_classes = settings, device, n_classes
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        if not self.params:
+            raise ValueError("no trainable parameters")
+        self.optimizer = torch.optim.AdamW(
+            self.params, lr=settings.lr, weight_decay=settings.weight_decay,
+            betas=settings.adam_betas, eps=settings.adam_eps)  # fmt: skip
+        self.total = _total_steps(train, settings)
+        self.scheduler = _scheduler(self.optimizer, settings, self.total)
+        self.class_weights = (
+            torch.tensor(class_weight_vector(train.labels, n_classes), device=device)
+            if settings.class_weights else None)  # fmt: skip
+        self.sample_weights = (
+            train.weights if settings.sample_weights and train.weights is not None
+            else np.ones(len(train), np.float32))  # fmt: skip
+        self.checkpoints = Scratch(scratch, fingerprint(
+            run_fingerprint, settings.to_dict(), len(train), int(train.labels.sum())))  # fmt: skip
+        self.stopper = EarlyStopping(settings.early_stopping_patience)
+        self.progress = Progress()
+        self.t0 = time.perf_counter()
+        self.seconds_seen, self.loss_sum, self.loss_n = 0.0, 0.0, 0
+
+    def resume(self) -> tuple[int | None, bool]:
+        """Restore the newest readable checkpoint: ``(its step or None, whether it was final)``."""
+        state = self.checkpoints.load()
+        if state is None:
+            return None, False
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.progress = Progress(state["step"], state["epoch"], state["micro"], state["history"])
+        self.stopper.best_metric, self.stopper.best_step = state["best_metric"], state["best_step"]
+        self.stopper.bad_evals = state["bad_evals"]
+        set_rng_state(state["rng"])
+        log.info("resumed from step %d (epoch %d, batch %d)", self.progress.step,
+                 self.progress.epoch, self.progress.micro)  # fmt: skip
+        return self.progress.step, bool(state["done"])
+
+    def checkpoint(self, done: bool) -> None:
+        p, s = self.progress, self.stopper
+        self.checkpoints.save({
+            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(), "step": p.step, "epoch": p.epoch,
+            "micro": p.micro, "best_metric": s.best_metric, "best_step": s.best_step,
+            "bad_evals": s.bad_evals, "history": p.history, "rng": rng_state(), "done": done,
+        })  # fmt: skip
+
+    def optimiser_step(self, group: list[list[int]]) -> None:
+        """Forward and backward passes of the batches in ``group``, then one optimiser step."""
+        import torch
+
+        train, device, cw = self.train, self.device, self.class_weights
+        n_items = sum(len(b) for b in group)
+        self.optimizer.zero_grad(set_to_none=True)
+        for idx in group:
+            labels = torch.as_tensor(train.labels[idx], device=device)
+            with autocast(device, self.settings):
+                logits = self.forward(self.model, "train", idx)
+            loss_each = torch.nn.functional.cross_entropy(
+                logits.float(), labels, weight=cw, reduction="none")  # fmt: skip
+            w = torch.as_tensor(self.sample_weights[idx], device=device)
+            if cw is not None:
+                w = w * cw[labels]
+            loss = (loss_each * w).sum() / max(float(w.sum()), 1e-12)
+            (loss * len(idx) / n_items).backward()
+            self.loss_sum += float(loss.detach()) * len(idx)
+            self.loss_n += len(idx)
+            self.seconds_seen += float(train.lengths[idx].sum()) / train.unit_per_second
+        if self.settings.max_grad_norm:
+            torch.nn.utils.clip_grad_norm_(self.params, self.settings.max_grad_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.progress.step += 1
+        self.progress.micro += len(group)
+        if self.progress.step % self.settings.log_every == 0:
+            elapsed = time.perf_counter() - self.t0
+            log.info("step %d/%d loss %.4f %.1f audio-s/s", self.progress.step, self.total,
+                     self.train_loss(), self.seconds_seen / max(elapsed, 1e-9))  # fmt: skip
+
+    def train_loss(self) -> float:
+        return self.loss_sum / max(self.loss_n, 1)
+
+    def evaluate(self) -> bool:
+        """Add a point to the curve (dev scores, best weights kept); True: stop early."""
+        p = self.progress
+        row = {"step": p.step, "epoch": p.epoch, "lr": self.scheduler.get_last_lr()[0],
+               "train_loss": self.train_loss(), "audio_seconds": self.seconds_seen,
+               "elapsed_s": time.perf_counter() - self.t0}  # fmt: skip
+        self.loss_sum, self.loss_n = 0.0, 0
+        stop = False
+        if self.dev is not None and len(self.dev):
+            probs = predict_proba(self.model, self.forward, "dev", self.dev, self.settings,
+                                  self.device)  # fmt: skip
+            row |= dev_scores(probs, self.dev.labels, self.n_classes)
+            if self.stopper.update(row["dev_uar"], p.step):
+                self.checkpoints.save_best(self.model.state_dict())
+            else:
+                stop = self.stopper.exhausted
+            self.model.train()
+            log.info("step %d epoch %d: dev UAR %.4f (best %.4f at %d)", p.step, p.epoch,
+                     row["dev_uar"], self.stopper.best_metric, self.stopper.best_step)  # fmt: skip
+        p.history.append(row)
+        return stop
+
+    def restore_best(self) -> None:
+        """The best dev evaluation's weights into the model (if there was one)."""
+        if self.stopper.best_metric is None:
+            return
+        weights = self.checkpoints.load_best()
+        if weights is not None:
+            self.model.load_state_dict(weights)
+
+
+def _scheduler(optimizer, settings: TrainSettings, total: int):
+    from transformers import get_constant_schedule_with_warmup, get_linear_schedule_with_warmup
+
+    warmup = (settings.warmup_steps if settings.warmup_steps is not None
+              else int(round(settings.warmup_ratio * total)))  # fmt: skip
+    if settings.lr_schedule not in ("linear", "constant"):
+        raise ValueError(f"lr_schedule: linear or constant, not {settings.lr_schedule!r}")
+    if settings.lr_schedule == "constant":
+        return get_constant_schedule_with_warmup(optimizer, warmup)
+    return get_linear_schedule_with_warmup(optimizer, warmup, max(total, 1))
 
 
 def fit(model, forward: Forward, train: Split, dev: Split | None, settings: TrainSettings,
@@ -250,210 +361,53 @@ def fit(model, forward: Forward, train: Split, dev: Split | None, settings: Trai
         interrupt_after: int | None = None) -> TrainResult:  # fmt: skip
     """Train ``model`` in place; on return it holds the best weights (dev UAR) or the last ones.
 
-    ``scratch`` holds ``state.pt`` (resume point) and ``best.pt``; a rerun with the same
-    ``run_fingerprint`` continues from ``state.pt``. ``interrupt_after`` (tests) raises
-    :class:`TrainingInterrupted` after that many optimiser steps in this call, as a kill would.
+    ``scratch`` holds the checkpoints (:mod:`crossemo.models.checkpoint`); a rerun with the same
+    ``run_fingerprint`` continues from the newest readable one. SIGTERM/SIGUSR1 save a checkpoint
+    and raise :class:`TrainingInterrupted`; so does ``interrupt_after`` (tests) after that many
+    optimiser steps in this call, as a kill would.
     """
-    import torch
-    from transformers import get_constant_schedule_with_warmup, get_linear_schedule_with_warmup
-
-    scratch = Path(scratch)
-    scratch.mkdir(parents=True, exist_ok=True)
-    state_path, best_path = scratch / "state.pt", scratch / "best.pt"
     model.to(device)
     if settings.gradient_checkpointing and hasattr(model, "gradient_checkpointing_enable"):
         model.gradient_checkpointing_enable()
-    params = [p for p in model.parameters() if p.requires_grad]
-    if not params:
-        raise ValueError("no trainable parameters")
-    optimizer = torch.optim.AdamW(params, lr=settings.lr, weight_decay=settings.weight_decay,
-                                  betas=settings.adam_betas, eps=settings.adam_eps)  # fmt: skip
-    total = _total_steps(train, settings)
-    warmup = (settings.warmup_steps if settings.warmup_steps is not None
-              else int(round(settings.warmup_ratio * total)))  # fmt: skip
-    if settings.lr_schedule not in ("linear", "constant"):
-        raise ValueError(f"lr_schedule: linear or constant, not {settings.lr_schedule!r}")
-    if settings.lr_schedule == "constant":
-        scheduler = get_constant_schedule_with_warmup(optimizer, warmup)
-    else:
-        scheduler = get_linear_schedule_with_warmup(optimizer, warmup, max(total, 1))
-    cw = (torch.tensor(class_weight_vector(train.labels, n_classes), device=device)
-          if settings.class_weights else None)  # fmt: skip
-    sample_w = (train.weights if settings.sample_weights and train.weights is not None
-                else np.ones(len(train), np.float32))  # fmt: skip
-
-    # -- resume --
-    step, epoch, micro_in_epoch = 0, 0, 0
-    best_metric, best_step, bad_evals = None, -1, 0
-    history: list[dict[str, Any]] = []
-    resumed_from = None
-    finished_before = False
-    fp = fingerprint(run_fingerprint, settings.to_dict(), len(train), int(train.labels.sum()))
+    run = _Run(model, forward, train, dev, settings, scratch, device, n_classes, run_fingerprint)
     seed_everything(settings.seed)
-    if state_path.exists():
-        state = torch.load(state_path, map_location="cpu", weights_only=False)
-        if state.get("fingerprint") != fp:
-            log.warning("scratch %s holds another run's checkpoint: starting afresh", scratch)
-        else:
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            scheduler.load_state_dict(state["scheduler"])
-            step, epoch, micro_in_epoch = state["step"], state["epoch"], state["micro"]
-            best_metric, best_step = state["best_metric"], state["best_step"]
-            bad_evals, history = state["bad_evals"], state["history"]
-            set_rng_state(state["rng"])
-            resumed_from = step
-            finished_before = bool(state.get("done"))
-            log.info("resumed from step %d (epoch %d, batch %d)", step, epoch, micro_in_epoch)
-
-    def save_state() -> None:
-        _save_atomic({
-            "fingerprint": fp, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(), "step": step, "epoch": epoch,
-            "micro": micro_in_epoch, "best_metric": best_metric, "best_step": best_step,
-            "bad_evals": bad_evals, "history": history, "rng": rng_state(), "done": finished,
-        }, state_path)  # fmt: skip
-
-    stop_signal = {"hit": False}
-
-    def on_signal(signum, _frame):  # SLURM preemption / timeout warning: checkpoint and leave
-        stop_signal["hit"] = True
-
-    old_handlers = {}
-    for sig in (signal.SIGTERM, signal.SIGUSR1):
-        try:
-            old_handlers[sig] = signal.signal(sig, on_signal)
-        except ValueError:  # not the main thread
-            pass
-
-    def evaluate(train_loss: float, seconds: float, elapsed: float) -> bool:
-        """Record a point of the curve; True when training should stop early."""
-        nonlocal best_metric, best_step, bad_evals
-        row = {"step": step, "epoch": epoch, "lr": scheduler.get_last_lr()[0],
-               "train_loss": train_loss, "audio_seconds": seconds,
-               "elapsed_s": elapsed}  # fmt: skip
-        stop = False
-        if dev is not None and len(dev):
-            probs = predict_proba(model, forward, "dev", dev, settings, device)
-            metric = uar(dev.labels, probs.argmax(1), n_classes)
-            row["dev_uar"] = metric
-            row["dev_loss"] = float(-np.mean(np.log(
-                probs[np.arange(len(dev)), np.maximum(dev.labels, 0)] + 1e-12)))  # fmt: skip
-            if best_metric is None or metric > best_metric + 1e-12:
-                best_metric, best_step, bad_evals = metric, step, 0
-                _save_atomic(model.state_dict(), best_path)
-            else:
-                bad_evals += 1
-                patience = settings.early_stopping_patience
-                stop = patience is not None and bad_evals >= patience
-            model.train()
-            log.info("step %d epoch %d: dev UAR %.4f (best %.4f at %d)", step, epoch, metric,
-                     best_metric, best_step)  # fmt: skip
-        history.append(row)
-        return stop
-
-    model.train()
+    resumed_from, finished_before = run.resume()
+    p = run.progress
+    finished = p.step >= run.total or finished_before
     steps_here = 0
-    t0 = time.perf_counter()
-    seconds_seen, loss_sum, loss_n = 0.0, 0.0, 0
-    finished = step >= total or finished_before
-    try:
-        while not finished and epoch < settings.epochs:
-            batches = epoch_batches(train, settings, epoch)
-            while micro_in_epoch < len(batches):
-                group = batches[micro_in_epoch : micro_in_epoch + settings.grad_accum]
-                n_items = sum(len(b) for b in group)
-                optimizer.zero_grad(set_to_none=True)
-                for idx in group:
-                    labels = torch.as_tensor(train.labels[idx], device=device)
-                    with _autocast(device, settings):
-                        logits = forward(model, "train", idx)
-                    loss_each = torch.nn.functional.cross_entropy(
-                        logits.float(), labels, weight=cw, reduction="none")  # fmt: skip
-                    w = torch.as_tensor(sample_w[idx], device=device)
-                    if cw is not None:
-                        w = w * cw[labels]
-                    loss = (loss_each * w).sum() / max(float(w.sum()), 1e-12)
-                    (loss * len(idx) / n_items).backward()
-                    loss_sum += float(loss.detach()) * len(idx)
-                    loss_n += len(idx)
-                    seconds_seen += float(train.lengths[idx].sum()) / train.unit_per_second
-                if settings.max_grad_norm:
-                    torch.nn.utils.clip_grad_norm_(params, settings.max_grad_norm)
-                optimizer.step()
-                scheduler.step()
-                step += 1
+    model.train()
+    with StopRequest() as stop_request:
+        while not finished and p.epoch < settings.epochs:
+            batches = epoch_batches(train, settings, p.epoch)
+            while p.micro < len(batches):
+                run.optimiser_step(batches[p.micro : p.micro + settings.grad_accum])
                 steps_here += 1
-                micro_in_epoch += len(group)
-                if step % settings.log_every == 0:
-                    el = time.perf_counter() - t0
-                    log.info("step %d/%d loss %.4f %.1f audio-s/s", step, total,
-                             loss_sum / max(loss_n, 1), seconds_seen / max(el, 1e-9))  # fmt: skip
-                end_of_epoch = micro_in_epoch >= len(batches)
+                end_of_epoch = p.micro >= len(batches)
                 if end_of_epoch:
-                    epoch, micro_in_epoch = epoch + 1, 0
+                    p.epoch, p.micro = p.epoch + 1, 0
                 due_eval = (end_of_epoch if settings.eval_steps is None
-                            else step % settings.eval_steps == 0)  # fmt: skip
-                finished = step >= total or epoch >= settings.epochs
-                stop = False
-                if due_eval or finished:
-                    stop = evaluate(loss_sum / max(loss_n, 1), seconds_seen,
-                                    time.perf_counter() - t0)  # fmt: skip
-                    loss_sum, loss_n = 0.0, 0
-                if stop:
-                    log.info("early stopping at step %d", step)
+                            else p.step % settings.eval_steps == 0)  # fmt: skip
+                finished = p.step >= run.total or p.epoch >= settings.epochs
+                if (due_eval or finished) and run.evaluate():
+                    log.info("early stopping at step %d", p.step)
                     finished = True
-                if due_eval or finished or step % settings.checkpoint_steps == 0 \
-                        or stop_signal["hit"]:  # fmt: skip
-                    save_state()
-                if stop_signal["hit"]:
-                    raise TrainingInterrupted(f"signal received: checkpoint saved at step {step}")
+                if (due_eval or finished or p.step % settings.checkpoint_steps == 0
+                        or stop_request.hit):  # fmt: skip
+                    run.checkpoint(done=finished)
+                if stop_request.hit:
+                    raise TrainingInterrupted(f"signal received: checkpoint saved at step {p.step}")
                 if interrupt_after is not None and steps_here >= interrupt_after:
                     raise TrainingInterrupted(f"test interrupt after {steps_here} steps")
                 if finished or end_of_epoch:
                     break
-        if not history or history[-1]["step"] != step:  # e.g. resumed after the final save
-            evaluate(loss_sum / max(loss_n, 1), seconds_seen, time.perf_counter() - t0)
-            save_state()
-    finally:
-        for sig, handler in old_handlers.items():
-            signal.signal(sig, handler)
-
-    if best_path.exists() and best_metric is not None:
-        model.load_state_dict(torch.load(best_path, map_location="cpu", weights_only=True))
+        if not p.history or p.history[-1]["step"] != p.step:  # e.g. resumed after the final save
+            run.evaluate()
+            run.checkpoint(done=finished)
+    run.restore_best()
     model.eval()
-    return TrainResult(best_metric, best_step, step, history, resumed_from)
+    return TrainResult(run.stopper.best_metric, run.stopper.best_step, p.step, p.history,
+                       resumed_from)  # fmt: skip
 
 
 def clear_scratch(scratch: str | Path) -> None:
     shutil.rmtree(scratch, ignore_errors=True)
-
-
-def write_curve(history: list[dict[str, Any]], csv_path: str | Path,
-                png_path: str | Path | None = None) -> None:  # fmt: skip
-    """Training curve as CSV (+ PNG: train loss and dev UAR against steps)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(history)
-    frame.to_csv(csv_path, index=False)
-    if png_path is None:
-        return
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    if len(frame):
-        ax.plot(frame["step"], frame["train_loss"], "o-", label="train loss")
-        ax.set_xlabel("optimiser step")
-        ax.set_ylabel("loss")
-        if "dev_uar" in frame:
-            ax2 = ax.twinx()
-            ax2.plot(frame["step"], frame["dev_uar"], "s--", color="tab:orange", label="dev UAR")
-            ax2.set_ylabel("dev UAR")
-            ax2.set_ylim(0, 1)
-    ax.set_title("training curve")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=100)
-    plt.close(fig)

@@ -36,14 +36,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crossemo.evaluate import class_rates, read_run_metrics
+from crossemo.evaluate import read_run_metrics
+from crossemo.metrics import AVERAGES, CV_METRICS, PER_CLASS, SCALARS, confusion_measure
 from crossemo.names import FINAL, lr_cv_run, parse_run
 
 SOURCES = ("metrics", "lr_cv", "corpus", "labels", "split", "view")
 COUNT_SOURCES = ("corpus", "labels", "split", "view")
-SCALARS = ("uar", "wa", "ua", "macro_f1", "weighted_f1")
-PER_CLASS = ("precision", "recall", "f1", "support")
-AVERAGES = ("weighted_precision", "weighted_recall", "macro_precision", "macro_recall")
 METRIC_NAMES = SCALARS + PER_CLASS + AVERAGES
 COUNT_NAMES = ("n", "speakers", "groups", "emotions", "avg_duration")
 #: a summary row of a per-class table (``summary_rows``) -> how its cells average the classes
@@ -53,8 +51,6 @@ SUMMARIES = {
     "macro": {"precision": "macro_precision", "recall": "macro_recall", "f1": "macro_f1"},
     "total": {"support": "n", "n": "n"},
 }  # fmt: skip
-#: model.cv_metric of an LR-CV table -> the evaluation metric of its runs
-CV_METRICS = {"uar": "uar", "accuracy": "wa", "f1_macro": "macro_f1", "f1_weighted": "weighted_f1"}
 
 _SPEC = re.compile(
     r"^(?P<name>[A-Za-z][A-Za-z0-9_]*)(?:\[(?P<cls>[^\]]+)\])?(?:@(?P<scope>[\w-]+))?$"
@@ -141,37 +137,6 @@ def t_interval(values, bounds: tuple[float, float] | None = None
     if bounds is not None:
         lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
     return mean, std, lo, hi
-
-
-def confusion_measure(counts: np.ndarray, name: str, index: int | None = None) -> np.ndarray:
-    """``name`` of confusion matrices ``counts`` (..., k, k; rows true, columns predicted).
-
-    Same conventions as :mod:`crossemo.evaluate`: a class never predicted has precision 0, a
-    class absent from truth recall 0 (and no say in ``uar``).
-    """
-    rates = class_rates(counts)
-    tp, support, predicted = rates["tp"], rates["support"], rates["predicted"]
-    recall, precision, f1 = rates["recall"], rates["precision"], rates["f1"]
-    n = support.sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        present = support > 0
-        seen = present | (predicted > 0)
-        per_class = {"precision": precision, "recall": recall, "f1": f1, "support": support}
-        if name in PER_CLASS:
-            if index is None:
-                raise ValueError(f"{name} is per class: name the class")
-            return per_class[name][..., index]
-        if name in ("uar", "ua"):
-            return (recall * present).sum(-1) / present.sum(-1)
-        if name in ("wa", "weighted_recall"):
-            return tp.sum(-1) / n
-        if name == "n":
-            return n
-        if name.startswith("weighted_"):
-            return (per_class[name[len("weighted_") :]] * support).sum(-1) / n
-        if name.startswith("macro_"):
-            return (per_class[name[len("macro_") :]] * seen).sum(-1) / seen.sum(-1)
-    raise ValueError(f"unknown metric {name!r}")
 
 
 def bootstrap_confusion(matrix, name: str, index: int | None, n_boot: int, seed: int

@@ -1,0 +1,160 @@
+"""The one sequence of every neural training run: prepare -> fit -> save -> predict -> clean up.
+
+A family (fine-tuning and block expansion, heads on frozen features, speech+text) supplies a
+``prepare(device) -> Job`` function: its data (train, dev and test
+:class:`~crossemo.models.training.Split`), its model, how a batch goes through the model
+(``forward``) and how the trained model is saved.
+:func:`train_and_predict` does the rest the same way for all: the resumable loop, the model
+directory's common files (``label_map.json``, ``crossemo_run.json``, the training curve), the
+predictions table of the test split, removing the scratch checkpoints after success and, after
+a failure, the half-written model directory (the checkpoints stay, so a rerun resumes).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crossemo.models.training import (
+    Forward,
+    Split,
+    TrainResult,
+    TrainSettings,
+    clear_scratch,
+    configure_device,
+    fit,
+    predict_proba,
+)
+
+RUN_FILE = "crossemo_run.json"
+LABEL_MAP_FILE = "label_map.json"
+#: the split ``forward`` is asked for when predicting
+PREDICT_SPLIT = "test"
+
+
+@dataclass
+class Job:
+    """What a family prepares: the model, its batches' way through it and its data."""
+
+    model: Any
+    forward: Forward  #: forward(model, split name, indices) -> logits
+    train: Split
+    dev: Split | None  #: None or empty: no early stopping, the last weights are kept
+    test: Split
+    test_ids: Sequence[str]
+    test_corpora: Sequence[str]
+    save: Callable[[Any, Path], None]  #: writes the family's files of the trained model
+    fingerprint: str  #: identifies the run (a scratch checkpoint of another run is ignored)
+
+
+def train_and_predict(prepare: Callable[[Any], Job], settings: TrainSettings,
+                      classes: Sequence[str], *, output_dir: str | Path,
+                      predictions: str | Path | None, scratch: str | Path,
+                      run_config: Mapping[str, Any], threads: int | None = None,
+                      interrupt_after: int | None = None) -> TrainResult:  # fmt: skip
+    """Prepare the family's job on the device, train it (resuming from ``scratch``), save it to
+    ``output_dir``, write the test split's predictions and remove the scratch checkpoints."""
+    device = configure_device(settings, threads)
+    job = prepare(device)
+    out = Path(output_dir)
+    existed = out.exists()
+    try:
+        dev = job.dev if job.dev is not None and len(job.dev) else None
+        result = fit(job.model, job.forward, job.train, dev, settings, scratch, device,
+                     len(classes), run_fingerprint=job.fingerprint,
+                     interrupt_after=interrupt_after)  # fmt: skip
+        job.model.to("cpu")
+        job.save(job.model, out)
+        save_run_files(out, classes, {**run_config, "settings": settings.to_dict()}, result)
+        if predictions is not None:
+            job.model.to(device)
+            probs = predict_proba(job.model, job.forward, PREDICT_SPLIT, job.test, settings,
+                                  device)  # fmt: skip
+            frame = predictions_frame(job.test_ids, job.test_corpora, job.test.labels, probs,
+                                      classes)  # fmt: skip
+            write_predictions(frame, predictions)
+    except BaseException:
+        if not existed:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    finally:
+        job.model.to("cpu")
+    if not settings.keep_scratch:
+        clear_scratch(scratch)
+    return result
+
+
+def predictions_frame(utt_ids: Sequence[str], corpora: Sequence[str], labels: np.ndarray,
+                      probs: np.ndarray, classes: Sequence[str]) -> pd.DataFrame:  # fmt: skip
+    """The contract's predictions table: utt_id corpus label pred prob_<class>..."""
+    frame = pd.DataFrame({
+        "utt_id": list(utt_ids),
+        "corpus": list(corpora),
+        "label": [classes[i] if i >= 0 else None for i in labels],
+        "pred": [classes[i] for i in probs.argmax(1)] if len(probs) else [],
+    })  # fmt: skip
+    for k, c in enumerate(classes):
+        frame[f"prob_{c}"] = probs[:, k].astype(np.float64) if len(probs) else []
+    return frame
+
+
+def write_predictions(frame: pd.DataFrame, path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.parquet")
+    frame.to_parquet(tmp, index=False)
+    tmp.replace(path)
+
+
+def save_run_files(out_dir: str | Path, classes: Sequence[str], run_config: Mapping[str, Any],
+                   result: TrainResult) -> None:  # fmt: skip
+    """label_map.json, crossemo_run.json and the training curve next to a saved model."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / LABEL_MAP_FILE).write_text(
+        json.dumps(
+            {"classes": list(classes), "label2id": {c: i for i, c in enumerate(classes)}}, indent=2
+        )
+    )
+    summary = {"best_dev_uar": result.best_metric, "best_step": result.best_step,
+               "steps": result.steps, "resumed_from": result.resumed_from}  # fmt: skip
+    (out / RUN_FILE).write_text(json.dumps({**run_config, "result": summary}, indent=2,
+                                           default=str))  # fmt: skip
+    write_curve(result.history, out / "training_curve.csv", out / "training_curve.png")
+
+
+def write_curve(history: list[dict[str, Any]], csv_path: str | Path,
+                png_path: str | Path | None = None) -> None:  # fmt: skip
+    """Training curve as CSV (+ PNG: train loss and dev UAR against steps)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(history)
+    frame.to_csv(csv_path, index=False)
+    if png_path is None:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    if len(frame):
+        ax.plot(frame["step"], frame["train_loss"], "o-", label="train loss")
+        ax.set_xlabel("optimiser step")
+        ax.set_ylabel("loss")
+        if "dev_uar" in frame:
+            ax2 = ax.twinx()
+            ax2.plot(frame["step"], frame["dev_uar"], "s--", color="tab:orange", label="dev UAR")
+            ax2.set_ylabel("dev UAR")
+            ax2.set_ylim(0, 1)
+    ax.set_title("training curve")
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=100)
+    plt.close(fig)
