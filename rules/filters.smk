@@ -1,4 +1,4 @@
-# The strEmo paper's CMU-MOSEI filter (issue 3) for corpora whose config has `filter:`:
+# The strEmo paper's CMU-MOSEI filter for corpora whose config has `filter:`:
 # transcript similarity >= threshold, then the emotion-score rule; counts per step and label.
 
 
@@ -8,7 +8,12 @@ rule filter_transcripts:
         transcripts=lambda wildcards: PLAN.transcripts([wildcards.corpus]),
     output:
         table=ensure("results/filters/{corpus}.parquet", non_empty=True),
-        steps="results/tables/filter_steps_{corpus}.csv",
+        steps=report(
+            "results/tables/filter_steps_{corpus}.csv",
+            caption="../workflow/report/filter_steps.rst",
+            category="Data accounting",
+            labels={"table": "filter steps", "corpus": "{corpus}"},
+        ),
     log:
         "logs/filter_transcripts/{corpus}.log",
     benchmark:

@@ -2,7 +2,6 @@ localrules:
     make_paper_table,
     make_deviations_table,
     check_conservation,
-    publish_stage_table,
     plot_confusion,
     plot_label_distribution,
 
@@ -96,28 +95,6 @@ rule check_conservation:
     script:
         "../workflow/scripts/check_conservation.py"
 
-
-rule publish_stage_table:
-    input:
-        table=lambda wildcards: PLAN.stage_table_sources[wildcards.stage_table],
-    output:
-        table=report(
-            "results/report_tables/{stage_table}.csv",
-            caption="../workflow/report/stage_table.rst",
-            category="Data accounting",
-            labels={"table": "{stage_table}"},
-        ),
-    log:
-        "logs/publish_stage_table/{stage_table}.log",
-    wildcard_constraints:
-        stage_table=_alternatives(list(PLAN.stage_table_sources)),
-    conda:
-        "../envs/report.yaml"
-    threads: 1
-    params:
-        name="{stage_table}",
-    script:
-        "../workflow/scripts/publish_stage_table.py"
 
 
 rule plot_confusion:

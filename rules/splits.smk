@@ -3,7 +3,12 @@ rule make_split:
         unpack(lambda wildcards: PLAN.split_inputs(wildcards.experiment)),
     output:
         split="results/splits/{experiment}.parquet",
-        audit="results/splits/{experiment}.audit.csv",
+        audit=report(
+            "results/splits/{experiment}.audit.csv",
+            caption="../workflow/report/split_audit.rst",
+            category="Data accounting",
+            labels={"table": "split audit", "experiment": "{experiment}"},
+        ),
     log:
         "logs/make_split/{experiment}.log",
     benchmark:

@@ -1,4 +1,4 @@
-# StrEmo from its spreadsheet (issue 3): download each video's audio once (yt-dlp), then cut the
+# StrEmo from its spreadsheet: download each video's audio once (yt-dlp), then cut the
 # clips and write the corpus manifest. Downloaded WAVs live in results/strEmo/{corpus}/audio, a
 # cache that is not a declared output (Snakemake would delete it before a rerun): a rerun, e.g.
 # `--forcerun download_videos` to retry missing videos, downloads only what is not there yet.
@@ -9,7 +9,12 @@ rule download_videos:
         sheet=lambda wildcards: PLAN.sheet_input(wildcards.corpus),
     output:
         status=ensure("results/downloads/{corpus}.status.parquet", non_empty=True),
-        table="results/tables/download_status_{corpus}.csv",
+        table=report(
+            "results/tables/download_status_{corpus}.csv",
+            caption="../workflow/report/download_status.rst",
+            category="Data accounting",
+            labels={"table": "download status", "corpus": "{corpus}"},
+        ),
     log:
         "logs/download_videos/{corpus}.log",
     benchmark:

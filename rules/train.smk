@@ -1,4 +1,4 @@
-# Neural models (issue 5): one job per run (fold x LR for LR cross-validation, "final", "main",
+# Neural models: one job per run (fold x LR for LR cross-validation, "final", "main",
 # "foldK"). Checkpoints live in results/scratch/ (params, not outputs) so a killed or requeued
 # job resumes; the declared outputs are the model directory and the predictions.
 

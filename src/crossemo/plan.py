@@ -386,23 +386,19 @@ class Plan:
         ]
         return targets + ["results/tables/deviations.md", "results/tables/deviations.csv"]
 
-    @cached_property
-    def stage_table_sources(self) -> dict[str, str]:
-        """Report name -> CSV written by another stage that the report shows when configured:
-        split audits, StrEmo download status (adapter strEmo), filter step counts (filter:)."""
-        sources = {f"split_audit_{e}": f"results/splits/{e}.audit.csv" for e in self.experiments}
-        for corpus in self.sheet_corpora:
-            sources[f"download_status_{corpus}"] = f"results/tables/download_status_{corpus}.csv"
-        for corpus in self.filtered_corpora:
-            sources[f"filter_steps_{corpus}"] = f"results/tables/filter_steps_{corpus}.csv"
-        return sources
+    def stage_tables(self) -> list[str]:
+        """CSVs of other stages that the report shows as they are: split audits, StrEmo
+        download status (adapter strEmo), filter step counts (corpora with ``filter:``)."""
+        tables = [f"results/splits/{e}.audit.csv" for e in self.experiments]
+        tables += [f"results/tables/download_status_{c}.csv" for c in self.sheet_corpora]
+        return tables + [f"results/tables/filter_steps_{c}.csv" for c in self.filtered_corpora]
 
     def report_targets(self) -> list[str]:
         """Tables and figures of the report (rule all builds them; --report collects them)."""
         targets = [f"results/metrics/{e}.csv" for e in self.model_experiments]
         targets += self.paper_table_targets()
         targets += [f"results/tables/conservation_{s}.csv" for s in self.used_schemes]
-        targets += [f"results/report_tables/{name}.csv" for name in self.stage_table_sources]
+        targets += self.stage_tables()
         targets += [f"results/figures/confusion_{e}.png" for e in self.model_experiments]
         targets += [f"results/figures/labels_{e}.png" for e in self.experiments]
         return targets
@@ -421,8 +417,8 @@ class Plan:
         return [f"results/tables/{e}_lr_cv.csv" for e in self.lr_cv_experiments]
 
     def all_targets(self) -> list[str]:
-        """What ``snakemake`` (rule all) builds."""
-        return (
+        """What ``snakemake`` (rule all) builds, each file once."""
+        targets = (
             self.audio_shards()
             + self.split_audits()
             + self.training_views()
@@ -430,6 +426,7 @@ class Plan:
             + self.strEmo_targets()
             + self.neural_targets()
         )
+        return list(dict.fromkeys(targets))
 
     # ---- input functions and resources of the rules, by stage (rules/<stage>.smk) ----
     def scheme_file(self, scheme: str) -> str:

@@ -164,10 +164,11 @@ def test_demo_inputs(demo):
 
 def test_demo_targets(demo):
     targets = demo.all_targets()
-    assert len(targets) == len(set(targets)) == 118
+    assert len(targets) == len(set(targets)) == 106
     assert "results/tables/demo_finetune_lrcv_lr_cv.csv" in targets
     assert "results/metrics/demo_basic4_kfold.csv" not in targets  # no model: no metrics
     assert "results/figures/labels_demo_basic4_kfold.png" in targets
+    assert "results/splits/demo_basic4_kfold.audit.csv" in demo.report_targets()
     assert demo.paper_table_targets()[-2:] == [
         "results/tables/deviations.md", "results/tables/deviations.csv",
     ]  # fmt: skip

@@ -52,7 +52,7 @@ EDITS = {
 }
 #: rules that only write tables and figures of the report
 REPORT_RULES = {
-    "make_paper_table", "make_deviations_table", "check_conservation", "publish_stage_table",
+    "make_paper_table", "make_deviations_table", "check_conservation",
     "plot_confusion", "plot_label_distribution",
 }  # fmt: skip
 

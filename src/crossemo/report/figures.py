@@ -86,10 +86,3 @@ def plot_label_distribution(split_path, output, experiment: str) -> None:
     fig.savefig(output, dpi=110)
     plt.close(fig)
 
-
-def publish_table(source, output) -> pd.DataFrame:
-    """Copy a stage's CSV into the report (parsed and rewritten: a broken CSV fails here)."""
-    table = pd.read_csv(source)
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(output, index=False)
-    return table
