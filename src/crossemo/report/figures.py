@@ -85,4 +85,3 @@ def plot_label_distribution(split_path, output, experiment: str) -> None:
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(output, dpi=110)
     plt.close(fig)
-
