@@ -9,6 +9,7 @@ unreadable ones into rejects, and returns the validated manifest and rejects tab
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -17,6 +18,15 @@ from pathlib import Path
 import pandas as pd
 
 from crossemo.audio.decode import DecodeError, probe
+from crossemo.reasons import (
+    DUPLICATE_UTT_ID,
+    EMPTY_SEGMENT,
+    END_BEYOND_FILE,
+    NEGATIVE_TIME,
+    NON_FINITE_TIME,
+    SEGMENT_OUT_OF_RANGE,
+    UNREADABLE,
+)
 from crossemo.schemas import REJECT_COLUMNS, Manifest, Rejects
 
 log = logging.getLogger(__name__)
@@ -42,6 +52,10 @@ EMOTIONS = (
     "other",
     "undecided",
 )
+
+#: how far a segment's ``end`` may pass the end of its file (rounding of published times); the
+#: manifest's ``end`` is then the file's end. Later ends are ``end_beyond_file`` rejects.
+END_TOLERANCE_S = 0.05
 
 AUDIO_SUFFIXES = {".wav", ".aif", ".aiff", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm"}
 
@@ -174,7 +188,7 @@ def _probe_row(path: Path) -> dict:
     except DecodeError as err:
         return {"reason": err.reason, "detail": err.detail}
     except OSError as err:
-        return {"reason": "unreadable", "detail": str(err)}
+        return {"reason": UNREADABLE, "detail": str(err)}
     return {"duration": info.duration, "sample_rate": info.sample_rate, "channels": info.channels}
 
 
@@ -205,16 +219,33 @@ def assemble(corpus: str, scan: Scan, threads: int = 4) -> tuple[pd.DataFrame, p
     return manifest, Rejects.validate(reject_df, lazy=True)
 
 
+def time_problem(start: float | None, end: float | None) -> tuple[str, str] | None:
+    """(reason, detail) when segment times cannot be right whatever the file: NaN or infinite,
+    negative, or ``end <= start``; None when they can (or are absent)."""
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and not math.isfinite(value):
+            return NON_FINITE_TIME, f"{name} {value}"
+        if value is not None and value < 0:
+            return NEGATIVE_TIME, f"{name} {value}"
+    if start is not None and end is not None and end <= start:
+        return EMPTY_SEGMENT, f"start {start} >= end {end}"
+    return None
+
+
 def _problem(utt: Utterance, utt_id: str, found: dict, seen: set[str]) -> tuple[str, str] | None:
     """(reason, detail) why a probed utterance cannot enter the manifest, or None."""
     if "reason" in found:
         return found["reason"], found["detail"]
     if utt_id in seen:
-        return "duplicate_utt_id", utt_id
-    if utt.start is not None and utt.end is not None and utt.end <= utt.start:
-        return "empty_segment", f"start {utt.start} >= end {utt.end}"
-    if utt.start is not None and utt.start >= found["duration"]:
-        return "segment_out_of_range", f"start {utt.start}s beyond {found['duration']:.2f}s"
+        return DUPLICATE_UTT_ID, utt_id
+    problem = time_problem(utt.start, utt.end)
+    if problem is not None:
+        return problem
+    duration = found["duration"]
+    if utt.start is not None and utt.start >= duration:
+        return SEGMENT_OUT_OF_RANGE, f"start {utt.start}s beyond {duration:.2f}s"
+    if utt.end is not None and utt.end > duration + END_TOLERANCE_S:
+        return END_BEYOND_FILE, f"end {utt.end}s beyond the file's {duration:.2f}s"
     return None
 
 
@@ -227,8 +258,8 @@ def _manifest_columns(rows: list[dict]) -> list[str]:
 def _manifest_row(corpus: str, utt_id: str, utt: Utterance, found: dict) -> dict:
     speaker = f"{corpus}/{utt.speaker}"
     group = f"{corpus}/{utt.group}" if utt.group is not None else speaker
-    start, end = utt.start, utt.end
     duration = found["duration"]
+    start, end = utt.start, None if utt.end is None else min(utt.end, duration)
     if start is not None:
         duration = (end if end is not None else duration) - start
     row = {
