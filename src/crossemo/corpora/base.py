@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -19,12 +20,16 @@ import pandas as pd
 
 from crossemo.audio.decode import DecodeError, probe
 from crossemo.reasons import (
+    BROKEN_LINK,
+    DUPLICATE_FOLDER,
     DUPLICATE_UTT_ID,
     EMPTY_SEGMENT,
     END_BEYOND_FILE,
+    MACOS_RESOURCE_FORK,
     NEGATIVE_TIME,
     NON_FINITE_TIME,
     SEGMENT_OUT_OF_RANGE,
+    SYMLINK_LOOP,
     UNREADABLE,
 )
 from crossemo.schemas import REJECT_COLUMNS, Manifest, Rejects
@@ -100,9 +105,80 @@ class Scan:
         (self.rejects if isinstance(item, Reject) else self.utterances).append(item)
 
 
+def walk_tree(
+    root: Path, suffixes: Iterable[str] = AUDIO_SUFFIXES
+) -> tuple[list[Path], list[Reject]]:
+    """Every file under ``root`` with one of ``suffixes`` (lower-case; audio by default,
+    compared case-insensitively), sorted, and a reject for everything the walk could not look
+    into.
+
+    Folder links are followed (corpora are often assembled from linked folders) and reported
+    paths keep the link's name. A folder that cannot be listed is an ``unreadable`` reject, a
+    dangling link a ``broken_link`` one, a link back to one of its own ancestors a
+    ``symlink_loop`` one and a second link to a folder already walked a ``duplicate_folder``
+    one (its files are listed once), so no part of the tree is left out without a row.
+    Dangling links count when they could have been a wanted file or a folder (a wanted
+    suffix, or none).
+    """
+    walk = _Walk(frozenset(suffixes))
+    walk.folder(root, {})
+    return sorted(walk.files), walk.rejects
+
+
+@dataclass
+class _Walk:
+    """State of one :func:`walk_tree`: what is found, what is refused, folders walked."""
+
+    suffixes: frozenset[str]
+    files: list[Path] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    walked: dict[tuple[int, int], Path] = field(default_factory=dict)
+
+    def folder(self, folder: Path, ancestors: dict[tuple[int, int], Path]) -> None:
+        """Walk ``folder`` depth-first; ``ancestors`` are the folders above it by (dev, inode)."""
+        try:
+            info = folder.stat()
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as err:
+            self.rejects.append(Reject(folder, UNREADABLE, f"cannot list the folder: {_why(err)}"))
+            return
+        key = (info.st_dev, info.st_ino)
+        if key in ancestors:
+            self.rejects.append(Reject(folder, SYMLINK_LOOP, f"links back to {ancestors[key]}"))
+            return
+        if key in self.walked:
+            detail = f"the same folder as {self.walked[key]}"
+            self.rejects.append(Reject(folder, DUPLICATE_FOLDER, detail))
+            return
+        self.walked[key] = folder
+        inner = {**ancestors, key: folder}
+        for entry in entries:
+            self.entry(folder / entry.name, entry, inner)
+
+    def entry(self, path: Path, entry: os.DirEntry, ancestors: dict) -> None:
+        """One directory entry: a folder to walk, a wanted file, a dangling link or neither."""
+        try:
+            is_dir, is_file = entry.is_dir(), entry.is_file()  # both follow links
+        except OSError as err:
+            self.rejects.append(Reject(path, UNREADABLE, _why(err)))
+            return
+        suffix = path.suffix.lower()
+        if is_dir:
+            self.folder(path, ancestors)
+        elif is_file and suffix in self.suffixes:
+            self.files.append(path)
+        elif entry.is_symlink() and not path.exists() and (suffix in self.suffixes or not suffix):
+            self.rejects.append(Reject(path, BROKEN_LINK, f"points to {os.readlink(path)}"))
+
+
+def _why(err: OSError) -> str:
+    return err.strerror or str(err)
+
+
 def audio_files(root: Path) -> list[Path]:
-    """Every file under ``root`` that looks like audio, sorted (case-insensitive suffix)."""
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+    """Every file under ``root`` that looks like audio, sorted (:func:`walk_tree`'s files)."""
+    return walk_tree(root)[0]
 
 
 def is_resource_fork(path: Path) -> bool:
@@ -111,19 +187,21 @@ def is_resource_fork(path: Path) -> bool:
 
 
 def walk_audio(root: Path) -> tuple[list[Path], list[Reject]]:
-    """Audio files under ``root`` and a ``macos_resource_fork`` reject for each AppleDouble file.
+    """Audio files under ``root`` and a reject for each AppleDouble file and for each part of
+    the tree that could not be walked (:func:`walk_tree`).
 
     Resource forks (``._a01.wav`` beside ``a01.wav``, left by copies from macOS) carry a ``.wav``
     name but no audio; they are reported, never silently dropped. Files that are not audio by
     name (readme, ``.DS_Store``, label sheets) are not the adapters' business and are skipped.
     """
-    audio, junk = [], []
-    for path in audio_files(root):
+    found, rejects = walk_tree(root)
+    audio = []
+    for path in found:
         if is_resource_fork(path):
-            junk.append(Reject(path, "macos_resource_fork", "AppleDouble metadata, not audio"))
+            rejects.append(Reject(path, MACOS_RESOURCE_FORK, "AppleDouble metadata, not audio"))
         else:
             audio.append(path)
-    return audio, junk
+    return audio, rejects
 
 
 def scan_each(paths: Iterable[Path], parse: Callable[[Path], Utterance | Reject]) -> Scan:

@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from crossemo.corpora.base import Reject, Scan, Utterance, find_ci, normalize_gender, scan_files
+from crossemo.corpora.base import (
+    Reject,
+    Scan,
+    Utterance,
+    find_ci,
+    normalize_gender,
+    scan_files,
+    walk_tree,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +63,7 @@ def read_demographics(path: Path) -> dict[str, str]:
 
 
 def _find_demographics(root: Path) -> Path | None:
-    found = sorted(p for p in root.rglob("*") if p.name.lower() == "videodemographics.csv")
+    found = [p for p in walk_tree(root, {".csv"})[0] if p.name.lower() == "videodemographics.csv"]
     return found[0] if found else None
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crossemo.corpora.base import Reject, Scan, Utterance, find_ci, walk_audio
+from crossemo.corpora.base import Reject, Scan, Utterance, find_ci, walk_audio, walk_tree
 
 log = logging.getLogger(__name__)
 
@@ -208,11 +208,7 @@ def _resolve(root: Path, option: str | Path | None) -> Path | None:
 
 
 def _find(root: Path, suffix: str) -> list[Path]:
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.suffix.lower() == suffix and p.is_file() and not p.name.startswith("._")
-    )
+    return [p for p in walk_tree(root, {suffix})[0] if not p.name.startswith("._")]
 
 
 def scan(
