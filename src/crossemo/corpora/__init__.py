@@ -1,7 +1,9 @@
 """Corpus adapters: one module per corpus, looked up by name.
 
 Adding a corpus is one module here with a ``scan(root, corpus, **options) -> Scan`` function,
-one line in :data:`ADAPTERS`, and one entry under ``corpora:`` in the config.
+one line in :data:`ADAPTERS`, and one entry under ``corpora:`` in the config. A module may set
+``PREFERRED_FOLDERS``: folder names whose copy of a file wins over copies elsewhere (the
+publisher's folder, e.g. EmoDB's ``wav``; :func:`crossemo.corpora.base.assemble`).
 """
 
 from __future__ import annotations
@@ -51,4 +53,6 @@ def ingest(
     """Scan and probe a corpus: the validated (manifest, rejects) tables."""
     from crossemo.corpora.base import assemble
 
-    return assemble(corpus, scan(adapter_name, root, corpus, **options), threads=threads)
+    found = scan(adapter_name, root, corpus, **options)
+    preferred = getattr(adapter(adapter_name), "PREFERRED_FOLDERS", ())
+    return assemble(corpus, found, threads=threads, preferred_folders=preferred)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ import pandas as pd
 from crossemo.audio.decode import DecodeError, probe
 from crossemo.reasons import (
     BROKEN_LINK,
+    DUPLICATE_FILE,
     DUPLICATE_FOLDER,
     DUPLICATE_UTT_ID,
     EMPTY_SEGMENT,
@@ -277,24 +278,72 @@ def probe_all(paths: Iterable[Path], threads: int = 4) -> dict[Path, dict]:
         return dict(zip(unique, pool.map(_probe_row, unique), strict=True))
 
 
-def assemble(corpus: str, scan: Scan, threads: int = 4) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Probe the scanned utterances and build validated (manifest, rejects) tables."""
+def assemble(
+    corpus: str, scan: Scan, threads: int = 4, preferred_folders: Sequence[str] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Probe the scanned utterances and build validated (manifest, rejects) tables.
+
+    Of several inputs with one utterance id the first in :func:`_keep_order` is kept: a copy
+    that can be read, then one under the adapter's ``preferred_folders`` (the publisher's
+    folder, earlier names first), then path order. The others are rejected naming the copy kept
+    (``duplicate_file`` for the same file name in another folder, else ``duplicate_utt_id``).
+    """
     probes = probe_all((u.path for u in scan.utterances), threads=threads)
     rows, rejects = [], [_reject_row(corpus, r) for r in scan.rejects]
-    seen: set[str] = set()
-    for utt in scan.utterances:
+    kept: dict[str, Utterance] = {}
+    for utt in _keep_order(scan.utterances, probes, preferred_folders):
         utt_id = f"{corpus}/{utt.local_id}"
         found = probes[utt.path]
-        problem = _problem(utt, utt_id, found, seen)
+        problem = _problem(utt, utt_id, found, kept, preferred_folders)
         if problem is not None:
             rejects.append(_reject_row(corpus, Reject(utt.path, *problem, utt.local_id)))
             continue
-        seen.add(utt_id)
+        kept[utt_id] = utt
         rows.append(_manifest_row(corpus, utt_id, utt, found))
     manifest = pd.DataFrame(rows, columns=_manifest_columns(rows))
     manifest = Manifest.validate(manifest.sort_values("utt_id").reset_index(drop=True), lazy=True)
     reject_df = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
     return manifest, Rejects.validate(reject_df, lazy=True)
+
+
+def folder_rank(path: Path, preferred_folders: Sequence[str]) -> int:
+    """Index of the first of ``preferred_folders`` (case-insensitive) among ``path``'s folders;
+    ``len(preferred_folders)`` when it is under none of them."""
+    folders = {part.lower() for part in path.parent.parts}
+    for rank, name in enumerate(preferred_folders):
+        if name.lower() in folders:
+            return rank
+    return len(preferred_folders)
+
+
+def _keep_order(
+    utterances: list[Utterance], probes: dict[Path, dict], preferred_folders: Sequence[str]
+) -> list[Utterance]:
+    """Utterances grouped by id, in each group readable copies, then preferred folders first;
+    otherwise the adapter's (path) order."""
+
+    def key(item: tuple[int, Utterance]) -> tuple:
+        index, utt = item
+        unusable = "reason" in probes[utt.path]
+        return utt.local_id, unusable, folder_rank(utt.path, preferred_folders), index
+
+    return [utt for _, utt in sorted(enumerate(utterances), key=key)]
+
+
+def _duplicate(
+    utt: Utterance, utt_id: str, first: Utterance, preferred_folders: Sequence[str]
+) -> tuple[str, str]:
+    """(reason, detail) of a second input with the id of the kept ``first``; logged."""
+    if first.path == utt.path or first.path.name.lower() != utt.path.name.lower():
+        return DUPLICATE_UTT_ID, f"{utt_id} is already {first.path}"
+    rank = folder_rank(first.path, preferred_folders)
+    why = (
+        f"it is under the publisher's folder {preferred_folders[rank]!r}"
+        if rank < folder_rank(utt.path, preferred_folders)
+        else "it comes first in path order"
+    )
+    log.info("%s: kept %s, not the copy %s (%s)", utt_id, first.path, utt.path, why)
+    return DUPLICATE_FILE, f"another copy of {first.path}, which is kept ({why})"
 
 
 def time_problem(start: float | None, end: float | None) -> tuple[str, str] | None:
@@ -310,12 +359,18 @@ def time_problem(start: float | None, end: float | None) -> tuple[str, str] | No
     return None
 
 
-def _problem(utt: Utterance, utt_id: str, found: dict, seen: set[str]) -> tuple[str, str] | None:
+def _problem(
+    utt: Utterance,
+    utt_id: str,
+    found: dict,
+    kept: dict[str, Utterance],
+    preferred_folders: Sequence[str],
+) -> tuple[str, str] | None:
     """(reason, detail) why a probed utterance cannot enter the manifest, or None."""
     if "reason" in found:
         return found["reason"], found["detail"]
-    if utt_id in seen:
-        return DUPLICATE_UTT_ID, utt_id
+    if utt_id in kept:
+        return _duplicate(utt, utt_id, kept[utt_id], preferred_folders)
     problem = time_problem(utt.start, utt.end)
     if problem is not None:
         return problem

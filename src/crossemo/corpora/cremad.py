@@ -32,6 +32,9 @@ EMOTION = {
     "ANG": "anger", "DIS": "disgust", "FEA": "fear",
     "HAP": "happiness", "NEU": "neutral", "SAD": "sadness",
 }  # fmt: skip
+#: the publisher's folder of WAV clips: its copy of a file wins over copies elsewhere
+PREFERRED_FOLDERS = ("AudioWAV",)
+
 LEVEL = {"LO": "low", "MD": "medium", "HI": "high", "XX": "unspecified", "X": "unspecified"}
 SENTENCE = {
     "IEO": "It's eleven o'clock",

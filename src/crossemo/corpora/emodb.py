@@ -2,7 +2,8 @@
 
 Names are speaker (2 digits), text code (``a01`` ... ``b10``), emotion letter (W anger,
 L boredom, E disgust, A fear, F happiness, T sadness, N neutral) and a version letter.
-Speakers' sexes and the ten sentences are from the corpus documentation.
+Speakers' sexes and the ten sentences are from the corpus documentation. A file found twice
+(``wav/`` and a copy elsewhere, e.g. ``backup/``) is taken from the publisher's ``wav/``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import re
 from pathlib import Path
 
 from crossemo.corpora.base import Reject, Scan, Utterance, no_options, scan_files
+
+#: the publisher's folder: its copy of a file wins over copies elsewhere under the root
+PREFERRED_FOLDERS = ("wav",)
 
 EMOTION = {
     "W": "anger", "L": "boredom", "E": "disgust", "A": "fear",

@@ -2,8 +2,8 @@
 
 Four male speakers (DC, JE, JK, KL); codes a (anger), d (disgust), f (fear), h (happiness),
 n (neutral), sa (sadness), su (surprise) and a sentence number. The id is ``DC_a01`` in both
-layouts, so a file has the same id wherever it sits; a root holding both layouts gets the
-second copy rejected as ``duplicate_utt_id``.
+layouts, so a file has the same id wherever it sits; a root holding both layouts keeps the
+publisher's ``AudioData`` copy and rejects the other as ``duplicate_utt_id``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ import re
 from pathlib import Path
 
 from crossemo.corpora.base import Reject, Scan, Utterance, no_options, scan_files
+
+#: the publisher's folder: its copy of a file wins over flat copies under the root
+PREFERRED_FOLDERS = ("AudioData",)
 
 EMOTION = {
     "a": "anger", "d": "disgust", "f": "fear", "h": "happiness",
