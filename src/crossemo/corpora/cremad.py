@@ -51,7 +51,7 @@ SENTENCE = {
     "WSI": "We'll stop in a couple of minutes",
 }
 
-_NAME = re.compile(r"^(\d{4})_([A-Za-z]{3})_([A-Za-z]{3})_([A-Za-z]{1,2})$")
+_NAME = re.compile(r"^(\d{4})_([A-Za-z]{3})_([A-Za-z]{3})_([A-Za-z]{1,2})$", re.ASCII)
 
 
 def read_demographics(path: Path) -> dict[str, str]:

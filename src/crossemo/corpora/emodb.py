@@ -37,7 +37,7 @@ SENTENCE = {
     "b10": "Die wird auf dem Platz sein, wo wir sie immer hinlegen.",
 }
 
-_NAME = re.compile(r"^(\d\d)([abAB]\d\d)([A-Za-z])([A-Za-z])$")
+_NAME = re.compile(r"^(\d\d)([abAB]\d\d)([A-Za-z])([A-Za-z])$", re.ASCII)
 
 
 def parse(path: Path) -> Utterance | Reject:

@@ -33,12 +33,13 @@ EMOTION = {
     "xxx": "undecided", "oth": "other",
 }  # fmt: skip
 
-_SESSION = re.compile(r"^session_?(\d+)$", re.IGNORECASE)
-_UTT = re.compile(r"^(Ses(\d+))([FM])_(.+)_([FM])(\w*\d+)$", re.IGNORECASE)
+_SESSION = re.compile(r"^session_?(\d+)$", re.IGNORECASE | re.ASCII)
+_UTT = re.compile(r"^(Ses(\d+))([FM])_(.+)_([FM])(\w*\d+)$", re.IGNORECASE | re.ASCII)
 _LABEL_LINE = re.compile(
-    r"^\[\s*([\d.]+)\s*-\s*([\d.]+)\s*\]\s+(\S+)\s+(\S+)\s+\[\s*([-\d.]+),\s*([-\d.]+),\s*([-\d.]+)\s*\]"
+    r"^\[\s*([\d.]+)\s*-\s*([\d.]+)\s*\]\s+(\S+)\s+(\S+)\s+\[\s*([-\d.]+),\s*([-\d.]+),\s*([-\d.]+)\s*\]",
+    re.ASCII,
 )
-_TRANSCRIPT_LINE = re.compile(r"^(\S+)\s+\[\s*([\d.]+)\s*-\s*([\d.]+)\s*\]:\s?(.*)$")
+_TRANSCRIPT_LINE = re.compile(r"^(\S+)\s+\[\s*([\d.]+)\s*-\s*([\d.]+)\s*\]:\s?(.*)$", re.ASCII)
 
 
 @dataclass

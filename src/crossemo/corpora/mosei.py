@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ EMOTIONS = ("happy", "sad", "anger", "surprise", "disgust", "fear")
 SCORES = ("sentiment", *EMOTIONS)
 POSITIVE = ("happy",)
 NEGATIVE = ("sad", "anger", "disgust", "fear")
+_SEGMENT_NUMBER = re.compile(r"[0-9]+", re.ASCII)
 AUDIO_DIR = ("Raw", "Audio", "Full", "WAV_16000")
 TRANSCRIPT_DIR = ("Raw", "Transcript", "Segmented", "Combined")
 
@@ -167,7 +169,7 @@ def read_transcripts(folder: Path | None) -> dict[tuple[str, int], str]:
             if not line.startswith(f"{video}___"):
                 continue
             parts = line[len(video) + 3 :].split("___", 3)
-            if len(parts) == 4 and parts[0].strip().isdigit():
+            if len(parts) == 4 and _SEGMENT_NUMBER.fullmatch(parts[0].strip()):
                 texts[(video, int(parts[0]))] = parts[3].strip()
     return texts
 

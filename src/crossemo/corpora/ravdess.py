@@ -30,7 +30,7 @@ VOCAL_CHANNEL = {"01": "speech", "02": "song"}
 INTENSITY = {"01": "normal", "02": "strong"}
 REPETITION = {"01": 1, "02": 2}
 
-_NAME = re.compile(r"^(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)$")
+_NAME = re.compile(r"^(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)$", re.ASCII)
 
 
 def parse(

@@ -22,7 +22,7 @@ EMOTION = {
 }  # fmt: skip
 SPEAKERS = ("DC", "JE", "JK", "KL")
 
-_NAME = re.compile(r"^(?:(?P<spk>[A-Za-z]{2})_)?(?P<code>[A-Za-z]{1,2})(?P<num>\d{1,2})$")
+_NAME = re.compile(r"^(?:(?P<spk>[A-Za-z]{2})_)?(?P<code>[A-Za-z]{1,2})(?P<num>\d{1,2})$", re.ASCII)
 
 
 def parse(path: Path) -> Utterance | Reject:
