@@ -11,6 +11,7 @@ from audio_quirks import resource_fork, write
 from crossemo.corpora import adapter, ingest
 from crossemo.corpora.base import (
     AUDIO_SUFFIXES,
+    EmptyCorpusError,
     find_ci,
     no_options,
     normalize_gender,
@@ -138,3 +139,22 @@ def test_every_audio_file_found_is_a_manifest_or_a_reject_row(tmp_path, adapter_
     assert len(manifest) == 3
     assert len(found) == len(manifest) + len(rejects) == 6
     assert sorted(map(str, found)) == sorted([*manifest.path, *rejects.path])
+
+
+def test_a_corpus_without_any_usable_utterance_fails_saying_what_was_found(tmp_path):
+    root = tmp_path / "TESS"
+    for i, word in enumerate(("back", "bar", "base", "bath")):
+        write(root / "OAF_angry" / f"OAF_{word}_angry.wav")
+        if i < 2:
+            write(root / "YAF_sad" / f"YAF_{word}_sad.wav")
+    with pytest.raises(EmptyCorpusError) as err:
+        ingest("ravdess", root, "ravdess")
+    message = str(err.value)
+    assert "ravdess: no usable utterance under" in message and "adapter 'ravdess'" in message
+    assert "0 of 6 inputs became utterances" in message
+    assert f"unparsable_name: 6 (e.g. {root / 'OAF_angry' / 'OAF_back_angry.wav'}, " in message
+    assert "the adapter expects RAVDESS: ``Actor_NN/MM-VV-EE-II-SS-RR-AA.wav``" in message
+    assert "check corpora.ravdess.root and corpora.ravdess.adapter" in message
+    (tmp_path / "nothing").mkdir()
+    with pytest.raises(EmptyCorpusError, match="found no input at all"):
+        ingest("emodb", tmp_path / "nothing", "emodb")

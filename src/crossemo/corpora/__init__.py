@@ -50,9 +50,21 @@ def scan(adapter_name: str, root: str | Path, corpus: str, **options) -> Scan:
 def ingest(
     adapter_name: str, root: str | Path, corpus: str, threads: int = 4, **options
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scan and probe a corpus: the validated (manifest, rejects) tables."""
-    from crossemo.corpora.base import assemble
+    """Scan and probe a corpus: the validated (manifest, rejects) tables.
 
+    Raises :class:`~crossemo.corpora.base.EmptyCorpusError` when nothing became an utterance
+    (a wrong root or adapter would otherwise pass with an empty manifest and the corpus would
+    silently vanish from training or evaluation), saying what was found instead.
+    """
+    from crossemo.corpora.base import EmptyCorpusError, assemble, empty_corpus_message
+
+    module = adapter(adapter_name)
     found = scan(adapter_name, root, corpus, **options)
-    preferred = getattr(adapter(adapter_name), "PREFERRED_FOLDERS", ())
-    return assemble(corpus, found, threads=threads, preferred_folders=preferred)
+    preferred = getattr(module, "PREFERRED_FOLDERS", ())
+    manifest, rejects = assemble(corpus, found, threads=threads, preferred_folders=preferred)
+    if manifest.empty:
+        expects = (module.__doc__ or adapter_name).strip().splitlines()[0]
+        raise EmptyCorpusError(
+            empty_corpus_message(corpus, adapter_name, Path(root), expects, rejects)
+        )
+    return manifest, rejects

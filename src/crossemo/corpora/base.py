@@ -431,3 +431,28 @@ def _reject_row(corpus: str, reject: Reject) -> dict:
 def as_dict(utt: Utterance) -> dict:
     """Plain-dict view of an utterance (for debugging and tests)."""
     return asdict(utt)
+
+
+class EmptyCorpusError(ValueError):
+    """A corpus in which nothing became an utterance: a wrong root, adapter or option."""
+
+
+def empty_corpus_message(
+    corpus: str, adapter_name: str, root: Path, expects: str, rejects: pd.DataFrame, shown: int = 3
+) -> str:
+    """Why ``corpus`` has no utterance: what was found instead, by reject reason with example
+    paths, what the adapter expects and which config keys to check."""
+    head = f"{corpus}: no usable utterance under {root} with adapter {adapter_name!r}"
+    if rejects.empty:
+        found = f"found no input at all (audio files: {', '.join(sorted(AUDIO_SUFFIXES))})"
+    else:
+        lines = [f"0 of {len(rejects)} inputs became utterances; rejects by reason:"]
+        for reason, group in rejects.groupby("reason", sort=False):
+            examples = ", ".join(group["path"].head(shown))
+            more = ", ..." if len(group) > shown else ""
+            lines.append(f"    {reason}: {len(group)} (e.g. {examples}{more})")
+        found = "\n".join(lines)
+    return (
+        f"{head}: {found}\n  the adapter expects {expects}\n  check corpora.{corpus}.root "
+        f"and corpora.{corpus}.adapter (and its options) in the config"
+    )
