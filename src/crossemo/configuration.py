@@ -15,6 +15,13 @@ import difflib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import yaml
+
+#: JSON schemas of the config and of label scheme files (read here for their key names)
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
+CONFIG_SCHEMA = SCHEMA_DIR / "config.schema.yaml"
+LABEL_SCHEME_SCHEMA = SCHEMA_DIR / "label_scheme.schema.yaml"
+
 #: adapter name of corpora built from a spreadsheet of videos (downloaded, then cut)
 SHEET_ADAPTER = "strEmo"
 #: Whisper backends and the model the offline default points at
@@ -50,6 +57,94 @@ def prepare(config: dict, schemes: Mapping[str, Mapping], adapters: Iterable[str
     if problems:
         raise ConfigError("the config cannot work:\n" + "\n".join(f"  - {p}" for p in problems))
     return config
+
+
+def require_known_keys(config: Mapping, schema_file: Path = CONFIG_SCHEMA, what: str = "") -> None:
+    """Raise :class:`ConfigError` naming every key the schema does not allow and the nearest
+    valid one; run before the schema validation, whose report of a typo names neither."""
+    problems = unknown_keys(config, read_yaml(schema_file, "JSON schema"))
+    if problems:
+        raise ConfigError(
+            f"{what or 'the config'}: unknown keys (a typo, or a key this version does not "
+            "have):\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+
+
+def unknown_keys(value: object, schema: Mapping, where: str = "") -> list[str]:
+    """Keys of ``value`` that ``schema`` closes out (``additionalProperties: false``), as
+    ``dotted.key: unknown key (did you mean ...?)``, through nested objects, lists and the
+    ``oneOf``/``anyOf`` branch of the value's type."""
+    schema = _branch(value, schema)
+    if isinstance(value, Mapping):
+        return _unknown_in_object(value, schema, where)
+    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        return [
+            p
+            for i, v in enumerate(value)
+            for p in unknown_keys(v, schema["items"], f"{where}[{i}]")
+        ]
+    return []
+
+
+def _unknown_in_object(value: Mapping, schema: Mapping, where: str) -> list[str]:
+    known = schema.get("properties") or {}
+    extra = schema.get("additionalProperties", True)
+    problems = []
+    for key, item in value.items():
+        path = f"{where}.{key}" if where else str(key)
+        if key in known:
+            problems += unknown_keys(item, known[key], path)
+        elif extra is False:
+            valid = ", ".join(sorted(known))
+            problems.append(f"{path}: unknown key{_nearest(str(key), known)}; valid here: {valid}")
+        elif isinstance(extra, Mapping):
+            problems += unknown_keys(item, extra, path)
+    return problems
+
+
+_JSON_TYPES = {"object": Mapping, "array": list}
+
+
+def _branch(value: object, schema: Mapping) -> Mapping:
+    """``schema`` itself, or its first ``oneOf``/``anyOf`` branch for the type of ``value``."""
+    for branches in (schema.get("oneOf"), schema.get("anyOf")):
+        for branch in branches or ():
+            kind = _JSON_TYPES.get(branch.get("type")) if isinstance(branch, Mapping) else None
+            if kind is not None and isinstance(value, kind):
+                return branch
+    return schema
+
+
+def read_yaml(path: str | Path, what: str) -> object:
+    """A YAML file's data; :class:`ConfigError` naming the file, the place and what to do when
+    it is missing or not plain YAML (python tags such as ``!!python/object`` are refused)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{what} {path}: cannot read it ({err}); save it as UTF-8 text") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(
+            f"{what} {path}{at}: not plain YAML: {problem}; write plain values (strings, "
+            "numbers, lists, mappings) - tags such as !!python/object are not allowed"
+        ) from None
+
+
+def read_label_scheme(path: str | Path) -> dict:
+    """A label scheme file's data with its keys checked (:func:`read_yaml`,
+    :func:`require_known_keys`); the JSON schema validation follows at the caller."""
+    data = read_yaml(path, "label scheme")
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"label scheme {path}: expected a mapping with name, classes and mapping keys"
+        )
+    require_known_keys(data, LABEL_SCHEME_SCHEMA, f"label scheme {path}")
+    return data
 
 
 def merge_extra_deviations(config: dict) -> None:
