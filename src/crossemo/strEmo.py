@@ -21,6 +21,7 @@ import pandas as pd
 
 from crossemo.atomic import atomic_path
 from crossemo.corpora.base import Reject, Scan, Utterance, assemble, normalize_gender
+from crossemo.sheets import SheetError, read_csv_sheet, read_excel_sheet
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +64,11 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = read_csv_sheet(path, "StrEmo sheet", dtype=str, keep_default_na=False)
     elif suffix in (".xlsx", ".xlsm", ".xls"):
-        table = pd.read_excel(path, dtype=object)
+        table = read_excel_sheet(path, "StrEmo sheet", dtype=object)
     else:
-        raise ValueError(f"{path}: expected a .csv or .xlsx sheet")
+        raise SheetError(f"StrEmo sheet {path}: expected a .csv or .xlsx file")
     rename = {}
     for column in table.columns:
         for canonical, spellings in COLUMNS.items():

@@ -100,8 +100,11 @@ def test_cli_ingest_adapter_and_bad_option(ravdess, tmp_path, capsys):
     out = tmp_path / "rav2.parquet"
     assert main(["ingest", "rav2", str(ravdess), "--adapter", "ravdess", "-o", str(out)]) == 0
     assert set(pd.read_parquet(out).corpus) == {"rav2"}
+    bogus = ["ingest", "ravdess", str(ravdess), "-o", str(out), "--option", "bogus=1"]
+    assert main(bogus) == 1
+    assert "error: unexpected adapter options: bogus" in capsys.readouterr().err
     with pytest.raises(TypeError, match="unexpected adapter options: bogus"):
-        main(["ingest", "ravdess", str(ravdess), "-o", str(out), "--option", "bogus=1"])
+        main(["-v", *bogus])
 
 
 def test_ravdess_song_files_kept_only_when_asked(ravdess):

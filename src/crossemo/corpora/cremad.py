@@ -14,8 +14,6 @@ import logging
 import re
 from pathlib import Path
 
-import pandas as pd
-
 from crossemo.corpora.base import (
     Reject,
     Scan,
@@ -25,6 +23,7 @@ from crossemo.corpora.base import (
     scan_files,
     walk_tree,
 )
+from crossemo.sheets import read_csv_sheet
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ _NAME = re.compile(r"^(\d{4})_([A-Za-z]{3})_([A-Za-z]{3})_([A-Za-z]{1,2})$", re.
 
 def read_demographics(path: Path) -> dict[str, str]:
     """Actor id -> 'female'/'male'/'unknown' from ``VideoDemographics.csv``."""
-    table = pd.read_csv(path, dtype=str, skipinitialspace=True)
+    table = read_csv_sheet(path, "CREMA-D demographics", dtype=str, skipinitialspace=True)
     table.columns = [c.strip().lower() for c in table.columns]
     if not {"actorid", "sex"} <= set(table.columns):
         raise ValueError(f"{path}: expected columns ActorID and Sex, found {list(table.columns)}")

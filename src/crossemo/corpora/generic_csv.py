@@ -17,8 +17,6 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
-import pandas as pd
-
 from crossemo.corpora.base import (
     EMOTIONS,
     Reject,
@@ -36,6 +34,7 @@ from crossemo.reasons import (
     UNKNOWN_LABEL,
 )
 from crossemo.schemas import Manifest
+from crossemo.sheets import read_csv_sheet
 
 REQUIRED = ("path", "label", "speaker")
 KNOWN = {*REQUIRED, "start", "end", "text", "gender", "group", "language", "utt_id", "id"}
@@ -85,7 +84,7 @@ def scan(
     sheet = Path(root, csv)
     if not sheet.is_file():
         raise FileNotFoundError(f"{corpus}: label sheet {sheet} not found")
-    table = pd.read_csv(sheet, dtype=str, keep_default_na=False, na_values=[""])
+    table = read_csv_sheet(sheet, "label sheet", dtype=str, keep_default_na=False, na_values=[""])
     table.columns = [c.strip().lower() for c in table.columns]
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:

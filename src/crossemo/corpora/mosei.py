@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from crossemo.corpora.base import Reject, Scan, Utterance, find_ci, walk_audio, walk_tree
+from crossemo.sheets import read_csv_sheet
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def read_transcripts(folder: Path | None) -> dict[tuple[str, int], str]:
 
 def csv_segments(labels: Path, transcripts: Path | None) -> Iterator[Segment | Reject]:
     """Segments of ``labels.csv``; rows with missing fields become ``no_label`` rejects."""
-    table = pd.read_csv(labels, dtype={"video_id": str})
+    table = read_csv_sheet(labels, "MOSEI labels", dtype={"video_id": str})
     missing = {"video_id", "segment_id", "start", "end", *SCORES} - set(table.columns)
     if missing:
         raise ValueError(f"{labels}: missing columns {sorted(missing)}")
