@@ -23,6 +23,7 @@ from crossemo.corpora.base import (
     scan_files,
     walk_tree,
 )
+from crossemo.reasons import UNKNOWN_EMOTION_CODE, UNPARSABLE_NAME
 from crossemo.sheets import read_csv_sheet
 
 log = logging.getLogger(__name__)
@@ -80,13 +81,13 @@ def scan(root: Path, corpus: str, demographics: str | Path | None = None) -> Sca
     def parse(path: Path) -> Utterance | Reject:
         match = _NAME.match(path.stem)
         if match is None:
-            return Reject(path, "unparsable_name", "expected <actor>_<sentence>_<emotion>_<level>")
+            return Reject(path, UNPARSABLE_NAME, "expected <actor>_<sentence>_<emotion>_<level>")
         actor, sentence, emo, level = match[1], match[2].upper(), match[3].upper(), match[4].upper()
         if emo not in EMOTION:
-            return Reject(path, "unknown_emotion_code", f"emotion {emo!r}", path.stem)
+            return Reject(path, UNKNOWN_EMOTION_CODE, f"emotion {emo!r}", path.stem)
         if sentence not in SENTENCE or level not in LEVEL:
             detail = f"sentence {sentence!r}, level {level!r}"
-            return Reject(path, "unparsable_name", detail, path.stem)
+            return Reject(path, UNPARSABLE_NAME, detail, path.stem)
         return Utterance(
             local_id=path.stem,
             path=path,

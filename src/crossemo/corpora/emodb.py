@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from crossemo.corpora.base import Reject, Scan, Utterance, no_options, scan_files
+from crossemo.reasons import UNKNOWN_EMOTION_CODE, UNPARSABLE_NAME
 
 #: the publisher's folder: its copy of a file wins over copies elsewhere under the root
 PREFERRED_FOLDERS = ("wav",)
@@ -44,10 +45,10 @@ def parse(path: Path) -> Utterance | Reject:
     """One EmoDB file -> utterance, or a reject."""
     match = _NAME.match(path.stem)
     if match is None:
-        return Reject(path, "unparsable_name", "expected <speaker:2><text:3><emotion><version>")
+        return Reject(path, UNPARSABLE_NAME, "expected <speaker:2><text:3><emotion><version>")
     speaker, text_code, letter, version = match[1], match[2].lower(), match[3].upper(), match[4]
     if letter not in EMOTION:
-        return Reject(path, "unknown_emotion_code", f"emotion {letter!r}", path.stem)
+        return Reject(path, UNKNOWN_EMOTION_CODE, f"emotion {letter!r}", path.stem)
     return Utterance(
         local_id=path.stem,
         path=path,

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from crossemo.corpora.base import Reject, Scan, Utterance, find_ci, walk_audio, walk_tree
+from crossemo.reasons import NO_AUDIO_FOR_LABEL, NO_LABEL
 from crossemo.sheets import read_csv_sheet
 
 log = logging.getLogger(__name__)
@@ -188,9 +189,7 @@ def csv_segments(labels: Path, transcripts: Path | None) -> Iterator[Segment | R
         if blank:
             seg = values["segment_id"]
             local_id = f"{video}_{int(seg)}" if video and not _is_missing(seg) else None
-            yield Reject(
-                labels, "no_label", f"{video or '?'}: missing {', '.join(blank)}", local_id
-            )
+            yield Reject(labels, NO_LABEL, f"{video or '?'}: missing {', '.join(blank)}", local_id)
             continue
         seg = int(values["segment_id"])
         scores = {k: float(values[k]) for k in SCORES}
@@ -261,12 +260,12 @@ def scan(
         path = videos.get(item.video)
         if path is None:
             expected = audio_root / f"{item.video}.wav"
-            found.rejects.append(Reject(expected, "no_audio_for_label", local_id, local_id))
+            found.rejects.append(Reject(expected, NO_AUDIO_FOR_LABEL, local_id, local_id))
             continue
         found.utterances.append(_utterance(local_id, path, item))
     for video, path in sorted(videos.items()):
         if video not in labelled:
-            found.rejects.append(Reject(path, "no_label", "no labelled segment", None))
+            found.rejects.append(Reject(path, NO_LABEL, "no labelled segment", None))
     return found
 
 

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from crossemo.corpora.base import Reject, Scan, Utterance, no_options, scan_files
+from crossemo.reasons import UNKNOWN_EMOTION_CODE, UNKNOWN_SPEAKER, UNPARSABLE_NAME
 
 #: the publisher's folder: its copy of a file wins over flat copies under the root
 PREFERRED_FOLDERS = ("AudioData",)
@@ -29,14 +30,14 @@ def parse(path: Path) -> Utterance | Reject:
     """One SAVEE file -> utterance, or a reject."""
     match = _NAME.match(path.stem)
     if match is None:
-        return Reject(path, "unparsable_name", "expected <code><nn> or <speaker>_<code><nn>")
+        return Reject(path, UNPARSABLE_NAME, "expected <code><nn> or <speaker>_<code><nn>")
     speaker = (match["spk"] or path.parent.name).upper()
     code, num = match["code"].lower(), int(match["num"])
     local_id = f"{speaker}_{code}{num:02d}"
     if speaker not in SPEAKERS:
-        return Reject(path, "unknown_speaker", f"speaker {speaker!r}", local_id)
+        return Reject(path, UNKNOWN_SPEAKER, f"speaker {speaker!r}", local_id)
     if code not in EMOTION:
-        return Reject(path, "unknown_emotion_code", f"emotion {code!r}", local_id)
+        return Reject(path, UNKNOWN_EMOTION_CODE, f"emotion {code!r}", local_id)
     return Utterance(
         local_id=local_id,
         path=path,
