@@ -96,7 +96,7 @@ def _unknown_in_object(value: Mapping, schema: Mapping, where: str) -> list[str]
             problems += unknown_keys(item, known[key], path)
         elif extra is False:
             valid = ", ".join(sorted(known))
-            problems.append(f"{path}: unknown key{_nearest(str(key), known)}; valid here: {valid}")
+            problems.append(f"{path}: unknown key{nearest(str(key), known)}; valid here: {valid}")
         elif isinstance(extra, Mapping):
             problems += unknown_keys(item, extra, path)
     return problems
@@ -154,7 +154,8 @@ def merge_extra_deviations(config: dict) -> None:
         config["deviations"] = list(config.get("deviations") or []) + list(extra)
 
 
-def _nearest(name: str, choices: Iterable[str]) -> str:
+def nearest(name: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices`` to ``name``; empty when none is."""
     close = difflib.get_close_matches(name, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -178,7 +179,7 @@ def check_adapters(config: Mapping, adapters: Iterable[str]) -> list[str]:
         if adapter not in known:
             problems.append(
                 f"corpora.{name}.adapter: unknown adapter {adapter!r}"
-                f"{_nearest(str(adapter), known)}; known adapters: {', '.join(known)}"
+                f"{nearest(str(adapter), known)}; known adapters: {', '.join(known)}"
             )
         elif adapter == SHEET_ADAPTER and not entry.get("sheet"):
             problems.append(
@@ -206,7 +207,7 @@ def check_transcribe(transcribe: Mapping) -> list[str]:
         return [
             f"transcribe.model: {model!r} {why}; with transcribe.backend: openai-whisper set "
             f"transcribe.model to one of {', '.join(OPENAI_WHISPER_MODELS)} or a .pt path "
-            f"(or use transcribe.backend: faster-whisper){_nearest(model, OPENAI_WHISPER_MODELS)}"
+            f"(or use transcribe.backend: faster-whisper){nearest(model, OPENAI_WHISPER_MODELS)}"
         ]
     if model.endswith(".pt"):
         return [
@@ -225,7 +226,7 @@ def check_experiments(config: Mapping, schemes: Mapping[str, Mapping]) -> list[s
         if exp.get("scheme") not in schemes:
             problems.append(
                 f"{key}.scheme: no label scheme file {exp.get('scheme')!r}"
-                f"{_nearest(str(exp.get('scheme')), schemes)}; known: {', '.join(sorted(schemes))}"
+                f"{nearest(str(exp.get('scheme')), schemes)}; known: {', '.join(sorted(schemes))}"
             )
         train, test = list(exp.get("train") or []), list(exp.get("test") or [])
         for part, names in (("train", train), ("test", test)):
@@ -233,7 +234,7 @@ def check_experiments(config: Mapping, schemes: Mapping[str, Mapping]) -> list[s
                 if corpus not in corpora:
                     problems.append(
                         f"{key}.{part}: corpus {corpus!r} is not under corpora:"
-                        f"{_nearest(corpus, corpora)}"
+                        f"{nearest(corpus, corpora)}"
                     )
         for corpus in exp.get("fractions") or {}:
             if corpus not in train:
@@ -258,7 +259,7 @@ def check_schemes(schemes: Mapping[str, Mapping]) -> list[str]:
             if target not in classes:
                 problems.append(
                     f"label scheme {name}: mapping.{emotion} -> {target!r}, which is not in "
-                    f"classes {sorted(classes)}{_nearest(str(target), classes)}"
+                    f"classes {sorted(classes)}{nearest(str(target), classes)}"
                 )
         for corpus, overrides in (scheme.get("overrides") or {}).items():
             for emotion, target in (overrides or {}).items():

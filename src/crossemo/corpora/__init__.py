@@ -9,6 +9,7 @@ publisher's folder, e.g. EmoDB's ``wav``; :func:`crossemo.corpora.base.assemble`
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -44,7 +45,31 @@ def scan(adapter_name: str, root: str | Path, corpus: str, **options) -> Scan:
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"corpus root {root} for {corpus!r} is not a directory")
-    return adapter(adapter_name).scan(root, corpus, **options)
+    module = adapter(adapter_name)
+    check_options(module, adapter_name, corpus, options)
+    return module.scan(root, corpus, **options)
+
+
+def check_options(module: ModuleType, adapter_name: str, corpus: str, options: dict) -> None:
+    """ValueError naming ``corpora.<corpus>.options.<key>`` and the nearest option for every
+    option the adapter's ``scan`` does not take."""
+    from crossemo.configuration import nearest
+
+    params = inspect.signature(module.scan).parameters
+    known = [
+        n for n, p in params.items() if n not in ("root", "corpus") and p.kind != p.VAR_KEYWORD
+    ]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        takes = f"its options: {', '.join(known)}" if known else "it takes no options"
+        raise ValueError(
+            "; ".join(
+                f"corpora.{corpus}.options.{key}: adapter {adapter_name} has no such option"
+                f"{nearest(key, known)}"
+                for key in unknown
+            )
+            + f" ({takes})"
+        )
 
 
 def ingest(
