@@ -216,6 +216,8 @@ def _load_fallback(path: Path, err: Exception) -> tuple[np.ndarray, int]:
         raise DecodeError(MISSING_FILE, str(path)) from err
     if path.stat().st_size == 0:
         raise DecodeError(EMPTY_FILE, "0 bytes") from err
+    if not os.access(path, os.R_OK):
+        raise DecodeError(UNREADABLE, "no permission to read the file") from err
     if _looks_like_media(path) and shutil.which("ffmpeg") is not None:
         return _ffmpeg_decode(path)
     raise DecodeError(NOT_AUDIO, str(err)) from err
