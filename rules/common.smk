@@ -6,14 +6,13 @@ import re
 import sys
 from pathlib import Path
 
-import yaml
 from snakemake.utils import validate
 
 sys.path.insert(
     0, str(Path(workflow.basedir) / "src")
 )  # conda: crossemo is not installed
 from crossemo import names
-from crossemo.configuration import prepare
+from crossemo.configuration import prepare, read_label_scheme, require_known_keys
 from crossemo.corpora import ADAPTERS
 from crossemo.plan import Plan
 
@@ -34,13 +33,14 @@ def _load_label_schemes(folder):
     """Label scheme files of ``folder`` by name, each validated by its JSON schema."""
     schemes = {}
     for path in sorted(folder.glob("*.yaml")):
-        with open(path) as fh:
-            schemes[path.stem] = yaml.safe_load(fh)
+        schemes[path.stem] = read_label_scheme(path)  # unknown keys named with the nearest
         validate(schemes[path.stem], "../workflow/schemas/label_scheme.schema.yaml")
     return schemes
 
 
-# Start-up: schema, rehearsal overlay, then the checks that would otherwise fail inside a job.
+# Start-up: unknown keys (named with the nearest valid one), schema, rehearsal overlay, then
+# the checks that would otherwise fail inside a job.
+require_known_keys(config)
 validate(config, "../workflow/schemas/config.schema.yaml")
 LABEL_SCHEME_DIR = workflow_path(
     config.get("label_schemes_dir", "config/label_schemes")

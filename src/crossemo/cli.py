@@ -24,11 +24,21 @@ def _ingest(args: argparse.Namespace) -> int:
     from crossemo.corpora import ingest
     from crossemo.ingest import summarize, write_ingest
 
-    options = dict(kv.split("=", 1) for kv in args.option)
+    options = dict(args.option)
     manifest, rejects = ingest(args.adapter or args.corpus, args.root, args.corpus, **options)
     write_ingest(manifest, rejects, args.output)
     print(summarize(manifest, rejects))
     return 0
+
+
+def key_value(text: str) -> tuple[str, str]:
+    """``KEY=VALUE`` -> ``(KEY, VALUE)`` (the value may hold ``=``); a usage error otherwise."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not KEY=VALUE; write e.g. --option csv=labels.csv"
+        )
+    return key.strip(), value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--option",
         action="append",
         default=[],
+        type=key_value,
         metavar="KEY=VALUE",
         help="adapter option, e.g. --option csv=labels.csv",
     )
@@ -101,7 +112,15 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except Exception as err:  # noqa: BLE001 - a user's error is a message; -v shows the traceback
+        if args.verbose:
+            raise
+        message = str(err) or type(err).__name__
+        print(f"crossemo {args.command}: error: {message}\n(run with -v for the traceback)",
+              file=sys.stderr)  # fmt: skip
+        return 1
 
 
 if __name__ == "__main__":

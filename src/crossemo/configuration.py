@@ -15,6 +15,13 @@ import difflib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import yaml
+
+#: JSON schemas of the config and of label scheme files (read here for their key names)
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
+CONFIG_SCHEMA = SCHEMA_DIR / "config.schema.yaml"
+LABEL_SCHEME_SCHEMA = SCHEMA_DIR / "label_scheme.schema.yaml"
+
 #: adapter name of corpora built from a spreadsheet of videos (downloaded, then cut)
 SHEET_ADAPTER = "strEmo"
 #: Whisper backends and the model the offline default points at
@@ -52,6 +59,94 @@ def prepare(config: dict, schemes: Mapping[str, Mapping], adapters: Iterable[str
     return config
 
 
+def require_known_keys(config: Mapping, schema_file: Path = CONFIG_SCHEMA, what: str = "") -> None:
+    """Raise :class:`ConfigError` naming every key the schema does not allow and the nearest
+    valid one; run before the schema validation, whose report of a typo names neither."""
+    problems = unknown_keys(config, read_yaml(schema_file, "JSON schema"))
+    if problems:
+        raise ConfigError(
+            f"{what or 'the config'}: unknown keys (a typo, or a key this version does not "
+            "have):\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+
+
+def unknown_keys(value: object, schema: Mapping, where: str = "") -> list[str]:
+    """Keys of ``value`` that ``schema`` closes out (``additionalProperties: false``), as
+    ``dotted.key: unknown key (did you mean ...?)``, through nested objects, lists and the
+    ``oneOf``/``anyOf`` branch of the value's type."""
+    schema = _branch(value, schema)
+    if isinstance(value, Mapping):
+        return _unknown_in_object(value, schema, where)
+    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        return [
+            p
+            for i, v in enumerate(value)
+            for p in unknown_keys(v, schema["items"], f"{where}[{i}]")
+        ]
+    return []
+
+
+def _unknown_in_object(value: Mapping, schema: Mapping, where: str) -> list[str]:
+    known = schema.get("properties") or {}
+    extra = schema.get("additionalProperties", True)
+    problems = []
+    for key, item in value.items():
+        path = f"{where}.{key}" if where else str(key)
+        if key in known:
+            problems += unknown_keys(item, known[key], path)
+        elif extra is False:
+            valid = ", ".join(sorted(known))
+            problems.append(f"{path}: unknown key{nearest(str(key), known)}; valid here: {valid}")
+        elif isinstance(extra, Mapping):
+            problems += unknown_keys(item, extra, path)
+    return problems
+
+
+_JSON_TYPES = {"object": Mapping, "array": list}
+
+
+def _branch(value: object, schema: Mapping) -> Mapping:
+    """``schema`` itself, or its first ``oneOf``/``anyOf`` branch for the type of ``value``."""
+    for branches in (schema.get("oneOf"), schema.get("anyOf")):
+        for branch in branches or ():
+            kind = _JSON_TYPES.get(branch.get("type")) if isinstance(branch, Mapping) else None
+            if kind is not None and isinstance(value, kind):
+                return branch
+    return schema
+
+
+def read_yaml(path: str | Path, what: str) -> object:
+    """A YAML file's data; :class:`ConfigError` naming the file, the place and what to do when
+    it is missing or not plain YAML (python tags such as ``!!python/object`` are refused)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{what} {path}: cannot read it ({err}); save it as UTF-8 text") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(
+            f"{what} {path}{at}: not plain YAML: {problem}; write plain values (strings, "
+            "numbers, lists, mappings) - tags such as !!python/object are not allowed"
+        ) from None
+
+
+def read_label_scheme(path: str | Path) -> dict:
+    """A label scheme file's data with its keys checked (:func:`read_yaml`,
+    :func:`require_known_keys`); the JSON schema validation follows at the caller."""
+    data = read_yaml(path, "label scheme")
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"label scheme {path}: expected a mapping with name, classes and mapping keys"
+        )
+    require_known_keys(data, LABEL_SCHEME_SCHEMA, f"label scheme {path}")
+    return data
+
+
 def merge_extra_deviations(config: dict) -> None:
     """Append ``extra_deviations`` (from an overlay: Snakemake's merge replaces lists)."""
     extra = config.pop("extra_deviations", None) or []
@@ -59,7 +154,8 @@ def merge_extra_deviations(config: dict) -> None:
         config["deviations"] = list(config.get("deviations") or []) + list(extra)
 
 
-def _nearest(name: str, choices: Iterable[str]) -> str:
+def nearest(name: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices`` to ``name``; empty when none is."""
     close = difflib.get_close_matches(name, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -83,7 +179,7 @@ def check_adapters(config: Mapping, adapters: Iterable[str]) -> list[str]:
         if adapter not in known:
             problems.append(
                 f"corpora.{name}.adapter: unknown adapter {adapter!r}"
-                f"{_nearest(str(adapter), known)}; known adapters: {', '.join(known)}"
+                f"{nearest(str(adapter), known)}; known adapters: {', '.join(known)}"
             )
         elif adapter == SHEET_ADAPTER and not entry.get("sheet"):
             problems.append(
@@ -111,7 +207,7 @@ def check_transcribe(transcribe: Mapping) -> list[str]:
         return [
             f"transcribe.model: {model!r} {why}; with transcribe.backend: openai-whisper set "
             f"transcribe.model to one of {', '.join(OPENAI_WHISPER_MODELS)} or a .pt path "
-            f"(or use transcribe.backend: faster-whisper){_nearest(model, OPENAI_WHISPER_MODELS)}"
+            f"(or use transcribe.backend: faster-whisper){nearest(model, OPENAI_WHISPER_MODELS)}"
         ]
     if model.endswith(".pt"):
         return [
@@ -130,7 +226,7 @@ def check_experiments(config: Mapping, schemes: Mapping[str, Mapping]) -> list[s
         if exp.get("scheme") not in schemes:
             problems.append(
                 f"{key}.scheme: no label scheme file {exp.get('scheme')!r}"
-                f"{_nearest(str(exp.get('scheme')), schemes)}; known: {', '.join(sorted(schemes))}"
+                f"{nearest(str(exp.get('scheme')), schemes)}; known: {', '.join(sorted(schemes))}"
             )
         train, test = list(exp.get("train") or []), list(exp.get("test") or [])
         for part, names in (("train", train), ("test", test)):
@@ -138,7 +234,7 @@ def check_experiments(config: Mapping, schemes: Mapping[str, Mapping]) -> list[s
                 if corpus not in corpora:
                     problems.append(
                         f"{key}.{part}: corpus {corpus!r} is not under corpora:"
-                        f"{_nearest(corpus, corpora)}"
+                        f"{nearest(corpus, corpora)}"
                     )
         for corpus in exp.get("fractions") or {}:
             if corpus not in train:
@@ -163,7 +259,7 @@ def check_schemes(schemes: Mapping[str, Mapping]) -> list[str]:
             if target not in classes:
                 problems.append(
                     f"label scheme {name}: mapping.{emotion} -> {target!r}, which is not in "
-                    f"classes {sorted(classes)}{_nearest(str(target), classes)}"
+                    f"classes {sorted(classes)}{nearest(str(target), classes)}"
                 )
         for corpus, overrides in (scheme.get("overrides") or {}).items():
             for emotion, target in (overrides or {}).items():

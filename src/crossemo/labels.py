@@ -24,6 +24,7 @@ import pandera.pandas as pa
 import yaml
 from pandera.typing import Series
 
+from crossemo.configuration import read_yaml
 from crossemo.corpora.base import EMOTIONS
 from crossemo.schemas import GENDERS, read_table, write_table
 
@@ -136,7 +137,7 @@ class LabelScheme:
 def load_scheme(path: str | Path, validate_schema: bool = True) -> LabelScheme:
     """Read and check a scheme file; its ``name`` must equal the file stem."""
     path = Path(path)
-    data = yaml.safe_load(path.read_text())
+    data = read_yaml(path, "label scheme")
     if validate_schema:
         _validate_json_schema(data, path)
     scheme = LabelScheme.from_dict(data)

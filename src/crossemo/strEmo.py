@@ -21,11 +21,12 @@ import pandas as pd
 
 from crossemo.atomic import atomic_path
 from crossemo.corpora.base import Reject, Scan, Utterance, assemble, normalize_gender
+from crossemo.sheets import SheetError, read_csv_sheet, read_excel_sheet
 
 log = logging.getLogger(__name__)
 
 #: a YouTube video id: exactly 11 characters of the URL-safe base64 alphabet
-VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$", re.ASCII)
 #: sheet label (lower-cased, trimmed) -> corpus-neutral emotion (crossemo.corpora.base.EMOTIONS)
 LABELS = {
     "anger": "anger", "angry": "anger",
@@ -47,7 +48,7 @@ COLUMNS = {
     "emotion": ("emotion", "label"),
 }
 REQUIRED = ("start", "end", "video_id", "emotion")
-_TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
+_TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$", re.ASCII)
 
 
 def _key(name: object) -> str:
@@ -63,11 +64,11 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = read_csv_sheet(path, "StrEmo sheet", dtype=str, keep_default_na=False)
     elif suffix in (".xlsx", ".xlsm", ".xls"):
-        table = pd.read_excel(path, dtype=object)
+        table = read_excel_sheet(path, "StrEmo sheet", dtype=object)
     else:
-        raise ValueError(f"{path}: expected a .csv or .xlsx sheet")
+        raise SheetError(f"StrEmo sheet {path}: expected a .csv or .xlsx file")
     rename = {}
     for column in table.columns:
         for canonical, spellings in COLUMNS.items():
@@ -90,7 +91,7 @@ def parse_time(value: object) -> float:
     if isinstance(value, (dt.timedelta, pd.Timedelta)):
         return value.total_seconds()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if math.isnan(value) or value < 0:
+        if not math.isfinite(value) or value < 0:
             raise ValueError(f"bad time {value!r}")
         return float(value)
     text = str(value).strip()
@@ -103,10 +104,10 @@ def parse_time(value: object) -> float:
             raise ValueError(f"bad time {text!r}")
         return hours * 3600 + minutes * 60 + seconds
     try:
-        seconds = float(text)
+        seconds = float(text) if text.isascii() else math.nan  # float() reads any script's digits
     except ValueError:
         raise ValueError(f"bad time {text!r}") from None
-    if math.isnan(seconds) or seconds < 0:
+    if not math.isfinite(seconds) or seconds < 0:
         raise ValueError(f"bad time {text!r}")
     return seconds
 

@@ -6,11 +6,13 @@ import copy
 import fnmatch
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 from snakemake.utils import update_config
 
 from crossemo.configuration import (
+    CONFIG_SCHEMA,
     OPENAI_WHISPER_MODELS,
     ConfigError,
     apply_rehearsal,
@@ -18,8 +20,11 @@ from crossemo.configuration import (
     check_transcribe,
     merge_extra_deviations,
     prepare,
+    read_label_scheme,
+    require_known_keys,
 )
 from crossemo.corpora import ADAPTERS
+from crossemo.labels import load_scheme
 
 REPO = Path(__file__).resolve().parents[2]
 PAPER_CONFIGS = sorted((REPO / "config" / "paper").glob("*.yaml"))
@@ -263,3 +268,87 @@ def test_prepare_raises_with_every_problem_and_merges_extra_deviations():
 def test_every_shipped_config_passes_the_start_up_checks(path):
     config = yaml.safe_load(path.read_text())
     assert check(config, SCHEMES, ADAPTERS) == []
+
+
+# ---- unknown keys ---------------------------------------------------------------------------
+SHIPPED_CONFIGS = [
+    REPO / "config" / "config.yaml",
+    REPO / "config" / "rehearsal.yaml",
+    REPO / "tests" / "slurm" / "config.yaml",
+    *PAPER_CONFIGS,
+    *sorted((REPO / "config" / "variants").glob("*.yaml")),
+]
+SCHEMA = yaml.safe_load(CONFIG_SCHEMA.read_text())
+
+
+@pytest.mark.parametrize("path", SHIPPED_CONFIGS, ids=lambda p: str(p.relative_to(REPO)))
+def test_every_shipped_config_has_only_known_keys_and_meets_the_schema(path):
+    config = yaml.safe_load(path.read_text())
+    require_known_keys(config)
+    if "corpora" in config:  # overlays (rehearsal, variants) are merged into a full config
+        jsonschema.validate(config, SCHEMA)
+
+
+@pytest.mark.parametrize("path", PAPER_CONFIGS, ids=lambda p: p.stem)
+def test_paper_configs_with_their_overlays_meet_the_schema(path):
+    config = load_with_overlay(path)
+    for variant in sorted((REPO / "config" / "variants").glob(f"{path.stem}*.yaml")):
+        update_config(config, yaml.safe_load(variant.read_text()))
+    require_known_keys(config)
+    jsonschema.validate(config, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("place", "typo", "message"),
+    [
+        ((), "experiment", "experiment: unknown key (did you mean 'experiments'?)"),
+        (("corpora", "ravdess"), "n_shard", "corpora.ravdess.n_shard: unknown key (did you mean "
+         "'n_shards'?); valid here: adapter, clip_tolerance_s, download,"),
+        (("experiments", "e"), "fold", "experiments.e.fold: unknown key (did you mean 'folds'?)"),
+        (("preprocess", "trim"), "top_bd", "preprocess.trim.top_bd: unknown key (did you mean "
+         "'top_db'?)"),
+        (("experiments", "e", "paper"), "tabel", "experiments.e.paper.tabel: unknown key (did you "
+         "mean 'table'?)"),
+    ],
+)  # fmt: skip
+def test_a_typo_is_refused_naming_the_key_and_the_nearest(place, typo, message):
+    config = minimal(scheme="basic4", protocol="cross_corpus")
+    config["experiments"]["e"]["paper"] = {"table": "t", "metrics": {"a": "uar"}}
+    config["preprocess"] = {"trim": {"method": "none"}}
+    jsonschema.validate(config, SCHEMA)
+    target = config
+    for key in place:
+        target = target[key]
+    target[typo] = 1
+    with pytest.raises(ConfigError) as err:
+        require_known_keys(config)
+    assert message in str(err.value)
+    with pytest.raises(jsonschema.ValidationError, match="Additional properties"):
+        jsonschema.validate(config, SCHEMA)
+
+
+def test_unknown_keys_in_a_list_of_bindings_and_in_label_schemes(tmp_path):
+    binding = {"table": "t", "metrics": {"a": "uar"}}
+    config = minimal(scheme="basic4", protocol="cross_corpus")
+    config["experiments"]["e"]["paper"] = [binding, {**binding, "scop_column": "corpus"}]
+    with pytest.raises(ConfigError, match=r"experiments\.e\.paper\[1\]\.scop_column: unknown key "
+                       r"\(did you mean 'scope_column'\?\)"):  # fmt: skip
+        require_known_keys(config)
+    scheme = tmp_path / "mine.yaml"
+    scheme.write_text("name: mine\nclasses: [a, b]\nmaping: {anger: a}\n")
+    with pytest.raises(ConfigError) as err:
+        read_label_scheme(scheme)
+    assert str(err.value).startswith(f"label scheme {scheme}: unknown keys")
+    assert "  - maping: unknown key (did you mean 'mapping'?)" in str(err.value)
+
+
+def test_a_python_tag_in_a_label_scheme_names_the_file_and_the_line(tmp_path):
+    scheme = tmp_path / "evil.yaml"
+    scheme.write_text("name: evil\nclasses: !!python/object/apply:os.system [echo hi]\n")
+    with pytest.raises(ConfigError) as err:
+        read_label_scheme(scheme)
+    message = str(err.value)
+    assert message.startswith(f"label scheme {scheme} (line 2, column 10): not plain YAML")
+    assert "tags such as !!python/object are not allowed" in message
+    with pytest.raises(ConfigError, match="tags such as !!python/object are not allowed"):
+        load_scheme(scheme)

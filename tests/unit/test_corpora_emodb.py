@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from audio_quirks import assert_conserved, counts, reject_reasons, write
 
 from crossemo.corpora import ingest
@@ -34,3 +36,31 @@ def test_emodb(tmp_path):
         "03a01.wav": "unparsable_name",
     }
     assert_conserved(root, manifest, rejects)
+
+
+def test_emodb_copy_in_wav_wins_and_the_other_is_a_duplicate_file(tmp_path, caplog):
+    root = tmp_path / "emodb"
+    publisher = write(root / "wav" / "03a01Fa.wav")
+    backup = write(root / "backup" / "03a01Fa.wav")  # sorts before wav/
+    other = write(root / "wav" / "08a02Wb.wav")
+    again = write(root / "zcopy" / "08a02Wb.wav")
+    with caplog.at_level(logging.INFO, logger="crossemo.corpora.base"):
+        manifest, rejects = ingest("emodb", root, "emodb")
+    assert list(manifest.path) == [str(publisher), str(other)]
+    assert list(zip(rejects.path, rejects.reason, strict=True)) == [
+        (str(backup), "duplicate_file"), (str(again), "duplicate_file"),
+    ]  # fmt: skip
+    assert all(str(root / "wav") in d and "kept" in d for d in rejects.detail)
+    assert "publisher's folder 'wav'" in rejects.detail.iloc[0]
+    assert f"kept {publisher}, not the copy {backup}" in caplog.text
+
+
+def test_a_readable_copy_wins_over_a_broken_one(tmp_path):
+    root = tmp_path / "emodb"
+    broken = root / "wav" / "03a01Fa.wav"
+    broken.parent.mkdir(parents=True)
+    broken.write_bytes(b"")
+    copy = write(root / "zcopy" / "03a01Fa.wav")  # preferred wav/ holds the broken one
+    manifest, rejects = ingest("emodb", root, "emodb")
+    assert list(manifest.path) == [str(copy)]
+    assert list(zip(rejects.path, rejects.reason, strict=True)) == [(str(broken), "empty_file")]

@@ -87,3 +87,40 @@ def test_cli_ingest_csv_with_options(sheet_root, tmp_path, capsys):
     assert "mine: 4 utterances, 5 rejected" in printed and "  neutral: 2" in printed
     assert "  mine/s1: 3" in printed and "  unknown_label: 1" in printed
     assert len(pd.read_parquet(tmp_path / "mine.rejects.parquet")) == 5
+
+
+TIMES = """path,label,speaker,start,end
+clip.wav,anger,s1,0,inf
+clip.wav,anger,s1,0,1e309
+clip.wav,anger,s1,nan,1.0
+clip.wav,anger,s1,0.5,NaN
+clip.wav,anger,s1,-1,1.0
+clip.wav,anger,s1,1.0,1.0
+clip.wav,anger,s1,0,99.5
+clip.wav,anger,s1,1.6,2.0
+clip.wav,anger,s1,0,\u0661.\u0665
+clip.wav,anger,s1,0.2,0.7
+clip.wav,anger,s1,1.0,1.52
+"""
+
+
+def test_generic_csv_times_that_cannot_be_right_are_rejects_with_their_reasons(tmp_path):
+    root = tmp_path / "times"
+    write(root / "clip.wav", 1.5)
+    (root / "labels.csv").write_text(TIMES, encoding="utf-8")
+    manifest, rejects = ingest("csv", root, "t")
+    assert sorted(zip(rejects.utt_id.fillna("-"), rejects.reason, strict=True)) == [
+        ("-", "bad_time"),
+        ("t/clip#-1.000-1.000", "negative_time"),
+        ("t/clip#0.000-99.500", "end_beyond_file"),
+        ("t/clip#0.000-inf", "non_finite_time"),
+        ("t/clip#0.000-inf", "non_finite_time"),
+        ("t/clip#0.500-nan", "non_finite_time"),
+        ("t/clip#1.000-1.000", "empty_segment"),
+        ("t/clip#1.600-2.000", "segment_out_of_range"),
+        ("t/clip#nan-1.000", "non_finite_time"),
+    ]
+    rows = manifest.set_index("utt_id")
+    assert list(rows.index) == ["t/clip#0.200-0.700", "t/clip#1.000-1.520"]
+    assert rows["duration"].tolist() == pytest.approx([0.5, 0.5])  # 1.52 within tolerance: cut
+    assert rows.loc["t/clip#1.000-1.520", "end"] == pytest.approx(1.5)

@@ -100,8 +100,16 @@ def test_cli_ingest_adapter_and_bad_option(ravdess, tmp_path, capsys):
     out = tmp_path / "rav2.parquet"
     assert main(["ingest", "rav2", str(ravdess), "--adapter", "ravdess", "-o", str(out)]) == 0
     assert set(pd.read_parquet(out).corpus) == {"rav2"}
-    with pytest.raises(TypeError, match="unexpected adapter options: bogus"):
-        main(["ingest", "ravdess", str(ravdess), "-o", str(out), "--option", "bogus=1"])
+    bogus = ["ingest", "ravdess", str(ravdess), "-o", str(out), "--option", "vocal_channel=song"]
+    assert main(bogus) == 1
+    assert (
+        "error: corpora.ravdess.options.vocal_channel: adapter ravdess has no such option "
+        "(did you mean 'vocal_channels'?) (its options: vocal_channels)"
+    ) in capsys.readouterr().err
+    with pytest.raises(ValueError, match="has no such option"):
+        main(["-v", *bogus])
+    with pytest.raises(ValueError, match="adapter emodb has no such option .* takes no options"):
+        ingest("emodb", ravdess, "emodb", wav="x")
 
 
 def test_ravdess_song_files_kept_only_when_asked(ravdess):

@@ -70,3 +70,6 @@ def test_savee_both_layouts_under_one_root_reject_the_second_copy(savee):
     manifest, rejects = ingest("savee", savee, "savee")
     dup = rejects[rejects.reason == "duplicate_utt_id"]
     assert list(dup.utt_id) == ["savee/DC_a01"] and len(manifest) == 8
+    kept = manifest.set_index("utt_id").loc["savee/DC_a01", "path"]
+    assert kept == str(savee / "AudioData" / "DC" / "a01.wav")  # the publisher's, not ALL/
+    assert list(dup.path) == [str(flat / "DC_a01.wav")] and kept in dup.detail.iloc[0]

@@ -78,3 +78,18 @@ def test_resource_fork_and_missing_file(tmp_path):
     with pytest.raises(DecodeError) as err:
         probe(tmp_path / "nope.wav")
     assert err.value.reason == "missing_file"
+
+
+def test_a_file_without_read_permission_is_unreadable_not_not_audio(tmp_path, monkeypatch):
+    import os
+
+    path = write(tmp_path / "locked.wav", 0.2)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, m: str(p) != str(path) and real_access(p, m))
+    monkeypatch.setattr(
+        "soundfile.SoundFile", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("denied"))
+    )  # what libsndfile says when the file cannot be opened (tests run as root)
+    for call in (probe, load):
+        with pytest.raises(DecodeError) as err:
+            call(path)
+        assert err.value.reason == "unreadable", call.__name__

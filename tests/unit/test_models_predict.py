@@ -13,7 +13,6 @@ import soundfile as sf
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from crossemo.audio.preprocess import NON_FINITE_SAMPLES, TOO_SHORT  # noqa: E402
 from crossemo.cli import main  # noqa: E402
 from crossemo.models.encoder import (  # noqa: E402
     audio_config,
@@ -21,6 +20,7 @@ from crossemo.models.encoder import (  # noqa: E402
     load_audio_classifier,
     load_audio_encoder,
 )
+from crossemo.reasons import NON_FINITE_SAMPLES, TOO_SHORT  # noqa: E402
 
 CLASSES = ["negative", "neutral", "positive"]
 

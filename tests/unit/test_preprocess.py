@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
+import crossemo.audio.preprocess as preprocess_module
 from crossemo.audio.preprocess import (
     DenoiseSettings,
     Dropped,
@@ -220,6 +221,79 @@ def test_preprocess_shard_writes_shard_and_rejects(corpus: Path):
     audio = load_audio([out])
     assert set(audio) == {"c/stereo", "c/seg0", "c/seg1"}
     assert all(a.dtype == np.float32 for a in audio.values())
+
+
+def test_one_bad_row_never_fails_the_shard(tmp_path: Path, monkeypatch):
+    """Defence in depth: rows ingest should have refused (an infinite end, from an older
+    manifest) and a step that raises become processing_failed rejects; the rest is kept."""
+    sf.write(tmp_path / "video.wav", tone(4.0), SR)
+    sf.write(tmp_path / "odd.wav", tone(2.0), SR)
+    rows = [
+        {"utt_id": "c/good", "path": str(tmp_path / "video.wav"), "start": 0.0, "end": 2.0},
+        {"utt_id": "c/inf", "path": str(tmp_path / "video.wav"), "start": 2.0, "end": np.inf},
+        {"utt_id": "c/odd", "path": str(tmp_path / "odd.wav")},
+    ]
+    write_table(_manifest(rows), tmp_path / "manifest.parquet", Manifest)
+    real_load = preprocess_module.load
+
+    def load(path, *args, **kwargs):
+        if str(path).endswith("odd.wav"):
+            raise MemoryError("cannot allocate")
+        return real_load(path, *args, **kwargs)
+
+    monkeypatch.setattr(preprocess_module, "load", load)
+    out, rej = tmp_path / "0000.parquet", tmp_path / "0000.rejects.parquet"
+    settings = PreprocessSettings(trim=TrimSettings(method="none"))
+    assert preprocess_shard(tmp_path / "manifest.parquet", "0000", 1, settings, out, rej) == (1, 2)
+    rejects = read_table(rej, Rejects).set_index("utt_id")
+    assert dict(rejects["reason"]) == {"c/inf": "processing_failed", "c/odd": "processing_failed"}
+    assert "OverflowError" in rejects.loc["c/inf", "detail"]
+    assert "MemoryError" in rejects.loc["c/odd", "detail"]
+    assert list(read_shard_meta([out])["utt_id"]) == ["c/good"]
+
+
+@pytest.mark.parametrize(
+    ("samples", "reason"),
+    [
+        (np.zeros(2 * SR, dtype=np.float32), "silent"),
+        (np.full(2 * SR, 1e-5, dtype=np.float32), "silent"),
+        (
+            np.where(np.arange(2 * SR) == SR, np.nan, tone(2.0)).astype(np.float32),
+            "non_finite_samples",
+        ),
+        (
+            np.where(np.arange(2 * SR) == 7, np.inf, tone(2.0)).astype(np.float32),
+            "non_finite_samples",
+        ),
+    ],
+    ids=["zeros", "near-zero", "nan", "inf"],
+)
+def test_silent_and_non_finite_audio_are_dropped_with_their_reasons(samples, reason):
+    for method in ("energy", "none"):
+        with pytest.raises(Dropped) as err:
+            process(samples, SR, PreprocessSettings(trim=TrimSettings(method=method)))
+        assert err.value.reason == reason, method
+
+
+def test_quiet_speech_is_not_silent():
+    out, _ = process(tone(2.0, amp=0.002), SR, PreprocessSettings(trim=TrimSettings(method="none")))
+    assert len(out) == 2 * SR
+
+
+def test_silent_and_non_finite_files_become_shard_rejects(tmp_path: Path):
+    sf.write(tmp_path / "zeros.wav", np.zeros(2 * SR, dtype=np.float32), SR, subtype="PCM_16")
+    nan = tone(2.0)
+    nan[100:200] = np.nan
+    sf.write(tmp_path / "nan.wav", nan, SR, subtype="FLOAT")
+    sf.write(tmp_path / "ok.wav", tone(2.0), SR)
+    names = ("zeros", "nan", "ok")
+    rows = [{"utt_id": f"c/{n}", "path": str(tmp_path / f"{n}.wav")} for n in names]
+    write_table(_manifest(rows), tmp_path / "manifest.parquet", Manifest)
+    out, rej = tmp_path / "0000.parquet", tmp_path / "0000.rejects.parquet"
+    preprocess_shard(tmp_path / "manifest.parquet", "0000", 1, PreprocessSettings(), out, rej)
+    rejects = read_table(rej, Rejects).set_index("utt_id")
+    assert dict(rejects["reason"]) == {"c/zeros": "silent", "c/nan": "non_finite_samples"}
+    assert list(read_shard_meta([out])["utt_id"]) == ["c/ok"]
 
 
 def test_shards_partition_the_manifest(corpus: Path):

@@ -21,6 +21,16 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from crossemo.reasons import (
+    EMPTY_FILE,
+    MISSING_FILE,
+    NO_AUDIO_FRAMES,
+    NOT_AUDIO,
+    SEGMENT_OUT_OF_RANGE,
+    TRUNCATED,
+    UNREADABLE,
+)
+
 MIN_FRAMES = 1
 
 
@@ -95,30 +105,32 @@ def _check_complete(path: str | Path) -> None:
         os.close(fd)
     if declared is not None and declared[0] > declared[1] and declared[0] != 0xFFFFFFFF:
         detail = f"header declares {declared[0]} data bytes, file holds {declared[1]}"
-        raise DecodeError("truncated", detail)
+        raise DecodeError(TRUNCATED, detail)
 
 
 def probe(path: str | Path) -> AudioInfo:
     """Header facts of ``path``; raises :class:`DecodeError` for unusable files."""
     path = Path(path)
     if not path.exists():
-        raise DecodeError("missing_file", str(path))
+        raise DecodeError(MISSING_FILE, str(path))
     if path.stat().st_size == 0:
-        raise DecodeError("empty_file", "0 bytes")
+        raise DecodeError(EMPTY_FILE, "0 bytes")
+    if not os.access(path, os.R_OK):
+        raise DecodeError(UNREADABLE, "no permission to read the file")
     _check_complete(path)
     try:
         info = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError) as err:
         return _probe_ffmpeg(path, err)
     if info.frames < MIN_FRAMES:
-        raise DecodeError("no_audio_frames", f"{info.format} with 0 frames")
+        raise DecodeError(NO_AUDIO_FRAMES, f"{info.format} with 0 frames")
     return AudioInfo(int(info.samplerate), int(info.channels), int(info.frames), info.format)
 
 
 def _probe_ffmpeg(path: Path, err: Exception) -> AudioInfo:
     """Probe a container libsndfile cannot read (mp3, m4a, webm) by decoding it with ffmpeg."""
     if not _looks_like_media(path) or shutil.which("ffmpeg") is None:
-        raise DecodeError("not_audio", str(err)) from err
+        raise DecodeError(NOT_AUDIO, str(err)) from err
     samples, sr = _ffmpeg_decode(path)
     channels = _ffprobe_stream(path).get("channels", 1)
     return AudioInfo(sr, int(channels), len(samples), path.suffix.lstrip(".").upper() or "FFMPEG")
@@ -163,7 +175,7 @@ def _ffmpeg_decode(path: Path) -> tuple[np.ndarray, int]:
     proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0 or not proc.stdout:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise DecodeError("unreadable", detail[-1] if detail else "ffmpeg produced no audio")
+        raise DecodeError(UNREADABLE, detail[-1] if detail else "ffmpeg produced no audio")
     return np.frombuffer(proc.stdout, dtype="<f4").copy(), sr
 
 
@@ -181,19 +193,19 @@ def load(
         with sf.SoundFile(path) as fh:
             sr, frames = int(fh.samplerate), int(fh.frames)
             if frames == 0:
-                raise DecodeError("no_audio_frames", f"{Path(path).name} holds no samples")
+                raise DecodeError(NO_AUDIO_FRAMES, f"{Path(path).name} holds no samples")
             first = int(round((start or 0.0) * sr))
             last = frames if end is None else min(frames, int(round(end * sr)))
             if first >= frames:
                 detail = f"start {start}s beyond {frames / sr:.2f}s"
-                raise DecodeError("segment_out_of_range", detail)
+                raise DecodeError(SEGMENT_OUT_OF_RANGE, detail)
             fh.seek(first)
             data = fh.read(last - first, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as err:
         samples, sr = _load_fallback(Path(path), err)
         return _cut(samples, sr, start, end), sr
     if data.shape[0] == 0:
-        raise DecodeError("no_audio_frames", f"{Path(path).name} holds no samples")
+        raise DecodeError(NO_AUDIO_FRAMES, f"{Path(path).name} holds no samples")
     samples = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
     return np.ascontiguousarray(samples, dtype=np.float32), sr
 
@@ -201,17 +213,19 @@ def load(
 def _load_fallback(path: Path, err: Exception) -> tuple[np.ndarray, int]:
     """Explain why libsndfile failed, or decode a container it cannot read with ffmpeg."""
     if not path.exists():
-        raise DecodeError("missing_file", str(path)) from err
+        raise DecodeError(MISSING_FILE, str(path)) from err
     if path.stat().st_size == 0:
-        raise DecodeError("empty_file", "0 bytes") from err
+        raise DecodeError(EMPTY_FILE, "0 bytes") from err
+    if not os.access(path, os.R_OK):
+        raise DecodeError(UNREADABLE, "no permission to read the file") from err
     if _looks_like_media(path) and shutil.which("ffmpeg") is not None:
         return _ffmpeg_decode(path)
-    raise DecodeError("not_audio", str(err)) from err
+    raise DecodeError(NOT_AUDIO, str(err)) from err
 
 
 def _cut(samples: np.ndarray, sr: int, start: float | None, end: float | None) -> np.ndarray:
     first = int(round((start or 0.0) * sr))
     last = len(samples) if end is None else int(round(end * sr))
     if first >= len(samples):
-        raise DecodeError("segment_out_of_range", f"start {start}s beyond {len(samples) / sr:.2f}s")
+        raise DecodeError(SEGMENT_OUT_OF_RANGE, f"start {start}s beyond {len(samples) / sr:.2f}s")
     return np.ascontiguousarray(samples[first:last], dtype=np.float32)

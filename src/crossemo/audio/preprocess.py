@@ -23,8 +23,10 @@ import pyarrow.parquet as pq
 import soxr
 
 from crossemo.atomic import atomic_path
+from crossemo.audio.checks import signal_problem
 from crossemo.audio.decode import DecodeError, load
 from crossemo.audio.shards import SHARD_SCHEMA, encode_pcm16, parquet_writer, samples_column
+from crossemo.reasons import PROCESSING_FAILED, SEGMENT_OUT_OF_RANGE, TOO_LONG, TOO_SHORT
 from crossemo.schemas import REJECT_COLUMNS, AudioShard, Manifest
 from crossemo.sharding import select_shard
 
@@ -80,15 +82,12 @@ class Dropped(Exception):
 
 
 #: reasons of :class:`Dropped`
-TOO_SHORT, TOO_LONG, NON_FINITE_SAMPLES = "too_short", "too_long", "non_finite_samples"
-
-
-def check_finite(samples: np.ndarray) -> None:
-    """Raise :class:`Dropped` (``non_finite_samples``) when a sample is NaN or infinite."""
-    if np.isfinite(np.sum(samples, dtype=np.float64)):  # one pass; NaN and inf propagate
-        return
-    bad = int(np.count_nonzero(~np.isfinite(samples)))
-    raise Dropped(NON_FINITE_SAMPLES, f"{bad} of {len(samples)} samples are NaN or infinite")
+def check_signal(samples: np.ndarray) -> None:
+    """Raise :class:`Dropped` for NaN/inf samples or a silent clip
+    (:func:`~crossemo.audio.checks.signal_problem`)."""
+    problem = signal_problem(samples)
+    if problem is not None:
+        raise Dropped(*problem)
 
 
 def check_min_duration(duration: float, min_duration: float) -> None:
@@ -217,9 +216,10 @@ def remove_silence(samples: np.ndarray, sr: int, settings: TrimSettings) -> np.n
 
 
 def process(samples: np.ndarray, sr: int, settings: PreprocessSettings) -> tuple[np.ndarray, dict]:
-    """Reject non-finite samples; resample, denoise, remove silence and enforce the duration
-    limits of one clip."""
-    check_finite(samples)
+    """Check the level, resample, denoise, remove silence and enforce the duration limits of
+    one clip (the level first: trimming is relative to the clip's own peak, so silence and NaN
+    must be caught before it)."""
+    check_signal(samples)
     source_duration = len(samples) / sr
     audio = resample(samples, sr, settings.sample_rate)
     audio = denoise(audio, settings.sample_rate, settings.denoise)
@@ -244,8 +244,9 @@ def process(samples: np.ndarray, sr: int, settings: PreprocessSettings) -> tuple
 _Row = namedtuple("_Row", ["utt_id", "corpus", "path", "start", "end"])
 
 
-def _source_cache(rows: pd.DataFrame):
-    """Yield ``(row, samples, sr)`` decoding each source file once (segments share it).
+def _source_cache(rows: pd.DataFrame) -> Iterator[tuple[_Row, tuple]]:
+    """Yield ``(row, (samples, sr))`` decoding each source file once (segments share it);
+    ``(error, None)`` in place of the audio when the file cannot be decoded.
 
     Rows are turned into tuples once and grouped in Python: a pandas ``groupby`` plus
     ``itertuples`` per file cost more than the decoding itself on short clips (measured).
@@ -254,51 +255,61 @@ def _source_cache(rows: pd.DataFrame):
     # columns to lists first: itertuples walks arrow-backed strings one element at a time
     tuples = map(_Row._make, zip(*(ordered[c].tolist() for c in _Row._fields), strict=True))
     for path, group in itertools.groupby(tuples, key=lambda r: r.path):
-        group = list(group)
-        if len(group) == 1 and pd.isna(group[0].start):
-            yield group[0], *_decode_or_error(path)
-            continue
         whole = _decode_or_error(path)
         for row in group:
-            if isinstance(whole[0], DecodeError):
-                yield row, *whole
-            else:
-                yield row, *_segment(whole, row)
+            yield row, whole
 
 
-def _decode_or_error(path: str) -> tuple[np.ndarray | DecodeError, int | None]:
+def _decode_or_error(path: str) -> tuple[np.ndarray | Exception, int | None]:
+    """The decoded file, or ``(error, None)``: never raises, so one file never fails a shard."""
     try:
         return load(path)
-    except DecodeError as err:
+    except Exception as err:  # noqa: BLE001 - any failure is this file's reject, not the job's
         return err, None
 
 
-def _segment(whole: tuple[np.ndarray, int], row) -> tuple[np.ndarray, int]:
+def _segment(whole: tuple[np.ndarray, int], row: _Row) -> np.ndarray:
+    """The row's ``[start, end)`` of its decoded file (the whole file without times)."""
     samples, sr = whole
     if pd.isna(row.start):
-        return samples, sr
+        return samples
     first = int(round(row.start * sr))
     last = len(samples) if pd.isna(row.end) else int(round(row.end * sr))
-    return samples[first:last], sr
+    return samples[first:last]
+
+
+def _process_row(row: _Row, whole: tuple, settings: PreprocessSettings) -> tuple[bool, dict]:
+    """``(kept, record)`` of one row; raises only on unexpected errors (caller's business)."""
+    samples, sr = whole
+    if isinstance(samples, DecodeError):
+        return False, _reject(row, samples.reason, samples.detail)
+    if isinstance(samples, Exception):
+        raise samples
+    clip = _segment(whole, row)
+    if len(clip) == 0:
+        return False, _reject(row, SEGMENT_OUT_OF_RANGE, f"start {row.start}s")
+    try:
+        audio, info = process(clip, sr, settings)
+    except Dropped as drop:
+        return False, _reject(row, drop.reason, drop.detail)
+    pcm, clipped = encode_pcm16(audio)
+    return True, {"utt_id": row.utt_id, "samples": pcm, **info, "clipped": clipped}
 
 
 def iter_processed(rows: pd.DataFrame, settings: PreprocessSettings) -> Iterator[tuple[bool, dict]]:
     """``(kept, record)`` for each of the manifest ``rows``: a shard record (``samples`` as
-    16-bit PCM, int16, encoded as soon as the clip is processed) or a reject record."""
-    for row, samples, sr in _source_cache(rows):
-        if isinstance(samples, DecodeError):
-            yield False, _reject(row, samples.reason, samples.detail)
-            continue
-        if len(samples) == 0:
-            yield False, _reject(row, "segment_out_of_range", f"start {row.start}s")
-            continue
+    16-bit PCM, int16, encoded as soon as the clip is processed) or a reject record.
+
+    Any error of one row (a file that fails to decode, times that cannot cut it, a processing
+    step that raises) becomes that row's ``processing_failed`` reject, logged with its path.
+    """
+    for row, whole in _source_cache(rows):
         try:
-            audio, info = process(samples, sr, settings)
-        except Dropped as drop:
-            yield False, _reject(row, drop.reason, drop.detail)
-            continue
-        pcm, clipped = encode_pcm16(audio)
-        yield True, {"utt_id": row.utt_id, "samples": pcm, **info, "clipped": clipped}
+            result = _process_row(row, whole, settings)
+        except Exception as err:  # noqa: BLE001 - one bad row never fails the shard
+            log.warning("%s (%s): %s: %s", row.utt_id, row.path, type(err).__name__, err)
+            result = False, _reject(row, PROCESSING_FAILED, f"{type(err).__name__}: {err}")
+        yield result
 
 
 def preprocess_rows(

@@ -1,12 +1,15 @@
 """Corpus adapters: one module per corpus, looked up by name.
 
 Adding a corpus is one module here with a ``scan(root, corpus, **options) -> Scan`` function,
-one line in :data:`ADAPTERS`, and one entry under ``corpora:`` in the config.
+one line in :data:`ADAPTERS`, and one entry under ``corpora:`` in the config. A module may set
+``PREFERRED_FOLDERS``: folder names whose copy of a file wins over copies elsewhere (the
+publisher's folder, e.g. EmoDB's ``wav``; :func:`crossemo.corpora.base.assemble`).
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -42,13 +45,51 @@ def scan(adapter_name: str, root: str | Path, corpus: str, **options) -> Scan:
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"corpus root {root} for {corpus!r} is not a directory")
-    return adapter(adapter_name).scan(root, corpus, **options)
+    module = adapter(adapter_name)
+    check_options(module, adapter_name, corpus, options)
+    return module.scan(root, corpus, **options)
+
+
+def check_options(module: ModuleType, adapter_name: str, corpus: str, options: dict) -> None:
+    """ValueError naming ``corpora.<corpus>.options.<key>`` and the nearest option for every
+    option the adapter's ``scan`` does not take."""
+    from crossemo.configuration import nearest
+
+    params = inspect.signature(module.scan).parameters
+    known = [
+        n for n, p in params.items() if n not in ("root", "corpus") and p.kind != p.VAR_KEYWORD
+    ]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        takes = f"its options: {', '.join(known)}" if known else "it takes no options"
+        raise ValueError(
+            "; ".join(
+                f"corpora.{corpus}.options.{key}: adapter {adapter_name} has no such option"
+                f"{nearest(key, known)}"
+                for key in unknown
+            )
+            + f" ({takes})"
+        )
 
 
 def ingest(
     adapter_name: str, root: str | Path, corpus: str, threads: int = 4, **options
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scan and probe a corpus: the validated (manifest, rejects) tables."""
-    from crossemo.corpora.base import assemble
+    """Scan and probe a corpus: the validated (manifest, rejects) tables.
 
-    return assemble(corpus, scan(adapter_name, root, corpus, **options), threads=threads)
+    Raises :class:`~crossemo.corpora.base.EmptyCorpusError` when nothing became an utterance
+    (a wrong root or adapter would otherwise pass with an empty manifest and the corpus would
+    silently vanish from training or evaluation), saying what was found instead.
+    """
+    from crossemo.corpora.base import EmptyCorpusError, assemble, empty_corpus_message
+
+    module = adapter(adapter_name)
+    found = scan(adapter_name, root, corpus, **options)
+    preferred = getattr(module, "PREFERRED_FOLDERS", ())
+    manifest, rejects = assemble(corpus, found, threads=threads, preferred_folders=preferred)
+    if manifest.empty:
+        expects = (module.__doc__ or adapter_name).strip().splitlines()[0]
+        raise EmptyCorpusError(
+            empty_corpus_message(corpus, adapter_name, Path(root), expects, rejects)
+        )
+    return manifest, rejects

@@ -9,7 +9,9 @@ unreadable ones into rejects, and returns the validated manifest and rejects tab
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import math
+import os
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +19,20 @@ from pathlib import Path
 import pandas as pd
 
 from crossemo.audio.decode import DecodeError, probe
+from crossemo.reasons import (
+    BROKEN_LINK,
+    DUPLICATE_FILE,
+    DUPLICATE_FOLDER,
+    DUPLICATE_UTT_ID,
+    EMPTY_SEGMENT,
+    END_BEYOND_FILE,
+    MACOS_RESOURCE_FORK,
+    NEGATIVE_TIME,
+    NON_FINITE_TIME,
+    SEGMENT_OUT_OF_RANGE,
+    SYMLINK_LOOP,
+    UNREADABLE,
+)
 from crossemo.schemas import REJECT_COLUMNS, Manifest, Rejects
 
 log = logging.getLogger(__name__)
@@ -42,6 +58,10 @@ EMOTIONS = (
     "other",
     "undecided",
 )
+
+#: how far a segment's ``end`` may pass the end of its file (rounding of published times); the
+#: manifest's ``end`` is then the file's end. Later ends are ``end_beyond_file`` rejects.
+END_TOLERANCE_S = 0.05
 
 AUDIO_SUFFIXES = {".wav", ".aif", ".aiff", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm"}
 
@@ -86,9 +106,80 @@ class Scan:
         (self.rejects if isinstance(item, Reject) else self.utterances).append(item)
 
 
+def walk_tree(
+    root: Path, suffixes: Iterable[str] = AUDIO_SUFFIXES
+) -> tuple[list[Path], list[Reject]]:
+    """Every file under ``root`` with one of ``suffixes`` (lower-case; audio by default,
+    compared case-insensitively), sorted, and a reject for everything the walk could not look
+    into.
+
+    Folder links are followed (corpora are often assembled from linked folders) and reported
+    paths keep the link's name. A folder that cannot be listed is an ``unreadable`` reject, a
+    dangling link a ``broken_link`` one, a link back to one of its own ancestors a
+    ``symlink_loop`` one and a second link to a folder already walked a ``duplicate_folder``
+    one (its files are listed once), so no part of the tree is left out without a row.
+    Dangling links count when they could have been a wanted file or a folder (a wanted
+    suffix, or none).
+    """
+    walk = _Walk(frozenset(suffixes))
+    walk.folder(root, {})
+    return sorted(walk.files), walk.rejects
+
+
+@dataclass
+class _Walk:
+    """State of one :func:`walk_tree`: what is found, what is refused, folders walked."""
+
+    suffixes: frozenset[str]
+    files: list[Path] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    walked: dict[tuple[int, int], Path] = field(default_factory=dict)
+
+    def folder(self, folder: Path, ancestors: dict[tuple[int, int], Path]) -> None:
+        """Walk ``folder`` depth-first; ``ancestors`` are the folders above it by (dev, inode)."""
+        try:
+            info = folder.stat()
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as err:
+            self.rejects.append(Reject(folder, UNREADABLE, f"cannot list the folder: {_why(err)}"))
+            return
+        key = (info.st_dev, info.st_ino)
+        if key in ancestors:
+            self.rejects.append(Reject(folder, SYMLINK_LOOP, f"links back to {ancestors[key]}"))
+            return
+        if key in self.walked:
+            detail = f"the same folder as {self.walked[key]}"
+            self.rejects.append(Reject(folder, DUPLICATE_FOLDER, detail))
+            return
+        self.walked[key] = folder
+        inner = {**ancestors, key: folder}
+        for entry in entries:
+            self.entry(folder / entry.name, entry, inner)
+
+    def entry(self, path: Path, entry: os.DirEntry, ancestors: dict) -> None:
+        """One directory entry: a folder to walk, a wanted file, a dangling link or neither."""
+        try:
+            is_dir, is_file = entry.is_dir(), entry.is_file()  # both follow links
+        except OSError as err:
+            self.rejects.append(Reject(path, UNREADABLE, _why(err)))
+            return
+        suffix = path.suffix.lower()
+        if is_dir:
+            self.folder(path, ancestors)
+        elif is_file and suffix in self.suffixes:
+            self.files.append(path)
+        elif entry.is_symlink() and not path.exists() and (suffix in self.suffixes or not suffix):
+            self.rejects.append(Reject(path, BROKEN_LINK, f"points to {os.readlink(path)}"))
+
+
+def _why(err: OSError) -> str:
+    return err.strerror or str(err)
+
+
 def audio_files(root: Path) -> list[Path]:
-    """Every file under ``root`` that looks like audio, sorted (case-insensitive suffix)."""
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+    """Every file under ``root`` that looks like audio, sorted (:func:`walk_tree`'s files)."""
+    return walk_tree(root)[0]
 
 
 def is_resource_fork(path: Path) -> bool:
@@ -97,19 +188,21 @@ def is_resource_fork(path: Path) -> bool:
 
 
 def walk_audio(root: Path) -> tuple[list[Path], list[Reject]]:
-    """Audio files under ``root`` and a ``macos_resource_fork`` reject for each AppleDouble file.
+    """Audio files under ``root`` and a reject for each AppleDouble file and for each part of
+    the tree that could not be walked (:func:`walk_tree`).
 
     Resource forks (``._a01.wav`` beside ``a01.wav``, left by copies from macOS) carry a ``.wav``
     name but no audio; they are reported, never silently dropped. Files that are not audio by
     name (readme, ``.DS_Store``, label sheets) are not the adapters' business and are skipped.
     """
-    audio, junk = [], []
-    for path in audio_files(root):
+    found, rejects = walk_tree(root)
+    audio = []
+    for path in found:
         if is_resource_fork(path):
-            junk.append(Reject(path, "macos_resource_fork", "AppleDouble metadata, not audio"))
+            rejects.append(Reject(path, MACOS_RESOURCE_FORK, "AppleDouble metadata, not audio"))
         else:
             audio.append(path)
-    return audio, junk
+    return audio, rejects
 
 
 def scan_each(paths: Iterable[Path], parse: Callable[[Path], Utterance | Reject]) -> Scan:
@@ -174,7 +267,7 @@ def _probe_row(path: Path) -> dict:
     except DecodeError as err:
         return {"reason": err.reason, "detail": err.detail}
     except OSError as err:
-        return {"reason": "unreadable", "detail": str(err)}
+        return {"reason": UNREADABLE, "detail": str(err)}
     return {"duration": info.duration, "sample_rate": info.sample_rate, "channels": info.channels}
 
 
@@ -185,19 +278,27 @@ def probe_all(paths: Iterable[Path], threads: int = 4) -> dict[Path, dict]:
         return dict(zip(unique, pool.map(_probe_row, unique), strict=True))
 
 
-def assemble(corpus: str, scan: Scan, threads: int = 4) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Probe the scanned utterances and build validated (manifest, rejects) tables."""
+def assemble(
+    corpus: str, scan: Scan, threads: int = 4, preferred_folders: Sequence[str] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Probe the scanned utterances and build validated (manifest, rejects) tables.
+
+    Of several inputs with one utterance id the first in :func:`_keep_order` is kept: a copy
+    that can be read, then one under the adapter's ``preferred_folders`` (the publisher's
+    folder, earlier names first), then path order. The others are rejected naming the copy kept
+    (``duplicate_file`` for the same file name in another folder, else ``duplicate_utt_id``).
+    """
     probes = probe_all((u.path for u in scan.utterances), threads=threads)
     rows, rejects = [], [_reject_row(corpus, r) for r in scan.rejects]
-    seen: set[str] = set()
-    for utt in scan.utterances:
+    kept: dict[str, Utterance] = {}
+    for utt in _keep_order(scan.utterances, probes, preferred_folders):
         utt_id = f"{corpus}/{utt.local_id}"
         found = probes[utt.path]
-        problem = _problem(utt, utt_id, found, seen)
+        problem = _problem(utt, utt_id, found, kept, preferred_folders)
         if problem is not None:
             rejects.append(_reject_row(corpus, Reject(utt.path, *problem, utt.local_id)))
             continue
-        seen.add(utt_id)
+        kept[utt_id] = utt
         rows.append(_manifest_row(corpus, utt_id, utt, found))
     manifest = pd.DataFrame(rows, columns=_manifest_columns(rows))
     manifest = Manifest.validate(manifest.sort_values("utt_id").reset_index(drop=True), lazy=True)
@@ -205,16 +306,79 @@ def assemble(corpus: str, scan: Scan, threads: int = 4) -> tuple[pd.DataFrame, p
     return manifest, Rejects.validate(reject_df, lazy=True)
 
 
-def _problem(utt: Utterance, utt_id: str, found: dict, seen: set[str]) -> tuple[str, str] | None:
+def folder_rank(path: Path, preferred_folders: Sequence[str]) -> int:
+    """Index of the first of ``preferred_folders`` (case-insensitive) among ``path``'s folders;
+    ``len(preferred_folders)`` when it is under none of them."""
+    folders = {part.lower() for part in path.parent.parts}
+    for rank, name in enumerate(preferred_folders):
+        if name.lower() in folders:
+            return rank
+    return len(preferred_folders)
+
+
+def _keep_order(
+    utterances: list[Utterance], probes: dict[Path, dict], preferred_folders: Sequence[str]
+) -> list[Utterance]:
+    """Utterances grouped by id, in each group readable copies, then preferred folders first;
+    otherwise the adapter's (path) order."""
+
+    def key(item: tuple[int, Utterance]) -> tuple:
+        index, utt = item
+        unusable = "reason" in probes[utt.path]
+        return utt.local_id, unusable, folder_rank(utt.path, preferred_folders), index
+
+    return [utt for _, utt in sorted(enumerate(utterances), key=key)]
+
+
+def _duplicate(
+    utt: Utterance, utt_id: str, first: Utterance, preferred_folders: Sequence[str]
+) -> tuple[str, str]:
+    """(reason, detail) of a second input with the id of the kept ``first``; logged."""
+    if first.path == utt.path or first.path.name.lower() != utt.path.name.lower():
+        return DUPLICATE_UTT_ID, f"{utt_id} is already {first.path}"
+    rank = folder_rank(first.path, preferred_folders)
+    why = (
+        f"it is under the publisher's folder {preferred_folders[rank]!r}"
+        if rank < folder_rank(utt.path, preferred_folders)
+        else "it comes first in path order"
+    )
+    log.info("%s: kept %s, not the copy %s (%s)", utt_id, first.path, utt.path, why)
+    return DUPLICATE_FILE, f"another copy of {first.path}, which is kept ({why})"
+
+
+def time_problem(start: float | None, end: float | None) -> tuple[str, str] | None:
+    """(reason, detail) when segment times cannot be right whatever the file: NaN or infinite,
+    negative, or ``end <= start``; None when they can (or are absent)."""
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and not math.isfinite(value):
+            return NON_FINITE_TIME, f"{name} {value}"
+        if value is not None and value < 0:
+            return NEGATIVE_TIME, f"{name} {value}"
+    if start is not None and end is not None and end <= start:
+        return EMPTY_SEGMENT, f"start {start} >= end {end}"
+    return None
+
+
+def _problem(
+    utt: Utterance,
+    utt_id: str,
+    found: dict,
+    kept: dict[str, Utterance],
+    preferred_folders: Sequence[str],
+) -> tuple[str, str] | None:
     """(reason, detail) why a probed utterance cannot enter the manifest, or None."""
     if "reason" in found:
         return found["reason"], found["detail"]
-    if utt_id in seen:
-        return "duplicate_utt_id", utt_id
-    if utt.start is not None and utt.end is not None and utt.end <= utt.start:
-        return "empty_segment", f"start {utt.start} >= end {utt.end}"
-    if utt.start is not None and utt.start >= found["duration"]:
-        return "segment_out_of_range", f"start {utt.start}s beyond {found['duration']:.2f}s"
+    if utt_id in kept:
+        return _duplicate(utt, utt_id, kept[utt_id], preferred_folders)
+    problem = time_problem(utt.start, utt.end)
+    if problem is not None:
+        return problem
+    duration = found["duration"]
+    if utt.start is not None and utt.start >= duration:
+        return SEGMENT_OUT_OF_RANGE, f"start {utt.start}s beyond {duration:.2f}s"
+    if utt.end is not None and utt.end > duration + END_TOLERANCE_S:
+        return END_BEYOND_FILE, f"end {utt.end}s beyond the file's {duration:.2f}s"
     return None
 
 
@@ -227,8 +391,8 @@ def _manifest_columns(rows: list[dict]) -> list[str]:
 def _manifest_row(corpus: str, utt_id: str, utt: Utterance, found: dict) -> dict:
     speaker = f"{corpus}/{utt.speaker}"
     group = f"{corpus}/{utt.group}" if utt.group is not None else speaker
-    start, end = utt.start, utt.end
     duration = found["duration"]
+    start, end = utt.start, None if utt.end is None else min(utt.end, duration)
     if start is not None:
         duration = (end if end is not None else duration) - start
     row = {
@@ -267,3 +431,28 @@ def _reject_row(corpus: str, reject: Reject) -> dict:
 def as_dict(utt: Utterance) -> dict:
     """Plain-dict view of an utterance (for debugging and tests)."""
     return asdict(utt)
+
+
+class EmptyCorpusError(ValueError):
+    """A corpus in which nothing became an utterance: a wrong root, adapter or option."""
+
+
+def empty_corpus_message(
+    corpus: str, adapter_name: str, root: Path, expects: str, rejects: pd.DataFrame, shown: int = 3
+) -> str:
+    """Why ``corpus`` has no utterance: what was found instead, by reject reason with example
+    paths, what the adapter expects and which config keys to check."""
+    head = f"{corpus}: no usable utterance under {root} with adapter {adapter_name!r}"
+    if rejects.empty:
+        found = f"found no input at all (audio files: {', '.join(sorted(AUDIO_SUFFIXES))})"
+    else:
+        lines = [f"0 of {len(rejects)} inputs became utterances; rejects by reason:"]
+        for reason, group in rejects.groupby("reason", sort=False):
+            examples = ", ".join(group["path"].head(shown))
+            more = ", ..." if len(group) > shown else ""
+            lines.append(f"    {reason}: {len(group)} (e.g. {examples}{more})")
+        found = "\n".join(lines)
+    return (
+        f"{head}: {found}\n  the adapter expects {expects}\n  check corpora.{corpus}.root "
+        f"and corpora.{corpus}.adapter (and its options) in the config"
+    )

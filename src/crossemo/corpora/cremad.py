@@ -14,9 +14,17 @@ import logging
 import re
 from pathlib import Path
 
-import pandas as pd
-
-from crossemo.corpora.base import Reject, Scan, Utterance, find_ci, normalize_gender, scan_files
+from crossemo.corpora.base import (
+    Reject,
+    Scan,
+    Utterance,
+    find_ci,
+    normalize_gender,
+    scan_files,
+    walk_tree,
+)
+from crossemo.reasons import UNKNOWN_EMOTION_CODE, UNPARSABLE_NAME
+from crossemo.sheets import read_csv_sheet
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +32,9 @@ EMOTION = {
     "ANG": "anger", "DIS": "disgust", "FEA": "fear",
     "HAP": "happiness", "NEU": "neutral", "SAD": "sadness",
 }  # fmt: skip
+#: the publisher's folder of WAV clips: its copy of a file wins over copies elsewhere
+PREFERRED_FOLDERS = ("AudioWAV",)
+
 LEVEL = {"LO": "low", "MD": "medium", "HI": "high", "XX": "unspecified", "X": "unspecified"}
 SENTENCE = {
     "IEO": "It's eleven o'clock",
@@ -40,12 +51,12 @@ SENTENCE = {
     "WSI": "We'll stop in a couple of minutes",
 }
 
-_NAME = re.compile(r"^(\d{4})_([A-Za-z]{3})_([A-Za-z]{3})_([A-Za-z]{1,2})$")
+_NAME = re.compile(r"^(\d{4})_([A-Za-z]{3})_([A-Za-z]{3})_([A-Za-z]{1,2})$", re.ASCII)
 
 
 def read_demographics(path: Path) -> dict[str, str]:
     """Actor id -> 'female'/'male'/'unknown' from ``VideoDemographics.csv``."""
-    table = pd.read_csv(path, dtype=str, skipinitialspace=True)
+    table = read_csv_sheet(path, "CREMA-D demographics", dtype=str, skipinitialspace=True)
     table.columns = [c.strip().lower() for c in table.columns]
     if not {"actorid", "sex"} <= set(table.columns):
         raise ValueError(f"{path}: expected columns ActorID and Sex, found {list(table.columns)}")
@@ -55,7 +66,7 @@ def read_demographics(path: Path) -> dict[str, str]:
 
 
 def _find_demographics(root: Path) -> Path | None:
-    found = sorted(p for p in root.rglob("*") if p.name.lower() == "videodemographics.csv")
+    found = [p for p in walk_tree(root, {".csv"})[0] if p.name.lower() == "videodemographics.csv"]
     return found[0] if found else None
 
 
@@ -70,13 +81,13 @@ def scan(root: Path, corpus: str, demographics: str | Path | None = None) -> Sca
     def parse(path: Path) -> Utterance | Reject:
         match = _NAME.match(path.stem)
         if match is None:
-            return Reject(path, "unparsable_name", "expected <actor>_<sentence>_<emotion>_<level>")
+            return Reject(path, UNPARSABLE_NAME, "expected <actor>_<sentence>_<emotion>_<level>")
         actor, sentence, emo, level = match[1], match[2].upper(), match[3].upper(), match[4].upper()
         if emo not in EMOTION:
-            return Reject(path, "unknown_emotion_code", f"emotion {emo!r}", path.stem)
+            return Reject(path, UNKNOWN_EMOTION_CODE, f"emotion {emo!r}", path.stem)
         if sentence not in SENTENCE or level not in LEVEL:
             detail = f"sentence {sentence!r}, level {level!r}"
-            return Reject(path, "unparsable_name", detail, path.stem)
+            return Reject(path, UNPARSABLE_NAME, detail, path.stem)
         return Utterance(
             local_id=path.stem,
             path=path,

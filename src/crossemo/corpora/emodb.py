@@ -2,7 +2,8 @@
 
 Names are speaker (2 digits), text code (``a01`` ... ``b10``), emotion letter (W anger,
 L boredom, E disgust, A fear, F happiness, T sadness, N neutral) and a version letter.
-Speakers' sexes and the ten sentences are from the corpus documentation.
+Speakers' sexes and the ten sentences are from the corpus documentation. A file found twice
+(``wav/`` and a copy elsewhere, e.g. ``backup/``) is taken from the publisher's ``wav/``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ import re
 from pathlib import Path
 
 from crossemo.corpora.base import Reject, Scan, Utterance, no_options, scan_files
+from crossemo.reasons import UNKNOWN_EMOTION_CODE, UNPARSABLE_NAME
+
+#: the publisher's folder: its copy of a file wins over copies elsewhere under the root
+PREFERRED_FOLDERS = ("wav",)
 
 EMOTION = {
     "W": "anger", "L": "boredom", "E": "disgust", "A": "fear",
@@ -33,17 +38,17 @@ SENTENCE = {
     "b10": "Die wird auf dem Platz sein, wo wir sie immer hinlegen.",
 }
 
-_NAME = re.compile(r"^(\d\d)([abAB]\d\d)([A-Za-z])([A-Za-z])$")
+_NAME = re.compile(r"^(\d\d)([abAB]\d\d)([A-Za-z])([A-Za-z])$", re.ASCII)
 
 
 def parse(path: Path) -> Utterance | Reject:
     """One EmoDB file -> utterance, or a reject."""
     match = _NAME.match(path.stem)
     if match is None:
-        return Reject(path, "unparsable_name", "expected <speaker:2><text:3><emotion><version>")
+        return Reject(path, UNPARSABLE_NAME, "expected <speaker:2><text:3><emotion><version>")
     speaker, text_code, letter, version = match[1], match[2].lower(), match[3].upper(), match[4]
     if letter not in EMOTION:
-        return Reject(path, "unknown_emotion_code", f"emotion {letter!r}", path.stem)
+        return Reject(path, UNKNOWN_EMOTION_CODE, f"emotion {letter!r}", path.stem)
     return Utterance(
         local_id=path.stem,
         path=path,

@@ -6,8 +6,9 @@ Options: ``csv`` (the sheet; relative to the root or absolute; default ``labels.
 Audio paths are relative to the root (or absolute). An ``utt_id`` (or ``id``) column gives
 the ids; otherwise the id is the path without its suffix, plus ``#start-end`` for segments.
 Further columns are kept as corpus-specific columns (except manifest column names, which the
-manifest computes itself). Rows with a missing file, label or
-speaker, an unknown label, or ``end <= start`` become rejects.
+manifest computes itself). Rows with a missing file, label or speaker, an unknown label, or
+times that are not plain numbers, NaN/infinite, negative, ``end <= start`` or past the file's
+end become rejects, each with its own reason (:mod:`crossemo.reasons`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,24 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
-import pandas as pd
-
-from crossemo.corpora.base import EMOTIONS, Reject, Scan, Utterance, normalize_gender
+from crossemo.corpora.base import (
+    EMOTIONS,
+    Reject,
+    Scan,
+    Utterance,
+    normalize_gender,
+    time_problem,
+)
+from crossemo.reasons import (
+    BAD_TIME,
+    MISSING_FILE,
+    MISSING_PATH,
+    NO_LABEL,
+    NO_SPEAKER,
+    UNKNOWN_LABEL,
+)
 from crossemo.schemas import Manifest
+from crossemo.sheets import read_csv_sheet
 
 REQUIRED = ("path", "label", "speaker")
 KNOWN = {*REQUIRED, "start", "end", "text", "gender", "group", "language", "utt_id", "id"}
@@ -50,8 +65,13 @@ def _cell(value) -> str | None:
 
 
 def _seconds(value) -> float | None:
+    """Seconds from a cell (None when blank); ValueError unless plain ASCII ``float`` text."""
     text = _cell(value)
-    return None if text is None else float(text)
+    if text is None:
+        return None
+    if not text.isascii():  # float() reads other scripts' digits too
+        raise ValueError(f"could not convert string to float: {text!r}")
+    return float(text)
 
 
 def scan(
@@ -64,7 +84,7 @@ def scan(
     sheet = Path(root, csv)
     if not sheet.is_file():
         raise FileNotFoundError(f"{corpus}: label sheet {sheet} not found")
-    table = pd.read_csv(sheet, dtype=str, keep_default_na=False, na_values=[""])
+    table = read_csv_sheet(sheet, "label sheet", dtype=str, keep_default_na=False, na_values=[""])
     table.columns = [c.strip().lower() for c in table.columns]
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
@@ -79,28 +99,27 @@ def scan(
 def _row(root: Path, sheet: Path, line: int, row: dict, mapping: dict) -> Utterance | Reject:
     rel = _cell(row.get("path"))
     if rel is None:
-        return Reject(sheet, "missing_path", f"line {line}: empty path")
+        return Reject(sheet, MISSING_PATH, f"line {line}: empty path")
     path = Path(root, rel)
     try:
         start, end = _seconds(row.get("start")), _seconds(row.get("end"))
     except ValueError as err:
-        return Reject(path, "bad_time", f"line {line}: {err}")
+        return Reject(path, BAD_TIME, f"line {line}: {err}")
     local_id = _cell(row.get("utt_id")) or _cell(row.get("id")) or _default_id(rel, start, end)
     if not path.is_file():
-        return Reject(path, "missing_file", f"line {line}", local_id)
+        return Reject(path, MISSING_FILE, f"line {line}", local_id)
     label = _cell(row.get("label"))
     if label is None:
-        return Reject(path, "no_label", f"line {line}", local_id)
+        return Reject(path, NO_LABEL, f"line {line}", local_id)
     emotion = mapping.get(label, label if label in EMOTIONS else None)
     if emotion is None:
-        return Reject(path, "unknown_label", f"line {line}: {label!r}", local_id)
+        return Reject(path, UNKNOWN_LABEL, f"line {line}: {label!r}", local_id)
     speaker = _cell(row.get("speaker"))
     if speaker is None:
-        return Reject(path, "no_speaker", f"line {line}", local_id)
-    if start is not None and end is not None and end <= start:
-        return Reject(path, "empty_segment", f"line {line}: end {end} <= start {start}", local_id)
-    if (start is not None and start < 0) or (end is not None and end < 0):
-        return Reject(path, "bad_time", f"line {line}: negative time", local_id)
+        return Reject(path, NO_SPEAKER, f"line {line}", local_id)
+    problem = time_problem(start, end)
+    if problem is not None:
+        return Reject(path, problem[0], f"line {line}: {problem[1]}", local_id)
     if start is None and end is not None:
         start = 0.0
     extra = {k: v for k, v in row.items() if k not in RESERVED}

@@ -26,6 +26,7 @@ from crossemo.corpora.base import (
     no_options,
     walk_audio,
 )
+from crossemo.reasons import NO_AUDIO_FOR_LABEL, NO_LABEL, UNKNOWN_EMOTION_CODE, UNPARSABLE_NAME
 
 EMOTION = {
     "neu": "neutral", "hap": "happiness", "sad": "sadness", "ang": "anger", "fea": "fear",
@@ -33,12 +34,13 @@ EMOTION = {
     "xxx": "undecided", "oth": "other",
 }  # fmt: skip
 
-_SESSION = re.compile(r"^session_?(\d+)$", re.IGNORECASE)
-_UTT = re.compile(r"^(Ses(\d+))([FM])_(.+)_([FM])(\w*\d+)$", re.IGNORECASE)
+_SESSION = re.compile(r"^session_?(\d+)$", re.IGNORECASE | re.ASCII)
+_UTT = re.compile(r"^(Ses(\d+))([FM])_(.+)_([FM])(\w*\d+)$", re.IGNORECASE | re.ASCII)
 _LABEL_LINE = re.compile(
-    r"^\[\s*([\d.]+)\s*-\s*([\d.]+)\s*\]\s+(\S+)\s+(\S+)\s+\[\s*([-\d.]+),\s*([-\d.]+),\s*([-\d.]+)\s*\]"
+    r"^\[\s*([\d.]+)\s*-\s*([\d.]+)\s*\]\s+(\S+)\s+(\S+)\s+\[\s*([-\d.]+),\s*([-\d.]+),\s*([-\d.]+)\s*\]",
+    re.ASCII,
 )
-_TRANSCRIPT_LINE = re.compile(r"^(\S+)\s+\[\s*([\d.]+)\s*-\s*([\d.]+)\s*\]:\s?(.*)$")
+_TRANSCRIPT_LINE = re.compile(r"^(\S+)\s+\[\s*([\d.]+)\s*-\s*([\d.]+)\s*\]:\s?(.*)$", re.ASCII)
 
 
 @dataclass
@@ -125,7 +127,7 @@ def scan(root: Path, corpus: str, **options) -> Scan:
         seen = {path.stem for path in audio}
         for utt, label in sorted(labels.items()):
             if utt not in seen:
-                found.rejects.append(Reject(label.source, "no_audio_for_label", utt, utt))
+                found.rejects.append(Reject(label.source, NO_AUDIO_FOR_LABEL, utt, utt))
     return found
 
 
@@ -135,12 +137,12 @@ def _utterance(
     utt = path.stem
     name = _UTT.match(utt)
     if name is None:
-        return Reject(path, "unparsable_name", "expected Ses<nn><F|M>_<dialog>_<F|M><nnn>", utt)
+        return Reject(path, UNPARSABLE_NAME, "expected Ses<nn><F|M>_<dialog>_<F|M><nnn>", utt)
     label = labels.get(utt)
     if label is None:
-        return Reject(path, "no_label", "no line in dialog/EmoEvaluation", utt)
+        return Reject(path, NO_LABEL, "no line in dialog/EmoEvaluation", utt)
     if label.label not in EMOTION:
-        return Reject(path, "unknown_emotion_code", f"{label.label!r} in {label.source}", utt)
+        return Reject(path, UNKNOWN_EMOTION_CODE, f"{label.label!r} in {label.source}", utt)
     session_code, sex = name[1], name[5].upper()
     session_code = session_code[:1].upper() + session_code[1:].lower()
     valence, arousal, dominance = label.vad

@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from crossemo.corpora.base import Reject, Scan, Utterance, find_ci, walk_audio
+from crossemo.corpora.base import Reject, Scan, Utterance, find_ci, walk_audio, walk_tree
+from crossemo.reasons import NO_AUDIO_FOR_LABEL, NO_LABEL
+from crossemo.sheets import read_csv_sheet
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ EMOTIONS = ("happy", "sad", "anger", "surprise", "disgust", "fear")
 SCORES = ("sentiment", *EMOTIONS)
 POSITIVE = ("happy",)
 NEGATIVE = ("sad", "anger", "disgust", "fear")
+_SEGMENT_NUMBER = re.compile(r"[0-9]+", re.ASCII)
 AUDIO_DIR = ("Raw", "Audio", "Full", "WAV_16000")
 TRANSCRIPT_DIR = ("Raw", "Transcript", "Segmented", "Combined")
 
@@ -167,14 +170,14 @@ def read_transcripts(folder: Path | None) -> dict[tuple[str, int], str]:
             if not line.startswith(f"{video}___"):
                 continue
             parts = line[len(video) + 3 :].split("___", 3)
-            if len(parts) == 4 and parts[0].strip().isdigit():
+            if len(parts) == 4 and _SEGMENT_NUMBER.fullmatch(parts[0].strip()):
                 texts[(video, int(parts[0]))] = parts[3].strip()
     return texts
 
 
 def csv_segments(labels: Path, transcripts: Path | None) -> Iterator[Segment | Reject]:
     """Segments of ``labels.csv``; rows with missing fields become ``no_label`` rejects."""
-    table = pd.read_csv(labels, dtype={"video_id": str})
+    table = read_csv_sheet(labels, "MOSEI labels", dtype={"video_id": str})
     missing = {"video_id", "segment_id", "start", "end", *SCORES} - set(table.columns)
     if missing:
         raise ValueError(f"{labels}: missing columns {sorted(missing)}")
@@ -186,9 +189,7 @@ def csv_segments(labels: Path, transcripts: Path | None) -> Iterator[Segment | R
         if blank:
             seg = values["segment_id"]
             local_id = f"{video}_{int(seg)}" if video and not _is_missing(seg) else None
-            yield Reject(
-                labels, "no_label", f"{video or '?'}: missing {', '.join(blank)}", local_id
-            )
+            yield Reject(labels, NO_LABEL, f"{video or '?'}: missing {', '.join(blank)}", local_id)
             continue
         seg = int(values["segment_id"])
         scores = {k: float(values[k]) for k in SCORES}
@@ -208,11 +209,7 @@ def _resolve(root: Path, option: str | Path | None) -> Path | None:
 
 
 def _find(root: Path, suffix: str) -> list[Path]:
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.suffix.lower() == suffix and p.is_file() and not p.name.startswith("._")
-    )
+    return [p for p in walk_tree(root, {suffix})[0] if not p.name.startswith("._")]
 
 
 def scan(
@@ -263,12 +260,12 @@ def scan(
         path = videos.get(item.video)
         if path is None:
             expected = audio_root / f"{item.video}.wav"
-            found.rejects.append(Reject(expected, "no_audio_for_label", local_id, local_id))
+            found.rejects.append(Reject(expected, NO_AUDIO_FOR_LABEL, local_id, local_id))
             continue
         found.utterances.append(_utterance(local_id, path, item))
     for video, path in sorted(videos.items()):
         if video not in labelled:
-            found.rejects.append(Reject(path, "no_label", "no labelled segment", None))
+            found.rejects.append(Reject(path, NO_LABEL, "no labelled segment", None))
     return found
 
 

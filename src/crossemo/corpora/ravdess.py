@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from crossemo.corpora.base import Reject, Scan, Utterance, no_options, scan_files
+from crossemo.reasons import UNKNOWN_EMOTION_CODE, UNPARSABLE_NAME, VOCAL_CHANNEL_EXCLUDED
 
 #: vocal channels kept by default: the speech recordings the speech-emotion papers use
 DEFAULT_VOCAL_CHANNELS = ("speech",)
@@ -30,7 +31,7 @@ VOCAL_CHANNEL = {"01": "speech", "02": "song"}
 INTENSITY = {"01": "normal", "02": "strong"}
 REPETITION = {"01": 1, "02": 2}
 
-_NAME = re.compile(r"^(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)$")
+_NAME = re.compile(r"^(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)$", re.ASCII)
 
 
 def parse(
@@ -40,24 +41,24 @@ def parse(
     vocal channel not in ``vocal_channels``)."""
     match = _NAME.match(path.stem)
     if match is None:
-        return Reject(path, "unparsable_name", "expected MM-VV-EE-II-SS-RR-AA")
+        return Reject(path, UNPARSABLE_NAME, "expected MM-VV-EE-II-SS-RR-AA")
     mod, chan, emo, inten, stmt, rep, actor = match.groups()
     if emo not in EMOTION:
-        return Reject(path, "unknown_emotion_code", f"emotion {emo}", path.stem)
+        return Reject(path, UNKNOWN_EMOTION_CODE, f"emotion {emo}", path.stem)
     fields = {"modality": (mod, MODALITY), "vocal channel": (chan, VOCAL_CHANNEL),
               "intensity": (inten, INTENSITY), "statement": (stmt, STATEMENT),
               "repetition": (rep, REPETITION)}  # fmt: skip
     for name, (code, table) in fields.items():
         if code not in table:
-            return Reject(path, "unparsable_name", f"unknown {name} code {code}", path.stem)
+            return Reject(path, UNPARSABLE_NAME, f"unknown {name} code {code}", path.stem)
     if actor == "00":
-        return Reject(path, "unparsable_name", "actor 00", path.stem)
+        return Reject(path, UNPARSABLE_NAME, "actor 00", path.stem)
     if VOCAL_CHANNEL[chan] not in vocal_channels:
         detail = (
             f"vocal channel {chan} ({VOCAL_CHANNEL[chan]}) not in options.vocal_channels "
             f"{list(vocal_channels)}"
         )
-        return Reject(path, "vocal_channel_excluded", detail, path.stem)
+        return Reject(path, VOCAL_CHANNEL_EXCLUDED, detail, path.stem)
     return Utterance(
         local_id=path.stem,
         path=path,

@@ -2,8 +2,8 @@
 
 Four male speakers (DC, JE, JK, KL); codes a (anger), d (disgust), f (fear), h (happiness),
 n (neutral), sa (sadness), su (surprise) and a sentence number. The id is ``DC_a01`` in both
-layouts, so a file has the same id wherever it sits; a root holding both layouts gets the
-second copy rejected as ``duplicate_utt_id``.
+layouts, so a file has the same id wherever it sits; a root holding both layouts keeps the
+publisher's ``AudioData`` copy and rejects the other as ``duplicate_utt_id``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,10 @@ import re
 from pathlib import Path
 
 from crossemo.corpora.base import Reject, Scan, Utterance, no_options, scan_files
+from crossemo.reasons import UNKNOWN_EMOTION_CODE, UNKNOWN_SPEAKER, UNPARSABLE_NAME
+
+#: the publisher's folder: its copy of a file wins over flat copies under the root
+PREFERRED_FOLDERS = ("AudioData",)
 
 EMOTION = {
     "a": "anger", "d": "disgust", "f": "fear", "h": "happiness",
@@ -19,21 +23,21 @@ EMOTION = {
 }  # fmt: skip
 SPEAKERS = ("DC", "JE", "JK", "KL")
 
-_NAME = re.compile(r"^(?:(?P<spk>[A-Za-z]{2})_)?(?P<code>[A-Za-z]{1,2})(?P<num>\d{1,2})$")
+_NAME = re.compile(r"^(?:(?P<spk>[A-Za-z]{2})_)?(?P<code>[A-Za-z]{1,2})(?P<num>\d{1,2})$", re.ASCII)
 
 
 def parse(path: Path) -> Utterance | Reject:
     """One SAVEE file -> utterance, or a reject."""
     match = _NAME.match(path.stem)
     if match is None:
-        return Reject(path, "unparsable_name", "expected <code><nn> or <speaker>_<code><nn>")
+        return Reject(path, UNPARSABLE_NAME, "expected <code><nn> or <speaker>_<code><nn>")
     speaker = (match["spk"] or path.parent.name).upper()
     code, num = match["code"].lower(), int(match["num"])
     local_id = f"{speaker}_{code}{num:02d}"
     if speaker not in SPEAKERS:
-        return Reject(path, "unknown_speaker", f"speaker {speaker!r}", local_id)
+        return Reject(path, UNKNOWN_SPEAKER, f"speaker {speaker!r}", local_id)
     if code not in EMOTION:
-        return Reject(path, "unknown_emotion_code", f"emotion {code!r}", local_id)
+        return Reject(path, UNKNOWN_EMOTION_CODE, f"emotion {code!r}", local_id)
     return Utterance(
         local_id=local_id,
         path=path,

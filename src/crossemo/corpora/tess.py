@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crossemo.corpora.base import Reject, Scan, Utterance, no_options, scan_files
+from crossemo.reasons import UNKNOWN_EMOTION_CODE, UNKNOWN_SPEAKER, UNPARSABLE_NAME
 
 SPEAKERS = ("OAF", "YAF")
 EMOTION = {
@@ -32,15 +33,15 @@ def parse(path: Path) -> Utterance | Reject:
     if len(parts) >= 4 and parts[-2].lower() == "pleasant":
         parts = [*parts[:-2], f"pleasant_{parts[-1]}"]
     if len(parts) < 3:
-        return Reject(path, "unparsable_name", "expected <speaker>_<word>_<emotion>")
+        return Reject(path, UNPARSABLE_NAME, "expected <speaker>_<word>_<emotion>")
     code, word = parts[-1], " ".join(parts[1:-1])
     emotion = EMOTION.get(code.lower())
     if emotion is None:
-        return Reject(path, "unknown_emotion_code", f"emotion {code!r}", path.stem)
+        return Reject(path, UNKNOWN_EMOTION_CODE, f"emotion {code!r}", path.stem)
     speaker = _speaker(parts[0]) or _speaker(path.parent.name.split("_")[0])
     if speaker is None:
         detail = f"neither {parts[0]!r} nor folder {path.parent.name!r} names OAF/YAF"
-        return Reject(path, "unknown_speaker", detail, path.stem)
+        return Reject(path, UNKNOWN_SPEAKER, detail, path.stem)
     return Utterance(
         local_id=path.stem,
         path=path,

@@ -59,10 +59,10 @@ def load_wave(path: str | Path, max_seconds: float | None = None,
     """Mono float32 at 16 kHz; raises :class:`DecodeError` or :class:`Dropped` with
     ingestion's reason when the file cannot be used."""
     from crossemo.audio.decode import load
-    from crossemo.audio.preprocess import check_finite, check_min_duration, resample
+    from crossemo.audio.preprocess import check_min_duration, check_signal, resample
 
     samples, rate = load(path)
-    check_finite(samples)
+    check_signal(samples)
     wave = resample(samples, rate, SAMPLE_RATE)
     check_min_duration(len(wave) / SAMPLE_RATE, min_seconds)
     if max_seconds:

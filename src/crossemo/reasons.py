@@ -1,0 +1,66 @@
+"""Reject reasons: the stable slugs in the ``reason`` column of reject tables, defined once.
+
+Ingestion (``results/manifests/{corpus}.rejects.parquet``), preprocessing (the shards' rejects)
+and anything else that refuses an input (``crossemo predict``) import these names instead of
+spelling the strings, so a reason means the same thing wherever it appears.
+"""
+
+from __future__ import annotations
+
+# -- finding files (crossemo.corpora.base) ------------------------------------------------------
+#: a macOS AppleDouble ``._name`` file or anything under ``__MACOSX/``: metadata, not audio
+MACOS_RESOURCE_FORK = "macos_resource_fork"
+#: a folder (or file) the walk could not list or read (permissions, I/O error)
+UNREADABLE = "unreadable"
+#: a symbolic link whose target does not exist
+BROKEN_LINK = "broken_link"
+#: a folder reached again through a symbolic link to one of its own ancestors
+SYMLINK_LOOP = "symlink_loop"
+#: a folder reached a second time through another symbolic link (its files are listed once)
+DUPLICATE_FOLDER = "duplicate_folder"
+#: a second copy of a file (same name, another folder); the detail names the copy kept
+DUPLICATE_FILE = "duplicate_file"
+#: two inputs the adapter gives the same utterance id
+DUPLICATE_UTT_ID = "duplicate_utt_id"
+
+# -- reading names and sheets (corpus adapters) --------------------------------------------------
+UNPARSABLE_NAME = "unparsable_name"
+UNKNOWN_EMOTION_CODE = "unknown_emotion_code"
+UNKNOWN_SPEAKER = "unknown_speaker"
+UNKNOWN_LABEL = "unknown_label"
+NO_LABEL = "no_label"
+NO_SPEAKER = "no_speaker"
+NO_AUDIO_FOR_LABEL = "no_audio_for_label"
+MISSING_PATH = "missing_path"
+VOCAL_CHANNEL_EXCLUDED = "vocal_channel_excluded"
+
+# -- segment times --------------------------------------------------------------------------------
+#: a time cell that is not a number
+BAD_TIME = "bad_time"
+#: a time that is NaN or infinite
+NON_FINITE_TIME = "non_finite_time"
+#: a time below 0
+NEGATIVE_TIME = "negative_time"
+#: ``end <= start``
+EMPTY_SEGMENT = "empty_segment"
+#: ``start`` at or past the end of the audio
+SEGMENT_OUT_OF_RANGE = "segment_out_of_range"
+#: ``end`` past the end of the audio (beyond ``crossemo.corpora.base.END_TOLERANCE_S``)
+END_BEYOND_FILE = "end_beyond_file"
+
+# -- audio files (crossemo.audio.decode) ---------------------------------------------------------
+MISSING_FILE = "missing_file"
+EMPTY_FILE = "empty_file"
+TRUNCATED = "truncated"
+NO_AUDIO_FRAMES = "no_audio_frames"
+NOT_AUDIO = "not_audio"
+
+# -- audio content (crossemo.audio.checks, crossemo.audio.preprocess) ----------------------------
+#: samples that are NaN or infinite (a broken float WAV)
+NON_FINITE_SAMPLES = "non_finite_samples"
+#: no sample reaches the absolute silence level (all-zero or near-zero audio)
+SILENT = "silent"
+TOO_SHORT = "too_short"
+TOO_LONG = "too_long"
+#: an unexpected error while decoding, cutting or processing one utterance (detail: the error)
+PROCESSING_FAILED = "processing_failed"
