@@ -377,6 +377,11 @@ class Plan:
             for run in (self.runs(experiment) if runs is None else runs)
         }
 
+    def evaluation_inputs(self, experiment: str) -> dict[str, str]:
+        """Inputs of evaluate_experiment: the split table (its groups are the clusters of the
+        intervals) and every run's predictions (run name -> file)."""
+        return {"split": f"results/splits/{experiment}.parquet", **self.predictions(experiment)}
+
     def paper_table_targets(self) -> list[str]:
         """Per-paper tables (Markdown, CSV, LaTeX) and the deviations table."""
         targets = [

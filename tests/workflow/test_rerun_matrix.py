@@ -43,7 +43,7 @@ EDITS = {
     "model (classic)": (f"experiments/{EXP}/model/grid/C/to", 3),
     "model (neural)": (f"experiments/{NEURAL}/model/epochs", 2),
     "model resources": (f"experiments/{NEURAL}/model/mem_mb", 5000),
-    "evaluation": ("evaluation/bootstrap", 500),
+    "evaluation": ("evaluation/interval/resamples", 500),
     "paper binding": (f"experiments/{EXP}/paper/scope_names", {"emodb": "EmoDB", "tess": "TESS"}),
     "report": (
         "deviations",
