@@ -26,3 +26,28 @@ rule evaluate_experiment:
         interval=config["evaluation"]["interval"],
     script:
         "../workflow/scripts/evaluate_experiment.py"
+
+
+rule compare_experiments:
+    input:
+        unpack(lambda wildcards: PLAN.comparison_inputs(wildcards.comparison)),
+    output:
+        table=report(
+            "results/tables/compare_{comparison}.csv",
+            caption="../workflow/report/compare.rst",
+            category="Comparisons",
+            labels={"comparison": "{comparison}"},
+        ),
+    log:
+        "logs/compare_experiments/{comparison}.log",
+    wildcard_constraints:
+        comparison=_alternatives(PLAN.comparisons),
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    params:
+        comparison=lambda wildcards: PLAN.comparison_params(wildcards.comparison),
+        interval=config["evaluation"]["interval"],
+        permutations=config["evaluation"]["permutations"],
+    script:
+        "../workflow/scripts/compare_experiments.py"
