@@ -1,6 +1,6 @@
 rule evaluate_experiment:
     input:
-        unpack(lambda wildcards: PLAN.predictions(wildcards.experiment)),
+        unpack(lambda wildcards: PLAN.evaluation_inputs(wildcards.experiment)),
     output:
         runs="results/metrics/{experiment}.runs.json",
         table=report(
@@ -8,6 +8,12 @@ rule evaluate_experiment:
             caption="../workflow/report/metrics.rst",
             category="Metrics",
             labels={"experiment": "{experiment}"},
+        ),
+        intervals=report(
+            "results/metrics/{experiment}.intervals.csv",
+            caption="../workflow/report/intervals.rst",
+            category="Metrics",
+            labels={"experiment": "{experiment}", "table": "intervals"},
         ),
     log:
         "logs/evaluate_experiment/{experiment}.log",
@@ -17,7 +23,31 @@ rule evaluate_experiment:
         "../envs/report.yaml"
     threads: 1
     params:
-        bootstrap=config["evaluation"]["bootstrap"],
-        seed=config["evaluation"]["seed"],
+        interval=config["evaluation"]["interval"],
     script:
         "../workflow/scripts/evaluate_experiment.py"
+
+
+rule compare_experiments:
+    input:
+        unpack(lambda wildcards: PLAN.comparison_inputs(wildcards.comparison)),
+    output:
+        table=report(
+            "results/tables/compare_{comparison}.csv",
+            caption="../workflow/report/compare.rst",
+            category="Comparisons",
+            labels={"comparison": "{comparison}"},
+        ),
+    log:
+        "logs/compare_experiments/{comparison}.log",
+    wildcard_constraints:
+        comparison=_alternatives(PLAN.comparisons),
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    params:
+        comparison=lambda wildcards: PLAN.comparison_params(wildcards.comparison),
+        interval=config["evaluation"]["interval"],
+        permutations=config["evaluation"]["permutations"],
+    script:
+        "../workflow/scripts/compare_experiments.py"

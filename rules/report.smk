@@ -37,8 +37,8 @@ rule make_paper_table:
     threads: 1
     params:
         bindings=lambda wildcards: PLAN.table_bindings(wildcards.table),
-        bootstrap=config["evaluation"]["bootstrap"],
-        seed=config["evaluation"]["seed"],
+        bootstrap=config["evaluation"]["interval"]["resamples"],
+        seed=config["evaluation"]["interval"]["seed"],
     script:
         "../workflow/scripts/make_paper_table.py"
 

@@ -1,9 +1,12 @@
-"""Metrics of a predictions table, per test corpus and overall, with bootstrap intervals.
+"""Metrics of a predictions table, per test corpus and overall, with clustered intervals.
 
-The metrics and their definitions are :mod:`crossemo.metrics`'. Bootstrap intervals resample
-utterances with replacement (seeded) and take the 2.5 and 97.5 percentiles.
+The metrics, their definitions and the interval machinery are :mod:`crossemo.metrics`'.
+Intervals resample the leakage groups of the split table (``group``: speaker, IEMOCAP session,
+MOSEI/StrEmo video; clusters are (corpus, group) pairs, each test corpus drawn separately) or,
+with ``evaluation.interval.unit: utterance``, the utterances.
 
-The evaluation is family-agnostic: it reads only ``utt_id corpus label pred prob_<class>``.
+The evaluation is family-agnostic: it reads only ``utt_id corpus label pred prob_<class>`` of
+the predictions and ``utt_id group`` of the split table.
 """
 
 from __future__ import annotations
@@ -12,9 +15,20 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from crossemo.metrics import PER_CLASS, bootstrap, confusion, confusion_measure, scalars
+from crossemo.metrics import (
+    PER_CLASS,
+    IntervalSpec,
+    class_indices,
+    cluster_confusions,
+    clustered_intervals,
+    confusion,
+    confusion_measure,
+    interval_measures,
+    scalars,
+)
 from crossemo.metrics import SCALARS as SCALAR_METRICS
 from crossemo.names import parse_run
 
@@ -26,31 +40,80 @@ def classes_of(predictions: pd.DataFrame) -> list[str]:
     return order + extra
 
 
-def metrics(y_true, y_pred, classes: list[str], n_boot: int = 1000, seed: int = 0) -> dict:
-    """All metrics of one set of predictions (see the module docstring)."""
+def split_groups(path: str | Path) -> pd.Series:
+    """utt_id -> leakage group of a split table (one row per utterance and fold)."""
+    table = pd.read_parquet(path, columns=["utt_id", "group"]).drop_duplicates("utt_id")
+    return table.set_index("utt_id")["group"]
+
+
+def cluster_keys(predictions: pd.DataFrame, unit: str, groups: pd.Series | None) -> pd.Series:
+    """The cluster of each prediction: ``corpus/group`` (unit ``cluster``) or the utterance."""
+    if unit == "utterance":
+        return predictions["utt_id"].astype(str)
+    if groups is None:
+        raise ValueError("a cluster interval needs the utterances' groups (the split table)")
+    group = predictions["utt_id"].map(groups)
+    if group.isna().any():
+        missing = predictions.loc[group.isna(), "utt_id"].head(3).tolist()
+        raise ValueError(f"{int(group.isna().sum())} predicted utterances have no group, "
+                         f"e.g. {missing}")  # fmt: skip
+    return predictions["corpus"].astype(str) + "/" + group.astype(str)
+
+
+def clustered_counts(frame: pd.DataFrame, classes: list[str]
+                     ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Per-cluster confusion matrices of ``frame`` (``label pred corpus cluster``) and each
+    cluster's stratum (its corpus)."""
+    codes, uniques = pd.factorize(frame["cluster"], sort=True)
+    t, p = class_indices(frame["label"], classes), class_indices(frame["pred"], classes)
+    counts = cluster_confusions(t, p, codes, len(uniques), len(classes))
+    strata = frame.groupby(codes, sort=True)["corpus"].first().to_numpy()
+    return counts, strata
+
+
+def metrics(y_true, y_pred, classes: list[str], spec: IntervalSpec | None = None,
+            clusters=None, strata=None) -> dict:  # fmt: skip
+    """All metrics of one set of predictions, with intervals over ``clusters`` (default: each
+    utterance its own) drawn within ``strata`` (default: one)."""
+    spec = spec or IntervalSpec()
+    n = len(y_true)
+    frame = pd.DataFrame({"label": list(y_true), "pred": list(y_pred),
+                          "cluster": range(n) if clusters is None else list(clusters),
+                          "corpus": "" if strata is None else list(strata)})  # fmt: skip
     matrix = confusion(y_true, y_pred, classes)
     per_class = {c: {k: (int if k == "support" else float)(confusion_measure(matrix, k, i))
                      for k in PER_CLASS} for i, c in enumerate(classes)}  # fmt: skip
+    counts, cluster_strata = clustered_counts(frame, classes)
     return scalars(matrix) | {
         "per_class": per_class,
         "confusion": {"labels": list(classes), "matrix": matrix.tolist()},
-        "ci95": bootstrap(y_true, y_pred, classes, n_boot=n_boot, seed=seed),
+        "n_clusters": len(counts),
+        "ci": clustered_intervals(counts, cluster_strata, classes, spec),
     }
 
 
-def evaluate(predictions: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> dict:
-    """Metrics overall and per test corpus of a predictions table."""
+def interval_info(spec: IntervalSpec) -> dict:
+    """How the intervals of a result were drawn (stored beside them)."""
+    return {"unit": spec.unit, "resamples": spec.resamples, "level": spec.level,
+            "seed": spec.seed}  # fmt: skip
+
+
+def evaluate(predictions: pd.DataFrame, spec: IntervalSpec | None = None,
+             groups: pd.Series | None = None) -> dict:  # fmt: skip
+    """Metrics overall and per test corpus of a predictions table (see the module docstring)."""
+    spec = spec or IntervalSpec()
     classes = classes_of(predictions)
-    result = {
-        "classes": classes,
-        "overall": metrics(predictions["label"], predictions["pred"], classes, n_boot, seed),
-        "per_corpus": {},
-    }
-    for corpus, part in predictions.groupby("corpus", sort=True):
-        result["per_corpus"][str(corpus)] = metrics(
-            part["label"], part["pred"], classes, n_boot, seed
-        )
+    frame = predictions.assign(cluster=cluster_keys(predictions, spec.unit, groups))
+    result = {"classes": classes, "interval": interval_info(spec), "per_corpus": {}}
+    result["overall"] = _part_metrics(frame, classes, spec)
+    for corpus, part in frame.groupby("corpus", sort=True):
+        result["per_corpus"][str(corpus)] = _part_metrics(part, classes, spec)
     return result
+
+
+def _part_metrics(frame: pd.DataFrame, classes: list[str], spec: IntervalSpec) -> dict:
+    return metrics(frame["label"], frame["pred"], classes, spec, frame["cluster"],
+                   frame["corpus"])  # fmt: skip
 
 
 def evaluate_experiment(
@@ -58,24 +121,57 @@ def evaluate_experiment(
     runs_output: str | Path,
     table_output: str | Path,
     experiment: str,
-    n_boot: int = 1000,
-    seed: int = 0,
+    interval: Mapping | None = None,
+    split: str | Path | None = None,
+    intervals_output: str | Path | None = None,
 ) -> list[dict]:
     """Rule evaluate_experiment: every run's predictions -> the runs' metrics (a JSON list, one
-    dict per run as :func:`evaluate_file` writes it) and their mean/std table (:func:`aggregate`).
+    dict per run as :func:`evaluate_file` writes it), their mean/std table (:func:`aggregate`)
+    and every measure's interval of each variant's pooled runs (:func:`interval_table`).
 
-    One job per experiment, not per run: evaluating a run takes well under a second, less than
-    starting a job for it.
+    ``split`` (the experiment's split table) gives the clusters. One job per experiment, not
+    per run: evaluating a run takes about a second, less than starting a job for it.
     """
-    results = []
-    for run, path in predictions.items():
-        table = pd.read_parquet(path)
-        results.append({"experiment": experiment, "run": run} | evaluate(table, n_boot, seed))
+    spec = IntervalSpec.from_config(interval)
+    groups = split_groups(split) if split is not None else None
+    tables = {run: pd.read_parquet(path) for run, path in predictions.items()}
+    results = [{"experiment": experiment, "run": run} | evaluate(table, spec, groups)
+               for run, table in tables.items()]  # fmt: skip
+    pooled = {variant: evaluate(table, spec, groups)
+              for variant, table in pool_variants(tables).items()}  # fmt: skip
     runs_output = Path(runs_output)
     runs_output.parent.mkdir(parents=True, exist_ok=True)
     runs_output.write_text(json.dumps(results, indent=1, allow_nan=True) + "\n")
-    aggregate(results).to_csv(table_output, index=False, float_format="%.6g")
+    aggregate(results, pooled).to_csv(table_output, index=False, float_format="%.6g")
+    if intervals_output is not None:
+        interval_table(experiment, pooled).to_csv(intervals_output, index=False,
+                                                  float_format="%.6g")  # fmt: skip
     return results
+
+
+def pool_variants(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Predictions of the runs of each variant (its folds) in one table."""
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for run, table in tables.items():
+        parts.setdefault(parse_run(run)[1], []).append(table)
+    return {variant: pd.concat(p, ignore_index=True) for variant, p in parts.items()}
+
+
+def interval_table(experiment: str, pooled: Mapping[str, dict]) -> pd.DataFrame:
+    """Every measure with its interval, per variant (folds pooled) and scope: long format."""
+    rows = []
+    for variant, res in pooled.items():
+        info = res["interval"]
+        for scope, m in ({"overall": res["overall"]} | res["per_corpus"]).items():
+            values = interval_measures(np.asarray(m["confusion"]["matrix"]), res["classes"])
+            for name, value in values.items():
+                lo, hi = m["ci"].get(name, (np.nan, np.nan))
+                rows.append({"experiment": experiment, "variant": variant, "scope": scope,
+                             "measure": name, "value": float(value), "ci_low": lo,
+                             "ci_high": hi, "interval_unit": info["unit"],
+                             "level": info["level"], "n": m["n"],
+                             "n_clusters": m["n_clusters"]})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def read_run_metrics(paths: Iterable[str | Path]) -> list[dict]:
@@ -87,21 +183,26 @@ def read_run_metrics(paths: Iterable[str | Path]) -> list[dict]:
     return results
 
 
-def evaluate_file(predictions_path, output, experiment: str, run: str, n_boot=1000, seed=0):
+def evaluate_file(predictions_path, output, experiment: str, run: str,
+                  spec: IntervalSpec | None = None, groups: pd.Series | None = None
+                  ) -> dict:  # fmt: skip
     """One run's predictions Parquet -> metrics JSON."""
     table = pd.read_parquet(predictions_path)
-    result = {"experiment": experiment, "run": run} | evaluate(table, n_boot=n_boot, seed=seed)
+    result = {"experiment": experiment, "run": run} | evaluate(table, spec, groups)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=1, allow_nan=True) + "\n")
     return result
 
 
-def aggregate(results: list[dict]) -> pd.DataFrame:
+def aggregate(results: list[dict], pooled: Mapping[str, dict] | None = None) -> pd.DataFrame:
     """Mean and std over the folds of each (variant, scope): one row per variant x scope.
 
     ``scope`` is ``overall`` or a test corpus; ``variant`` groups runs that differ only by fold
     (``fold0-knn`` and ``fold1-knn`` -> ``knn``). std is the sample std (ddof=1), NaN for one fold.
+    With ``pooled`` (variant -> :func:`evaluate` of its folds' predictions together) each scalar
+    gets ``{m}_ci_low``/``{m}_ci_high``, the interval of the pooled value, and the row says
+    what was resampled (``interval_unit``) and how many clusters there were.
     """
     rows = []
     for res in results:
@@ -119,7 +220,21 @@ def aggregate(results: list[dict]) -> pd.DataFrame:
     for m in SCALAR_METRICS:
         out[f"{m}_mean"] = grouped[m].mean()
         out[f"{m}_std"] = grouped[m].std(ddof=1)
-    return out.reset_index()
+    out = out.reset_index()
+    return out if pooled is None else out.join(_pooled_columns(out, pooled))
+
+
+def _pooled_columns(table: pd.DataFrame, pooled: Mapping[str, dict]) -> pd.DataFrame:
+    """interval_unit, n_clusters and each scalar's pooled interval, for the rows of ``table``."""
+    rows = []
+    for variant, scope in zip(table["variant"], table["scope"], strict=True):
+        res = pooled[variant]
+        m = res["overall"] if scope == "overall" else res["per_corpus"][scope]
+        row = {"interval_unit": res["interval"]["unit"], "n_clusters": m["n_clusters"]}
+        for name in SCALAR_METRICS:
+            row[f"{name}_ci_low"], row[f"{name}_ci_high"] = m["ci"].get(name, (np.nan, np.nan))
+        rows.append(row)
+    return pd.DataFrame(rows, index=table.index)
 
 
 def aggregate_files(metric_paths, output) -> pd.DataFrame:

@@ -10,16 +10,26 @@ absent from truth recall 0. Macro averages run over the classes present in truth
 
 Confusion matrices come from scikit-learn; every measure is a function of them, vectorised over
 leading axes so that bootstrap resamples of a matrix are measured at once.
+
+Intervals resample **clusters**, not utterances: the utterances of one speaker (IEMOCAP: one
+session; MOSEI, StrEmo: one video) are not independent samples, so each cluster enters a
+bootstrap draw whole, with its per-cluster confusion matrix (:func:`clustered_intervals`,
+:func:`paired_difference`). Pooled test sets are stratified: each test corpus draws its own
+clusters, keeping its share. An utterance bootstrap is the special case of singleton clusters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 SCALARS = ("uar", "wa", "ua", "macro_f1", "weighted_f1")
-BOOTSTRAP_SCALARS = ("uar", "wa", "macro_f1", "weighted_f1")
+#: what an interval resamples: the leakage group (manifest ``group``) or the utterance
+INTERVAL_UNITS = ("cluster", "utterance")
 PER_CLASS = ("precision", "recall", "f1", "support")
 AVERAGES = ("weighted_precision", "weighted_recall", "macro_precision", "macro_recall")
 #: names of LR cross-validation's ``cv_metric`` -> the measures they are
@@ -105,24 +115,148 @@ def uar(y_true: Sequence, y_pred: Sequence, classes: Sequence | None = None) -> 
     return score(y_true, y_pred, "uar", classes)
 
 
-def bootstrap(y_true: Sequence, y_pred: Sequence, classes: Sequence, n_boot: int = 1000,
-              seed: int = 0, alpha: float = 0.05) -> dict[str, list[float]]:  # fmt: skip
-    """Percentile intervals of the :data:`BOOTSTRAP_SCALARS` over ``n_boot`` resamples of the
-    utterances (with replacement, seeded)."""
+@dataclass(frozen=True)
+class IntervalSpec:
+    """How intervals are drawn (config ``evaluation.interval``): the resampled ``unit``
+    (``cluster``: the leakage group, manifest ``group``; ``utterance``), the number of
+    ``resamples``, the confidence ``level`` and the ``seed``."""
+
+    unit: str = "cluster"
+    resamples: int = 1000
+    level: float = 0.95
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.unit not in INTERVAL_UNITS:
+            raise ValueError(f"interval unit {self.unit!r}: use one of {INTERVAL_UNITS}")
+
+    @classmethod
+    def from_config(cls, settings: Mapping[str, Any] | None) -> IntervalSpec:
+        return cls(**dict(settings or {}))
+
+
+def class_indices(labels: Sequence, classes: Sequence) -> np.ndarray:
+    """Position of each label in ``classes`` (a label outside them is an error)."""
     index = {c: i for i, c in enumerate(classes)}
-    t = np.array([index[c] for c in y_true], dtype=np.int64)
-    p = np.array([index[c] for c in y_pred], dtype=np.int64)
-    k, n = len(classes), len(t)
-    if n == 0 or n_boot <= 0:
-        return {}
+    try:
+        return np.array([index[c] for c in labels], dtype=np.int64)
+    except KeyError as err:
+        raise ValueError(f"label {err.args[0]!r} is not one of {list(classes)}") from None
+
+
+def cluster_confusions(t: np.ndarray, p: np.ndarray, cluster: np.ndarray, n_clusters: int,
+                       k: int) -> np.ndarray:  # fmt: skip
+    """Confusion matrix of each cluster (n_clusters, k, k) from class indices ``t``/``p`` and
+    cluster codes ``cluster`` (0 .. n_clusters - 1)."""
+    flat = (np.asarray(cluster) * k + t) * k + p
+    return np.bincount(flat, minlength=n_clusters * k * k).reshape(n_clusters, k, k)
+
+
+def resample_sums(tensors: np.ndarray, strata: np.ndarray, resamples: int, seed: int
+                  ) -> np.ndarray:  # fmt: skip
+    """Sums of ``tensors`` (one per cluster, shape (C, ...)) over stratified cluster-bootstrap
+    draws (resamples, ...): each stratum draws as many of its clusters as it has, with
+    replacement, so each stratum (test corpus) keeps its share.
+
+    Written here rather than with ``scipy.stats.bootstrap`` (which could draw the strata as
+    separate samples): its quantiles propagate NaN, and a measure undefined in some draws (a
+    class whose speakers were all left out) must skip those draws, not void the interval.
+    Identical clusters are drawn as one kind with a multinomial count, so an utterance
+    bootstrap of a large corpus (singleton clusters: at most k*k kinds) stays small.
+    """
     rng = np.random.default_rng(seed)
-    draws = np.empty((n_boot, k, k), dtype=np.int64)
-    for b in range(n_boot):
-        idx = rng.integers(0, n, n)
-        draws[b] = np.bincount(t[idx] * k + p[idx], minlength=k * k).reshape(k, k)
-    lo, hi = 100 * alpha / 2, 100 * (1 - alpha / 2)
-    out = {}
-    for name in BOOTSTRAP_SCALARS:
-        values = confusion_measure(draws, name)
-        out[name] = [float(np.nanpercentile(values, lo)), float(np.nanpercentile(values, hi))]
+    flat = np.asarray(tensors).reshape(len(tensors), -1)
+    out = np.zeros((resamples, flat.shape[1]))
+    for stratum in np.unique(strata):
+        kinds, counts = np.unique(flat[strata == stratum], axis=0, return_counts=True)
+        draws = rng.multinomial(counts.sum(), counts / counts.sum(), size=resamples)
+        out += draws @ kinds
+    return out.reshape(resamples, *np.shape(tensors)[1:])
+
+
+def interval_measures(counts: np.ndarray, classes: Sequence) -> dict[str, np.ndarray]:
+    """Every measure that gets an interval, of confusion matrices ``counts`` (..., k, k): the
+    :data:`SCALARS`, the :data:`AVERAGES` and ``precision[c] recall[c] f1[c]`` per class (NaN
+    where the class is absent from the truth: it has no recall there)."""
+    out = {name: confusion_measure(counts, name) for name in SCALARS + AVERAGES}
+    absent = class_rates(counts)["support"] == 0
+    for i, cls in enumerate(classes):
+        for name in ("precision", "recall", "f1"):
+            out[f"{name}[{cls}]"] = np.where(absent[..., i], np.nan,
+                                             confusion_measure(counts, name, i))  # fmt: skip
     return out
+
+
+def named_measure(counts: np.ndarray, name: str, classes: Sequence) -> np.ndarray:
+    """Measure ``name`` (a scalar or average, or ``recall[class]``-style) of ``counts``."""
+    if name.endswith("]") and "[" in name:
+        base, cls = name[:-1].split("[", 1)
+        if cls not in classes:
+            raise ValueError(f"{name}: no class {cls!r} in {list(classes)}")
+        return confusion_measure(counts, base, list(classes).index(cls))
+    return confusion_measure(counts, name)
+
+
+def percentile_interval(values: np.ndarray, level: float) -> list[float]:
+    """Percentile interval of bootstrap ``values`` (undefined draws, NaN, skipped)."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if len(values) == 0:
+        return [math.nan, math.nan]
+    tail = 100 * (1 - level) / 2
+    return [float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))]
+
+
+def clustered_intervals(cluster_counts: np.ndarray, strata: np.ndarray, classes: Sequence,
+                        spec: IntervalSpec) -> dict[str, list[float]]:  # fmt: skip
+    """Percentile intervals of every :func:`interval_measures` measure over cluster
+    resamples of per-cluster confusion matrices (C, k, k), stratified by ``strata`` (a
+    measure undefined in every draw, e.g. the recall of a class absent from the test set, has
+    none)."""
+    if len(cluster_counts) == 0 or spec.resamples <= 0:
+        return {}
+    draws = resample_sums(cluster_counts, np.asarray(strata), spec.resamples, spec.seed)
+    measures = interval_measures(draws, classes)
+    out = {name: percentile_interval(v, spec.level) for name, v in measures.items()}
+    return {name: ci for name, ci in out.items() if not math.isnan(ci[0])}
+
+
+def paired_difference(counts_a: np.ndarray, counts_b: np.ndarray, strata: np.ndarray,
+                      name: str, classes: Sequence, spec: IntervalSpec,
+                      permutations: int = 10000) -> dict[str, float]:  # fmt: skip
+    """Measure ``name`` of A minus that of B on the same clustered test utterances.
+
+    ``counts_a``/``counts_b`` are per-cluster confusion matrices (C, k, k) of the two systems.
+    The interval is a paired stratified cluster bootstrap (each draw takes the same clusters
+    for A and B); the two-sided p-value a paired permutation test (each cluster's A and B
+    predictions swapped at random): (1 + #|d*| >= |d|) / (1 + permutations).
+    """
+    counts_a, counts_b = np.asarray(counts_a), np.asarray(counts_b)
+    diff = float(named_measure(counts_a.sum(0), name, classes)
+                 - named_measure(counts_b.sum(0), name, classes))  # fmt: skip
+    pairs = resample_sums(np.stack([counts_a, counts_b], 1), np.asarray(strata), spec.resamples,
+                          spec.seed)  # fmt: skip
+    boot = named_measure(pairs[:, 0], name, classes) - named_measure(pairs[:, 1], name, classes)
+    perm = permuted_differences(counts_a, counts_b, name, classes, permutations, spec.seed)
+    extreme = np.sum(np.abs(perm) >= abs(diff) - 1e-12)
+    lo, hi = percentile_interval(boot, spec.level)
+    return {"diff": diff, "ci_low": lo, "ci_high": hi,
+            "p_value": float((1 + extreme) / (1 + permutations))}  # fmt: skip
+
+
+def permuted_differences(counts_a: np.ndarray, counts_b: np.ndarray, name: str,
+                         classes: Sequence, permutations: int, seed: int
+                         ) -> np.ndarray:  # fmt: skip
+    """A - B of measure ``name`` after swapping the A and B predictions of a random half of
+    the clusters, ``permutations`` times (in batches: memory stays ~ 16 MB)."""
+    rng = np.random.default_rng(seed)
+    total_a, total_b = counts_a.sum(0), counts_b.sum(0)
+    delta = (counts_b - counts_a).reshape(len(counts_a), -1)  # what a swap moves from B to A
+    batch = max(1, 2_000_000 // max(1, len(counts_a)))
+    out = []
+    for start in range(0, permutations, batch):
+        swap = rng.integers(0, 2, size=(min(batch, permutations - start), len(counts_a)))
+        moved = (swap @ delta).reshape(-1, *total_a.shape)
+        out.append(named_measure(total_a + moved, name, classes)
+                   - named_measure(total_b - moved, name, classes))  # fmt: skip
+    return np.concatenate(out) if out else np.zeros(0)

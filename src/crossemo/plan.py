@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -306,6 +307,8 @@ class Plan:
         for e in self.neural_experiments:
             for stage in init_chain(e, self.config["experiments"]):  # families, cycles
                 self.init_source(stage)  # sources that are neural experiments, with that run
+        for name in self.comparisons:
+            self.validate_comparison(name)
         for e in self.experiments:
             for b in self.paper_bindings(e):
                 source = b.get("source", "metrics")
@@ -376,6 +379,68 @@ class Plan:
             for run in (self.runs(experiment) if runs is None else runs)
         }
 
+    def evaluation_inputs(self, experiment: str) -> dict[str, str]:
+        """Inputs of evaluate_experiment: the split table (its groups are the clusters of the
+        intervals) and every run's predictions (run name -> file)."""
+        return {"split": f"results/splits/{experiment}.parquet", **self.predictions(experiment)}
+
+    # ---- comparisons (compare_experiments) ----
+    @cached_property
+    def comparisons(self) -> list[str]:
+        """Names of the configured paired comparisons (``comparisons:``)."""
+        return sorted(self.config.get("comparisons") or {})
+
+    def comparison_side(self, name: str, side: str) -> tuple[str, list[str]]:
+        """Experiment and runs of one side (``a``/``b``) of comparison ``name``: ``exp`` (its
+        one variant, ``final`` of an LR-CV experiment), ``exp/variant`` or ``exp/run``; the
+        runs of a variant are its folds, pooled."""
+        spec = str(self.config["comparisons"][name][side])
+        experiment, _, which = spec.partition("/")
+        key = f"comparisons.{name}.{side}"
+        if experiment not in self.model_experiments:
+            raise ValueError(f"{key}: {experiment!r} is not an experiment with a model")
+        runs = self.runs(experiment)
+        if which in runs:
+            return experiment, [which]
+        variants = {r: names.parse_run(r)[1] for r in runs}
+        found = sorted(set(variants.values()))
+        if not which:
+            if names.FINAL not in found and len(found) > 1:
+                raise ValueError(f"{key}: {experiment} has variants {found}: write "
+                                 f"{experiment}/<variant>")  # fmt: skip
+            which = names.FINAL if names.FINAL in found else found[0]
+        chosen = [r for r, v in variants.items() if v == which]
+        if not chosen:
+            raise ValueError(f"{key}: {experiment} has no run or variant {which!r}")
+        return experiment, chosen
+
+    def comparison_inputs(self, name: str) -> dict[str, list[str]]:
+        """Prediction files of both sides and the split table whose groups are the clusters."""
+        (exp_a, runs_a), (exp_b, runs_b) = (self.comparison_side(name, s) for s in "ab")
+        return {
+            "a": list(self.predictions(exp_a, runs_a).values()),
+            "b": list(self.predictions(exp_b, runs_b).values()),
+            "split": [f"results/splits/{exp_a}.parquet"],
+        }
+
+    def comparison_params(self, name: str) -> dict[str, Any]:
+        """What a compare_experiments job reads: the sides as written and the metric."""
+        entry = self.config["comparisons"][name]
+        return {"sides": {"a": entry["a"], "b": entry["b"]}, "metric": entry.get("metric", "uar")}
+
+    def validate_comparison(self, name: str) -> None:
+        """Refuse a pair whose sides cannot share their test utterances: other label scheme or
+        split keys, or runs of other folds."""
+        (exp_a, runs_a), (exp_b, runs_b) = (self.comparison_side(name, s) for s in "ab")
+        for what, value in (("scheme", lambda e: self.experiment(e)["scheme"]),
+                            ("split keys", self.split_config)):  # fmt: skip
+            if value(exp_a) != value(exp_b):
+                raise ValueError(f"comparisons.{name}: {exp_a} and {exp_b} differ in {what}, so "
+                                 "not on the same test utterances")  # fmt: skip
+        folds_a = sorted(names.parse_run(r)[0] for r in runs_a)
+        if folds_a != sorted(names.parse_run(r)[0] for r in runs_b):
+            raise ValueError(f"comparisons.{name}: the sides hold runs of different folds")
+
     def paper_table_targets(self) -> list[str]:
         """Per-paper tables (Markdown, CSV, LaTeX) and the deviations table."""
         targets = [
@@ -400,6 +465,7 @@ class Plan:
         targets += self.stage_tables()
         targets += [f"results/figures/confusion_{e}.png" for e in self.model_experiments]
         targets += [f"results/figures/labels_{e}.png" for e in self.experiments]
+        targets += [f"results/tables/compare_{name}.csv" for name in self.comparisons]
         return targets
 
     def strEmo_targets(self) -> list[str]:

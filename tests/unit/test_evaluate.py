@@ -1,4 +1,4 @@
-"""Metric arithmetic against hand-computed cases; bootstrap intervals; aggregation over folds."""
+"""Metric arithmetic against hand-computed cases; clustered intervals; aggregation over folds."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ import pytest
 from crossemo.evaluate import (
     aggregate,
     aggregate_files,
-    bootstrap,
     classes_of,
     evaluate,
     evaluate_file,
     metrics,
     parse_run,
 )
+from crossemo.metrics import IntervalSpec
+
+NO_CI = IntervalSpec(resamples=0)
+UTTERANCES = IntervalSpec(unit="utterance", resamples=50)
 
 #            a  a  a  a  b  b  c  c  c  c
 TRUE = list("aaaabbcccc")
@@ -26,7 +29,7 @@ CLASSES = ["a", "b", "c"]
 
 
 def test_hand_computed_case():
-    m = metrics(TRUE, PRED, CLASSES, n_boot=0)
+    m = metrics(TRUE, PRED, CLASSES, NO_CI)
     # confusion rows = truth: a -> 2 a, 1 b, 1 c; b -> 1 a, 1 b; c -> 1 b, 3 c
     assert m["confusion"] == {"labels": CLASSES, "matrix": [[2, 1, 1], [1, 1, 0], [0, 1, 3]]}
     assert m["n"] == 10
@@ -51,7 +54,7 @@ def test_agrees_with_sklearn():
 
     rng = np.random.default_rng(0)
     t, p = rng.choice(CLASSES, 200), rng.choice(CLASSES, 200)
-    m = metrics(t, p, CLASSES, n_boot=0)
+    m = metrics(t, p, CLASSES, NO_CI)
     assert m["uar"] == pytest.approx(balanced_accuracy_score(t, p))
     assert m["macro_f1"] == pytest.approx(f1_score(t, p, average="macro"))
     assert m["weighted_f1"] == pytest.approx(f1_score(t, p, average="weighted"))
@@ -59,23 +62,25 @@ def test_agrees_with_sklearn():
 
 def test_absent_class_does_not_count_in_uar():
     # class c never occurs in truth nor prediction: UAR and macro F1 over a and b only
-    m = metrics(list("aabb"), list("abbb"), CLASSES, n_boot=0)
+    m = metrics(list("aabb"), list("abbb"), CLASSES, NO_CI)
     assert m["uar"] == pytest.approx((0.5 + 1.0) / 2)
     assert m["per_class"]["c"]["support"] == 0
     assert m["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
 
 
-def test_bootstrap_contains_point_estimate_and_is_seeded():
+def test_interval_contains_point_estimate_and_is_seeded():
     rng = np.random.default_rng(1)
     t = rng.choice(CLASSES, 300)
     p = np.where(rng.random(300) < 0.7, t, rng.choice(CLASSES, 300))
-    point = metrics(t, p, CLASSES, n_boot=0)
-    ci = bootstrap(t, p, CLASSES, n_boot=500, seed=3)
-    for name in ("uar", "wa", "macro_f1", "weighted_f1"):
-        lo, hi = ci[name]
-        assert lo <= point[name] <= hi and hi - lo < 0.2
-    assert bootstrap(t, p, CLASSES, n_boot=500, seed=3) == ci
-    assert bootstrap(t, p, CLASSES, n_boot=500, seed=4) != ci
+    spec = IntervalSpec(unit="utterance", resamples=500, seed=3)
+    m = metrics(t, p, CLASSES, spec)
+    for name in ("uar", "wa", "macro_f1", "weighted_f1", "recall[a]", "f1[c]"):
+        lo, hi = m["ci"][name]
+        point = m[name] if "[" not in name else m["per_class"][name[-2]][name.split("[")[0]]
+        assert lo <= point <= hi and hi - lo < 0.2
+    assert metrics(t, p, CLASSES, spec)["ci"] == m["ci"]
+    other_seed = IntervalSpec(unit="utterance", resamples=500, seed=4)
+    assert metrics(t, p, CLASSES, other_seed)["ci"] != m["ci"]
 
 
 def predictions():
@@ -90,7 +95,7 @@ def predictions():
 def test_per_corpus_and_overall(tmp_path):
     preds = predictions()
     assert classes_of(preds) == ["c", "a", "b"]  # order of the prob_ columns
-    res = evaluate(preds, n_boot=50, seed=0)
+    res = evaluate(preds, UTTERANCES)
     assert res["overall"]["wa"] == pytest.approx(0.6)
     assert set(res["per_corpus"]) == {"x", "y"}
     x = res["per_corpus"]["x"]  # truth aaaabb, pred aabcba -> a 2/4, b 1/2
@@ -98,9 +103,10 @@ def test_per_corpus_and_overall(tmp_path):
     assert res["per_corpus"]["y"]["wa"] == pytest.approx(3 / 4)
     preds.to_parquet(tmp_path / "p.parquet")
     out = evaluate_file(tmp_path / "p.parquet", tmp_path / "m" / "fold0.json", "exp", "fold0",
-                        n_boot=20)  # fmt: skip
+                        UTTERANCES)  # fmt: skip
     assert json.loads((tmp_path / "m" / "fold0.json").read_text())["run"] == "fold0"
-    assert out["overall"]["ci95"]["uar"][0] <= out["overall"]["uar"]
+    assert out["overall"]["ci"]["uar"][0] <= out["overall"]["uar"]
+    assert out["interval"]["unit"] == "utterance" and out["overall"]["n_clusters"] == 10
 
 
 def test_parse_run():
@@ -142,11 +148,48 @@ def test_evaluate_experiment_writes_every_run_and_the_table(tmp_path):
     paths = {"fold0": tmp_path / "f0.parquet", "fold1": tmp_path / "f1.parquet"}
     preds.to_parquet(paths["fold0"])
     flipped.to_parquet(paths["fold1"])
-    runs = evaluate_experiment(paths, tmp_path / "e.runs.json", tmp_path / "e.csv", "e", n_boot=20)
-    single = evaluate_file(paths["fold0"], tmp_path / "f0.json", "e", "fold0", n_boot=20)
+    interval = {"unit": "utterance", "resamples": 20}
+    runs = evaluate_experiment(paths, tmp_path / "e.runs.json", tmp_path / "e.csv", "e", interval)
+    single = evaluate_file(paths["fold0"], tmp_path / "f0.json", "e", "fold0",
+                           IntervalSpec(**interval))  # fmt: skip
     assert [r["run"] for r in runs] == ["fold0", "fold1"]
     assert runs[0] == single
     assert read_run_metrics([tmp_path / "e.runs.json", tmp_path / "f0.json"]) == runs + [single]
     table = pd.read_csv(tmp_path / "e.csv").set_index("scope")
     assert table.loc["overall", "n_runs"] == 2
     assert table.loc["overall", "wa_mean"] == pytest.approx((0.6 + 1.0) / 2)
+
+
+def test_experiment_intervals_resample_the_split_groups(tmp_path):
+    """Two speakers per corpus, each all right or all wrong: clustered intervals of the pooled
+    folds are wide, say so, and an utterance without a group is refused."""
+    from crossemo.evaluate import evaluate_experiment
+
+    rows = [(f"{c}_{s}_{i}", c, lab, lab if right else ("b" if lab == "a" else "a"), f"{c}{s}")
+            for c, rights in (("x", (1, 0)), ("y", (1, 1))) for s, right in enumerate(rights)
+            for i, lab in enumerate("ab" * 20)]  # fmt: skip
+    preds = pd.DataFrame(rows, columns=["utt_id", "corpus", "label", "pred", "group"])
+    split = preds[["utt_id", "group"]].assign(fold=0)
+    split.to_parquet(tmp_path / "split.parquet")
+    paths = {}
+    for fold in (0, 1):  # each fold holds half the speakers of each corpus
+        paths[f"fold{fold}"] = tmp_path / f"f{fold}.parquet"
+        preds[preds["group"].str.endswith(str(fold))].drop(columns="group").to_parquet(
+            paths[f"fold{fold}"]
+        )
+    evaluate_experiment(paths, tmp_path / "e.json", tmp_path / "e.csv", "e",
+                        {"resamples": 400}, tmp_path / "split.parquet",
+                        tmp_path / "e.intervals.csv")  # fmt: skip
+    table = pd.read_csv(tmp_path / "e.csv").set_index("scope")
+    assert table.loc["overall", "interval_unit"] == "cluster"
+    assert table.loc["overall", "n_clusters"] == 4 and table.loc["x", "n_clusters"] == 2
+    assert table.loc["x", "wa_ci_low"] == 0.0 and table.loc["x", "wa_ci_high"] == 1.0
+    # stratified: y (always right) keeps half the utterances, so WA never drops below 0.5
+    assert table.loc["overall", "wa_ci_low"] == 0.5
+    long = pd.read_csv(tmp_path / "e.intervals.csv")
+    rec = long[(long["scope"] == "overall") & (long["measure"] == "recall[a]")].iloc[0]
+    assert rec["value"] == 0.75 and rec["n_clusters"] == 4
+    split[split["utt_id"] != "x_0_0"].to_parquet(tmp_path / "split.parquet")
+    with pytest.raises(ValueError, match="1 predicted utterances have no group"):
+        evaluate_experiment(paths, tmp_path / "e.json", tmp_path / "e.csv", "e", {},
+                            tmp_path / "split.parquet")  # fmt: skip

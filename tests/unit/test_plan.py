@@ -164,7 +164,7 @@ def test_demo_inputs(demo):
 
 def test_demo_targets(demo):
     targets = demo.all_targets()
-    assert len(targets) == len(set(targets)) == 106
+    assert len(targets) == len(set(targets)) == 107  # compare_demo_xgboost_vs_knn.csv among them
     assert "results/tables/demo_finetune_lrcv_lr_cv.csv" in targets
     assert "results/metrics/demo_basic4_kfold.csv" not in targets  # no model: no metrics
     assert "results/figures/labels_demo_basic4_kfold.png" in targets
@@ -333,3 +333,36 @@ def test_validate_rejects_init_from_a_family_that_cannot_start_from_a_model():
     plan.config["experiments"]["demo_frozen_ct"]["model"]["init_from"] = "demo_exhubert"
     with pytest.raises(ValueError, match="init_from needs family"):
         Plan(plan.config).validate()
+
+
+def test_comparisons_resolve_sides_and_refuse_other_test_utterances():
+    plan = load("config/config.yaml")  # its own copy: the test edits the config
+    assert plan.comparisons == ["demo_xgboost_vs_knn"]
+    inputs = plan.comparison_inputs("demo_xgboost_vs_knn")
+    assert inputs["a"] == ["results/predictions/demo_handcrafted_multi/fold0-xgboost.parquet"]
+    assert inputs["split"] == ["results/splits/demo_handcrafted_multi.parquet"]
+    assert "results/tables/compare_demo_xgboost_vs_knn.csv" in plan.report_targets()
+    kfold = plan.runs("demo_egemaps_svm_emodb")
+    plan.config["comparisons"] = {
+        "folds": {"a": "demo_egemaps_svm_emodb", "b": "demo_egemaps_svm_emodb/fold1"},
+        "pooled": {"a": "demo_egemaps_svm_emodb", "b": "demo_egemaps_svm_emodb"},
+        "scheme": {"a": "demo_egemaps_svm_emodb", "b": "demo_egemaps_svm_cross"},
+        "split": {"a": "demo_egemaps_svm_cross", "b": "demo_finetune_lrcv"},
+        "variants": {"a": "demo_handcrafted_multi", "b": "demo_handcrafted_multi/knn"},
+        "typo": {"a": "demo_handcrafted_multi/knnn", "b": "demo_handcrafted_multi/knn"},
+    }
+    assert plan.comparison_side("pooled", "a") == ("demo_egemaps_svm_emodb", kfold)
+    plan.validate_comparison("pooled")
+    for name, message in (("folds", "different folds"), ("scheme", "differ in scheme"),
+                          ("split", "differ in split keys"), ("variants", "write demo_hand"),
+                          ("typo", "no run or variant 'knnn'")):  # fmt: skip
+        with pytest.raises(ValueError, match=f"comparisons.{name}.*{message}"):
+            plan.validate_comparison(name)
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in (REPO / "config" / "paper").glob("*.yaml")))
+def test_paper_configs_compare_their_variants(path):
+    plan = load(f"config/paper/{path}")
+    assert plan.comparisons, f"{path}: no default comparisons"
+    for name in plan.comparisons:
+        plan.validate_comparison(name)

@@ -43,7 +43,7 @@ def test_reference_tables_are_packaged():
 
 def part(matrix, labels=("a", "b"), ci=None):
     """One scope of a run JSON: its confusion matrix (rows true) and bootstrap intervals."""
-    return {"confusion": {"labels": list(labels), "matrix": matrix}, "ci95": ci or {}}
+    return {"confusion": {"labels": list(labels), "matrix": matrix}, "ci": ci or {}}
 
 
 def run(name, overall, per_corpus=None):
@@ -90,8 +90,8 @@ def test_metric_binding_diff_scale_and_ci_flags():
     assert rav["paper_in_ci"] == "no"  # identical folds: the interval is the point 60
     gem = cell(long, eval_dataset="EmoDB", features="GeMAPS", measure="uar_matched_train")
     assert gem["ours"] == pytest.approx(75.0) and gem["diff"] == pytest.approx(75 - 78.21)
-    assert (gem["ci_low"], gem["ci_high"]) == pytest.approx((70.0, 78.0))  # the run's ci95
-    assert gem["paper_in_ci"] == "no" and gem["ci_method"] == "bootstrap"
+    assert (gem["ci_low"], gem["ci_high"]) == pytest.approx((70.0, 78.0))  # the run's interval
+    assert gem["paper_in_ci"] == "no" and gem["ci_method"] == "utterance bootstrap"
     iem = cell(long, eval_dataset="IEMOCAP", features="eGeMAPS", measure="uar_extended_train")
     assert np.isnan(iem["ours"]) and iem["paper_in_ci"] == ""  # no IEMOCAP in our runs
     assert long["ours"].notna().sum() == 3
@@ -143,7 +143,7 @@ def test_per_class_table_takes_the_final_run():
             row = cell(long, **{"class": c}, measure=measure)
             assert row["ours"] == pytest.approx(expected)
             assert row["ci_low"] <= row["ours"] <= row["ci_high"]  # bootstrap of the matrix
-            assert row["ci_method"] == "bootstrap" and row["n_runs"] == 1
+            assert row["ci_method"] == "utterance bootstrap" and row["n_runs"] == 1
     neg = cell(long, **{"class": "negative"}, measure="precision")
     assert neg["diff"] == pytest.approx(0.75 - 0.84) and neg["diff"] < 0  # scale 1: fractions
     wf1 = cell(long, **{"class": "weighted_avg"}, measure="f1")
@@ -470,3 +470,19 @@ def test_figures(tmp_path):
     split.to_parquet(tmp_path / "s.parquet")
     plot_label_distribution(tmp_path / "s.parquet", tmp_path / "l.png", "exp")
     assert (tmp_path / "l.png").stat().st_size > 1000
+
+
+def test_a_runs_clustered_interval_is_taken_for_every_measure_and_named():
+    ref = load_reference("strEmo2023_table4_unseen_test_balanced")
+    paper = {"table": "t4", "class_column": "class", "summary_rows": {"weighted_avg": "weighted"},
+             "metrics": {"precision": "precision", "recall": "recall", "f1": "f1"}}  # fmt: skip
+    c = VAL[0]
+    final = run("final", part(M, VAL, ci={f"recall[{c}]": [0.1, 0.9], "weighted_f1": [0.2, 0.8]}))
+    final["interval"] = {"unit": "cluster", "resamples": 1000, "level": 0.95, "seed": 0}
+    long = paper_table(ref, [("bal", paper, MetricsSource([final], n_boot=0))])
+    row = cell(long, **{"class": c}, measure="recall")
+    assert (row["ci_low"], row["ci_high"]) == (0.1, 0.9) and row["ci_method"] == "cluster bootstrap"
+    wf1 = cell(long, **{"class": "weighted_avg"}, measure="f1")
+    assert (wf1["ci_low"], wf1["ci_high"]) == (0.2, 0.8) and wf1["ci_method"] == "cluster bootstrap"
+    other = cell(long, **{"class": VAL[1]}, measure="recall")  # not in ci, no fallback draws
+    assert other["paper_in_ci"] == "n/a"

@@ -25,6 +25,7 @@ def demo_config(demo_root: Path, corpora: list[str] | None = None, **overrides) 
         _move_demo_paths(entry, demo_dir, demo_root)
     if corpora is not None:  # experiments may name corpora that were left out
         config["experiments"] = {}
+        config["comparisons"] = {}
     config.update(overrides)
     return config
 

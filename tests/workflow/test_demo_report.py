@@ -22,7 +22,7 @@ def reported(demo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     assert set(config["experiments"]) == set(CLASSIC), "the demo config lost a classic experiment"
     used = {c for e in config["experiments"].values() for c in e["train"] + e.get("test", [])}
     config["corpora"] = {k: v for k, v in config["corpora"].items() if k in used}
-    config["evaluation"] = {"bootstrap": 200, "seed": 0}
+    config["evaluation"] = {"interval": {"resamples": 200, "seed": 0}}
     workdir = tmp_path_factory.mktemp("wf-report")
     run_snakemake(workdir, config, "all", timeout=1800)
     run_snakemake(workdir, config, "--report", str(workdir / "report.html"), timeout=600)
@@ -44,7 +44,7 @@ def test_metrics_per_run_and_aggregated(reported):
     runs = json.loads((workdir / "results/metrics/demo_handcrafted_multi.runs.json").read_text())
     assert len(runs) == 8  # one per classifier
     res = runs[0]
-    for key in ("uar", "wa", "ua", "macro_f1", "weighted_f1", "per_class", "confusion", "ci95"):
+    for key in ("uar", "wa", "ua", "macro_f1", "weighted_f1", "per_class", "confusion", "ci"):
         assert key in res["overall"]
     assert 0 <= res["overall"]["uar"] <= 1
     folds = pd.read_csv(workdir / "results/metrics/demo_egemaps_svm_emodb.csv")

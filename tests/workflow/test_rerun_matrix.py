@@ -43,7 +43,7 @@ EDITS = {
     "model (classic)": (f"experiments/{EXP}/model/grid/C/to", 3),
     "model (neural)": (f"experiments/{NEURAL}/model/epochs", 2),
     "model resources": (f"experiments/{NEURAL}/model/mem_mb", 5000),
-    "evaluation": ("evaluation/bootstrap", 500),
+    "evaluation": ("evaluation/interval/resamples", 500),
     "paper binding": (f"experiments/{EXP}/paper/scope_names", {"emodb": "EmoDB", "tess": "TESS"}),
     "report": (
         "deviations",
@@ -139,8 +139,13 @@ def test_rerun_matrix(touched):
     )
     assert matrix["model resources"] == [], matrix  # memory is no setting: nothing reruns
     assert "make_split" in matrix["split"] and "preprocess_audio" not in matrix["split"]
-    # evaluation settings: metrics, then what reads them (tables, confusion plots); no training
-    assert matrix["evaluation"] == ["evaluate_experiment", "make_paper_table", "plot_confusion"]
+    # evaluation settings: metrics, comparisons, then what reads them (tables, confusion plots)
+    assert matrix["evaluation"] == [
+        "compare_experiments",
+        "evaluate_experiment",
+        "make_paper_table",
+        "plot_confusion",
+    ]
     text = README.read_text()
     table = render(matrix)
     if os.environ.get("UPDATE_RERUN_MATRIX"):

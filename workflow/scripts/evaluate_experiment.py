@@ -1,4 +1,5 @@
-"""Rule evaluate_experiment: metrics of every run of an experiment, and their mean/std table."""
+"""Rule evaluate_experiment: metrics of every run of an experiment, their mean/std table and
+every measure's clustered interval."""
 
 import sys
 from pathlib import Path
@@ -12,11 +13,14 @@ from crossemo.evaluate import evaluate_experiment  # noqa: E402
 from crossemo.runtime import route_logging  # noqa: E402
 
 route_logging(snakemake.log[0])
+predictions = dict(snakemake.input.items())
+split = predictions.pop("split")
 evaluate_experiment(
-    dict(snakemake.input.items()),
+    predictions,
     snakemake.output.runs,
     snakemake.output.table,
     experiment=snakemake.wildcards.experiment,
-    n_boot=snakemake.params.bootstrap,
-    seed=snakemake.params.seed,
+    interval=snakemake.params.interval,
+    split=split,
+    intervals_output=snakemake.output.intervals,
 )

@@ -19,9 +19,11 @@ A paper binding (``paper:`` of an experiment, see :mod:`crossemo.report.tables`)
   ``groups``, ``emotions`` (distinct corpus emotions), ``avg_duration`` (seconds; source
   audio before trimming for ``corpus``, preprocessed audio for ``labels``).
 
-95 % intervals: one run -- the evaluation's bootstrap interval (``ci95`` of the run JSON) for
-the scalars it carries, else a percentile bootstrap of the run's confusion matrix (resampling
-utterances is resampling confusion cells, multinomially); several runs (folds) -- a t interval
+95 % intervals: one run -- the evaluation's interval (``ci`` of the run JSON: every scalar,
+average and per-class measure, a bootstrap over leakage groups unless configured otherwise;
+``ci_method`` says which unit was resampled), else (older run files) a percentile bootstrap of
+the run's confusion matrix (resampling utterances is resampling confusion cells,
+multinomially); several runs (folds) -- a t interval
 over the runs, mean ± t(0.975, n-1)·s/√n, clipped to the metric's range [0, 1]. Counts have
 no interval.
 """
@@ -152,6 +154,16 @@ def bootstrap_confusion(matrix, name: str, index: int | None, n_boot: int, seed:
     return float(np.nanpercentile(values, 2.5)), float(np.nanpercentile(values, 97.5))
 
 
+def run_interval(part: Mapping, name: str, run: Mapping) -> tuple[float, float, str] | None:
+    """The evaluation's interval of measure ``name`` in one scope ``part`` of a run, and how it
+    was drawn (``cluster bootstrap``: whole leakage groups; ``utterance bootstrap``)."""
+    ci = (part.get("ci") or {}).get({"ua": "uar", "weighted_recall": "wa"}.get(name, name))
+    if ci is None or np.isnan(ci[0]):
+        return None
+    unit = (run.get("interval") or {}).get("unit", "utterance")
+    return float(ci[0]), float(ci[1]), f"{unit} bootstrap"
+
+
 # ---------------------------------------------------------------- metrics
 class MetricsSource:
     """The evaluated runs of one experiment (run JSON dicts)."""
@@ -180,11 +192,12 @@ class MetricsSource:
 
     def get(self, cell: Cell, m: Measure) -> Stat | None:
         variant = self.default_variant() if cell.variant is None else cell.variant
-        entries = []
+        entries, entries_runs = [], []
         for res in self.runs.get(variant, []):
             part = res["overall"] if cell.scope == "overall" else res["per_corpus"].get(cell.scope)
             if part is not None:
                 entries.append(part)
+                entries_runs.append(res)
         if not entries:
             return None
         name, cls = m.name, m.cls or cell.cls
@@ -214,13 +227,14 @@ class MetricsSource:
             mean, std, lo, hi = t_interval(values, bounds=(0.0, 1.0))
             return Stat(mean, std, len(values), lo, hi, "t over runs")
         part, value = entries[0], values[0]
-        ci_name = {"ua": "uar", "weighted_recall": "wa"}.get(name, name)
-        ci = (part.get("ci95") or {}).get(ci_name) if ci_name in SCALARS else None
-        if ci is not None:
-            return Stat(value, math.nan, 1, float(ci[0]), float(ci[1]), "bootstrap")
+        ci_name = name if indices[0] is None else f"{name}[{cls}]"
+        found = run_interval(part, ci_name, entries_runs[0])
+        if found is not None:
+            return Stat(value, math.nan, 1, *found)
         lo, hi = bootstrap_confusion(part["confusion"]["matrix"], name, indices[0],
                                      self.n_boot, self.seed)  # fmt: skip
-        return Stat(value, math.nan, 1, lo, hi, "n/a" if np.isnan(lo) else "bootstrap")
+        method = "n/a" if np.isnan(lo) else "utterance bootstrap"
+        return Stat(value, math.nan, 1, lo, hi, method)
 
 
 # ---------------------------------------------------------------- LR cross-validation
@@ -264,12 +278,13 @@ class LrCvSource:
         res = self.runs.get(lr_cv_run(int(m.name[1:]) - 1, float(cell.lr)))
         if metric is None or res is None:
             return Stat(value, n_runs=1)
-        ci = (res["overall"].get("ci95") or {}).get(metric)
-        if ci is not None:
-            return Stat(value, math.nan, 1, float(ci[0]), float(ci[1]), "bootstrap")
+        found = run_interval(res["overall"], metric, res)
+        if found is not None:
+            return Stat(value, math.nan, 1, *found)
         lo, hi = bootstrap_confusion(res["overall"]["confusion"]["matrix"], metric, None,
                                      self.n_boot, self.seed)  # fmt: skip
-        return Stat(value, math.nan, 1, lo, hi, "n/a" if np.isnan(lo) else "bootstrap")
+        method = "n/a" if np.isnan(lo) else "utterance bootstrap"
+        return Stat(value, math.nan, 1, lo, hi, method)
 
 
 # ---------------------------------------------------------------- counts

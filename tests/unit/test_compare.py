@@ -1,0 +1,80 @@
+"""Paired comparisons: planted differences, identical systems, refused pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crossemo.compare import compare, compare_files
+from crossemo.metrics import IntervalSpec
+
+
+def side(right_speakers: set[int], n_speakers: int = 20, per: int = 10) -> pd.DataFrame:
+    """Two corpora of ``n_speakers // 2`` speakers each; a speaker is all right or all wrong."""
+    rows = []
+    for s in range(n_speakers):
+        corpus = "x" if s < n_speakers // 2 else "y"
+        for i in range(per):
+            label = "ab"[i % 2]
+            pred = label if s in right_speakers else "ba"[i % 2]
+            rows.append((f"{corpus}_s{s}_{i}", corpus, label, pred, f"s{s}"))
+    return pd.DataFrame(rows, columns=["utt_id", "corpus", "label", "pred", "group"])
+
+
+def groups(frame: pd.DataFrame) -> pd.Series:
+    return frame.set_index("utt_id")["group"]
+
+
+SPEC = IntervalSpec(resamples=1000)
+
+
+def test_planted_difference_is_found_per_corpus_and_overall():
+    a = side(set(range(20)))  # always right
+    b = side(set(range(0, 20, 2)))  # right on half the speakers of each corpus
+    table = compare(a.drop(columns="group"), b.sample(frac=1, random_state=0), "uar", SPEC,
+                    groups(a), permutations=4000).set_index("scope")  # fmt: skip
+    overall = table.loc["overall"]
+    assert overall["diff"] == pytest.approx(0.5)
+    assert overall["ci_low"] > 0 and overall["p_value"] < 0.01
+    assert overall["n_clusters"] == 20 and overall["interval_unit"] == "cluster"
+    assert set(table.index) == {"overall", "x", "y"}
+    assert overall["summary"] == (
+        f"A − B = +50.0 UAR [{100 * overall['ci_low']:.1f}, {100 * overall['ci_high']:.1f}], "
+        f"p = {overall['p_value']:.2g}"
+    )
+
+
+def test_identical_predictions_differ_by_zero_with_p_one():
+    a = side({1, 2, 3, 8, 13})
+    table = compare(a, a.copy(), "weighted_f1", SPEC, groups(a), permutations=500)
+    assert (table["diff"] == 0).all() and (table["p_value"] == 1).all()
+    assert (table["ci_low"] == 0).all() and (table["ci_high"] == 0).all()
+
+
+def test_other_test_utterances_are_refused_by_name():
+    a = side(set(range(20)))
+    with pytest.raises(ValueError, match="comparisons.pair: .*different test utterances"):
+        compare(a, a.iloc[1:], "uar", SPEC, groups(a), name="pair")
+    other_truth = a.assign(label=a["label"].where(a.index != 0, "b"))
+    with pytest.raises(ValueError, match="disagree on the true labels"):
+        compare(a, other_truth, "uar", SPEC, groups(a), name="pair")
+
+
+def test_compare_files_pools_folds_and_writes_the_table(tmp_path):
+    a, b = side(set(range(20))), side(set(range(10)))
+    paths = {}
+    for name, frame in (("a", a), ("b", b)):
+        for fold, part in enumerate((frame.iloc[::2], frame.iloc[1::2])):
+            paths.setdefault(name, []).append(tmp_path / f"{name}{fold}.parquet")
+            part.drop(columns="group").to_parquet(paths[name][-1])
+    a[["utt_id", "group"]].assign(fold=0).to_parquet(tmp_path / "split.parquet")
+    out = tmp_path / "compare_pair.csv"
+    compare_files(paths["a"], paths["b"], tmp_path / "split.parquet", out, "pair",
+                  {"a": "exp_a", "b": "exp_b/knn"}, "wa", {"resamples": 200},
+                  permutations=200)  # fmt: skip
+    table = pd.read_csv(out).set_index("scope")
+    assert table.loc["overall", "a"] == "exp_a" and table.loc["overall", "b"] == "exp_b/knn"
+    assert table.loc["overall", "diff"] == pytest.approx(0.5)
+    assert table.loc["x", "diff"] == 0 and table.loc["y", "diff"] == pytest.approx(1.0)
+    assert np.isclose(table.loc["x", "p_value"], 1.0)

@@ -1,0 +1,25 @@
+"""Rule compare_experiments: A - B of one measure on the same test utterances, paired."""
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
+
+from crossemo.compare import compare_files  # noqa: E402
+from crossemo.runtime import route_logging  # noqa: E402
+
+route_logging(snakemake.log[0])
+compare_files(
+    snakemake.input.a,
+    snakemake.input.b,
+    snakemake.input.split[0],
+    snakemake.output.table,
+    name=snakemake.wildcards.comparison,
+    sides=snakemake.params.comparison["sides"],
+    metric=snakemake.params.comparison["metric"],
+    interval=snakemake.params.interval,
+    permutations=snakemake.params.permutations,
+)
