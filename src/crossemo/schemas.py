@@ -8,6 +8,7 @@ message that names the column, not three stages later.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import pandas as pd
 import pandera.pandas as pa
@@ -33,6 +34,10 @@ class Manifest(pa.DataFrameModel):
     emotion: Series[str]
     text: Series[str] = pa.Field(nullable=True)
     language: Series[str] = pa.Field(nullable=True)
+    # the corpus's own id of the spoken text (RAVDESS statement, CREMA-D sentence code, EmoDB
+    # text code, TESS word ...): equal ids within one corpus are the same sentence; null where
+    # the corpus defines none. Optional so manifests written before it still read.
+    sentence: Optional[Series[str]] = pa.Field(nullable=True)  # noqa: UP045 - pandera needs it
     duration: Series[float] = pa.Field(nullable=True, ge=0)
     sample_rate: Series[float] = pa.Field(nullable=True, ge=0)
     channels: Series[float] = pa.Field(nullable=True, ge=0)

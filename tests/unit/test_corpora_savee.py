@@ -38,7 +38,10 @@ def test_savee_nested(savee):
     assert set(manifest.group) == set(manifest.speaker)
     assert "savee/DC_sa15" in set(manifest.utt_id)
     rows = manifest.set_index("utt_id")
-    assert tuple(rows.loc["savee/DC_sa01", ["raw_label", "sentence"]]) == ("sa", 1)
+    assert tuple(rows.loc["savee/DC_sa01", ["raw_label", "sentence_number"]]) == ("sa", 1)
+    # the publisher's description: numbers 1-3 are the sentences common to every emotion
+    assert rows.loc["savee/DC_sa01", "sentence"] == rows.loc["savee/DC_a01", "sentence"]
+    assert rows.loc["savee/DC_sa15", "sentence"] not in set(rows.drop("savee/DC_sa15").sentence)
     assert reject_reasons(rejects) == {
         "x01.wav": "unknown_emotion_code",
         "hello.wav": "unparsable_name",

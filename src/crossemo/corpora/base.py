@@ -80,6 +80,7 @@ class Utterance:
     start: float | None = None
     end: float | None = None
     text: str | None = None
+    sentence: str | None = None  # the corpus's id of the spoken text (manifest ``sentence``)
     language: str | None = "en"
     extra: dict = field(default_factory=dict)
 
@@ -408,6 +409,7 @@ def _manifest_row(corpus: str, utt_id: str, utt: Utterance, found: dict) -> dict
         "emotion": utt.emotion,
         "text": utt.text,
         "language": utt.language,
+        "sentence": utt.sentence,
         "duration": duration,
         "sample_rate": found["sample_rate"],
         "channels": found["channels"],

@@ -1,7 +1,8 @@
 """CREMA-D: ``AudioWAV/1001_DFA_ANG_XX.wav`` plus ``VideoDemographics.csv`` for each actor's sex.
 
 Names are ``<actor>_<sentence>_<emotion>_<level>``: 91 actors (1001-1091), 12 sentences,
-ANG DIS FEA HAP NEU SAD, levels LO MD HI and XX (unspecified). When the root holds the
+ANG DIS FEA HAP NEU SAD, levels LO MD HI and XX (unspecified); the sentence code (``DFA``
+...) is the ``sentence``. When the root holds the
 publisher's whole repository, only ``AudioWAV`` is scanned (``AudioMP3`` holds the same clips
 again); otherwise every audio file under the root. Without the demographics sheet (option
 ``demographics``, else ``VideoDemographics.csv`` found anywhere under the root) the gender is
@@ -96,7 +97,8 @@ def scan(root: Path, corpus: str, demographics: str | Path | None = None) -> Sca
             emotion=EMOTION[emo],
             gender=sexes.get(actor, "unknown"),
             text=SENTENCE[sentence],
-            extra={"level": LEVEL[level], "sentence": sentence},
+            sentence=sentence,
+            extra={"level": LEVEL[level]},
         )
 
     return scan_files(audio_dir, parse)

@@ -1,7 +1,7 @@
 """EmoDB (Berlin Database of Emotional Speech): ``wav/03a01Fa.wav``, German.
 
-Names are speaker (2 digits), text code (``a01`` ... ``b10``), emotion letter (W anger,
-L boredom, E disgust, A fear, F happiness, T sadness, N neutral) and a version letter.
+Names are speaker (2 digits), text code (``a01`` ... ``b10``: the ``sentence``), emotion letter
+(W anger, L boredom, E disgust, A fear, F happiness, T sadness, N neutral) and a version letter.
 Speakers' sexes and the ten sentences are from the corpus documentation. A file found twice
 (``wav/`` and a copy elsewhere, e.g. ``backup/``) is taken from the publisher's ``wav/``.
 """
@@ -57,6 +57,7 @@ def parse(path: Path) -> Utterance | Reject:
         emotion=EMOTION[letter],
         gender=GENDER.get(speaker, "unknown"),
         text=SENTENCE.get(text_code),
+        sentence=text_code,
         language="de",
         extra={"text_code": text_code, "version": version.lower()},
     )

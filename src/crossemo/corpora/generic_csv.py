@@ -1,4 +1,5 @@
-"""Any corpus described by a sheet: ``path,label,speaker[,start,end,text,gender,group,language]``.
+"""Any corpus described by a sheet: ``path,label,speaker[,start,end,text,sentence,gender,group,
+language]`` (``sentence``: an id of the spoken text, equal for the same sentence; null when absent).
 
 Options: ``csv`` (the sheet; relative to the root or absolute; default ``labels.csv``) and
 ``label_map`` (a dict, or ``"ang=anger,hap=happiness"``) mapping the sheet's labels to
@@ -37,7 +38,8 @@ from crossemo.schemas import Manifest
 from crossemo.sheets import read_csv_sheet
 
 REQUIRED = ("path", "label", "speaker")
-KNOWN = {*REQUIRED, "start", "end", "text", "gender", "group", "language", "utt_id", "id"}
+KNOWN = {*REQUIRED, "start", "end", "text", "sentence", "gender", "group", "language"}
+KNOWN |= {"utt_id", "id"}
 RESERVED = KNOWN | set(Manifest.to_schema().columns)
 
 
@@ -134,6 +136,7 @@ def _row(root: Path, sheet: Path, line: int, row: dict, mapping: dict) -> Uttera
         start=start,
         end=end,
         text=_cell(row.get("text")),
+        sentence=_cell(row.get("sentence")),
         language=_cell(row.get("language")) or "en",
         extra=extra,
     )

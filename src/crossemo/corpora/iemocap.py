@@ -9,6 +9,12 @@ utterance's own sex letter (``Ses01F_impro01_M000`` -> ``Ses01M``), the leakage 
 session: both speakers of a session share dialogs. ``xxx`` (no agreement) and ``oth`` are kept
 as ``undecided`` / ``other`` so a label scheme can drop them. A wav without a label line is
 rejected ``no_label``, a label line without a wav ``no_audio_for_label``.
+
+Scripted dialogs (``script`` in the dialog name) are read from the same scripts in every session,
+so their lines recur across sessions: the ``sentence`` of a scripted utterance is its transcript
+in lower case with punctuation and spacing removed (``scripted:<words>``), or, without a
+transcript, ``<script>/<utterance index>`` (``script01_1/F000``: the actors' own segmentation, a
+weaker id). Improvised utterances have no sentence (null).
 """
 
 from __future__ import annotations
@@ -41,6 +47,20 @@ _LABEL_LINE = re.compile(
     re.ASCII,
 )
 _TRANSCRIPT_LINE = re.compile(r"^(\S+)\s+\[\s*([\d.]+)\s*-\s*([\d.]+)\s*\]:\s?(.*)$", re.ASCII)
+_SCRIPT = re.compile(r"_(script\w*?)_([FM]\w*\d+)$", re.IGNORECASE | re.ASCII)
+_WORD = re.compile(r"[a-z0-9']+", re.ASCII)
+
+
+def script_sentence(utt: str, text: str | None) -> str | None:
+    """The ``sentence`` of utterance ``utt``: None unless its dialog is scripted; then its
+    normalised transcript (``scripted:<words>``), or ``<script>/<index>`` without one."""
+    match = _SCRIPT.search(utt)
+    if match is None:
+        return None
+    words = _WORD.findall((text or "").lower())
+    if words:
+        return "scripted:" + " ".join(words)
+    return f"{match[1].lower()}/{match[2].upper()}"
 
 
 @dataclass
@@ -155,6 +175,7 @@ def _utterance(
         gender="female" if sex == "F" else "male",
         group=group,
         text=texts.get(utt),
+        sentence=script_sentence(utt, texts.get(utt)),
         extra={
             "valence": valence,
             "arousal": arousal,

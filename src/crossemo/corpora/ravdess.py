@@ -3,7 +3,8 @@
 Every field comes from the file name, so the Kaggle flat copies and the publisher's
 ``Actor_NN`` folders give the same rows. Fields: modality (01 AV, 02 video, 03 audio),
 vocal channel (01 speech, 02 song), emotion, intensity (01 normal, 02 strong), statement,
-repetition, actor (odd = male). The speaker is ``Actor_NN`` from the name, not the folder.
+repetition, actor (odd = male). The statement code (``01``/``02``) is the ``sentence``. The
+speaker is ``Actor_NN`` from the name, not the folder.
 
 The full release holds the song recordings (vocal channel 02) beside the speech ones; the speech
 papers use speech only, so song files become ``vocal_channel_excluded`` rejects unless option
@@ -67,6 +68,7 @@ def parse(
         emotion=EMOTION[emo],
         gender="male" if int(actor) % 2 else "female",
         text=STATEMENT[stmt],
+        sentence=stmt,
         extra={
             "modality": MODALITY[mod],
             "vocal_channel": VOCAL_CHANNEL[chan],

@@ -4,6 +4,15 @@ Four male speakers (DC, JE, JK, KL); codes a (anger), d (disgust), f (fear), h (
 n (neutral), sa (sadness), su (surprise) and a sentence number. The id is ``DC_a01`` in both
 layouts, so a file has the same id wherever it sits; a root holding both layouts keeps the
 publisher's ``AudioData`` copy and rejects the other as ``duplicate_utt_id``.
+
+Every speaker read the same TIMIT sentences: per emotion 15 (3 common to all emotions, 2
+emotion-specific and 10 generic ones of that emotion), and 30 neutral ones (the 3 common and
+the 12 emotion-specific sentences read neutrally, plus others), numbered within each emotion
+code. The ``sentence`` is ``common01``-``common03`` for numbers 1-3 of any code (the same text in
+every emotion) and ``<code><nn>`` otherwise (``a04``, shared by the four speakers). The file names
+do not say which neutral numbers repeat an emotion-specific sentence, so those pairs
+(``n<nn>`` against ``a04``/``a05`` ...) carry different ids: a sentence-disjoint split can still
+hold a text read neutrally in one split and emotionally in the other.
 """
 
 from __future__ import annotations
@@ -22,6 +31,15 @@ EMOTION = {
     "n": "neutral", "sa": "sadness", "su": "surprise",
 }  # fmt: skip
 SPEAKERS = ("DC", "JE", "JK", "KL")
+#: sentences numbered 1..COMMON_SENTENCES are the same text under every emotion code
+COMMON_SENTENCES = 3
+
+
+def sentence_id(code: str, number: int) -> str:
+    """The ``sentence`` of file ``<code><number>``: ``common<nn>`` for the common sentences,
+    else ``<code><nn>``."""
+    return f"common{number:02d}" if number <= COMMON_SENTENCES else f"{code}{number:02d}"
+
 
 _NAME = re.compile(r"^(?:(?P<spk>[A-Za-z]{2})_)?(?P<code>[A-Za-z]{1,2})(?P<num>\d{1,2})$", re.ASCII)
 
@@ -45,7 +63,8 @@ def parse(path: Path) -> Utterance | Reject:
         raw_label=code,
         emotion=EMOTION[code],
         gender="male",
-        extra={"sentence": num},
+        sentence=sentence_id(code, num),
+        extra={"sentence_number": num},
     )
 
 

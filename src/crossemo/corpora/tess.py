@@ -1,7 +1,8 @@
 """TESS (Toronto emotional speech set): ``OAF_angry/OAF_back_angry.wav``, any folder layout.
 
 Names are ``<speaker>_<word>_<emotion>``: speakers OAF (older) and YAF (younger adult female),
-carrier phrase "Say the word <word>". The real release's quirks are accepted: folder and file
+carrier phrase "Say the word <word>"; the target word (lower case) is the ``sentence``, since the
+carrier is the same in every file. The real release's quirks are accepted: folder and file
 case varies (``OAF_Fear``, ``OAF_Pleasant_surprise``, ``YAF_pleasant_surprised``), ``ps``
 means pleasant surprise, and a file named ``OA_...`` takes its speaker from its folder. The
 file stem is the id, so the per-emotion folders and flat copies give the same ids.
@@ -50,6 +51,7 @@ def parse(path: Path) -> Utterance | Reject:
         emotion=emotion,
         gender="female",
         text=f"Say the word {word}",
+        sentence=word.lower(),
         extra={"word": word},
     )
 
