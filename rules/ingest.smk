@@ -19,3 +19,45 @@ rule ingest_corpus:
         ),
     script:
         "../workflow/scripts/ingest_corpus.py"
+
+
+localrules:
+    make_corpus_fingerprints,
+
+
+rule checksum_corpus:
+    input:
+        manifest="results/manifests/{corpus}.parquet",
+    output:
+        checksums=ensure("results/manifests/{corpus}.checksums.parquet", non_empty=True),
+    log:
+        "logs/checksum_corpus/{corpus}.log",
+    benchmark:
+        "benchmarks/checksum_corpus/{corpus}.tsv"
+    conda:
+        "../envs/audio.yaml"
+    threads: 2
+    script:
+        "../workflow/scripts/checksum_corpus.py"
+
+
+rule make_corpus_fingerprints:
+    input:
+        manifests=PLAN.manifests(),
+        checksums=PLAN.source_checksums(),
+    output:
+        table=report(
+            "results/tables/corpus_fingerprints.csv",
+            caption="../workflow/report/corpus_fingerprints.rst",
+            category="Data accounting",
+            labels={"table": "corpus fingerprints"},
+        ),
+    log:
+        "logs/make_corpus_fingerprints/all.log",
+    conda:
+        "../envs/audio.yaml"
+    threads: 1
+    params:
+        corpora=PLAN.corpora,
+    script:
+        "../workflow/scripts/make_corpus_fingerprints.py"

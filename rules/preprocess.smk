@@ -4,6 +4,7 @@ rule preprocess_audio:
     output:
         shard=ensure("results/audio/{corpus}/{shard}.parquet", non_empty=True),
         rejects="results/audio/{corpus}/{shard}.rejects.parquet",
+        prints="results/audio/{corpus}/{shard}.prints.parquet",
     log:
         "logs/preprocess_audio/{corpus}/{shard}.log",
     benchmark:
@@ -18,3 +19,24 @@ rule preprocess_audio:
         settings=config["preprocess"],
     script:
         "../workflow/scripts/preprocess_audio.py"
+
+
+rule find_duplicates:
+    input:
+        prints=PLAN.audio_prints(),
+    output:
+        table=report(
+            "results/tables/duplicates.csv",
+            caption="../workflow/report/duplicates.rst",
+            category="Data accounting",
+            labels={"table": "duplicate recordings"},
+        ),
+    log:
+        "logs/find_duplicates/all.log",
+    benchmark:
+        "benchmarks/find_duplicates/all.tsv"
+    conda:
+        "../envs/audio.yaml"
+    threads: 1
+    script:
+        "../workflow/scripts/find_duplicates.py"

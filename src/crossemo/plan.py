@@ -345,6 +345,18 @@ class Plan:
     def audio_shard_rejects(self, corpora: list[str] | None = None) -> list[str]:
         return [p.replace(".parquet", ".rejects.parquet") for p in self.audio_shards(corpora)]
 
+    def audio_prints(self, corpora: list[str] | None = None) -> list[str]:
+        """Fingerprint tables beside the audio shards of ``corpora`` (all by default)."""
+        return [p.replace(".parquet", ".prints.parquet") for p in self.audio_shards(corpora)]
+
+    def source_checksums(self) -> list[str]:
+        """Per-file checksums of every corpus's source audio (rule checksum_corpus)."""
+        return [f"results/manifests/{c}.checksums.parquet" for c in self.corpora]
+
+    def leakage_tables(self) -> list[str]:
+        """Duplicate recordings over all corpora and the corpus fingerprints (report tables)."""
+        return ["results/tables/duplicates.csv", "results/tables/corpus_fingerprints.csv"]
+
     def feature_shards(self, featureset: str, corpora: list[str]) -> list[str]:
         return [
             f"results/features/{featureset}/{corpus}/{shard}.parquet"
@@ -454,6 +466,7 @@ class Plan:
         """CSVs of other stages that the report shows as they are: split audits, StrEmo
         download status (adapter strEmo), filter step counts (corpora with ``filter:``)."""
         tables = [f"results/splits/{e}.audit.csv" for e in self.experiments]
+        tables += self.leakage_tables()
         tables += [f"results/tables/download_status_{c}.csv" for c in self.sheet_corpora]
         return tables + [f"results/tables/filter_steps_{c}.csv" for c in self.filtered_corpora]
 
@@ -548,9 +561,14 @@ class Plan:
 
     # splits.smk, balance.smk
     def split_inputs(self, experiment: str) -> dict[str, Any]:
+        """Labelled tables, scheme, and the corpora's manifests (sentence ids) and audio prints
+        (duplicate recordings)."""
+        corpora = self.experiment_corpora(experiment)
         return {
             "labels": self.labelled_tables(experiment),
             "scheme": self.experiment_scheme_file(experiment),
+            "manifests": self.manifests(corpora),
+            "prints": self.audio_prints(corpora),
         }
 
     def balance_inputs(self, experiment: str) -> dict[str, Any]:

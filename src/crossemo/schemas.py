@@ -98,6 +98,33 @@ class AudioShard(pa.DataFrameModel):
         coerce = True
 
 
+class AudioPrints(pa.DataFrameModel):
+    """Fingerprints of the clips of an audio shard (:mod:`crossemo.audio.fingerprint`), one row
+    per row of the shard (``results/audio/{corpus}/{shard}.prints.parquet``)."""
+
+    utt_id: Series[str] = pa.Field(unique=True)
+    duration: Series[float] = pa.Field(gt=0)
+    pcm_sha256: Series[str] = pa.Field(str_length=64)
+    near_print: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class SourceChecksums(pa.DataFrameModel):
+    """SHA-256 of every source file a manifest lists (``results/manifests/{corpus}.checksums
+    .parquet``, :mod:`crossemo.checksums`)."""
+
+    path: Series[str] = pa.Field(unique=True)
+    bytes: Series[int] = pa.Field(ge=0)
+    sha256: Series[str] = pa.Field(str_length=64)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
 REJECT_COLUMNS = list(Rejects.to_schema().columns)
 
 

@@ -17,6 +17,18 @@ group-disjoint (``dev_unit: group``; a corpus with too few groups gives utteranc
 a warning) or label-stratified by utterance; the audit says per corpus how it was drawn.
 :func:`audit` checks the result and raises :class:`SplitLeakError` naming the offending group
 when a group is in two splits of a fold or a test-only corpus reaches training.
+
+Speakers are not the only leak in acted corpora: their speakers read the same sentences
+(manifest column ``sentence``, ids compared within one corpus only). With ``disjoint: [speaker,
+sentence]`` each fold's test set also holds only some sentences of each corpus that has rows on
+both sides (:func:`disjoint_sentences`): the corpus's sentences are shuffled once with the seed and
+each fold takes a window of them (``ceil(test share x sentences)``, at least one, never all;
+windows spread over the folds), test rows of other sentences and training rows of the window's
+sentences are dropped from that fold (the audit's ``sentence_dropped`` counts them per split).
+Rows without a sentence id are kept. Whatever the option, the audit's ``sentence_seen`` counts
+per fold and corpus the test utterances whose sentence is also in train or dev. Recordings that
+sit twice in the data (:mod:`crossemo.duplicates`) fail the split when they straddle test and
+training (:func:`make_split`).
 """
 
 from __future__ import annotations
@@ -39,6 +51,8 @@ log = logging.getLogger(__name__)
 
 PROTOCOLS = ("cross_corpus", "speaker_kfold", "leave_one_session_out", "stratified")
 SPLITS = ("train", "dev", "test")
+#: what ``disjoint`` may list; ``speaker`` (the manifest's group) is always kept apart
+DISJOINT = ("speaker", "sentence")
 
 
 class Split(pa.DataFrameModel):
@@ -85,6 +99,7 @@ class Experiment:
     split_unit: str = "group"
     dev_fraction: float = 0.1
     dev_unit: str = "group"
+    disjoint: tuple[str, ...] = ("speaker",)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -106,6 +121,11 @@ class Experiment:
                 raise SplitError(f"{self.name}: fractions of {corpus} must sum to 1, got {frac}")
         if set(self.cv_corpora) - set(self.train):
             raise SplitError(f"{self.name}: cv_corpora must be train corpora")
+        if "speaker" not in self.disjoint or set(self.disjoint) - set(DISJOINT):
+            raise SplitError(
+                f"{self.name}: disjoint {list(self.disjoint)} must list speaker and may add "
+                "sentence"
+            )
 
     @classmethod
     def from_config(cls, name: str, cfg: dict) -> Experiment:
@@ -395,18 +415,92 @@ def add_dev(pool: pd.DataFrame, split: pd.Series, exp: Experiment, fold: int) ->
     return split
 
 
-def build_split(labelled: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
-    """The long split table (one row per utterance and fold) of ``exp``."""
+def sentence_window(ids: list[str], n_test: int, fold: int, n_folds: int, order: list[int]) -> set:
+    """The ``n_test`` sentences of ``ids`` (shuffled by ``order``) tested in ``fold``: a window
+    starting at ``fold * len(ids) // n_folds``, wrapping, so the folds' windows cover the ids."""
+    start = fold * len(ids) // n_folds
+    return {ids[order[(start + i) % len(ids)]] for i in range(n_test)}
+
+
+def disjoint_sentences(
+    pool: pd.DataFrame, split: pd.Series, exp: Experiment, fold: int
+) -> pd.Series:
+    """``split`` of one fold with ``drop`` for the rows sentence-disjointness removes (a copy).
+
+    Without ``sentence`` in ``exp.disjoint`` nothing is dropped. Otherwise, per corpus with
+    sentence ids on both train and test rows: ``ceil(share x sentences)`` of its sentences (share:
+    its test rows among its rows with a sentence; at least one, never all) are the fold's test
+    sentences (:func:`sentence_window`); its test rows of other sentences and its training rows of
+    these are dropped. Raises :class:`SplitError` when a corpus cannot be split so: one sentence
+    only, or no test or training row left.
+    """
+    split = split.copy()
+    if "sentence" not in exp.disjoint:
+        return split
+    sentence = pool["sentence"] if "sentence" in pool.columns else pd.Series(None, index=pool.index)
+    for corpus in sorted(pool["corpus"].unique()):
+        rows = (pool["corpus"] == corpus) & sentence.notna()
+        test, train = rows & (split == "test"), rows & (split == "train")
+        if not test.any() or not train.any():
+            continue
+        where = f"{exp.name} fold {fold}: corpus {corpus}"
+        ids = sorted(set(sentence[rows]), key=natural_key)
+        if len(ids) < 2:
+            raise SplitError(
+                f"{where}: disjoint sentence cannot be met, every utterance in train and test "
+                f"has the one sentence {ids[0]!r}"
+            )
+        share = test.sum() / (test.sum() + train.sum())
+        n_test = min(max(1, int(np.ceil(share * len(ids)))), len(ids) - 1)
+        order = list(rng(exp.seed, "sentence", corpus).permutation(len(ids)))
+        chosen = sentence_window(ids, n_test, fold, exp.n_folds, order)
+        in_test = sentence.isin(chosen)
+        split[test & ~in_test] = "drop"
+        split[train & in_test] = "drop"
+        if not (test & in_test).any() or not (train & ~in_test).any():
+            side = "test" if not (test & in_test).any() else "training"
+            raise SplitError(
+                f"{where}: disjoint sentence leaves no {side} utterance (test sentences "
+                f"{sorted(chosen, key=natural_key)} of {len(ids)})"
+            )
+        log.info("%s: test sentences %s; dropped %d test and %d training utterances", where,
+                 sorted(chosen, key=natural_key), (test & ~in_test).sum(),
+                 (train & in_test).sum())  # fmt: skip
+    return split
+
+
+def build_split(
+    labelled: pd.DataFrame, exp: Experiment, dropped: list[pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """The long split table (one row per utterance and fold) of ``exp``; rows that
+    sentence-disjointness removes from a fold (:func:`disjoint_sentences`) are not in it, and are
+    appended to ``dropped`` (``utt_id``, ``corpus``, ``fold``, ``split``: where they would have
+    been) when it is given."""
     corpora = set(exp.train) | set(exp.test)
     pool = labelled[labelled["corpus"].isin(corpora)].sort_values("utt_id").reset_index(drop=True)
     frames = []
     for fold, split in enumerate(assign_folds(pool, exp)):
-        split = add_dev(pool, split, exp, fold)
-        frame = pool[["utt_id", "corpus", "group", "speaker", "label"]].copy()
+        kept = disjoint_sentences(pool, split, exp, fold) != "drop"
+        if dropped is not None:
+            gone = pool.loc[~kept, ["utt_id", "corpus"]].assign(fold=fold, split=split[~kept])
+            dropped.append(gone)
+        part = pool[kept]
+        split = add_dev(part, split[kept], exp, fold)
+        frame = part[["utt_id", "corpus", "group", "speaker", "label"]].copy()
         frame["fold"] = fold
         frame["split"] = split.to_numpy()
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)[SPLIT_COLUMNS]
+
+
+def sentence_seen(split: pd.DataFrame, sentences: pd.Series) -> pd.Series:
+    """Per (fold, corpus): test utterances whose sentence (``sentences``: utt_id -> id) is also
+    the sentence of a train or dev utterance of the same corpus in that fold."""
+    frame = split.assign(sentence=split["utt_id"].map(sentences)).dropna(subset=["sentence"])
+    keys = ["fold", "corpus", "sentence"]
+    trained = frame.loc[frame["split"].isin(["train", "dev"]), keys].drop_duplicates()
+    test = frame[frame["split"] == "test"].merge(trained, on=keys)
+    return test.groupby(["fold", "corpus"]).size()
 
 
 def dev_draws(split: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
@@ -468,14 +562,32 @@ def check_leaks(split: pd.DataFrame, exp: Experiment) -> None:
                 )
 
 
-def audit(split: pd.DataFrame, exp: Experiment, classes: list[str]) -> pd.DataFrame:
+def audit(
+    split: pd.DataFrame,
+    exp: Experiment,
+    classes: list[str],
+    sentences: pd.Series | None = None,
+    dropped: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Check ``split`` (:func:`check_leaks`) and count it per fold x split x corpus x label.
 
     Wide like the papers' dataset tables: one row per fold, split and corpus, one column per
     class, then ``total``, ``groups``, ``speakers`` and ``dev_drawn``: on the train and dev rows
     of each training corpus, how its dev part was drawn (:func:`dev_draws`), e.g.
     ``by group: 2 of 24 groups`` or ``by utterance: 140 of 1400 utterances``; empty on test rows.
+    Then ``sentence_seen``: on test rows, the test utterances whose sentence (``sentences``:
+    utt_id -> the manifest's ``sentence``) a train or dev utterance of the same corpus shares
+    (:func:`sentence_seen`; 0 elsewhere), and ``sentence_dropped``: the utterances of the split
+    that ``disjoint: [speaker, sentence]`` removed from the fold (``dropped``, from
+    :func:`build_split`). With ``sentence`` in ``exp.disjoint`` a seen sentence is a leak.
     """
+    seen = sentence_seen(split, sentences if sentences is not None else pd.Series(dtype=str))
+    if "sentence" in exp.disjoint and seen.sum():
+        (fold, corpus), n = next((k, v) for k, v in seen.items() if v)
+        raise SplitLeakError(
+            f"{exp.name} fold {fold}: {n} test utterances of {corpus} share a sentence with "
+            "training although disjoint lists sentence"
+        )
     check_leaks(split, exp)
     keys = ["fold", "split", "corpus"]
     counts = split.groupby([*keys, "label"]).size().unstack("label", fill_value=0)
@@ -489,10 +601,51 @@ def audit(split: pd.DataFrame, exp: Experiment, classes: list[str]) -> pd.DataFr
     counts["dev_drawn"] = np.where(
         counts["split"].isin(["train", "dev"]), drawn.reindex(at).fillna("").to_numpy(), ""
     )
+    on_test = counts["split"] == "test"
+    found = seen.reindex(pd.MultiIndex.from_frame(counts[["fold", "corpus"]])).fillna(0)
+    counts["sentence_seen"] = np.where(on_test, found.to_numpy(), 0).astype(int)
+    gone = (
+        dropped.groupby(keys).size()
+        if dropped is not None and len(dropped)
+        else pd.Series(dtype=int)
+    )
+    at_split = pd.MultiIndex.from_frame(counts[keys].astype({"split": str}))
+    counts["sentence_dropped"] = gone.reindex(at_split).fillna(0).astype(int).to_numpy()
     counts["split"] = pd.Categorical(counts["split"], categories=list(SPLITS), ordered=True)
     counts = counts.sort_values(keys).reset_index(drop=True)
     counts.columns.name = None
     return counts
+
+
+def read_sentences(manifest_paths: list[str | Path]) -> pd.Series:
+    """utt_id -> ``sentence`` of the manifests (manifests written before the column: none)."""
+    import pyarrow.parquet as pq
+
+    frames = []
+    for path in manifest_paths:
+        if "sentence" in pq.read_schema(path).names:
+            frames.append(pd.read_parquet(path, columns=["utt_id", "sentence"]))
+    if not frames:
+        return pd.Series(dtype=object)
+    table = pd.concat(frames, ignore_index=True).dropna(subset=["sentence"])
+    return table.set_index("utt_id")["sentence"].astype(str)
+
+
+def check_duplicates(split: pd.DataFrame, print_paths: list[str | Path], name: str) -> None:
+    """Raise :class:`SplitLeakError` naming both utterances when one recording (an exact or near
+    duplicate by :mod:`crossemo.duplicates`) is in test and in train or dev of a fold."""
+    from crossemo.duplicates import duplicate_leaks, find_duplicates, read_prints
+
+    prints = read_prints(print_paths)
+    prints = prints[prints["utt_id"].isin(split["utt_id"])]
+    leaks = duplicate_leaks(split, find_duplicates(prints))
+    if len(leaks):
+        row = leaks.iloc[0]
+        more = f" ({len(leaks) - 1} more such pairs)" if len(leaks) > 1 else ""
+        raise SplitLeakError(
+            f"{name} fold {row.fold}: test utterance {row.test_utt} and {row.train_split} "
+            f"utterance {row.train_utt} are one recording ({row.kind} duplicate){more}"
+        )
 
 
 def make_split(
@@ -502,15 +655,27 @@ def make_split(
     name: str,
     output: str | Path,
     audit_output: str | Path,
+    manifest_paths: list[str | Path] = (),
+    print_paths: list[str | Path] | None = None,
 ) -> pd.DataFrame:
-    """Rule make_split: write the split table and its audit; fail on any leak."""
+    """Rule make_split: write the split table and its audit; fail on any leak (groups, test-only
+    corpora, sentences when ``disjoint`` lists them, and one recording on both sides when
+    ``print_paths`` are given)."""
     from crossemo.labels import load_scheme
 
     scheme = load_scheme(scheme_path, validate_schema=False)
     exp = Experiment.from_config(name, experiment)
     labelled = pd.concat([read_table(p) for p in label_paths], ignore_index=True)
-    split = build_split(labelled, exp)
-    table = audit(split, exp, list(scheme.classes))
+    sentences = read_sentences(list(manifest_paths))
+    labelled["sentence"] = labelled["utt_id"].map(sentences)
+    if "sentence" in exp.disjoint and labelled["sentence"].isna().all():
+        log.warning("%s: disjoint lists sentence but no corpus of it has sentence ids", name)
+    dropped: list[pd.DataFrame] = []
+    split = build_split(labelled, exp, dropped)
+    if print_paths is not None:
+        check_duplicates(split, print_paths, name)
+    gone = pd.concat(dropped, ignore_index=True) if dropped else None
+    table = audit(split, exp, list(scheme.classes), sentences, gone)
     for fold in range(exp.n_folds):
         if not (split.loc[split["fold"] == fold, "split"] == "test").any():
             raise SplitError(f"{name} fold {fold}: empty test split")

@@ -164,7 +164,8 @@ def test_demo_inputs(demo):
 
 def test_demo_targets(demo):
     targets = demo.all_targets()
-    assert len(targets) == len(set(targets)) == 107  # compare_demo_xgboost_vs_knn.csv among them
+    assert len(targets) == len(set(targets)) == 109  # compare_demo_xgboost_vs_knn.csv among them
+    assert {"results/tables/duplicates.csv", "results/tables/corpus_fingerprints.csv"} <= set(targets)
     assert "results/tables/demo_finetune_lrcv_lr_cv.csv" in targets
     assert "results/metrics/demo_basic4_kfold.csv" not in targets  # no model: no metrics
     assert "results/figures/labels_demo_basic4_kfold.png" in targets
@@ -242,7 +243,7 @@ def test_paper_stages_and_ssl_featuresets():
 def test_split_keys_are_the_experiment_fields():
     assert split_keys() == (
         "scheme", "protocol", "train", "test", "fractions", "folds", "cv_corpora",
-        "test_fraction", "split_unit", "dev_fraction", "dev_unit", "seed",
+        "test_fraction", "split_unit", "dev_fraction", "dev_unit", "disjoint", "seed",
     )  # fmt: skip
 
 

@@ -19,4 +19,6 @@ make_split(
     name=snakemake.wildcards.experiment,
     output=snakemake.output.split,
     audit_output=snakemake.output.audit,
+    manifest_paths=list(snakemake.input.manifests),
+    print_paths=list(snakemake.input.prints),
 )

@@ -25,9 +25,16 @@ import soxr
 from crossemo.atomic import atomic_path
 from crossemo.audio.checks import signal_problem
 from crossemo.audio.decode import DecodeError, load
-from crossemo.audio.shards import SHARD_SCHEMA, encode_pcm16, parquet_writer, samples_column
+from crossemo.audio.fingerprint import exact_print, near_print
+from crossemo.audio.shards import (
+    SHARD_SCHEMA,
+    decode_pcm16,
+    encode_pcm16,
+    parquet_writer,
+    samples_column,
+)
 from crossemo.reasons import PROCESSING_FAILED, SEGMENT_OUT_OF_RANGE, TOO_LONG, TOO_SHORT
-from crossemo.schemas import REJECT_COLUMNS, AudioShard, Manifest
+from crossemo.schemas import REJECT_COLUMNS, AudioPrints, AudioShard, Manifest, write_table
 from crossemo.sharding import select_shard
 
 log = logging.getLogger(__name__)
@@ -460,18 +467,24 @@ def preprocess_shard(
     settings: PreprocessSettings,
     output: str | Path,
     rejects_output: str | Path,
+    prints_output: str | Path | None = None,
 ) -> tuple[int, int]:
-    """Preprocess one shard of a manifest; returns (kept, dropped)."""
+    """Preprocess one shard of a manifest; returns (kept, dropped). With ``prints_output``, the
+    fingerprints of the kept clips (:func:`clip_prints`) are written there too."""
     began = time.process_time()
     rows = read_shard_rows(manifest_path, shard, n_shards)
-    rejects = []
+    rejects, prints = [], []
     with ShardWriter(output) as writer:  # kept clips stream into the shard, row group by group
         for kept, record in iter_processed(rows, settings):
             if kept:
+                if prints_output is not None:
+                    prints.append(clip_prints(record))
                 writer.add(record)
             else:
                 rejects.append(record)
     write_rejects(rejects, rejects_output)
+    if prints_output is not None:
+        write_table(pd.DataFrame(prints, columns=PRINT_COLUMNS), prints_output, AudioPrints)
     log.info(
         "shard %s: %d kept (%.1f s audio), %d dropped in %.1f CPU s",
         shard,
@@ -481,6 +494,21 @@ def preprocess_shard(
         time.process_time() - began,
     )
     return writer.rows, len(rejects)
+
+
+PRINT_COLUMNS = list(AudioPrints.to_schema().columns)
+
+
+def clip_prints(record: dict) -> dict:
+    """The fingerprints of one shard record (int16 ``samples``): the exact one of its PCM bytes
+    as stored and the tolerant one of those samples (:mod:`crossemo.audio.fingerprint`)."""
+    pcm = record["samples"]
+    return {
+        "utt_id": record["utt_id"],
+        "duration": record["duration"],
+        "pcm_sha256": exact_print(pcm),
+        "near_print": near_print(decode_pcm16(pcm), record["sample_rate"]),
+    }
 
 
 _INPUT_COLUMNS = ["utt_id", "corpus", "path", "start", "end"]
