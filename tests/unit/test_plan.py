@@ -165,7 +165,7 @@ def test_demo_inputs(demo):
 def test_demo_targets(demo):
     targets = demo.all_targets()
     assert len(targets) == len(set(targets)) == 109  # compare_demo_xgboost_vs_knn.csv among them
-    assert {"results/tables/duplicates.csv", "results/tables/corpus_fingerprints.csv"} <= set(targets)
+    assert set(demo.leakage_tables()) <= set(targets)
     assert "results/tables/demo_finetune_lrcv_lr_cv.csv" in targets
     assert "results/metrics/demo_basic4_kfold.csv" not in targets  # no model: no metrics
     assert "results/figures/labels_demo_basic4_kfold.png" in targets

@@ -1,0 +1,150 @@
+"""Duplicate recordings: fingerprints of demo speech against ffmpeg copies and other takes, the
+duplicates table, and a split that puts one recording in train and test (under two corpus
+names) failing with both utterances named."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import require_tools
+
+from crossemo.audio.decode import load
+from crossemo.audio.fingerprint import NEAR_THRESHOLD, bit_error_rate, near_print
+from crossemo.audio.preprocess import PreprocessSettings, preprocess_shard, process
+from crossemo.corpora import ingest
+from crossemo.duplicates import duplicate_table, find_duplicates, read_prints
+from crossemo.labels import label_corpus
+from crossemo.schemas import Manifest, write_table
+from crossemo.splits import SplitLeakError, make_split
+
+REPO = Path(__file__).resolve().parents[2]
+SETTINGS = PreprocessSettings.from_config({})
+
+
+@pytest.fixture(scope="module")
+def ravdess(tmp_path_factory) -> Path:
+    """Two actors of the demo RAVDESS (publisher layout)."""
+    require_tools("espeak-ng", "ffmpeg")
+    from crossemo.demo import synthesize
+
+    out = tmp_path_factory.mktemp("demo")
+    synthesize(out, seed=0, corpora=["RAVDESS"])
+    root = tmp_path_factory.mktemp("ravdess")
+    for actor in ("Actor_01", "Actor_02"):
+        shutil.copytree(out / "RAVDESS" / actor, root / actor)
+    return root
+
+
+def prepared(path: Path) -> str:
+    samples, sr = load(path)
+    audio, _ = process(samples, sr, SETTINGS)
+    return near_print(audio, SETTINGS.sample_rate)
+
+
+def ffmpeg(source: Path, target: Path, *args: str) -> Path:
+    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-i", str(source), *args, str(target)],
+                   check=True)  # fmt: skip
+    return target
+
+
+COPIES = {
+    "mp3_64k.mp3": ("-b:a", "64k"),
+    "mp3_128k_minus4db.mp3": ("-b:a", "128k", "-af", "volume=-4dB"),
+    "resampled_22k_plus3db.wav": ("-ar", "22050", "-af", "volume=3dB"),
+}
+
+
+def test_re_encoded_copies_match(ravdess, tmp_path):
+    for source in sorted((ravdess / "Actor_01").glob("*.wav"))[::6]:
+        original = prepared(source)
+        for name, args in COPIES.items():
+            copy = prepared(ffmpeg(source, tmp_path / name, *args))
+            assert bit_error_rate(original, copy) <= NEAR_THRESHOLD, (source.name, name)
+
+
+def test_other_takes_of_one_sentence_by_one_speaker_do_not_match(ravdess):
+    # RAVDESS 03-01-EE-II-SS-RR-AA: same statement SS and actor AA, other emotion or intensity
+    for actor in ("Actor_01", "Actor_02"):
+        files = sorted((ravdess / actor).glob("03-01-*-01-*.wav"))
+        by_statement: dict[str, list[Path]] = {}
+        for path in files:
+            by_statement.setdefault(path.stem.split("-")[4], []).append(path)
+        for takes in by_statement.values():
+            prints = [prepared(p) for p in takes]
+            for i in range(len(prints)):
+                for j in range(i + 1, len(prints)):
+                    ber = bit_error_rate(prints[i], prints[j])
+                    assert ber > NEAR_THRESHOLD, (takes[i].name, takes[j].name, ber)
+
+
+def shard(root: Path, corpus: str, out: Path) -> dict[str, Path]:
+    """Ingest, preprocess (one shard, with prints) and label ``root`` as ``corpus``."""
+    manifest, _ = ingest("ravdess", root, corpus)
+    paths = {k: out / f"{corpus}.{k}.parquet" for k in
+             ("manifest", "shard", "rejects", "prints", "labels", "dropped")}  # fmt: skip
+    write_table(manifest, paths["manifest"], Manifest)
+    preprocess_shard(paths["manifest"], "0000", 1, SETTINGS, paths["shard"], paths["rejects"],
+                     paths["prints"])  # fmt: skip
+    label_corpus(paths["manifest"], [paths["shard"]], [paths["rejects"]],
+                 REPO / "config/label_schemes/basic4.yaml", paths["labels"],
+                 paths["dropped"])  # fmt: skip
+    return paths
+
+
+def test_one_recording_in_train_and_test_under_two_corpus_names_fails_the_split(ravdess, tmp_path):
+    a = shard(ravdess, "ravdess", tmp_path)
+    b = shard(ravdess, "ravdess_copy", tmp_path)
+    pairs = duplicate_table([a["prints"], b["prints"]], tmp_path / "duplicates.csv")
+    assert set(pairs["kind"]) == {"exact"} and set(pairs["scope"]) == {"across_corpora"}
+    assert len(pairs) == len(pd.read_parquet(a["prints"]))
+    cfg = {"scheme": "basic4", "protocol": "cross_corpus", "train": ["ravdess"],
+           "test": ["ravdess_copy"]}  # fmt: skip
+    args = ([a["labels"], b["labels"]], REPO / "config/label_schemes/basic4.yaml", cfg, "twice",
+            tmp_path / "twice.parquet", tmp_path / "twice.audit.csv")  # fmt: skip
+    with pytest.raises(SplitLeakError) as err:
+        make_split(*args, manifest_paths=[a["manifest"], b["manifest"]],
+                   print_paths=[a["prints"], b["prints"]])  # fmt: skip
+    message = str(err.value)
+    test_utt = message.split("test utterance ")[1].split(" ")[0]
+    assert test_utt.startswith("ravdess_copy/")
+    assert f"train utterance ravdess/{test_utt.split('/', 1)[1]} " in message
+    assert not (tmp_path / "twice.parquet").exists()
+    # the same split without the copy passes
+    cfg["test"] = []
+    cfg["train"] = ["ravdess"]
+    cfg["protocol"] = "speaker_kfold"
+    cfg["folds"] = 2
+    make_split([a["labels"]], args[1], cfg, "once", tmp_path / "once.parquet",
+               tmp_path / "once.audit.csv", manifest_paths=[a["manifest"]],
+               print_paths=[a["prints"]])  # fmt: skip
+
+
+def test_near_copy_within_a_corpus_is_reported(ravdess, tmp_path):
+    root = tmp_path / "copy"
+    shutil.copytree(ravdess / "Actor_01", root / "Actor_01")
+    source = root / "Actor_01" / "03-01-05-01-01-01-01.wav"
+    # the same recording re-encoded under another repetition number: one recording, two ids
+    ffmpeg(source, root / "Actor_01" / "03-01-05-01-01-02-01.mp3", "-b:a", "96k")
+    paths = shard(root, "r", tmp_path)
+    pairs = find_duplicates(read_prints([paths["prints"]]))
+    assert list(zip(pairs["utt_a"], pairs["utt_b"], pairs["kind"], pairs["scope"],
+                    strict=True)) == [("r/03-01-05-01-01-01-01", "r/03-01-05-01-01-02-01",
+                                       "near", "within_corpus")]  # fmt: skip
+    assert 0 < pairs["bit_error_rate"].iloc[0] <= NEAR_THRESHOLD
+
+
+def test_exact_print_is_the_hash_of_the_stored_pcm(ravdess, tmp_path):
+    import hashlib
+
+    from crossemo.audio.shards import iter_audio
+
+    paths = shard(ravdess / "Actor_02", "x", tmp_path)
+    prints = pd.read_parquet(paths["prints"]).set_index("utt_id")
+    for utt_id, samples, _ in iter_audio([paths["shard"]]):
+        pcm = np.rint(samples.astype(np.float64) * 32768).astype("<i2").tobytes()
+        assert prints.at[utt_id, "pcm_sha256"] == hashlib.sha256(pcm).hexdigest()
