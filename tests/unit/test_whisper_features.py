@@ -172,6 +172,24 @@ def test_settings_from_config_and_name():
         WhisperSettings.from_config({"packing": "sorted"})
 
 
+def test_log_mel_is_whispers_own():
+    from faster_whisper.feature_extractor import FeatureExtractor
+    from transformers import WhisperFeatureExtractor
+
+    from crossemo.features.whisper import log_mel
+
+    windows = [np.zeros(WINDOW_SAMPLES, np.float32) for _ in range(2)]
+    windows[0][: 3 * SR] = voice(3.0, 120)
+    windows[1][SR : 9 * SR] = 0.01 * voice(8.0, 200, seed=1)  # another peak, another floor
+    filters = FeatureExtractor.get_mel_filters(SR, 400, 80).astype(np.float32)
+    ours = log_mel(windows, filters)
+    hf = WhisperFeatureExtractor(feature_size=80)
+    theirs = hf(windows, sampling_rate=SR, return_tensors="np").input_features
+    assert ours.shape == (2, 80, 3000)
+    np.testing.assert_allclose(ours, theirs[:, :, :3000], atol=1e-5)
+    assert ours[0].min() != pytest.approx(ours[1].min())
+
+
 # --- the offline tiny.en --------------------------------------------------------------
 
 

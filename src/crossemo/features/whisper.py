@@ -71,6 +71,7 @@ SAMPLE_RATE = 16000
 FRAME_SAMPLES = 320  # one encoder frame: 20 ms
 WINDOW_FRAMES = 1500
 WINDOW_SAMPLES = WINDOW_FRAMES * FRAME_SAMPLES  # 30 s
+N_FFT, HOP = 400, 160  # Whisper's log-mel: 25 ms windows every 10 ms
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ class CT2Encoder:
     def __init__(self, model: str, compute_type: str = "int8", threads: int = 0) -> None:
         import ctranslate2
         import torch
-        from transformers import WhisperFeatureExtractor
+        from faster_whisper.feature_extractor import FeatureExtractor
 
         from crossemo.features.whisper_convert import read_ct2_header
 
@@ -229,10 +230,11 @@ class CT2Encoder:
         self.model = ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type,
                                                 intra_threads=int(threads or 0))  # fmt: skip
         self.n_layers, self.dim = read_ct2_header(Path(path) / "model.bin")
-        self.features = WhisperFeatureExtractor(feature_size=self.model.n_mels)
+        filters = FeatureExtractor.get_mel_filters(SAMPLE_RATE, N_FFT, self.model.n_mels)
+        self.filters = np.asarray(filters, dtype=np.float32)
 
     def log_mel(self, windows: list[np.ndarray]) -> np.ndarray:
-        return log_mel(self.features, windows)
+        return log_mel(windows, self.filters)
 
     def __call__(self, mel: np.ndarray, layers: list[int]) -> np.ndarray:
         """``[B, len(layers), 1500, dim]`` of log-mel ``[B, n_mels, 3000]``."""
@@ -262,10 +264,11 @@ class HFEncoder:
         self.encoder = WhisperModel.from_pretrained(model, local_files_only=True).encoder.eval()
         self.n_layers = self.encoder.config.encoder_layers
         self.dim = self.encoder.config.d_model
-        self.features = WhisperFeatureExtractor.from_pretrained(model, local_files_only=True)
+        features = WhisperFeatureExtractor.from_pretrained(model, local_files_only=True)
+        self.filters = np.ascontiguousarray(features.mel_filters.T, dtype=np.float32)
 
     def log_mel(self, windows: list[np.ndarray]) -> np.ndarray:
-        return log_mel(self.features, windows)
+        return log_mel(windows, self.filters)
 
     def __call__(self, mel: np.ndarray, layers: list[int]) -> np.ndarray:
         import torch
@@ -296,11 +299,18 @@ def select_layers(layers: int | str | Sequence[int], n_layers: int) -> list[int]
     return out
 
 
-def log_mel(features, windows: list[np.ndarray]) -> np.ndarray:
-    """Whisper's log-mel ``[B, n_mels, 3000]`` float32 of 30 s windows (``features``: a
-    ``WhisperFeatureExtractor``; it computes with torch where torch is installed)."""
-    mel = features(windows, sampling_rate=SAMPLE_RATE, return_tensors="np").input_features
-    return np.ascontiguousarray(mel[:, :, :3000], dtype=np.float32)
+def log_mel(windows: list[np.ndarray], filters: np.ndarray) -> np.ndarray:
+    """Whisper's log-mel ``[B, n_mels, 3000]`` float32 of 30 s windows, computed as Whisper
+    does (torch STFT, the last frame dropped, floor 8 below each window's peak); ``filters``:
+    the ``[n_mels, 201]`` mel filterbank."""
+    import torch
+
+    audio = torch.from_numpy(np.stack(windows).astype(np.float32, copy=False))
+    stft = torch.stft(audio, N_FFT, HOP, window=torch.hann_window(N_FFT), return_complex=True)
+    power = (stft[..., :-1].abs() ** 2).contiguous()
+    spec = (torch.from_numpy(filters) @ power).clamp(min=1e-10).log10()
+    peak = spec.amax(dim=(1, 2), keepdim=True)
+    return ((torch.maximum(spec, peak - 8.0) + 4.0) / 4.0).numpy()
 
 
 # --- pooling and extraction ----------------------------------------------------------------
