@@ -15,6 +15,7 @@ from crossemo.features.whisper import (
     WhisperExtractor,
     WhisperSettings,
     chunk,
+    extract_whisper_features,
     featureset_name,
     pack,
     select_layers,
@@ -300,3 +301,10 @@ def test_feature_shard_from_a_whisper_config(tmp_path):
     assert (back.dtypes == np.float32).all()
     with pytest.raises(ValueError, match="unknown configured feature set"):
         extract_shard(tmp_path / "0000.parquet", {"name": "hubert"}, out)
+
+
+def test_function_api_matches_the_extractor(ct2):
+    waves = [voice(1.0, 100), voice(2.0, 220, seed=1)]
+    got = extract_whisper_features(waves, keys=["a", "b"], packing="packed",
+                                   compute_type="float32", threads=2)  # fmt: skip
+    np.testing.assert_array_equal(got, ct2(waves, ["a", "b"]))

@@ -7,7 +7,7 @@ decoder) plus a ``WhisperFeatureExtractor`` (``preprocessor_config.json``). The 
 ``WhisperModel.from_pretrained`` and ``WhisperForAudioClassification.from_pretrained`` (whose
 projector and classifier are then newly initialised).
 
-``model.bin`` (binary version 6, as ``ctranslate2.specs.model_spec.LayerSpec._serialize`` writes
+``model.bin`` (binary version 6, as ``ctranslate2.specs.model_spec.ModelSpec._serialize`` writes
 it, little-endian): ``u32`` version, string spec name, ``u32`` revision, ``u32`` variable count,
 then per variable a string name, ``u8`` rank, ``u32`` per dimension, ``u8`` dtype id (float32,
 int8, int16, int32, float16, bfloat16), ``u32`` byte count and the raw values; then ``u32`` alias
