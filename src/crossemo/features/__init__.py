@@ -2,7 +2,13 @@
 
 A feature shard (``results/features/{featureset}/{corpus}/{shard}.parquet``) has one row per
 utterance of the matching audio shard: ``utt_id`` plus one float32 column per feature, named as
-the extractor names them (openSMILE's names; ``chroma_00`` ... for the hand-crafted set).
+the extractor names them (openSMILE's names; ``chroma_00`` ... for the hand-crafted set;
+``whisper_l4_mean_000`` ... for Whisper encoder statistics).
+
+Feature sets are named (:data:`crossemo.names.FEATURESETS`) or given by a config mapping whose
+``name`` is in :data:`CONFIGURED`: ``{name: whisper, model: ..., backend: ..., layers: ...,
+packing: ...}`` (:class:`crossemo.features.whisper.WhisperSettings`; its output folder name is
+:func:`crossemo.features.whisper.featureset_name`).
 
 Standardisation is never baked into the shards: :class:`Standardizer` is fitted at training time
 on the training rows only. ``by="global"`` applies the training mean/std to everything;
@@ -14,7 +20,7 @@ from labels, and a training group's statistics never depend on test rows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +35,8 @@ from crossemo.names import FEATURESETS
 log = logging.getLogger(__name__)
 
 STANDARDIZE = ("none", "global", "corpus", "speaker")
+#: feature sets given by a config mapping (``{name: whisper, ...}``) instead of a name
+CONFIGURED = ("whisper",)
 
 
 class FeatureShard(pa.DataFrameModel):
@@ -54,9 +62,12 @@ def extractor(featureset: str):
 
 
 def extract(
-    audio_paths: Iterable[str | Path], featureset: str, utt_ids: set[str] | None = None
-) -> pd.DataFrame:
+    audio_paths: Iterable[str | Path], featureset: str | Mapping, utt_ids: set[str] | None = None,
+    threads: int = 0,
+) -> pd.DataFrame:  # fmt: skip
     """Features of every (or the selected) utterance of the audio shards, one row each."""
+    if isinstance(featureset, Mapping):
+        return _extract_configured(audio_paths, featureset, utt_ids, threads)
     fx = extractor(featureset)
     ids, rows = [], []
     for utt_id, samples, rate in iter_audio(audio_paths, utt_ids):
@@ -69,16 +80,27 @@ def extract(
     return frame
 
 
+def _extract_configured(audio_paths, featureset: Mapping, utt_ids, threads: int) -> pd.DataFrame:
+    """A :data:`CONFIGURED` feature set (whole shards at once: Whisper packs utterances)."""
+    name = featureset.get("name")
+    if name != "whisper":
+        raise ValueError(f"unknown configured feature set {name!r}; known: {', '.join(CONFIGURED)}")
+    from crossemo.features import whisper
+
+    return whisper.extract(audio_paths, featureset, utt_ids, threads)
+
+
 def write_features(frame: pd.DataFrame, output: str | Path) -> None:
     valid = FeatureShard.validate(frame)
     with atomic_path(output) as tmp:
         valid.to_parquet(tmp, index=False)
 
 
-def extract_shard(audio_paths, featureset: str, output: str | Path, utt_ids=None) -> pd.DataFrame:
+def extract_shard(audio_paths, featureset: str | Mapping, output: str | Path, utt_ids=None,
+                  threads: int = 0) -> pd.DataFrame:  # fmt: skip
     """Extract and write one feature shard."""
     frame = extract([audio_paths] if isinstance(audio_paths, str | Path) else audio_paths,
-                    featureset, utt_ids)  # fmt: skip
+                    featureset, utt_ids, threads)  # fmt: skip
     write_features(frame, output)
     return frame
 
