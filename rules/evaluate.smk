@@ -51,3 +51,26 @@ rule compare_experiments:
         permutations=config["evaluation"]["permutations"],
     script:
         "../workflow/scripts/compare_experiments.py"
+
+
+rule evaluate_subgroups:
+    input:
+        unpack(lambda wildcards: PLAN.subgroup_inputs(wildcards.experiment)),
+    output:
+        table=report(
+            "results/tables/subgroups_{experiment}.csv",
+            caption="../workflow/report/subgroups.rst",
+            category="Metrics",
+            labels={"experiment": "{experiment}", "table": "subgroups"},
+        ),
+    log:
+        "logs/evaluate_subgroups/{experiment}.log",
+    benchmark:
+        "benchmarks/evaluate_subgroups/{experiment}.tsv"
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    params:
+        interval=config["evaluation"]["interval"],
+    script:
+        "../workflow/scripts/evaluate_subgroups.py"

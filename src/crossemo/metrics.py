@@ -260,3 +260,43 @@ def permuted_differences(counts_a: np.ndarray, counts_b: np.ndarray, name: str,
         out.append(named_measure(total_a + moved, name, classes)
                    - named_measure(total_b - moved, name, classes))  # fmt: skip
     return np.concatenate(out) if out else np.zeros(0)
+
+
+def subgroup_confusions(t: np.ndarray, p: np.ndarray, cluster: np.ndarray, subgroup: np.ndarray,
+                        n_clusters: int, n_subgroups: int, k: int) -> np.ndarray:  # fmt: skip
+    """Confusion matrix of each (cluster, subgroup) pair (n_clusters, n_subgroups, k, k) from
+    class indices ``t``/``p`` and the codes of ``cluster`` and ``subgroup`` (a cluster whose
+    utterances fall in several subgroups, e.g. a video with two speakers, adds to each)."""
+    flat = ((np.asarray(cluster) * n_subgroups + np.asarray(subgroup)) * k + t) * k + p
+    size = n_clusters * n_subgroups * k * k
+    return np.bincount(flat, minlength=size).reshape(n_clusters, n_subgroups, k, k)
+
+
+def subgroup_gaps(counts: np.ndarray, strata: np.ndarray, measures: Sequence[str],
+                  classes: Sequence, spec: IntervalSpec) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """Largest gap between subgroups of each measure, with a clustered bootstrap interval.
+
+    ``counts`` are per-(cluster, subgroup) confusion matrices (C, S, k, k). The gap of a
+    measure is its best subgroup minus its worst one (by the point estimates); each bootstrap
+    draw resamples the clusters once (stratified by ``strata``), recomputes every subgroup's
+    measure on it and takes the same best minus worst difference, so a gap the data cannot
+    tell from zero has an interval that holds zero. Draws where the best or worst subgroup
+    lost all its clusters are skipped. Returns, per measure, ``gap``, ``best``/``worst``
+    (subgroup indices) and ``ci`` (``[low, high]``; NaN without resamples).
+    """
+    counts = np.asarray(counts)
+    point = {name: named_measure(counts.sum(0), name, classes) for name in measures}
+    draws = None
+    if len(counts) and spec.resamples > 0:
+        draws = resample_sums(counts, np.asarray(strata), spec.resamples, spec.seed)
+    out = {}
+    for name, values in point.items():
+        with np.errstate(invalid="ignore"):
+            best, worst = int(np.nanargmax(values)), int(np.nanargmin(values))
+        ci = [math.nan, math.nan]
+        if draws is not None:
+            boot = named_measure(draws, name, classes)
+            ci = percentile_interval(boot[:, best] - boot[:, worst], spec.level)
+        out[name] = {"gap": float(values[best] - values[worst]), "best": best, "worst": worst,
+                     "ci": ci}  # fmt: skip
+    return out

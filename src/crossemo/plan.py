@@ -384,6 +384,23 @@ class Plan:
         intervals) and every run's predictions (run name -> file)."""
         return {"split": f"results/splits/{experiment}.parquet", **self.predictions(experiment)}
 
+    def test_corpora(self, experiment: str) -> list[str]:
+        """Corpora whose utterances some fold of ``experiment`` tests: the ``test`` list of a
+        cross_corpus experiment, every corpus of the others (their folds rotate the pool)."""
+        exp = self.experiment(experiment)
+        if exp["protocol"] == "cross_corpus":
+            return list(dict.fromkeys(exp.get("test", [])))
+        return self.experiment_corpora(experiment)
+
+    def subgroup_inputs(self, experiment: str) -> dict[str, Any]:
+        """Inputs of evaluate_subgroups: split table (clusters), the test corpora's manifests
+        (speaker attributes) and every run's predictions (run name -> file)."""
+        return {
+            "split": f"results/splits/{experiment}.parquet",
+            "manifests": self.manifests(self.test_corpora(experiment)),
+            **self.predictions(experiment),
+        }
+
     # ---- comparisons (compare_experiments) ----
     @cached_property
     def comparisons(self) -> list[str]:
@@ -466,6 +483,7 @@ class Plan:
         targets += [f"results/figures/confusion_{e}.png" for e in self.model_experiments]
         targets += [f"results/figures/labels_{e}.png" for e in self.experiments]
         targets += [f"results/tables/compare_{name}.csv" for name in self.comparisons]
+        targets += [f"results/tables/subgroups_{e}.csv" for e in self.model_experiments]
         return targets
 
     def strEmo_targets(self) -> list[str]:

@@ -164,7 +164,10 @@ def test_demo_inputs(demo):
 
 def test_demo_targets(demo):
     targets = demo.all_targets()
-    assert len(targets) == len(set(targets)) == 107  # compare_demo_xgboost_vs_knn.csv among them
+    # 107 before the subgroup tables (one per experiment with a model: 7)
+    assert len(targets) == len(set(targets)) == 114  # compare_demo_xgboost_vs_knn.csv among them
+    assert "results/tables/subgroups_demo_egemaps_svm_cross.csv" in targets
+    assert "results/tables/subgroups_demo_basic4_kfold.csv" not in targets  # no model
     assert "results/tables/demo_finetune_lrcv_lr_cv.csv" in targets
     assert "results/metrics/demo_basic4_kfold.csv" not in targets  # no model: no metrics
     assert "results/figures/labels_demo_basic4_kfold.png" in targets
@@ -172,6 +175,18 @@ def test_demo_targets(demo):
     assert demo.paper_table_targets()[-2:] == [
         "results/tables/deviations.md", "results/tables/deviations.csv",
     ]  # fmt: skip
+
+
+def test_subgroups_read_the_test_corpora_manifests_and_every_run(demo):
+    cross = demo.subgroup_inputs("demo_egemaps_svm_cross")
+    assert cross["manifests"] == [
+        f"results/manifests/{c}.parquet" for c in ("savee", "emodb", "strEmo")
+    ]  # test corpora, not train ones
+    assert cross["main"] == "results/predictions/demo_egemaps_svm_cross/main.parquet"
+    kfold = demo.subgroup_inputs("demo_egemaps_svm_emodb")
+    assert kfold["manifests"] == ["results/manifests/emodb.parquet"]  # folds rotate the pool
+    assert [k for k in kfold if k.startswith("fold")] == FIVE
+    assert kfold["split"] == "results/splits/demo_egemaps_svm_emodb.parquet"
 
 
 # ---- the paper configs ----
