@@ -116,7 +116,8 @@ class Plan:
     def folds(self, experiment: str) -> int:
         """Number of folds (1 for cross_corpus and stratified)."""
         exp = self.experiment(experiment)
-        return names.n_folds(exp["protocol"], exp.get("folds"))
+        return names.n_folds(exp["protocol"], exp.get("folds"), exp.get("train", []),
+                             bool(exp.get("include_loco")))  # fmt: skip
 
     def fold_names(self, experiment: str) -> list[str]:
         """Fold wildcard values: fold0, fold1 ..."""
@@ -401,6 +402,18 @@ class Plan:
             **self.predictions(experiment),
         }
 
+    # ---- corpus matrices (make_corpus_matrix) ----
+    @cached_property
+    def matrix_experiments(self) -> list[str]:
+        """Experiments with a model whose protocol is ``corpus_matrix``."""
+        return [e for e in self.model_experiments
+                if self.experiment(e)["protocol"] == names.CORPUS_MATRIX]  # fmt: skip
+
+    def matrix_params(self, experiment: str) -> dict[str, Any]:
+        """What make_corpus_matrix reads: the corpora and whether LOCO sources follow."""
+        exp = self.experiment(experiment)
+        return {"train": list(exp["train"]), "include_loco": bool(exp.get("include_loco"))}
+
     # ---- comparisons (compare_experiments) ----
     @cached_property
     def comparisons(self) -> list[str]:
@@ -484,6 +497,8 @@ class Plan:
         targets += [f"results/figures/labels_{e}.png" for e in self.experiments]
         targets += [f"results/tables/compare_{name}.csv" for name in self.comparisons]
         targets += [f"results/tables/subgroups_{e}.csv" for e in self.model_experiments]
+        targets += [f"results/tables/corpus_matrix_{e}.csv" for e in self.matrix_experiments]
+        targets += [f"results/figures/corpus_matrix_{e}.png" for e in self.matrix_experiments]
         return targets
 
     def strEmo_targets(self) -> list[str]:
