@@ -74,3 +74,32 @@ rule evaluate_subgroups:
         interval=config["evaluation"]["interval"],
     script:
         "../workflow/scripts/evaluate_subgroups.py"
+
+
+rule evaluate_calibration:
+    input:
+        unpack(lambda wildcards: PLAN.calibration_inputs(wildcards.experiment)),
+    output:
+        table=report(
+            "results/tables/calibration_{experiment}.csv",
+            caption="../workflow/report/calibration.rst",
+            category="Metrics",
+            labels={"experiment": "{experiment}", "table": "calibration"},
+        ),
+        figure=report(
+            "results/figures/reliability_{experiment}.png",
+            caption="../workflow/report/calibration.rst",
+            category="Figures",
+            labels={"figure": "reliability diagram", "experiment": "{experiment}"},
+        ),
+    log:
+        "logs/evaluate_calibration/{experiment}.log",
+    benchmark:
+        "benchmarks/evaluate_calibration/{experiment}.tsv"
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    params:
+        calibration=config["evaluation"]["calibration"],
+    script:
+        "../workflow/scripts/evaluate_calibration.py"

@@ -300,3 +300,51 @@ def subgroup_gaps(counts: np.ndarray, strata: np.ndarray, measures: Sequence[str
         out[name] = {"gap": float(values[best] - values[worst]), "best": best, "worst": worst,
                      "ci": ci}  # fmt: skip
     return out
+
+
+def reliability_bins(
+    probs: np.ndarray, labels: np.ndarray, bins: int = 15
+) -> dict[str, np.ndarray]:
+    """Top-label reliability of class probabilities ``probs`` (n, k) against true class indices
+    ``labels`` (n,): per equal-width confidence bin over [0, 1], the ``count``, mean
+    ``confidence`` and ``accuracy`` (NaN in empty bins) and the bin ``edges``."""
+    probs, labels = np.asarray(probs, dtype=float), np.asarray(labels)
+    confidence = probs.max(axis=1)
+    right = (probs.argmax(axis=1) == labels).astype(float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    count = np.bincount(which, minlength=bins).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_conf = np.bincount(which, confidence, minlength=bins) / count
+        accuracy = np.bincount(which, right, minlength=bins) / count
+    return {"edges": edges, "count": count, "confidence": mean_conf, "accuracy": accuracy}
+
+
+def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
+    """ECE: the count-weighted mean of |accuracy - confidence| over equal-width confidence bins
+    of the top-label probability (Guo et al. 2017); NaN without predictions."""
+    found = reliability_bins(probs, labels, bins)
+    count = found["count"]
+    if count.sum() == 0:
+        return math.nan
+    gap = np.abs(found["accuracy"] - found["confidence"])
+    return float(np.nansum(gap * count) / count.sum())
+
+
+def brier_score(probs: np.ndarray, labels: np.ndarray) -> float:
+    """Multi-class Brier score: mean over utterances of the squared distance between the class
+    probabilities and the one-hot truth (0 perfect, 2 worst); NaN without predictions."""
+    probs = np.asarray(probs, dtype=float)
+    if len(probs) == 0:
+        return math.nan
+    onehot = np.zeros_like(probs)
+    onehot[np.arange(len(probs)), np.asarray(labels)] = 1.0
+    return float(((probs - onehot) ** 2).sum(axis=1).mean())
+
+
+def log_loss(probs: np.ndarray, labels: np.ndarray, eps: float = 1e-12) -> float:
+    """Mean negative log-probability of the true class; NaN without predictions."""
+    probs = np.asarray(probs, dtype=float)
+    if len(probs) == 0:
+        return math.nan
+    return float(-np.log(np.clip(probs[np.arange(len(probs)), np.asarray(labels)], eps, 1)).mean())

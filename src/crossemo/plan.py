@@ -402,6 +402,19 @@ class Plan:
             **self.predictions(experiment),
         }
 
+    def calibration_inputs(self, experiment: str) -> dict[str, Any]:
+        """Inputs of evaluate_calibration: per run its test predictions (``{run}``), its
+        training view (``view_{run}``: training priors) and, for classic runs, the dev
+        predictions the temperature is fitted on (``dev_{run}``)."""
+        inputs: dict[str, Any] = dict(self.predictions(experiment))
+        for run in self.runs(experiment):
+            inputs[f"view_{run}"] = (
+                f"results/views/{experiment}/{self.view_fold(experiment, run)}.parquet"
+            )
+            if self.is_classic(experiment):
+                inputs[f"dev_{run}"] = f"results/predictions/{experiment}/{run}.dev.parquet"
+        return inputs
+
     # ---- corpus matrices (make_corpus_matrix) ----
     @cached_property
     def matrix_experiments(self) -> list[str]:
@@ -497,6 +510,8 @@ class Plan:
         targets += [f"results/figures/labels_{e}.png" for e in self.experiments]
         targets += [f"results/tables/compare_{name}.csv" for name in self.comparisons]
         targets += [f"results/tables/subgroups_{e}.csv" for e in self.model_experiments]
+        targets += [f"results/tables/calibration_{e}.csv" for e in self.model_experiments]
+        targets += [f"results/figures/reliability_{e}.png" for e in self.model_experiments]
         targets += [f"results/tables/corpus_matrix_{e}.csv" for e in self.matrix_experiments]
         targets += [f"results/figures/corpus_matrix_{e}.png" for e in self.matrix_experiments]
         return targets

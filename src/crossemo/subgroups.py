@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from crossemo.atomic import atomic_path
-from crossemo.evaluate import classes_of, cluster_keys, metrics, split_groups
+from crossemo.evaluate import classes_of, cluster_keys, evaluation_units, metrics, split_groups
 from crossemo.metrics import IntervalSpec, class_indices, subgroup_confusions, subgroup_gaps
-from crossemo.names import parse_run
 
 ATTRIBUTES = ("gender", "ethnicity", "accent", "age")
 MEASURES = ("uar", "wa", "macro_f1", "weighted_f1")
@@ -86,24 +85,6 @@ def manifest_attributes(paths: Sequence[str | Path]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["utt_id"])
 
 
-def evaluation_units(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """What one block of the table measures: the runs of a variant pooled (its folds, each
-    utterance tested once), or each run alone where a variant's runs share test utterances
-    (a corpus matrix tests a corpus in several folds)."""
-    variants: dict[str, list[str]] = {}
-    for run in tables:
-        variants.setdefault(parse_run(run)[1], []).append(run)
-    units = {}
-    for variant, runs in variants.items():
-        parts = [tables[r] for r in runs]
-        pooled = pd.concat(parts, ignore_index=True)
-        if pooled["utt_id"].is_unique:
-            units[variant] = pooled
-        else:
-            units |= {run: tables[run] for run in runs}
-    return units
-
-
 def subgroups_files(predictions: Mapping[str, str | Path], split: str | Path,
                     manifests: Sequence[str | Path], output: str | Path, experiment: str,
                     interval: Mapping | None = None) -> pd.DataFrame:  # fmt: skip
@@ -115,7 +96,8 @@ def subgroups_files(predictions: Mapping[str, str | Path], split: str | Path,
     attributes = manifest_attributes(manifests)
     tables = {run: pd.read_parquet(path) for run, path in predictions.items()}
     blocks = []
-    for unit, table in evaluation_units(tables).items():
+    for unit, runs in evaluation_units(tables).items():
+        table = pd.concat([tables[r] for r in runs], ignore_index=True)
         block = subgroup_table(table, attributes, spec, groups)
         blocks.append(block.assign(experiment=experiment, variant=unit))
     columns = ["experiment", "variant", "scope", "attribute", "value"]

@@ -166,8 +166,9 @@ def test_demo_inputs(demo):
 def test_demo_targets(demo):
     targets = demo.all_targets()
     # 107 before the subgroup tables (one per experiment with a model: 7) and demo_corpus_matrix
-    # (audit, 6 views, metrics, confusion, labels, subgroups, matrix table and figure: 13)
-    assert len(targets) == len(set(targets)) == 127  # compare_demo_xgboost_vs_knn.csv among them
+    # (audit, 6 views, metrics, confusion, labels, subgroups, matrix table and figure: 13), and
+    # a calibration table and reliability figure per experiment with a model (8 x 2)
+    assert len(targets) == len(set(targets)) == 143  # compare_demo_xgboost_vs_knn.csv among them
     assert "results/tables/subgroups_demo_egemaps_svm_cross.csv" in targets
     assert "results/tables/subgroups_demo_basic4_kfold.csv" not in targets  # no model
     assert "results/tables/demo_finetune_lrcv_lr_cv.csv" in targets
@@ -189,6 +190,18 @@ def test_subgroups_read_the_test_corpora_manifests_and_every_run(demo):
     assert kfold["manifests"] == ["results/manifests/emodb.parquet"]  # folds rotate the pool
     assert [k for k in kfold if k.startswith("fold")] == FIVE
     assert kfold["split"] == "results/splits/demo_egemaps_svm_emodb.parquet"
+
+
+def test_calibration_reads_test_and_dev_predictions_and_each_run_s_view(demo):
+    inputs = demo.calibration_inputs("demo_handcrafted_multi")
+    assert inputs["fold0-knn"] == "results/predictions/demo_handcrafted_multi/fold0-knn.parquet"
+    assert inputs["dev_fold0-knn"] == (
+        "results/predictions/demo_handcrafted_multi/fold0-knn.dev.parquet")  # fmt: skip
+    assert inputs["view_fold0-knn"] == "results/views/demo_handcrafted_multi/fold0.parquet"
+    neural = demo.calibration_inputs("demo_finetune_lrcv")
+    assert not [k for k in neural if k.startswith("dev_")]  # neural runs write no dev predictions
+    assert neural["view_fold1-lr0.001"] == "results/views/demo_finetune_lrcv/fold0.parquet"
+    assert "results/figures/reliability_demo_exhubert.png" in demo.report_targets()
 
 
 def test_a_corpus_matrix_expands_into_one_run_per_training_source(demo):
