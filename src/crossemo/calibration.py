@@ -229,8 +229,12 @@ def plot_reliability(curves: Mapping, output: str | Path, experiment: str) -> No
 
     plt = _pyplot()
     units = list(dict.fromkeys(u for u, _, _ in curves)) or [""]
-    fig, axes = plt.subplots(1, len(units), figsize=(4.2 * len(units), 4.2), squeeze=False)
-    for ax, unit in zip(axes[0], units, strict=True):
+    cols = min(3, len(units))
+    rows = -(-len(units) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 4.2 * rows), squeeze=False)
+    for ax in axes.flat[len(units) :]:
+        ax.set_visible(False)
+    for ax, unit in zip(axes.flat, units, strict=False):
         ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
         found = {(c, m): v for (u, c, m), v in curves.items() if u == unit}
         last = {c: m for (c, m) in found}  # methods come in order: the last is the full one
