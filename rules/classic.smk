@@ -10,6 +10,7 @@ rule train_classic:
         predictions=ensure(
             "results/predictions/{experiment}/{run}.parquet", non_empty=True
         ),
+        dev_predictions="results/predictions/{experiment}/{run}.dev.parquet",
     log:
         "logs/train_classic/{experiment}/{run}.log",
     benchmark:

@@ -4,6 +4,7 @@ localrules:
     check_conservation,
     plot_confusion,
     plot_label_distribution,
+    make_corpus_matrix,
 
 
 rule make_paper_table:
@@ -96,7 +97,6 @@ rule check_conservation:
         "../workflow/scripts/check_conservation.py"
 
 
-
 rule plot_confusion:
     input:
         metrics="results/metrics/{experiment}.runs.json",
@@ -137,3 +137,32 @@ rule plot_label_distribution:
         experiment="{experiment}",
     script:
         "../workflow/scripts/plot_label_distribution.py"
+
+
+rule make_corpus_matrix:
+    input:
+        metrics="results/metrics/{experiment}.runs.json",
+    output:
+        table=report(
+            "results/tables/corpus_matrix_{experiment}.csv",
+            caption="../workflow/report/corpus_matrix.rst",
+            category="Metrics",
+            labels={"experiment": "{experiment}", "table": "corpus matrix"},
+        ),
+        figure=report(
+            "results/figures/corpus_matrix_{experiment}.png",
+            caption="../workflow/report/corpus_matrix.rst",
+            category="Figures",
+            labels={"figure": "corpus matrix", "experiment": "{experiment}"},
+        ),
+    log:
+        "logs/make_corpus_matrix/{experiment}.log",
+    wildcard_constraints:
+        experiment=_alternatives(PLAN.matrix_experiments),
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    params:
+        matrix=lambda wildcards: PLAN.matrix_params(wildcards.experiment),
+    script:
+        "../workflow/scripts/make_corpus_matrix.py"

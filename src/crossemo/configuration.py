@@ -247,6 +247,14 @@ def check_experiments(config: Mapping, schemes: Mapping[str, Mapping]) -> list[s
                     f"{key}.fractions.{corpus}: {corpus} is not a test corpus (test: {test}); "
                     "fractions split a corpus between train and test"
                 )
+        matrix = exp.get("protocol") == "corpus_matrix"
+        if exp.get("include_loco") and not matrix:
+            problems.append(
+                f"{key}.include_loco: only a corpus_matrix experiment has "
+                f"leave-one-corpus-out folds (protocol: {exp.get('protocol')})"
+            )
+        if matrix and len(set(train)) < 2:
+            problems.append(f"{key}.train: a corpus_matrix needs two or more corpora")
     return problems
 
 

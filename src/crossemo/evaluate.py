@@ -157,6 +157,22 @@ def pool_variants(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
     return {variant: pd.concat(p, ignore_index=True) for variant, p in parts.items()}
 
 
+def evaluation_units(tables: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """The runs one block of a per-model table measures together: a variant's runs (its folds,
+    each utterance tested once), or each run alone where a variant's runs share test
+    utterances (a corpus matrix tests a corpus in several folds)."""
+    variants: dict[str, list[str]] = {}
+    for run in tables:
+        variants.setdefault(parse_run(run)[1], []).append(run)
+    units: dict[str, list[str]] = {}
+    for variant, runs in variants.items():
+        if pd.concat([tables[r]["utt_id"] for r in runs]).is_unique:
+            units[variant] = runs
+        else:
+            units |= {run: [run] for run in runs}
+    return units
+
+
 def interval_table(experiment: str, pooled: Mapping[str, dict]) -> pd.DataFrame:
     """Every measure with its interval, per variant (folds pooled) and scope: long format."""
     rows = []

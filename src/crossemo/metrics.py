@@ -260,3 +260,91 @@ def permuted_differences(counts_a: np.ndarray, counts_b: np.ndarray, name: str,
         out.append(named_measure(total_a + moved, name, classes)
                    - named_measure(total_b - moved, name, classes))  # fmt: skip
     return np.concatenate(out) if out else np.zeros(0)
+
+
+def subgroup_confusions(t: np.ndarray, p: np.ndarray, cluster: np.ndarray, subgroup: np.ndarray,
+                        n_clusters: int, n_subgroups: int, k: int) -> np.ndarray:  # fmt: skip
+    """Confusion matrix of each (cluster, subgroup) pair (n_clusters, n_subgroups, k, k) from
+    class indices ``t``/``p`` and the codes of ``cluster`` and ``subgroup`` (a cluster whose
+    utterances fall in several subgroups, e.g. a video with two speakers, adds to each)."""
+    flat = ((np.asarray(cluster) * n_subgroups + np.asarray(subgroup)) * k + t) * k + p
+    size = n_clusters * n_subgroups * k * k
+    return np.bincount(flat, minlength=size).reshape(n_clusters, n_subgroups, k, k)
+
+
+def subgroup_gaps(counts: np.ndarray, strata: np.ndarray, measures: Sequence[str],
+                  classes: Sequence, spec: IntervalSpec) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """Largest gap between subgroups of each measure, with a clustered bootstrap interval.
+
+    ``counts`` are per-(cluster, subgroup) confusion matrices (C, S, k, k). The gap of a
+    measure is its best subgroup minus its worst one (by the point estimates); each bootstrap
+    draw resamples the clusters once (stratified by ``strata``), recomputes every subgroup's
+    measure on it and takes the same best minus worst difference, so a gap the data cannot
+    tell from zero has an interval that holds zero. Draws where the best or worst subgroup
+    lost all its clusters are skipped. Returns, per measure, ``gap``, ``best``/``worst``
+    (subgroup indices) and ``ci`` (``[low, high]``; NaN without resamples).
+    """
+    counts = np.asarray(counts)
+    point = {name: named_measure(counts.sum(0), name, classes) for name in measures}
+    draws = None
+    if len(counts) and spec.resamples > 0:
+        draws = resample_sums(counts, np.asarray(strata), spec.resamples, spec.seed)
+    out = {}
+    for name, values in point.items():
+        with np.errstate(invalid="ignore"):
+            best, worst = int(np.nanargmax(values)), int(np.nanargmin(values))
+        ci = [math.nan, math.nan]
+        if draws is not None:
+            boot = named_measure(draws, name, classes)
+            ci = percentile_interval(boot[:, best] - boot[:, worst], spec.level)
+        out[name] = {"gap": float(values[best] - values[worst]), "best": best, "worst": worst,
+                     "ci": ci}  # fmt: skip
+    return out
+
+
+def reliability_bins(
+    probs: np.ndarray, labels: np.ndarray, bins: int = 15
+) -> dict[str, np.ndarray]:
+    """Top-label reliability of class probabilities ``probs`` (n, k) against true class indices
+    ``labels`` (n,): per equal-width confidence bin over [0, 1], the ``count``, mean
+    ``confidence`` and ``accuracy`` (NaN in empty bins) and the bin ``edges``."""
+    probs, labels = np.asarray(probs, dtype=float), np.asarray(labels)
+    confidence = probs.max(axis=1)
+    right = (probs.argmax(axis=1) == labels).astype(float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    count = np.bincount(which, minlength=bins).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_conf = np.bincount(which, confidence, minlength=bins) / count
+        accuracy = np.bincount(which, right, minlength=bins) / count
+    return {"edges": edges, "count": count, "confidence": mean_conf, "accuracy": accuracy}
+
+
+def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
+    """ECE: the count-weighted mean of |accuracy - confidence| over equal-width confidence bins
+    of the top-label probability (Guo et al. 2017); NaN without predictions."""
+    found = reliability_bins(probs, labels, bins)
+    count = found["count"]
+    if count.sum() == 0:
+        return math.nan
+    gap = np.abs(found["accuracy"] - found["confidence"])
+    return float(np.nansum(gap * count) / count.sum())
+
+
+def brier_score(probs: np.ndarray, labels: np.ndarray) -> float:
+    """Multi-class Brier score: mean over utterances of the squared distance between the class
+    probabilities and the one-hot truth (0 perfect, 2 worst); NaN without predictions."""
+    probs = np.asarray(probs, dtype=float)
+    if len(probs) == 0:
+        return math.nan
+    onehot = np.zeros_like(probs)
+    onehot[np.arange(len(probs)), np.asarray(labels)] = 1.0
+    return float(((probs - onehot) ** 2).sum(axis=1).mean())
+
+
+def log_loss(probs: np.ndarray, labels: np.ndarray, eps: float = 1e-12) -> float:
+    """Mean negative log-probability of the true class; NaN without predictions."""
+    probs = np.asarray(probs, dtype=float)
+    if len(probs) == 0:
+        return math.nan
+    return float(-np.log(np.clip(probs[np.arange(len(probs)), np.asarray(labels)], eps, 1)).mean())

@@ -9,6 +9,11 @@ Run names (the ``{run}`` wildcard, ``results/predictions/{experiment}/{run}.parq
   :func:`lr_name` writes it);
 - ``final``: the refit of an LR-CV experiment with the chosen learning rate.
 
+A ``corpus_matrix`` experiment has one fold per training source (:func:`matrix_sources`):
+``fold{i}`` trains on the i-th corpus of its ``train`` list alone and tests every other one;
+with ``include_loco`` the next folds leave one corpus out in turn (train on the others, test
+it). Its (train -> test) cells are the per-corpus scores of these runs.
+
 The workflow (``crossemo.plan``, the rules' wildcard constraints) and the library (evaluation,
 LR CV, classic models, report) build and parse run names with these functions only. Importing
 this module is free (no third-party imports): ``rules/common.smk`` uses it at parse time.
@@ -42,6 +47,10 @@ NEURAL_EXPERIMENT_KEYS = ("model", "scheme")
 RESOURCE_KEYS = ("threads", "mem_mb", "runtime")
 #: protocols with several folds (the others have one split: fold0)
 KFOLD_PROTOCOLS = ("speaker_kfold", "leave_one_session_out")
+#: every train corpus x every test corpus: one fold per training source (matrix_sources)
+CORPUS_MATRIX = "corpus_matrix"
+#: how a leave-one-corpus-out source is written in tables and figures: "all but x"
+LOCO_PREFIX = "all but "
 
 #: wildcard constraints of the ``{fold}`` and ``{run}`` wildcards
 FOLD_PATTERN = r"fold\d+"
@@ -60,9 +69,33 @@ def job_keys(experiment: Mapping[str, Any], keys: Sequence[str]) -> dict[str, An
     return out
 
 
-def n_folds(protocol: str, folds: int | None = 5) -> int:
-    """Folds of an experiment: ``folds`` (default 5) for k-fold protocols, else 1."""
+def n_folds(protocol: str, folds: int | None = 5, corpora: Sequence[str] = (),
+            include_loco: bool = False) -> int:  # fmt: skip
+    """Folds of an experiment: ``folds`` (default 5) for k-fold protocols, one per training
+    source of a corpus matrix over ``corpora`` (:func:`matrix_sources`), else 1."""
+    if protocol == CORPUS_MATRIX:
+        return len(matrix_sources(corpora, include_loco))
     return int(folds if folds is not None else 5) if protocol in KFOLD_PROTOCOLS else 1
+
+
+def matrix_sources(corpora: Sequence[str], include_loco: bool = False) -> list[tuple[str, ...]]:
+    """Training corpora of each fold of a corpus matrix, in fold order: each corpus alone, then
+    (``include_loco``) every corpus but one, leaving out ``corpora[0]``, ``corpora[1]`` ...;
+    every fold tests the corpora it does not train on."""
+    corpora = list(dict.fromkeys(corpora))
+    sources = [(c,) for c in corpora]
+    if include_loco and len(corpora) > 2:  # with two corpora LOCO repeats the single ones
+        sources += [tuple(c for c in corpora if c != out) for out in corpora]
+    return sources
+
+
+def source_name(train: Sequence[str], corpora: Sequence[str]) -> str:
+    """A training source as tables show it: ``ravdess``, or ``all but savee`` (LOCO)."""
+    train = list(train)
+    if len(train) == 1:
+        return train[0]
+    left_out = [c for c in corpora if c not in train]
+    return LOCO_PREFIX + ", ".join(left_out) if len(left_out) == 1 else "+".join(train)
 
 
 def fold_name(k: int) -> str:

@@ -116,7 +116,8 @@ class Plan:
     def folds(self, experiment: str) -> int:
         """Number of folds (1 for cross_corpus and stratified)."""
         exp = self.experiment(experiment)
-        return names.n_folds(exp["protocol"], exp.get("folds"))
+        return names.n_folds(exp["protocol"], exp.get("folds"), exp.get("train", []),
+                             bool(exp.get("include_loco")))  # fmt: skip
 
     def fold_names(self, experiment: str) -> list[str]:
         """Fold wildcard values: fold0, fold1 ..."""
@@ -396,6 +397,48 @@ class Plan:
         intervals) and every run's predictions (run name -> file)."""
         return {"split": f"results/splits/{experiment}.parquet", **self.predictions(experiment)}
 
+    def test_corpora(self, experiment: str) -> list[str]:
+        """Corpora whose utterances some fold of ``experiment`` tests: the ``test`` list of a
+        cross_corpus experiment, every corpus of the others (their folds rotate the pool)."""
+        exp = self.experiment(experiment)
+        if exp["protocol"] == "cross_corpus":
+            return list(dict.fromkeys(exp.get("test", [])))
+        return self.experiment_corpora(experiment)
+
+    def subgroup_inputs(self, experiment: str) -> dict[str, Any]:
+        """Inputs of evaluate_subgroups: split table (clusters), the test corpora's manifests
+        (speaker attributes) and every run's predictions (run name -> file)."""
+        return {
+            "split": f"results/splits/{experiment}.parquet",
+            "manifests": self.manifests(self.test_corpora(experiment)),
+            **self.predictions(experiment),
+        }
+
+    def calibration_inputs(self, experiment: str) -> dict[str, Any]:
+        """Inputs of evaluate_calibration: per run its test predictions (``{run}``), its
+        training view (``view_{run}``: training priors) and, for classic runs, the dev
+        predictions the temperature is fitted on (``dev_{run}``)."""
+        inputs: dict[str, Any] = dict(self.predictions(experiment))
+        for run in self.runs(experiment):
+            inputs[f"view_{run}"] = (
+                f"results/views/{experiment}/{self.view_fold(experiment, run)}.parquet"
+            )
+            if self.is_classic(experiment):
+                inputs[f"dev_{run}"] = f"results/predictions/{experiment}/{run}.dev.parquet"
+        return inputs
+
+    # ---- corpus matrices (make_corpus_matrix) ----
+    @cached_property
+    def matrix_experiments(self) -> list[str]:
+        """Experiments with a model whose protocol is ``corpus_matrix``."""
+        return [e for e in self.model_experiments
+                if self.experiment(e)["protocol"] == names.CORPUS_MATRIX]  # fmt: skip
+
+    def matrix_params(self, experiment: str) -> dict[str, Any]:
+        """What make_corpus_matrix reads: the corpora and whether LOCO sources follow."""
+        exp = self.experiment(experiment)
+        return {"train": list(exp["train"]), "include_loco": bool(exp.get("include_loco"))}
+
     # ---- comparisons (compare_experiments) ----
     @cached_property
     def comparisons(self) -> list[str]:
@@ -479,6 +522,11 @@ class Plan:
         targets += [f"results/figures/confusion_{e}.png" for e in self.model_experiments]
         targets += [f"results/figures/labels_{e}.png" for e in self.experiments]
         targets += [f"results/tables/compare_{name}.csv" for name in self.comparisons]
+        targets += [f"results/tables/subgroups_{e}.csv" for e in self.model_experiments]
+        targets += [f"results/tables/calibration_{e}.csv" for e in self.model_experiments]
+        targets += [f"results/figures/reliability_{e}.png" for e in self.model_experiments]
+        targets += [f"results/tables/corpus_matrix_{e}.csv" for e in self.matrix_experiments]
+        targets += [f"results/figures/corpus_matrix_{e}.png" for e in self.matrix_experiments]
         return targets
 
     def strEmo_targets(self) -> list[str]:

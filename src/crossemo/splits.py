@@ -11,6 +11,10 @@ session, MOSEI's video) to splits, so no speaker, session or video is on two sid
 * ``leave_one_session_out`` -- one fold per group (IEMOCAP: the session) of ``cv_corpora``.
 * ``stratified`` -- one fold, ``test_fraction`` of the pooled train corpora with label
   proportions kept; by group (default) or, to reproduce the multimodal paper, by utterance.
+* ``corpus_matrix`` -- every train corpus against every other: one fold per training source
+  (:func:`crossemo.names.matrix_sources`: each corpus of ``train`` alone, then, with
+  ``include_loco``, all but one), testing the corpora it does not train on (and any test-only
+  corpus).
 
 A dev split for model selection is then taken from every training corpus of each fold:
 group-disjoint (``dev_unit: group``; a corpus with too few groups gives utterances instead, with
@@ -44,12 +48,13 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from crossemo.names import n_folds
+from crossemo.names import CORPUS_MATRIX, matrix_sources, n_folds
 from crossemo.schemas import read_table, write_table
 
 log = logging.getLogger(__name__)
 
-PROTOCOLS = ("cross_corpus", "speaker_kfold", "leave_one_session_out", "stratified")
+PROTOCOLS = ("cross_corpus", "speaker_kfold", "leave_one_session_out", "stratified",
+             CORPUS_MATRIX)  # fmt: skip
 SPLITS = ("train", "dev", "test")
 #: what ``disjoint`` may list; ``speaker`` (the manifest's group) is always kept apart
 DISJOINT = ("speaker", "sentence")
@@ -100,6 +105,7 @@ class Experiment:
     dev_fraction: float = 0.1
     dev_unit: str = "group"
     disjoint: tuple[str, ...] = ("speaker",)
+    include_loco: bool = False
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -126,6 +132,8 @@ class Experiment:
                 f"{self.name}: disjoint {list(self.disjoint)} must list speaker and may add "
                 "sentence"
             )
+        if self.protocol == CORPUS_MATRIX and len(set(self.train)) < 2:
+            raise SplitError(f"{self.name}: a corpus matrix needs two or more train corpora")
 
     @classmethod
     def from_config(cls, name: str, cfg: dict) -> Experiment:
@@ -147,7 +155,7 @@ class Experiment:
 
     @property
     def n_folds(self) -> int:
-        return n_folds(self.protocol, self.folds)
+        return n_folds(self.protocol, self.folds, self.train, self.include_loco)
 
 
 def _convert(annotation: str, value: object) -> object:
@@ -288,6 +296,11 @@ def assign_folds(pool: pd.DataFrame, exp: Experiment) -> list[pd.Series]:
             test_groups = fraction_split(part, frac["test"], rng(exp.seed, "fraction", corpus))
             split[part.index] = np.where(part["group"].isin(test_groups), "test", "train")
         return [split]
+    if exp.protocol == CORPUS_MATRIX:
+        return [
+            pd.Series(np.where(pool["corpus"].isin(source), "train", "test"), index=pool.index)
+            for source in matrix_sources(exp.train, exp.include_loco)
+        ]
     cv = pool["corpus"].isin(exp.cv_corpora)
     base = np.where(train_pool, "train", "test")
     if exp.protocol == "stratified":

@@ -1,17 +1,24 @@
 """Metrics per speaker subgroup (gender; StrEmo's ethnicity, accent, age), with clustered
-intervals and the largest gap between the subgroups of each attribute.
+intervals and the largest gap between the subgroups of each attribute (rule evaluate_subgroups).
 
-Subgroup attributes come from the manifests (``gender`` in every corpus; the StrEmo sheet's
-``ethnicity accent age`` where present); unknown values are left out, and an attribute with
-fewer than two known values in a corpus has no gap there.
+Subgroup attributes come from the test corpora's manifests (``gender`` in every corpus; the
+StrEmo sheet's ``ethnicity accent age`` where present); unknown values are left out, and an
+attribute with fewer than two known values in a corpus has no gap there. The gap's interval
+resamples the clusters once per draw and recomputes every subgroup on it
+(:func:`crossemo.metrics.subgroup_gaps`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 
-from crossemo.evaluate import classes_of, cluster_keys, metrics
-from crossemo.metrics import IntervalSpec
+from crossemo.atomic import atomic_path
+from crossemo.evaluate import classes_of, cluster_keys, evaluation_units, metrics, split_groups
+from crossemo.metrics import IntervalSpec, class_indices, subgroup_confusions, subgroup_gaps
 
 ATTRIBUTES = ("gender", "ethnicity", "accent", "age")
 MEASURES = ("uar", "wa", "macro_f1", "weighted_f1")
@@ -21,7 +28,8 @@ UNKNOWN = {"", "unknown", "nan", "none"}
 def subgroup_table(predictions: pd.DataFrame, attributes: pd.DataFrame, spec: IntervalSpec,
                    groups: pd.Series | None = None) -> pd.DataFrame:  # fmt: skip
     """One row per (test corpus, attribute, value) with each measure and its interval, and a
-    ``largest gap`` row per (corpus, attribute): best minus worst value of each measure."""
+    ``largest gap`` row per (corpus, attribute): best minus worst value of each measure, with
+    the interval of that difference."""
     classes = classes_of(predictions)
     frame = predictions.assign(cluster=cluster_keys(predictions, spec.unit, groups))
     frame = frame.merge(attributes, on="utt_id", how="left", suffixes=("", "_manifest"))
@@ -29,9 +37,9 @@ def subgroup_table(predictions: pd.DataFrame, attributes: pd.DataFrame, spec: In
     for corpus, part in frame.groupby("corpus", sort=True):
         for attribute in (a for a in ATTRIBUTES if a in part.columns):
             values = part[attribute].astype(str).str.strip()
-            known = part[~values.str.lower().isin(UNKNOWN)]
+            known = part[~values.str.lower().isin(UNKNOWN)].assign(subgroup=values)
             found = []
-            for value, sub in known.groupby(values[known.index], sort=True):
+            for value, sub in known.groupby("subgroup", sort=True):
                 m = metrics(sub["label"], sub["pred"], classes, spec, sub["cluster"], sub["corpus"])
                 row = {"scope": corpus, "attribute": attribute, "value": value, "n": m["n"],
                        "n_clusters": m["n_clusters"], "interval_unit": spec.unit}  # fmt: skip
@@ -41,18 +49,60 @@ def subgroup_table(predictions: pd.DataFrame, attributes: pd.DataFrame, spec: In
                 found.append(row)
             rows += found
             if len(found) > 1:
-                rows.append(_gap(found))
+                rows.append(_gap(known, found, classes, spec))
     return pd.DataFrame(rows)
 
 
-def _gap(found: list[dict]) -> dict:
-    """Best minus worst subgroup of each measure (which ones, in ``value``: by UAR)."""
-    best = max(found, key=lambda r: r["uar"])
-    worst = min(found, key=lambda r: r["uar"])
-    row = {k: found[0][k] for k in ("scope", "attribute", "interval_unit")}
-    row |= {"value": f"largest gap ({best['value']} - {worst['value']})",
-            "n": sum(r["n"] for r in found)}  # fmt: skip
+def _gap(known: pd.DataFrame, found: list[dict], classes: list[str], spec: IntervalSpec) -> dict:
+    """Best minus worst subgroup of each measure, with its clustered interval (which subgroups,
+    in ``value``: by UAR)."""
+    cluster, clusters = pd.factorize(known["cluster"], sort=True)
+    subgroup, subgroups = pd.factorize(known["subgroup"], sort=True)
+    t, p = class_indices(known["label"], classes), class_indices(known["pred"], classes)
+    counts = subgroup_confusions(t, p, cluster, subgroup, len(clusters), len(subgroups),
+                                 len(classes))  # fmt: skip
+    gaps = subgroup_gaps(counts, np.zeros(len(clusters)), MEASURES, classes, spec)
+    best, worst = (subgroups[gaps["uar"][k]] for k in ("best", "worst"))
+    row = {k: found[0][k] for k in ("scope", "attribute")}
+    row |= {"value": f"largest gap ({best} - {worst})", "n": sum(r["n"] for r in found),
+            "n_clusters": len(clusters), "interval_unit": spec.unit}  # fmt: skip
     for name in MEASURES:
-        values = [r[name] for r in found]
-        row[name] = max(values) - min(values)
+        lo, hi = gaps[name]["ci"]
+        row |= {name: gaps[name]["gap"], f"{name}_ci_low": lo, f"{name}_ci_high": hi}
     return row
+
+
+def manifest_attributes(paths: Sequence[str | Path]) -> pd.DataFrame:
+    """``utt_id`` and the :data:`ATTRIBUTES` the manifests have (a column absent from one
+    corpus is unknown there)."""
+    import pyarrow.parquet as pq
+
+    parts = []
+    for path in paths:
+        names = pq.read_schema(path).names
+        parts.append(pd.read_parquet(path, columns=["utt_id", *(a for a in ATTRIBUTES
+                                                                if a in names)]))  # fmt: skip
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["utt_id"])
+
+
+def subgroups_files(predictions: Mapping[str, str | Path], split: str | Path,
+                    manifests: Sequence[str | Path], output: str | Path, experiment: str,
+                    interval: Mapping | None = None) -> pd.DataFrame:  # fmt: skip
+    """Rule evaluate_subgroups: every run's predictions, the split table (clusters) and the
+    test corpora's manifests (attributes) -> ``results/tables/subgroups_{experiment}.csv``,
+    one block per :func:`evaluation_units` unit (column ``variant``: its variant or run)."""
+    spec = IntervalSpec.from_config(interval)
+    groups = split_groups(split) if spec.unit == "cluster" else None
+    attributes = manifest_attributes(manifests)
+    tables = {run: pd.read_parquet(path) for run, path in predictions.items()}
+    blocks = []
+    for unit, runs in evaluation_units(tables).items():
+        table = pd.concat([tables[r] for r in runs], ignore_index=True)
+        block = subgroup_table(table, attributes, spec, groups)
+        blocks.append(block.assign(experiment=experiment, variant=unit))
+    columns = ["experiment", "variant", "scope", "attribute", "value"]
+    out = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()
+    out = out.reindex(columns=[*columns, *(c for c in out.columns if c not in columns)])
+    with atomic_path(output) as tmp:
+        out.to_csv(tmp, index=False, float_format="%.6g")
+    return out

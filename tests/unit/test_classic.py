@@ -55,6 +55,18 @@ def test_each_family_trains_and_predicts(family):
     assert bundle["classes"] == CLASSES and bundle["family"] == family
 
 
+@pytest.mark.parametrize("refit_with_dev", [True, False])
+def test_dev_predictions_come_from_a_model_that_never_saw_dev(refit_with_dev):
+    view, feats = separable(n=160, n_dev=40, shift=0.0)  # labels unrelated to the features
+    model = {"family": "knn", "params": {"n_neighbors": 1}, "refit_with_dev": refit_with_dev}
+    cfg = ClassicConfig.from_config(model, "knn", "global", seed=0)
+    bundle, _ = train_predict(view, feats, cfg, CLASSES)
+    dev = bundle["dev_predictions"]
+    assert list(dev["utt_id"]) == list(view.loc[view["split"] == "dev", "utt_id"])
+    # 1-NN recalls every row it was fitted on: a model that saw dev would be right on all of it
+    assert (dev["pred"] == dev["label"]).mean() < 0.7
+
+
 def test_seeded_runs_are_identical():
     view, feats = separable(seed=3, shift=1.0)
     cfg = ClassicConfig.from_config({"family": "random_forest"}, "random_forest", "global", 7)

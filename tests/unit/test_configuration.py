@@ -200,6 +200,15 @@ def test_fractions_of_a_corpus_the_experiment_does_not_train_on():
     assert problem.startswith("experiments.e.fractions.mosei: mosei is not a test corpus")
 
 
+def test_leave_one_corpus_out_only_in_a_corpus_matrix_of_two_or_more_corpora():
+    (problem,) = check(minimal(protocol="cross_corpus", include_loco=True), SCHEMES, ADAPTERS)
+    assert problem.startswith("experiments.e.include_loco: only a corpus_matrix")
+    (problem,) = check(minimal(protocol="corpus_matrix"), SCHEMES, ADAPTERS)
+    assert problem == "experiments.e.train: a corpus_matrix needs two or more corpora"
+    ok = minimal(protocol="corpus_matrix", train=["ravdess", "mosei"], include_loco=True)
+    assert check(ok, SCHEMES, ADAPTERS) == []
+
+
 def test_unknown_adapter_corpus_and_scheme_name_the_key_and_the_nearest():
     config = minimal(test=["savee"])
     config["corpora"]["ravdess"]["adapter"] = "ravdes"

@@ -54,7 +54,7 @@ def test_every_experiment_splits(name):
 def test_deviations_quote_the_paper(name):
     config = load(name)
     assert set(config) <= {"demo", "corpora", "preprocess", "experiments", "evaluation",
-                           "deviations"}  # fmt: skip
+                           "deviations", "comparisons"}  # fmt: skip
     deviations = config["deviations"]
     assert len(deviations) >= 5
     paper = normalise(PAPER_TEXT[name].read_text()) if PAPER_TEXT[name].exists() else None

@@ -93,19 +93,20 @@ def test_rule_patterns_accept_every_planned_run(demo):
 # ---- the demo config ----
 def test_demo_experiments(demo):
     assert demo.experiments == [
-        "demo_basic4_kfold", "demo_basic4_loso", "demo_egemaps_svm_cross",
+        "demo_basic4_kfold", "demo_basic4_loso", "demo_corpus_matrix", "demo_egemaps_svm_cross",
         "demo_egemaps_svm_emodb", "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct",
         "demo_handcrafted_multi", "demo_multimodal", "demo_valence_cross",
     ]  # fmt: skip
     assert demo.classic_experiments == [
-        "demo_egemaps_svm_cross", "demo_egemaps_svm_emodb", "demo_handcrafted_multi",
+        "demo_corpus_matrix", "demo_egemaps_svm_cross", "demo_egemaps_svm_emodb",
+        "demo_handcrafted_multi",
     ]  # fmt: skip
     assert demo.neural_experiments == [
         "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_multimodal",
     ]  # fmt: skip
     assert demo.lr_cv_experiments == ["demo_finetune_lrcv"]
     assert demo.ssl_experiments == ["demo_frozen_ct"]
-    assert demo.model_experiments == demo.classic_experiments[:2] + [
+    assert demo.model_experiments == demo.classic_experiments[:3] + [
         "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_handcrafted_multi",
         "demo_multimodal",
     ]  # fmt: skip
@@ -164,8 +165,14 @@ def test_demo_inputs(demo):
 
 def test_demo_targets(demo):
     targets = demo.all_targets()
-    assert len(targets) == len(set(targets)) == 109  # compare_demo_xgboost_vs_knn.csv among them
+    # 109 with the leakage tables (duplicates, corpus fingerprints), before the subgroup tables
+    # (one per experiment with a model: 7) and demo_corpus_matrix (audit, 6 views, metrics,
+    # confusion, labels, subgroups, matrix table and figure: 13), and a calibration table and
+    # reliability figure per experiment with a model (8 x 2)
+    assert len(targets) == len(set(targets)) == 145  # compare_demo_xgboost_vs_knn.csv among them
     assert set(demo.leakage_tables()) <= set(targets)
+    assert "results/tables/subgroups_demo_egemaps_svm_cross.csv" in targets
+    assert "results/tables/subgroups_demo_basic4_kfold.csv" not in targets  # no model
     assert "results/tables/demo_finetune_lrcv_lr_cv.csv" in targets
     assert "results/metrics/demo_basic4_kfold.csv" not in targets  # no model: no metrics
     assert "results/figures/labels_demo_basic4_kfold.png" in targets
@@ -173,6 +180,51 @@ def test_demo_targets(demo):
     assert demo.paper_table_targets()[-2:] == [
         "results/tables/deviations.md", "results/tables/deviations.csv",
     ]  # fmt: skip
+
+
+def test_subgroups_read_the_test_corpora_manifests_and_every_run(demo):
+    cross = demo.subgroup_inputs("demo_egemaps_svm_cross")
+    assert cross["manifests"] == [
+        f"results/manifests/{c}.parquet" for c in ("savee", "emodb", "strEmo")
+    ]  # test corpora, not train ones
+    assert cross["main"] == "results/predictions/demo_egemaps_svm_cross/main.parquet"
+    kfold = demo.subgroup_inputs("demo_egemaps_svm_emodb")
+    assert kfold["manifests"] == ["results/manifests/emodb.parquet"]  # folds rotate the pool
+    assert [k for k in kfold if k.startswith("fold")] == FIVE
+    assert kfold["split"] == "results/splits/demo_egemaps_svm_emodb.parquet"
+
+
+def test_calibration_reads_test_and_dev_predictions_and_each_run_s_view(demo):
+    inputs = demo.calibration_inputs("demo_handcrafted_multi")
+    assert inputs["fold0-knn"] == "results/predictions/demo_handcrafted_multi/fold0-knn.parquet"
+    assert inputs["dev_fold0-knn"] == (
+        "results/predictions/demo_handcrafted_multi/fold0-knn.dev.parquet")  # fmt: skip
+    assert inputs["view_fold0-knn"] == "results/views/demo_handcrafted_multi/fold0.parquet"
+    neural = demo.calibration_inputs("demo_finetune_lrcv")
+    assert not [k for k in neural if k.startswith("dev_")]  # neural runs write no dev predictions
+    assert neural["view_fold1-lr0.001"] == "results/views/demo_finetune_lrcv/fold0.parquet"
+    assert "results/figures/reliability_demo_exhubert.png" in demo.report_targets()
+
+
+def test_a_corpus_matrix_expands_into_one_run_per_training_source(demo):
+    e = "demo_corpus_matrix"
+    assert demo.runs(e) == ["fold0", "fold1", "fold2", "fold3", "fold4", "fold5"]
+    sources = names.matrix_sources(demo.experiment(e)["train"], include_loco=True)
+    assert sources == [("ravdess",), ("cremad",), ("emodb",), ("cremad", "emodb"),
+                       ("ravdess", "emodb"), ("ravdess", "cremad")]  # fmt: skip
+    assert [names.source_name(s, ["ravdess", "cremad", "emodb"]) for s in sources[2:4]] == [
+        "emodb", "all but ravdess"]  # fmt: skip
+    assert demo.matrix_experiments == [e]
+    assert demo.classic_inputs(e, "fold4")["view"] == f"results/views/{e}/fold4.parquet"
+    assert demo.matrix_params(e) == {"train": ["ravdess", "cremad", "emodb"],
+                                     "include_loco": True}  # fmt: skip
+    targets = demo.report_targets()
+    assert f"results/figures/corpus_matrix_{e}.png" in targets
+    assert f"results/tables/corpus_matrix_{e}.csv" in targets
+    assert "include_loco" in demo.split_config(e)
+    assert "include_loco" not in demo.split_config("demo_egemaps_svm_cross")  # params unchanged
+    assert names.n_folds("corpus_matrix", 5, ["a", "b", "c"]) == 3  # no LOCO: one per corpus
+    assert len(names.matrix_sources(["a", "b"], include_loco=True)) == 2  # LOCO = the singles
 
 
 # ---- the paper configs ----
@@ -243,7 +295,8 @@ def test_paper_stages_and_ssl_featuresets():
 def test_split_keys_are_the_experiment_fields():
     assert split_keys() == (
         "scheme", "protocol", "train", "test", "fractions", "folds", "cv_corpora",
-        "test_fraction", "split_unit", "dev_fraction", "dev_unit", "disjoint", "seed",
+        "test_fraction", "split_unit", "dev_fraction", "dev_unit", "disjoint", "include_loco",
+        "seed",
     )  # fmt: skip
 
 

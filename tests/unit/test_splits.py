@@ -332,6 +332,29 @@ def test_stratified_by_group_is_disjoint_and_close(pool):
 # ---------------------------------------------------------------- audit
 
 
+def test_corpus_matrix_trains_each_source_and_tests_every_other_corpus(pool):
+    exp = experiment(protocol="corpus_matrix", train=["a", "b", "m"], test=["t"],
+                     include_loco=True)  # fmt: skip
+    split = build_split(pool, exp)
+    assert exp.n_folds == 6
+    expected_train = [{"a"}, {"b"}, {"m"}, {"b", "m"}, {"a", "m"}, {"a", "b"}]  # then LOCO
+    for fold, train in enumerate(expected_train):
+        part = split[split["fold"] == fold]
+        trained = set(part.loc[part["split"].isin(["train", "dev"]), "corpus"])
+        tested = set(part.loc[part["split"] == "test", "corpus"])
+        assert trained == train, fold
+        assert tested == {"a", "b", "m", "t"} - train, fold  # test-only t in every fold
+    assert_disjoint(split)
+    audit(split, exp, list(LABELS))  # no leak
+
+
+def test_corpus_matrix_without_loco_and_its_refusals(pool):
+    split = build_split(pool, experiment(protocol="corpus_matrix", train=["a", "b"]))
+    assert sorted(split["fold"].unique()) == [0, 1]
+    with pytest.raises(SplitError, match="two or more"):
+        experiment(protocol="corpus_matrix", train=["a"])
+
+
 def test_audit_counts_like_the_papers_tables(pool):
     exp = experiment(train=["a", "b"], test=["t"], dev_fraction=0)
     table = audit(build_split(pool, exp), exp, ["c", "b", "a", "z"])

@@ -347,22 +347,18 @@ def train_predict(
     estimator = make_estimator(cfg.family, selection.best, cfg.seed, threads)
     _fit(estimator, X[final_rows], y[final_rows], None if weight is None else weight[final_rows])
 
-    probs_train = scores(estimator, X[test_rows], len(train_classes))
-    probs = np.zeros((probs_train.shape[0], len(classes)))
-    for j, c in enumerate(train_classes):
-        probs[:, classes.index(c)] = probs_train[:, j]
-    test = view[test_rows]
-    pred_idx = probs.argmax(axis=1) if cfg.family != "svm" else None
-    if pred_idx is None:  # SVC: predict() itself (argmax of its ovr decision with break_ties)
-        pred = [train_classes[int(i)] for i in estimator.predict(X[test_rows])]
-    else:
-        pred = [classes[int(i)] for i in pred_idx]
-    table = pd.DataFrame({
-        "utt_id": test["utt_id"].to_numpy(), "corpus": test["corpus"].to_numpy(),
-        "label": test["label"].to_numpy(), "pred": pred,
-    })  # fmt: skip
-    for j, c in enumerate(classes):
-        table[f"prob_{c}"] = probs[:, j]
+    table = _prediction_table(estimator, X, view, test_rows, cfg.family, classes, train_classes)
+    # dev predictions of a model that never saw dev (the final one unless it was refitted with
+    # dev: then a twin fitted on the train rows): post-hoc calibration is fitted on them
+    dev_rows = (view["split"] == "dev").to_numpy()
+    dev_model = estimator
+    if dev_rows.any() and cfg.refit_with_dev:
+        train_rows = (view["split"] == "train").to_numpy()
+        dev_model = make_estimator(cfg.family, selection.best, cfg.seed, threads)
+        _fit(
+            dev_model, X[train_rows], y[train_rows], None if weight is None else weight[train_rows]
+        )
+    dev_table = _prediction_table(dev_model, X, view, dev_rows, cfg.family, classes, train_classes)
     bundle = {
         "family": cfg.family,
         "estimator": estimator,
@@ -375,8 +371,31 @@ def train_predict(
             "best": selection.best,
             "results": selection.results,
         },  # fmt: skip
+        "dev_predictions": dev_table,  # written beside the predictions, not into the model file
     }
     return bundle, Predictions.validate(table)
+
+
+def _prediction_table(estimator, X: np.ndarray, view: pd.DataFrame, rows: np.ndarray, family: str,
+                      classes: list[str], train_classes: list[str]) -> pd.DataFrame:  # fmt: skip
+    """Predictions of ``estimator`` for the ``rows`` of ``view`` in the shared format."""
+    probs_train = scores(estimator, X[rows], len(train_classes)) if rows.any() else None
+    probs = np.zeros((int(rows.sum()), len(classes)))
+    for j, c in enumerate(train_classes):
+        if probs_train is not None:
+            probs[:, classes.index(c)] = probs_train[:, j]
+    part = view[rows]
+    if family == "svm" and rows.any():  # SVC: predict() itself (argmax of its ovr decision)
+        pred = [train_classes[int(i)] for i in estimator.predict(X[rows])]
+    else:
+        pred = [classes[int(i)] for i in probs.argmax(axis=1)]
+    table = pd.DataFrame({
+        "utt_id": part["utt_id"].to_numpy(), "corpus": part["corpus"].to_numpy(),
+        "label": part["label"].to_numpy(), "pred": pred,
+    })  # fmt: skip
+    for j, c in enumerate(classes):
+        table[f"prob_{c}"] = probs[:, j]
+    return table
 
 
 def save_model(bundle: dict, model_path: str | Path, label_map_path: str | Path,
@@ -431,9 +450,13 @@ def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augm
     log.info("%s/%s: %s on %d rows (%s), standardize=%s", name, run, family, len(view),
              view["split"].value_counts().to_dict(), cfg.standardize)  # fmt: skip
     bundle, predictions = train_predict(view, features, cfg, classes, speakers, threads)
+    dev_predictions = bundle.pop("dev_predictions")
     run_config = {"experiment": name, "run": run, "fold": fold, "features":
                   experiment.get("features"), "standardize": cfg.standardize, "seed": cfg.seed,
                   "params": cfg.params, "grid": cfg.grid}  # fmt: skip
     save_model(bundle, outputs["model"], outputs["label_map"], outputs["config"], run_config)
     write_predictions(predictions, outputs["predictions"])
+    if outputs.get("dev_predictions"):  # may be empty: a view without dev rows
+        Path(outputs["dev_predictions"]).parent.mkdir(parents=True, exist_ok=True)
+        dev_predictions.to_parquet(outputs["dev_predictions"], index=False)
     return predictions

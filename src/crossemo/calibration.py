@@ -1,0 +1,280 @@
+"""Calibration under corpus shift (rule evaluate_calibration): per test corpus, the expected
+calibration error and Brier score of a model's class probabilities, before and after two
+post-hoc corrections, and a reliability diagram.
+
+* **Temperature scaling** (Guo et al. 2017): the log-probabilities divided by one temperature
+  ``T``, fitted by log-loss on the run's *dev* predictions (classic runs write them from a model
+  that never saw dev; a run without dev predictions gets no temperature: the table says so).
+  Never fitted on a test corpus. It changes confidence, not the predicted class.
+* **Prior-shift correction** (logit adjustment): subtract the log training priors (the class
+  shares of the run's training view, balancing weights included) and add log target priors:
+  ``uniform``, or ``em``, estimated without test labels from the test corpus's own predicted
+  probabilities by EM (Saerens, Latinne & Decaestecker 2002). It can change predicted classes,
+  so UAR and WA are shown before and after.
+
+ECE, Brier score and log-loss are :mod:`crossemo.metrics`' functions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crossemo.atomic import atomic_path
+from crossemo.evaluate import classes_of, evaluation_units
+from crossemo.metrics import (
+    brier_score,
+    expected_calibration_error,
+    log_loss,
+    reliability_bins,
+    score,
+)
+
+EPS = 1e-12
+#: fewest dev predictions a temperature is fitted on (a handful of right answers would drive it
+#: towards zero: infinitely sharp)
+MIN_DEV = 30
+PRIOR_SHIFTS = ("none", "uniform", "em")
+RAW = "raw"
+TEMPERATURE = "temperature"
+
+
+def probabilities(frame: pd.DataFrame, classes: Sequence[str]) -> np.ndarray | None:
+    """The ``prob_<class>`` columns of a predictions table in ``classes`` order (rows summing
+    to one), or None when it has none (no class probabilities to calibrate)."""
+    columns = [f"prob_{c}" for c in classes]
+    if not all(c in frame.columns for c in columns):
+        return None
+    probs = frame[columns].to_numpy(dtype=float)
+    total = probs.sum(axis=1, keepdims=True)
+    return np.divide(probs, total, out=np.full_like(probs, 1 / len(classes)), where=total > 0)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=1, keepdims=True)
+    out = np.exp(logits)
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def scale(probs: np.ndarray, temperature: float) -> np.ndarray:
+    """``probs`` with temperature ``T``: softmax(log p / T) (T > 1 softens, < 1 sharpens)."""
+    return _softmax(np.log(np.clip(probs, EPS, 1)) / temperature)
+
+
+def fit_temperature(probs: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature minimising the log-loss of ``probs`` on true class indices ``labels``
+    (searched over log T in [-4, 4]); 1.0 without data."""
+    from scipy.optimize import minimize_scalar
+
+    if len(probs) == 0:
+        return 1.0
+    found = minimize_scalar(lambda t: log_loss(scale(probs, math.exp(t)), labels),
+                            bounds=(-4.0, 4.0), method="bounded")  # fmt: skip
+    return float(math.exp(found.x))
+
+
+def adjust_priors(probs: np.ndarray, train_priors: np.ndarray, target_priors: np.ndarray
+                  ) -> np.ndarray:  # fmt: skip
+    """Logit adjustment: log p - log(train priors) + log(target priors), renormalised (Bayes'
+    rule for a change of class priors with unchanged class-conditional densities)."""
+    logits = np.log(np.clip(probs, EPS, 1))
+    logits = logits - np.log(np.clip(train_priors, EPS, 1)) + np.log(np.clip(target_priors, EPS, 1))
+    return _softmax(logits)
+
+
+def em_priors(probs: np.ndarray, train_priors: np.ndarray, iterations: int = 1000,
+              tol: float = 1e-8) -> np.ndarray:  # fmt: skip
+    """Class priors of unlabelled data whose posteriors under the training priors are ``probs``
+    (Saerens et al. 2002): alternate re-weighting the posteriors by the current priors over the
+    training priors and taking their mean as the new priors, until it settles."""
+    train_priors = np.clip(np.asarray(train_priors, dtype=float), EPS, 1)
+    priors = train_priors.copy()
+    for _ in range(iterations):
+        posterior = adjust_priors(probs, train_priors, priors)
+        new = posterior.mean(axis=0)
+        if np.abs(new - priors).max() < tol:
+            return new
+        priors = new
+    return priors
+
+
+def training_priors(view: pd.DataFrame, classes: Sequence[str]) -> np.ndarray:
+    """Class shares of a training view's train and dev rows, weighted by ``weight`` (what the
+    model was fitted on after balancing), in ``classes`` order."""
+    rows = view[view["split"].isin(["train", "dev"])]
+    weight = rows["weight"] if "weight" in rows else pd.Series(1.0, index=rows.index)
+    shares = weight.groupby(rows["label"]).sum().reindex(list(classes), fill_value=0.0)
+    return (shares / shares.sum()).to_numpy(dtype=float)
+
+
+def label_indices(frame: pd.DataFrame, classes: Sequence[str]) -> np.ndarray:
+    index = {c: i for i, c in enumerate(classes)}
+    return frame["label"].map(index).to_numpy(dtype=int)
+
+
+def corrected(probs: np.ndarray, method: str, temperature: float | None,
+              train_priors: np.ndarray, prior_shift: str
+              ) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
+    """Probabilities after ``method`` (``raw``, ``temperature``, ``prior`` or
+    ``temperature+prior``) and the target priors used (None without a prior correction)."""
+    out = scale(probs, temperature) if method.startswith(TEMPERATURE) else probs
+    if not method.endswith("prior"):
+        return out, None
+    k = probs.shape[1]
+    target = np.full(k, 1 / k) if prior_shift == "uniform" else em_priors(out, train_priors)
+    return adjust_priors(out, train_priors, target), target
+
+
+def methods(settings: Mapping) -> list[str]:
+    """The corrections the settings ask for, ``raw`` first."""
+    prior = settings.get("prior_shift", "none") != "none"
+    out = [RAW]
+    if settings.get("temperature", True):
+        out.append(TEMPERATURE)
+    if prior:
+        out.append("prior")
+        if settings.get("temperature", True):
+            out.append("temperature+prior")
+    return out
+
+
+def calibration_table(tables: Mapping[str, pd.DataFrame], dev: Mapping[str, pd.DataFrame],
+                      priors: Mapping[str, np.ndarray], settings: Mapping,
+                      experiment: str = "") -> tuple[pd.DataFrame, dict]:  # fmt: skip
+    """One row per (unit, test corpus, method): ECE, Brier, log-loss, UAR, WA, the temperature
+    and target priors used, and a ``note`` where a correction could not be made. Units are
+    :func:`crossemo.evaluate.evaluation_units`; the temperature of a unit is fitted on its
+    runs' dev predictions pooled; priors are per run (its training view) and, for ``em``, per
+    run and test corpus. Also returns the reliability bins per unit, corpus and method."""
+    bins = int(settings.get("bins", 15))
+    prior_shift = settings.get("prior_shift", "none")
+    if prior_shift not in PRIOR_SHIFTS:
+        raise ValueError(f"calibration.prior_shift {prior_shift!r}: use one of {PRIOR_SHIFTS}")
+    rows, curves = [], {}
+    for unit, runs in evaluation_units(tables).items():
+        classes = list(dict.fromkeys(c for r in runs for c in classes_of(tables[r])))
+        note = ""
+        probs_of = {r: probabilities(tables[r], classes) for r in runs}
+        if any(p is None for p in probs_of.values()):
+            rows.append({"experiment": experiment, "variant": unit, "scope": "", "method": RAW,
+                         "note": "no class probabilities in the predictions"})  # fmt: skip
+            continue
+        temperature = None
+        wanted = methods(settings)
+        dev_parts = [dev[r] for r in runs if r in dev and len(dev[r])]
+        n_dev = sum(len(d) for d in dev_parts)
+        if TEMPERATURE in wanted:
+            dev_probs = [probabilities(d, classes) for d in dev_parts]
+            if not dev_parts or any(p is None for p in dev_probs):
+                note = "no dev predictions: temperature not fitted"
+            elif n_dev < MIN_DEV:
+                note = f"{n_dev} dev predictions, fewer than {MIN_DEV}: temperature not fitted"
+            else:
+                dev_frame = pd.concat(dev_parts, ignore_index=True)
+                temperature = fit_temperature(np.concatenate(dev_probs),
+                                              label_indices(dev_frame, classes))  # fmt: skip
+            if temperature is None:
+                wanted = [m for m in wanted if not m.startswith(TEMPERATURE)]
+        for method in wanted:
+            parts: dict[str, list] = {}
+            for run in runs:
+                frame, probs = tables[run], probs_of[run]
+                for corpus in sorted(frame["corpus"].unique()):
+                    mask = (frame["corpus"] == corpus).to_numpy()
+                    out, target = corrected(probs[mask], method, temperature, priors[run],
+                                            prior_shift)  # fmt: skip
+                    parts.setdefault(corpus, []).append((frame[mask], out, target))
+            for corpus, found in sorted(parts.items()):
+                frame = pd.concat([f for f, _, _ in found], ignore_index=True)
+                probs = np.concatenate([p for _, p, _ in found])
+                labels = label_indices(frame, classes)
+                known = labels >= 0
+                pred = np.asarray(classes)[probs.argmax(axis=1)]
+                if method == RAW:
+                    pred = frame["pred"].to_numpy()  # the model's own decision (SVC: predict())
+                targets = [t for _, _, t in found if t is not None]
+                rows.append({
+                    "experiment": experiment, "variant": unit, "scope": corpus, "method": method,
+                    "n": len(frame), "n_dev": n_dev, "bins": bins,
+                    "ece": expected_calibration_error(probs[known], labels[known], bins),
+                    "brier": brier_score(probs[known], labels[known]),
+                    "log_loss": log_loss(probs[known], labels[known]),
+                    "uar": score(frame["label"], pred, "uar", classes),
+                    "wa": score(frame["label"], pred, "wa", classes),
+                    "temperature": temperature if method.startswith(TEMPERATURE) else None,
+                    "target_priors": _priors_text(classes, targets),
+                    "note": note,
+                })  # fmt: skip
+                curves[(unit, corpus, method)] = reliability_bins(probs[known], labels[known], bins)
+    return pd.DataFrame(rows), curves
+
+
+def _priors_text(classes: Sequence[str], targets: list[np.ndarray]) -> str:
+    """Target priors used (mean over the runs pooled in a row) as JSON, or nothing."""
+    if not targets:
+        return ""
+    mean = np.round(np.mean(targets, axis=0), 4).tolist()
+    return json.dumps(dict(zip(classes, mean, strict=True)))
+
+
+def plot_reliability(curves: Mapping, output: str | Path, experiment: str) -> None:
+    """Reliability diagrams: one panel per unit, accuracy against mean confidence per bin,
+    one line per test corpus, solid before and dashed after the last correction."""
+    from crossemo.report.figures import _pyplot
+
+    plt = _pyplot()
+    units = list(dict.fromkeys(u for u, _, _ in curves)) or [""]
+    cols = min(3, len(units))
+    rows = -(-len(units) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 4.2 * rows), squeeze=False)
+    for ax in axes.flat[len(units) :]:
+        ax.set_visible(False)
+    for ax, unit in zip(axes.flat, units, strict=False):
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
+        found = {(c, m): v for (u, c, m), v in curves.items() if u == unit}
+        last = {c: m for (c, m) in found}  # methods come in order: the last is the full one
+        for i, corpus in enumerate(dict.fromkeys(c for c, _ in found)):
+            colour = f"C{i}"
+            for method, style in ((RAW, "-"), (last[corpus], "--")):
+                if (corpus, method) not in found or (style == "--" and method == RAW):
+                    continue
+                bins = found[(corpus, method)]
+                keep = bins["count"] > 0
+                ax.plot(bins["confidence"][keep], bins["accuracy"][keep], style, marker="o",
+                        ms=3, color=colour, label=f"{corpus} {method}")  # fmt: skip
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("confidence (top class)")
+        ax.set_ylabel("accuracy")
+        ax.set_title(" ".join(t for t in (experiment, unit) if t), fontsize=9)
+        if found:
+            ax.legend(fontsize=6, loc="upper left")
+    fig.tight_layout()
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(output, dpi=110)
+    plt.close(fig)
+
+
+def calibration_files(predictions: Mapping[str, str | Path], dev: Mapping[str, str | Path],
+                      views: Mapping[str, str | Path], table_output: str | Path,
+                      figure_output: str | Path, experiment: str,
+                      settings: Mapping | None = None) -> pd.DataFrame:  # fmt: skip
+    """Rule evaluate_calibration: every run's test and dev predictions and training view ->
+    ``results/tables/calibration_{experiment}.csv`` and the reliability diagram."""
+    settings = dict(settings or {})
+    tables = {run: pd.read_parquet(path) for run, path in predictions.items()}
+    dev_tables = {run: pd.read_parquet(path) for run, path in dev.items()}
+    priors = {}
+    for run, table in tables.items():
+        classes = classes_of(table)
+        priors[run] = training_priors(pd.read_parquet(views[run]), classes)
+    table, curves = calibration_table(tables, dev_tables, priors, settings, experiment)
+    with atomic_path(table_output) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.6g")
+    plot_reliability(curves, figure_output, experiment)
+    return table
