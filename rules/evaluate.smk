@@ -15,6 +15,30 @@ rule evaluate_experiment:
             category="Metrics",
             labels={"experiment": "{experiment}", "table": "intervals"},
         ),
+        confusion=report(
+            "results/figures/confusion_{experiment}.png",
+            caption="../workflow/report/confusion.rst",
+            category="Figures",
+            labels={"figure": "confusion matrix", "experiment": "{experiment}"},
+        ),
+        subgroups=report(
+            "results/tables/subgroups_{experiment}.csv",
+            caption="../workflow/report/subgroups.rst",
+            category="Metrics",
+            labels={"experiment": "{experiment}", "table": "subgroups"},
+        ),
+        calibration=report(
+            "results/tables/calibration_{experiment}.csv",
+            caption="../workflow/report/calibration.rst",
+            category="Metrics",
+            labels={"experiment": "{experiment}", "table": "calibration"},
+        ),
+        reliability=report(
+            "results/figures/reliability_{experiment}.png",
+            caption="../workflow/report/calibration.rst",
+            category="Figures",
+            labels={"figure": "reliability diagram", "experiment": "{experiment}"},
+        ),
     log:
         "logs/evaluate_experiment/{experiment}.log",
     benchmark:
@@ -24,6 +48,7 @@ rule evaluate_experiment:
     threads: 1
     params:
         interval=config["evaluation"]["interval"],
+        calibration=config["evaluation"]["calibration"],
     script:
         "../workflow/scripts/evaluate_experiment.py"
 
@@ -52,54 +77,3 @@ rule compare_experiments:
     script:
         "../workflow/scripts/compare_experiments.py"
 
-
-rule evaluate_subgroups:
-    input:
-        unpack(lambda wildcards: PLAN.subgroup_inputs(wildcards.experiment)),
-    output:
-        table=report(
-            "results/tables/subgroups_{experiment}.csv",
-            caption="../workflow/report/subgroups.rst",
-            category="Metrics",
-            labels={"experiment": "{experiment}", "table": "subgroups"},
-        ),
-    log:
-        "logs/evaluate_subgroups/{experiment}.log",
-    benchmark:
-        "benchmarks/evaluate_subgroups/{experiment}.tsv"
-    conda:
-        "../envs/report.yaml"
-    threads: 1
-    params:
-        interval=config["evaluation"]["interval"],
-    script:
-        "../workflow/scripts/evaluate_subgroups.py"
-
-
-rule evaluate_calibration:
-    input:
-        unpack(lambda wildcards: PLAN.calibration_inputs(wildcards.experiment)),
-    output:
-        table=report(
-            "results/tables/calibration_{experiment}.csv",
-            caption="../workflow/report/calibration.rst",
-            category="Metrics",
-            labels={"experiment": "{experiment}", "table": "calibration"},
-        ),
-        figure=report(
-            "results/figures/reliability_{experiment}.png",
-            caption="../workflow/report/calibration.rst",
-            category="Figures",
-            labels={"figure": "reliability diagram", "experiment": "{experiment}"},
-        ),
-    log:
-        "logs/evaluate_calibration/{experiment}.log",
-    benchmark:
-        "benchmarks/evaluate_calibration/{experiment}.tsv"
-    conda:
-        "../envs/report.yaml"
-    threads: 1
-    params:
-        calibration=config["evaluation"]["calibration"],
-    script:
-        "../workflow/scripts/evaluate_calibration.py"

@@ -2,7 +2,6 @@ localrules:
     make_paper_table,
     make_deviations_table,
     check_conservation,
-    plot_confusion,
     plot_label_distribution,
     make_corpus_matrix,
 
@@ -95,27 +94,6 @@ rule check_conservation:
         scheme="{scheme}",
     script:
         "../workflow/scripts/check_conservation.py"
-
-
-rule plot_confusion:
-    input:
-        metrics="results/metrics/{experiment}.runs.json",
-    output:
-        figure=report(
-            "results/figures/confusion_{experiment}.png",
-            caption="../workflow/report/confusion.rst",
-            category="Figures",
-            labels={"figure": "confusion matrix", "experiment": "{experiment}"},
-        ),
-    log:
-        "logs/plot_confusion/{experiment}.log",
-    conda:
-        "../envs/report.yaml"
-    threads: 1
-    params:
-        experiment="{experiment}",
-    script:
-        "../workflow/scripts/plot_confusion.py"
 
 
 rule plot_label_distribution:

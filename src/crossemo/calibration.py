@@ -1,4 +1,4 @@
-"""Calibration under corpus shift (rule evaluate_calibration): per test corpus, the expected
+"""Calibration under corpus shift (rule evaluate_experiment): per test corpus, the expected
 calibration error and Brier score of a model's class probabilities, before and after two
 post-hoc corrections, and a reliability diagram.
 
@@ -264,7 +264,7 @@ def calibration_files(predictions: Mapping[str, str | Path], dev: Mapping[str, s
                       views: Mapping[str, str | Path], table_output: str | Path,
                       figure_output: str | Path, experiment: str,
                       settings: Mapping | None = None) -> pd.DataFrame:  # fmt: skip
-    """Rule evaluate_calibration: every run's test and dev predictions and training view ->
+    """Calibration table: every run's test and dev predictions and training view ->
     ``results/tables/calibration_{experiment}.csv`` and the reliability diagram."""
     settings = dict(settings or {})
     tables = {run: pd.read_parquet(path) for run, path in predictions.items()}

@@ -392,10 +392,23 @@ class Plan:
             for run in (self.runs(experiment) if runs is None else runs)
         }
 
-    def evaluation_inputs(self, experiment: str) -> dict[str, str]:
-        """Inputs of evaluate_experiment: the split table (its groups are the clusters of the
-        intervals) and every run's predictions (run name -> file)."""
-        return {"split": f"results/splits/{experiment}.parquet", **self.predictions(experiment)}
+    def evaluation_inputs(self, experiment: str) -> dict[str, Any]:
+        """Inputs of evaluate_experiment (:mod:`crossemo.evaluation_job`): the split table (its
+        groups are the intervals' clusters), the test corpora's manifests (speaker attributes
+        of the subgroups), every run's test predictions (run name -> file), its training view
+        (``view_{run}``: training priors of the prior-shift correction) and, for classic runs,
+        its dev predictions (``dev_{run}``: the calibration temperature is fitted on them)."""
+        inputs: dict[str, Any] = {
+            "split": f"results/splits/{experiment}.parquet",
+            "manifests": self.manifests(self.test_corpora(experiment)),
+            **self.predictions(experiment),
+        }
+        for run in self.runs(experiment):
+            fold = self.view_fold(experiment, run)
+            inputs[f"view_{run}"] = f"results/views/{experiment}/{fold}.parquet"
+            if self.is_classic(experiment):
+                inputs[f"dev_{run}"] = f"results/predictions/{experiment}/{run}.dev.parquet"
+        return inputs
 
     def test_corpora(self, experiment: str) -> list[str]:
         """Corpora whose utterances some fold of ``experiment`` tests: the ``test`` list of a
@@ -404,28 +417,6 @@ class Plan:
         if exp["protocol"] == "cross_corpus":
             return list(dict.fromkeys(exp.get("test", [])))
         return self.experiment_corpora(experiment)
-
-    def subgroup_inputs(self, experiment: str) -> dict[str, Any]:
-        """Inputs of evaluate_subgroups: split table (clusters), the test corpora's manifests
-        (speaker attributes) and every run's predictions (run name -> file)."""
-        return {
-            "split": f"results/splits/{experiment}.parquet",
-            "manifests": self.manifests(self.test_corpora(experiment)),
-            **self.predictions(experiment),
-        }
-
-    def calibration_inputs(self, experiment: str) -> dict[str, Any]:
-        """Inputs of evaluate_calibration: per run its test predictions (``{run}``), its
-        training view (``view_{run}``: training priors) and, for classic runs, the dev
-        predictions the temperature is fitted on (``dev_{run}``)."""
-        inputs: dict[str, Any] = dict(self.predictions(experiment))
-        for run in self.runs(experiment):
-            inputs[f"view_{run}"] = (
-                f"results/views/{experiment}/{self.view_fold(experiment, run)}.parquet"
-            )
-            if self.is_classic(experiment):
-                inputs[f"dev_{run}"] = f"results/predictions/{experiment}/{run}.dev.parquet"
-        return inputs
 
     # ---- corpus matrices (make_corpus_matrix) ----
     @cached_property

@@ -1,5 +1,5 @@
 """Metrics per speaker subgroup (gender; StrEmo's ethnicity, accent, age), with clustered
-intervals and the largest gap between the subgroups of each attribute (rule evaluate_subgroups).
+intervals and the largest gap between the subgroups of each attribute (rule evaluate_experiment).
 
 Subgroup attributes come from the test corpora's manifests (``gender`` in every corpus; the
 StrEmo sheet's ``ethnicity accent age`` where present); unknown values are left out, and an
@@ -88,7 +88,7 @@ def manifest_attributes(paths: Sequence[str | Path]) -> pd.DataFrame:
 def subgroups_files(predictions: Mapping[str, str | Path], split: str | Path,
                     manifests: Sequence[str | Path], output: str | Path, experiment: str,
                     interval: Mapping | None = None) -> pd.DataFrame:  # fmt: skip
-    """Rule evaluate_subgroups: every run's predictions, the split table (clusters) and the
+    """Subgroup table: every run's predictions, the split table (clusters) and the
     test corpora's manifests (attributes) -> ``results/tables/subgroups_{experiment}.csv``,
     one block per :func:`evaluation_units` unit (column ``variant``: its variant or run)."""
     spec = IntervalSpec.from_config(interval)

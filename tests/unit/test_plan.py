@@ -182,25 +182,25 @@ def test_demo_targets(demo):
     ]  # fmt: skip
 
 
-def test_subgroups_read_the_test_corpora_manifests_and_every_run(demo):
-    cross = demo.subgroup_inputs("demo_egemaps_svm_cross")
+def test_evaluation_reads_the_test_corpora_manifests_and_every_run(demo):
+    cross = demo.evaluation_inputs("demo_egemaps_svm_cross")
     assert cross["manifests"] == [
         f"results/manifests/{c}.parquet" for c in ("savee", "emodb", "strEmo")
     ]  # test corpora, not train ones
     assert cross["main"] == "results/predictions/demo_egemaps_svm_cross/main.parquet"
-    kfold = demo.subgroup_inputs("demo_egemaps_svm_emodb")
+    kfold = demo.evaluation_inputs("demo_egemaps_svm_emodb")
     assert kfold["manifests"] == ["results/manifests/emodb.parquet"]  # folds rotate the pool
-    assert [k for k in kfold if k.startswith("fold")] == FIVE
+    assert [k for k in kfold if k.startswith("fold") and k.endswith(tuple("01234"))] == FIVE
     assert kfold["split"] == "results/splits/demo_egemaps_svm_emodb.parquet"
 
 
-def test_calibration_reads_test_and_dev_predictions_and_each_run_s_view(demo):
-    inputs = demo.calibration_inputs("demo_handcrafted_multi")
+def test_evaluation_reads_test_and_dev_predictions_and_each_run_s_view(demo):
+    inputs = demo.evaluation_inputs("demo_handcrafted_multi")
     assert inputs["fold0-knn"] == "results/predictions/demo_handcrafted_multi/fold0-knn.parquet"
     assert inputs["dev_fold0-knn"] == (
         "results/predictions/demo_handcrafted_multi/fold0-knn.dev.parquet")  # fmt: skip
     assert inputs["view_fold0-knn"] == "results/views/demo_handcrafted_multi/fold0.parquet"
-    neural = demo.calibration_inputs("demo_finetune_lrcv")
+    neural = demo.evaluation_inputs("demo_finetune_lrcv")
     assert not [k for k in neural if k.startswith("dev_")]  # neural runs write no dev predictions
     assert neural["view_fold1-lr0.001"] == "results/views/demo_finetune_lrcv/fold0.parquet"
     assert "results/figures/reliability_demo_exhubert.png" in demo.report_targets()

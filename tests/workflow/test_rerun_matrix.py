@@ -53,7 +53,7 @@ EDITS = {
 #: rules that only write tables and figures of the report
 REPORT_RULES = {
     "make_paper_table", "make_deviations_table", "check_conservation",
-    "plot_confusion", "plot_label_distribution", "make_corpus_matrix",
+    "plot_label_distribution", "make_corpus_matrix",
 }  # fmt: skip
 
 
@@ -139,15 +139,13 @@ def test_rerun_matrix(touched):
     )
     assert matrix["model resources"] == [], matrix  # memory is no setting: nothing reruns
     assert "make_split" in matrix["split"] and "preprocess_audio" not in matrix["split"]
-    # evaluation settings: metrics, comparisons, subgroups, then what reads them (tables,
-    # confusion plots, corpus matrices); calibration draws no intervals
+    # evaluation settings: the evaluation stage (metrics, subgroups, calibration, confusion
+    # figures) and comparisons, then what reads them (paper tables, corpus matrices)
     assert matrix["evaluation"] == [
         "compare_experiments",
         "evaluate_experiment",
-        "evaluate_subgroups",
         "make_corpus_matrix",
         "make_paper_table",
-        "plot_confusion",
     ]
     text = README.read_text()
     table = render(matrix)

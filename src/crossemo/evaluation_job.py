@@ -1,0 +1,54 @@
+"""The evaluation stage of one experiment, as one job (rule evaluate_experiment).
+
+Every output of the stage reads the same predictions, so one process writes them all instead of
+four jobs each paying Python's start-up and the reading again: the runs' metrics and their
+mean/std and interval tables (:func:`crossemo.evaluate.evaluate_experiment`), the confusion
+figure (:func:`crossemo.report.figures.plot_confusion`), the subgroup table
+(:func:`crossemo.subgroups.subgroups_files`) and the calibration table and reliability diagram
+(:func:`crossemo.calibration.calibration_files`).
+
+Input names (:meth:`crossemo.plan.Plan.evaluation_inputs`): ``split``, ``manifests`` (of the
+test corpora), one entry per run (its test predictions), ``view_<run>`` (its training view) and,
+for classic runs, ``dev_<run>`` (its dev predictions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+VIEW_PREFIX, DEV_PREFIX = "view_", "dev_"
+
+
+def split_inputs(inputs: Mapping[str, str | Sequence[str]]) -> dict[str, dict]:
+    """The named inputs sorted into ``predictions``, ``views`` and ``dev`` (run -> file) and
+    ``split`` / ``manifests``."""
+    files = dict(inputs)
+    split, manifests = files.pop("split"), list(files.pop("manifests", []))
+    views = {k.removeprefix(VIEW_PREFIX): v for k, v in files.items() if k.startswith(VIEW_PREFIX)}
+    dev = {k.removeprefix(DEV_PREFIX): v for k, v in files.items() if k.startswith(DEV_PREFIX)}
+    predictions = {k: v for k, v in files.items() if not k.startswith((VIEW_PREFIX, DEV_PREFIX))}
+    return {"predictions": predictions, "views": views, "dev": dev, "split": split,
+            "manifests": manifests}  # fmt: skip
+
+
+def evaluate_stage(inputs: Mapping[str, str | Sequence[str]], outputs: Mapping[str, str | Path],
+                   experiment: str, interval: Mapping | None = None,
+                   calibration: Mapping | None = None) -> None:  # fmt: skip
+    """Write every evaluation output of ``experiment`` (``outputs``: runs, table, intervals,
+    confusion, subgroups, calibration, reliability)."""
+    from crossemo.calibration import calibration_files
+    from crossemo.evaluate import evaluate_experiment
+    from crossemo.report.figures import plot_confusion
+    from crossemo.subgroups import subgroups_files
+
+    files = split_inputs(inputs)
+    evaluate_experiment(files["predictions"], outputs["runs"], outputs["table"],
+                        experiment=experiment, interval=interval, split=files["split"],
+                        intervals_output=outputs["intervals"])  # fmt: skip
+    plot_confusion([outputs["runs"]], outputs["confusion"], experiment)
+    subgroups_files(files["predictions"], files["split"], files["manifests"],
+                    outputs["subgroups"], experiment=experiment, interval=interval)  # fmt: skip
+    calibration_files(files["predictions"], files["dev"], files["views"],
+                      outputs["calibration"], outputs["reliability"], experiment=experiment,
+                      settings=calibration)  # fmt: skip
