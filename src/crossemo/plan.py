@@ -20,6 +20,7 @@ from typing import Any
 
 from crossemo import names, splits
 from crossemo.configuration import SHEET_ADAPTER
+from crossemo.features import featureset_name, featureset_settings
 from crossemo.models.stages import init_chain, init_run, parse_init_from
 
 
@@ -179,14 +180,31 @@ class Plan:
         return names.run_family(run, self.families(experiment))
 
     def featureset(self, experiment: str) -> str:
-        """Feature set of a classic experiment (``features:``)."""
+        """Feature-set folder of a classic experiment (``features:``): a named set, or the folder
+        of a Whisper mapping (:func:`crossemo.features.featureset_name`)."""
         featureset = self.experiment(experiment).get("features")
-        if featureset not in names.FEATURESETS:
+        try:
+            return featureset_name(featureset)
+        except (TypeError, ValueError) as err:
             raise ValueError(
-                f"experiment {experiment}: features must be one of {list(names.FEATURESETS)}, "
-                f"not {featureset!r}"
-            )
-        return featureset
+                f"experiment {experiment}: features must be one of {list(names.FEATURESETS)} "
+                f"or a mapping {{name: whisper, ...}}, not {featureset!r} ({err})"
+            ) from None
+
+    @cached_property
+    def configured_featuresets(self) -> dict[str, dict[str, Any]]:
+        """Folder -> full settings of every configured (Whisper) feature set of the classic
+        experiments: one entry, so one extraction per shard, however many experiments share it."""
+        out = {}
+        for e in self.classic_experiments:
+            settings = featureset_settings(self.experiment(e).get("features"))
+            if isinstance(settings, Mapping):
+                out.setdefault(self.featureset(e), settings)
+        return dict(sorted(out.items()))
+
+    def featureset_settings(self, featureset: str) -> dict[str, Any]:
+        """Settings of a configured feature set folder (params of extract_whisper_features)."""
+        return self.configured_featuresets[featureset]
 
     def ssl_featureset(self, experiment: str) -> str:
         return ssl_featureset_name(self.model(experiment))
@@ -302,13 +320,20 @@ class Plan:
     # ---- checks at parse time ----
     def validate(self) -> None:
         """Checks that would otherwise fail inside a job: init_from chains (unknown sources,
-        families that cannot start from a saved model, cycles) and paper bindings whose source
-        the experiment cannot feed."""
+        families that cannot start from a saved model, cycles), Whisper features of augmented
+        audio, and paper bindings whose source the experiment cannot feed."""
         for e in self.neural_experiments:
             for stage in init_chain(e, self.config["experiments"]):  # families, cycles
                 self.init_source(stage)  # sources that are neural experiments, with that run
         for name in self.comparisons:
             self.validate_comparison(name)
+        for e in self.classic_experiments:
+            if self.featureset(e) in self.configured_featuresets and self.oversamples(e):
+                raise ValueError(
+                    f"experiment {e}: oversampling with augmentation extracts features of the "
+                    "augmented audio with rule extract_augmented_features, which has no Whisper "
+                    "features; use balance: {method: undersample} or {method: none}"
+                )
         for e in self.experiments:
             for b in self.paper_bindings(e):
                 source = b.get("source", "metrics")
