@@ -79,6 +79,10 @@ class Plan:
         #: experiments that produce predictions (those with a model), so metrics and the report
         self.model_experiments = [e for e in self.experiments if self.families(e)]
         self.lr_cv_experiments = [e for e in self.neural_experiments if self.lr_grid(e)]
+        #: classic experiments trained on each encoder layer (model.layer_probe)
+        self.layer_probe_experiments = [
+            e for e in self.classic_experiments if self.model(e).get("layer_probe")
+        ]
         self.ssl_experiments = [
             e for e in self.neural_experiments if self.model(e)["family"] == "frozen_head"
         ]
@@ -328,6 +332,8 @@ class Plan:
         for name in self.comparisons:
             self.validate_comparison(name)
         for e in self.classic_experiments:
+            if self.model(e).get("layer_probe"):
+                self.validate_layer_probe(e)
             if self.featureset(e) in self.configured_featuresets and self.oversamples(e):
                 raise ValueError(
                     f"experiment {e}: oversampling with augmentation extracts features of the "
@@ -352,6 +358,26 @@ class Plan:
                         f"experiment {e}: paper table {b['table']}: fold "
                         f"{b.get('fold')} >= {self.folds(e)} folds"
                     )
+
+    def validate_layer_probe(self, experiment: str) -> None:
+        """``model.layer_probe`` needs features of several encoder layers and dev rows."""
+        settings = self.configured_featuresets.get(self.featureset(experiment))
+        layers = (settings or {}).get("layers")
+        several = layers == "all" or (isinstance(layers, list) and len(set(layers)) > 1)
+        if not several or settings["backend"] != "transformers":
+            raise ValueError(
+                f"experiment {experiment}: model.layer_probe needs Whisper features of several "
+                "layers: features {name: whisper, backend: transformers, layers: all (or a list)}"
+            )
+        exp = self.experiment(experiment)
+        if (
+            not float(exp.get("dev_fraction", 0.1)) > 0
+            or self.model(experiment).get("select_on", "dev") != "dev"
+        ):
+            raise ValueError(
+                f"experiment {experiment}: model.layer_probe chooses the layer on the dev "
+                "split: set dev_fraction > 0 and select_on: dev"
+            )
 
     # ---- file lists and targets ----
     def manifests(self, corpora: list[str] | None = None) -> list[str]:
@@ -504,6 +530,7 @@ class Plan:
         targets += [f"results/figures/confusion_{e}.png" for e in self.model_experiments]
         targets += [f"results/figures/labels_{e}.png" for e in self.experiments]
         targets += [f"results/tables/compare_{name}.csv" for name in self.comparisons]
+        targets += [f"results/tables/{e}_layers.csv" for e in self.layer_probe_experiments]
         return targets
 
     def strEmo_targets(self) -> list[str]:
@@ -622,6 +649,17 @@ class Plan:
                 f"results/features/{featureset}/augmented/{experiment}/{fold}.parquet"
             )
         return inputs
+
+    def classic_mem_mb(self, experiment: str, attempt: int = 1) -> int:
+        """Memory of a classic training job: model.mem_mb (default 4 GB) x attempt (an RBF SVM
+        on n training rows holds ~2 n^2 float64 kernel entries: 16 GB at n = 30 000)."""
+        return int(self.model(experiment).get("mem_mb", 4000)) * attempt
+
+    def layer_table_inputs(self, experiment: str) -> dict[str, str]:
+        """Run -> config.json of every run of a layer_probe experiment (rule make_layer_table)."""
+        return {
+            run: f"results/models/{experiment}/{run}/config.json" for run in self.runs(experiment)
+        }
 
     # train.smk
     def neural_inputs(self, experiment: str, run: str) -> dict[str, Any]:

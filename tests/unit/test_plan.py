@@ -437,3 +437,24 @@ def test_whisper_features_of_augmented_audio_are_refused(demo):
 def test_unknown_feature_sets_are_refused(demo):
     with pytest.raises(ValueError, match="features must be one of"):
         _with_classic(demo, {"bad": {"name": "wav2vec"}}).featureset("bad")
+
+
+def test_layer_probe_plans_a_layer_table_and_needs_several_layers_and_dev(demo):
+    probe = {"name": "whisper", "model": "models/whisper-hf", "backend": "transformers",
+             "layers": "all"}  # fmt: skip
+    plan = _with_classic(demo, {"probe": probe})
+    plan.config["experiments"]["probe"]["model"] = {"family": "logreg", "layer_probe": True}
+    plan = Plan(plan.config, demo.scheme_dir, demo.reference_dir)
+    plan.validate()
+    assert plan.layer_probe_experiments == ["probe"]
+    assert "results/tables/probe_layers.csv" in plan.all_targets()
+    assert plan.layer_table_inputs("probe") == {"main": "results/models/probe/main/config.json"}
+    assert demo.layer_probe_experiments == []
+    for features, extra in (({**probe, "backend": "ctranslate2", "layers": -1}, {}),
+                            ("egemaps", {}), (probe, {"dev_fraction": 0.0})):  # fmt: skip
+        config = dict(plan.config)
+        config["experiments"] = {**plan.config["experiments"]}
+        config["experiments"]["probe"] = {**config["experiments"]["probe"],
+                                          "features": features, **extra}  # fmt: skip
+        with pytest.raises(ValueError, match="layer_probe"):
+            Plan(config, demo.scheme_dir, demo.reference_dir).validate()
