@@ -47,3 +47,17 @@ def test_experiments_on_one_feature_set_plan_one_extraction_per_shard(tmp_path: 
     assert jobs["extract_whisper_features"] == shared + shards["ravdess"] + shards["emodb"], jobs
     assert jobs["extract_features"] == shared, jobs
     assert jobs["train_classic"] == len(config["experiments"])
+
+
+def test_layer_probe_plans_a_layer_table(tmp_path: Path):
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    probe = {**WHISPER, "model": "models/whisper-tiny-hf", "backend": "transformers",
+             "layers": "all"}  # fmt: skip
+    config["experiments"] = _experiments(config, {"probe": (probe, ["ravdess"], ["emodb"])})
+    config["experiments"]["probe"]["model"] = {"family": "logreg", "layer_probe": True}
+    config["comparisons"] = {}
+    jobs = planned_jobs(run_snakemake(tmp_path, config, "-n", "results/tables/probe_layers.csv"))
+    assert jobs["make_layer_table"] == 1 and jobs["train_classic"] == 1, jobs
+    assert jobs["extract_whisper_features"] == sum(
+        config["corpora"][c]["n_shards"] for c in ("ravdess", "emodb")
+    )
