@@ -46,6 +46,7 @@ include: "rules/train.smk"
 # Cheap table rules run on the submitting host, not as cluster jobs (rules/report.smk lists its own).
 localrules:
     aggregate_lr_cv,
+    make_layer_table,
 
 
 rule all:

@@ -20,6 +20,7 @@ from typing import Any
 
 from crossemo import names, splits
 from crossemo.configuration import SHEET_ADAPTER
+from crossemo.features import featureset_name, featureset_settings
 from crossemo.models.stages import init_chain, init_run, parse_init_from
 
 
@@ -78,6 +79,10 @@ class Plan:
         #: experiments that produce predictions (those with a model), so metrics and the report
         self.model_experiments = [e for e in self.experiments if self.families(e)]
         self.lr_cv_experiments = [e for e in self.neural_experiments if self.lr_grid(e)]
+        #: classic experiments trained on each encoder layer (model.layer_probe)
+        self.layer_probe_experiments = [
+            e for e in self.classic_experiments if self.model(e).get("layer_probe")
+        ]
         self.ssl_experiments = [
             e for e in self.neural_experiments if self.model(e)["family"] == "frozen_head"
         ]
@@ -180,14 +185,31 @@ class Plan:
         return names.run_family(run, self.families(experiment))
 
     def featureset(self, experiment: str) -> str:
-        """Feature set of a classic experiment (``features:``)."""
+        """Feature-set folder of a classic experiment (``features:``): a named set, or the folder
+        of a Whisper mapping (:func:`crossemo.features.featureset_name`)."""
         featureset = self.experiment(experiment).get("features")
-        if featureset not in names.FEATURESETS:
+        try:
+            return featureset_name(featureset)
+        except (TypeError, ValueError) as err:
             raise ValueError(
-                f"experiment {experiment}: features must be one of {list(names.FEATURESETS)}, "
-                f"not {featureset!r}"
-            )
-        return featureset
+                f"experiment {experiment}: features must be one of {list(names.FEATURESETS)} "
+                f"or a mapping {{name: whisper, ...}}, not {featureset!r} ({err})"
+            ) from None
+
+    @cached_property
+    def configured_featuresets(self) -> dict[str, dict[str, Any]]:
+        """Folder -> full settings of every configured (Whisper) feature set of the classic
+        experiments: one entry, so one extraction per shard, however many experiments share it."""
+        out = {}
+        for e in self.classic_experiments:
+            settings = featureset_settings(self.experiment(e).get("features"))
+            if isinstance(settings, Mapping):
+                out.setdefault(self.featureset(e), settings)
+        return dict(sorted(out.items()))
+
+    def featureset_settings(self, featureset: str) -> dict[str, Any]:
+        """Settings of a configured feature set folder (params of extract_whisper_features)."""
+        return self.configured_featuresets[featureset]
 
     def ssl_featureset(self, experiment: str) -> str:
         return ssl_featureset_name(self.model(experiment))
@@ -303,13 +325,22 @@ class Plan:
     # ---- checks at parse time ----
     def validate(self) -> None:
         """Checks that would otherwise fail inside a job: init_from chains (unknown sources,
-        families that cannot start from a saved model, cycles) and paper bindings whose source
-        the experiment cannot feed."""
+        families that cannot start from a saved model, cycles), Whisper features of augmented
+        audio, and paper bindings whose source the experiment cannot feed."""
         for e in self.neural_experiments:
             for stage in init_chain(e, self.config["experiments"]):  # families, cycles
                 self.init_source(stage)  # sources that are neural experiments, with that run
         for name in self.comparisons:
             self.validate_comparison(name)
+        for e in self.classic_experiments:
+            if self.model(e).get("layer_probe"):
+                self.validate_layer_probe(e)
+            if self.featureset(e) in self.configured_featuresets and self.oversamples(e):
+                raise ValueError(
+                    f"experiment {e}: oversampling with augmentation extracts features of the "
+                    "augmented audio with rule extract_augmented_features, which has no Whisper "
+                    "features; use balance: {method: undersample} or {method: none}"
+                )
         for e in self.experiments:
             for b in self.paper_bindings(e):
                 source = b.get("source", "metrics")
@@ -328,6 +359,26 @@ class Plan:
                         f"experiment {e}: paper table {b['table']}: fold "
                         f"{b.get('fold')} >= {self.folds(e)} folds"
                     )
+
+    def validate_layer_probe(self, experiment: str) -> None:
+        """``model.layer_probe`` needs features of several encoder layers and dev rows."""
+        settings = self.configured_featuresets.get(self.featureset(experiment))
+        layers = (settings or {}).get("layers")
+        several = layers == "all" or (isinstance(layers, list) and len(set(layers)) > 1)
+        if not several or settings["backend"] != "transformers":
+            raise ValueError(
+                f"experiment {experiment}: model.layer_probe needs Whisper features of several "
+                "layers: features {name: whisper, backend: transformers, layers: all (or a list)}"
+            )
+        exp = self.experiment(experiment)
+        if (
+            not float(exp.get("dev_fraction", 0.1)) > 0
+            or self.model(experiment).get("select_on", "dev") != "dev"
+        ):
+            raise ValueError(
+                f"experiment {experiment}: model.layer_probe chooses the layer on the dev "
+                "split: set dev_fraction > 0 and select_on: dev"
+            )
 
     # ---- file lists and targets ----
     def manifests(self, corpora: list[str] | None = None) -> list[str]:
@@ -518,6 +569,7 @@ class Plan:
         targets += [f"results/figures/reliability_{e}.png" for e in self.model_experiments]
         targets += [f"results/tables/corpus_matrix_{e}.csv" for e in self.matrix_experiments]
         targets += [f"results/figures/corpus_matrix_{e}.png" for e in self.matrix_experiments]
+        targets += [f"results/tables/{e}_layers.csv" for e in self.layer_probe_experiments]
         return targets
 
     def strEmo_targets(self) -> list[str]:
@@ -636,6 +688,17 @@ class Plan:
                 f"results/features/{featureset}/augmented/{experiment}/{fold}.parquet"
             )
         return inputs
+
+    def classic_mem_mb(self, experiment: str, attempt: int = 1) -> int:
+        """Memory of a classic training job: model.mem_mb (default 4 GB) x attempt (an RBF SVM
+        on n training rows holds ~2 n^2 float64 kernel entries: 16 GB at n = 30 000)."""
+        return int(self.model(experiment).get("mem_mb", 4000)) * attempt
+
+    def layer_table_inputs(self, experiment: str) -> dict[str, str]:
+        """Run -> config.json of every run of a layer_probe experiment (rule make_layer_table)."""
+        return {
+            run: f"results/models/{experiment}/{run}/config.json" for run in self.runs(experiment)
+        }
 
     # train.smk
     def neural_inputs(self, experiment: str, run: str) -> dict[str, Any]:

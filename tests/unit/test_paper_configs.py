@@ -1,5 +1,6 @@
-"""The strEmo and multimodal paper configs follow their papers: every preprocessing key stated,
-the settings the papers give, one split for Tables 6 and 8, and the bucketed speed variant."""
+"""The strEmo (and its Whisper + SVM alternative) and multimodal paper configs follow their
+papers: every preprocessing key stated, the settings the papers give, one split for Tables 6 and
+8, and the bucketed speed variant."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from paper_config_checks import REPO, SCHEMA, load, unstated_preprocess_keys
 from crossemo.balance import BalanceSettings
 from crossemo.splits import Experiment
 
-CONFIGS = ("strEmo.yaml", "multimodal.yaml", "multimodal_hubert.yaml")
+CONFIGS = ("strEmo.yaml", "strEmo_whisper_svm.yaml", "multimodal.yaml",
+           "multimodal_hubert.yaml")  # fmt: skip
 SPLIT_KEYS = ("scheme", "protocol", "train", "test", "fractions", "test_fraction", "split_unit",
               "dev_fraction", "dev_unit", "seed", "balance")  # fmt: skip
 

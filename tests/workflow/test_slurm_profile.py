@@ -100,7 +100,7 @@ def test_profile_names_only_existing_rules(rules):
 
 
 def test_table_rules_run_on_the_submit_host(rules):
-    cheap = {"aggregate_lr_cv", "make_paper_table", "plot_label_distribution"}
+    cheap = {"aggregate_lr_cv", "make_layer_table", "make_paper_table", "plot_label_distribution"}
     cheap &= set(rules)
     assert cheap and all(rules[name]["local"] for name in cheap), cheap
 

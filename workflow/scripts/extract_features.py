@@ -1,4 +1,5 @@
-"""Rules extract_features / extract_augmented_features: one feature shard per audio shard."""
+"""Rules extract_features / extract_whisper_features / extract_augmented_features: one feature
+shard per audio shard (params.featureset: a set's name, or a Whisper feature set's settings)."""
 
 import sys
 from pathlib import Path
@@ -12,4 +13,9 @@ from crossemo.features import extract_shard  # noqa: E402
 from crossemo.runtime import route_logging  # noqa: E402
 
 route_logging(snakemake.log[0])
-extract_shard(snakemake.input.shard, snakemake.params.featureset, snakemake.output.features)
+extract_shard(
+    snakemake.input.shard,
+    snakemake.params.featureset,
+    snakemake.output.features,
+    threads=snakemake.threads,
+)

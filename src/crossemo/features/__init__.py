@@ -48,6 +48,38 @@ class FeatureShard(pa.DataFrameModel):
         strict = False
 
 
+def featureset_settings(featureset: str | Mapping) -> str | dict:
+    """A feature set as its extraction job reads it: a named set as its name, a configured one
+    (``{name: whisper, ...}``) as its full settings, defaults filled in (so writing a default
+    out or leaving it implicit is the same feature set)."""
+    if not isinstance(featureset, Mapping):
+        if featureset not in FEATURESETS:
+            raise ValueError(f"unknown feature set {featureset!r}; known: {', '.join(FEATURESETS)}")
+        return featureset
+    name = featureset.get("name")
+    if name != "whisper":
+        raise ValueError(f"unknown configured feature set {name!r}; known: {', '.join(CONFIGURED)}")
+    from dataclasses import asdict
+
+    from crossemo.features import whisper
+
+    settings = asdict(whisper.WhisperSettings.from_config(featureset))
+    plain = {k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()}
+    return {"name": name, **plain}
+
+
+def featureset_name(featureset: str | Mapping) -> str:
+    """Folder of a feature set under ``results/features/``: a named set's name, or for a Whisper
+    mapping :func:`crossemo.features.whisper.featureset_name` (one folder per distinct
+    extraction: experiments with the same settings share its shards)."""
+    settings = featureset_settings(featureset)
+    if isinstance(settings, str):
+        return settings
+    from crossemo.features import whisper
+
+    return whisper.featureset_name(whisper.WhisperSettings.from_config(settings))
+
+
 def extractor(featureset: str):
     """A callable ``(samples, sample_rate) -> float32 vector`` with a ``names`` list."""
     if featureset == "handcrafted94":

@@ -327,6 +327,20 @@ def feature_names(layers: Sequence[int], stats: Sequence[str], dim: int) -> list
     return [f"whisper_l{layer}_{s}_{k:03d}" for layer in layers for s in stats for k in range(dim)]
 
 
+_LAYER_COLUMN = re.compile(r"^whisper_l(\d+)_")
+
+
+def layer_columns(columns: Iterable[str]) -> dict[int, list[str]]:
+    """Feature columns by encoder layer (:func:`feature_names`' ``whisper_l{layer}_``), layers in
+    increasing order; columns of other names are left out."""
+    out: dict[int, list[str]] = {}
+    for column in columns:
+        match = _LAYER_COLUMN.match(str(column))
+        if match:
+            out.setdefault(int(match[1]), []).append(str(column))
+    return dict(sorted(out.items()))
+
+
 @dataclass
 class Timing:
     """Where an extraction's CPU time went (process seconds)."""

@@ -261,6 +261,7 @@ class ClassicConfig:
     select_on: str = "dev"  # dev (falls back to inner CV without dev rows) | cv
     cv_folds: int = 3
     refit_with_dev: bool = True
+    layer_probe: bool = False  # one model per encoder layer, the layer chosen on dev
     standardize: str = "global"
     seed: int = 0
 
@@ -281,6 +282,7 @@ class ClassicConfig:
             select_on=model.get("select_on", "dev"),
             cv_folds=int(model.get("cv_folds", 3)),
             refit_with_dev=bool(model.get("refit_with_dev", True)),
+            layer_probe=bool(model.get("layer_probe", False)),
             standardize=standardize,
             seed=int(seed),
         )
@@ -396,6 +398,69 @@ def _prediction_table(estimator, X: np.ndarray, view: pd.DataFrame, rows: np.nda
     for j, c in enumerate(classes):
         table[f"prob_{c}"] = probs[:, j]
     return table
+def _dev_uar(
+    view: pd.DataFrame,
+    features: pd.DataFrame,
+    cfg: ClassicConfig,
+    classes: list[str],
+    speakers: pd.Series | None,
+    threads: int,
+    selection: dict,
+) -> float:
+    """Dev UAR of a layer's chosen grid point: the grid selection's own score, or (a single
+    point, never scored) that point fitted on the train rows and scored on the dev rows."""
+    scored = [r["uar"] for r in selection["results"] if r["params"] == selection["best"]]
+    if scored:
+        return float(scored[0])
+    dev = view[view["split"] != "test"].assign(split=lambda v: v["split"].replace("dev", "test"))
+    dev = dev[dev["split"].isin(["train", "test"])]
+    fixed = ClassicConfig(**{**cfg.__dict__, "params": dict(selection["best"]), "grid": None,
+                             "layer_probe": False})  # fmt: skip
+    _, table = train_predict(dev, features, fixed, classes, speakers, threads)
+    return float(uar(table["label"].to_numpy(), table["pred"].to_numpy()))
+
+
+def train_predict_by_layer(
+    view: pd.DataFrame,
+    features: pd.DataFrame,
+    cfg: ClassicConfig,
+    classes: list[str],
+    speakers: pd.Series | None = None,
+    threads: int = 1,
+) -> tuple[dict, pd.DataFrame]:
+    """``layer_probe``: :func:`train_predict` on each encoder layer's columns alone; the layer
+    with the best dev UAR (its grid point chosen on dev too; the lower layer of ties) gives the
+    model and the predictions. Test rows never take part in the choice: the bundle's
+    ``layers`` table lists each layer's dev UAR (the choice) beside its test UAR (the report)."""
+    from crossemo.features.whisper import layer_columns
+
+    by_layer = layer_columns(features.columns)
+    if len(by_layer) < 2:
+        raise ValueError(
+            "layer_probe needs features of several encoder layers (whisper_l{layer}_... "
+            f"columns, e.g. features: {{name: whisper, backend: transformers, layers: all}}); "
+            f"found layers {sorted(by_layer)}"
+        )
+    if cfg.select_on != "dev" or not (view["split"] == "dev").any():
+        raise ValueError("layer_probe chooses the layer on the dev split: it needs dev rows "
+                         "(dev_fraction > 0) and select_on: dev")  # fmt: skip
+    runs, rows = {}, []
+    for layer, columns in by_layer.items():
+        bundle, table = train_predict(view, features[columns], cfg, classes, speakers, threads)
+        dev = _dev_uar(view, features[columns], cfg, classes, speakers, threads,
+                       bundle["selection"])  # fmt: skip
+        test = uar(table["label"].to_numpy(), table["pred"].to_numpy())
+        rows.append({"layer": layer, "dev_uar": dev, "test_uar": float(test)})
+        runs[layer] = (bundle, table)
+        log.info("layer %d: dev UAR %.4f, test UAR %.4f (%d features)", layer, dev, test,
+                 len(columns))  # fmt: skip
+    best = max(rows, key=lambda r: r["dev_uar"])["layer"]  # first (lowest layer) of ties
+    bundle, table = runs[best]
+    for row in rows:
+        row["chosen"] = row["layer"] == best
+    bundle["layer"] = best
+    bundle["layers"] = rows
+    return bundle, table
 
 
 def save_model(bundle: dict, model_path: str | Path, label_map_path: str | Path,
@@ -411,6 +476,8 @@ def save_model(bundle: dict, model_path: str | Path, label_map_path: str | Path,
     )
     info = run_config | {"selection": bundle["selection"], "family": bundle["family"],
                          "n_features": len(bundle["feature_names"])}  # fmt: skip
+    if "layers" in bundle:  # layer_probe: the chosen layer and every layer's dev/test UAR
+        info |= {"layer": bundle["layer"], "layers": bundle["layers"]}
     Path(config_path).write_text(json.dumps(info, indent=2, default=str) + "\n")
 
 
@@ -418,6 +485,27 @@ def write_predictions(table: pd.DataFrame, path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     Predictions.validate(table).to_parquet(path, index=False)
+
+
+def layer_table(config_paths: dict[str, str | Path]) -> pd.DataFrame:
+    """UAR by encoder layer of a ``layer_probe`` experiment: one row per run and layer (``run
+    layer dev_uar test_uar chosen``) from each run's ``config.json`` (run -> path). ``dev_uar``
+    chose the layer; ``test_uar`` is reported, never used for the choice."""
+    rows = []
+    for run, path in config_paths.items():
+        info = json.loads(Path(path).read_text())
+        if "layers" not in info:
+            raise ValueError(f"{path}: run {run} was not trained with model.layer_probe")
+        rows += [{"run": run, **row} for row in info["layers"]]
+    return pd.DataFrame(rows, columns=["run", "layer", "dev_uar", "test_uar", "chosen"])
+
+
+def write_layer_table(config_paths: dict[str, str | Path], output: str | Path) -> pd.DataFrame:
+    """Rule make_layer_table: :func:`layer_table` as a CSV."""
+    table = layer_table(config_paths)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(output, index=False)
+    return table
 
 
 def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augmented_path,
@@ -451,9 +539,12 @@ def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augm
              view["split"].value_counts().to_dict(), cfg.standardize)  # fmt: skip
     bundle, predictions = train_predict(view, features, cfg, classes, speakers, threads)
     dev_predictions = bundle.pop("dev_predictions")
+    fit = train_predict_by_layer if cfg.layer_probe else train_predict
+    bundle, predictions = fit(view, features, cfg, classes, speakers, threads)
     run_config = {"experiment": name, "run": run, "fold": fold, "features":
                   experiment.get("features"), "standardize": cfg.standardize, "seed": cfg.seed,
-                  "params": cfg.params, "grid": cfg.grid}  # fmt: skip
+                  "params": cfg.params, "grid": cfg.grid,
+                  "layer_probe": cfg.layer_probe}  # fmt: skip
     save_model(bundle, outputs["model"], outputs["label_map"], outputs["config"], run_config)
     write_predictions(predictions, outputs["predictions"])
     if outputs.get("dev_predictions"):  # may be empty: a view without dev rows

@@ -1,0 +1,15 @@
+"""Rule make_layer_table: UAR by encoder layer of a layer_probe experiment."""
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
+
+from crossemo.models.classic import write_layer_table  # noqa: E402
+from crossemo.runtime import route_logging  # noqa: E402
+
+route_logging(snakemake.log[0])
+write_layer_table(dict(snakemake.input.items()), snakemake.output.table)
