@@ -1,6 +1,6 @@
 # Neural models: one job per run (fold x LR for LR cross-validation, "final", "main",
 # "foldK"). Checkpoints live in results/scratch/ (params, not outputs) so a killed or requeued
-# job resumes; the declared outputs are the model directory and the predictions.
+# job resumes; the declared outputs are the model directory and the test and dev predictions.
 
 
 rule train_neural:
@@ -13,6 +13,8 @@ rule train_neural:
         predictions=ensure(
             "results/predictions/{experiment}/{run}.parquet", non_empty=True
         ),
+        # header-only where the run has no dev rows (dev_fraction 0, LR-CV folds)
+        dev_predictions="results/predictions/{experiment}/{run}.dev.parquet",
     log:
         "logs/train_neural/{experiment}/{run}.log",
     benchmark:

@@ -4,7 +4,9 @@ post-hoc corrections, and a reliability diagram.
 
 * **Temperature scaling** (Guo et al. 2017): the log-probabilities divided by one temperature
   ``T``, fitted by log-loss on the run's *dev* predictions (classic runs write them from a model
-  that never saw dev; a run without dev predictions gets no temperature: the table says so).
+  that never saw dev; neural runs from the model early-stopped on dev, which chose only the
+  stopping step; a run without dev predictions, or with an empty table, gets no temperature:
+  the table says so).
   Never fitted on a test corpus. It changes confidence, not the predicted class.
 * **Prior-shift correction** (logit adjustment): subtract the log training priors (the class
   shares of the run's training view, balancing weights included) and add log target priors:
@@ -12,7 +14,10 @@ post-hoc corrections, and a reliability diagram.
   probabilities by EM (Saerens, Latinne & Decaestecker 2002). It can change predicted classes,
   so UAR and WA are shown before and after.
 
-ECE, Brier score and log-loss are :mod:`crossemo.metrics`' functions.
+ECE, Brier score and log-loss are :mod:`crossemo.metrics`' functions. Each measure has a
+bootstrap interval (``*_ci_low``/``*_ci_high``; config ``evaluation.interval``) that resamples
+clusters (a test corpus's leakage groups, or utterances) with the corrections held fixed: the
+temperature fitted on dev and the EM priors of the whole test corpus are not refitted per draw.
 """
 
 from __future__ import annotations
@@ -26,9 +31,13 @@ import numpy as np
 import pandas as pd
 
 from crossemo.atomic import atomic_path
-from crossemo.evaluate import classes_of, evaluation_units
+from crossemo.evaluate import classes_of, cluster_keys, evaluation_units, split_groups
 from crossemo.metrics import (
+    CALIBRATION_MEASURES,
+    IntervalSpec,
     brier_score,
+    calibration_intervals,
+    calibration_sums,
     expected_calibration_error,
     log_loss,
     reliability_bins,
@@ -143,14 +152,37 @@ def methods(settings: Mapping) -> list[str]:
     return out
 
 
+def measure_intervals(frame: pd.DataFrame, probs: np.ndarray, pred: np.ndarray,
+                      classes: Sequence[str], bins: int, spec: IntervalSpec | None,
+                      groups: pd.Series | None) -> dict[str, float]:  # fmt: skip
+    """``<measure>_ci_low``/``_ci_high`` of the calibration measures of one test corpus's
+    ``probs`` and decisions ``pred`` (NaN without ``spec`` or resamples)."""
+    found = {name: [math.nan, math.nan] for name in CALIBRATION_MEASURES}
+    if spec is not None and spec.resamples > 0 and len(frame):
+        labels = label_indices(frame, classes)
+        index = {c: i for i, c in enumerate(classes)}
+        decided = pd.Series(pred).map(index).fillna(-1).to_numpy(dtype=int)
+        known = (labels >= 0) & (decided >= 0)
+        clusters = cluster_keys(frame[known], spec.unit, groups)
+        codes, uniques = pd.factorize(clusters, sort=True)
+        sums = calibration_sums(probs[known], labels[known], decided[known], codes, len(uniques),
+                                bins)  # fmt: skip
+        found = calibration_intervals(sums, np.zeros(len(uniques)), bins, spec)
+    return {f"{name}_ci_{side}": ci[i] for name, ci in found.items()
+            for i, side in enumerate(("low", "high"))}  # fmt: skip
+
+
 def calibration_table(tables: Mapping[str, pd.DataFrame], dev: Mapping[str, pd.DataFrame],
                       priors: Mapping[str, np.ndarray], settings: Mapping,
-                      experiment: str = "") -> tuple[pd.DataFrame, dict]:  # fmt: skip
+                      experiment: str = "", spec: IntervalSpec | None = None,
+                      groups: pd.Series | None = None) -> tuple[pd.DataFrame, dict]:  # fmt: skip
     """One row per (unit, test corpus, method): ECE, Brier, log-loss, UAR, WA, the temperature
     and target priors used, and a ``note`` where a correction could not be made. Units are
     :func:`crossemo.evaluate.evaluation_units`; the temperature of a unit is fitted on its
     runs' dev predictions pooled; priors are per run (its training view) and, for ``em``, per
-    run and test corpus. Also returns the reliability bins per unit, corpus and method."""
+    run and test corpus. Intervals (:func:`measure_intervals`) are drawn as ``spec`` says, over
+    the clusters of ``groups`` (utt_id -> leakage group); none without ``spec``. Also returns
+    the reliability bins per unit, corpus and method."""
     bins = int(settings.get("bins", 15))
     prior_shift = settings.get("prior_shift", "none")
     if prior_shift not in PRIOR_SHIFTS:
@@ -209,7 +241,7 @@ def calibration_table(tables: Mapping[str, pd.DataFrame], dev: Mapping[str, pd.D
                     "temperature": temperature if method.startswith(TEMPERATURE) else None,
                     "target_priors": _priors_text(classes, targets),
                     "note": note,
-                })  # fmt: skip
+                } | measure_intervals(frame, probs, pred, classes, bins, spec, groups))  # fmt: skip
                 curves[(unit, corpus, method)] = reliability_bins(probs[known], labels[known], bins)
     return pd.DataFrame(rows), curves
 
@@ -263,17 +295,22 @@ def plot_reliability(curves: Mapping, output: str | Path, experiment: str) -> No
 def calibration_files(predictions: Mapping[str, str | Path], dev: Mapping[str, str | Path],
                       views: Mapping[str, str | Path], table_output: str | Path,
                       figure_output: str | Path, experiment: str,
-                      settings: Mapping | None = None) -> pd.DataFrame:  # fmt: skip
+                      settings: Mapping | None = None, interval: Mapping | None = None,
+                      split: str | Path | None = None) -> pd.DataFrame:  # fmt: skip
     """Calibration table: every run's test and dev predictions and training view ->
-    ``results/tables/calibration_{experiment}.csv`` and the reliability diagram."""
+    ``results/tables/calibration_{experiment}.csv`` and the reliability diagram; intervals as
+    config ``interval`` says, over the leakage groups of the ``split`` table."""
     settings = dict(settings or {})
+    spec = IntervalSpec.from_config(interval)
+    groups = split_groups(split) if split is not None else None
     tables = {run: pd.read_parquet(path) for run, path in predictions.items()}
     dev_tables = {run: pd.read_parquet(path) for run, path in dev.items()}
     priors = {}
     for run, table in tables.items():
         classes = classes_of(table)
         priors[run] = training_priors(pd.read_parquet(views[run]), classes)
-    table, curves = calibration_table(tables, dev_tables, priors, settings, experiment)
+    table, curves = calibration_table(tables, dev_tables, priors, settings, experiment, spec,
+                                      groups)  # fmt: skip
     with atomic_path(table_output) as tmp:
         table.to_csv(tmp, index=False, float_format="%.6g")
     plot_reliability(curves, figure_output, experiment)

@@ -51,4 +51,4 @@ def evaluate_stage(inputs: Mapping[str, str | Sequence[str]], outputs: Mapping[s
                     outputs["subgroups"], experiment=experiment, interval=interval)  # fmt: skip
     calibration_files(files["predictions"], files["dev"], files["views"],
                       outputs["calibration"], outputs["reliability"], experiment=experiment,
-                      settings=calibration)  # fmt: skip
+                      settings=calibration, interval=interval, split=files["split"])  # fmt: skip

@@ -348,3 +348,62 @@ def log_loss(probs: np.ndarray, labels: np.ndarray, eps: float = 1e-12) -> float
     if len(probs) == 0:
         return math.nan
     return float(-np.log(np.clip(probs[np.arange(len(probs)), np.asarray(labels)], eps, 1)).mean())
+
+
+#: measures of :func:`calibration_measures`, the ones the calibration table gives intervals of
+CALIBRATION_MEASURES = ("ece", "brier", "log_loss", "uar", "wa")
+
+
+def calibration_sums(probs: np.ndarray, labels: np.ndarray, pred: np.ndarray,
+                     cluster: np.ndarray, n_clusters: int, bins: int = 15,
+                     eps: float = 1e-12) -> np.ndarray:  # fmt: skip
+    """Per-cluster sums (n_clusters, 3 * bins + 2 + k * k) from which every
+    :data:`CALIBRATION_MEASURES` follows: per confidence bin (as :func:`reliability_bins`) the
+    count, summed top-label confidence and right answers, then the summed squared error (Brier)
+    and negative log-probability of the truth, then the confusion matrix of the decisions
+    ``pred`` (class indices, like ``labels``). Sums of clusters are sums of their utterances,
+    so a cluster bootstrap resamples these rows (:func:`resample_sums`)."""
+    probs, labels = np.asarray(probs, dtype=float), np.asarray(labels)
+    cluster, n, k = np.asarray(cluster), len(probs), probs.shape[1]
+    confidence = probs.max(axis=1)
+    right = (probs.argmax(axis=1) == labels).astype(float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    onehot = np.zeros_like(probs)
+    onehot[np.arange(n), labels] = 1.0
+    truth = np.clip(probs[np.arange(n), labels], eps, 1)
+    per_bin = cluster * bins + which
+    parts = [np.bincount(per_bin, w, minlength=n_clusters * bins).reshape(n_clusters, bins)
+             for w in (np.ones(n), confidence, right)]  # fmt: skip
+    parts += [np.bincount(cluster, w, minlength=n_clusters)[:, None]
+              for w in (((probs - onehot) ** 2).sum(axis=1), -np.log(truth))]  # fmt: skip
+    counts = cluster_confusions(labels, np.asarray(pred), cluster, n_clusters, k)
+    return np.concatenate(parts + [counts.reshape(n_clusters, k * k)], axis=1)
+
+
+def calibration_measures(sums: np.ndarray, bins: int = 15) -> dict[str, np.ndarray]:
+    """The :data:`CALIBRATION_MEASURES` of summed :func:`calibration_sums` rows (..., width):
+    ECE is sum over bins of |right answers - summed confidence| / n (the count-weighted mean
+    gap); NaN without utterances."""
+    sums = np.asarray(sums, dtype=float)
+    count, conf, right = (sums[..., i * bins : (i + 1) * bins] for i in range(3))
+    squared, nll = sums[..., 3 * bins], sums[..., 3 * bins + 1]
+    k = math.isqrt(sums.shape[-1] - 3 * bins - 2)
+    matrix = sums[..., 3 * bins + 2 :].reshape(*sums.shape[:-1], k, k)
+    n = count.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = {"ece": np.abs(right - conf).sum(axis=-1) / n, "brier": squared / n,
+               "log_loss": nll / n}  # fmt: skip
+        out |= {name: confusion_measure(matrix, name) for name in ("uar", "wa")}
+    return {name: np.where(n > 0, value, np.nan) for name, value in out.items()}
+
+
+def calibration_intervals(sums: np.ndarray, strata: np.ndarray, bins: int, spec: IntervalSpec
+                          ) -> dict[str, list[float]]:  # fmt: skip
+    """Percentile intervals of the :data:`CALIBRATION_MEASURES` over stratified cluster
+    resamples of per-cluster :func:`calibration_sums` (NaN without resamples or clusters)."""
+    if len(sums) == 0 or spec.resamples <= 0:
+        return {name: [math.nan, math.nan] for name in CALIBRATION_MEASURES}
+    draws = resample_sums(sums, np.asarray(strata), spec.resamples, spec.seed)
+    return {name: percentile_interval(values, spec.level)
+            for name, values in calibration_measures(draws, bins).items()}  # fmt: skip

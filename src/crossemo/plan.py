@@ -447,8 +447,9 @@ class Plan:
         """Inputs of evaluate_experiment (:mod:`crossemo.evaluation_job`): the split table (its
         groups are the intervals' clusters), the test corpora's manifests (speaker attributes
         of the subgroups), every run's test predictions (run name -> file), its training view
-        (``view_{run}``: training priors of the prior-shift correction) and, for classic runs,
-        its dev predictions (``dev_{run}``: the calibration temperature is fitted on them)."""
+        (``view_{run}``: training priors of the prior-shift correction) and its dev predictions
+        (``dev_{run}``: the calibration temperature is fitted on them; header-only for a run
+        without dev rows)."""
         inputs: dict[str, Any] = {
             "split": f"results/splits/{experiment}.parquet",
             "manifests": self.manifests(self.test_corpora(experiment)),
@@ -457,7 +458,7 @@ class Plan:
         for run in self.runs(experiment):
             fold = self.view_fold(experiment, run)
             inputs[f"view_{run}"] = f"results/views/{experiment}/{fold}.parquet"
-            if self.is_classic(experiment):
+            if self.is_classic(experiment) or self.is_neural(experiment):
                 inputs[f"dev_{run}"] = f"results/predictions/{experiment}/{run}.dev.parquet"
         return inputs
 

@@ -1,5 +1,6 @@
 """Calibration: ECE and Brier by hand, temperature scaling of a planted overconfident model,
-EM recovering a planted prior shift, and the table's notes where a correction cannot be made."""
+EM recovering a planted prior shift, the table's notes where a correction cannot be made, and
+its intervals: clustered ones wider than utterance ones where speakers' errors go together."""
 
 from __future__ import annotations
 
@@ -16,8 +17,16 @@ from crossemo.calibration import (
     fit_temperature,
     scale,
 )
-from crossemo.metrics import brier_score, expected_calibration_error
+from crossemo.metrics import (
+    brier_score,
+    calibration_measures,
+    calibration_sums,
+    expected_calibration_error,
+    log_loss,
+    score,
+)
 
+NO_CI = {"resamples": 0}
 MEANS = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0]])
 
 
@@ -85,8 +94,10 @@ def test_the_rule_table_shows_each_correction_and_says_what_it_could_not_do(tmp_
     table = calibration_files({"main": tmp_path / "main.parquet"},
                               {"main": tmp_path / "main.dev.parquet"},
                               {"main": tmp_path / "view.parquet"}, tmp_path / "c.csv",
-                              tmp_path / "r.png", "exp", settings)  # fmt: skip
+                              tmp_path / "r.png", "exp", settings,
+                              {"unit": "utterance", "resamples": 50})  # fmt: skip
     by = table.set_index("method")
+    assert (by["ece_ci_low"] <= by["ece"]).all() and (by["ece"] <= by["ece_ci_high"]).all()
     assert list(by.index) == ["raw", "temperature", "prior", "temperature+prior"]
     assert by.loc["temperature", "ece"] < by.loc["raw", "ece"]
     assert by.loc["temperature", "temperature"] == pytest.approx(2.0, rel=0.2)
@@ -98,7 +109,7 @@ def test_the_rule_table_shows_each_correction_and_says_what_it_could_not_do(tmp_
     # a run without dev predictions: no temperature, said in the table
     table = calibration_files({"main": tmp_path / "main.parquet"}, {},
                               {"main": tmp_path / "view.parquet"}, tmp_path / "c.csv",
-                              tmp_path / "r.png", "exp", settings)  # fmt: skip
+                              tmp_path / "r.png", "exp", settings, NO_CI)  # fmt: skip
     assert list(table["method"]) == ["raw", "prior"]
     assert (table["note"] == "no dev predictions: temperature not fitted").all()
     # a handful of dev predictions: no temperature either (it would run to zero)
@@ -106,7 +117,7 @@ def test_the_rule_table_shows_each_correction_and_says_what_it_could_not_do(tmp_
     table = calibration_files({"main": tmp_path / "main.parquet"},
                               {"main": tmp_path / "few.parquet"},
                               {"main": tmp_path / "view.parquet"}, tmp_path / "c.csv",
-                              tmp_path / "r.png", "exp", settings)  # fmt: skip
+                              tmp_path / "r.png", "exp", settings, NO_CI)  # fmt: skip
     assert list(table["method"]) == ["raw", "prior"] and table["n_dev"].eq(10).all()
     assert table["note"].str.startswith("10 dev predictions, fewer than").all()
     # predictions without class probabilities: a row saying so, no failure
@@ -114,5 +125,70 @@ def test_the_rule_table_shows_each_correction_and_says_what_it_could_not_do(tmp_
         tmp_path / "main.parquet")  # fmt: skip
     table = calibration_files({"main": tmp_path / "main.parquet"}, {},
                               {"main": tmp_path / "view.parquet"}, tmp_path / "c.csv",
-                              tmp_path / "r.png", "exp", settings)  # fmt: skip
+                              tmp_path / "r.png", "exp", settings, NO_CI)  # fmt: skip
     assert table["note"].tolist() == ["no class probabilities in the predictions"]
+
+
+def test_cluster_sums_add_up_to_the_measures_of_the_whole():
+    y, post = sample(500, [0.5, 0.3, 0.2], seed=5)
+    pred = np.roll(post.argmax(1), 7)  # decisions that are not the top class
+    cluster = np.random.default_rng(0).integers(0, 9, size=len(y))
+    found = calibration_measures(calibration_sums(post, y, pred, cluster, 9, bins=10).sum(0), 10)
+    assert found["ece"] == pytest.approx(expected_calibration_error(post, y, bins=10))
+    assert found["brier"] == pytest.approx(brier_score(post, y))
+    assert found["log_loss"] == pytest.approx(log_loss(post, y))
+    assert found["uar"] == pytest.approx(score(y, pred, "uar", [0, 1, 2]))
+    assert found["wa"] == pytest.approx(score(y, pred, "wa", [0, 1, 2]))
+
+
+def _speakers_table(tmp_path, speakers: int = 40, per: int = 50):
+    """Predictions of a model always 80 % sure of its top class, right on every utterance of
+    half the speakers and on none of the other half's (errors go together within a speaker),
+    its split table (speaker = group) and a training view."""
+    rng = np.random.default_rng(6)
+    y = rng.integers(0, 3, size=speakers * per)
+    good = np.repeat(rng.permutation(speakers) < speakers // 2, per)
+    top = np.where(good, y, (y + 1) % 3)
+    probs = np.full((len(y), 3), 0.1)
+    probs[np.arange(len(y)), top] = 0.8
+    frame = _frame(y, probs, "x", "u")
+    frame.to_parquet(tmp_path / "main.parquet")
+    split = pd.DataFrame({"utt_id": frame["utt_id"], "group": np.repeat(np.arange(speakers), per)})
+    split.to_parquet(tmp_path / "split.parquet")
+    view = pd.DataFrame({"label": ["a", "b", "c"] * 10, "split": "train", "weight": 1.0})
+    view.to_parquet(tmp_path / "view.parquet")
+
+
+def _raw_row(tmp_path, interval: dict) -> pd.Series:
+    table = calibration_files({"main": tmp_path / "main.parquet"}, {},
+                              {"main": tmp_path / "view.parquet"}, tmp_path / "c.csv",
+                              tmp_path / "r.png", "exp", {"temperature": False}, interval,
+                              tmp_path / "split.parquet")  # fmt: skip
+    assert list(table["method"]) == ["raw"]
+    return table.iloc[0]
+
+
+def test_speaker_correlated_errors_widen_the_clustered_intervals(tmp_path):
+    _speakers_table(tmp_path)
+    spec = {"resamples": 400, "seed": 1}
+    clustered = _raw_row(tmp_path, {"unit": "cluster", **spec})
+    utterance = _raw_row(tmp_path, {"unit": "utterance", **spec})
+    for name in ("ece", "brier", "log_loss", "uar", "wa"):
+        for row in (clustered, utterance):
+            assert row[f"{name}_ci_low"] <= row[name] <= row[f"{name}_ci_high"], name
+    width = {name: (clustered[f"{name}_ci_high"] - clustered[f"{name}_ci_low"])
+             / (utterance[f"{name}_ci_high"] - utterance[f"{name}_ci_low"])
+             for name in ("ece", "brier", "wa")}  # fmt: skip
+    assert min(width.values()) > 3, width  # 40 speakers, not 2000 independent utterances
+    # the table on disk has the columns too
+    written = pd.read_csv(tmp_path / "c.csv")
+    assert written.loc[0, "ece_ci_high"] == pytest.approx(utterance["ece_ci_high"], rel=1e-5)
+
+
+def test_no_resamples_leaves_the_interval_columns_empty(tmp_path):
+    _speakers_table(tmp_path)
+    row = _raw_row(tmp_path, {"resamples": 0})
+    columns = [f"{m}_ci_{s}" for m in ("ece", "brier", "log_loss", "uar", "wa")
+               for s in ("low", "high")]  # fmt: skip
+    assert row[columns].isna().all()
+    assert row["ece"] == pytest.approx(0.3, abs=0.01)  # 80 % sure, right half the time

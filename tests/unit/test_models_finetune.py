@@ -32,8 +32,20 @@ def trained(view, tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     result = finetune_view(view, CLASSES, CFG, output_dir=out / "model",
                            predictions=out / "pred.parquet", scratch=out / "scratch",
-                           threads=2)  # fmt: skip
+                           threads=2, dev_predictions=out / "pred.dev.parquet")  # fmt: skip
     return out, result
+
+
+def test_dev_predictions_are_the_dev_split_s(view, trained):
+    out, _ = trained
+    rows = pd.read_parquet(view)
+    dev = pd.read_parquet(out / "pred.dev.parquet")
+    test = pd.read_parquet(out / "pred.parquet")
+    assert list(dev.columns) == list(test.columns)
+    assert sorted(dev["utt_id"]) == sorted(rows.loc[rows["split"] == "dev", "utt_id"])
+    truth = rows.set_index("utt_id")["label"]
+    assert (dev["label"] == dev["utt_id"].map(truth)).all()
+    np.testing.assert_allclose(dev.filter(like="prob_").sum(axis=1), 1.0, atol=1e-5)
 
 
 def test_learns_above_chance(trained):

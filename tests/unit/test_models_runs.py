@@ -1,5 +1,6 @@
 """Each neural family end to end through the rule's entry point (train_neural_run) on tiny
-models: LR CV runs + table + final, frozen features + head, speech+text."""
+models: LR CV runs + table + final, frozen features + head, speech+text, each writing its
+test and dev predictions."""
 
 from __future__ import annotations
 
@@ -34,10 +35,15 @@ def data(tmp_path_factory):
 
 
 def _run(root, model, run, inputs):
-    out = {"model": str(root / model["family"] / run),
-           "predictions": str(root / "pred" / model["family"] / f"{run}.parquet")}  # fmt: skip
+    stem = root / "pred" / model["family"] / run
+    out = {"model": str(root / model["family"] / run), "predictions": f"{stem}.parquet",
+           "dev_predictions": f"{stem}.dev.parquet"}  # fmt: skip
     train_neural_run(experiment={"scheme": "toy", "model": model}, name="toy", run=run,
                      inputs=inputs, outputs=out, scratch=str(root / "scratch" / run))  # fmt: skip
+    # dev predictions: the view's dev rows; none (header only) for a CV fold without early stopping
+    rows = pd.read_parquet(inputs["view"])
+    dev = set(rows.loc[rows["split"] == "dev", "utt_id"]) if lr_cv.parse_run(run) is None else set()
+    assert set(pd.read_parquet(out["dev_predictions"])["utt_id"]) == dev
     return pd.read_parquet(out["predictions"])
 
 

@@ -20,9 +20,10 @@ CLASSES = ["a", "b", "c"]
 class Recorder:
     """A family whose steps write down when they run; ``fail_in`` makes one of them fail."""
 
-    def __init__(self, fail_in: str | None = None):
+    def __init__(self, fail_in: str | None = None, dev: bool = True):
         self.steps: list[str] = []
         self.fail_in = fail_in
+        self.dev = dev
 
     def step(self, name: str) -> None:
         self.steps.append(name)
@@ -44,16 +45,28 @@ class Recorder:
             torch.save(model.state_dict(), out / "weights.pt")
 
         ids = [f"u{i}" for i in range(len(split))]
-        return Job(tiny_fit.model(), forward, split, split, split, ids, ["toy"] * len(split),
-                   save, "recorder")  # fmt: skip
+        dev_ids = [f"d{i}" for i in range(len(split))] if self.dev else []
+        return Job(tiny_fit.model(), forward, split, split if self.dev else None, split, ids,
+                   ["toy"] * len(split), save, "recorder", dev_ids,
+                   ["dv"] * len(dev_ids))  # fmt: skip
 
 
-def run(tmp_path, family: Recorder):
+def run(tmp_path, family: Recorder, dev_predictions=None):
     return train_and_predict(
         family.prepare, tiny_fit.SETTINGS, CLASSES, output_dir=tmp_path / "model",
         predictions=tmp_path / "pred.parquet", scratch=tmp_path / "scratch",
-        run_config={"experiment": "toy"},
+        run_config={"experiment": "toy"}, dev_predictions=dev_predictions,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("has_dev", [True, False])
+def test_dev_predictions_are_written_header_only_without_dev(tmp_path, has_dev):
+    run(tmp_path, Recorder(dev=has_dev), dev_predictions=tmp_path / "pred.dev.parquet")
+    dev = pd.read_parquet(tmp_path / "pred.dev.parquet")
+    assert list(dev.columns) == list(pd.read_parquet(tmp_path / "pred.parquet").columns)
+    assert dev["utt_id"].tolist() == ([f"d{i}" for i in range(len(tiny_fit.LABELS))]
+                                      if has_dev else [])  # fmt: skip
+    assert (dev["corpus"] == "dv").all()
 
 
 def test_steps_run_in_order_and_scratch_is_removed(tmp_path):

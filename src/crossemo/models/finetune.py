@@ -95,24 +95,27 @@ def audio_job(model, feature_extractor, sets: Mapping[str, AudioSet], device,
         sets, device, do_normalize=getattr(feature_extractor, "do_normalize", True),
         use_attention_mask=getattr(feature_extractor, "return_attention_mask", True),
     )  # fmt: skip
-    test = sets["test"]
+    test, dev = sets["test"], sets["dev"]
 
     def save(trained, out: Path) -> None:
         trained.save_pretrained(out)
         feature_extractor.save_pretrained(out)
 
-    return Job(model, forward, audio_split(sets["train"]), audio_split(sets["dev"]),
-               audio_split(test), test.utt_ids, test.corpora, save, fingerprint)  # fmt: skip
+    return Job(model, forward, audio_split(sets["train"]), audio_split(dev), audio_split(test),
+               test.utt_ids, test.corpora, save, fingerprint, dev.utt_ids,
+               dev.corpora)  # fmt: skip
 
 
 def train_audio_classifier(model, feature_extractor, sets: Mapping[str, AudioSet],
                            classes: Sequence[str], settings: TrainSettings, *,
                            output_dir: str | Path, predictions: str | Path | None,
                            scratch: str | Path, run_config: Mapping[str, Any],
-                           threads: int | None = None,
-                           interrupt_after: int | None = None) -> TrainResult:  # fmt: skip
+                           threads: int | None = None, interrupt_after: int | None = None,
+                           dev_predictions: str | Path | None = None
+                           ) -> TrainResult:  # fmt: skip
     """Train an HF audio classifier on ``sets["train"]`` (early stopping on ``sets["dev"]``),
-    save it to ``output_dir`` and write predictions of ``sets["test"]``."""
+    save it to ``output_dir`` and write predictions of ``sets["test"]`` (and of
+    ``sets["dev"]`` to ``dev_predictions``)."""
     if len(sets["train"]) == 0:
         raise ValueError("no training utterances")
     ids = "|".join(sets["train"].utt_ids[:50])
@@ -121,6 +124,7 @@ def train_audio_classifier(model, feature_extractor, sets: Mapping[str, AudioSet
         lambda device: audio_job(model, feature_extractor, sets, device, fingerprint),
         settings, classes, output_dir=output_dir, predictions=predictions, scratch=scratch,
         run_config=run_config, threads=threads, interrupt_after=interrupt_after,
+        dev_predictions=dev_predictions,
     )  # fmt: skip
 
 
@@ -148,9 +152,10 @@ def finetune_view(view: str | Path, classes: Sequence[str], model_cfg: Mapping[s
                   output_dir: str | Path, predictions: str | Path, scratch: str | Path,
                   threads: int | None = None, lr: float | None = None,
                   run_info: Mapping[str, Any] | None = None,
-                  interrupt_after: int | None = None) -> TrainResult:  # fmt: skip
+                  interrupt_after: int | None = None,
+                  dev_predictions: str | Path | None = None) -> TrainResult:  # fmt: skip
     """One run of the finetune/block_expansion families: train on the view's train rows,
-    early-stop on its dev rows, predict its test rows."""
+    early-stop on its dev rows, predict its test rows (and its dev rows)."""
     overrides = {"lr": lr} if lr is not None else {}
     settings = TrainSettings.from_config(model_cfg, **overrides)
     sets = load_view(view, classes, settings.max_seconds)
@@ -161,4 +166,5 @@ def finetune_view(view: str | Path, classes: Sequence[str], model_cfg: Mapping[s
     return train_audio_classifier(model, fe, sets, classes, settings, output_dir=output_dir,
                                   predictions=predictions, scratch=scratch,
                                   run_config=run_config, threads=threads,
-                                  interrupt_after=interrupt_after)  # fmt: skip
+                                  interrupt_after=interrupt_after,
+                                  dev_predictions=dev_predictions)  # fmt: skip

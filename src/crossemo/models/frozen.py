@@ -140,7 +140,7 @@ def collate_features(arrays: list[np.ndarray]):
 def train_head(view: str | Path, feature_paths: list[str], classes: list[str],
                model_cfg: Mapping[str, Any], *, output_dir, predictions, scratch,
                threads: int | None = None, run_info: Mapping[str, Any] | None = None,
-               interrupt_after: int | None = None):  # fmt: skip
+               interrupt_after: int | None = None, dev_predictions=None):  # fmt: skip
     """Train a head on frozen features of the view's train rows (early stopping on dev) and
     predict its test rows. Augmented rows (no features) are skipped with a warning."""
     import json
@@ -156,6 +156,7 @@ def train_head(view: str | Path, feature_paths: list[str], classes: list[str],
                                 fingerprint),
         settings, classes, output_dir=output_dir, predictions=predictions, scratch=scratch,
         run_config=run_config, threads=threads, interrupt_after=interrupt_after,
+        dev_predictions=dev_predictions,
     )  # fmt: skip
 
 
@@ -217,9 +218,10 @@ def head_job(view: str | Path, feature_paths: list[str], classes: list[str],
             w = torch.softmax(trained.layer_sum.weights.detach(), 0).tolist()
             (out / "layer_weights.json").write_text(json.dumps(w))
 
-    test = splits["test"][0]
+    test, dev = splits["test"][0], splits["dev"][0]
     return Job(model, forward, splits["train"][2], splits["dev"][2], splits["test"][2],
-               test["utt_id"].tolist(), test["corpus"].tolist(), save, fingerprint)  # fmt: skip
+               test["utt_id"].tolist(), test["corpus"].tolist(), save, fingerprint,
+               dev["utt_id"].tolist(), dev["corpus"].tolist())  # fmt: skip
 
 
 def features_frame(paths: Iterable[str | Path]) -> pd.DataFrame:

@@ -85,7 +85,8 @@ def cv_sets(view: str | Path, classes: Sequence[str], fold: int, folds: int, see
 
 
 def cv_run(view, classes, model_cfg: Mapping[str, Any], run: str, *, output_dir, predictions,
-           scratch, split_table=None, threads=None, interrupt_after=None):  # fmt: skip
+           scratch, split_table=None, threads=None, interrupt_after=None,
+           dev_predictions=None):  # fmt: skip
     """Train CV run ``fold{k}-lr{lr}`` and predict its held-out fold."""
     from crossemo.models.finetune import build_classifier, train_audio_classifier
     from crossemo.models.training import TrainSettings
@@ -108,7 +109,8 @@ def cv_run(view, classes, model_cfg: Mapping[str, Any], run: str, *, output_dir,
             "cv_fold": fold, "lr": lr}  # fmt: skip
     return train_audio_classifier(model, fe, sets, classes, settings, output_dir=output_dir,
                                   predictions=predictions, scratch=scratch, run_config=info,
-                                  threads=threads, interrupt_after=interrupt_after)  # fmt: skip
+                                  threads=threads, interrupt_after=interrupt_after,
+                                  dev_predictions=dev_predictions)  # fmt: skip
 
 
 def score(frame: pd.DataFrame, metric: str) -> float:

@@ -90,7 +90,7 @@ def text_for(utt_id: str, texts: Mapping[str, str]) -> str:
 def train_multimodal(view: str | Path, transcripts: list[str], classes: list[str],
                      model_cfg: Mapping[str, Any], *, output_dir, predictions, scratch,
                      threads: int | None = None, run_info: Mapping[str, Any] | None = None,
-                     interrupt_after: int | None = None):  # fmt: skip
+                     interrupt_after: int | None = None, dev_predictions=None):  # fmt: skip
     """Train the speech+text classifier on the view's train rows (early stopping on dev) and
     predict its test rows."""
     from crossemo.models.skeleton import train_and_predict
@@ -104,6 +104,7 @@ def train_multimodal(view: str | Path, transcripts: list[str], classes: list[str
                                       fingerprint),
         settings, classes, output_dir=output_dir, predictions=predictions, scratch=scratch,
         run_config=run_config, threads=threads, interrupt_after=interrupt_after,
+        dev_predictions=dev_predictions,
     )  # fmt: skip
 
 
@@ -143,6 +144,7 @@ def multimodal_job(view: str | Path, transcripts: list[str], classes: list[str],
         tokenizer.save_pretrained(out / "text")
         torch.save(trained.classifier.state_dict(), out / "head.pt")
 
-    test = sets["test"]
-    return Job(model, forward, audio_split(sets["train"]), audio_split(sets["dev"]),
-               audio_split(test), test.utt_ids, test.corpora, save, fingerprint)  # fmt: skip
+    test, dev = sets["test"], sets["dev"]
+    return Job(model, forward, audio_split(sets["train"]), audio_split(dev), audio_split(test),
+               test.utt_ids, test.corpora, save, fingerprint, dev.utt_ids,
+               dev.corpora)  # fmt: skip

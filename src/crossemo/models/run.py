@@ -17,7 +17,7 @@ def train_neural_run(*, experiment: Mapping[str, Any], name: str, run: str,
     """Train run ``run`` of experiment ``name`` (config ``experiment``) from the rule's inputs
     (view, scheme, split; lr_table for "final" after LR CV; features or transcripts; init_model
     when ``model.init_from`` names an earlier stage) and write the model directory and the
-    predictions."""
+    test and dev predictions."""
     from crossemo.models.finetune import read_classes
 
     experiment = job_keys(experiment, NEURAL_EXPERIMENT_KEYS)  # what the rule's params hold
@@ -33,7 +33,8 @@ def train_neural_run(*, experiment: Mapping[str, Any], name: str, run: str,
         model_cfg = init_model_config(model_cfg, inputs["init_model"], classes)
         info["init_model"] = str(inputs["init_model"])
     common = dict(output_dir=outputs["model"], predictions=outputs["predictions"],
-                  scratch=scratch, threads=threads)  # fmt: skip
+                  dev_predictions=outputs.get("dev_predictions"), scratch=scratch,
+                  threads=threads)  # fmt: skip
     if family in ("finetune", "block_expansion"):
         from crossemo.models import lr_cv
 

@@ -6,7 +6,8 @@ A family (fine-tuning and block expansion, heads on frozen features, speech+text
 (``forward``) and how the trained model is saved.
 :func:`train_and_predict` does the rest the same way for all: the resumable loop, the model
 directory's common files (``label_map.json``, ``crossemo_run.json``, the training curve), the
-predictions table of the test split, removing the scratch checkpoints after success and, after
+predictions tables of the test split and of the dev split (header-only without dev rows: the
+calibration temperature is fitted on it), removing the scratch checkpoints after success and, after
 a failure, the half-written model directory (the checkpoints stay, so a rerun resumes).
 """
 
@@ -37,6 +38,8 @@ RUN_FILE = "crossemo_run.json"
 LABEL_MAP_FILE = "label_map.json"
 #: the split ``forward`` is asked for when predicting
 PREDICT_SPLIT = "test"
+#: the split ``forward`` is asked for when predicting the dev predictions
+DEV_SPLIT = "dev"
 
 
 @dataclass
@@ -52,15 +55,19 @@ class Job:
     test_corpora: Sequence[str]
     save: Callable[[Any, Path], None]  #: writes the family's files of the trained model
     fingerprint: str  #: identifies the run (a scratch checkpoint of another run is ignored)
+    dev_ids: Sequence[str] = ()  #: utt_id of each dev item (for the dev predictions)
+    dev_corpora: Sequence[str] = ()
 
 
 def train_and_predict(prepare: Callable[[Any], Job], settings: TrainSettings,
                       classes: Sequence[str], *, output_dir: str | Path,
                       predictions: str | Path | None, scratch: str | Path,
                       run_config: Mapping[str, Any], threads: int | None = None,
-                      interrupt_after: int | None = None) -> TrainResult:  # fmt: skip
+                      interrupt_after: int | None = None,
+                      dev_predictions: str | Path | None = None) -> TrainResult:  # fmt: skip
     """Prepare the family's job on the device, train it (resuming from ``scratch``), save it to
-    ``output_dir``, write the test split's predictions and remove the scratch checkpoints."""
+    ``output_dir``, write the test split's predictions (and the dev split's to
+    ``dev_predictions``) and remove the scratch checkpoints."""
     device = configure_device(settings, threads)
     job = prepare(device)
     out = Path(output_dir)
@@ -80,6 +87,9 @@ def train_and_predict(prepare: Callable[[Any], Job], settings: TrainSettings,
             frame = predictions_frame(job.test_ids, job.test_corpora, job.test.labels, probs,
                                       classes)  # fmt: skip
             write_predictions(frame, predictions)
+        if dev_predictions is not None:
+            job.model.to(device)
+            write_predictions(dev_frame(job, dev, settings, classes, device), dev_predictions)
     except BaseException:
         if not existed:
             shutil.rmtree(out, ignore_errors=True)
@@ -89,6 +99,18 @@ def train_and_predict(prepare: Callable[[Any], Job], settings: TrainSettings,
     if not settings.keep_scratch:
         clear_scratch(scratch)
     return result
+
+
+def dev_frame(job: Job, dev: Split | None, settings: TrainSettings, classes: Sequence[str],
+              device: Any) -> pd.DataFrame:  # fmt: skip
+    """Predictions table of the trained model on the dev split; header-only without one."""
+    if dev is None:
+        k = len(classes)
+        return predictions_frame([], [], np.zeros(0, dtype=int), np.zeros((0, k)), classes)
+    if len(job.dev_ids) != len(dev):
+        raise ValueError(f"{len(job.dev_ids)} dev ids for {len(dev)} dev items")
+    probs = predict_proba(job.model, job.forward, DEV_SPLIT, dev, settings, device)
+    return predictions_frame(job.dev_ids, job.dev_corpora, dev.labels, probs, classes)
 
 
 def predictions_frame(utt_ids: Sequence[str], corpora: Sequence[str], labels: np.ndarray,
