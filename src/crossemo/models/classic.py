@@ -398,6 +398,8 @@ def _prediction_table(estimator, X: np.ndarray, view: pd.DataFrame, rows: np.nda
     for j, c in enumerate(classes):
         table[f"prob_{c}"] = probs[:, j]
     return table
+
+
 def _dev_uar(
     view: pd.DataFrame,
     features: pd.DataFrame,
