@@ -472,12 +472,12 @@ def test_whisper_featureset_is_named_by_its_settings(demo):
     assert all(p.startswith(f"results/features/{folder}/") for p in inputs["features"])
     # same settings (defaults written out or implied; batch_windows is a compute knob): shared
     plan = _with_classic(demo, {"a": dict(WHISPER), "b": {"name": "whisper", "batch_windows": 4}})
-    assert plan.featureset("a") == plan.featureset("b") == folder
-    assert list(plan.configured_featuresets) == [folder]
+    assert plan.featureset("a") == plan.featureset("b") != folder  # the demo packs its windows
+    assert sorted(plan.configured_featuresets) == sorted([folder, plan.featureset("a")])
     # any decisive setting changed: another folder with its own settings
     plan = _with_classic(demo, {"f32": {**WHISPER, "compute_type": "float32"},
-                                "packed": {**WHISPER, "packing": "packed"}})  # fmt: skip
-    folders = {plan.featureset(e) for e in ("demo_whisper_svm_cross", "f32", "packed")}
+                                "single": dict(WHISPER)})  # fmt: skip
+    folders = {plan.featureset(e) for e in ("demo_whisper_svm_cross", "f32", "single")}
     assert len(folders) == 3 and sorted(folders) == list(plan.configured_featuresets)
     assert plan.featureset_settings(plan.featureset("f32"))["compute_type"] == "float32"
     # named sets are not configured feature sets
