@@ -37,7 +37,10 @@ def subgroup_table(predictions: pd.DataFrame, attributes: pd.DataFrame, spec: In
     for corpus, part in frame.groupby("corpus", sort=True):
         for attribute in (a for a in ATTRIBUTES if a in part.columns):
             values = part[attribute].astype(str).str.strip()
-            known = part[~values.str.lower().isin(UNKNOWN)].assign(subgroup=values)
+            keep = ~values.str.lower().isin(UNKNOWN)
+            if not keep.any():  # (assigning to an empty frame would adopt the values' rows)
+                continue
+            known = part[keep].assign(subgroup=values[keep])
             found = []
             for value, sub in known.groupby("subgroup", sort=True):
                 m = metrics(sub["label"], sub["pred"], classes, spec, sub["cluster"], sub["corpus"])

@@ -124,3 +124,15 @@ def test_the_rule_reads_attributes_from_manifests_with_and_without_sheet_columns
     assert list(written.columns[:5]) == ["experiment", "variant", "scope", "attribute", "value"]
     found = set(zip(out["scope"], out["attribute"], strict=True))
     assert found == {("c", "gender"), ("s", "gender"), ("s", "accent")}
+
+
+def test_a_corpus_whose_attribute_is_all_unknown_has_no_subgroup_rows():
+    """MOSEI-style: every gender unknown in one corpus, known in another (this crashed once:
+    the empty selection adopted the unknown rows, labels NaN)."""
+    rows = [(f"{c}_{i}", c, "ab"[i % 2], "ab"[i % 2]) for c in ("m", "s") for i in range(8)]
+    preds = pd.DataFrame(rows, columns=["utt_id", "corpus", "label", "pred"])
+    genders = ["unknown"] * 8 + ["female", "male"] * 4
+    meta = pd.DataFrame({"utt_id": preds["utt_id"], "gender": genders})
+    table = subgroup_table(preds, meta, IntervalSpec(unit="utterance", resamples=50))
+    assert set(table["scope"]) == {"s"}  # the all-unknown corpus gives no rows, and no error
+    assert set(table[~table["value"].str.startswith("largest")]["value"]) == {"female", "male"}
