@@ -38,6 +38,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from crossemo.jit_cache import serialised
 from crossemo.schemas import read_table, write_table
 
 log = logging.getLogger(__name__)
@@ -176,15 +177,20 @@ def augmented_id(utt_id: str, k: int) -> str:
 
 def make_augmenter(settings: AugmentSettings):
     """A callable ``(samples, sample_rate) -> samples`` applying 1 to 4 of the transforms."""
-    from audiomentations import (
-        AddBackgroundNoise,
-        AddGaussianSNR,
-        Gain,
-        PitchShift,
-        SomeOf,
-        TimeStretch,
-    )
+    with serialised():  # audiomentations imports librosa, whose first use compiles (numba)
+        from audiomentations import (
+            AddBackgroundNoise,
+            AddGaussianSNR,
+            Gain,
+            PitchShift,
+            SomeOf,
+            TimeStretch,
+        )
 
+        stretch = TimeStretch(*settings.time_stretch, leave_length_unchanged=False, p=1.0)
+        shift = PitchShift(*settings.pitch_shift, p=1.0)
+        warm_up = 0.1 * np.random.default_rng(0).standard_normal(16_000).astype(np.float32)
+        shift(samples=stretch(samples=warm_up, sample_rate=16_000), sample_rate=16_000)
     lo, hi = settings.noise_snr_db
     noise = (
         AddBackgroundNoise(sounds_path=settings.noise_dir, min_snr_db=lo, max_snr_db=hi, p=1.0)
@@ -194,8 +200,8 @@ def make_augmenter(settings: AugmentSettings):
     return SomeOf(
         (1, None),
         [
-            TimeStretch(*settings.time_stretch, leave_length_unchanged=False, p=1.0),
-            PitchShift(*settings.pitch_shift, p=1.0),
+            stretch,
+            shift,
             Gain(*settings.gain_db, p=1.0),
             noise,
         ],

@@ -365,7 +365,9 @@ def test_only_reproducible_voices():
 
 
 def _features(path: Path) -> np.ndarray:
-    import librosa
+    from crossemo.jit_cache import import_librosa
+
+    librosa = import_librosa()
 
     y, sr = sf.read(path, dtype="float32")
     mfcc = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13)

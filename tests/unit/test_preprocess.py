@@ -337,7 +337,9 @@ def test_containers_go_through_ffmpeg_at_their_own_rate(tmp_path: Path):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_energy_intervals_equal_librosa_split(seed: int):
-    import librosa
+    from crossemo.jit_cache import import_librosa
+
+    librosa = import_librosa()
 
     from crossemo.audio.preprocess import energy_intervals
 

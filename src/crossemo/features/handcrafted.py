@@ -7,7 +7,11 @@ spectral centroid; each frame-level descriptor is averaged over the utterance (1
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+
+from crossemo.jit_cache import serialised
 
 N_CHROMA, N_MELS, N_MFCC = 12, 60, 20
 N_FFT, HOP = 2048, 512
@@ -27,19 +31,32 @@ class HandcraftedExtractor:
     names = HANDCRAFTED_NAMES
 
     def __call__(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
-        import librosa
+        _compile_once(sample_rate)
+        return _describe(samples, sample_rate)
 
-        y = np.asarray(samples, dtype=np.float32)
-        if len(y) < N_FFT:  # very short clip: pad so that every descriptor has a frame
-            y = np.pad(y, (0, N_FFT - len(y)))
-        stft = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP))
-        chroma = librosa.feature.chroma_stft(S=stft, sr=sample_rate, n_chroma=N_CHROMA)
-        mel = librosa.feature.melspectrogram(
-            S=stft**2, sr=sample_rate, n_mels=N_MELS, n_fft=N_FFT, hop_length=HOP
-        )
-        mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=N_MFCC)
-        zcr = librosa.feature.zero_crossing_rate(y, frame_length=N_FFT, hop_length=HOP)
-        centroid = librosa.feature.spectral_centroid(S=stft, sr=sample_rate)
-        parts = [chroma, mel, mfcc, zcr, centroid]
-        out = np.concatenate([np.nan_to_num(p).mean(axis=1) for p in parts])
-        return out.astype(np.float32)
+
+@functools.cache
+def _compile_once(sample_rate: int) -> None:
+    """A first call under the numba cache lock, so that later calls only load compiled code."""
+    with serialised():
+        noise = np.random.default_rng(0).standard_normal(4 * N_FFT).astype(np.float32)
+        _describe(0.1 * noise, sample_rate)
+
+
+def _describe(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    import librosa
+
+    y = np.asarray(samples, dtype=np.float32)
+    if len(y) < N_FFT:  # very short clip: pad so that every descriptor has a frame
+        y = np.pad(y, (0, N_FFT - len(y)))
+    stft = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP))
+    chroma = librosa.feature.chroma_stft(S=stft, sr=sample_rate, n_chroma=N_CHROMA)
+    mel = librosa.feature.melspectrogram(
+        S=stft**2, sr=sample_rate, n_mels=N_MELS, n_fft=N_FFT, hop_length=HOP
+    )
+    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=N_MFCC)
+    zcr = librosa.feature.zero_crossing_rate(y, frame_length=N_FFT, hop_length=HOP)
+    centroid = librosa.feature.spectral_centroid(S=stft, sr=sample_rate)
+    parts = [chroma, mel, mfcc, zcr, centroid]
+    out = np.concatenate([np.nan_to_num(p).mean(axis=1) for p in parts])
+    return out.astype(np.float32)
