@@ -8,7 +8,8 @@ cold cache at once can leave an index pointing at the other's machine code: the 
 loads it dies with SIGSEGV. Measured here: 6 processes started together on an empty cache, one of 18
 crashed; with the import and a warm-up call under one file lock, none of 60 did. This is what
 parallel ``extract_features`` or ``balance`` jobs on a fresh environment do, so every import of
-librosa in crossemo goes through :func:`import_librosa` or :func:`serialised`.
+librosa in crossemo goes through :func:`import_librosa` or :func:`serialised`, and ``make setup``
+fills the cache once (``crossemo.features.handcrafted.compile_kernels``).
 """
 
 from __future__ import annotations

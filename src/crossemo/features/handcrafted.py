@@ -31,13 +31,14 @@ class HandcraftedExtractor:
     names = HANDCRAFTED_NAMES
 
     def __call__(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
-        _compile_once(sample_rate)
+        compile_kernels(sample_rate)
         return _describe(samples, sample_rate)
 
 
 @functools.cache
-def _compile_once(sample_rate: int) -> None:
-    """A first call under the numba cache lock, so that later calls only load compiled code."""
+def compile_kernels(sample_rate: int = 16_000) -> None:
+    """A first call under the numba cache lock, so that later calls only load compiled code
+    (once per process; ``make setup`` runs it to fill the environment's cache)."""
     with serialised():
         noise = np.random.default_rng(0).standard_normal(4 * N_FFT).astype(np.float32)
         _describe(0.1 * noise, sample_rate)
