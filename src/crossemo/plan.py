@@ -725,8 +725,11 @@ class Plan:
         return inputs
 
     def neural_threads(self, experiment: str) -> int:
-        """CPU threads of a neural job: model.threads (default 4: data loading beside a GPU)."""
-        return int(self.model(experiment).get("threads", 4))
+        """CPU threads of a neural job: model.threads; default 4 (data loading beside a GPU), 1 for
+        a tiny encoder (two intra-op threads made a tiny run 4x the CPU time of one thread, on
+        a 2-core machine running a second job: BENCHMARKS.md, Waiting times)."""
+        default = 1 if self.tiny(experiment) else 4
+        return int(self.model(experiment).get("threads", default))
 
     def neural_mem_mb(self, experiment: str, attempt: int = 1) -> int:
         """Memory of a neural job: model.mem_mb (default 4 GB tiny, 32 GB real) x attempt."""

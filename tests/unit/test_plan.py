@@ -3,6 +3,7 @@ families, feature sets, paper bindings, targets, job params), written out by han
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
 
@@ -164,6 +165,16 @@ def test_demo_inputs(demo):
     assert demo.neural_mem_mb("demo_frozen_ct", attempt=2) == 2 * demo.neural_mem_mb(
         "demo_frozen_ct"
     )
+
+
+def test_neural_threads_one_for_tiny_encoders_four_otherwise(demo):
+    assert demo.neural_threads("demo_frozen_ct") == 1  # tiny encoder
+    config = copy.deepcopy(demo.config)
+    config["experiments"]["demo_frozen_ct"]["model"]["encoder"] = {"name": "/models/hubert"}
+    config["experiments"]["demo_exhubert"]["model"]["threads"] = 3
+    plan = Plan(config, demo.scheme_dir, demo.reference_dir)
+    assert plan.neural_threads("demo_frozen_ct") == 4
+    assert plan.neural_threads("demo_exhubert") == 3
 
 
 def test_demo_targets(demo):
