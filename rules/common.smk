@@ -33,7 +33,8 @@ def _load_label_schemes(folder):
     """Label scheme files of ``folder`` by name, each validated by its JSON schema."""
     schemes = {}
     for path in sorted(folder.glob("*.yaml")):
-        schemes[path.stem] = read_label_scheme(path)  # unknown keys named with the nearest
+        # unknown keys are named with the nearest valid one
+        schemes[path.stem] = read_label_scheme(path)
         validate(schemes[path.stem], "../workflow/schemas/label_scheme.schema.yaml")
     return schemes
 

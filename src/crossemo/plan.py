@@ -48,6 +48,15 @@ def ssl_featureset_name(model: Mapping[str, Any]) -> str:
     return f"ssl-{slug}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
 
 
+def converted_encoder_name(source: str) -> str:
+    """Folder name (under results/encoders/) of the CTranslate2 Whisper ``source`` converted to
+    transformers: ``whisper-`` + the package name, or the folder's name + a hash of its path."""
+    if "/" not in source and "\\" not in source:
+        return f"whisper-{re.sub(r'[^A-Za-z0-9.]+', '-', source).strip('-')}"
+    stem = re.sub(r"[^A-Za-z0-9.]+", "-", Path(source).name).strip("-") or "model"
+    return f"whisper-{stem}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
+
+
 def ssl_settings(model: Mapping[str, Any]) -> dict[str, Any]:
     """The model keys that decide a frozen encoder's features (SSL_KEYS)."""
     return {k: model[k] for k in names.SSL_KEYS if k in model}
@@ -86,6 +95,13 @@ class Plan:
         self.ssl_experiments = [
             e for e in self.neural_experiments if self.model(e)["family"] == "frozen_head"
         ]
+        #: CTranslate2 Whisper models converted for fine-tuning (encoder {convert: source}):
+        #: folder name under results/encoders/ -> source
+        self.converted_encoders = {
+            converted_encoder_name(src): src
+            for e in self.neural_experiments
+            if (src := self.convert_source(e)) is not None
+        }
         #: SSL feature sets (frozen encoder hidden states), one per distinct setting
         self.ssl_featuresets = sorted({self.ssl_featureset(e) for e in self.ssl_experiments})
         #: label schemes used by some experiment (their conservation tables are checked)
@@ -226,6 +242,18 @@ class Plan:
         encoder = self.model(experiment).get("encoder")
         return isinstance(encoder, dict) and "tiny" in encoder
 
+    def convert_source(self, experiment: str) -> str | None:
+        """The CTranslate2 Whisper that ``model.encoder: {convert: ...}`` fine-tunes, or None."""
+        encoder = self.model(experiment).get("encoder")
+        if isinstance(encoder, dict) and "convert" in encoder:
+            return str(encoder["convert"])
+        return None
+
+    def converted_encoder(self, experiment: str) -> str | None:
+        """results/encoders/ folder of the experiment's converted Whisper, or None."""
+        source = self.convert_source(experiment)
+        return None if source is None else f"results/encoders/{converted_encoder_name(source)}"
+
     # ---- neural stages ----
     def init_source(self, experiment: str) -> tuple[str, str] | None:
         """``(experiment, run)`` whose trained model ``experiment`` starts from, or None."""
@@ -330,6 +358,12 @@ class Plan:
         for e in self.neural_experiments:
             for stage in init_chain(e, self.config["experiments"]):  # families, cycles
                 self.init_source(stage)  # sources that are neural experiments, with that run
+            family = self.model(e)["family"]
+            if self.convert_source(e) is not None and family != "finetune":
+                raise ValueError(
+                    f"experiment {e}: model.encoder {{convert: ...}} (a CTranslate2 Whisper "
+                    f"converted for fine-tuning) needs family finetune, not {family}"
+                )
         for name in self.comparisons:
             self.validate_comparison(name)
         for e in self.classic_experiments:
@@ -717,6 +751,8 @@ class Plan:
             inputs["lr_table"] = f"results/tables/{experiment}_lr_cv.csv"
         if self.init_model(experiment):  # a later stage starts from an earlier one's model
             inputs["init_model"] = self.init_model(experiment)
+        elif self.converted_encoder(experiment):  # rule convert_whisper
+            inputs["encoder"] = self.converted_encoder(experiment)
         corpora = self.experiment_corpora(experiment)
         if family == "frozen_head":
             inputs["features"] = self.feature_shards(self.ssl_featureset(experiment), corpora)

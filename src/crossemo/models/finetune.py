@@ -1,8 +1,10 @@
 """Fine-tuning of a Hugging Face audio encoder with a mean-pooling classification head.
 
 The model is an ``AutoModelForAudioClassification`` (``HubertForSequenceClassification`` for
-HuBERT): mean pooling over the non-padded frames, projector, linear classifier. The CNN feature
-encoder is frozen; the transformer is fine-tuned fully or in its top N layers. The saved
+HuBERT, ``WhisperForAudioClassification`` for a Whisper encoder, fed as
+:mod:`crossemo.models.whisper_classifier` says): mean pooling over the non-padded frames,
+projector, linear classifier. The CNN feature encoder is frozen; the transformer is fine-tuned
+fully or in its top N layers. The saved
 directory is ``save_pretrained`` output (with ``id2label``) + the feature extractor, so
 ``transformers.pipeline("audio-classification", model=dir)`` loads it, plus ``label_map.json``,
 ``crossemo_run.json`` (the configuration used) and ``training_curve.{csv,png}``.
@@ -18,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from crossemo.models import whisper_classifier
 from crossemo.models.data import SAMPLE_RATE, AudioSet, collate, load_view
 from crossemo.models.skeleton import Job, train_and_predict
 from crossemo.models.training import Split, TrainResult, TrainSettings, seed_everything
@@ -88,13 +91,24 @@ def audio_forward(sets: Mapping[str, AudioSet], device, do_normalize: bool = Tru
     return forward
 
 
-def audio_job(model, feature_extractor, sets: Mapping[str, AudioSet], device,
-              fingerprint: str) -> Job:  # fmt: skip
-    """The training job of an HF audio classifier on ``sets`` (train, dev, test)."""
-    forward = audio_forward(
+def classifier_forward(model, feature_extractor, sets: Mapping[str, AudioSet], device,
+                       seed: int = 0):  # fmt: skip
+    """``forward(model, split, idx) -> logits``: waveforms for wav2vec2-style encoders (HuBERT,
+    WavLM ...), cropped or packed log-mel for Whisper (crossemo.models.whisper_classifier)."""
+    if whisper_classifier.is_whisper(model):
+        mode = getattr(model.config, whisper_classifier.INPUT_ATTRIBUTE, "cropped")
+        model_input = whisper_classifier.WhisperInput.from_extractor(feature_extractor, mode, seed)
+        return whisper_classifier.forward_fn(model_input, sets, device)
+    return audio_forward(
         sets, device, do_normalize=getattr(feature_extractor, "do_normalize", True),
         use_attention_mask=getattr(feature_extractor, "return_attention_mask", True),
     )  # fmt: skip
+
+
+def audio_job(model, feature_extractor, sets: Mapping[str, AudioSet], device,
+              fingerprint: str, seed: int = 0) -> Job:  # fmt: skip
+    """The training job of an HF audio classifier on ``sets`` (train, dev, test)."""
+    forward = classifier_forward(model, feature_extractor, sets, device, seed)
     test, dev = sets["test"], sets["dev"]
 
     def save(trained, out: Path) -> None:
@@ -121,7 +135,8 @@ def train_audio_classifier(model, feature_extractor, sets: Mapping[str, AudioSet
     ids = "|".join(sets["train"].utt_ids[:50])
     fingerprint = json.dumps([run_config, ids], default=str)
     return train_and_predict(
-        lambda device: audio_job(model, feature_extractor, sets, device, fingerprint),
+        lambda device: audio_job(model, feature_extractor, sets, device, fingerprint,
+                                 settings.seed),
         settings, classes, output_dir=output_dir, predictions=predictions, scratch=scratch,
         run_config=run_config, threads=threads, interrupt_after=interrupt_after,
         dev_predictions=dev_predictions,
@@ -144,7 +159,15 @@ def build_classifier(model_cfg: Mapping[str, Any], classes: Sequence[str],
                                           **updates)  # fmt: skip
     else:
         model = enc.load_audio_classifier(spec, list(classes), **updates)
-        set_trainable(model, settings.finetune_layers, settings.freeze_feature_encoder)
+        if whisper_classifier.is_whisper(model):
+            mode = model_cfg.get("whisper_input", "cropped")
+            if mode not in whisper_classifier.WHISPER_INPUTS:
+                raise ValueError(f"model.whisper_input {mode!r}: one of "
+                                 f"{', '.join(whisper_classifier.WHISPER_INPUTS)}")  # fmt: skip
+            setattr(model.config, whisper_classifier.INPUT_ATTRIBUTE, mode)
+            whisper_classifier.set_trainable(model, settings.finetune_layers)
+        else:
+            set_trainable(model, settings.finetune_layers, settings.freeze_feature_encoder)
     return model, enc.feature_extractor(spec)
 
 

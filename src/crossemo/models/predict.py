@@ -134,13 +134,26 @@ def classify(model, fe, classes: list[str], wave: np.ndarray) -> dict[str, float
     """Class probabilities of one clip."""
     import torch
 
+    with torch.no_grad():
+        probs = torch.softmax(clip_logits(model, fe, wave)[0].float(), -1)
+    return {c: float(p) for c, p in zip(classes, probs.tolist(), strict=True)}
+
+
+def clip_logits(model, fe, wave: np.ndarray):
+    """Logits ``[1, labels]`` of one clip, fed as the model was trained: waveform (HuBERT ...),
+    the Whisper input crossemo trained it on, or a 30 s window (a Whisper trained elsewhere)."""
+    from crossemo.models import whisper_classifier as wc
     from crossemo.models.data import collate
 
+    if wc.is_whisper(model):
+        mode = getattr(model.config, wc.INPUT_ATTRIBUTE, None)
+        if mode is not None:
+            return wc.logits(model, wc.WhisperInput.from_extractor(fe, mode)([wave]))
+        features = fe(wave, sampling_rate=SAMPLE_RATE, return_tensors="pt").input_features
+        return model(input_features=features).logits
     values, mask = collate([wave], do_normalize=getattr(fe, "do_normalize", True))
     kwargs = {"attention_mask": mask} if getattr(fe, "return_attention_mask", True) else {}
-    with torch.no_grad():
-        probs = torch.softmax(model(input_values=values, **kwargs).logits[0].float(), -1)
-    return {c: float(p) for c, p in zip(classes, probs.tolist(), strict=True)}
+    return model(input_values=values, **kwargs).logits
 
 
 def predict_one(model, fe, classes: list[str], path: str | Path, max_seconds: float | None,

@@ -16,7 +16,8 @@ def train_neural_run(*, experiment: Mapping[str, Any], name: str, run: str,
                      threads: int | None = None) -> None:  # fmt: skip
     """Train run ``run`` of experiment ``name`` (config ``experiment``) from the rule's inputs
     (view, scheme, split; lr_table for "final" after LR CV; features or transcripts; init_model
-    when ``model.init_from`` names an earlier stage) and write the model directory and the
+    when ``model.init_from`` names an earlier stage; encoder when ``model.encoder`` is
+    ``{convert: ...}``) and write the model directory and the
     test and dev predictions."""
     from crossemo.models.finetune import read_classes
 
@@ -32,6 +33,9 @@ def train_neural_run(*, experiment: Mapping[str, Any], name: str, run: str,
 
         model_cfg = init_model_config(model_cfg, inputs["init_model"], classes)
         info["init_model"] = str(inputs["init_model"])
+    elif inputs.get("encoder"):  # a CTranslate2 Whisper converted by rule convert_whisper
+        model_cfg["encoder"] = {"name": str(inputs["encoder"])}
+        info["encoder"] = str(inputs["encoder"])
     common = dict(output_dir=outputs["model"], predictions=outputs["predictions"],
                   dev_predictions=outputs.get("dev_predictions"), scratch=scratch,
                   threads=threads)  # fmt: skip

@@ -1,0 +1,187 @@
+"""Fine-tuning a Whisper encoder: ``WhisperForAudioClassification`` on cropped or packed input.
+
+Whisper's encoder was trained on 30 s windows (3000 log-mel frames, 1500 encoder frames of
+20 ms), and ``transformers`` runs it on nothing else: a 3 s utterance costs a whole window, and
+its classifier averages the projected frames of the whole window, padding included. Here the
+same modules (convolutions, sinusoidal positions, layers, projector, classifier) run on one of
+two inputs, set by ``model.whisper_input`` and stored in the saved model's config
+(``crossemo_whisper_input``) so that ``crossemo predict`` feeds the exported model as it was
+trained:
+
+- ``cropped`` (default): each utterance alone, its log-mel cut after its own frames (batch padded
+  to its longest utterance, at most one window; attention masked to the utterance's frames),
+  positions ``0 .. T-1``; the pooled vector is the mean over the utterance's own frames. An
+  utterance gets the same logits in any batch as alone, so one-file prediction matches
+  training. The encoder sees the first T positions of a window, as it does for any utterance
+  at the start of one.
+- ``packed``: the batch's utterances laid into shared 30 s windows in an order fixed by their
+  ids and a seed (:func:`crossemo.features.whisper.pack`, never by label), each utterance's
+  frames sliced back out and averaged. The encoder sees full windows, as in pre-training, but
+  attends across utterances of one window.
+
+Cropped costs less (BENCHMARKS.md, Whisper fine-tuning); both keep the conv front-end frozen
+and train the top ``finetune_layers`` layers with the projector and classifier.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from crossemo.features.whisper import (
+    FRAME_SAMPLES,
+    WINDOW_SAMPLES,
+    log_mel,
+    pack,
+    window_audio,
+)
+
+log = logging.getLogger(__name__)
+
+WHISPER_INPUTS = ("cropped", "packed")
+#: config attribute of a saved classifier that names its input (read by ``crossemo predict``)
+INPUT_ATTRIBUTE = "crossemo_whisper_input"
+
+
+def is_whisper(model) -> bool:
+    """Whether ``model`` (or its config) is a Whisper model."""
+    config = getattr(model, "config", model)
+    return getattr(config, "model_type", None) == "whisper"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Encoder frames ``[start, stop)`` of row ``row`` of the batch: one utterance."""
+
+    row: int
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True)
+class WhisperBatch:
+    """Log-mel ``[rows, n_mels, 2 * frames]``, one :class:`Segment` per utterance and, for
+    cropped rows, each row's valid encoder frames (attention stays inside them)."""
+
+    mel: np.ndarray
+    segments: tuple[Segment, ...]
+    lengths: tuple[int, ...] | None = None
+
+
+class WhisperInput:
+    """Log-mel batches of utterances for a Whisper classifier (``cropped`` or ``packed``)."""
+
+    def __init__(self, mel_filters: np.ndarray, mode: str = "cropped", seed: int = 0) -> None:
+        if mode not in WHISPER_INPUTS:
+            raise ValueError(f"whisper_input {mode!r}: one of {', '.join(WHISPER_INPUTS)}")
+        self.filters = np.ascontiguousarray(mel_filters, dtype=np.float32)
+        self.mode, self.seed = mode, seed
+
+    @classmethod
+    def from_extractor(cls, feature_extractor, mode: str = "cropped", seed: int = 0):
+        """From a ``WhisperFeatureExtractor`` (its ``[201, n_mels]`` filters)."""
+        return cls(np.asarray(feature_extractor.mel_filters).T, mode, seed)
+
+    def __call__(self, waves: Sequence[np.ndarray], keys: Sequence[str] | None = None
+                 ) -> WhisperBatch:  # fmt: skip
+        waves = [np.asarray(w, dtype=np.float32)[:WINDOW_SAMPLES] for w in waves]
+        if self.mode == "cropped":
+            return self._cropped(waves)
+        return self._packed(waves, keys)
+
+    def _cropped(self, waves: list[np.ndarray]) -> WhisperBatch:
+        """Each utterance's log-mel computed alone (its own peak and edges), zero beyond it:
+        the convolutions see there what they see at the end of a lone utterance."""
+        frames = [max(1, -(-len(w) // FRAME_SAMPLES)) for w in waves]
+        mel = np.zeros((len(waves), len(self.filters), 2 * max(frames)), dtype=np.float32)
+        for i, (w, n) in enumerate(zip(waves, frames, strict=True)):
+            mel[i, :, : 2 * n] = log_mel([np.pad(w, (0, n * FRAME_SAMPLES - len(w)))],
+                                         self.filters)[0]  # fmt: skip
+        segments = tuple(Segment(i, 0, n) for i, n in enumerate(frames))
+        return WhisperBatch(mel, segments, tuple(frames))
+
+    def _packed(self, waves: list[np.ndarray], keys: Sequence[str] | None) -> WhisperBatch:
+        windows = pack([len(w) for w in waves], keys, packing="packed", seed=self.seed)
+        where: dict[int, Segment] = {}
+        for row, window in enumerate(windows):
+            for pl in window:  # one piece per utterance: waves are at most one window long
+                where[pl.piece.utt] = Segment(row, pl.frame, pl.frame + pl.piece.frames)
+        audio = [window_audio(window, waves) for window in windows]
+        segments = tuple(where[i] for i in range(len(waves)))
+        return WhisperBatch(log_mel(audio, self.filters), segments)
+
+
+def encode(model, mel, lengths=None):
+    """Last hidden state ``[rows, frames, d_model]`` of the model's encoder on log-mel ``mel``
+    of any length up to a window: Whisper's own forward, positions cut to the input. With
+    ``lengths`` (valid encoder frames per row), no frame attends to a row's padding."""
+    import torch
+    import torch.nn.functional as F
+
+    encoder = model.encoder
+    x = F.gelu(encoder.conv1(mel))
+    x = F.gelu(encoder.conv2(x)).permute(0, 2, 1)
+    x = x + encoder.embed_positions.weight[: x.shape[1]]
+    x = F.dropout(x, p=encoder.dropout, training=encoder.training)
+    mask = None
+    if lengths is not None:
+        frames = torch.arange(x.shape[1], device=x.device)
+        padding = frames[None, :] >= torch.as_tensor(lengths, device=x.device)[:, None]
+        mask = torch.zeros(padding.shape, dtype=x.dtype, device=x.device)
+        mask = mask.masked_fill(padding, torch.finfo(x.dtype).min)[:, None, None, :]
+    for layer in encoder.layers:
+        x = layer(x, mask)
+    return encoder.layer_norm(x)
+
+
+def logits(model, batch: WhisperBatch, device=None):
+    """Class logits ``[utterances, labels]``: projected frames averaged over each segment
+    (cropped rows: attention kept inside each utterance's own frames)."""
+    import torch
+
+    mel = torch.from_numpy(batch.mel)
+    if device is not None:
+        mel = mel.to(device, non_blocking=True)
+    projected = model.projector(encode(model, mel, batch.lengths))
+    pooled = torch.stack([projected[s.row, s.start : s.stop].mean(0) for s in batch.segments])
+    return model.classifier(pooled)
+
+
+def set_trainable(model, finetune_layers: int | str = "all") -> dict[str, int]:
+    """Conv front-end and positions frozen; the top ``finetune_layers`` encoder layers ("all":
+    every one) with the final layer norm, projector and classifier trained."""
+    encoder = model.encoder
+    for p in model.parameters():
+        p.requires_grad = True
+    for module in (encoder.conv1, encoder.conv2, encoder.embed_positions):
+        for p in module.parameters():
+            p.requires_grad = False
+    layers = list(encoder.layers)
+    n = len(layers) if finetune_layers == "all" else int(finetune_layers)
+    for layer in layers[: len(layers) - n]:
+        for p in layer.parameters():
+            p.requires_grad = False
+    if n == 0:
+        for p in encoder.layer_norm.parameters():
+            p.requires_grad = False
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    log.info("whisper: trainable parameters %d of %d (top %d of %d layers)", trainable, total,
+             n, len(layers))  # fmt: skip
+    return {"trainable": trainable, "total": total}
+
+
+def forward_fn(model_input: WhisperInput, sets: Mapping[str, Any], device) -> Callable:
+    """``forward(model, split, idx) -> logits`` of the training skeleton for a Whisper model;
+    ``sets``: split name -> an ``AudioSet`` (``waves``, ``utt_ids``)."""
+
+    def forward(model, split: str, idx: list[int]):
+        data = sets[split]
+        batch = model_input([data.waves[i] for i in idx], [data.utt_ids[i] for i in idx])
+        return logits(model, batch, device)
+
+    return forward
