@@ -1,8 +1,16 @@
 # crossemo: cross-corpus speech emotion recognition. Layout note: this repository keeps the
 # Snakefile, rules/ and profiles/ at the top level and the library in src/crossemo/ (see README).
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.1")
+
+# Jobs inherit this: OpenMP threads (torch, CTranslate2, XGBoost, LightGBM) wait without spinning.
+# Spinning threads of one job take the cores of the next: two threads of a tiny training run beside
+# a second job on 2 cores cost 86 CPU-s active, 24 passive (BENCHMARKS.md, Waiting times).
+# Set OMP_WAIT_POLICY yourself to keep another policy.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 # The demo config is the default; a config given with --configfile (config/paper/*.yaml)

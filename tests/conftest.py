@@ -1,6 +1,9 @@
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# two test workers on two cores: OpenMP threads wait without spinning (as the Snakefile sets for
+# jobs; set before torch loads its OpenMP runtime)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402
