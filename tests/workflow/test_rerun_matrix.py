@@ -66,9 +66,11 @@ def _outputs(proc) -> list[tuple[str, bool]]:
         out = re.search(r"^    output: (.*)$", block, re.M)
         if rule and out:
             for path in out.group(1).split(", "):
-                is_dir = (rule.group(1), path.rsplit("/", 1)[-1]) in {
-                    ("segment_clips", "clips")
-                } or (rule.group(1) == "train_neural" and not path.endswith(".parquet"))
+                is_dir = (
+                    (rule.group(1), path.rsplit("/", 1)[-1]) in {("segment_clips", "clips")}
+                    or (rule.group(1) == "train_neural" and not path.endswith(".parquet"))
+                    or rule.group(1) == "convert_whisper"  # results/encoders/{encoder}/
+                )
                 found.append((path.strip(), is_dir))
     return found
 
