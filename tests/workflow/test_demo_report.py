@@ -27,6 +27,7 @@ def reported(demo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     used = {c for e in config["experiments"].values() for c in e["train"] + e.get("test", [])}
     config["corpora"] = {k: v for k, v in config["corpora"].items() if k in used}
     config["evaluation"] = {"interval": {"resamples": 200, "seed": 0}}
+    config["experiments"][FINETUNE]["model"]["epochs"] = 1  # the path, not the result
     workdir = tmp_path_factory.mktemp("wf-report")
     run_snakemake(workdir, config, "all", timeout=1800)
     run_snakemake(workdir, config, "--report", str(workdir / "report.html"), timeout=600)
