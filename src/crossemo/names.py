@@ -61,6 +61,12 @@ _FOLD_RUN = re.compile(r"^fold(?P<fold>\d+)(?:-(?P<variant>.+))?$")
 _LR_RUN = re.compile(r"^fold(?P<fold>\d+)-lr(?P<lr>[0-9.eE+-]+)$")
 
 
+def slug(text: str) -> str:
+    """``text`` as a folder-name part: runs of anything but ASCII letters, digits and dots
+    become one dash (feature-set and encoder folder names)."""
+    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-")
+
+
 def job_keys(experiment: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
     """The part of an experiment a job reads: ``keys`` only, resource keys out of ``model``."""
     out = {k: experiment[k] for k in keys if k in experiment}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -43,17 +42,16 @@ def ssl_featureset_name(model: Mapping[str, Any]) -> str:
     settings = ssl_settings(model)
     encoder = settings.get("encoder")
     name = encoder if isinstance(encoder, str) else (encoder or {}).get("name", "tiny")
-    slug = re.sub(r"[^A-Za-z0-9.]+", "-", str(name)).strip("-")
     text = json.dumps(settings, sort_keys=True, default=str)
-    return f"ssl-{slug}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+    return f"ssl-{names.slug(str(name))}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
 
 
 def converted_encoder_name(source: str) -> str:
     """Folder name (under results/encoders/) of the CTranslate2 Whisper ``source`` converted to
     transformers: ``whisper-`` + the package name, or the folder's name + a hash of its path."""
     if "/" not in source and "\\" not in source:
-        return f"whisper-{re.sub(r'[^A-Za-z0-9.]+', '-', source).strip('-')}"
-    stem = re.sub(r"[^A-Za-z0-9.]+", "-", Path(source).name).strip("-") or "model"
+        return f"whisper-{names.slug(source)}"
+    stem = names.slug(Path(source).name) or "model"
     return f"whisper-{stem}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
 
 

@@ -62,6 +62,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crossemo.names import slug
+
 log = logging.getLogger(__name__)
 
 BACKENDS = ("ctranslate2", "transformers")
@@ -116,10 +118,10 @@ class WhisperSettings:
 def featureset_name(settings: WhisperSettings) -> str:
     """``whisper-<model slug>-<hash of the settings>``: one name per distinct extraction
     (``batch_windows``, a compute knob, is left out)."""
-    slug = re.sub(r"[^A-Za-z0-9.]+", "-", Path(settings.model).name or settings.model).strip("-")
     decisive = {k: v for k, v in asdict(settings).items() if k != "batch_windows"}
     text = json.dumps(decisive, sort_keys=True, default=str)
-    return f"whisper-{slug}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+    name = slug(Path(settings.model).name or settings.model)
+    return f"whisper-{name}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
 
 
 # --- layout: chunks and windows ----------------------------------------------------------
