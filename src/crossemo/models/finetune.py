@@ -160,10 +160,7 @@ def build_classifier(model_cfg: Mapping[str, Any], classes: Sequence[str],
     else:
         model = enc.load_audio_classifier(spec, list(classes), **updates)
         if whisper_classifier.is_whisper(model):
-            mode = model_cfg.get("whisper_input", "cropped")
-            if mode not in whisper_classifier.WHISPER_INPUTS:
-                raise ValueError(f"model.whisper_input {mode!r}: one of "
-                                 f"{', '.join(whisper_classifier.WHISPER_INPUTS)}")  # fmt: skip
+            mode = whisper_classifier.checked_input(model_cfg.get("whisper_input", "cropped"))
             setattr(model.config, whisper_classifier.INPUT_ATTRIBUTE, mode)
             whisper_classifier.set_trainable(model, settings.finetune_layers)
         else:

@@ -47,6 +47,13 @@ WHISPER_INPUTS = ("cropped", "packed")
 INPUT_ATTRIBUTE = "crossemo_whisper_input"
 
 
+def checked_input(mode: str) -> str:
+    """``mode`` when it is one of :data:`WHISPER_INPUTS` (else ValueError naming the key)."""
+    if mode not in WHISPER_INPUTS:
+        raise ValueError(f"model.whisper_input {mode!r}: one of {', '.join(WHISPER_INPUTS)}")
+    return mode
+
+
 def is_whisper(model) -> bool:
     """Whether ``model`` (or its config) is a Whisper model."""
     config = getattr(model, "config", model)
@@ -76,10 +83,8 @@ class WhisperInput:
     """Log-mel batches of utterances for a Whisper classifier (``cropped`` or ``packed``)."""
 
     def __init__(self, mel_filters: np.ndarray, mode: str = "cropped", seed: int = 0) -> None:
-        if mode not in WHISPER_INPUTS:
-            raise ValueError(f"whisper_input {mode!r}: one of {', '.join(WHISPER_INPUTS)}")
         self.filters = np.ascontiguousarray(mel_filters, dtype=np.float32)
-        self.mode, self.seed = mode, seed
+        self.mode, self.seed = checked_input(mode), seed
 
     @classmethod
     def from_extractor(cls, feature_extractor, mode: str = "cropped", seed: int = 0):
