@@ -164,3 +164,26 @@ def test_real_tiny_en_fine_tunes_on_packed_windows(converted, tmp_path):
     sf.write(wav, tone("positive", 1.0, np.random.default_rng(0)), SR)
     (record,) = predict_files(out / "model", [wav])
     assert record.label in CLASSES and abs(sum(record.probs.values()) - 1) < 1e-5
+
+
+def test_a_missing_or_foreign_convert_source_is_named(tmp_path):
+    """What rule convert_whisper runs, given `encoder: {convert: ...}` that is not a Whisper."""
+    from crossemo.features.whisper import resolve_ct2_model
+    from crossemo.features.whisper_convert import convert_ct2_whisper
+
+    missing = tmp_path / "no-such-model"
+    with pytest.raises(FileNotFoundError, match=f"{missing}.*nothing is downloaded"):
+        resolve_ct2_model(str(missing))
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "model.bin").write_bytes(b"\x01\x00\x00\x00not a ctranslate2 whisper")
+    with pytest.raises(ValueError, match=f"{foreign / 'model.bin'}: CTranslate2 binary version 1"):
+        convert_ct2_whisper(resolve_ct2_model(str(foreign)), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_predict_refuses_the_converted_encoder_without_a_trained_head(converted):
+    from crossemo.models.predict import ModelFolderError, load_classifier
+
+    with pytest.raises(ModelFolderError, match="no trained classification head"):
+        load_classifier(converted)
