@@ -267,3 +267,37 @@ def test_layer_table_lists_each_run_s_layers(tmp_path):
                tmp_path / "p" / "config.json", {})  # fmt: skip
     with pytest.raises(ValueError, match="layer_probe"):
         layer_table({"main": tmp_path / "p" / "config.json"})
+
+
+def test_classic_run_fits_once_and_its_dev_predictions_are_the_saved_model_s(tmp_path):
+    """The job's files: the model holds no prediction tables, and the dev predictions (what
+    calibration is fitted on) come from the chosen layer's model, the one saved."""
+    from crossemo.models.classic import train_classic_run
+
+    view, feats = _layered()
+    split = view.assign(fold=0, speaker=view["utt_id"].str[-1])
+    paths = {"view": tmp_path / "view.parquet", "split": tmp_path / "split.parquet",
+             "scheme": tmp_path / "scheme.yaml", "features": tmp_path / "features.parquet"}  # fmt: skip
+    view.to_parquet(paths["view"], index=False)
+    split.to_parquet(paths["split"], index=False)
+    paths["scheme"].write_text(json.dumps({"classes": CLASSES}))
+    feats.rename_axis("utt_id").reset_index().to_parquet(paths["features"], index=False)
+    outputs = {k: tmp_path / "run" / f for k, f in [
+        ("model", "model.joblib"), ("label_map", "label_map.json"), ("config", "config.json"),
+        ("predictions", "fold0.parquet"), ("dev_predictions", "fold0.dev.parquet")]}  # fmt: skip
+    model = {"family": "logreg", "layer_probe": True}
+    train_classic_run(
+        view_path=paths["view"], split_path=paths["split"], scheme_path=paths["scheme"],
+        feature_paths=[paths["features"]], augmented_path=None,
+        experiment={"model": model, "standardize": "global", "seed": 0}, family="logreg",
+        name="probe", run="fold0", outputs=outputs,
+    )  # fmt: skip
+    bundle = joblib.load(outputs["model"])
+    assert "dev_predictions" not in bundle and bundle["layer"] == 1
+    cfg = ClassicConfig.from_config(model, "logreg", "global", 0)
+    speakers = split.set_index("utt_id")["speaker"]
+    chosen, _ = train_predict(view, feats[bundle["feature_names"]], cfg, CLASSES, speakers)
+    dev = pd.read_parquet(outputs["dev_predictions"])
+    assert len(dev) == 30
+    pd.testing.assert_frame_equal(dev, chosen["dev_predictions"].reset_index(drop=True),
+                                  check_dtype=False)  # fmt: skip

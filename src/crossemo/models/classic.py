@@ -539,10 +539,9 @@ def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augm
     )  # fmt: skip
     log.info("%s/%s: %s on %d rows (%s), standardize=%s", name, run, family, len(view),
              view["split"].value_counts().to_dict(), cfg.standardize)  # fmt: skip
-    bundle, predictions = train_predict(view, features, cfg, classes, speakers, threads)
-    dev_predictions = bundle.pop("dev_predictions")
     fit = train_predict_by_layer if cfg.layer_probe else train_predict
     bundle, predictions = fit(view, features, cfg, classes, speakers, threads)
+    dev_predictions = bundle.pop("dev_predictions")  # the saved model's own, not a twin's
     run_config = {"experiment": name, "run": run, "fold": fold, "features":
                   experiment.get("features"), "standardize": cfg.standardize, "seed": cfg.seed,
                   "params": cfg.params, "grid": cfg.grid,
