@@ -276,8 +276,9 @@ def test_classic_run_fits_once_and_its_dev_predictions_are_the_saved_model_s(tmp
 
     view, feats = _layered()
     split = view.assign(fold=0, speaker=view["utt_id"].str[-1])
-    paths = {"view": tmp_path / "view.parquet", "split": tmp_path / "split.parquet",
-             "scheme": tmp_path / "scheme.yaml", "features": tmp_path / "features.parquet"}  # fmt: skip
+    names = {"view": "view.parquet", "split": "split.parquet", "scheme": "scheme.yaml",
+             "features": "features.parquet"}  # fmt: skip
+    paths = {k: tmp_path / name for k, name in names.items()}
     view.to_parquet(paths["view"], index=False)
     split.to_parquet(paths["split"], index=False)
     paths["scheme"].write_text(json.dumps({"classes": CLASSES}))
