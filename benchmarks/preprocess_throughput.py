@@ -3,14 +3,16 @@
 What: for each shard, CPU seconds of crossemo's whole shard job
 (`crossemo.audio.preprocess.preprocess_shard`: read the manifest and check the shard's rows,
 decode, mono, soxr-HQ resample to 16 kHz, energy silence removal, duration limits, PCM16 encode,
-Parquet shard and rejects table) against the floor: soundfile decode (segments by seek) + mono
-+ ``soxr.resample(..., quality="HQ")`` of the same rows and nothing else, in the same run.
+Parquet shard, rejects table and the kept clips' fingerprints, as rule preprocess_audio runs
+it) against the floor: soundfile decode (segments by seek) + mono +
+``soxr.resample(..., quality="HQ")`` of the same rows and nothing else, in the same run.
 Throughput is input audio-seconds (what the floor decodes) per CPU-second for both, so ours /
 floor = CPU_floor / CPU_ours (target >= 0.8). Also: bytes per stored sample of the shard files
 (file bytes / samples read back; target <= 2) and each process's peak RSS (ru_maxrss, taken
 before the size accounting reads the shard back).
 
-How: every measurement is its own subprocess (as Snakemake runs jobs), with an untimed warm-up
+How: every measurement is its own subprocess (as Snakemake runs jobs, with one BLAS/OpenMP
+thread, as Snakemake sets for a one-thread job), with an untimed warm-up
 (imports, first calls, a tiny shard job) before the timed work; floor and ours alternate
 ``--repeats`` times per shard and each keeps its fastest run (the machine may be shared; the
 range of whole-run ratios is printed too). Corpus: the seven demo corpora (espeak-ng speech in
@@ -133,11 +135,12 @@ def _child(args: argparse.Namespace) -> None:
         warm = out / "warm"  # warm-up: imports, first calls (pandera, pyarrow writer) on ~5 rows
         preprocess_shard(
             args.manifest, 0, max(1, len(manifest) // 5), settings,
-            warm / "w.parquet", warm / "w.rejects.parquet",
+            warm / "w.parquet", warm / "w.rejects.parquet", warm / "w.prints.parquet",
         )  # fmt: skip
         shard_path = out / f"{args.shard:04d}.parquet"
         job = (args.manifest, args.shard, args.n_shards, settings, shard_path,
-               out / f"{args.shard:04d}.rejects.parquet")  # fmt: skip
+               out / f"{args.shard:04d}.rejects.parquet",
+               out / f"{args.shard:04d}.prints.parquet")  # fmt: skip
         if args.profile:
             import cProfile
             import pstats
@@ -167,6 +170,10 @@ def _run_child(manifest: Path, mode: str, n_shards: int, shard: int, out: Path,
     if profile:
         cmd.append("--profile")
     env = dict(os.environ)
+    # what Snakemake gives a `threads: 1` job (rule preprocess_audio): one BLAS/OpenMP thread
+    for var in ("OMP_NUM_THREADS", "GOTO_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):  # fmt: skip
+        env[var] = "1"
     if src is not None:  # the job as another source tree has it (e.g. before this change)
         env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(
             os.pathsep

@@ -86,6 +86,14 @@ def test_a_file_without_read_permission_is_unreadable_not_not_audio(tmp_path, mo
     path = write(tmp_path / "locked.wav", 0.2)
     real_access = os.access
     monkeypatch.setattr(os, "access", lambda p, m: str(p) != str(path) and real_access(p, m))
+    real_open = os.open
+
+    def denied_open(p, flags, *args, **kwargs):
+        if str(p) == str(path):
+            raise PermissionError(13, "Permission denied", str(p))
+        return real_open(p, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied_open)
     monkeypatch.setattr(
         "soundfile.SoundFile", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("denied"))
     )  # what libsndfile says when the file cannot be opened (tests run as root)
@@ -93,3 +101,73 @@ def test_a_file_without_read_permission_is_unreadable_not_not_audio(tmp_path, mo
         with pytest.raises(DecodeError) as err:
             call(path)
         assert err.value.reason == "unreadable", call.__name__
+
+
+def _soundfile_mono(path, start=None, end=None):
+    """What soundfile alone decodes: float32 frames of [start, end), averaged to mono."""
+    import soundfile as sf
+
+    with sf.SoundFile(str(path)) as fh:
+        sr = fh.samplerate
+        first = int(round((start or 0.0) * sr))
+        last = fh.frames if end is None else min(fh.frames, int(round(end * sr)))
+        fh.seek(first)
+        data = fh.read(last - first, dtype="float32", always_2d=True)
+    return data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+
+
+def _full_range_pcm16(path, sr, channels, fmt="WAV"):
+    """Random 16-bit PCM over the whole range, both extremes included."""
+    import soundfile as sf
+
+    rng = np.random.default_rng(channels)
+    pcm = rng.integers(-32768, 32768, size=(sr // 2, channels), dtype=np.int16)
+    pcm[:2] = [[-32768] * channels, [32767] * channels]
+    sf.write(str(path), pcm, sr, format=fmt, subtype="PCM_16")
+    return path
+
+
+PCM16_FILES = {
+    "mono": lambda p: _full_range_pcm16(p, 16000, 1),
+    "stereo": lambda p: _full_range_pcm16(p, 44100, 2),
+    "extensible": lambda p: _full_range_pcm16(p, 48000, 2, fmt="WAVEX"),
+    "list_chunk": lambda p: with_list_chunk(p, 0.25, 48000, 2),
+}
+
+
+@pytest.mark.parametrize(
+    "name", sorted(PCM16_FILES) + ["pcm24", "float32", "pcm_u8", "aiff_as_wav"]
+)
+def test_pcm16_wav_is_read_directly_with_soundfile_s_samples(tmp_path, name):
+    """16-bit PCM WAV takes the direct read (other formats soundfile), and both give exactly
+    soundfile's float32 samples, for the whole file and for segments."""
+    import os
+
+    from crossemo.audio.decode import _open_checked
+
+    make = PCM16_FILES.get(name) or GOOD[name][0]
+    path = make(tmp_path / f"{name}.wav")
+    fd, chunk = _open_checked(str(path))
+    os.close(fd)
+    assert (chunk is not None and chunk.pcm16 is not None) == (name in PCM16_FILES)
+    for start, end in [(None, None), (0.0123, 0.2), (0.05, 9.0)]:
+        samples, _ = load(path, start=start, end=end)
+        expected = _soundfile_mono(path, start, end)
+        assert samples.dtype == np.float32 and samples.shape == expected.shape
+        assert np.array_equal(samples, expected), (name, start, end)
+
+
+def test_pcm16_wav_with_an_odd_data_chunk_drops_the_partial_frame(tmp_path):
+    """A data chunk whose size is not a whole number of frames: the partial frame is dropped,
+    as libsndfile drops it."""
+    import struct
+
+    path = _full_range_pcm16(tmp_path / "odd.wav", 16000, 2)
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"data")
+    size = struct.unpack("<I", raw[at + 4 : at + 8])[0]
+    raw[at + 4 : at + 8] = struct.pack("<I", size - 2)  # one sample short of the last frame
+    path.write_bytes(bytes(raw[: at + 8 + size - 2]))
+    samples, _ = load(path)
+    assert len(samples) == size // 4 - 1
+    assert np.array_equal(samples, _soundfile_mono(path))

@@ -148,3 +148,36 @@ def test_exact_print_is_the_hash_of_the_stored_pcm(ravdess, tmp_path):
     for utt_id, samples, _ in iter_audio([paths["shard"]]):
         pcm = np.rint(samples.astype(np.float64) * 32768).astype("<i2").tobytes()
         assert prints.at[utt_id, "pcm_sha256"] == hashlib.sha256(pcm).hexdigest()
+
+
+def _reference_band_energies(x: np.ndarray, sr: int, frame_s: float, hop: int) -> np.ndarray:
+    """The tolerant print's band energies written plainly in float64: Hann frames, |rfft|^2
+    summed over 20 mel-spaced bands from 100 to 4000 Hz (bin edges rounded), log10."""
+    frame = int(round(frame_s * sr))
+    mel = np.linspace(2595 * np.log10(1 + 100 / 700), 2595 * np.log10(1 + 4000 / 700), 21)
+    edges = np.clip(np.round(700 * (10 ** (mel / 2595) - 1) * frame / sr).astype(int), 1,
+                    frame // 2)  # fmt: skip
+    rows = []
+    for start in range(0, len(x) - frame + 1, hop):
+        power = np.abs(np.fft.rfft(x[start : start + frame] * np.hanning(frame))) ** 2
+        bands = zip(edges[:-1], edges[1:], strict=True)
+        rows.append([power[lo : max(hi, lo + 1)].sum() for lo, hi in bands])
+    return np.log10(np.array(rows) + 1e-10)
+
+
+@pytest.mark.parametrize("seconds", [1.0, 3.0])
+def test_band_energies_match_a_plain_float64_computation(seconds):
+    """Consecutive frames for a clip long enough for every stretch of the print to hold whole
+    frames; overlapping ones (at least one per stretch) for a shorter clip."""
+    from crossemo.audio.fingerprint import FRAME_S, N_SEGMENTS, band_energies
+
+    sr = 16000
+    rng = np.random.default_rng(0)
+    t = np.arange(int(seconds * sr)) / sr
+    x = 0.3 * np.sin(2 * np.pi * 440 * t * (1 + t)) + 0.01 * rng.normal(size=len(t))
+    frame = int(round(FRAME_S * sr))
+    hop = frame if len(x) >= N_SEGMENTS * frame else (len(x) - frame) // (N_SEGMENTS - 1)
+    expected = _reference_band_energies(x, sr, FRAME_S, hop)
+    got = band_energies(x.astype(np.float32), sr)
+    assert len(got) >= N_SEGMENTS and got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=2e-3)
