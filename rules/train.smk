@@ -26,7 +26,7 @@ rule train_neural:
         "../envs/train.yaml"
     threads: lambda wildcards: PLAN.neural_threads(wildcards.experiment)
     resources:
-        gpu=1,
+        gpu=lambda wildcards: PLAN.neural_gpus(wildcards.experiment),
         mem_mb=lambda wildcards, attempt: PLAN.neural_mem_mb(
             wildcards.experiment, attempt
         ),
@@ -89,7 +89,7 @@ rule extract_ssl_features:
         "../envs/train.yaml"
     threads: 4
     resources:
-        gpu=1,
+        gpu=lambda wildcards: PLAN.ssl_gpus(wildcards.ssl_featureset),
         mem_mb=lambda wildcards, attempt: PLAN.ssl_mem_mb(
             wildcards.ssl_featureset, attempt
         ),

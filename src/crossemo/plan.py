@@ -765,6 +765,12 @@ class Plan:
         default = 1 if self.tiny(experiment) else 4
         return int(self.model(experiment).get("threads", default))
 
+    def neural_gpus(self, experiment: str) -> int:
+        """GPUs a neural job claims (resource ``gpu``): 1, or 0 for a tiny encoder built from
+        a config, which trains on a CPU core in seconds: claiming the one local GPU slot
+        serialised a rehearsal's 30 tiny runs on a 2-core machine (half its cores idle)."""
+        return 0 if self.tiny(experiment) else 1
+
     def neural_mem_mb(self, experiment: str, attempt: int = 1) -> int:
         """Memory of a neural job: model.mem_mb (default 4 GB tiny, 32 GB real) x attempt."""
         base = self.model(experiment).get("mem_mb", 4000 if self.tiny(experiment) else 32000)
@@ -774,6 +780,10 @@ class Plan:
         """Minutes of a neural job: model.runtime (default 30 tiny, 720 real) x attempt."""
         base = self.model(experiment).get("runtime", 30 if self.tiny(experiment) else 720)
         return int(base) * attempt
+
+    def ssl_gpus(self, featureset: str) -> int:
+        """GPUs an SSL extraction job claims: as :meth:`neural_gpus` for its encoder."""
+        return self.neural_gpus(self.ssl_experiment(featureset))
 
     def ssl_mem_mb(self, featureset: str, attempt: int = 1) -> int:
         """Memory of an SSL extraction job x attempt: frame sequences of every layer are large

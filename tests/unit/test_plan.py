@@ -191,6 +191,17 @@ def test_neural_threads_one_for_tiny_encoders_four_otherwise(demo):
     assert plan.neural_threads("demo_exhubert") == 3
 
 
+def test_tiny_encoders_claim_no_gpu_real_ones_one(demo):
+    ssl = demo.ssl_featuresets[0]
+    assert demo.neural_gpus("demo_frozen_ct") == 0 and demo.ssl_gpus(ssl) == 0  # tiny
+    assert demo.neural_gpus("demo_finetune_lrcv") == 1  # the converted Whisper tiny.en
+    config = copy.deepcopy(demo.config)
+    config["experiments"]["demo_frozen_ct"]["model"]["encoder"] = {"name": "/models/hubert"}
+    plan = Plan(config, demo.scheme_dir, demo.reference_dir)
+    assert plan.neural_gpus("demo_frozen_ct") == 1
+    assert plan.ssl_gpus(plan.ssl_featureset("demo_frozen_ct")) == 1
+
+
 def test_demo_targets(demo):
     targets = demo.all_targets()
     # 109 with the leakage tables (duplicates, corpus fingerprints), before the subgroup tables
