@@ -4,7 +4,7 @@ What: for each shard, CPU seconds of crossemo's whole shard job
 (`crossemo.audio.preprocess.preprocess_shard`: read the manifest and check the shard's rows,
 decode, mono, soxr-HQ resample to 16 kHz, energy silence removal, duration limits, PCM16 encode,
 Parquet shard, rejects table and the kept clips' fingerprints, as rule preprocess_audio runs
-it) against the floor: soundfile decode (segments by seek) + mono +
+it; also without the fingerprints) against the floor: soundfile decode (segments by seek) + mono +
 ``soxr.resample(..., quality="HQ")`` of the same rows and nothing else, in the same run.
 Throughput is input audio-seconds (what the floor decodes) per CPU-second for both, so ours /
 floor = CPU_floor / CPU_ours (target >= 0.8). Also: bytes per stored sample of the shard files
@@ -138,9 +138,9 @@ def _child(args: argparse.Namespace) -> None:
             warm / "w.parquet", warm / "w.rejects.parquet", warm / "w.prints.parquet",
         )  # fmt: skip
         shard_path = out / f"{args.shard:04d}.parquet"
+        prints = None if args.mode == "bare" else out / f"{args.shard:04d}.prints.parquet"
         job = (args.manifest, args.shard, args.n_shards, settings, shard_path,
-               out / f"{args.shard:04d}.rejects.parquet",
-               out / f"{args.shard:04d}.prints.parquet")  # fmt: skip
+               out / f"{args.shard:04d}.rejects.parquet", prints)  # fmt: skip
         if args.profile:
             import cProfile
             import pstats
@@ -158,7 +158,7 @@ def _child(args: argparse.Namespace) -> None:
         result["cpu_s"] = time.process_time() - began
     # peak RSS of the job itself (the size accounting below reads the shard back)
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if args.mode == "ours":
+    if args.mode != "floor":
         result.update(_shard_sizes(shard_path))
     print(json.dumps(result))
 
@@ -186,9 +186,9 @@ def _run_child(manifest: Path, mode: str, n_shards: int, shard: int, out: Path,
 
 def measure(manifest: Path, n_shards: int, out: Path, repeats: int,
             before: Path | None = None) -> dict:  # fmt: skip
-    """Floor, ours (and the ``before`` source tree's job) per shard, alternating, ``repeats``
-    times; the fastest run of each kept, per shard."""
-    modes = {"floor": ("floor", None), "ours": ("ours", None)}
+    """Floor, ours, ours without the fingerprints ("bare") and the ``before`` source tree's
+    job per shard, alternating, ``repeats`` times; the fastest run of each kept, per shard."""
+    modes = {"floor": ("floor", None), "ours": ("ours", None), "bare": ("bare", None)}
     if before is not None:
         modes["before"] = ("ours", before)
     runs: dict[str, list[list[dict]]] = {name: [] for name in modes}
@@ -397,7 +397,8 @@ def main() -> None:
     )
     before = args.before_src is not None
     head = ["corpus", "utts", "utts/shard", "shards", "floor audio-s/CPU-s", "ours audio-s/CPU-s",
-            "**ours / floor** (range over runs)", "**bytes/sample**"]  # fmt: skip
+            "**ours / floor** (range over runs)", "**bytes/sample**",
+            "without fingerprints / floor (range)"]  # fmt: skip
     if before:
         head += ["before / floor (range)", "before bytes/sample"]
     head += ["floor peak RSS MB", "ours peak RSS MB"] + (["before peak RSS MB"] if before else [])
@@ -405,7 +406,7 @@ def main() -> None:
     print(
         "|---|"
         + "---:|" * 5
-        + "---|---:|"
+        + "---|---:|---|"
         + ("---|---:|" if before else "")
         + "---:|" * (3 if before else 2)
     )
@@ -415,6 +416,8 @@ def main() -> None:
         cells = [f"demo x{k}", n, per_shard, n_shards, f"{t_floor:.0f}", f"{t_ours:.0f}",
                  f"**{t_ours / t_floor:.2f}x** ({lo:.2f}-{hi:.2f})",
                  f"**{r['ours_bytes_per_sample']:.3f}**"]  # fmt: skip
+        b_lo, b_hi = r["bare_range"]
+        cells.append(f"{r['floor_cpu'] / r['bare_cpu']:.2f}x ({b_lo:.2f}-{b_hi:.2f})")
         if before:
             b_lo, b_hi = r["before_range"]
             ratio = r["floor_cpu"] / r["before_cpu"]
