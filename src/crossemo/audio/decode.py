@@ -250,14 +250,8 @@ def load(
             os.close(fd)
     try:
         with sf.SoundFile(path) as fh:
-            sr, frames = int(fh.samplerate), int(fh.frames)
-            if frames == 0:
-                raise DecodeError(NO_AUDIO_FRAMES, f"{Path(path).name} holds no samples")
-            first = int(round((start or 0.0) * sr))
-            last = frames if end is None else min(frames, int(round(end * sr)))
-            if first >= frames:
-                detail = f"start {start}s beyond {frames / sr:.2f}s"
-                raise DecodeError(SEGMENT_OUT_OF_RANGE, detail)
+            sr = int(fh.samplerate)
+            first, last = _frame_range(int(fh.frames), sr, start, end, path)
             fh.seek(first)
             data = fh.read(last - first, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as err:
@@ -269,18 +263,27 @@ def load(
     return np.ascontiguousarray(samples, dtype=np.float32), sr
 
 
-def _read_pcm16(
-    fd: int, chunk: _DataChunk, path: str, start: float | None, end: float | None
-) -> tuple[np.ndarray, int]:
-    """Mono float32 of ``[start, end)`` seconds of a plain 16-bit PCM WAV's data chunk."""
-    channels, sr = chunk.pcm16
-    frames = min(chunk.declared, chunk.available) // (2 * channels)
+def _frame_range(
+    frames: int, sr: int, start: float | None, end: float | None, path: str
+) -> tuple[int, int]:
+    """``(first, last)`` frames of ``[start, end)`` seconds in a file of ``frames`` frames (end
+    clipped to the file); raises for a file without frames or a start beyond it."""
     if frames == 0:
         raise DecodeError(NO_AUDIO_FRAMES, f"{os.path.basename(path)} holds no samples")
     first = int(round((start or 0.0) * sr))
     last = frames if end is None else min(frames, int(round(end * sr)))
     if first >= frames:
         raise DecodeError(SEGMENT_OUT_OF_RANGE, f"start {start}s beyond {frames / sr:.2f}s")
+    return first, last
+
+
+def _read_pcm16(
+    fd: int, chunk: _DataChunk, path: str, start: float | None, end: float | None
+) -> tuple[np.ndarray, int]:
+    """Mono float32 of ``[start, end)`` seconds of a plain 16-bit PCM WAV's data chunk."""
+    channels, sr = chunk.pcm16
+    frames = min(chunk.declared, chunk.available) // (2 * channels)
+    first, last = _frame_range(frames, sr, start, end, path)
     if last <= first:
         raise DecodeError(NO_AUDIO_FRAMES, f"{os.path.basename(path)} holds no samples")
     pcm = np.empty((last - first) * channels, dtype="<i2")
