@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -38,6 +39,8 @@ REHEARSAL_BUDGET_KEYS = ("epochs", "max_steps", "eval_steps", "warmup_steps")
 REHEARSAL_SIZE_KEYS = ("encoder", "text_encoder", "head_options")
 #: model keys a rehearsal sets: what a CPU job needs instead of a GPU node's
 REHEARSAL_RESOURCE_KEYS = ("bf16", "threads", "mem_mb", "runtime")
+#: Whisper encoder feature keys a rehearsal may set (how utterances share the encoder's windows)
+REHEARSAL_WHISPER_FEATURE_KEYS = ("packing",)
 
 
 class ConfigError(ValueError):
@@ -62,7 +65,7 @@ def prepare(config: dict, schemes: Mapping[str, Mapping], adapters: Iterable[str
 def require_known_keys(config: Mapping, schema_file: Path = CONFIG_SCHEMA, what: str = "") -> None:
     """Raise :class:`ConfigError` naming every key the schema does not allow and the nearest
     valid one; run before the schema validation, whose report of a typo names neither."""
-    problems = unknown_keys(config, read_yaml(schema_file, "JSON schema"))
+    problems = unknown_keys(config, _json_schema(Path(schema_file)))
     if problems:
         raise ConfigError(
             f"{what or 'the config'}: unknown keys (a typo, or a key this version does not "
@@ -123,6 +126,18 @@ def _branch(value: object, schema: Mapping) -> Mapping:
     return schema
 
 
+#: libyaml's safe loader where PyYAML was built with it: the Snakefile's start-up reads ~10 YAML
+#: files (config schema, label schemes ...), ~0.4 s with the pure-Python loader, ~10x less
+#: with libyaml; SLURM pays it once per job
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.cache
+def _json_schema(path: Path) -> Mapping:
+    """A JSON schema file, read once per process (not to be modified)."""
+    return read_yaml(path, "JSON schema")
+
+
 def read_yaml(path: str | Path, what: str) -> object:
     """A YAML file's data; :class:`ConfigError` naming the file, the place and what to do when
     it is missing or not plain YAML (python tags such as ``!!python/object`` are refused)."""
@@ -132,7 +147,7 @@ def read_yaml(path: str | Path, what: str) -> object:
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{what} {path}: cannot read it ({err}); save it as UTF-8 text") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -291,17 +306,20 @@ def check_schemes(schemes: Mapping[str, Mapping]) -> list[str]:
 def apply_rehearsal(config: dict) -> None:
     """Point a paper config at the demo corpora with tiny models and few steps (in place).
 
-    Only data roots, shard counts, model sizes, epochs/steps, CPU resources and the Whisper
-    model change; every protocol key (schemes, protocols, corpora lists, fractions, balancing,
-    features, standardisation, metrics, LR grids, preprocessing) is left as the config sets it.
+    Only data roots, shard counts, model sizes, epochs/steps, CPU resources and how Whisper runs
+    (its model and decoding for transcripts, window packing for encoder features) change; every
+    protocol key (schemes, protocols, corpora lists, fractions, balancing, feature sets,
+    standardisation, metrics, LR grids, preprocessing) is left as the config sets it.
     """
     rehearsal = config["rehearsal"]
     demo_dir = Path(config["demo"]["dir"])
     for name, entry in config["corpora"].items():
         _rehearse_corpus(name, entry, rehearsal, demo_dir)
     model = rehearsal.get("model") or {}
+    whisper = rehearsal.get("whisper_features") or {}
     for exp in (config.get("experiments") or {}).values():
         _rehearse_model(exp.get("model"), model)
+        _rehearse_whisper_features(exp.get("features"), whisper)
     if rehearsal.get("transcribe"):
         config.setdefault("transcribe", {}).update(rehearsal["transcribe"])
     config.setdefault("deviations", [])
@@ -342,6 +360,18 @@ def _under(demo_dir: Path, key: str, value):
     if key in ("root", "sheet", "serve_dir"):
         return str(demo_dir / value)
     return value
+
+
+def _rehearse_whisper_features(features, rehearsal_whisper: Mapping) -> None:
+    """Window packing for an experiment's Whisper encoder features (``{name: whisper, ...}``)."""
+    unknown = sorted(set(rehearsal_whisper) - set(REHEARSAL_WHISPER_FEATURE_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"rehearsal.whisper_features.{unknown[0]}: a rehearsal may only change "
+            f"{REHEARSAL_WHISPER_FEATURE_KEYS} of Whisper features"
+        )
+    if isinstance(features, dict) and features.get("name") == "whisper":
+        features.update(copy.deepcopy(dict(rehearsal_whisper)))
 
 
 def _rehearse_model(model: dict | None, rehearsal_model: Mapping) -> None:

@@ -53,6 +53,7 @@ REHEARSAL_MAY_CHANGE = (
     "experiments.*.model.threads",
     "experiments.*.model.mem_mb",
     "experiments.*.model.runtime",
+    "experiments.*.features.packing",
     "transcribe.backend",
     "transcribe.model",
     "transcribe.compute_type",
@@ -136,10 +137,16 @@ def test_rehearsal_keeps_untrained_degree_and_merges_head_options():
                 }
             },
             "svm": {"model": {"family": "svm"}},
+            "whisper": {
+                "features": {"name": "whisper", "packing": "single", "pooling": ["mean"]},
+                "model": {"family": "svm"},
+            },
+            "gemaps": {"features": "gemaps", "model": {"family": "svm"}},
         },
         "rehearsal": {
             "corpora": {"emodb": {"root": "EmoDB"}},
             "n_shards": 2,
+            "whisper_features": {"packing": "packed"},
             "model": {
                 "encoder": {"tiny": {}},
                 "head_options": {"d_model": 48},
@@ -155,6 +162,9 @@ def test_rehearsal_keeps_untrained_degree_and_merges_head_options():
     assert exps["ct"]["model"]["epochs"] == 1
     assert exps["ct"]["model"]["max_steps"] == exps["none"]["model"]["max_steps"] == 4
     assert exps["svm"]["model"] == {"family": "svm"}
+    assert exps["whisper"]["features"] == {"name": "whisper", "packing": "packed",
+                                           "pooling": ["mean"]}  # fmt: skip
+    assert exps["gemaps"]["features"] == "gemaps"
     assert config["corpora"]["emodb"] == {
         "adapter": "emodb",
         "root": "resources/demo/EmoDB",
@@ -178,6 +188,14 @@ def test_rehearsal_refuses_an_adapter_without_demo_and_a_protocol_key():
     }
     with pytest.raises(ConfigError, match="rehearsal.model.lr: a rehearsal may only change"):
         apply_rehearsal(bad)
+    pooled = {
+        "demo": {"dir": "d"},
+        "corpora": {},
+        "experiments": {"e": {"features": {"name": "whisper"}, "model": {"family": "svm"}}},
+        "rehearsal": {"whisper_features": {"pooling": ["max"]}},
+    }
+    with pytest.raises(ConfigError, match="rehearsal.whisper_features.pooling: a rehearsal may"):
+        apply_rehearsal(pooled)
 
 
 # ---- start-up checks ----------------------------------------------------------------------
