@@ -8,6 +8,7 @@ source file per shard and cut by ``start``/``end``. Processing is in float32; th
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import time
@@ -103,11 +104,28 @@ def check_min_duration(duration: float, min_duration: float) -> None:
         raise Dropped(TOO_SHORT, f"{duration:.3f}s < min_duration {min_duration}s")
 
 
+@functools.cache
+def _resampler(sr: int, target_sr: int) -> soxr.ResampleStream:
+    return soxr.ResampleStream(sr, target_sr, 1, dtype="float32", quality="HQ")
+
+
 def resample(samples: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
-    """High-quality resampling with soxr (what ``librosa.resample`` uses by default)."""
+    """High-quality resampling with soxr (HQ, what ``librosa.resample`` uses by default), float32.
+
+    One soxr resampler per rate pair, cleared after each clip, instead of ``soxr.resample``'s
+    new one per call: the same samples (tested), without building the HQ filter for every clip
+    (~7 % of resampling a 2-3 s clip from 48 kHz; BENCHMARKS.md, Preprocessing).
+    """
     if sr == target_sr:
         return samples
-    return soxr.resample(samples, sr, target_sr, quality="HQ").astype(np.float32, copy=False)
+    x = np.ascontiguousarray(samples, dtype=np.float32)
+    if len(x) == 0:
+        return x
+    stream = _resampler(int(sr), int(target_sr))
+    try:
+        return stream.resample_chunk(x, last=True)
+    finally:
+        stream.clear()
 
 
 def denoise(samples: np.ndarray, sr: int, settings: DenoiseSettings) -> np.ndarray:
