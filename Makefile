@@ -33,10 +33,10 @@ demo: setup
 	@echo "crossemo: demo finished; open results/report.html"
 
 # Tests run on $(CORES) workers (pytest-xdist): one worker leaves a core idle whenever a
-# workflow test waits on a single job. loadgroup hands out the units tests/conftest.py forms
+# workflow test waits on a single job. loadscope hands out the units tests/conftest.py forms
 # (a module each; a paper rehearsal each), slow ones first, short ones last.
 test: setup
-	HF_HUB_OFFLINE=1 $(BIN)/pytest -q -ra -n $(CORES) --dist loadgroup --durations=25
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -q -ra -n $(CORES) --dist loadscope --durations=25
 
 lint: setup
 	$(BIN)/snakemake --lint

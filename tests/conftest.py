@@ -34,16 +34,28 @@ def pytest_configure(config: pytest.Config) -> None:
 SPLIT_MODULES = {"test_paper_rehearsal.py"}
 
 
-@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadscope`` (`make test`) hands a worker the next unit of work whenever it runs
+    low, in collection order (:func:`pytest_collection_modifyitems`): a module per unit, or a
+    test for :data:`SPLIT_MODULES`. (``loadgroup`` would need ``xdist_group`` marks on every
+    test, and pytest-xdist 3.8 cannot apply them under pytest 9.)"""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return nodeid if module.rsplit("/", 1)[-1] in SPLIT_MODULES else module
+
+    config.option.loadscopereorder = False  # keep the order below, not tests per unit
+    return UnitScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Units of work and their order for `make test` (pytest-xdist ``--dist loadgroup``, which
-    hands a worker the next unit whenever it runs low): a module per unit, or a test for
-    :data:`SPLIT_MODULES`; slow units first, then the other workflow tests, then the unit tests,
-    so the last minutes are filled with short tests instead of one worker finishing a long
-    workflow alone (before: 167 s of one idle worker at the end of a 26 min run)."""
-    for item in items:
-        unit = item.nodeid if item.path.name in SPLIT_MODULES else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(unit))
+    """Slow units first, then the other workflow tests, then the unit tests, so the last
+    minutes are filled with short tests instead of one worker finishing a long workflow alone
+    (worksteal's contiguous halves: 167 s of one idle worker at the end of a 26 min run)."""
     items.sort(  # stable: modules stay contiguous and in their order
         key=lambda item: (
             item.get_closest_marker("slow") is None,
