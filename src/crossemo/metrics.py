@@ -38,17 +38,21 @@ CV_METRICS = {"uar": "uar", "accuracy": "wa", "f1_macro": "macro_f1", "f1_weight
 
 def confusion(y_true: Sequence, y_pred: Sequence, classes: Sequence) -> np.ndarray:
     """Counts of (true, predicted) pairs: rows true class, columns predicted, in ``classes``
-    order; pairs with a label outside ``classes`` are not counted."""
-    from sklearn.metrics import confusion_matrix
+    order; pairs with a label outside ``classes`` are not counted.
 
+    scikit-learn's ``confusion_matrix`` gives the same counts (tested), but importing
+    ``sklearn.metrics`` costs ~2 CPU-s, more than a small training or evaluation job's work
+    (BENCHMARKS.md, Waiting times); the count itself is one ``bincount``.
+    """
     classes = list(classes)
-    if not classes:
-        return np.zeros((0, 0), dtype=np.int64)
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if not np.isin(y_true, classes).any():  # scikit-learn refuses it; nothing to count
-        return np.zeros((len(classes), len(classes)), dtype=np.int64)
-    matrix = confusion_matrix(y_true, y_pred, labels=classes)
-    return matrix.astype(np.int64)
+    k = len(classes)
+    index = {label: i for i, label in enumerate(classes)}
+    true = np.fromiter((index.get(v, -1) for v in y_true), dtype=np.int64)
+    pred = np.fromiter((index.get(v, -1) for v in y_pred), dtype=np.int64)
+    if len(true) != len(pred):
+        raise ValueError(f"{len(true)} true labels but {len(pred)} predictions")
+    both = (true >= 0) & (pred >= 0)
+    return np.bincount(true[both] * k + pred[both], minlength=k * k).reshape(k, k)
 
 
 def class_rates(counts: np.ndarray) -> dict[str, np.ndarray]:

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score
 
 from crossemo import metrics
 
@@ -25,6 +25,28 @@ def test_scalars_by_hand():
     assert got["wa"] == pytest.approx(4 / 6)
     assert got["macro_f1"] == pytest.approx((4 / 5 + 1 / 2 + 2 / 3) / 3)
     assert got["weighted_f1"] == pytest.approx((3 * 4 / 5 + 2 * 1 / 2 + 2 / 3) / 6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_confusion_counts_as_scikit_learn_does(seed):
+    """Labels as strings or numbers, classes in any order, labels outside the classes (true or
+    predicted) not counted, classes never seen: scikit-learn's ``confusion_matrix`` counts."""
+    rng = np.random.default_rng(seed)
+    names = np.array(["neutral", "happy", "sad", "angry", "other"])
+    y_true, y_pred = names[rng.integers(0, 5, 300)], names[rng.integers(0, 5, 300)]
+    classes = list(rng.permutation(names[:4]))  # "other" is outside
+    if seed == 3:
+        classes.append("calm")  # never seen
+    ours = metrics.confusion(list(y_true), y_pred, classes)
+    assert ours.dtype == np.int64
+    assert np.array_equal(ours, confusion_matrix(y_true, y_pred, labels=classes))
+    a, b = rng.integers(0, 3, 50), rng.integers(0, 3, 50)
+    ints = metrics.confusion(a, b.tolist(), [2, 0, 1])
+    assert np.array_equal(ints, confusion_matrix(a, b, labels=[2, 0, 1]))
+    assert metrics.confusion(["x"], ["y"], ["a", "b"]).tolist() == [[0, 0], [0, 0]]
+    assert metrics.confusion([], [], []).shape == (0, 0)
+    with pytest.raises(ValueError, match="3 true labels but 2 predictions"):
+        metrics.confusion(["a"] * 3, ["a"] * 2, ["a"])
 
 
 def test_per_class_rates_by_hand():
