@@ -11,6 +11,10 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+#: each pytest worker's share of the machine's cores (`make test`: 2 workers on 2 cores, so a
+#: workflow test's Snakemake runs one job at a time beside the other worker's test; four processes
+#: on two cores cost more CPU in all: BENCHMARKS.md, Waiting times)
+CORES = max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 
 
 def demo_config(demo_root: Path, corpora: list[str] | None = None, **overrides) -> dict:
@@ -55,7 +59,7 @@ def run_snakemake(
         "--configfile",
         str(config_path),
         "--cores",
-        "2",
+        str(CORES),
         *args,
     ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
