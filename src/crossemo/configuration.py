@@ -65,7 +65,7 @@ def prepare(config: dict, schemes: Mapping[str, Mapping], adapters: Iterable[str
 def require_known_keys(config: Mapping, schema_file: Path = CONFIG_SCHEMA, what: str = "") -> None:
     """Raise :class:`ConfigError` naming every key the schema does not allow and the nearest
     valid one; run before the schema validation, whose report of a typo names neither."""
-    problems = unknown_keys(config, _json_schema(Path(schema_file)))
+    problems = unknown_keys(config, json_schema(Path(schema_file)))
     if problems:
         raise ConfigError(
             f"{what or 'the config'}: unknown keys (a typo, or a key this version does not "
@@ -133,7 +133,7 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @functools.cache
-def _json_schema(path: Path) -> Mapping:
+def json_schema(path: Path) -> Mapping:
     """A JSON schema file, read once per process (not to be modified)."""
     return read_yaml(path, "JSON schema")
 
@@ -317,6 +317,12 @@ def apply_rehearsal(config: dict) -> None:
         _rehearse_corpus(name, entry, rehearsal, demo_dir)
     model = rehearsal.get("model") or {}
     whisper = rehearsal.get("whisper_features") or {}
+    unknown = sorted(set(whisper) - set(REHEARSAL_WHISPER_FEATURE_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"rehearsal.whisper_features.{unknown[0]}: a rehearsal may only change "
+            f"{REHEARSAL_WHISPER_FEATURE_KEYS} of Whisper features"
+        )
     for exp in (config.get("experiments") or {}).values():
         _rehearse_model(exp.get("model"), model)
         _rehearse_whisper_features(exp.get("features"), whisper)
@@ -364,12 +370,6 @@ def _under(demo_dir: Path, key: str, value):
 
 def _rehearse_whisper_features(features, rehearsal_whisper: Mapping) -> None:
     """Window packing for an experiment's Whisper encoder features (``{name: whisper, ...}``)."""
-    unknown = sorted(set(rehearsal_whisper) - set(REHEARSAL_WHISPER_FEATURE_KEYS))
-    if unknown:
-        raise ConfigError(
-            f"rehearsal.whisper_features.{unknown[0]}: a rehearsal may only change "
-            f"{REHEARSAL_WHISPER_FEATURE_KEYS} of Whisper features"
-        )
     if isinstance(features, dict) and features.get("name") == "whisper":
         features.update(copy.deepcopy(dict(rehearsal_whisper)))
 

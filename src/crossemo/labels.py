@@ -21,10 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
-import yaml
 from pandera.typing import Series
 
-from crossemo.configuration import YAML_LOADER, read_yaml
+from crossemo.configuration import json_schema, read_yaml
 from crossemo.corpora.base import EMOTIONS
 from crossemo.schemas import GENDERS, read_table, write_table
 
@@ -151,7 +150,7 @@ def _validate_json_schema(data: dict, path: Path) -> None:
         import jsonschema
     except ImportError:  # the conda envs do without: the workflow validated the file at parse time
         return
-    schema = yaml.load(SCHEMA_FILE.read_text(), Loader=YAML_LOADER)
+    schema = json_schema(SCHEMA_FILE)
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=str)
     if errors:
         raise SchemeError(f"{path}: " + "; ".join(e.message for e in errors))

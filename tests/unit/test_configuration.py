@@ -325,6 +325,18 @@ def test_paper_configs_with_their_overlays_meet_the_schema(path):
     jsonschema.validate(config, SCHEMA)
 
 
+def test_the_rehearsal_s_whisper_packing_is_checked_by_the_schema():
+    overlay = yaml.safe_load((REPO / "config" / "rehearsal.yaml").read_text())
+    config = {**minimal(scheme="basic4", protocol="cross_corpus"), **overlay}
+    jsonschema.validate(config, SCHEMA)
+    config["rehearsal"]["whisper_features"] = {"packing": "pakced"}
+    with pytest.raises(jsonschema.ValidationError, match="'pakced' is not one of"):
+        jsonschema.validate(config, SCHEMA)
+    config["rehearsal"]["whisper_features"] = {"packing": "packed", "pooling": ["max"]}
+    with pytest.raises(jsonschema.ValidationError, match="Additional properties"):
+        jsonschema.validate(config, SCHEMA)
+
+
 @pytest.mark.parametrize(
     ("place", "typo", "message"),
     [
