@@ -79,7 +79,13 @@ SPEAKERS = {
     "strEmo": 150,
 }
 #: rules with one job per (corpus, shard): the ones a per-utterance design would multiply
-SHARD_RULES = ("preprocess_audio", "extract_features", "transcribe_shard", "extract_ssl_features")
+SHARD_RULES = (
+    "preprocess_audio",
+    "fingerprint_audio",
+    "extract_features",
+    "transcribe_shard",
+    "extract_ssl_features",
+)
 #: environment.md's measurement of Snakemake planning cost per job
 MEASURED_MS_PER_JOB, MEASURED_KB_PER_JOB = 0.55, 15.0
 

@@ -4,7 +4,6 @@ rule preprocess_audio:
     output:
         shard=ensure("results/audio/{corpus}/{shard}.parquet", non_empty=True),
         rejects="results/audio/{corpus}/{shard}.rejects.parquet",
-        prints="results/audio/{corpus}/{shard}.prints.parquet",
     log:
         "logs/preprocess_audio/{corpus}/{shard}.log",
     benchmark:
@@ -19,6 +18,24 @@ rule preprocess_audio:
         settings=config["preprocess"],
     script:
         "../workflow/scripts/preprocess_audio.py"
+
+
+rule fingerprint_audio:
+    input:
+        shard="results/audio/{corpus}/{shard}.parquet",
+    output:
+        prints="results/audio/{corpus}/{shard}.prints.parquet",
+    log:
+        "logs/fingerprint_audio/{corpus}/{shard}.log",
+    benchmark:
+        "benchmarks/fingerprint_audio/{corpus}/{shard}.tsv"
+    conda:
+        "../envs/audio.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../workflow/scripts/fingerprint_audio.py"
 
 
 rule find_duplicates:

@@ -3,7 +3,7 @@
 A recording can reach the data twice: a corpus that holds a file under two names, two corpora
 assembled from the same source, or one corpus ingested under two names. Speaker groups cannot
 see it (``ravdess/Actor_01`` and ``ravdess_copy/Actor_01`` are different groups), so the audio
-itself is compared, by the fingerprints preprocessing writes beside every audio shard
+itself is compared, by the fingerprints rule ``fingerprint_audio`` writes beside every audio shard
 (:mod:`crossemo.audio.fingerprint`): ``exact`` pairs share the SHA-256 of their processed PCM,
 ``near`` pairs differ in few bits of the tolerant print (re-encoded, resampled or louder copies).
 

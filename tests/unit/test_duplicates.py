@@ -14,12 +14,18 @@ import pytest
 from conftest import require_tools
 
 from crossemo.audio.decode import load
-from crossemo.audio.fingerprint import NEAR_THRESHOLD, bit_error_rate, near_print
+from crossemo.audio.fingerprint import (
+    NEAR_THRESHOLD,
+    PRINTS_ARROW,
+    bit_error_rate,
+    fingerprint_shard,
+    near_print,
+)
 from crossemo.audio.preprocess import PreprocessSettings, preprocess_shard, process
 from crossemo.corpora import ingest
 from crossemo.duplicates import duplicate_table, find_duplicates, read_prints
 from crossemo.labels import label_corpus
-from crossemo.schemas import Manifest, write_table
+from crossemo.schemas import AudioPrints, Manifest, read_table, write_table
 from crossemo.splits import SplitLeakError, make_split
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,13 +89,13 @@ def test_other_takes_of_one_sentence_by_one_speaker_do_not_match(ravdess):
 
 
 def shard(root: Path, corpus: str, out: Path) -> dict[str, Path]:
-    """Ingest, preprocess (one shard, with prints) and label ``root`` as ``corpus``."""
+    """Ingest, preprocess (one shard), fingerprint and label ``root`` as ``corpus``."""
     manifest, _ = ingest("ravdess", root, corpus)
     paths = {k: out / f"{corpus}.{k}.parquet" for k in
              ("manifest", "shard", "rejects", "prints", "labels", "dropped")}  # fmt: skip
     write_table(manifest, paths["manifest"], Manifest)
-    preprocess_shard(paths["manifest"], "0000", 1, SETTINGS, paths["shard"], paths["rejects"],
-                     paths["prints"])  # fmt: skip
+    preprocess_shard(paths["manifest"], "0000", 1, SETTINGS, paths["shard"], paths["rejects"])
+    fingerprint_shard(paths["shard"], paths["prints"])
     label_corpus(paths["manifest"], [paths["shard"]], [paths["rejects"]],
                  REPO / "config/label_schemes/basic4.yaml", paths["labels"],
                  paths["dropped"])  # fmt: skip
@@ -141,13 +147,34 @@ def test_near_copy_within_a_corpus_is_reported(ravdess, tmp_path):
 def test_exact_print_is_the_hash_of_the_stored_pcm(ravdess, tmp_path):
     import hashlib
 
-    from crossemo.audio.shards import iter_audio
+    import pyarrow.parquet as pq
 
     paths = shard(ravdess / "Actor_02", "x", tmp_path)
-    prints = pd.read_parquet(paths["prints"]).set_index("utt_id")
-    for utt_id, samples, _ in iter_audio([paths["shard"]]):
-        pcm = np.rint(samples.astype(np.float64) * 32768).astype("<i2").tobytes()
-        assert prints.at[utt_id, "pcm_sha256"] == hashlib.sha256(pcm).hexdigest()
+    prints = read_table(paths["prints"], AudioPrints).set_index("utt_id")
+    stored = pq.read_table(paths["shard"], columns=["utt_id", "samples", "duration"]).to_pydict()
+    kept = len(pd.read_parquet(paths["manifest"])) - len(pd.read_parquet(paths["rejects"]))
+    assert sorted(prints.index) == sorted(stored["utt_id"]) and len(stored["utt_id"]) == kept > 0
+    for utt_id, pcm, duration in zip(*stored.values(), strict=True):
+        assert prints.at[utt_id, "pcm_sha256"] == hashlib.sha256(pcm).hexdigest()  # s16le bytes
+        assert prints.at[utt_id, "duration"] == duration
+
+
+def test_prints_job_writes_the_audio_prints_contract(tmp_path):
+    from crossemo.audio.shards import SHARD_SCHEMA
+
+    assert PRINTS_ARROW.names == list(AudioPrints.to_schema().columns)
+    # a shard that kept no clip (all rejected) has an empty prints table, valid as such
+    empty = tmp_path / "empty.parquet"
+    pq_write_empty(SHARD_SCHEMA, empty)
+    assert fingerprint_shard(empty, tmp_path / "empty.prints.parquet") == 0
+    table = read_table(tmp_path / "empty.prints.parquet", AudioPrints)
+    assert len(table) == 0 and list(table.columns) == PRINTS_ARROW.names
+
+
+def pq_write_empty(schema, path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    pq.write_table(schema.empty_table(), path)
 
 
 def _reference_band_energies(x: np.ndarray, sr: int, frame_s: float, hop: int) -> np.ndarray:

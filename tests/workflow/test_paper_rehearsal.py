@@ -43,8 +43,8 @@ def rehearsal_config(paper: Path, demo_root: Path) -> dict:
 
 def expected_rules(config: dict) -> set[str]:
     """Rules a config's experiments cannot do without (a sanity floor on the plan)."""
-    rules = {"ingest_corpus", "preprocess_audio", "apply_label_scheme", "make_split",
-             "balance_training_set", "evaluate_experiment"}  # fmt: skip
+    rules = {"ingest_corpus", "preprocess_audio", "fingerprint_audio", "apply_label_scheme",
+             "make_split", "balance_training_set", "evaluate_experiment"}  # fmt: skip
     for exp in config["experiments"].values():
         family = exp["model"]["family"]
         if exp.get("paper"):

@@ -19,5 +19,4 @@ preprocess_shard(
     settings=PreprocessSettings.from_config(snakemake.params.settings),
     output=snakemake.output.shard,
     rejects_output=snakemake.output.rejects,
-    prints_output=snakemake.output.prints,
 )

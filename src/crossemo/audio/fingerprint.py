@@ -26,15 +26,31 @@
 
 The duration axis is normalised, so a print is only compared with clips of nearly the same
 duration (:func:`near_pairs`), which also keeps the search far below all pairs.
+
+Rule ``fingerprint_audio`` (:func:`fingerprint_shard`) reads one audio shard and writes its prints
+beside it (``results/audio/{corpus}/{shard}.prints.parquet``), a job of its own: inside the
+preprocessing job they cost about half of its decode + resample floor (BENCHMARKS.md,
+Preprocessing), and on their own they can be remade (``snakemake -R fingerprint_audio``, e.g.
+after a change to how prints are made) without decoding any corpus again.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import logging
+import time
+from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import scipy.fft
+
+from crossemo.atomic import atomic_path
+from crossemo.audio.shards import encode_pcm16, iter_audio
+
+log = logging.getLogger(__name__)
 
 N_BANDS = 20
 N_SEGMENTS = 32
@@ -162,3 +178,57 @@ def near_pairs(
             i, j = order[k], order[k + 1 + offset]
             found.append((min(i, j), max(i, j), float(diff[offset] / NEAR_BITS)))
     return found
+
+
+#: the :class:`crossemo.schemas.AudioPrints` contract as Arrow types (a unit test holds the two
+#: equal; the job writes it without importing pandera)
+PRINTS_ARROW = pa.schema(
+    [("utt_id", pa.large_string()), ("duration", pa.float64()),
+     ("pcm_sha256", pa.large_string()), ("near_print", pa.large_string())]
+)  # fmt: skip
+
+
+def clip_prints(utt_id: str, duration: float, samples: np.ndarray, sample_rate: int) -> dict:
+    """One row of a prints table: the exact print of the clip's 16-bit PCM as its shard stores
+    it (``samples`` as :func:`crossemo.audio.shards.iter_audio` yields them, re-encoded, which
+    is exact) and the tolerant print of the samples."""
+    pcm, _ = encode_pcm16(samples)
+    return {
+        "utt_id": utt_id,
+        "duration": duration,
+        "pcm_sha256": exact_print(pcm),
+        "near_print": near_print(samples, sample_rate),
+    }
+
+
+def write_prints(prints: list[dict], path: str | Path) -> None:
+    """Write prints rows as a table of :data:`PRINTS_ARROW`.
+
+    The rows come from one shard, whose writer already held ``utt_id`` unique and ``duration``
+    > 0, and :func:`clip_prints` made both prints, so nothing is left to check here; readers
+    validate (:func:`crossemo.duplicates.read_prints`).
+    """
+    columns = {f.name: pa.array([r[f.name] for r in prints], f.type) for f in PRINTS_ARROW}
+    with atomic_path(path) as tmp:
+        pq.write_table(pa.table(columns, schema=PRINTS_ARROW), tmp)
+
+
+def fingerprint_shard(shard_path: str | Path, output: str | Path) -> int:
+    """Rule fingerprint_audio: the prints of every clip of one audio shard, written to
+    ``output``; returns the number of clips."""
+    began = time.process_time()
+    meta = pq.read_table(shard_path, columns=["utt_id", "duration"]).to_pydict()
+    durations = dict(zip(meta["utt_id"], meta["duration"], strict=True))
+    prints = [
+        clip_prints(utt_id, durations[utt_id], samples, rate)
+        for utt_id, samples, rate in iter_audio([shard_path])
+    ]
+    write_prints(prints, output)
+    log.info(
+        "%s: prints of %d clips (%.1f s audio) in %.1f CPU s",
+        shard_path,
+        len(prints),
+        sum(durations.values()),
+        time.process_time() - began,
+    )
+    return len(prints)

@@ -26,16 +26,14 @@ import soxr
 from crossemo.atomic import atomic_path
 from crossemo.audio.checks import signal_problem
 from crossemo.audio.decode import DecodeError, load
-from crossemo.audio.fingerprint import exact_print, near_print
 from crossemo.audio.shards import (
     SHARD_SCHEMA,
-    decode_pcm16,
     encode_pcm16,
     parquet_writer,
     samples_column,
 )
 from crossemo.reasons import PROCESSING_FAILED, SEGMENT_OUT_OF_RANGE, TOO_LONG, TOO_SHORT
-from crossemo.schemas import REJECT_COLUMNS, AudioPrints, AudioShard, Manifest
+from crossemo.schemas import REJECT_COLUMNS, AudioShard, Manifest
 from crossemo.sharding import select_shard
 
 log = logging.getLogger(__name__)
@@ -485,24 +483,18 @@ def preprocess_shard(
     settings: PreprocessSettings,
     output: str | Path,
     rejects_output: str | Path,
-    prints_output: str | Path | None = None,
 ) -> tuple[int, int]:
-    """Preprocess one shard of a manifest; returns (kept, dropped). With ``prints_output``, the
-    fingerprints of the kept clips (:func:`clip_prints`) are written there too."""
+    """Preprocess one shard of a manifest; returns (kept, dropped)."""
     began = time.process_time()
     rows = read_shard_rows(manifest_path, shard, n_shards)
-    rejects, prints = [], []
+    rejects = []
     with ShardWriter(output) as writer:  # kept clips stream into the shard, row group by group
         for kept, record in iter_processed(rows, settings):
             if kept:
-                if prints_output is not None:
-                    prints.append(clip_prints(record))
                 writer.add(record)
             else:
                 rejects.append(record)
     write_rejects(rejects, rejects_output)
-    if prints_output is not None:
-        write_prints(prints, prints_output)
     log.info(
         "shard %s: %d kept (%.1f s audio), %d dropped in %.1f CPU s",
         shard,
@@ -512,39 +504,6 @@ def preprocess_shard(
         time.process_time() - began,
     )
     return writer.rows, len(rejects)
-
-
-PRINT_COLUMNS = list(AudioPrints.to_schema().columns)
-_PRINTS_ARROW = pa.schema(
-    [("utt_id", pa.large_string()), ("duration", pa.float64()),
-     ("pcm_sha256", pa.large_string()), ("near_print", pa.large_string())]
-)  # fmt: skip
-
-
-def write_prints(prints: list[dict], path: str | Path) -> None:
-    """Write the shard's fingerprint rows: the :class:`AudioPrints` contract, built directly.
-
-    Each row belongs to a record the shard writer accepted (``utt_id`` unique in the shard,
-    ``duration`` > 0) and :func:`clip_prints` made both prints (a 64-digit SHA-256, a non-empty
-    hex print), so nothing is left to check; a pandera pass cost ~10-15 ms per job, 4 % of a
-    shard's decode + resample (measured), and is left to readers (``read_prints``).
-    """
-    columns = {c: pa.array([r[c] for r in prints], _PRINTS_ARROW.field(c).type)
-               for c in PRINT_COLUMNS}  # fmt: skip
-    with atomic_path(path) as tmp:
-        pq.write_table(pa.table(columns, schema=_PRINTS_ARROW), tmp)
-
-
-def clip_prints(record: dict) -> dict:
-    """The fingerprints of one shard record (int16 ``samples``): the exact one of its PCM bytes
-    as stored and the tolerant one of those samples (:mod:`crossemo.audio.fingerprint`)."""
-    pcm = record["samples"]
-    return {
-        "utt_id": record["utt_id"],
-        "duration": record["duration"],
-        "pcm_sha256": exact_print(pcm),
-        "near_print": near_print(decode_pcm16(pcm), record["sample_rate"]),
-    }
 
 
 _INPUT_COLUMNS = ["utt_id", "corpus", "path", "start", "end"]
