@@ -3,13 +3,15 @@
 What: for each shard, CPU seconds of crossemo's whole shard job
 (`crossemo.audio.preprocess.preprocess_shard`: read the manifest and check the shard's rows,
 decode, mono, soxr-HQ resample to 16 kHz, energy silence removal, duration limits, PCM16 encode,
-Parquet shard, rejects table and the kept clips' fingerprints, as rule preprocess_audio runs
-it; also without the fingerprints) against the floor: soundfile decode (segments by seek) + mono +
-``soxr.resample(..., quality="HQ")`` of the same rows and nothing else, in the same run.
-Throughput is input audio-seconds (what the floor decodes) per CPU-second for both, so ours /
-floor = CPU_floor / CPU_ours (target >= 0.8). Also: bytes per stored sample of the shard files
-(file bytes / samples read back; target <= 2) and each process's peak RSS (ru_maxrss, taken
-before the size accounting reads the shard back).
+Parquet shard and rejects table, as rule preprocess_audio runs it) against the floor: soundfile
+decode (segments by seek) + mono + ``soxr.resample(..., quality="HQ")`` of the same rows and
+nothing else, in the same run. Throughput is input audio-seconds (what the floor decodes) per
+CPU-second for both, so ours / floor = CPU_floor / CPU_ours (target >= 0.8). Also: the
+fingerprint job of each shard (`crossemo.audio.fingerprint.fingerprint_shard`, as rule
+fingerprint_audio runs it: read the shard, exact and tolerant prints, write the prints table)
+as its CPU against the floor's, and both jobs together; bytes per stored sample of the shard
+files (file bytes / samples read back; target <= 2) and each process's peak RSS (ru_maxrss,
+taken before the size accounting reads the shard back).
 
 How: every measurement is its own subprocess (as Snakemake runs jobs, with one BLAS/OpenMP
 thread, as Snakemake sets for a one-thread job), with an untimed warm-up
@@ -113,8 +115,21 @@ def _shard_sizes(path: Path) -> dict:
     return {"samples": samples, "bytes": path.stat().st_size}
 
 
+def _prints_job(args: argparse.Namespace, out: Path) -> dict:
+    """Time the fingerprint job of the shard that mode "ours" wrote (``--shard-from``)."""
+    from crossemo.audio.fingerprint import fingerprint_shard
+
+    shard_path = Path(args.shard_from) / f"{args.shard:04d}.parquet"
+    fingerprint_shard(shard_path, out / "warm.prints.parquet")  # warm-up: imports, first calls
+    began = time.process_time()
+    fingerprint_shard(shard_path, out / f"{args.shard:04d}.prints.parquet")
+    return {"cpu_s": time.process_time() - began}
+
+
 def _child(args: argparse.Namespace) -> None:
     """Run one measurement in this (fresh) process and print JSON."""
+    import inspect
+
     import pandas as pd
 
     from crossemo.audio.preprocess import PreprocessSettings, preprocess_shard
@@ -126,21 +141,25 @@ def _child(args: argparse.Namespace) -> None:
     rows = select_shard(manifest, args.shard, args.n_shards)
     settings = PreprocessSettings()
     result: dict = {}
-    if args.mode == "floor":
+    if args.mode == "prints":
+        result = _prints_job(args, out)
+    elif args.mode == "floor":
         floor(manifest.head(5))  # warm-up: imports, first calls
         began = time.process_time()
         result["audio_s"] = floor(rows)
         result["cpu_s"] = time.process_time() - began
     else:
+        # an older source tree (--before-src) whose job also wrote the prints: it does so here
+        prints = "prints_output" in inspect.signature(preprocess_shard).parameters
         warm = out / "warm"  # warm-up: imports, first calls (pandera, pyarrow writer) on ~5 rows
         preprocess_shard(
             args.manifest, 0, max(1, len(manifest) // 5), settings,
-            warm / "w.parquet", warm / "w.rejects.parquet", warm / "w.prints.parquet",
+            warm / "w.parquet", warm / "w.rejects.parquet", *([warm / "w.p.parquet"] * prints)
         )  # fmt: skip
         shard_path = out / f"{args.shard:04d}.parquet"
-        prints = None if args.mode == "bare" else out / f"{args.shard:04d}.prints.parquet"
         job = (args.manifest, args.shard, args.n_shards, settings, shard_path,
-               out / f"{args.shard:04d}.rejects.parquet", prints)  # fmt: skip
+               out / f"{args.shard:04d}.rejects.parquet",
+               *([out / f"{args.shard:04d}.prints.parquet"] * prints))  # fmt: skip
         if args.profile:
             import cProfile
             import pstats
@@ -158,7 +177,7 @@ def _child(args: argparse.Namespace) -> None:
         result["cpu_s"] = time.process_time() - began
     # peak RSS of the job itself (the size accounting below reads the shard back)
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if args.mode != "floor":
+    if args.mode in {"ours", "before"}:
         result.update(_shard_sizes(shard_path))
     print(json.dumps(result))
 
@@ -166,7 +185,8 @@ def _child(args: argparse.Namespace) -> None:
 def _run_child(manifest: Path, mode: str, n_shards: int, shard: int, out: Path,
                profile: bool = False, src: Path | None = None) -> dict | str:  # fmt: skip
     cmd = [sys.executable, __file__, "--child", "--mode", mode, "--manifest", str(manifest),
-           "--n-shards", str(n_shards), "--shard", str(shard), "--out", str(out)]  # fmt: skip
+           "--n-shards", str(n_shards), "--shard", str(shard), "--out", str(out),
+           "--shard-from", str(out.parent / "ours")]  # fmt: skip
     if profile:
         cmd.append("--profile")
     env = dict(os.environ)
@@ -186,11 +206,12 @@ def _run_child(manifest: Path, mode: str, n_shards: int, shard: int, out: Path,
 
 def measure(manifest: Path, n_shards: int, out: Path, repeats: int,
             before: Path | None = None) -> dict:  # fmt: skip
-    """Floor, ours, ours without the fingerprints ("bare") and the ``before`` source tree's
-    job per shard, alternating, ``repeats`` times; the fastest run of each kept, per shard."""
-    modes = {"floor": ("floor", None), "ours": ("ours", None), "bare": ("bare", None)}
+    """Floor, ours, the fingerprint job of ours' shard ("prints") and the ``before`` source
+    tree's job per shard, alternating, ``repeats`` times; the fastest run of each kept, per
+    shard."""
+    modes = {"floor": ("floor", None), "ours": ("ours", None), "prints": ("prints", None)}
     if before is not None:
-        modes["before"] = ("ours", before)
+        modes["before"] = ("before", before)
     runs: dict[str, list[list[dict]]] = {name: [] for name in modes}
     for _ in range(repeats):
         for name, (mode, src) in modes.items():
@@ -212,6 +233,8 @@ def measure(manifest: Path, n_shards: int, out: Path, repeats: int,
             per_run = [sum(x["cpu_s"] for x in f) / sum(x["cpu_s"] for x in o)
                        for f, o in zip(runs["floor"], reps, strict=True)]  # fmt: skip
             result[f"{name}_range"] = (min(per_run), max(per_run))
+            if name == "prints":
+                continue
             last = reps[-1]
             result[f"{name}_bytes_per_sample"] = sum(r["bytes"] for r in last) / sum(
                 r["samples"] for r in last
@@ -363,6 +386,7 @@ def main() -> None:
     parser.add_argument("--n-shards", type=int, default=1)
     parser.add_argument("--shard", type=int, default=0)
     parser.add_argument("--out", default="")
+    parser.add_argument("--shard-from", default="")
     args = parser.parse_args()
     if args.child:
         _child(args)
@@ -398,17 +422,18 @@ def main() -> None:
     before = args.before_src is not None
     head = ["corpus", "utts", "utts/shard", "shards", "floor audio-s/CPU-s", "ours audio-s/CPU-s",
             "**ours / floor** (range over runs)", "**bytes/sample**",
-            "without fingerprints / floor (range)"]  # fmt: skip
+            "prints job CPU / floor CPU", "both jobs / floor"]  # fmt: skip
     if before:
         head += ["before / floor (range)", "before bytes/sample"]
-    head += ["floor peak RSS MB", "ours peak RSS MB"] + (["before peak RSS MB"] if before else [])
+    head += ["floor peak RSS MB", "ours peak RSS MB", "prints peak RSS MB"]
+    head += ["before peak RSS MB"] if before else []
     print("| " + " | ".join(head) + " |")
     print(
         "|---|"
         + "---:|" * 5
-        + "---|---:|---|"
+        + "---|---:|---:|---:|"
         + ("---|---:|" if before else "")
-        + "---:|" * (3 if before else 2)
+        + "---:|" * (4 if before else 3)
     )
     for k, n, per_shard, n_shards, r in rows:
         t_floor, t_ours = r["audio_s"] / r["floor_cpu"], r["audio_s"] / r["ours_cpu"]
@@ -416,8 +441,8 @@ def main() -> None:
         cells = [f"demo x{k}", n, per_shard, n_shards, f"{t_floor:.0f}", f"{t_ours:.0f}",
                  f"**{t_ours / t_floor:.2f}x** ({lo:.2f}-{hi:.2f})",
                  f"**{r['ours_bytes_per_sample']:.3f}**"]  # fmt: skip
-        b_lo, b_hi = r["bare_range"]
-        cells.append(f"{r['floor_cpu'] / r['bare_cpu']:.2f}x ({b_lo:.2f}-{b_hi:.2f})")
+        cells.append(f"{r['prints_cpu'] / r['floor_cpu']:.2f}")
+        cells.append(f"{r['floor_cpu'] / (r['ours_cpu'] + r['prints_cpu']):.2f}x")
         if before:
             b_lo, b_hi = r["before_range"]
             ratio = r["floor_cpu"] / r["before_cpu"]
@@ -425,7 +450,7 @@ def main() -> None:
                 f"{ratio:.2f}x ({b_lo:.2f}-{b_hi:.2f})",
                 f"{r['before_bytes_per_sample']:.3f}",
             ]
-        cells += [f"{r['floor_rss']:.0f}", f"{r['ours_rss']:.0f}"]
+        cells += [f"{r['floor_rss']:.0f}", f"{r['ours_rss']:.0f}", f"{r['prints_rss']:.0f}"]
         if before:
             cells.append(f"{r['before_rss']:.0f}")
         print("| " + " | ".join(str(c) for c in cells) + " |")
