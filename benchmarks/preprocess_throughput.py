@@ -10,8 +10,9 @@ CPU-second for both, so ours / floor = CPU_floor / CPU_ours (target >= 0.8). Als
 fingerprint job of each shard (`crossemo.audio.fingerprint.fingerprint_shard`, as rule
 fingerprint_audio runs it: read the shard, exact and tolerant prints, write the prints table)
 as its CPU against the floor's, and both jobs together; bytes per stored sample of the shard
-files (file bytes / samples read back; target <= 2) and each process's peak RSS (ru_maxrss,
-taken before the size accounting reads the shard back).
+files (file bytes / samples read back; target <= 2) and each process's peak RSS (VmHWM,
+taken before the size accounting reads the shard back; ru_maxrss is not used: Linux carries it
+over from the parent through fork and exec, so a child showed the benchmark's own peak).
 
 How: every measurement is its own subprocess (as Snakemake runs jobs, with one BLAS/OpenMP
 thread, as Snakemake sets for a one-thread job), with an untimed warm-up
@@ -36,7 +37,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -105,6 +105,14 @@ def floor(rows) -> float:
         if sr != 16000:
             y = soxr.resample(y, sr, 16000, quality="HQ")
     return seconds
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size since it started (``VmHWM``), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
 
 
 def _shard_sizes(path: Path) -> dict:
@@ -176,7 +184,7 @@ def _child(args: argparse.Namespace) -> None:
         preprocess_shard(*job)
         result["cpu_s"] = time.process_time() - began
     # peak RSS of the job itself (the size accounting below reads the shard back)
-    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["rss_mb"] = peak_rss_mb()
     if args.mode in {"ours", "before"}:
         result.update(_shard_sizes(shard_path))
     print(json.dumps(result))
