@@ -286,7 +286,7 @@ def test_transformers_backend_layers_and_agreement_with_ctranslate2(hf_dir, ct2)
     single = WhisperExtractor(WhisperSettings(packing="single"), encoder=ct2.encoder)
     np.testing.assert_allclose(last, single(waves), atol=2e-3)
     int8 = WhisperExtractor(WhisperSettings(packing="single"), threads=2)(waves)
-    # int8 agrees with float to within its CPU kernels' rounding: 0.9989 on an AVX2-only CPU,
+    # int8 agrees with float to within its CPU kernels' rounding: 0.9989 on an AVX2-only CPU
     # (ctranslate2 4.8.5), above 0.999 on the machines this suite ran on before
     assert min(cosine(a, b) for a, b in zip(int8, last, strict=True)) > 0.998
     picked = WhisperExtractor({"backend": "transformers", "model": str(hf_dir), "layers": [2]},
