@@ -33,6 +33,12 @@ NO_SPEAKER = "no_speaker"
 NO_AUDIO_FOR_LABEL = "no_audio_for_label"
 MISSING_PATH = "missing_path"
 VOCAL_CHANNEL_EXCLUDED = "vocal_channel_excluded"
+#: an utterance id holding a marker the pipeline reserves (crossemo.names.RESERVED_ID_MARKERS,
+#: e.g. the augmented-copy marker ``#aug``); the detail names the marker
+RESERVED_ID_MARKER = "reserved_id_marker"
+#: a sheet's audio path that leads outside the corpus root (``..`` or absolute) while the
+#: adapter's ``allow_outside_root`` option is off
+OUTSIDE_ROOT = "outside_root"
 
 # -- segment times --------------------------------------------------------------------------------
 #: a time cell that is not a number
@@ -54,6 +60,12 @@ EMPTY_FILE = "empty_file"
 TRUNCATED = "truncated"
 NO_AUDIO_FRAMES = "no_audio_frames"
 NOT_AUDIO = "not_audio"
+#: a path that is not a regular file (a FIFO, socket, device or directory): never opened, since
+#: reading a FIFO or a device can block forever
+NOT_REGULAR_FILE = "not_regular_file"
+#: a header sample rate outside [MIN_SAMPLE_RATE, MAX_SAMPLE_RATE] of crossemo.audio.decode
+#: (a broken or forged header: resampling it would make minutes of garbage from a few bytes)
+BAD_SAMPLE_RATE = "bad_sample_rate"
 
 # -- audio content (crossemo.audio.checks, crossemo.audio.preprocess) ----------------------------
 #: samples that are NaN or infinite (a broken float WAV)
@@ -62,5 +74,7 @@ NON_FINITE_SAMPLES = "non_finite_samples"
 SILENT = "silent"
 TOO_SHORT = "too_short"
 TOO_LONG = "too_long"
+#: more of the stored samples at full scale than ``preprocess.max_clipping_share`` allows
+CLIPPING = "clipping"
 #: an unexpected error while decoding, cutting or processing one utterance (detail: the error)
 PROCESSING_FAILED = "processing_failed"

@@ -171,3 +171,83 @@ def test_pcm16_wav_with_an_odd_data_chunk_drops_the_partial_frame(tmp_path):
     samples, _ = load(path)
     assert len(samples) == size // 4 - 1
     assert np.array_equal(samples, _soundfile_mono(path))
+
+
+def _wav_with_rate(path, rate: int, subtype: str = "PCM_16", seconds: float = 0.5):
+    """A WAV whose header claims ``rate`` Hz (the samples are a 16 kHz tone)."""
+    import struct
+
+    write(path, seconds, subtype=subtype)
+    raw = bytearray(path.read_bytes())
+    fmt = raw.index(b"fmt ") + 8
+    channels, bits = (
+        struct.unpack_from("<H", raw, fmt + 2)[0],
+        struct.unpack_from("<H", raw, fmt + 14)[0],
+    )
+    struct.pack_into("<II", raw, fmt + 4, rate, rate * channels * bits // 8)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+@pytest.mark.parametrize("rate", [1, 3999, 384001, 4_000_000])
+@pytest.mark.parametrize("subtype", ["PCM_16", "FLOAT"])
+def test_header_sample_rate_outside_the_sane_range_is_a_reject(tmp_path, rate, subtype):
+    path = _wav_with_rate(tmp_path / "odd.wav", rate, subtype)
+    for call in (probe, load):
+        with pytest.raises(DecodeError) as err:
+            call(path)
+        assert err.value.reason == "bad_sample_rate", call.__name__
+        assert f"{rate} Hz" in err.value.detail
+
+
+@pytest.mark.parametrize("rate", [4000, 8000, 384000])
+def test_header_sample_rates_in_the_sane_range_decode(tmp_path, rate):
+    path = _wav_with_rate(tmp_path / "ok.wav", rate)
+    assert probe(path).sample_rate == rate
+    assert load(path)[1] == rate
+
+
+def _special_files(folder):
+    """A FIFO, a socket and a link to a character device, each named like audio."""
+    import os
+    import socket
+
+    folder.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(folder / "fifo.wav")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(folder / "sock.wav"))
+    os.symlink("/dev/null", folder / "device.wav")
+    return sock, {"fifo.wav": "FIFO", "sock.wav": "socket", "device.wav": "character device"}
+
+
+def test_special_files_are_rejects_and_never_opened(tmp_path):
+    """A FIFO is never opened (opening one blocks until a writer comes); special files are
+    ``not_regular_file`` rejects naming their kind."""
+    import os
+    import threading
+
+    sock, kinds = _special_files(tmp_path)
+    results: dict = {}
+
+    def decode_all():
+        for name in kinds:
+            for call in (probe, load):
+                try:
+                    call(tmp_path / name)
+                except DecodeError as err:
+                    results[name, call.__name__] = (err.reason, err.detail)
+
+    worker = threading.Thread(target=decode_all, daemon=True)
+    worker.start()
+    worker.join(10)
+    blocked = worker.is_alive()
+    if blocked:  # release the reader blocked on the FIFO, then fail
+        os.close(os.open(tmp_path / "fifo.wav", os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(10)
+    sock.close()
+    assert not blocked, "decoding blocked on a FIFO"
+    for name, kind in kinds.items():
+        for call in ("probe", "load"):
+            reason, detail = results[name, call]
+            assert reason == "not_regular_file", (name, call)
+            assert kind in detail, (name, call, detail)

@@ -24,16 +24,24 @@ import numpy as np
 import soundfile as sf
 
 from crossemo.reasons import (
+    BAD_SAMPLE_RATE,
     EMPTY_FILE,
     MISSING_FILE,
     NO_AUDIO_FRAMES,
     NOT_AUDIO,
+    NOT_REGULAR_FILE,
     SEGMENT_OUT_OF_RANGE,
     TRUNCATED,
     UNREADABLE,
 )
 
 MIN_FRAMES = 1
+#: header sample rates outside ``[MIN_SAMPLE_RATE, MAX_SAMPLE_RATE]`` Hz are ``bad_sample_rate``
+#: rejects: below 4 kHz no speech band survives (telephone speech is 8 kHz), above 384 kHz no
+#: converter records; a header outside them is broken or forged, and resampling it would turn a
+#: few bytes into minutes of garbage (1 Hz to 16 kHz: x16000)
+MIN_SAMPLE_RATE = 4000
+MAX_SAMPLE_RATE = 384000
 
 
 class DecodeError(Exception):
@@ -57,6 +65,43 @@ class AudioInfo:
     @property
     def duration(self) -> float:
         return self.frames / self.sample_rate if self.sample_rate else 0.0
+
+
+def check_sample_rate(sr: int) -> int:
+    """``sr``, or ``bad_sample_rate`` when a header's rate is outside the sane range."""
+    if not MIN_SAMPLE_RATE <= sr <= MAX_SAMPLE_RATE:
+        detail = f"header says {sr} Hz, outside [{MIN_SAMPLE_RATE}, {MAX_SAMPLE_RATE}] Hz"
+        raise DecodeError(BAD_SAMPLE_RATE, detail)
+    return sr
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "FIFO"),
+    (stat.S_ISSOCK, "socket"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISDIR, "directory"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """What a ``st_mode`` names: ``regular file``, ``FIFO``, ``socket``, ``character device`` ..."""
+    if stat.S_ISREG(mode):
+        return "regular file"
+    return next((kind for test, kind in _KINDS if test(mode)), "special file")
+
+
+def check_regular_file(path: str | os.PathLike) -> os.stat_result | None:
+    """The ``stat`` of ``path`` (links followed), None when it does not exist, or
+    ``not_regular_file`` for a FIFO, socket, device or folder: checked before any ``open``,
+    which blocks on a FIFO and may act on a device."""
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        raise DecodeError(NOT_REGULAR_FILE, f"a {file_kind(info.st_mode)}, not a regular file")
+    return info
 
 
 _HEAD_BYTES = 4096  # one read covers the chunk headers of almost every WAV/AIFF
@@ -122,16 +167,20 @@ def _data_chunk(fd: int, size: int) -> _DataChunk | None:
 
 def _open_checked(path: str) -> tuple[int, _DataChunk | None] | None:
     """An open descriptor of a regular, non-empty ``path`` and its data chunk (None when the
-    format is not RIFF/AIFF); None, closed, for missing, empty or odd paths (the callers
-    report them precisely). Raises ``truncated`` when the header declares more sample data
-    than the file holds."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
+    format is not RIFF/AIFF); None, closed, for missing, empty or unreadable paths (the
+    callers report them precisely). Raises ``not_regular_file`` (checked before opening) and
+    ``truncated`` when the header declares more sample data than the file holds."""
+    if check_regular_file(path) is None:
+        return None
+    try:  # O_NONBLOCK: should the path become a FIFO after the check, open still returns
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
+        if not stat.S_ISREG(info.st_mode):
+            raise DecodeError(NOT_REGULAR_FILE, f"a {file_kind(info.st_mode)}")
+        if info.st_size == 0:
             os.close(fd)
             return None
         chunk = _data_chunk(fd, info.st_size)
@@ -159,9 +208,10 @@ def _check_complete(path: str | Path) -> None:
 def probe(path: str | Path) -> AudioInfo:
     """Header facts of ``path``; raises :class:`DecodeError` for unusable files."""
     path = Path(path)
-    if not path.exists():
+    found = check_regular_file(path)
+    if found is None:
         raise DecodeError(MISSING_FILE, str(path))
-    if path.stat().st_size == 0:
+    if found.st_size == 0:
         raise DecodeError(EMPTY_FILE, "0 bytes")
     if not os.access(path, os.R_OK):
         raise DecodeError(UNREADABLE, "no permission to read the file")
@@ -172,6 +222,7 @@ def probe(path: str | Path) -> AudioInfo:
         return _probe_ffmpeg(path, err)
     if info.frames < MIN_FRAMES:
         raise DecodeError(NO_AUDIO_FRAMES, f"{info.format} with 0 frames")
+    check_sample_rate(int(info.samplerate))
     return AudioInfo(int(info.samplerate), int(info.channels), int(info.frames), info.format)
 
 
@@ -179,9 +230,8 @@ def _probe_ffmpeg(path: Path, err: Exception) -> AudioInfo:
     """Probe a container libsndfile cannot read (mp3, m4a, webm) by decoding it with ffmpeg."""
     if not _looks_like_media(path) or shutil.which("ffmpeg") is None:
         raise DecodeError(NOT_AUDIO, str(err)) from err
-    samples, sr = _ffmpeg_decode(path)
-    channels = _ffprobe_stream(path).get("channels", 1)
-    return AudioInfo(sr, int(channels), len(samples), path.suffix.lstrip(".").upper() or "FFMPEG")
+    frames, sr = _ffmpeg_decode(path)
+    return AudioInfo(sr, frames.shape[1], len(frames), path.suffix.lstrip(".").upper() or "FFMPEG")
 
 
 _MEDIA_SUFFIXES = {".mp3", ".m4a", ".mp4", ".webm", ".ogg", ".opus", ".aac", ".mkv", ".flac"}
@@ -216,28 +266,43 @@ def _ffprobe_stream(path: Path) -> dict:
 
 
 def _ffmpeg_decode(path: Path) -> tuple[np.ndarray, int]:
-    """Decode with ffmpeg to mono float32 at the stream's own sample rate."""
-    sr = _ffprobe_stream(path).get("sample_rate", 48000)
-    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-vn", "-f", "f32le", "-ac", "1"]
-    cmd += ["-ar", str(sr), "-"]
+    """Decode with ffmpeg to float32 frames ``[n, channels]`` at the stream's own sample rate
+    (its own channels when ffprobe names them, else mixed to mono by ffmpeg)."""
+    stream = _ffprobe_stream(path)
+    sr = check_sample_rate(stream.get("sample_rate", 48000))
+    channels = stream.get("channels", 0)
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-vn", "-f", "f32le"]
+    cmd += ["-ac", str(channels or 1), "-ar", str(sr), "-"]
     proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0 or not proc.stdout:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise DecodeError(UNREADABLE, detail[-1] if detail else "ffmpeg produced no audio")
-    return np.frombuffer(proc.stdout, dtype="<f4").copy(), sr
+    samples = np.frombuffer(proc.stdout, dtype="<f4")
+    return samples[: len(samples) - len(samples) % (channels or 1)].reshape(-1, channels or 1), sr
 
 
 def load(
     path: str | Path, start: float | None = None, end: float | None = None
 ) -> tuple[np.ndarray, int]:
-    """Decode ``path`` (optionally the ``[start, end)`` seconds) to mono float32.
+    """Decode ``path`` (optionally the ``[start, end)`` seconds) to mono float32: the frames
+    of :func:`load_frames`, mixed by :func:`downmix`. Returns ``(samples, sample_rate)``."""
+    frames, sr = load_frames(path, start, end)
+    return downmix(frames), sr
 
-    Returns ``(samples, sample_rate)`` at the file's own rate; stereo is averaged to mono.
-    Little-endian 16-bit PCM WAV (what every corpus we ingest ships) is read straight from its
-    data chunk with one ``preadv`` and scaled as libsndfile scales it (the same float32
-    samples, tested); everything else goes through soundfile, which cost ~4x the CPU on those
-    WAVs (libsndfile's open alone ~0.1 ms per file; BENCHMARKS.md, Preprocessing). Failures
-    raise DecodeError.
+
+def load_frames(
+    path: str | Path, start: float | None = None, end: float | None = None
+) -> tuple[np.ndarray, int]:
+    """Decode ``path`` (optionally the ``[start, end)`` seconds) to float32 frames
+    ``[n, channels]`` at the file's own rate: ``(frames, sample_rate)``.
+
+    The path's type is checked before it is opened (a FIFO, socket or device is a
+    ``not_regular_file`` reject) and the header's rate before any sample is read
+    (:func:`check_sample_rate`). Little-endian 16-bit PCM WAV (what every corpus we ingest
+    ships) is read straight from its data chunk with one ``preadv`` and scaled as libsndfile
+    scales it (the same float32 samples, tested); everything else goes through soundfile,
+    which cost ~4x the CPU on those WAVs (libsndfile's open alone ~0.1 ms per file;
+    BENCHMARKS.md, Preprocessing). Failures raise DecodeError.
     """
     path = os.fspath(path)  # a str: pathlib objects cost more than the header check here
     opened = _open_checked(path)
@@ -250,17 +315,39 @@ def load(
             os.close(fd)
     try:
         with sf.SoundFile(path) as fh:
-            sr = int(fh.samplerate)
+            sr = check_sample_rate(int(fh.samplerate))
             first, last = _frame_range(int(fh.frames), sr, start, end, path)
             fh.seek(first)
             data = fh.read(last - first, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as err:
-        samples, sr = _load_fallback(Path(path), err)
-        return _cut(samples, sr, start, end), sr
+        frames, sr = _load_fallback(Path(path), err)
+        return _cut(frames, sr, start, end), sr
     if data.shape[0] == 0:
         raise DecodeError(NO_AUDIO_FRAMES, f"{Path(path).name} holds no samples")
-    samples = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
-    return np.ascontiguousarray(samples, dtype=np.float32), sr
+    return data, sr
+
+
+#: a channel whose correlation with the first is below this is in opposite polarity (a
+#: mis-wired microphone, a phase-inverted track) and is inverted before averaging
+INVERTED_CORRELATION = -0.5
+
+
+def downmix(frames: np.ndarray) -> np.ndarray:
+    """Mono float32 of ``[n, channels]`` frames: the channels' mean (soundfile's float32 frames
+    averaged, bit for bit), after inverting any channel in opposite polarity to the first
+    (correlation below :data:`INVERTED_CORRELATION`, in float64), whose plain mean cancels the
+    voice (``L = -R`` averages to silence). A 1-D array is already mono."""
+    if frames.ndim == 1:
+        return frames
+    if frames.shape[1] == 1:
+        return np.ascontiguousarray(frames[:, 0], dtype=np.float32)
+    x = frames.astype(np.float64)
+    gram = x.T @ x
+    power = np.sqrt(np.diag(gram) * gram[0, 0])
+    inverted = gram[0] < INVERTED_CORRELATION * power
+    if inverted.any():
+        frames = np.where(inverted, -frames, frames)
+    return frames.mean(axis=1, dtype=np.float32)
 
 
 def _frame_range(
@@ -280,8 +367,10 @@ def _frame_range(
 def _read_pcm16(
     fd: int, chunk: _DataChunk, path: str, start: float | None, end: float | None
 ) -> tuple[np.ndarray, int]:
-    """Mono float32 of ``[start, end)`` seconds of a plain 16-bit PCM WAV's data chunk."""
+    """Float32 frames ``[n, channels]`` of ``[start, end)`` seconds of a plain 16-bit PCM WAV's
+    data chunk."""
     channels, sr = chunk.pcm16
+    check_sample_rate(sr)
     frames = min(chunk.declared, chunk.available) // (2 * channels)
     first, last = _frame_range(frames, sr, start, end, path)
     if last <= first:
@@ -291,16 +380,15 @@ def _read_pcm16(
     if got != pcm.nbytes:  # the file shrank since its size was read
         raise DecodeError(TRUNCATED, f"read {got} of {pcm.nbytes} data bytes")
     samples = np.multiply(pcm, _PCM16_SCALE, dtype=np.float32)
-    if channels == 2:  # as soundfile's float32 frames are averaged in load()
-        samples = samples.reshape(-1, 2).mean(axis=1, dtype=np.float32)
-    return samples, sr
+    return samples.reshape(-1, channels), sr
 
 
 def _load_fallback(path: Path, err: Exception) -> tuple[np.ndarray, int]:
     """Explain why libsndfile failed, or decode a container it cannot read with ffmpeg."""
-    if not path.exists():
+    found = check_regular_file(path)
+    if found is None:
         raise DecodeError(MISSING_FILE, str(path)) from err
-    if path.stat().st_size == 0:
+    if found.st_size == 0:
         raise DecodeError(EMPTY_FILE, "0 bytes") from err
     if not os.access(path, os.R_OK):
         raise DecodeError(UNREADABLE, "no permission to read the file") from err
