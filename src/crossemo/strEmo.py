@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import numbers
 import re
 from pathlib import Path
 
@@ -48,6 +49,10 @@ COLUMNS = {
     "emotion": ("emotion", "label"),
 }
 REQUIRED = ("start", "end", "video_id", "emotion")
+#: a spreadsheet date-time this close to the workbook's epoch (before 1900-03-01) is a day count
+#: (a duration), never a calendar date: no video in a sheet is that old
+EXCEL_DURATION_LIMIT_DAYS = 60
+SECONDS_PER_DAY = 86400
 _TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$", re.ASCII)
 
 
@@ -83,18 +88,30 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
 
 
 def parse_time(value: object) -> float:
-    """Seconds from ``H:MM:SS``, ``M:SS``, plain seconds, or an Excel time/timedelta cell."""
+    """Seconds from a time cell, read as what the cell holds.
+
+    Text is ``H:MM:SS``, ``M:SS`` or plain seconds. Spreadsheet cells: a ``datetime.time`` is a
+    time of day, a ``timedelta`` a duration (25 h stays 25 h), a number a count of days (Excel
+    stores times as fractions of a day: 1.0417 is 25 h), a date-time before
+    :data:`EXCEL_DURATION_LIMIT_DAYS` after the workbook's epoch a duration too (Excel shows 24 h
+    or more that way under an ``h:mm:ss`` format); any later date-time is a calendar date and
+    raises :class:`ValueError`.
+    """
+    if isinstance(value, dt.datetime):  # before dt.time: pd.Timestamp is a datetime too
+        return _excel_datetime(value)
     if isinstance(value, dt.time):
         return value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
-    if isinstance(value, dt.datetime):  # Excel sometimes anchors times to 1899-12-30/31
-        return parse_time(value.time())
     if isinstance(value, (dt.timedelta, pd.Timedelta)):
-        return value.total_seconds()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"bad time {value!r}")
-        return float(value)
-    text = str(value).strip()
+        return _non_negative(value.total_seconds(), value)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return _non_negative(round(float(value) * SECONDS_PER_DAY, 3), value)
+    if not isinstance(value, str):
+        raise ValueError(f"bad time {value!r}: not a time, duration, number or text cell")
+    return _parse_time_text(value)
+
+
+def _parse_time_text(value: str) -> float:
+    text = value.strip()
     if not text:
         raise ValueError("empty time")
     match = _TIME.match(text)
@@ -107,9 +124,28 @@ def parse_time(value: object) -> float:
         seconds = float(text) if text.isascii() else math.nan  # float() reads any script's digits
     except ValueError:
         raise ValueError(f"bad time {text!r}") from None
+    return _non_negative(seconds, text)
+
+
+def _non_negative(seconds: float, cell: object) -> float:
     if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"bad time {text!r}")
+        raise ValueError(f"bad time {cell!r}")
     return seconds
+
+
+def _excel_datetime(value: dt.datetime) -> float:
+    """Seconds of a date-time cell that is an Excel day count (either epoch); else ValueError."""
+    from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, to_excel
+
+    naive = value.replace(tzinfo=None)
+    for epoch in (WINDOWS_EPOCH, MAC_EPOCH):
+        days = to_excel(naive, epoch)
+        if 0 <= days < EXCEL_DURATION_LIMIT_DAYS:
+            return round(days * SECONDS_PER_DAY, 3)
+    raise ValueError(
+        f"bad time: the cell holds the date {naive.isoformat(sep=' ')}, not a time of day or a "
+        "duration; format the column as [h]:mm:ss or write H:MM:SS text"
+    )
 
 
 def _cell(row: pd.Series, column: str) -> str:
@@ -295,11 +331,13 @@ def write_segments(
 ) -> pd.DataFrame:
     """Rule segment_clips: clips, manifest, rejects and the overlap table (all atomic)."""
     from crossemo.ingest import write_ingest
+    from crossemo.provenance import SHEET_ADAPTER, describe_source
 
     status = pd.read_parquet(status_path)
     manifest, rejects, pairs = segment_clips(sheet, status, clip_dir, corpus, tolerance_s,
                                              threads)  # fmt: skip
-    write_ingest(manifest, rejects, manifest_path, rejects_path)
+    source = describe_source({"adapter": SHEET_ADAPTER, "sheet": str(sheet)})
+    write_ingest(manifest, rejects, manifest_path, rejects_path, provenance=source)
     with atomic_path(overlaps_csv) as tmp:
         pairs.to_csv(tmp, index=False)
     log.info("%d clips, %d rejects, %d overlapping pairs", len(manifest), len(rejects), len(pairs))

@@ -22,17 +22,68 @@ FAST = DownloadSettings(url_template=TEMPLATE, retries=1, backoff_s=0.0)
 @pytest.mark.parametrize(
     ("value", "seconds"),
     [("0:01:23", 83.0), ("1:02:03", 3723.0), ("1:23", 83.0), ("12.5", 12.5), (" 7 ", 7.0),
-     (4, 4.0), (dt.time(0, 1, 2), 62.0), (dt.timedelta(seconds=90), 90.0),
-     (dt.datetime(1899, 12, 30, 0, 0, 5), 5.0)],
+     ("25:00:00", 90000.0), (0.5, 43200.0), (1.0416667, 90000.0), (2, 172800.0),
+     (dt.time(0, 1, 2), 62.0), (dt.timedelta(seconds=90), 90.0),
+     (dt.timedelta(hours=25), 90000.0), (dt.datetime(1899, 12, 30, 0, 0, 5), 5.0),
+     (dt.datetime(1900, 1, 1, 1, 0), 90000.0), (dt.datetime(1904, 1, 2, 1, 0), 90000.0)],
 )  # fmt: skip
 def test_parse_time_formats(value, seconds):
-    assert parse_time(value) == pytest.approx(seconds)
+    """Text is H:MM:SS or seconds; numbers are Excel day counts; date-times near the epoch are
+    day counts too (how Excel stores 25 h under an h:mm:ss format)."""
+    assert parse_time(value) == pytest.approx(seconds, abs=0.01)
 
 
-@pytest.mark.parametrize("value", ["", "abc", "1:75", "-3", "1:2:3:4", float("nan")])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "abc",
+        "1:75",
+        "-3",
+        "1:2:3:4",
+        float("nan"),
+        -0.1,
+        True,
+        dt.datetime(2024, 1, 5),
+        dt.timedelta(seconds=-1),
+    ],
+)
 def test_parse_time_rejects_malformed(value):
     with pytest.raises(ValueError):
         parse_time(value)
+
+
+def _xlsx_time_rows(path: Path) -> Path:
+    """A sheet written by openpyxl whose time cells hold each kind of value Excel stores."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Filename", "Clip Time From", "Clip Time To", "Video_Id", "Emotion"])
+    sheet.append(["tod.wav", dt.time(0, 0, 1), dt.time(0, 0, 3), "vidHappy001", "Happiness"])
+    sheet.append(["td.wav", dt.timedelta(hours=24), dt.timedelta(hours=25), "vidHappy001",
+                  "Happiness"])  # fmt: skip
+    sheet.append(["days.wav", 0.5, 1.0416667, "vidHappy001", "Happiness"])
+    sheet.append(["hms.wav", 1.0, 1.0416667, "vidHappy001", "Happiness"])
+    for cell in sheet[5][1:3]:
+        cell.number_format = "h:mm:ss"  # 25 h under a time-of-day format: a date-time cell
+    sheet.append(["date.wav", dt.datetime(2024, 1, 5, 0, 0, 1), dt.datetime(2024, 1, 5, 0, 0, 3),
+                  "vidHappy001", "Happiness"])  # fmt: skip
+    sheet.append(["text.wav", "0:00:01", "25:00:00", "vidHappy001", "Happiness"])
+    book.save(path)
+    return path
+
+
+def test_xlsx_time_cells_are_read_as_what_they_hold(tmp_path):
+    clips, rejects = validate_sheet(read_sheet(_xlsx_time_rows(tmp_path / "times.xlsx")))
+    times = {c.local_id: (c.start, c.end) for c in clips.itertuples()}
+    assert times["tod"] == pytest.approx((1.0, 3.0))
+    assert times["td"] == pytest.approx((86400.0, 90000.0))
+    assert times["days"] == pytest.approx((43200.0, 90000.0), abs=0.01)
+    assert times["hms"] == pytest.approx((86400.0, 90000.0), abs=0.01)
+    assert times["text"] == pytest.approx((1.0, 90000.0))
+    assert [(r.local_id, r.reason) for r in rejects] == [("date", "invalid_time")]
+    assert "holds the date 2024-01-05 00:00:01" in rejects[0].detail
 
 
 def _rows(canary: Path) -> list[dict]:
