@@ -15,6 +15,7 @@ from crossemo import names
 from crossemo.configuration import prepare, read_label_scheme, require_known_keys
 from crossemo.corpora import ADAPTERS
 from crossemo.plan import Plan
+from crossemo.safe_text import inline_json  # report jobs' text params: no markup
 
 
 def workflow_path(path):

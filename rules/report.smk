@@ -36,7 +36,7 @@ rule make_paper_table:
         "../envs/report.yaml"
     threads: 1
     params:
-        bindings=lambda wildcards: PLAN.table_bindings(wildcards.table),
+        bindings=lambda wildcards: inline_json(PLAN.table_bindings(wildcards.table)),
         bootstrap=config["evaluation"]["interval"]["resamples"],
         seed=config["evaluation"]["interval"]["seed"],
     script:
@@ -63,8 +63,8 @@ rule make_deviations_table:
         "../envs/report.yaml"
     threads: 1
     params:
-        deviations=lambda wildcards: list(config.get("deviations") or []),  # at planning: rehearsal's too
-        title=PLAN.deviations_title(),
+        deviations=lambda wildcards: inline_json(list(config.get("deviations") or [])),  # at planning: rehearsal's too
+        title=inline_json(PLAN.deviations_title()),
     script:
         "../workflow/scripts/make_deviations_table.py"
 

@@ -27,10 +27,14 @@ rule download_videos:
     resources:
         mem_mb=1000,
     params:
-        sheet=lookup(dpath="corpora/{corpus}/sheet", within=config),
+        sheet=lambda wildcards: inline_json(
+            config["corpora"][wildcards.corpus]["sheet"]
+        ),
         audio_dir="results/strEmo/{corpus}/audio",
-        settings=lambda wildcards: PLAN.download_settings(wildcards.corpus),
-        serve_dir=lambda wildcards: PLAN.download_serve_dir(wildcards.corpus),
+        settings=lambda wildcards: inline_json(PLAN.download_settings(wildcards.corpus)),
+        serve_dir=lambda wildcards: inline_json(
+            PLAN.download_serve_dir(wildcards.corpus)
+        ),
     script:
         "../workflow/scripts/download_videos.py"
 

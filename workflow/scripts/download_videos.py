@@ -11,13 +11,14 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 
 from crossemo.download import DownloadSettings, download_sheet, write_status  # noqa: E402
 from crossemo.runtime import route_logging  # noqa: E402
+from crossemo.safe_text import read_inline_json  # noqa: E402
 
 route_logging(snakemake.log[0])
 status = download_sheet(
-    snakemake.params.sheet,
+    read_inline_json(snakemake.params.sheet),
     snakemake.params.audio_dir,
-    DownloadSettings.from_config(snakemake.params.settings),
-    serve_dir=snakemake.params.serve_dir,
+    DownloadSettings.from_config(read_inline_json(snakemake.params.settings)),
+    serve_dir=read_inline_json(snakemake.params.serve_dir),
 )
 write_status(status, snakemake.output.status, snakemake.output.table)
 logging.getLogger("download").info("\n%s", status["status"].value_counts().to_string())

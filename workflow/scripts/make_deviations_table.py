@@ -10,11 +10,12 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 
 from crossemo.report.deviations import write_deviations  # noqa: E402
 from crossemo.runtime import route_logging  # noqa: E402
+from crossemo.safe_text import read_inline_json  # noqa: E402
 
 route_logging(snakemake.log[0])
 write_deviations(
-    snakemake.params.deviations,
+    read_inline_json(snakemake.params.deviations),
     md=snakemake.output.md,
     csv=snakemake.output.csv,
-    title=snakemake.params.title,
+    title=read_inline_json(snakemake.params.title),
 )

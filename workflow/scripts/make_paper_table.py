@@ -10,12 +10,13 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 
 from crossemo.report.tables import write_paper_table  # noqa: E402
 from crossemo.runtime import route_logging  # noqa: E402
+from crossemo.safe_text import read_inline_json  # noqa: E402
 
 route_logging(snakemake.log[0])
 write_paper_table(
     snakemake.wildcards.table,
     snakemake.input.reference,
-    bindings=snakemake.params.bindings,
+    bindings=read_inline_json(snakemake.params.bindings),
     md=snakemake.output.md,
     csv=snakemake.output.csv,
     tex=snakemake.output.tex,

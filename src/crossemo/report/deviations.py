@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from crossemo.atomic import atomic_path
+from crossemo.safe_text import html_text, write_csv
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +56,18 @@ def deviations_table(entries: Sequence[Mapping] | None) -> pd.DataFrame:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|")
+    """A Markdown table cell: no column break, no live HTML."""
+    return html_text(text).replace("|", "\\|")
 
 
 def deviations_markdown(table: pd.DataFrame, title: str) -> str:
-    lines = [f"### {title}", ""]
+    lines = [f"### {_md(title)}", ""]
     if table.empty:
         return "\n".join([*lines, NONE_DECLARED]) + "\n"
     lines += ["| # | topic | the paper says | this configuration | config keys |",
               "| --- | --- | --- | --- | --- |"]  # fmt: skip
     for i, row in enumerate(table.itertuples(index=False), start=1):
-        keys = ", ".join(f"`{k.strip()}`" for k in row.keys.split(",") if k.strip())
+        keys = ", ".join(f"`{_md(k.strip())}`" for k in row.keys.split(",") if k.strip())
         lines.append(f"| {i} | {_md(row.topic)} | “{_md(row.paper)}” | {_md(row.ours)} | "
                      f"{keys or '–'} |")  # fmt: skip
     lines += ["", f"{len(table)} deviation(s) declared in the configuration (`deviations:`)."]
@@ -77,7 +79,7 @@ def write_deviations(entries: Sequence[Mapping] | None, md, csv,
     """Rule make_deviations_table: the config's ``deviations:`` as CSV and Markdown."""
     table = deviations_table(entries)
     with atomic_path(Path(csv)) as tmp:
-        table.to_csv(tmp, index=False)
+        write_csv(table, tmp, index=False)
     with atomic_path(Path(md)) as tmp:
         tmp.write_text(deviations_markdown(table, title))
     return table
