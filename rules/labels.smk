@@ -13,5 +13,6 @@ rule apply_label_scheme:
     threads: 1
     params:
         has_filter=lambda wildcards: wildcards.corpus in PLAN.filtered_corpora,
+        provenance=lambda wildcards: PLAN.manifest_provenance(wildcards.corpus),
     script:
         "../workflow/scripts/apply_label_scheme.py"

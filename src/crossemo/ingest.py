@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from crossemo.provenance import metadata
 from crossemo.schemas import Manifest, Rejects, write_table
 
 
@@ -16,10 +19,15 @@ def rejects_path(manifest_path: str | Path) -> Path:
 
 
 def write_ingest(
-    manifest: pd.DataFrame, rejects: pd.DataFrame, output: str | Path, rejects_output=None
+    manifest: pd.DataFrame,
+    rejects: pd.DataFrame,
+    output: str | Path,
+    rejects_output=None,
+    provenance: Mapping[str, Any] | None = None,
 ) -> None:
-    """Write the validated manifest and its rejects next to it."""
-    write_table(manifest, output, Manifest)
+    """Write the validated manifest, with its ``provenance`` record
+    (:func:`crossemo.provenance.describe_source`) in its metadata, and its rejects next to it."""
+    write_table(manifest, output, Manifest, metadata(provenance) if provenance else None)
     write_table(rejects, rejects_output or rejects_path(output), Rejects)
 
 

@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from crossemo import names, splits
+from crossemo import names, provenance, splits
 from crossemo.configuration import SHEET_ADAPTER
 from crossemo.features import featureset_name, featureset_settings
 from crossemo.models.stages import init_chain, init_run, parse_init_from
@@ -651,6 +651,10 @@ class Plan:
     def corpus_root_input(self, corpus: str) -> str:
         """Input of ingest: the demo tree when the root lies in it, else the root itself."""
         return self.demo_or(self.corpus(corpus)["root"])
+
+    def manifest_provenance(self, corpus: str) -> dict[str, Any]:
+        """What ``corpus``'s manifest must record as its source (checked by its readers)."""
+        return provenance.expected(self.corpus(corpus))
 
     def sheet_input(self, corpus: str) -> str:
         """Input of download_videos: the demo tree when the sheet lies in it, else the sheet."""

@@ -92,6 +92,9 @@ class AudioShard(pa.DataFrameModel):
     source_duration: Series[float] = pa.Field(ge=0)
     trimmed_s: Series[float] = pa.Field(ge=0)
     denoised: Series[bool]
+    # share of the stored samples at full scale (crossemo.audio.shards.clipping_share); optional
+    # so shards written before it still read
+    clipping_share: Optional[Series[float]] = pa.Field(ge=0, le=1)  # noqa: UP045 - pandera
 
     class Config:
         strict = True
@@ -134,12 +137,24 @@ def empty_rejects() -> pd.DataFrame:
 
 
 def write_table(
-    df: pd.DataFrame, path: str | Path, schema: type[pa.DataFrameModel]
+    df: pd.DataFrame,
+    path: str | Path,
+    schema: type[pa.DataFrameModel],
+    metadata: dict[bytes, bytes] | None = None,
 ) -> pd.DataFrame:
-    """Validate ``df`` against ``schema`` and write it as Parquet (parents created)."""
+    """Validate ``df`` against ``schema`` and write it as Parquet (parents created), with
+    ``metadata`` added to the file's key-value metadata (e.g. a manifest's provenance)."""
     valid = schema.validate(df.reset_index(drop=True), lazy=True)
     with atomic_path(path) as tmp:
-        valid.to_parquet(tmp, index=False)
+        if metadata:
+            import pyarrow
+            import pyarrow.parquet as pq
+
+            table = pyarrow.Table.from_pandas(valid, preserve_index=False)
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+            pq.write_table(table, tmp)
+        else:
+            valid.to_parquet(tmp, index=False)
     return valid
 
 

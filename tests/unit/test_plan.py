@@ -29,6 +29,10 @@ def load(path: Path | str) -> Plan:
     validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
     scheme_dir = REPO / "config" / "label_schemes"
     schemes = {p.stem: yaml.safe_load(p.read_text()) for p in scheme_dir.glob("*.yaml")}
+    if not config.get("demo", {}).get("enabled"):  # start-up needs roots that exist: stand-ins
+        for entry in config["corpora"].values():
+            entry.update({"sheet": str(REPO / "pyproject.toml")} if "sheet" in entry else {})
+            entry.update({"root": str(REPO / "config")} if "root" in entry else {})
     prepare(config, schemes, ADAPTERS)
     plan = Plan(config, scheme_dir, REPO / "src" / "crossemo" / "data" / "reference")
     plan.validate()

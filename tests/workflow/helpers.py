@@ -43,6 +43,21 @@ def _move_demo_paths(entry: dict, demo_dir: Path, demo_root: Path) -> None:
             entry[key] = str(demo_root / Path(value).relative_to(demo_dir))
 
 
+def stand_in_roots(config: dict, root: Path) -> dict:
+    """``config`` with every corpus root and sheet moved to an empty stand-in under ``root``
+    (a paper config's /data/corpora/... do not exist here; a dry run reads nothing)."""
+    for corpus, entry in config["corpora"].items():
+        if "root" in entry:
+            entry["root"] = str(root / corpus)
+            (root / corpus).mkdir(parents=True, exist_ok=True)
+        if "sheet" in entry:
+            sheet = root / corpus / "sheet.xlsx"
+            sheet.parent.mkdir(parents=True, exist_ok=True)
+            sheet.touch()
+            entry["sheet"] = str(sheet)
+    return config
+
+
 def run_snakemake(
     workdir: Path, config: dict, *args: str, check: bool = True, timeout: float = 900
 ) -> subprocess.CompletedProcess:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .helpers import REPO, planned_jobs, run_snakemake
+from .helpers import REPO, planned_jobs, run_snakemake, stand_in_roots
 
 PAPERS = {
     # config -> (train_neural jobs, aggregate_lr_cv jobs, extract_ssl_features jobs)
@@ -20,17 +20,7 @@ PAPERS = {
 
 
 def stand_in_config(name: str, root: Path) -> dict:
-    config = yaml.safe_load((REPO / "config" / "paper" / name).read_text())
-    for corpus, entry in config["corpora"].items():
-        if "root" in entry:
-            entry["root"] = str(root / corpus)
-            (root / corpus).mkdir(parents=True, exist_ok=True)
-        if "sheet" in entry:
-            sheet = root / corpus / "sheet.xlsx"
-            sheet.parent.mkdir(parents=True, exist_ok=True)
-            sheet.touch()
-            entry["sheet"] = str(sheet)
-    return config
+    return stand_in_roots(yaml.safe_load((REPO / "config" / "paper" / name).read_text()), root)
 
 
 @pytest.mark.workflow

@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 
 from crossemo.corpora import ingest  # noqa: E402
 from crossemo.ingest import summarize, write_ingest  # noqa: E402
+from crossemo.provenance import describe_source  # noqa: E402
 from crossemo.runtime import route_logging  # noqa: E402
 
 route_logging(snakemake.log[0])
@@ -21,5 +22,16 @@ manifest, rejects = ingest(
     threads=snakemake.threads,
     **snakemake.params.options,
 )
-write_ingest(manifest, rejects, snakemake.output.manifest, snakemake.output.rejects)
+source = dict(
+    adapter=snakemake.params.adapter,
+    root=snakemake.params.root,
+    options=snakemake.params.options,
+)
+write_ingest(
+    manifest,
+    rejects,
+    snakemake.output.manifest,
+    snakemake.output.rejects,
+    provenance=describe_source(source),
+)
 logging.getLogger("ingest").info("\n%s", summarize(manifest, rejects))
