@@ -22,6 +22,9 @@ _SAVE_AS_UTF8 = (
 )
 
 
+_OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
+
+
 class SheetError(ValueError):
     """A sheet that cannot be read; the message names the file and what to do."""
 
@@ -40,12 +43,18 @@ def read_csv_sheet(path: str | Path, what: str = "sheet", **read_csv) -> pd.Data
 
 
 def read_excel_sheet(path: str | Path, what: str = "sheet", **read_excel) -> pd.DataFrame:
-    """``pandas.read_excel`` of ``path`` with errors that name the file."""
+    """``pandas.read_excel`` of ``path`` with errors that name the file.
+
+    A formula cell of an ``.xlsx`` is read as its formula text (``=1+1``): data, never evaluated
+    and never replaced by whatever value the program that saved the file cached for it.
+    """
     path = Path(path)
     if not path.is_file():
         raise SheetError(f"{what} {path} not found; check the path")
+    if path.suffix.lower() in _OPENPYXL_SUFFIXES:
+        read_excel.setdefault("engine_kwargs", {"data_only": False})
     try:
-        return pd.read_excel(path, **read_excel)
+        return pd.read_excel(path, **read_excel).map(_formula_text)
     except ImportError:
         raise
     except Exception as err:  # noqa: BLE001 - openpyxl/xlrd raise many kinds for a bad file
@@ -53,6 +62,12 @@ def read_excel_sheet(path: str | Path, what: str = "sheet", **read_excel) -> pd.
             f"{what} {path}: not a readable spreadsheet ({type(err).__name__}: "
             f"{_first_line(err)}); open and save it again as .xlsx, or export it as CSV UTF-8"
         ) from None
+
+
+def _formula_text(value: object) -> object:
+    """An openpyxl array or data-table formula object as its formula text; others unchanged."""
+    text = getattr(value, "text", None)
+    return text if isinstance(text, str) and not isinstance(value, str) else value
 
 
 def decode_text(data: bytes, path: Path, what: str) -> str:

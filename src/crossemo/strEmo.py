@@ -12,11 +12,13 @@ speaker and the leakage group).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import math
 import numbers
 import re
-from pathlib import Path
+import unicodedata
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
@@ -53,6 +55,10 @@ REQUIRED = ("start", "end", "video_id", "emotion")
 #: (a duration), never a calendar date: no video in a sheet is that old
 EXCEL_DURATION_LIMIT_DAYS = 60
 SECONDS_PER_DAY = 86400
+#: a clip id (and file name stem) kept as written; anything else gets a slug and a hash
+_SAFE_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9-])?", re.ASCII)
+MAX_ID_CHARS = 100
+ID_HASH_CHARS = 10
 _TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$", re.ASCII)
 
 
@@ -155,9 +161,29 @@ def _cell(row: pd.Series, column: str) -> str:
     return str(value).strip()
 
 
+def _meta(row: pd.Series, column: str) -> str:
+    """A metadata cell's text without control characters (terminal escape sequences)."""
+    return "".join(ch for ch in _cell(row, column) if unicodedata.category(ch) != "Cc")
+
+
+def _stem(name: str) -> str:
+    """``name`` without its extension; folder parts stay (they make ids distinct, not shorter)."""
+    return name[: len(name) - len(PurePosixPath(name).suffix)]
+
+
 def _safe(text: str) -> str:
-    """A file-name-safe id fragment (never a path separator, never shell syntax)."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "clip"
+    """A file-name-safe clip id for ``text``: ``text`` itself when it is already safe (ASCII
+    letters, digits, ``_.-``; not starting with ``-``, ``.`` or ``_``; at most
+    :data:`MAX_ID_CHARS`), else a readable ASCII slug plus a hash of ``text``, so two distinct
+    texts never share an id."""
+    if len(text) <= MAX_ID_CHARS and _SAFE_ID.fullmatch(text):
+        return text
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", ascii_text).strip("._-")[
+        : MAX_ID_CHARS - ID_HASH_CHARS - 1
+    ]
+    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:ID_HASH_CHARS]
+    return f"{slug or 'clip'}_{digest}"
 
 
 def validate_sheet(table: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
@@ -174,7 +200,7 @@ def validate_sheet(table: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
         where = Path(f"sheet row {sheet_row}")
         video = _cell(row, "video_id")
         name = _cell(row, "filename")
-        local = _safe(Path(name).stem) if name else f"{_safe(video)}_{sheet_row}"
+        local = _safe(_stem(name)) if name else f"{_safe(video)}_{sheet_row}"
 
         def reject(reason: str, detail: str, where=where, local=local) -> None:
             rejects.append(Reject(where, reason, detail, local))
@@ -207,10 +233,10 @@ def validate_sheet(table: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
         seen.add(local)
         clips.append({
             "local_id": local, "video_id": video, "start": start, "end": end, "raw_label": raw,
-            "emotion": emotion, "gender": normalize_gender(_cell(row, "gender")),
-            "language": (_cell(row, "language") or "en").lower(),
-            "ethnicity": _cell(row, "ethnicity") or None, "accent": _cell(row, "accent") or None,
-            "age": _cell(row, "age") or None, "source": _cell(row, "source") or None,
+            "emotion": emotion, "gender": normalize_gender(_meta(row, "gender")),
+            "language": (_meta(row, "language") or "en").lower(),
+            "ethnicity": _meta(row, "ethnicity") or None, "accent": _meta(row, "accent") or None,
+            "age": _meta(row, "age") or None, "source": _meta(row, "source") or None,
             "sheet_row": sheet_row,
         })  # fmt: skip
     columns = ["local_id", "video_id", "start", "end", "raw_label", "emotion", "gender",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -239,3 +240,50 @@ def test_demo_strEmo_sheet_end_to_end(tmp_path):
     assert pairs["video_id"].tolist() == [quirks["overlap"]["video_id"]]
     assert set(manifest["emotion"]) == {"anger", "happiness", "neutral"}
     assert manifest.groupby("group")["emotion"].nunique().eq(1).all()  # one emotion per video
+
+
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*", re.ASCII)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_clip_ids_are_distinct_for_distinct_file_names(tmp_path, suffix):
+    names = ["caf\u00e9_1.wav", "caf\u00e8_1.wav", "a b.wav", "a_b.wav", "happy_1.wav", "-rf.wav",
+             "\u611f\u60c5.wav", "\u559c\u60c5.wav"]  # fmt: skip
+    rows = [sheet_row(n, "vidHappy001", f"0:00:0{i}", f"0:00:0{i + 1}", "Happiness")
+            for i, n in enumerate(names)]  # fmt: skip
+    sheet = write_sheet(rows, tmp_path / f"names{suffix}")
+    clips, rejects = validate_sheet(read_sheet(sheet))
+    assert rejects == []
+    ids = clips["local_id"].tolist()
+    assert len(set(ids)) == len(names)
+    assert {"happy_1", "a_b"} <= set(ids)  # names already safe keep their name
+    assert all(SAFE_ID.fullmatch(i) for i in ids), ids
+    assert ids[0].startswith("cafe_1_") and ids[1].startswith("cafe_1_")
+    assert validate_sheet(read_sheet(sheet))[0]["local_id"].tolist() == ids  # stable
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_formula_like_cells_stay_text(tmp_path, suffix):
+    row = sheet_row("=1+1.wav", "-abcdefghij", "0:00:01", "0:00:02", "Neutral")
+    row.update({"Ethnicity": "=1+1", "Accent": "+44", "Age": "-", "Source": "@SUM(A1)"})
+    clips, rejects = validate_sheet(read_sheet(write_sheet([row], tmp_path / f"f{suffix}")))
+    assert rejects == []
+    clip = clips.iloc[0]
+    assert (clip.ethnicity, clip.accent, clip.age, clip.source) == ("=1+1", "+44", "-",
+                                                                    "@SUM(A1)")  # fmt: skip
+    assert clip.video_id == "-abcdefghij" and SAFE_ID.fullmatch(clip.local_id)
+
+
+def test_control_characters_never_reach_ids_or_metadata(tmp_path):
+    rows = [
+        sheet_row("\x1b[2Jevil.wav", "vidHappy001", "0:00:01", "0:00:02", "Happiness"),
+        sheet_row("ok.wav", "\x1b[2Jabcdefg", "0:00:01", "0:00:02", "Happiness"),
+        sheet_row("ok2.wav", "vidHappy001", "0:00:03", "0:00:04", "Happiness\x1b[0m"),
+    ]
+    rows[0]["Ethnicity"] = "\x1b]0;pwned\x07White\x9b2J"
+    clips, rejects = validate_sheet(read_sheet(write_sheet(rows, tmp_path / "c.csv")))
+    assert SAFE_ID.fullmatch(clips.iloc[0].local_id)
+    assert clips.iloc[0].ethnicity == "]0;pwnedWhite2J"
+    assert [(r.local_id, r.reason) for r in rejects] == [("ok", "invalid_video_id"),
+                                                         ("ok2", "unknown_label")]  # fmt: skip
+    assert all(ch.isprintable() for r in rejects for ch in r.detail), rejects
