@@ -67,11 +67,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ing.set_defaults(func=_ingest)
 
+    from crossemo.models.predict import DEFAULT_MAX_SECONDS
+
     pred = sub.add_parser("predict", help="classify audio files with a saved model")
     pred.add_argument("model_dir", help="directory written by a training rule (results/models/...)")
     pred.add_argument("audio", nargs="+", help="audio files (any rate; mixed down to mono)")
     pred.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    pred.add_argument("--max-seconds", type=float, default=None, help="crop longer audio")
+    pred.add_argument(
+        "--max-seconds",
+        type=float,
+        default=DEFAULT_MAX_SECONDS,
+        help="classify the first SECONDS of each file; the rest is never read, so a long "
+        "recording costs what a short clip does (default: %(default)s)",
+    )
     pred.add_argument(
         "--min-seconds",
         type=float,
@@ -88,22 +96,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    """Exit 2 for an unusable model folder, 1 when a file failed (its row says why), else 0."""
+    """Exit 2 for an unusable model folder, 1 when a file failed (its row says why), else 0.
+    Each file's row is printed as soon as it is made."""
     import json
 
-    from crossemo.models.predict import ModelFolderError, format_table, predict_files
+    from crossemo.models.predict import ModelFolderError, Predictor, TableLayout
 
     try:
-        records = predict_files(args.model_dir, args.audio, max_seconds=args.max_seconds,
-                                min_seconds=args.min_seconds)  # fmt: skip
+        predictor = Predictor(args.model_dir, args.max_seconds, args.min_seconds)
     except ModelFolderError as err:
         print(f"crossemo predict: {err}", file=sys.stderr)
         return 2
-    lines = [json.dumps(r.as_dict()) for r in records] if args.json else [format_table(records)]
-    print("\n".join(lines))
-    failed = sum(r.error is not None for r in records)
+    layout = TableLayout.of(predictor.classes, args.audio)
+    if not args.json:
+        print("\n".join(layout.header()), flush=True)
+    failed = 0
+    for record in predictor.each(args.audio):
+        failed += record.error is not None
+        print(json.dumps(record.as_dict()) if args.json else layout.row(record), flush=True)
     if failed:
-        print(f"crossemo predict: {failed} of {len(records)} files failed (see their error)",
+        print(f"crossemo predict: {failed} of {len(args.audio)} files failed (see their error)",
               file=sys.stderr)  # fmt: skip
         return 1
     return 0

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import struct
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -13,14 +17,19 @@ import soundfile as sf
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from crossemo.cli import main  # noqa: E402
+from crossemo.cli import build_parser, main  # noqa: E402
 from crossemo.models.encoder import (  # noqa: E402
     audio_config,
     feature_extractor,
     load_audio_classifier,
     load_audio_encoder,
 )
-from crossemo.reasons import NON_FINITE_SAMPLES, TOO_SHORT  # noqa: E402
+from crossemo.reasons import (  # noqa: E402
+    NON_FINITE_SAMPLES,
+    NOT_REGULAR_FILE,
+    PROCESSING_FAILED,
+    TOO_SHORT,
+)
 
 CLASSES = ["negative", "neutral", "positive"]
 
@@ -55,7 +64,7 @@ def test_predict_table(model_and_audio, capsys):
     model_dir, files = model_and_audio
     assert main(["predict", model_dir, *files]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split()[:2] == ["file", "label"] and out[0].split()[2:] == CLASSES
+    assert out[0].split()[:2] == ["file", "label"] and out[0].split()[2:] == [*CLASSES, "error"]
     assert len(out) == 2 + len(files)
     assert out[2].startswith(files[0])
 
@@ -66,8 +75,8 @@ def _bad_files(tmp_path):
     wave = np.full(16000, 0.1, np.float32)
     wave[100] = np.nan
     sf.write(nan, wave, 16000, subtype="FLOAT")
-    one = tmp_path / "one_sample.wav"
-    sf.write(one, np.array([0.1], np.float32), 16000)
+    one = tmp_path / "two_samples.wav"  # not one: a single sample is all DC, i.e. silent
+    sf.write(one, np.array([0.1, -0.1], np.float32), 16000)
     garbage = tmp_path / "garbage.wav"
     garbage.write_bytes(b"this is not audio at all" * 10)
     return {str(nan): NON_FINITE_SAMPLES, str(one): TOO_SHORT, str(garbage): "not_audio",
@@ -108,7 +117,7 @@ def test_table_shows_each_error_reason(model_and_audio, tmp_path, capsys):
 def test_min_seconds_is_ingestions_rule(model_and_audio, tmp_path, capsys):
     model_dir, _ = model_and_audio
     short = tmp_path / "half_second.wav"
-    sf.write(short, np.full(8000, 0.1, np.float32), 16000)
+    sf.write(short, 0.1 * np.sin(np.arange(8000, dtype=np.float32) / 4), 16000)  # not DC: silent
     assert main(["predict", model_dir, str(short), "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["error"] == TOO_SHORT
     assert main(["predict", model_dir, str(short), "--json", "--min-seconds", "0.2"]) == 0
@@ -146,3 +155,96 @@ def test_bare_model_name_fails_at_once_without_network(model_and_audio, capsys):
     assert time.perf_counter() - began < 5
     err = capsys.readouterr().err
     assert "facebook/hubert-large-ls960-ft" in err and "local model folder" in err
+
+
+def _run_predict(args: list[str], limit_bytes: int | None = None, timeout: float = 180):
+    """``crossemo predict ARGS --json`` in a child process (a blocked read or an address-space
+    limit stays there); returns (exit status, records by file, stderr)."""
+    code = ("import resource, sys\n"
+            f"limit = {limit_bytes!r}\n"
+            "if limit: resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+            "from crossemo.cli import main\n"
+            "sys.exit(main(sys.argv[1:]))\n")  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", code, "predict", *args, "--json"], env=env,
+                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    records = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    return proc.returncode, {r["file"]: r for r in records}, proc.stderr
+
+
+def test_special_files_are_refused_by_type_without_blocking(model_and_audio, tmp_path):
+    model_dir, files = model_and_audio
+    fifo = tmp_path / "pipe.wav"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.wav"
+    folder.mkdir()
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "sock.wav"))
+    special = [str(fifo), str(folder), str(tmp_path / "sock.wav"), "/dev/zero"]
+    try:
+        rc, records, err = _run_predict([model_dir, files[0], *special, files[1]], timeout=60)
+    finally:
+        sock.close()
+    assert rc == 1, err
+    for path in special:
+        assert records[path]["error"] == NOT_REGULAR_FILE, records.get(path)
+        assert "not a regular file" in records[path]["detail"]
+    assert "a FIFO" in records[str(fifo)]["detail"]
+    for path in files:
+        assert set(records[path]["probs"]) == set(CLASSES)
+
+
+def _long_wav(path, seconds: int, rate: int = 48000, channels: int = 2, voiced: int = 60):
+    """A 16-bit PCM WAV of ``seconds``: ``voiced`` seconds of noise, then a sparse (unwritten,
+    silent) tail, so a file of gigabytes takes no disk."""
+    data = seconds * rate * channels * 2
+    header = b"RIFF" + struct.pack("<I", 36 + data) + b"WAVEfmt " + struct.pack(
+        "<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16
+    ) + b"data" + struct.pack("<I", data)  # fmt: skip
+    noise = np.random.default_rng(1).normal(0, 3000, voiced * rate * channels).astype("<i2")
+    with open(path, "wb") as fh:
+        fh.write(header + noise.tobytes())
+        fh.truncate(len(header) + data)
+
+
+def test_long_file_is_cropped_and_never_costs_the_others_their_results(model_and_audio,
+                                                                      tmp_path):  # fmt: skip
+    model_dir, files = model_and_audio
+    long = tmp_path / "five_hours.wav"
+    _long_wav(long, seconds=20000)  # 3.8 GB of 48 kHz stereo: decoded whole, ~12 GB of floats
+    rc, records, err = _run_predict([model_dir, files[0], str(long), files[1]],
+                                    limit_bytes=3 * 2**30)  # fmt: skip
+    assert rc == 0, err
+    assert [r for r in records] == [files[0], str(long), files[1]]
+    for record in records.values():
+        assert set(record["probs"]) == set(CLASSES)
+
+
+def test_max_seconds_decodes_only_the_first_seconds(tmp_path):
+    from crossemo.models import predict
+
+    long = tmp_path / "two_minutes.wav"
+    _long_wav(long, seconds=120, rate=16000, channels=1, voiced=120)
+    wave = predict.load_wave(long, max_seconds=predict.DEFAULT_MAX_SECONDS)
+    assert len(wave) == predict.DEFAULT_MAX_SECONDS * 16000
+    assert len(predict.load_wave(long, max_seconds=None)) == 120 * 16000
+    parser_default = build_parser().parse_args(["predict", "m", "a.wav"]).max_seconds
+    assert parser_default == predict.DEFAULT_MAX_SECONDS
+
+
+def test_one_files_unexpected_failure_is_its_row_only(model_and_audio, monkeypatch, capsys):
+    from crossemo.models import predict
+
+    model_dir, files = model_and_audio
+    real = predict.load_wave
+
+    def exhausted(path, *args):
+        if str(path) == files[0]:
+            raise MemoryError("cannot allocate")
+        return real(path, *args)
+
+    monkeypatch.setattr(predict, "load_wave", exhausted)
+    assert main(["predict", model_dir, *files, "--json"]) == 1
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert lines[0]["error"] == PROCESSING_FAILED and "MemoryError" in lines[0]["detail"]
+    assert set(lines[1]["probs"]) == set(CLASSES)

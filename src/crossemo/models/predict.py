@@ -7,12 +7,22 @@ and a label map; otherwise :class:`ModelFolderError` says what is wrong and what
 Every file is checked with ingestion's rules and reasons (:mod:`crossemo.audio.decode`:
 ``missing_file``, ``not_audio``, ``truncated`` ...; :mod:`crossemo.audio.preprocess`:
 ``non_finite_samples``, ``too_short``) and a file that fails becomes a record with its
-``error`` reason instead of a label; the other files are still classified.
+``error`` reason instead of a label; the other files are still classified. A path that is not a
+regular file (a FIFO, socket, device or directory) is refused by its type before anything opens
+it (``not_regular_file``), and an unexpected failure of one file (``processing_failed``, e.g.
+out of memory) never stops the others.
+
+Long files: only the first ``max_seconds`` (default :data:`DEFAULT_MAX_SECONDS`) are decoded and
+classified, so a two-hour recording costs what a 30 s clip costs. :class:`Predictor` answers
+one file at a time, so a caller can write each answer as it comes.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +30,11 @@ import numpy as np
 
 from crossemo.audio.decode import DecodeError
 from crossemo.audio.preprocess import Dropped
+from crossemo.reasons import MISSING_FILE, NOT_REGULAR_FILE, PROCESSING_FAILED, UNREADABLE
 
 SAMPLE_RATE = 16000
+#: seconds of a file classified by default: its first ones (the rest is never decoded)
+DEFAULT_MAX_SECONDS = 30.0
 #: a clip whose probabilities are not finite (a broken model) gets this error
 NON_FINITE_OUTPUT = "non_finite_output"
 _DEFAULT_LABEL = re.compile(r"^LABEL_\d+$")
@@ -56,18 +69,39 @@ def default_min_seconds() -> float:
 
 def load_wave(path: str | Path, max_seconds: float | None = None,
               min_seconds: float = 0.0) -> np.ndarray:  # fmt: skip
-    """Mono float32 at 16 kHz; raises :class:`DecodeError` or :class:`Dropped` with
-    ingestion's reason when the file cannot be used."""
+    """Mono float32 at 16 kHz of the first ``max_seconds`` (None: all; only they are decoded);
+    raises :class:`DecodeError` or :class:`Dropped` with ingestion's reason when the file cannot
+    be used."""
     from crossemo.audio.decode import load
     from crossemo.audio.preprocess import check_min_duration, check_signal, resample
 
-    samples, rate = load(path)
+    check_regular_file(path)
+    samples, rate = load(path, end=max_seconds or None)
+    check_min_duration(len(samples) / rate, min_seconds)
     check_signal(samples)
     wave = resample(samples, rate, SAMPLE_RATE)
-    check_min_duration(len(wave) / SAMPLE_RATE, min_seconds)
     if max_seconds:
         wave = wave[: int(max_seconds * SAMPLE_RATE)]
     return np.ascontiguousarray(wave, dtype=np.float32)
+
+
+_FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+               (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"))  # fmt: skip
+
+
+def check_regular_file(path: str | Path) -> None:
+    """Raise :class:`DecodeError` (``missing_file``, ``unreadable``, ``not_regular_file``) unless
+    ``path`` is a regular file (a link to one is); decided by ``stat``, never by opening it."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise DecodeError(MISSING_FILE, str(path)) from None
+    except OSError as err:
+        raise DecodeError(UNREADABLE, str(err)) from None
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _FILE_KINDS if test(mode)), "a special file")
+        raise DecodeError(NOT_REGULAR_FILE, f"{path} is {kind}, not a regular file")
 
 
 def model_classes(model_dir: Path, num_labels: int) -> list[str]:
@@ -158,41 +192,82 @@ def clip_logits(model, fe, wave: np.ndarray):
 
 def predict_one(model, fe, classes: list[str], path: str | Path, max_seconds: float | None,
                 min_seconds: float) -> Prediction:  # fmt: skip
-    """The prediction of one file, or its error reason."""
+    """The prediction of one file, or its error reason (an unexpected failure, out of memory
+    included, is ``processing_failed``: it never stops the other files)."""
     shortest = max(min_seconds, min_samples(model.config) / SAMPLE_RATE)
     try:
         wave = load_wave(path, max_seconds, shortest)
+        probs = classify(model, fe, classes, wave)
     except (DecodeError, Dropped) as err:
         return Prediction(str(path), error=err.reason, detail=err.detail)
-    probs = classify(model, fe, classes, wave)
+    except Exception as err:  # noqa: BLE001 - one file's failure is its row, not the run's end
+        return Prediction(str(path), error=PROCESSING_FAILED, detail=f"{type(err).__name__}: {err}")
     if not all(np.isfinite(p) for p in probs.values()):
         return Prediction(str(path), error=NON_FINITE_OUTPUT, detail="the model answered NaN")
     return Prediction(str(path), label=max(probs, key=probs.get), probs=probs)
 
 
-def predict_files(model_dir: str | Path, paths: list[str | Path], max_seconds: float | None = None,
+class Predictor:
+    """A loaded model folder that answers one file at a time (``predictor(path)``)."""
+
+    def __init__(self, model_dir: str | Path, max_seconds: float | None = DEFAULT_MAX_SECONDS,
+                 min_seconds: float | None = None) -> None:  # fmt: skip
+        if max_seconds is not None and not max_seconds > 0:
+            raise ValueError(f"max_seconds must be > 0 (got {max_seconds})")
+        self.model, self.fe, self.classes = load_classifier(model_dir)
+        self.max_seconds = max_seconds
+        self.min_seconds = default_min_seconds() if min_seconds is None else min_seconds
+
+    def __call__(self, path: str | Path) -> Prediction:
+        return predict_one(self.model, self.fe, self.classes, path, self.max_seconds,
+                           self.min_seconds)  # fmt: skip
+
+    def each(self, paths: Iterable[str | Path]) -> Iterator[Prediction]:
+        """One :class:`Prediction` per file, in order, each as soon as it is made."""
+        return (self(path) for path in paths)
+
+
+def predict_files(model_dir: str | Path, paths: list[str | Path],
+                  max_seconds: float | None = DEFAULT_MAX_SECONDS,
                   min_seconds: float | None = None) -> list[Prediction]:  # fmt: skip
     """One :class:`Prediction` per file, in order (``min_seconds``: default ingestion's)."""
-    model, fe, classes = load_classifier(model_dir)
-    floor = default_min_seconds() if min_seconds is None else min_seconds
-    return [predict_one(model, fe, classes, p, max_seconds, floor) for p in paths]
+    return list(Predictor(model_dir, max_seconds, min_seconds).each(paths))
 
 
-def format_table(records: list[Prediction]) -> str:
-    """A text table: file, label, one column per class and, if a file failed, its error."""
+@dataclass(frozen=True)
+class TableLayout:
+    """Column widths of the text table, fixed before the first row so rows print as they come:
+    file, label, one column per class, error."""
+
+    classes: list[str]
+    file_width: int
+    label_width: int
+
+    @classmethod
+    def of(cls, classes: list[str], files: Iterable[str]) -> TableLayout:
+        width = max([len("file"), *(len(str(f)) for f in files)])
+        return cls(list(classes), width, max([len("label"), *(len(c) for c in classes)]))
+
+    def header(self) -> list[str]:
+        head = f"{'file':<{self.file_width}}  {'label':<{self.label_width}}  "
+        head += "".join(f"{c:>10}  " for c in self.classes) + "error"
+        return [head, "-" * len(head)]
+
+    def row(self, r: Prediction) -> str:
+        if r.error is None:
+            cells = "".join(f"{r.probs[c]:>10.4f}  " for c in self.classes)
+        else:
+            cells = "".join(f"{'-':>10}  " for _ in self.classes) + r.error
+        return (
+            f"{r.file:<{self.file_width}}  {r.label or '-':<{self.label_width}}  {cells}".rstrip()
+        )
+
+
+def format_table(records: list[Prediction], classes: list[str] | None = None) -> str:
+    """The text table of ``records`` (``classes``: default the first answered record's)."""
     if not records:
         return ""
-    classes = next((list(r.probs) for r in records if r.error is None), [])
-    width = max(len("file"), *(len(r.file) for r in records))
-    lab_w = max(len("label"), *(len(r.label or "-") for r in records))
-    failed = any(r.error is not None for r in records)
-    head = f"{'file':<{width}}  {'label':<{lab_w}}  " + "  ".join(f"{c:>10}" for c in classes)
-    head += "  error" if failed else ""
-    lines = [head.rstrip(), "-" * len(head.rstrip())]
-    for r in records:
-        if r.error is None:
-            cells = "  ".join(f"{r.probs[c]:>10.4f}" for c in classes)
-        else:
-            cells = "  ".join(f"{'-':>10}" for _ in classes) + f"  {r.error}"
-        lines.append(f"{r.file:<{width}}  {r.label or '-':<{lab_w}}  {cells}".rstrip())
-    return "\n".join(lines)
+    if classes is None:
+        classes = next((list(r.probs) for r in records if r.error is None), [])
+    layout = TableLayout.of(classes, [r.file for r in records])
+    return "\n".join([*layout.header(), *(layout.row(r) for r in records)])
