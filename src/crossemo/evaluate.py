@@ -7,11 +7,19 @@ with ``evaluation.interval.unit: utterance``, the utterances.
 
 The evaluation is family-agnostic: it reads only ``utt_id corpus label pred prob_<class>`` of
 the predictions and ``utt_id group`` of the split table.
+
+A run's headline measures (:data:`crossemo.metrics.SCALARS`: UAR/UA, WA (accuracy), macro- and
+weighted F1) must be numbers in every scope: a run without test utterances, or with predictions
+lacking a label, stops the evaluation with an :class:`UndefinedMetricError` naming the run, the
+scope and the measure, and nothing is written. Undefined per-class rates are not errors: a class
+absent from a test set has recall 0 in ``per_class`` (as scikit-learn) and no interval (NaN in
+the intervals table).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -31,6 +39,44 @@ from crossemo.metrics import (
 )
 from crossemo.metrics import SCALARS as SCALAR_METRICS
 from crossemo.names import parse_run
+
+
+class UndefinedMetricError(ValueError):
+    """A run whose headline measure is not a number (NaN): the evaluation stops, naming it."""
+
+
+def check_predictions(predictions: pd.DataFrame, where: str) -> None:
+    """Raise :class:`UndefinedMetricError` when a prediction lacks its label or its answer."""
+    missing = predictions[["label", "pred"]].isna().any(axis=1)
+    if missing.any():
+        examples = predictions.loc[missing, "utt_id"].head(3).tolist()
+        raise UndefinedMetricError(
+            f"{where}: {int(missing.sum())} predictions without a label or a prediction, "
+            f"e.g. {examples}: the model or its predictions file is broken"
+        )
+
+
+def check_headline(result: Mapping, where: str) -> None:
+    """Raise :class:`UndefinedMetricError` when a headline measure (:data:`SCALAR_METRICS`) of
+    any scope of an :func:`evaluate` result is not a finite number."""
+    for scope, m in ({"overall": result["overall"]} | dict(result["per_corpus"])).items():
+        bad = [name for name in SCALAR_METRICS if not math.isfinite(m[name])]
+        if bad:
+            why = "no test utterances" if m["n"] == 0 else f"n={m['n']} test utterances"
+            raise UndefinedMetricError(
+                f"{where}, {scope}: {', '.join(bad)} {'is' if len(bad) == 1 else 'are'} NaN ({why})"
+            )
+
+
+def evaluate_run(predictions: pd.DataFrame, experiment: str, run: str,
+                 spec: IntervalSpec | None = None, groups: pd.Series | None = None
+                 ) -> dict:  # fmt: skip
+    """:func:`evaluate` of one run, its headline measures checked (:func:`check_headline`)."""
+    where = f"experiment {experiment}, run {run}"
+    check_predictions(predictions, where)
+    result = {"experiment": experiment, "run": run} | evaluate(predictions, spec, groups)
+    check_headline(result, where)
+    return result
 
 
 def classes_of(predictions: pd.DataFrame) -> list[str]:
@@ -135,8 +181,7 @@ def evaluate_experiment(
     spec = IntervalSpec.from_config(interval)
     groups = split_groups(split) if split is not None else None
     tables = {run: pd.read_parquet(path) for run, path in predictions.items()}
-    results = [{"experiment": experiment, "run": run} | evaluate(table, spec, groups)
-               for run, table in tables.items()]  # fmt: skip
+    results = [evaluate_run(table, experiment, run, spec, groups) for run, table in tables.items()]
     pooled = {variant: evaluate(table, spec, groups)
               for variant, table in pool_variants(tables).items()}  # fmt: skip
     runs_output = Path(runs_output)
@@ -202,9 +247,8 @@ def read_run_metrics(paths: Iterable[str | Path]) -> list[dict]:
 def evaluate_file(predictions_path, output, experiment: str, run: str,
                   spec: IntervalSpec | None = None, groups: pd.Series | None = None
                   ) -> dict:  # fmt: skip
-    """One run's predictions Parquet -> metrics JSON."""
-    table = pd.read_parquet(predictions_path)
-    result = {"experiment": experiment, "run": run} | evaluate(table, spec, groups)
+    """One run's predictions Parquet -> metrics JSON (:func:`evaluate_run`)."""
+    result = evaluate_run(pd.read_parquet(predictions_path), experiment, run, spec, groups)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=1, allow_nan=True) + "\n")
