@@ -21,6 +21,7 @@ from crossemo.metrics import IntervalSpec
 
 NO_CI = IntervalSpec(resamples=0)
 UTTERANCES = IntervalSpec(unit="utterance", resamples=50)
+UTTERANCE_NO_CI = {"unit": "utterance", "resamples": 0}
 
 #            a  a  a  a  b  b  c  c  c  c
 TRUE = list("aaaabbcccc")
@@ -193,3 +194,45 @@ def test_experiment_intervals_resample_the_split_groups(tmp_path):
     with pytest.raises(ValueError, match="1 predicted utterances have no group"):
         evaluate_experiment(paths, tmp_path / "e.json", tmp_path / "e.csv", "e", {},
                             tmp_path / "split.parquet")  # fmt: skip
+
+
+def _two_runs(tmp_path, second: pd.DataFrame) -> dict:
+    paths = {"fold0": tmp_path / "f0.parquet", "fold1": tmp_path / "f1.parquet"}
+    predictions().to_parquet(paths["fold0"])
+    second.to_parquet(paths["fold1"])
+    return paths
+
+
+def test_a_run_without_test_utterances_fails_naming_run_and_measure(tmp_path):
+    """No silent NaN: an empty run stops the evaluation, which names the run and the measure,
+    and writes nothing."""
+    from crossemo.evaluate import evaluate_experiment
+
+    paths = _two_runs(tmp_path, predictions().iloc[:0])
+    with pytest.raises(ValueError, match=r"experiment e, run fold1, overall: uar, wa, ua.*NaN"):
+        evaluate_experiment(paths, tmp_path / "e.json", tmp_path / "e.csv", "e", UTTERANCE_NO_CI)
+    assert not (tmp_path / "e.json").exists() and not (tmp_path / "e.csv").exists()
+    with pytest.raises(ValueError, match="run fold1, overall: uar"):
+        evaluate_file(paths["fold1"], tmp_path / "f1.json", "e", "fold1", UTTERANCES)
+
+
+def test_a_prediction_without_a_label_fails_naming_the_run(tmp_path):
+    from crossemo.evaluate import evaluate_experiment
+
+    broken = predictions().astype({"pred": object})
+    broken.loc[3, "pred"] = None  # a model that answered nothing for u3
+    paths = _two_runs(tmp_path, broken)
+    with pytest.raises(ValueError, match=r"run fold1: 1 predictions? without .*u3"):
+        evaluate_experiment(paths, tmp_path / "e.json", tmp_path / "e.csv", "e", UTTERANCE_NO_CI)
+
+
+def test_headline_check_names_the_scope_and_spares_undefined_class_rates():
+    """A per-corpus NaN fails; a class absent from a test corpus (its recall has no interval,
+    its rates are 0 by definition) does not."""
+    from crossemo.evaluate import UndefinedMetricError, check_headline
+
+    result = evaluate(predictions().assign(label=list("aaaaaacccc")), UTTERANCES)
+    check_headline(result, "experiment e, run fold0")  # b is absent from the truth: fine
+    result["per_corpus"]["y"]["macro_f1"] = float("nan")
+    with pytest.raises(UndefinedMetricError, match=r"run fold0, y: macro_f1 is NaN \(n=4"):
+        check_headline(result, "experiment e, run fold0")
