@@ -79,6 +79,26 @@ def evaluate_run(predictions: pd.DataFrame, experiment: str, run: str,
     return result
 
 
+def chance_uar(part: Mapping) -> float:
+    """UAR of guessing (any constant or random predictor) in one scope of a result: 1/k, k the
+    classes present in its truth."""
+    present = int((np.asarray(part["confusion"]["matrix"]).sum(axis=1) > 0).sum())
+    return 1.0 / present if present else math.nan
+
+
+def beats_chance(result: Mapping, scope: str = "overall") -> bool:
+    """Whether a run's predictions beat chance in ``scope`` (``overall`` or a test corpus): the
+    lower bound of the UAR interval (``ci``, the evaluation's clustered bootstrap) lies above
+    :func:`chance_uar`. ``result``: one run as :func:`evaluate_run` gives it (an entry of
+    ``results/metrics/{experiment}.runs.json``). ValueError when the run has no interval."""
+    part = result["overall"] if scope == "overall" else result["per_corpus"][scope]
+    interval = (part.get("ci") or {}).get("uar")
+    if interval is None:
+        raise ValueError(f"run {result.get('run', '?')}, {scope}: no uar interval (resamples 0 "
+                         "or no clusters): cannot tell it from chance")  # fmt: skip
+    return bool(interval[0] > chance_uar(part))
+
+
 def classes_of(predictions: pd.DataFrame) -> list[str]:
     """Label order: the ``prob_<class>`` columns' order, then any other label seen."""
     order = [c[len("prob_") :] for c in predictions.columns if c.startswith("prob_")]
