@@ -236,3 +236,28 @@ def test_headline_check_names_the_scope_and_spares_undefined_class_rates():
     result["per_corpus"]["y"]["macro_f1"] = float("nan")
     with pytest.raises(UndefinedMetricError, match=r"run fold0, y: macro_f1 is NaN \(n=4"):
         check_headline(result, "experiment e, run fold0")
+
+
+def _scored(pred: list[str], truth: list[str]) -> dict:
+    n = len(truth)
+    table = pd.DataFrame({"utt_id": [f"u{i}" for i in range(n)], "corpus": "x", "label": truth,
+                          "pred": pred, "group": [f"s{i % 10}" for i in range(n)]})  # fmt: skip
+    groups = table.set_index("utt_id")["group"]
+    return evaluate(table.drop(columns="group"), IntervalSpec(resamples=200), groups)
+
+
+def test_beats_chance_needs_the_uar_interval_above_one_over_k():
+    """A constant predictor sits at chance (UAR 1/k): it fails; a mostly right one passes; a
+    run without an interval cannot tell."""
+    from crossemo.evaluate import beats_chance
+
+    truth = list("abc" * 40)
+    assert not beats_chance(_scored(["a"] * len(truth), truth))
+    good = [t if i % 5 else "a" for i, t in enumerate(truth)]  # 80 % right
+    assert beats_chance(_scored(good, truth))
+    assert beats_chance(_scored(good, truth), scope="x")
+    coin = [["a", "b", "c"][i // 3 % 3] for i in range(len(truth))]  # unrelated to the truth
+    assert not beats_chance(_scored(coin, truth))
+    no_interval = evaluate(predictions(), IntervalSpec(unit="utterance", resamples=0))
+    with pytest.raises(ValueError, match="no uar interval"):
+        beats_chance(no_interval)
