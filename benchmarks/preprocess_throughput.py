@@ -3,10 +3,12 @@
 What: for each shard, CPU seconds of crossemo's whole shard job
 (`crossemo.audio.preprocess.preprocess_shard`: read the manifest and check the shard's rows,
 decode, mono, soxr-HQ resample to 16 kHz, energy silence removal, duration limits, PCM16 encode,
-Parquet shard and rejects table, as rule preprocess_audio runs it) against the floor: soundfile
-decode (segments by seek) + mono + ``soxr.resample(..., quality="HQ")`` of the same rows and
-nothing else, in the same run. Throughput is input audio-seconds (what the floor decodes) per
-CPU-second for both, so ours / floor = CPU_floor / CPU_ours (target >= 0.8). Also: the
+Parquet shard and rejects table, as rule preprocess_audio runs it) against the floor: decode
+with the job's own reader (`crossemo.audio.decode.load`: the direct 16-bit PCM read, soundfile
+for other formats, segments by seek) + mono + ``soxr.resample(..., quality="HQ")`` of the same
+rows and nothing else, in the same run (a soundfile floor would compare two decoders).
+Throughput is input audio-seconds (what the floor decodes) per CPU-second for both, so
+ours / floor = CPU_floor / CPU_ours (target >= 0.8). Also: the
 fingerprint job of each shard (`crossemo.audio.fingerprint.fingerprint_shard`, as rule
 fingerprint_audio runs it: read the shard, exact and tolerant prints, write the prints table)
 as its CPU against the floor's, and both jobs together; bytes per stored sample of the shard
@@ -87,20 +89,16 @@ def build_manifest(work: Path, replicas: int) -> Path:
 
 
 def floor(rows) -> float:
-    """Decode (soundfile) + mono + soxr-HQ resample every row, keeping nothing: the least any
-    shard job must do. Returns the decoded audio seconds."""
-    import soundfile as sf
+    """Decode with the shard job's reader (``crossemo.audio.decode.load``) + mono + soxr-HQ
+    resample every row, keeping nothing: the least any shard job must do. Returns the decoded
+    audio seconds."""
     import soxr
+
+    from crossemo.audio.decode import load
 
     seconds = 0.0
     for path, start, end in zip(rows["path"], rows["start"], rows["end"], strict=True):
-        with sf.SoundFile(path) as fh:
-            sr = fh.samplerate
-            first = 0 if start != start else int(round(start * sr))  # NaN: whole file
-            last = fh.frames if end != end else min(fh.frames, int(round(end * sr)))
-            fh.seek(first)
-            data = fh.read(last - first, dtype="float32", always_2d=True)
-        y = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+        y, sr = load(path, None if start != start else start, None if end != end else end)
         seconds += len(y) / sr
         if sr != 16000:
             y = soxr.resample(y, sr, 16000, quality="HQ")

@@ -241,7 +241,8 @@ def test_preprocess_shard_writes_shard_and_rejects(corpus: Path):
 
 def test_one_bad_row_never_fails_the_shard(tmp_path: Path, monkeypatch):
     """Defence in depth: rows ingest should have refused (an infinite end, from an older
-    manifest) and a step that raises become processing_failed rejects; the rest is kept."""
+    manifest) and a file that fails to read (an I/O error) become rejects with their reasons;
+    the rest is kept."""
     sf.write(tmp_path / "video.wav", tone(4.0), SR)
     sf.write(tmp_path / "odd.wav", tone(2.0), SR)
     rows = [
@@ -250,21 +251,20 @@ def test_one_bad_row_never_fails_the_shard(tmp_path: Path, monkeypatch):
         {"utt_id": "c/odd", "path": str(tmp_path / "odd.wav")},
     ]
     write_table(_manifest(rows), tmp_path / "manifest.parquet", Manifest)
-    real_load = preprocess_module.load
+    real_load = preprocess_module.load_frames
 
-    def load(path, *args, **kwargs):
+    def load_frames(path, *args, **kwargs):
         if str(path).endswith("odd.wav"):
-            raise MemoryError("cannot allocate")
+            raise OSError(5, "Input/output error")
         return real_load(path, *args, **kwargs)
 
-    monkeypatch.setattr(preprocess_module, "load", load)
+    monkeypatch.setattr(preprocess_module, "load_frames", load_frames)
     out, rej = tmp_path / "0000.parquet", tmp_path / "0000.rejects.parquet"
     settings = PreprocessSettings(trim=TrimSettings(method="none"))
     assert preprocess_shard(tmp_path / "manifest.parquet", "0000", 1, settings, out, rej) == (1, 2)
     rejects = read_table(rej, Rejects).set_index("utt_id")
-    assert dict(rejects["reason"]) == {"c/inf": "processing_failed", "c/odd": "processing_failed"}
-    assert "OverflowError" in rejects.loc["c/inf", "detail"]
-    assert "MemoryError" in rejects.loc["c/odd", "detail"]
+    assert dict(rejects["reason"]) == {"c/inf": "non_finite_time", "c/odd": "unreadable"}
+    assert "Input/output error" in rejects.loc["c/odd", "detail"]
     assert list(read_shard_meta([out])["utt_id"]) == ["c/good"]
 
 
@@ -615,3 +615,166 @@ def test_a_failing_shard_job_keeps_the_previous_shard(tmp_path: Path):
         raise RuntimeError("killed mid-shard")
     assert list(load_audio([out])) == ["c/old"]
     assert [p.name for p in tmp_path.iterdir()] == ["s.parquet"]
+
+
+def speech_like(seconds: float = 2.0, sr: int = SR) -> np.ndarray:
+    """A tone in syllable-like bursts with pauses: what energy trimming has to measure."""
+    envelope = (np.sin(2 * np.pi * 2.0 * np.arange(int(seconds * sr)) / sr) > -0.3).astype(
+        np.float32
+    )
+    return tone(seconds, sr) * envelope
+
+
+def test_energy_trim_measures_huge_float_values_without_overflow():
+    from crossemo.audio.preprocess import energy_intervals
+
+    clip = speech_like()
+    expected = energy_intervals(clip, top_db=35.0)
+    assert len(expected) == 5  # the bursts and pauses are found
+    huge = (clip.astype(np.float64) * 1e30).astype(np.float32)
+    assert np.array_equal(energy_intervals(huge, top_db=35.0), expected)
+
+
+def test_a_float_wav_with_huge_values_is_measured_not_too_short(tmp_path: Path):
+    """Samples of 1e30 (finite float32) are trimmed like the same clip at normal level; stored,
+    they clip at full scale, which the clipping share reports."""
+    clip = speech_like()
+    settings = PreprocessSettings(max_clipping_share=1.0)
+    kept, info = process(clip * np.float32(1e30), SR, settings)
+    expected, expected_info = process(clip, SR, settings)
+    assert len(kept) == len(expected) and info["trimmed_s"] == expected_info["trimmed_s"]
+    sf.write(tmp_path / "huge.wav", clip * np.float32(1e30), SR, subtype="FLOAT")
+    write_table(_manifest([{"utt_id": "c/huge", "path": str(tmp_path / "huge.wav")}]),
+                tmp_path / "manifest.parquet", Manifest)  # fmt: skip
+    out, rej = tmp_path / "0000.parquet", tmp_path / "0000.rejects.parquet"
+    assert preprocess_shard(tmp_path / "manifest.parquet", 0, 1, PreprocessSettings(), out,
+                            rej) == (0, 1)  # fmt: skip
+    reject = read_table(rej, Rejects).iloc[0]
+    assert reject["reason"] == "clipping", reject["detail"]
+
+
+def test_inverted_stereo_channels_are_loud_not_silent(tmp_path: Path):
+    """L = -R averages to silence: the level is measured per channel before the downmix, and
+    the opposite-polarity channel is inverted so the kept clip holds the voice."""
+    clip = tone(2.0, amp=0.5)
+    sf.write(tmp_path / "inverted.wav", np.stack([clip, -clip], 1), SR, subtype="PCM_16")
+    write_table(_manifest([{"utt_id": "c/inv", "path": str(tmp_path / "inverted.wav")}]),
+                tmp_path / "manifest.parquet", Manifest)  # fmt: skip
+    out, rej = tmp_path / "0000.parquet", tmp_path / "0000.rejects.parquet"
+    settings = PreprocessSettings(trim=TrimSettings(method="none"))
+    assert preprocess_shard(tmp_path / "manifest.parquet", 0, 1, settings, out, rej) == (1, 0)
+    stored = load_audio([out])["c/inv"]
+    assert np.abs(stored - clip).max() <= 1 / PCM16_SCALE
+
+
+@pytest.mark.parametrize(
+    "samples",
+    [
+        np.full(2 * SR, 0.5, dtype=np.float32),
+        np.full(2 * SR, -0.9, dtype=np.float32),
+        np.full(2 * SR, 0.5, dtype=np.float32) + tone(2.0, amp=1e-5),
+        np.stack([np.full(2 * SR, 0.3, np.float32), np.zeros(2 * SR, np.float32)], 1),
+    ],
+    ids=["dc", "negative-dc", "dc-plus-hiss", "stereo-dc"],
+)
+def test_pure_dc_is_silent_after_removing_the_offset(samples):
+    with pytest.raises(Dropped) as err:
+        process(samples, SR, NO_TRIM)
+    assert err.value.reason == "silent"
+
+
+def test_per_channel_level_check_keeps_a_clip_with_one_silent_channel():
+    stereo = np.stack([tone(2.0), np.zeros(2 * SR, np.float32)], 1)
+    audio, _ = process(stereo, SR, NO_TRIM)
+    assert np.allclose(audio, tone(2.0) / 2, atol=1e-6)
+
+
+def clipped_tone(share: float, seconds: float = 2.0) -> np.ndarray:
+    """A tone of which exactly ``share`` of the samples sit at full scale."""
+    clip = tone(seconds, amp=0.5)
+    n = int(round(share * len(clip)))
+    clip[:n] = np.where(np.arange(n) % 2, -1.0, 32767 / 32768)
+    return clip
+
+
+def test_clipping_share_is_recorded_and_clips_above_the_limit_are_rejects(tmp_path: Path):
+    for name, share in (("clean", 0.0), ("some", 0.02), ("much", 0.2)):
+        sf.write(tmp_path / f"{name}.wav", clipped_tone(share), SR, subtype="PCM_16")
+    names = ("clean", "some", "much")
+    rows = [{"utt_id": f"c/{n}", "path": str(tmp_path / f"{n}.wav")} for n in names]
+    write_table(_manifest(rows), tmp_path / "manifest.parquet", Manifest)
+    out, rej = tmp_path / "0000.parquet", tmp_path / "0000.rejects.parquet"
+    settings = PreprocessSettings(trim=TrimSettings(method="none"), max_clipping_share=0.1)
+    assert preprocess_shard(tmp_path / "manifest.parquet", 0, 1, settings, out, rej) == (2, 1)
+    meta = read_shard_meta([out]).set_index("utt_id")
+    assert meta.loc["c/clean", "clipping_share"] == 0.0
+    assert meta.loc["c/some", "clipping_share"] == pytest.approx(0.02, abs=1e-4)
+    AudioShard.validate(pd.read_parquet(out))
+    reject = read_table(rej, Rejects).set_index("utt_id").loc["c/much"]
+    assert reject["reason"] == "clipping"
+    assert "0.2000 of samples at full scale > max_clipping_share 0.1" in reject["detail"]
+
+
+def test_default_clipping_limit_passes_a_normalised_clip():
+    """Peak-normalised speech touches full scale a few times: far below the default limit."""
+    clip = tone(2.0, amp=32767 / 32768)  # every peak of the tone at full scale
+    _, info = process(clip, SR, NO_TRIM)
+    assert 0 < info["clipping_share"] < PreprocessSettings().max_clipping_share
+
+
+def test_a_code_error_fails_the_shard_job_while_a_corrupt_file_is_a_reject(tmp_path, monkeypatch):
+    """Known input failures become rejects; anything unexpected (a bug) fails the job with its
+    traceback instead of hiding as a reject row."""
+    sf.write(tmp_path / "good.wav", tone(2.0), SR)
+    (tmp_path / "corrupt.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk" + b"\x01" * 64)
+    rows = [{"utt_id": f"c/{n}", "path": str(tmp_path / f"{n}.wav")} for n in ("good", "corrupt")]
+    write_table(_manifest(rows), tmp_path / "manifest.parquet", Manifest)
+    out, rej = tmp_path / "0000.parquet", tmp_path / "0000.rejects.parquet"
+    settings = PreprocessSettings(trim=TrimSettings(method="none"))
+    assert preprocess_shard(tmp_path / "manifest.parquet", 0, 1, settings, out, rej) == (1, 1)
+    assert read_table(rej, Rejects)["reason"].tolist() == ["not_audio"]
+
+    def buggy(samples, sr, settings):
+        return samples.no_such_attribute
+
+    monkeypatch.setattr(preprocess_module, "remove_silence", buggy)
+    with pytest.raises(AttributeError, match="no_such_attribute"):
+        preprocess_shard(tmp_path / "manifest.parquet", 0, 1, settings, tmp_path / "b.parquet",
+                         tmp_path / "b.rejects.parquet")  # fmt: skip
+    assert not (tmp_path / "b.parquet").exists()
+
+
+@pytest.mark.parametrize("rate", [1, 500_000])
+def test_a_file_with_an_absurd_header_rate_is_a_reject_not_resampled(tmp_path: Path, rate):
+    sf.write(tmp_path / "odd.wav", tone(2.0), rate, subtype="FLOAT")
+    write_table(_manifest([{"utt_id": "c/odd", "path": str(tmp_path / "odd.wav")}]),
+                tmp_path / "manifest.parquet", Manifest)  # fmt: skip
+    out, rej = tmp_path / "0000.parquet", tmp_path / "0000.rejects.parquet"
+    assert preprocess_shard(tmp_path / "manifest.parquet", 0, 1, NO_TRIM, out, rej) == (0, 1)
+    assert read_table(rej, Rejects)["reason"].tolist() == ["bad_sample_rate"]
+
+
+def test_benchmark_floor_decodes_with_the_job_s_reader(tmp_path: Path, monkeypatch):
+    """The preprocessing benchmark's floor decodes as the shard job does (our direct PCM
+    reader), so "ours / floor" compares the same decoder."""
+    import importlib.util
+
+    import crossemo.audio.decode as decode_module
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "preprocess_throughput.py"
+    spec = importlib.util.spec_from_file_location("preprocess_throughput", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    sf.write(tmp_path / "a.wav", tone(1.0, sr=48000), 48000, subtype="PCM_16")
+    rows = pd.DataFrame({"path": [str(tmp_path / "a.wav")] * 2, "start": [np.nan, 0.25],
+                         "end": [np.nan, 0.75]})  # fmt: skip
+    calls = []
+    real = decode_module.load_frames
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(decode_module, "load_frames", counted)
+    assert bench.floor(rows) == pytest.approx(1.5)
+    assert len(calls) == 2

@@ -19,17 +19,25 @@ SILENT_PEAK_DBFS = -60.0
 def signal_problem(samples: np.ndarray) -> tuple[str, str] | None:
     """``(reason, detail)`` when ``samples`` hold NaN/inf or no sound at all, else None.
 
-    One ``max`` and one ``min`` pass and no copy (both propagate NaN and reach inf), so the
-    check costs little beside decoding.
+    ``samples`` are mono ``[n]`` or frames ``[n, channels]``, checked per channel before any
+    downmix (inverted channels average to silence), and each channel's level is its peak
+    distance from its own mean: a constant (DC) offset is no sound. The means are summed in
+    float64, the peaks subtracted in float64, so huge finite float samples (1e30) cannot
+    overflow. Per channel: one ``max``, one ``min`` and one ``mean`` pass, no copy.
     """
     if samples.size == 0:
         return SILENT, "no samples"
-    high, low = float(samples.max()), float(samples.min())
-    if not (np.isfinite(high) and np.isfinite(low)):
+    frames = samples.reshape(len(samples), -1)
+    high, low = frames.max(axis=0), frames.min(axis=0)
+    if not (np.isfinite(high).all() and np.isfinite(low).all()):
         bad = int(samples.size - np.count_nonzero(np.isfinite(samples)))
         return NON_FINITE_SAMPLES, f"{bad} of {samples.size} samples are NaN or infinite"
-    peak = max(high, -low)
-    if peak < 10 ** (SILENT_PEAK_DBFS / 20):
-        level = f"{20 * np.log10(peak):.1f} dBFS" if peak > 0 else "all zero"
-        return SILENT, f"peak {level} < {SILENT_PEAK_DBFS:g} dBFS"
-    return None
+    dc = frames.mean(axis=0, dtype=np.float64)
+    peak = float(np.maximum(high - dc, dc - low).max())  # the loudest channel, DC removed
+    if peak >= 10 ** (SILENT_PEAK_DBFS / 20):
+        return None
+    where = "every channel" if frames.shape[1] > 1 else "the clip"
+    if peak == 0:
+        return SILENT, f"constant samples in {where} (no sound once DC is removed)"
+    level = 20 * np.log10(peak)
+    return SILENT, f"peak {level:.1f} dBFS in {where} (DC removed) < {SILENT_PEAK_DBFS:g} dBFS"

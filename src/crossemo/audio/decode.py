@@ -53,6 +53,20 @@ class DecodeError(Exception):
         self.detail = detail
 
 
+#: what a bad input file raises while it is decoded or read (a corrupt, truncated or locked
+#: file, an I/O error); callers turn these into reject rows (:func:`input_failure`), while any
+#: other exception is a bug and must fail the job
+INPUT_ERRORS = (DecodeError, sf.SoundFileError, OSError, EOFError)
+
+
+def input_failure(err: BaseException) -> tuple[str, str]:
+    """``(reason, detail)`` of one of :data:`INPUT_ERRORS`."""
+    if isinstance(err, DecodeError):
+        return err.reason, err.detail
+    reason = NOT_AUDIO if isinstance(err, (sf.SoundFileError, EOFError)) else UNREADABLE
+    return reason, f"{type(err).__name__}: {err}"
+
+
 @dataclass(frozen=True)
 class AudioInfo:
     """Header facts about an audio file."""

@@ -1,9 +1,15 @@
-"""Preprocessing of one audio shard: decode, mono, resample, denoise, remove silence, limit.
+"""Preprocessing of one audio shard: decode, level checks, mono, resample, denoise, remove
+silence, limit, clipping share.
 
 One job handles one shard (a stable-hash subset of a corpus), so peak memory is set by the
 shard size, not the corpus size. Segment-based sources (MOSEI, StrEmo) are decoded once per
-source file per shard and cut by ``start``/``end``. Processing is in float32; the shard stores
-16-bit PCM (format 2, :mod:`crossemo.audio.shards`).
+source file per shard and cut by ``start``/``end``. Processing is in float32; level and energy
+are measured in float64 where float32 could overflow; the shard stores 16-bit PCM (format 2,
+:mod:`crossemo.audio.shards`).
+
+A row whose input fails in a known way (:data:`~crossemo.audio.decode.INPUT_ERRORS`: the file
+cannot be decoded or read, a :class:`Dropped` check) becomes a reject row with its reason;
+any other exception is a bug and fails the job with its traceback.
 """
 
 from __future__ import annotations
@@ -25,14 +31,21 @@ import soxr
 
 from crossemo.atomic import atomic_path
 from crossemo.audio.checks import signal_problem
-from crossemo.audio.decode import DecodeError, load
+from crossemo.audio.decode import INPUT_ERRORS, downmix, input_failure, load_frames
 from crossemo.audio.shards import (
     SHARD_SCHEMA,
+    clipping_share,
     encode_pcm16,
     parquet_writer,
     samples_column,
 )
-from crossemo.reasons import PROCESSING_FAILED, SEGMENT_OUT_OF_RANGE, TOO_LONG, TOO_SHORT
+from crossemo.reasons import (
+    CLIPPING,
+    NON_FINITE_TIME,
+    SEGMENT_OUT_OF_RANGE,
+    TOO_LONG,
+    TOO_SHORT,
+)
 from crossemo.schemas import REJECT_COLUMNS, AudioShard, Manifest
 from crossemo.sharding import select_shard
 
@@ -58,6 +71,15 @@ class DenoiseSettings:
     prop_decrease: float = 0.8
 
 
+#: default ``preprocess.max_clipping_share``: clips with more than 10 % of their kept samples at
+#: full scale are rejects. Clean or peak-normalised speech touches full scale on a few samples
+#: (under 0.1 %); shouted takes clip on their loudest syllables: the demo's saturated angry
+#: takes (tanh drive, peaks beyond full scale) reach 5.5 % (RAVDESS; 1-4.6 % in the other six
+#: demo corpora), and rejecting them would thin out exactly the loud emotions. At 10 % the
+#: voice is flat-topped throughout: a saturated recording whose spectrum is the distortion's.
+DEFAULT_MAX_CLIPPING_SHARE = 0.1
+
+
 @dataclass(frozen=True)
 class PreprocessSettings:
     """Everything ``preprocess`` in the config controls."""
@@ -68,6 +90,7 @@ class PreprocessSettings:
     min_duration: float = 1.0
     max_duration: float | None = 30.0  #: None: no limit
     max_policy: str = "truncate"
+    max_clipping_share: float = DEFAULT_MAX_CLIPPING_SHARE  #: 1.0: no limit
 
     @classmethod
     def from_config(cls, cfg: dict) -> PreprocessSettings:
@@ -87,13 +110,20 @@ class Dropped(Exception):
         self.detail = detail
 
 
-#: reasons of :class:`Dropped`
 def check_signal(samples: np.ndarray) -> None:
-    """Raise :class:`Dropped` for NaN/inf samples or a silent clip
-    (:func:`~crossemo.audio.checks.signal_problem`)."""
+    """Raise :class:`Dropped` for NaN/inf samples or a silent clip, mono or ``[n, channels]``
+    frames (:func:`~crossemo.audio.checks.signal_problem`: per channel, DC removed)."""
     problem = signal_problem(samples)
     if problem is not None:
         raise Dropped(*problem)
+
+
+def check_clipping(share: float, max_share: float) -> None:
+    """Raise :class:`Dropped` (``clipping``) when more than ``max_share`` of the samples sit at
+    full scale."""
+    if share > max_share:
+        raise Dropped(CLIPPING, f"{share:.4f} of samples at full scale > max_clipping_share "
+                                f"{max_share:g}")  # fmt: skip
 
 
 def check_min_duration(duration: float, min_duration: float) -> None:
@@ -171,12 +201,13 @@ def energy_intervals(
     n_frames = 1 + n // hop_length
     n_blocks = n_frames + frame_length // hop_length - 1
     x = np.asarray(samples, dtype=np.float32)
-    full = n // hop_length
     block_sums = np.zeros(n_blocks, dtype=np.float64)
-    blocks = x[: full * hop_length].reshape(full, hop_length)
-    block_sums[lead : lead + full] = np.vecdot(blocks, blocks)
-    rest = x[full * hop_length :]
-    block_sums[lead + full] = np.dot(rest, rest)
+    with np.errstate(over="ignore"):
+        block_sums[lead : lead + n // hop_length + 1] = _block_energy(x, hop_length)
+    if not np.isfinite(block_sums).all():  # float32 squares overflow (|x| > ~1e19): float64
+        block_sums[lead : lead + n // hop_length + 1] = _block_energy(
+            x.astype(np.float64), hop_length
+        )
     frame_sums = block_sums[:n_frames].copy()  # each frame: frame_length/hop_length blocks
     for k in range(1, frame_length // hop_length):
         frame_sums += block_sums[k : k + n_frames]
@@ -192,6 +223,15 @@ def energy_intervals(
     if loud[-1]:
         edges.append(n_frames)
     return np.minimum(np.array(edges, dtype=np.int64) * hop_length, n).reshape(-1, 2)
+
+
+def _block_energy(x: np.ndarray, hop_length: int) -> np.ndarray:
+    """Sum of squares of each whole hop block of ``x`` and of the partial block after them,
+    in ``x``'s own float type (float32 squares overflow beyond ~1.8e19)."""
+    full = len(x) // hop_length
+    blocks = x[: full * hop_length].reshape(full, hop_length)
+    rest = x[full * hop_length :]
+    return np.append(np.vecdot(blocks, blocks), np.dot(rest, rest))
 
 
 def _with_margins(intervals: np.ndarray, n: int, settings: TrimSettings, sr: int) -> np.ndarray:
@@ -239,12 +279,16 @@ def remove_silence(samples: np.ndarray, sr: int, settings: TrimSettings) -> np.n
 
 
 def process(samples: np.ndarray, sr: int, settings: PreprocessSettings) -> tuple[np.ndarray, dict]:
-    """Check the level, resample, denoise, remove silence and enforce the duration limits of
-    one clip (the level first: trimming is relative to the clip's own peak, so silence and NaN
-    must be caught before it)."""
+    """Check the level, mix to mono, resample, denoise, remove silence, enforce the duration
+    limits and the clipping limit of one clip, mono ``[n]`` or frames ``[n, channels]``.
+
+    The level comes first, per channel (:func:`check_signal`): trimming is relative to the
+    clip's own peak, so silence and NaN must be caught before it, and a downmix can cancel
+    channels out. The clipping share is that of the kept samples as the shard stores them.
+    """
     check_signal(samples)
     source_duration = len(samples) / sr
-    audio = resample(samples, sr, settings.sample_rate)
+    audio = resample(downmix(samples), sr, settings.sample_rate)
     audio = denoise(audio, settings.sample_rate, settings.denoise)
     audio = remove_silence(audio, settings.sample_rate, settings.trim)
     duration = len(audio) / settings.sample_rate
@@ -254,12 +298,15 @@ def process(samples: np.ndarray, sr: int, settings: PreprocessSettings) -> tuple
             raise Dropped(TOO_LONG, f"{duration:.3f}s > max_duration {settings.max_duration}s")
         audio = audio[: int(settings.max_duration * settings.sample_rate)]
         duration = len(audio) / settings.sample_rate
+    share = clipping_share(audio)
+    check_clipping(share, settings.max_clipping_share)
     info = {
         "sample_rate": settings.sample_rate,
         "duration": duration,
         "source_duration": source_duration,
         "trimmed_s": max(0.0, source_duration - len(audio) / settings.sample_rate),
         "denoised": settings.denoise.enabled,
+        "clipping_share": share,
     }
     return np.ascontiguousarray(audio, dtype=np.float32), info
 
@@ -268,8 +315,8 @@ _Row = namedtuple("_Row", ["utt_id", "corpus", "path", "start", "end"])
 
 
 def _source_cache(rows: pd.DataFrame) -> Iterator[tuple[_Row, tuple]]:
-    """Yield ``(row, (samples, sr))`` decoding each source file once (segments share it);
-    ``(error, None)`` in place of the audio when the file cannot be decoded.
+    """Yield ``(row, (frames, sr))`` decoding each source file once (segments share it);
+    ``(error, None)`` in place of the audio when the input fails in a known way.
 
     Rows are turned into tuples once and grouped in Python: a pandas ``groupby`` plus
     ``itertuples`` per file cost more than the decoding itself on short clips (measured).
@@ -284,16 +331,21 @@ def _source_cache(rows: pd.DataFrame) -> Iterator[tuple[_Row, tuple]]:
 
 
 def _decode_or_error(path: str) -> tuple[np.ndarray | Exception, int | None]:
-    """The decoded file, or ``(error, None)``: never raises, so one file never fails a shard."""
+    """The decoded frames, or ``(error, None)`` for a known input failure
+    (:data:`~crossemo.audio.decode.INPUT_ERRORS`): one bad file never fails a shard, while an
+    unexpected error (a bug) does."""
     try:
-        return load(path)
-    except Exception as err:  # noqa: BLE001 - any failure is this file's reject, not the job's
+        return load_frames(path)
+    except INPUT_ERRORS as err:
         return err, None
 
 
 def _segment(whole: tuple[np.ndarray, int], row: _Row) -> np.ndarray:
     """The row's ``[start, end)`` of its decoded file (the whole file without times)."""
     samples, sr = whole
+    for name, value in (("start", row.start), ("end", row.end)):
+        if np.isinf(value):  # ingest refuses them; a manifest of an older version may hold them
+            raise Dropped(NON_FINITE_TIME, f"{name} {value}")
     if pd.isna(row.start):
         return samples
     first = int(round(row.start * sr))
@@ -302,16 +354,15 @@ def _segment(whole: tuple[np.ndarray, int], row: _Row) -> np.ndarray:
 
 
 def _process_row(row: _Row, whole: tuple, settings: PreprocessSettings) -> tuple[bool, dict]:
-    """``(kept, record)`` of one row; raises only on unexpected errors (caller's business)."""
+    """``(kept, record)`` of one row: a shard record, or a reject for a known input failure
+    (the file's decode error, a :class:`Dropped` check); anything else raises."""
     samples, sr = whole
-    if isinstance(samples, DecodeError):
-        return False, _reject(row, samples.reason, samples.detail)
     if isinstance(samples, Exception):
-        raise samples
-    clip = _segment(whole, row)
-    if len(clip) == 0:
-        return False, _reject(row, SEGMENT_OUT_OF_RANGE, f"start {row.start}s")
+        return False, _reject(row, *input_failure(samples))
     try:
+        clip = _segment(whole, row)
+        if len(clip) == 0:
+            raise Dropped(SEGMENT_OUT_OF_RANGE, f"start {row.start}s")
         audio, info = process(clip, sr, settings)
     except Dropped as drop:
         return False, _reject(row, drop.reason, drop.detail)
@@ -323,16 +374,12 @@ def iter_processed(rows: pd.DataFrame, settings: PreprocessSettings) -> Iterator
     """``(kept, record)`` for each of the manifest ``rows``: a shard record (``samples`` as
     16-bit PCM, int16, encoded as soon as the clip is processed) or a reject record.
 
-    Any error of one row (a file that fails to decode, times that cannot cut it, a processing
-    step that raises) becomes that row's ``processing_failed`` reject, logged with its path.
+    A known input failure of one row (a file that cannot be decoded or read, times that
+    cannot cut it, a level, duration or clipping check) becomes that row's reject with its
+    reason; an unexpected error (a bug in a step) propagates and fails the job.
     """
     for row, whole in _source_cache(rows):
-        try:
-            result = _process_row(row, whole, settings)
-        except Exception as err:  # noqa: BLE001 - one bad row never fails the shard
-            log.warning("%s (%s): %s: %s", row.utt_id, row.path, type(err).__name__, err)
-            result = False, _reject(row, PROCESSING_FAILED, f"{type(err).__name__}: {err}")
-        yield result
+        yield _process_row(row, whole, settings)
 
 
 def preprocess_rows(
@@ -373,14 +420,16 @@ def _meta_plainly_valid(cols: dict[str, list]) -> bool:
     if not all(type(u) is str for u in ids) or len(set(ids)) != len(ids):
         return False
     rate = np.asarray(cols["sample_rate"])
-    floats = [np.asarray(cols[c]) for c in ("duration", "source_duration", "trimmed_s")]
+    floats = [np.asarray(cols[c]) for c in ("duration", "source_duration", "trimmed_s",
+                                             "clipping_share")]  # fmt: skip
     if rate.dtype.kind not in "iu" or any(f.dtype.kind not in "fiu" for f in floats):
         return False
     if np.asarray(cols["denoised"]).dtype != np.bool_:
         return False
-    duration, source, trimmed = floats
+    duration, source, trimmed, clipping = floats
     return bool((rate > 0).all() and (duration > 0).all() and (source >= 0).all()
-                and (trimmed >= 0).all())  # fmt: skip
+                and (trimmed >= 0).all() and (clipping >= 0).all()
+                and (clipping <= 1).all())  # fmt: skip
 
 
 class ShardWriter:
@@ -415,6 +464,8 @@ class ShardWriter:
         if samples.dtype != np.int16:
             samples, clipped = encode_pcm16(samples)
             record = {**record, "samples": samples, "clipped": clipped}
+        if "clipping_share" not in record:  # e.g. augmented copies: measured as stored
+            record = {**record, "clipping_share": clipping_share(samples)}
         self.clipped += record.get("clipped", 0)
         if record["utt_id"] in self._ids:
             raise ValueError(f"{self.path}: utt_id {record['utt_id']!r} written twice")

@@ -23,6 +23,10 @@ Format version 2 (the contract; :class:`crossemo.schemas.AudioShard` holds the o
   ``list<int16>`` column (Parquet stores a repetition level per sample) took 3-7x the write
   CPU of these bytes, FLAC per clip through soundfile ~5x the write and ~6x the read CPU; both
   cost more than the job's whole budget beyond decoding. Measured in BENCHMARKS.md.
+* ``clipping_share`` (float64 in ``[0, 1]``): the share of the utterance's stored samples at
+  full scale (``q`` = 32767 or -32768: clipped by the recording, or by the encoding above),
+  :func:`clipping_share`. Shards written before it have no such column; readers take it when
+  present (:func:`read_shard_meta`).
 * The file's key-value metadata carries ``crossemo.audio_shard`` =
   ``{"version": 2, "samples": "pcm_s16le", "scale": 32768}``.
 
@@ -43,7 +47,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-META_COLUMNS = ["utt_id", "sample_rate", "duration", "source_duration", "trimmed_s", "denoised"]
+META_COLUMNS = ["utt_id", "sample_rate", "duration", "source_duration", "trimmed_s", "denoised",
+                "clipping_share"]  # fmt: skip
+#: metadata columns that shards written before them lack
+OPTIONAL_META_COLUMNS = ["clipping_share"]
 FORMAT_VERSION = 2
 PCM16_SCALE = 32768  #: stored int16 ``q`` stands for ``q / PCM16_SCALE``
 METADATA_KEY = b"crossemo.audio_shard"
@@ -52,6 +59,29 @@ PARQUET_CODEC = {"compression": "snappy"}
 _TOP = np.float32(32767 / 32768)  # the largest float a PCM16 sample can hold
 _SCALE = np.float32(PCM16_SCALE)
 _INV_SCALE = np.float32(1 / PCM16_SCALE)  # a power of two: q * _INV_SCALE is exact
+# floats that encode_pcm16 stores at full scale: rint rounds half to even, so 32766.5 -> 32766
+# and -32767.5 -> -32768
+_FULL_HIGH = np.float32(32766.5 / PCM16_SCALE)  # above it: 32767
+_FULL_LOW = np.float32(-32767.5 / PCM16_SCALE)  # at or below it: -32768
+
+
+def clipping_share(samples: np.ndarray) -> float:
+    """Share of ``samples`` stored at full scale (PCM16 32767 or -32768): int16 PCM as is,
+    float samples as :func:`encode_pcm16` would store them (the same count, tested). Clips
+    that stay inside full scale (nearly all) cost a ``min`` and a ``max``."""
+    if samples.size == 0:
+        return 0.0
+    if samples.dtype == np.int16:
+        high, low = np.int16(32767), np.int16(-32768)
+        if samples.max() < high and samples.min() > low:
+            return 0.0
+        return float(np.count_nonzero(samples >= high) + np.count_nonzero(samples <= low)) / (
+            samples.size
+        )
+    x = np.asarray(samples, dtype=np.float32)
+    if x.max() <= _FULL_HIGH and x.min() > _FULL_LOW:  # False for NaN: counted below
+        return 0.0
+    return float(np.count_nonzero(x > _FULL_HIGH) + np.count_nonzero(x <= _FULL_LOW)) / x.size
 
 
 def encode_pcm16(samples: np.ndarray) -> tuple[np.ndarray, int]:
@@ -108,6 +138,7 @@ SHARD_SCHEMA = pa.schema(
         ("source_duration", pa.float64()),
         ("trimmed_s", pa.float64()),
         ("denoised", pa.bool_()),
+        ("clipping_share", pa.float64()),
     ],
     metadata={METADATA_KEY: json.dumps(METADATA).encode()},
 )
@@ -125,9 +156,16 @@ def parquet_writer(path: str | Path) -> pq.ParquetWriter:
 
 
 def read_shard_meta(paths: Iterable[str | Path]) -> pd.DataFrame:
-    """Shard metadata without the samples (cheap: the samples column is not read)."""
-    frames = [pq.read_table(p, columns=META_COLUMNS).to_pandas() for p in paths]
+    """Shard metadata without the samples (cheap: the samples column is not read); a column of
+    :data:`OPTIONAL_META_COLUMNS` that an older shard lacks is null."""
+    frames = [_read_meta(p) for p in paths]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=META_COLUMNS)
+
+
+def _read_meta(path: str | Path) -> pd.DataFrame:
+    names = set(pq.read_schema(path).names)
+    have = [c for c in META_COLUMNS if c in names or c not in OPTIONAL_META_COLUMNS]
+    return pq.read_table(path, columns=have).to_pandas().reindex(columns=META_COLUMNS)
 
 
 def _column_values(column: pa.Array) -> tuple[np.ndarray, np.ndarray, bool]:
