@@ -6,8 +6,10 @@ and serves one directory, read-only. Tests and the demo DAG download "videos" fr
 same yt-dlp code path a real user runs against YouTube.
 
 For tests it can misbehave on purpose: :attr:`MediaServer.truncate` maps a file name to the
-number of bytes after which every response for that file is cut (connection closed early), and
-:attr:`MediaServer.requests` records the paths that were asked for.
+number of bytes after which every response for that file is cut (connection closed early),
+:attr:`MediaServer.drip` maps a file name to the bytes per second its bodies are sent at (a
+drip-feeding server; each response gives up after :attr:`MediaServer.drip_limit_s` or when the
+server stops), and :attr:`MediaServer.requests` records the paths that were asked for.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import mimetypes
 import re
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,6 +41,9 @@ class MediaServer(ThreadingHTTPServer):
     def __init__(self, directory: str | Path, host: str = "127.0.0.1", port: int = 0) -> None:
         self.directory = Path(directory).resolve()
         self.truncate: dict[str, int] = {}
+        self.drip: dict[str, float] = {}
+        self.drip_limit_s = 30.0
+        self.stopping = threading.Event()
         self.requests: list[tuple[str, str]] = []  # (method, path)
         self._lock = threading.Lock()
         super().__init__((host, port), _Handler)
@@ -121,14 +127,34 @@ class _Handler(BaseHTTPRequestHandler):
             return
         cut = self.server.truncate.get(path.name)
         budget = length if cut is None else max(0, min(length, cut - first))
+        rate = self.server.drip.get(path.name)
         with path.open("rb") as fh:
             fh.seek(first)
             try:
-                _copy(fh, self.wfile, budget)
+                if rate:
+                    budget = self._drip(fh, budget, rate)
+                else:
+                    _copy(fh, self.wfile, budget)
             except (BrokenPipeError, ConnectionResetError):
                 return
-        if cut is not None and budget < length:
+        if budget < length:
             self.close_connection = True  # the client sees a short body
+
+    def _drip(self, src, n: int, rate: float, tick_s: float = 0.25) -> int:
+        """Send ``n`` bytes of ``src`` at ``rate`` bytes per second (at least one a tick) until
+        done, the server stops or its ``drip_limit_s`` passes; the bytes sent."""
+        give_up = time.monotonic() + self.server.drip_limit_s
+        step, sent = max(1, int(rate * tick_s)), 0
+        while sent < n and time.monotonic() < give_up:
+            data = src.read(min(step, n - sent))
+            if not data:
+                break
+            self.wfile.write(data)
+            self.wfile.flush()
+            sent += len(data)
+            if self.server.stopping.wait(tick_s):
+                break
+        return sent
 
     def _unsatisfiable(self, size: int) -> None:
         self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
@@ -160,6 +186,7 @@ def serve(directory: str | Path, port: int = 0) -> Iterator[MediaServer]:
     try:
         yield server
     finally:
+        server.stopping.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

@@ -2,11 +2,17 @@
 
 Every video ends with one row of the status table: ``ok`` or a reason it is missing
 (``unavailable``, ``private``, ``removed``, ``age_restricted``, ``geo_blocked``,
-``network_error``, ``invalid_id``, ``bad_audio``, ``error``), so missing videos never fail the
-workflow. Only ``network_error`` is retried (with exponential backoff). The audio is best audio
-converted by ffmpeg to 16 kHz mono WAV in a private temporary folder and moved into place with
-an atomic rename after it decoded: a partial file is never taken for a finished one. A WAV
-already in place counts as done, so a rerun downloads only what is missing.
+``network_error``, ``timed_out``, ``truncated``, ``invalid_id``, ``bad_audio``, ``error``), so
+missing videos never fail the workflow. Only ``network_error`` and ``truncated`` are retried
+(with exponential backoff). The audio is best audio converted by ffmpeg to 16 kHz mono WAV in a
+private temporary folder and moved into place with an atomic rename after it decoded to the
+source's full duration: a partial file is never taken for a finished one.
+
+Each attempt runs yt-dlp (and its ffmpeg) in a child process of its own session, so the
+per-video deadline (``timeout_s``, all attempts together) holds against a server that
+drip-feeds bytes: at the deadline the whole process group is killed and the temporary folder
+(``.part`` files, fragments, ffmpeg's temporaries) removed. A WAV already in place counts as
+done, so a rerun downloads only what is missing.
 
 The URL template (default the YouTube watch URL) and yt-dlp options (``cookiefile``,
 ``ratelimit``, ``proxy``, ``socket_timeout`` ... as in ``yt_dlp.YoutubeDL``) come from config.
@@ -14,8 +20,13 @@ The URL template (default the YouTube watch URL) and yt-dlp options (``cookiefil
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,14 +38,17 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from crossemo.atomic import atomic_path
+from crossemo.download_child import RESULT, Failure
+from crossemo.reasons import TIMED_OUT, TRUNCATED
+from crossemo.safe_text import write_csv
 from crossemo.strEmo import VIDEO_ID
 
 log = logging.getLogger(__name__)
 
 YOUTUBE = "https://www.youtube.com/watch?v={video_id}"
 STATUSES = ("ok", "unavailable", "private", "removed", "age_restricted", "geo_blocked",
-            "network_error", "invalid_id", "bad_audio", "error")  # fmt: skip
-RETRYABLE = {"network_error"}
+            "network_error", TIMED_OUT, TRUNCATED, "invalid_id", "bad_audio", "error")  # fmt: skip
+RETRYABLE = {"network_error", TRUNCATED}
 #: yt-dlp options a config may set (anything else is refused: no hooks, no exec postprocessors)
 ALLOWED_OPTIONS = {
     "cookiefile", "cookiesfrombrowser", "ratelimit", "throttledratelimit", "proxy",
@@ -71,13 +85,20 @@ class DownloadSettings:
     sample_rate: int = 16000
     format: str = "bestaudio/best"
     ytdlp_options: dict = field(default_factory=dict)
+    #: deadline of one video in seconds, all attempts and waits together
+    timeout_s: float = 1800.0
+    #: a WAV this much shorter than its source's duration is ``truncated``
+    duration_tolerance_s: float = 2.0
 
     @classmethod
     def from_config(cls, cfg: Mapping | None, **overrides) -> DownloadSettings:
         cfg = {**(cfg or {}), **overrides}
         known = {k: cfg[k] for k in ("url_template", "retries", "backoff_s", "sample_rate",
-                                     "format", "ytdlp_options") if k in cfg}  # fmt: skip
+                                     "format", "ytdlp_options", "timeout_s",
+                                     "duration_tolerance_s") if k in cfg}  # fmt: skip
         settings = cls(**known)
+        if not settings.timeout_s > 0:
+            raise ValueError(f"download timeout_s must be > 0, not {settings.timeout_s!r}")
         bad = set(settings.ytdlp_options) - ALLOWED_OPTIONS
         if bad:
             raise ValueError(f"yt-dlp options not allowed from config: {sorted(bad)}")
@@ -85,54 +106,6 @@ class DownloadSettings:
 
     def url(self, video_id: str, **extra) -> str:
         return self.url_template.format(video_id=quote(video_id, safe=""), **extra)
-
-
-class Failure(Exception):
-    def __init__(self, status: str, reason: str) -> None:
-        super().__init__(f"{status}: {reason}")
-        self.status, self.reason = status, reason
-
-
-_PATTERNS = (  # (status, lower-case fragments of yt-dlp's messages), first match wins
-    ("private", ("private video", "this video is private")),
-    ("removed", ("has been removed", "account associated with this video has been terminated",
-                 "copyright claim", "violating youtube's", "no longer available because")),
-    ("age_restricted", ("sign in to confirm your age", "age-restricted", "inappropriate for some")),
-    ("geo_blocked", ("available in your country", "geo restrict", "geo-restrict")),
-    ("network_error", ("timed out", "timeout", "connection reset", "connection refused",
-                       "connection aborted", "temporary failure in name resolution",
-                       "network is unreachable", "incompleteread", "did not get any data",
-                       "content-length", "unable to download video data", "http error 5",
-                       "remote end closed", "giving up after", "urlopen error",
-                       "read error", "eof occurred")),
-    ("unavailable", ("video unavailable", "http error 404", "http error 410", "not found",
-                     "does not exist", "unsupported url", "is not available",
-                     "http error 403", "unable to extract")),
-)  # fmt: skip
-
-
-def classify(message: str) -> str:
-    """The status slug of a yt-dlp error message (``error`` when nothing matches)."""
-    text = message.lower()
-    for status, fragments in _PATTERNS:
-        if any(f in text for f in fragments):
-            return status
-    return "error"
-
-
-class _Quiet:
-    """yt-dlp logger: debug/info to our log at debug level, warnings and errors kept."""
-
-    def debug(self, msg: str) -> None:
-        log.debug(msg)
-
-    info = debug
-
-    def warning(self, msg: str) -> None:
-        log.warning(msg)
-
-    def error(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)
 
 
 def _ydl_options(settings: DownloadSettings, workdir: Path) -> dict:
@@ -144,10 +117,10 @@ def _ydl_options(settings: DownloadSettings, workdir: Path) -> dict:
         "quiet": True,
         "no_warnings": False,
         "noprogress": True,
-        "logger": _Quiet(),
         "retries": 2,
         "fragment_retries": 2,
         "continuedl": False,
+        "cachedir": False,
         "overwrites": True,
         "restrictfilenames": True,
         "postprocessors": [
@@ -160,27 +133,61 @@ def _ydl_options(settings: DownloadSettings, workdir: Path) -> dict:
     }
 
 
-def _fetch(url: str, workdir: Path, settings: DownloadSettings) -> Path:
-    """One yt-dlp attempt into ``workdir``; the WAV it produced or a :class:`Failure`."""
-    import yt_dlp
-
+def _fetch(url: str, workdir: Path, settings: DownloadSettings, timeout_s: float) -> dict:
+    """One attempt in a child process of its own session, killed (with its ffmpeg) after
+    ``timeout_s``: ``{"wav": path, "claims": {source: seconds}}`` or a :class:`Failure`."""
+    options = _ydl_options(settings, workdir)
+    request = json.dumps(
+        {"url": url, "workdir": str(workdir), "options": options, "parent": os.getpid()}
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "crossemo.download_child"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=_child_env(), start_new_session=True, text=True,
+    )  # fmt: skip
     try:
-        with yt_dlp.YoutubeDL(_ydl_options(settings, workdir)) as ydl:
-            code = ydl.download([url])
-    except yt_dlp.utils.DownloadError as err:
-        raise Failure(classify(str(err)), _short(err)) from None
-    except (OSError, yt_dlp.utils.YoutubeDLError) as err:
-        raise Failure("network_error" if isinstance(err, OSError) else classify(str(err)),
-                      _short(err)) from None  # fmt: skip
-    wavs = sorted(workdir.glob("*.wav"))
-    if code != 0 or not wavs:
-        raise Failure("error", f"yt-dlp exit {code}, no WAV written")
-    return wavs[0]
+        _, errors = child.communicate(request, timeout=max(timeout_s, 0.0))
+    except subprocess.TimeoutExpired:
+        raise Failure(TIMED_OUT, f"no complete download within {settings.timeout_s:g} s "
+                                 "(download.timeout_s)") from None  # fmt: skip
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+    return _child_result(workdir, child.returncode, errors)
 
 
-def _short(err: BaseException) -> str:
-    text = str(err).replace("ERROR: ", "").strip().splitlines()
-    return (text[0] if text else type(err).__name__)[:300]
+def _child_env() -> dict[str, str]:
+    """The environment of the download child: ours, with crossemo importable (conda envs run
+    it from ``src/`` without installing it)."""
+    src = str(Path(__file__).resolve().parents[1])
+    path = os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path}
+
+
+def _child_result(workdir: Path, returncode: int, errors: str) -> dict:
+    for line in errors.splitlines():
+        log.log(logging.WARNING if line.startswith("WARNING") else logging.DEBUG, "%s", line)
+    try:
+        result = json.loads((workdir / RESULT).read_text())
+    except (OSError, ValueError):
+        last = errors.strip().splitlines()[-1:] or [f"exit {returncode}"]
+        raise Failure("error", f"download process failed: {last[0][:300]}") from None
+    if "status" in result:
+        raise Failure(result["status"], result["reason"])
+    return result
+
+
+def check_complete(duration: float, claims: Mapping[str, float | None], tolerance_s: float) -> None:
+    """:class:`Failure` ``truncated`` when ``duration`` (decoded seconds) falls short of the
+    longest duration the source claims by more than ``tolerance_s``."""
+    known = {source: seconds for source, seconds in claims.items() if seconds}
+    if not known:
+        return
+    source, claimed = max(known.items(), key=lambda item: item[1])
+    if duration < claimed - tolerance_s:
+        raise Failure(TRUNCATED, f"decoded {duration:.2f} s of a {claimed:.2f} s source "
+                                 f"({source})")  # fmt: skip
 
 
 def _check_wav(path: Path, sample_rate: int) -> float:
@@ -222,25 +229,38 @@ def download_one(
             log.warning("%s: cached WAV is bad (%s); downloading again", video_id, failure)
             target.unlink()
     workdir = audio_dir / ".partial" / video_id
+    deadline = time.monotonic() + settings.timeout_s
     for attempt in range(1, settings.retries + 2):
         row["attempts"] = attempt
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True)
         try:
-            wav = _fetch(url, workdir, settings)
-            duration = _check_wav(wav, settings.sample_rate)
+            wav, duration = _download_wav(url, workdir, settings, deadline)
         except Failure as failure:
             row.update(status=failure.status, reason=failure.reason)
             log.info("%s attempt %d: %s", video_id, attempt, failure)
-            if failure.status not in RETRYABLE or attempt > settings.retries:
+            wait = settings.backoff_s * 2 ** (attempt - 1)
+            if (failure.status not in RETRYABLE or attempt > settings.retries
+                    or time.monotonic() + wait >= deadline):  # fmt: skip
                 break
-            sleep(settings.backoff_s * 2 ** (attempt - 1))
+            sleep(wait)
             continue
         wav.replace(target)  # same file system: atomic
         row.update(status="ok", reason=None, path=str(target), duration=duration)
         break
     shutil.rmtree(workdir, ignore_errors=True)
     return row
+
+
+def _download_wav(
+    url: str, workdir: Path, settings: DownloadSettings, deadline: float
+) -> tuple[Path, float]:
+    """One attempt before ``deadline`` (``time.monotonic``): the checked WAV and its duration."""
+    fetched = _fetch(url, workdir, settings, deadline - time.monotonic())
+    wav = Path(fetched["wav"])
+    duration = _check_wav(wav, settings.sample_rate)
+    check_complete(duration, fetched.get("claims", {}), settings.duration_tolerance_s)
+    return wav, duration
 
 
 def download_videos(
@@ -256,7 +276,7 @@ def download_videos(
     rows = []
     for video_id in dict.fromkeys(str(v) for v in video_ids):
         row = download_one(video_id, audio_dir, settings, url_fields, sleep=sleep)
-        log.info("%s: %s %s", video_id, row["status"], row["reason"] or "")
+        log.info("%r: %s %s", video_id, row["status"], row["reason"] or "")
         rows.append(row)
     shutil.rmtree(audio_dir / ".partial", ignore_errors=True)
     table = pd.DataFrame(rows, columns=list(DownloadStatus.to_schema().columns))
@@ -302,4 +322,4 @@ def write_status(status: pd.DataFrame, path: str | Path, table_csv: str | Path |
     write_table(status, path, DownloadStatus)
     if table_csv is not None:
         with atomic_path(table_csv) as tmp:
-            status_report(status).to_csv(tmp, index=False)
+            write_csv(status_report(status), tmp, index=False)

@@ -67,6 +67,12 @@ NOT_REGULAR_FILE = "not_regular_file"
 #: (a broken or forged header: resampling it would make minutes of garbage from a few bytes)
 BAD_SAMPLE_RATE = "bad_sample_rate"
 
+# -- video downloads (crossemo.download statuses; a clip of such a video is video_<status>) ------
+#: no complete download within the per-video deadline (config ``download.timeout_s``); a download
+#: that decodes shorter than its source's duration (yt-dlp's info, the container header) is
+#: :data:`TRUNCATED`
+TIMED_OUT = "timed_out"
+
 # -- audio content (crossemo.audio.checks, crossemo.audio.preprocess) ----------------------------
 #: samples that are NaN or infinite (a broken float WAV)
 NON_FINITE_SAMPLES = "non_finite_samples"

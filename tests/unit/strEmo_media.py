@@ -11,15 +11,20 @@ COLUMNS = ["Filename", "Language", "Gender", "Ethnicity", "Accent", "Age", "Clip
            "Clip Time To", "Video_Id", "Source", "Emotion"]  # fmt: skip
 
 
-def make_media(path: Path, seconds: float = 8.0, freq: int = 330, ext_codec: str = "aac") -> Path:
-    """A stereo 44.1 kHz AAC (m4a) "video" of ``seconds`` tone."""
+def make_media(path: Path, seconds: float = 8.0, freq: int = 330, ext_codec: str = "aac",
+               keep: float = 1.0) -> Path:  # fmt: skip
+    """A stereo 44.1 kHz AAC (m4a) "video" of ``seconds`` tone; ``keep < 1`` keeps only that
+    fraction of the file's bytes (its header, written first, still says ``seconds``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi",
          "-i", f"sine=frequency={freq}:duration={seconds}", "-ar", "44100", "-ac", "2",
-         "-c:a", ext_codec, str(path)],
+         "-c:a", ext_codec, "-movflags", "+faststart", str(path)],
         check=True,
     )  # fmt: skip
+    if keep < 1.0:
+        data = path.read_bytes()
+        path.write_bytes(data[: int(len(data) * keep)])
     return path
 
 

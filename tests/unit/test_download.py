@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from pathlib import Path
 
@@ -10,7 +11,8 @@ from strEmo_media import make_media
 
 from crossemo import download as dl
 from crossemo.devserver import serve
-from crossemo.download import DownloadSettings, classify, download_one, download_videos
+from crossemo.download import DownloadSettings, check_complete, download_one, download_videos
+from crossemo.download_child import classify
 
 
 @pytest.mark.parametrize(
@@ -88,7 +90,7 @@ def test_server_honours_range(tmp_path):
 def test_network_errors_retry_with_backoff(tmp_path, monkeypatch):
     calls, sleeps = [], []
 
-    def flaky(url, workdir, settings):
+    def flaky(url, workdir, settings, timeout_s):
         calls.append(url)
         (workdir / "audio.m4a.part").write_bytes(b"partial")
         raise dl.Failure("network_error", "timed out")
@@ -103,7 +105,7 @@ def test_network_errors_retry_with_backoff(tmp_path, monkeypatch):
 
 
 def test_permanent_errors_are_not_retried(tmp_path, monkeypatch):
-    def private(url, workdir, settings):
+    def private(url, workdir, settings, timeout_s):
         raise dl.Failure("private", "Private video")
 
     monkeypatch.setattr(dl, "_fetch", private)
@@ -121,3 +123,77 @@ def test_corrupt_cached_wav_is_downloaded_again(tmp_path):
     with serve(media) as server:
         status = download_videos(["abcdefghijk"], audio, s, {"port": server.port})
     assert status["status"].tolist() == ["ok"] and status["cached"].tolist() == [False]
+
+
+TEMPLATE = "http://127.0.0.1:{port}/{video_id}.m4a"
+
+
+def _leftovers(audio: Path) -> list[str]:
+    return sorted(str(p.relative_to(audio)) for p in audio.rglob("*"))
+
+
+def test_drip_fed_download_meets_its_deadline_and_the_others_download(tmp_path):
+    media = tmp_path / "media"
+    make_media(media / "dripdripdri.m4a", 2.0)
+    make_media(media / "fastfastfas.m4a", 2.0)
+    audio = tmp_path / "audio"
+    settings = DownloadSettings(url_template=TEMPLATE, retries=3, backoff_s=0, timeout_s=3)
+    with serve(media) as server:
+        server.drip["dripdripdri.m4a"] = 64.0  # bytes per second, never a stall
+        server.drip_limit_s = 12.0  # bounds the test when the deadline does not hold
+        start = time.monotonic()
+        status = download_videos(["dripdripdri", "fastfastfas"], audio, settings,
+                                 {"port": server.port})  # fmt: skip
+        elapsed = time.monotonic() - start
+    by_id = status.set_index("video_id")
+    assert by_id.loc["dripdripdri", "status"] == "timed_out"
+    assert "within 3 s (download.timeout_s)" in by_id.loc["dripdripdri", "reason"]
+    assert by_id.loc["fastfastfas", "status"] == "ok"
+    assert elapsed < 10.0
+    assert _leftovers(audio) == ["fastfastfas.wav"]  # no .part, fragment or temporary file
+    time.sleep(1.0)
+    assert _leftovers(audio) == ["fastfastfas.wav"]  # the killed download wrote nothing later
+
+
+def test_download_one_removes_its_partial_files_at_the_deadline(tmp_path):
+    media = tmp_path / "media"
+    make_media(media / "dripdripdri.m4a", 2.0)
+    audio = tmp_path / "audio"
+    settings = DownloadSettings(url_template=TEMPLATE, retries=0, timeout_s=2)
+    with serve(media) as server:
+        server.drip["dripdripdri.m4a"] = 64.0
+        server.drip_limit_s = 12.0
+        row = download_one("dripdripdri", audio, settings, {"port": server.port})
+    assert (row["status"], row["attempts"]) == ("timed_out", 1)
+    assert _leftovers(audio) == [".partial"]
+
+
+def test_truncated_source_is_not_ok(tmp_path):
+    media = tmp_path / "media"
+    make_media(media / "halfhalfhal.m4a", 8.0, keep=0.5)  # header says 8 s, data holds ~4 s
+    make_media(media / "wholewholew.m4a", 8.0)
+    audio = tmp_path / "audio"
+    settings = DownloadSettings(url_template=TEMPLATE, retries=1, backoff_s=0)
+    with serve(media) as server:
+        status = download_videos(["halfhalfhal", "wholewholew"], audio, settings,
+                                 {"port": server.port})  # fmt: skip
+    half = status.set_index("video_id").loc["halfhalfhal"]
+    assert (half.status, half.attempts) == ("truncated", 2)
+    assert half.reason.startswith("decoded ") and "of a 8.00 s source (container header)" in (
+        half.reason)  # fmt: skip
+    assert _leftovers(audio) == ["wholewholew.wav"]
+
+
+def test_check_complete_against_every_claimed_duration():
+    check_complete(299.5, {"yt-dlp info": 300.0, "container header": None}, 2.0)
+    check_complete(5.0, {}, 2.0)  # nothing claimed: nothing to compare
+    with pytest.raises(dl.Failure) as err:
+        check_complete(120.0, {"yt-dlp info": 300.0, "container header": 120.0}, 2.0)
+    assert err.value.status == "truncated"
+    assert err.value.reason == "decoded 120.00 s of a 300.00 s source (yt-dlp info)"
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0])
+def test_deadline_must_be_positive(timeout):
+    with pytest.raises(ValueError, match="timeout_s must be > 0"):
+        DownloadSettings.from_config({"timeout_s": timeout})
