@@ -43,6 +43,7 @@ from crossemo.metrics import (
     reliability_bins,
     score,
 )
+from crossemo.safe_text import write_csv
 
 EPS = 1e-12
 #: fewest dev predictions a temperature is fitted on (a handful of right answers would drive it
@@ -312,6 +313,6 @@ def calibration_files(predictions: Mapping[str, str | Path], dev: Mapping[str, s
     table, curves = calibration_table(tables, dev_tables, priors, settings, experiment, spec,
                                       groups)  # fmt: skip
     with atomic_path(table_output) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.6g")
+        write_csv(table, tmp, index=False, float_format="%.6g")
     plot_reliability(curves, figure_output, experiment)
     return table

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from crossemo.safe_text import write_csv
 from crossemo.schemas import SourceChecksums, read_table, write_table
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def corpus_fingerprints(
         rows.append(fingerprint_row(corpus, manifest, read_table(checksum_path, SourceChecksums)))
     table = pd.DataFrame(rows, columns=FINGERPRINT_COLUMNS)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(output, index=False)
+    write_csv(table, output, index=False)
     for row in table.itertuples():
         log.info("%s: %d files, %.2f h, digest %s", row.corpus, row.files, row.hours, row.digest)
     return table

@@ -8,7 +8,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from crossemo.safe_text import TerminalSafeFormatter, terminal_text
+
 Command = Callable[[argparse.Namespace], int]
+
+
+def say(text: object, file=None) -> None:
+    """Print ``text`` (file names, speakers, classes from input) with control characters
+    escaped: a name holding ESC sequences cannot clear or retitle the terminal."""
+    print(terminal_text(text), file=file or sys.stdout, flush=True)
 
 
 def _demo_data(args: argparse.Namespace) -> int:
@@ -16,7 +24,7 @@ def _demo_data(args: argparse.Namespace) -> int:
 
     counts = synthesize(Path(args.out_dir), seed=args.seed)
     for corpus, n in counts.items():
-        print(f"{corpus}: {n} files")
+        say(f"{corpus}: {n} files")
     return 0
 
 
@@ -27,7 +35,7 @@ def _ingest(args: argparse.Namespace) -> int:
     options = dict(args.option)
     manifest, rejects = ingest(args.adapter or args.corpus, args.root, args.corpus, **options)
     write_ingest(manifest, rejects, args.output)
-    print(summarize(manifest, rejects))
+    say(summarize(manifest, rejects))
     return 0
 
 
@@ -105,18 +113,18 @@ def _predict(args: argparse.Namespace) -> int:
     try:
         predictor = Predictor(args.model_dir, args.max_seconds, args.min_seconds)
     except ModelFolderError as err:
-        print(f"crossemo predict: {err}", file=sys.stderr)
+        say(f"crossemo predict: {err}", file=sys.stderr)
         return 2
     layout = TableLayout.of(predictor.classes, args.audio)
     if not args.json:
-        print("\n".join(layout.header()), flush=True)
+        say("\n".join(layout.header()))
     failed = 0
     for record in predictor.each(args.audio):
         failed += record.error is not None
-        print(json.dumps(record.as_dict()) if args.json else layout.row(record), flush=True)
+        say(json.dumps(record.as_dict()) if args.json else layout.row(record))
     if failed:
-        print(f"crossemo predict: {failed} of {len(args.audio)} files failed (see their error)",
-              file=sys.stderr)  # fmt: skip
+        say(f"crossemo predict: {failed} of {len(args.audio)} files failed (see their error)",
+            file=sys.stderr)  # fmt: skip
         return 1
     return 0
 
@@ -125,7 +133,7 @@ def _convert_whisper(args: argparse.Namespace) -> int:
     from crossemo.features.whisper import resolve_ct2_model
     from crossemo.features.whisper_convert import convert_ct2_whisper
 
-    print(convert_ct2_whisper(resolve_ct2_model(args.ct2_dir), args.out_dir))
+    say(convert_ct2_whisper(resolve_ct2_model(args.ct2_dir), args.out_dir))
     return 0
 
 
@@ -133,18 +141,17 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``crossemo`` console script (every sub-command is listed above; the
     library never imports this module back)."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    console = logging.StreamHandler()
+    console.setFormatter(TerminalSafeFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[console])
     try:
         return int(args.func(args) or 0)
     except Exception as err:  # noqa: BLE001 - a user's error is a message; -v shows the traceback
         if args.verbose:
             raise
         message = str(err) or type(err).__name__
-        print(f"crossemo {args.command}: error: {message}\n(run with -v for the traceback)",
-              file=sys.stderr)  # fmt: skip
+        say(f"crossemo {args.command}: error: {message}\n(run with -v for the traceback)",
+            file=sys.stderr)  # fmt: skip
         return 1
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from crossemo.atomic import atomic_path
 from crossemo.evaluate import classes_of, cluster_keys, clustered_counts, split_groups
 from crossemo.metrics import IntervalSpec, named_measure, paired_difference
+from crossemo.safe_text import write_csv
 
 
 def read_side(paths: Sequence[str | Path]) -> pd.DataFrame:
@@ -81,5 +82,5 @@ def compare_files(a: Sequence[str | Path], b: Sequence[str | Path], split: str |
     table.insert(1, "a", sides["a"])
     table.insert(2, "b", sides["b"])
     with atomic_path(output) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.6g")
+        write_csv(table, tmp, index=False, float_format="%.6g")
     return table

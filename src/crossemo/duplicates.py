@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from crossemo.audio.fingerprint import NEAR_THRESHOLD, near_pairs
+from crossemo.safe_text import write_csv
 from crossemo.schemas import AudioPrints, read_table
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def duplicate_table(print_paths: list[str | Path], output: str | Path) -> pd.Dat
     pairs = find_duplicates(read_prints(print_paths))
     warn_duplicates(pairs)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
-    pairs.to_csv(output, index=False)
+    write_csv(pairs, output, index=False)
     return pairs
 
 

@@ -39,6 +39,7 @@ from crossemo.metrics import (
 )
 from crossemo.metrics import SCALARS as SCALAR_METRICS
 from crossemo.names import parse_run
+from crossemo.safe_text import write_csv
 
 
 class UndefinedMetricError(ValueError):
@@ -207,9 +208,9 @@ def evaluate_experiment(
     runs_output = Path(runs_output)
     runs_output.parent.mkdir(parents=True, exist_ok=True)
     runs_output.write_text(json.dumps(results, indent=1, allow_nan=True) + "\n")
-    aggregate(results, pooled).to_csv(table_output, index=False, float_format="%.6g")
+    write_csv(aggregate(results, pooled), table_output, index=False, float_format="%.6g")
     if intervals_output is not None:
-        interval_table(experiment, pooled).to_csv(intervals_output, index=False,
+        write_csv(interval_table(experiment, pooled), intervals_output, index=False,
                                                   float_format="%.6g")  # fmt: skip
     return results
 
@@ -323,5 +324,5 @@ def aggregate_files(metric_paths, output) -> pd.DataFrame:
     table = aggregate(results)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(output, index=False, float_format="%.6g")
+    write_csv(table, output, index=False, float_format="%.6g")
     return table

@@ -27,6 +27,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from crossemo.atomic import atomic_path
+from crossemo.safe_text import write_csv
 
 LABELS = ("positive", "neutral", "negative", "undecided")
 STEPS = ("manifest", "transcribed", "similar", "emotion_rule")
@@ -171,5 +172,5 @@ def filter_files(
     table, steps = filter_corpus(manifest, transcripts, settings)
     write_table(table, output, FilterTable)
     with atomic_path(steps_csv) as tmp:
-        steps.to_csv(tmp, index=False)
+        write_csv(steps, tmp, index=False)
     return steps

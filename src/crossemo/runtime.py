@@ -6,6 +6,8 @@ import logging
 import sys
 from pathlib import Path
 
+from crossemo.safe_text import TerminalSafeFormatter
+
 
 def route_logging(log_path: str | Path | None, level: int = logging.INFO) -> None:
     """Send ``logging`` records, warnings and stderr of this process to ``log_path``."""
@@ -16,10 +18,7 @@ def route_logging(log_path: str | Path | None, level: int = logging.INFO) -> Non
     log_path.parent.mkdir(parents=True, exist_ok=True)
     stream = log_path.open("w", buffering=1)
     sys.stderr = stream
-    logging.basicConfig(
-        level=level,
-        stream=stream,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        force=True,
-    )
+    handler = logging.StreamHandler(stream)  # input text (names, speakers) with ESC escaped
+    handler.setFormatter(TerminalSafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.captureWarnings(True)

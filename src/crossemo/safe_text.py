@@ -47,27 +47,34 @@ def html_text(value: object) -> str:
 
 def spreadsheet_cell(value: Any) -> Any:
     """A string starting with a formula character (``= + - @``, tab, CR) prefixed with ``'``,
-    so a spreadsheet shows it as text; numbers (a negative one too) and other values as given."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    so a spreadsheet shows it as text; numbers (a negative one too) and other values as given.
+    A carriage return inside becomes a newline (the CSV writer quotes that cell; a lone CR
+    would end the row unquoted and start a new cell)."""
+    if not isinstance(value, str):
+        return value
+    formula = value.startswith(FORMULA_STARTS)
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "'" + value if formula else value
 
 
 def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``table`` whose string cells, column names and index labels are
     :func:`spreadsheet_cell` (the table every CSV writer of crossemo writes)."""
-    import pandas as pd
-
     safe = table.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or isinstance(safe[column].dtype, pd.StringDtype):
-            safe[column] = safe[column].map(spreadsheet_cell)
-        elif isinstance(safe[column].dtype, pd.CategoricalDtype):
-            safe[column] = safe[column].astype(object).map(spreadsheet_cell)
+    for i in range(safe.shape[1]):
+        column = safe.iloc[:, i]
+        if _may_hold_text(column):
+            safe.isetitem(i, column.astype(object).map(spreadsheet_cell))
     safe.columns = [spreadsheet_cell(c) for c in safe.columns]
-    if safe.index.dtype == object:
-        safe.index = safe.index.map(spreadsheet_cell)
+    if _may_hold_text(safe.index):
+        safe.index = safe.index.astype(object).map(spreadsheet_cell)
     return safe
+
+
+def _may_hold_text(values) -> bool:
+    from pandas.api import types
+
+    return not (types.is_numeric_dtype(values) or types.is_datetime64_any_dtype(values))
 
 
 def write_csv(table: pd.DataFrame, path: str | Path, **to_csv: Any) -> None:

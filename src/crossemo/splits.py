@@ -49,6 +49,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from crossemo.names import CORPUS_MATRIX, matrix_sources, n_folds
+from crossemo.safe_text import write_csv
 from crossemo.schemas import read_table, write_table
 
 log = logging.getLogger(__name__)
@@ -696,7 +697,7 @@ def make_split(
             raise SplitError(f"{name} fold {fold}: empty train split")
     write_table(split, output, Split)
     Path(audit_output).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(audit_output, index=False)
+    write_csv(table, audit_output, index=False)
     log.info("%s: %d rows over %d folds; no group crosses splits\n%s", name, len(split),
              exp.n_folds, table.to_string(index=False))  # fmt: skip
     return split

@@ -24,6 +24,7 @@ import pandas as pd
 
 from crossemo.atomic import atomic_path
 from crossemo.corpora.base import Reject, Scan, Utterance, assemble, normalize_gender
+from crossemo.safe_text import write_csv
 from crossemo.sheets import SheetError, read_csv_sheet, read_excel_sheet
 
 log = logging.getLogger(__name__)
@@ -365,6 +366,6 @@ def write_segments(
     source = describe_source({"adapter": SHEET_ADAPTER, "sheet": str(sheet)})
     write_ingest(manifest, rejects, manifest_path, rejects_path, provenance=source)
     with atomic_path(overlaps_csv) as tmp:
-        pairs.to_csv(tmp, index=False)
+        write_csv(pairs, tmp, index=False)
     log.info("%d clips, %d rejects, %d overlapping pairs", len(manifest), len(rejects), len(pairs))
     return manifest

@@ -19,6 +19,7 @@ import pandas as pd
 from crossemo.atomic import atomic_path
 from crossemo.evaluate import classes_of, cluster_keys, evaluation_units, metrics, split_groups
 from crossemo.metrics import IntervalSpec, class_indices, subgroup_confusions, subgroup_gaps
+from crossemo.safe_text import write_csv
 
 ATTRIBUTES = ("gender", "ethnicity", "accent", "age")
 MEASURES = ("uar", "wa", "macro_f1", "weighted_f1")
@@ -107,5 +108,5 @@ def subgroups_files(predictions: Mapping[str, str | Path], split: str | Path,
     out = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()
     out = out.reindex(columns=[*columns, *(c for c in out.columns if c not in columns)])
     with atomic_path(output) as tmp:
-        out.to_csv(tmp, index=False, float_format="%.6g")
+        write_csv(out, tmp, index=False, float_format="%.6g")
     return out

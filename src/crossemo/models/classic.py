@@ -29,6 +29,7 @@ from crossemo.names import (
     job_keys,
     run_fold_index,
 )
+from crossemo.safe_text import write_csv
 
 log = logging.getLogger(__name__)
 
@@ -506,7 +507,7 @@ def write_layer_table(config_paths: dict[str, str | Path], output: str | Path) -
     """Rule make_layer_table: :func:`layer_table` as a CSV."""
     table = layer_table(config_paths)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(output, index=False)
+    write_csv(table, output, index=False)
     return table
 
 

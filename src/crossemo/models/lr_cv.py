@@ -25,6 +25,7 @@ from crossemo import metrics
 from crossemo.names import lr_cv_runs as cv_run_names  # noqa: F401
 from crossemo.names import lr_name
 from crossemo.names import parse_lr_run as parse_run
+from crossemo.safe_text import write_csv
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def aggregate_files(predictions: Mapping[str, str | Path], output: str | Path,
     table = aggregate(predictions, metric)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(output, index=False)
+    write_csv(table, output, index=False)
     if len(table):
         log.info("chosen LR %s (%s avg %.4f)", table.loc[table["chosen"], "lr"].iloc[0], metric,
                  table["avg"].max())  # fmt: skip

@@ -33,6 +33,7 @@ from crossemo.models.training import (
     fit,
     predict_proba,
 )
+from crossemo.safe_text import write_csv
 
 RUN_FILE = "crossemo_run.json"
 LABEL_MAP_FILE = "label_map.json"
@@ -158,7 +159,7 @@ def write_curve(history: list[dict[str, Any]], csv_path: str | Path,
     import pandas as pd
 
     frame = pd.DataFrame(history)
-    frame.to_csv(csv_path, index=False)
+    write_csv(frame, csv_path, index=False)
     if png_path is None:
         return
     import matplotlib

@@ -20,6 +20,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from crossemo.safe_text import write_csv
+
 COLUMNS = ["corpus", "found", "rejected", "ingested", "dropped", "preprocessed", "unmapped",
            "mapped", "ok"]  # fmt: skip
 
@@ -133,8 +135,8 @@ def check_conservation(inputs: dict, table_output, losses_output) -> pd.DataFram
     table, losses, problems = conservation(**inputs)
     for path in (table_output, losses_output):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(table_output, index=False)
-    losses.to_csv(losses_output, index=False)
+    write_csv(table, table_output, index=False)
+    write_csv(losses, losses_output, index=False)
     if problems:
         Path(table_output).unlink()  # never leave a table that looks valid
         detail = "; ".join(f"{c}: {' / '.join(p)}" for c, p in problems.items())

@@ -20,6 +20,7 @@ from crossemo.evaluate import read_run_metrics
 from crossemo.metrics import SCALARS as SCALAR_METRICS
 from crossemo.names import matrix_sources, parse_run, source_name
 from crossemo.report.figures import _pyplot
+from crossemo.safe_text import write_csv
 
 COLUMNS = [
     "experiment",
@@ -118,6 +119,6 @@ def corpus_matrix_files(metrics: str | Path, table_output: str | Path,
     table = matrix_table(read_run_metrics([metrics]), matrix["train"],
                          bool(matrix.get("include_loco")), experiment)  # fmt: skip
     with atomic_path(table_output) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.6g")
+        write_csv(table, tmp, index=False, float_format="%.6g")
     plot_corpus_matrix(table, figure_output, experiment, corpora=matrix["train"])
     return table
