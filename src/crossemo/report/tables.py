@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -53,13 +53,14 @@ from crossemo.report.ours import (
     check_measure,
     load_source,
 )
-from crossemo.safe_text import write_csv
 
 #: binding keys naming a reference column that keys the rows (never a measure)
 KEY_COLUMNS = ("scope_column", "variant_column", "class_column", "split_column", "lr_column")
 OURS_COLUMNS = ("paper", "ours", "ours_std", "n_runs", "ci_low", "ci_high", "ci_method", "diff",
                 "paper_in_ci", "experiment", "variant", "source", "ours_measure")  # fmt: skip
 COUNT_MEASURES = ("n", "speakers", "groups", "emotions", "support")
+#: how the rendered tables show a cell an experiment claims whose value is NaN
+UNDEFINED = "NaN"
 _NAME = re.compile(r"^(?:(?:weighted|macro|total) )?(\w+)")
 
 
@@ -147,26 +148,58 @@ def check_binding(paper: Mapping) -> None:
         raise ValueError(f"table {paper.get('table')}: an lr_cv binding needs lr_column")
 
 
+def table_measures(reference: pd.DataFrame, papers: Sequence[Mapping]
+                   ) -> tuple[list[str], list[str]]:  # fmt: skip
+    """``(measures, keys)``: the reference columns that become the long table's ``measure``
+    values (in the paper's order; numeric columns no binding maps are listed too, ours empty)
+    and the columns that key its rows. The long table holds reference row ``r``'s measure ``m``
+    at position ``r * len(measures) + measures.index(m)``."""
+    keys_used = {c for p in papers for c in p.get("where", {})}
+    keys_used |= {p[k] for p in papers for k in KEY_COLUMNS if p.get(k)}
+    mapped = set(c for p in papers for c in p["metrics"])
+    missing = [c for c in sorted(mapped | keys_used) if c not in reference.columns]
+    if missing:
+        raise KeyError(f"reference table has no columns {missing}")
+    measures = [c for c in reference.columns if c in mapped or (
+        c not in keys_used and pd.api.types.is_numeric_dtype(reference[c])
+        and not pd.api.types.is_bool_dtype(reference[c]))]  # fmt: skip
+    return measures, [c for c in reference.columns if c not in measures]
+
+
+def binding_targets(reference: pd.DataFrame, paper: Mapping
+                    ) -> Iterator[tuple[int, str, Cell, Measure]]:  # fmt: skip
+    """Every reference cell one binding asks ours of: ``(row position, reference column, the
+    cell of ours, the measure)``; a source may have no answer (a corpus, class or model the
+    experiment lacks)."""
+    for r, (_, row) in enumerate(reference.iterrows()):
+        if not all(_same(row[c], v) for c, v in (paper.get("where") or {}).items()):
+            continue
+        cell = _cell(paper, row)
+        if cell is None:
+            continue
+        for ref_col, spec in paper["metrics"].items():
+            m = Measure.parse(spec)
+            if m.scope is not None and paper.get("scope_column") and cell.scope != m.scope:
+                continue  # name@corpus pins the corpus: other rows are not this cell
+            if m.cls is not None and (cell.cls not in (None, m.cls) or cell.summary):
+                continue
+            at = Cell(m.scope or cell.scope, cell.variant, cell.split, cell.cls,
+                      cell.summary, cell.lr)  # fmt: skip
+            yield r, ref_col, at, m
+
+
 def paper_table(reference: pd.DataFrame, bound: Sequence[tuple[str, Mapping, object]]
                 ) -> pd.DataFrame:  # fmt: skip
     """Long table: one row per reference cell (row keys, ``measure``) with ours beside it.
 
     ``bound``: (experiment, binding, source) triples, a source being one of
-    :mod:`crossemo.report.ours` (``get(cell, measure)`` -> Stat or None).
+    :mod:`crossemo.report.ours` (``get(cell, measure)`` -> Stat or None). A cell whose source
+    answers NaN keeps its experiment and source (ours NaN, shown as ``NaN``); only a cell the
+    source has no answer for (None) stays unclaimed.
     """
     for _, paper, _ in bound:
         check_binding(paper)
-    keys_used = {c for _, p, _ in bound for c in p.get("where", {})}
-    keys_used |= {p[k] for _, p, _ in bound for k in KEY_COLUMNS if p.get(k)}
-    mapped = set(c for _, p, _ in bound for c in p["metrics"])
-    missing = [c for c in sorted(mapped | keys_used) if c not in reference.columns]
-    if missing:
-        raise KeyError(f"reference table has no columns {missing}")
-    # in the paper's column order; its other numeric columns are listed too (ours empty)
-    measures = [c for c in reference.columns if c in mapped or (
-        c not in keys_used and pd.api.types.is_numeric_dtype(reference[c])
-        and not pd.api.types.is_bool_dtype(reference[c]))]  # fmt: skip
-    keys = [c for c in reference.columns if c not in measures]
+    measures, keys = table_measures(reference, [p for _, p, _ in bound])
     text = reference.attrs.get("text")
     records = []
     for r, (_, row) in enumerate(reference.iterrows()):
@@ -186,44 +219,32 @@ def paper_table(reference: pd.DataFrame, bound: Sequence[tuple[str, Mapping, obj
     for number, (name, paper, source) in enumerate(bound):
         scale = _scale(paper, reference, list(paper["metrics"]))
         claimer = f"{name} (binding {number})"
-        for r, (_, row) in enumerate(reference.iterrows()):
-            if not all(_same(row[c], v) for c, v in (paper.get("where") or {}).items()):
-                continue
-            cell = _cell(paper, row)
-            if cell is None:
-                continue
-            for ref_col, spec in paper["metrics"].items():
-                m = Measure.parse(spec)
-                if m.scope is not None and paper.get("scope_column") and cell.scope != m.scope:
-                    continue  # name@corpus pins the corpus: other rows are not this cell
-                if m.cls is not None and (cell.cls not in (None, m.cls) or cell.summary):
-                    continue
-                at = Cell(m.scope or cell.scope, cell.variant, cell.split, cell.cls,
-                          cell.summary, cell.lr)  # fmt: skip
-                stat = source.get(at, m)
-                if stat is None or np.isnan(stat.value):
-                    continue
-                i = r * len(measures) + position[ref_col]
-                if i in claimed and claimed[i] != claimer:
-                    where = {k: row[k] for k in keys} | {"measure": ref_col}
-                    raise ValueError(f"cell {where} claimed by {claimed[i]} and {claimer}")
-                claimed[i] = claimer
-                stat = stat.scaled(scale)
-                long.loc[i, ["ours", "ours_std", "n_runs", "ci_low", "ci_high"]] = [
-                    stat.value,
-                    stat.std,
-                    stat.n_runs,
-                    stat.lo,
-                    stat.hi,
-                ]
-                long.loc[i, "ci_method"] = stat.method
-                long.loc[i, "experiment"] = name
-                variant = at.variant
-                if variant is None and hasattr(source, "runs"):
-                    variant = source.default_variant()
-                long.loc[i, "variant"] = variant or None
-                long.loc[i, "source"] = paper.get("source", "metrics")
-                long.loc[i, "ours_measure"] = _describe(m, at)
+        for r, ref_col, at, m in binding_targets(reference, paper):
+            stat = source.get(at, m)
+            if stat is None:
+                continue  # not a cell of ours; a NaN answer is claimed (and shown) as NaN
+            i = r * len(measures) + position[ref_col]
+            if i in claimed and claimed[i] != claimer:
+                row = reference.iloc[r]
+                where = {k: row[k] for k in keys} | {"measure": ref_col}
+                raise ValueError(f"cell {where} claimed by {claimed[i]} and {claimer}")
+            claimed[i] = claimer
+            stat = stat.scaled(scale)
+            long.loc[i, ["ours", "ours_std", "n_runs", "ci_low", "ci_high"]] = [
+                stat.value,
+                stat.std,
+                stat.n_runs,
+                stat.lo,
+                stat.hi,
+            ]
+            long.loc[i, "ci_method"] = stat.method
+            long.loc[i, "experiment"] = name
+            variant = at.variant
+            if variant is None and hasattr(source, "runs"):
+                variant = source.default_variant()
+            long.loc[i, "variant"] = variant or None
+            long.loc[i, "source"] = paper.get("source", "metrics")
+            long.loc[i, "ours_measure"] = _describe(m, at)
     long["diff"] = long["ours"] - long["paper"]
     long["paper_in_ci"] = [_in_ci(*v) for v in
                            zip(long["paper"], long["ours"], long["ci_low"], long["ci_high"],
@@ -288,8 +309,9 @@ def display_table(long: pd.DataFrame) -> pd.DataFrame:
     digits = _digits(long)
     out["paper"] = [_fmt(v, d) for v, d in zip(long["paper"], digits, strict=True)]
     ours = []
-    for v, s, d in zip(long["ours"], long["ours_std"], digits, strict=True):
-        text = _fmt(v, d)
+    claimed = long["experiment"].notna()
+    for v, s, d, bound in zip(long["ours"], long["ours_std"], digits, claimed, strict=True):
+        text = UNDEFINED if bound and np.isnan(v) else _fmt(v, d)
         if not np.isnan(v) and not np.isnan(s):
             text += f" ± {s:.{d}f}"
         ours.append(text)
@@ -310,7 +332,8 @@ def display_table(long: pd.DataFrame) -> pd.DataFrame:
 LEGEND = ("diff = ours − paper, in the paper's scale. 95% CI: bootstrap percentile interval over "
           "the test utterances for one run; t interval over runs/folds (mean ± t·s/√n) for "
           "several; counts have none (n/a). – : no experiment of this configuration reproduces "
-          "the cell.")  # fmt: skip
+          f"the cell. {UNDEFINED}: an experiment reproduces the cell but its value is "
+          "undefined (e.g. no test utterances).")  # fmt: skip
 
 
 def to_markdown(table: pd.DataFrame, title: str = "", note: str = "") -> str:
@@ -357,7 +380,7 @@ def write_paper_table(table: str, reference_path, bindings: Sequence[Mapping], m
              for b in bindings]  # fmt: skip
     long = paper_table(reference, bound)
     with atomic_path(csv) as tmp:  # 6 decimals; numbers stay floats (counts read back as 40.0)
-        write_csv(long.round(6), tmp, index=False)
+        long.round(6).to_csv(tmp, index=False)
     shown = display_table(long)
     title = f"{table}: paper vs. ours"
     with atomic_path(md) as tmp:
