@@ -53,6 +53,7 @@ from crossemo.report.ours import (
     check_measure,
     load_source,
 )
+from crossemo.safe_text import write_csv
 
 #: binding keys naming a reference column that keys the rows (never a measure)
 KEY_COLUMNS = ("scope_column", "variant_column", "class_column", "split_column", "lr_column")
@@ -380,7 +381,7 @@ def write_paper_table(table: str, reference_path, bindings: Sequence[Mapping], m
              for b in bindings]  # fmt: skip
     long = paper_table(reference, bound)
     with atomic_path(csv) as tmp:  # 6 decimals; numbers stay floats (counts read back as 40.0)
-        long.round(6).to_csv(tmp, index=False)
+        write_csv(long.round(6), tmp, index=False)
     shown = display_table(long)
     title = f"{table}: paper vs. ours"
     with atomic_path(md) as tmp:
