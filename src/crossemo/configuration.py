@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from crossemo.provenance import SHEET_ADAPTER, source_problems
+from crossemo.safe_text import terminal_text
 
 #: JSON schemas of the config and of label scheme files (read here for their key names)
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
@@ -44,7 +45,11 @@ REHEARSAL_WHISPER_FEATURE_KEYS = ("packing",)
 
 
 class ConfigError(ValueError):
-    """A config that cannot work; the message names the key and what to do."""
+    """A config that cannot work; the message names the key and what to do (with control
+    characters of quoted keys, paths and names escaped: Snakemake prints it to the terminal)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(terminal_text(message))
 
 
 def prepare(config: dict, schemes: Mapping[str, Mapping], adapters: Iterable[str]) -> dict:

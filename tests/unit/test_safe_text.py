@@ -13,6 +13,7 @@ import pytest
 from audio_quirks import write
 
 from crossemo.cli import main
+from crossemo.configuration import ConfigError, require_known_keys
 from crossemo.report.deviations import write_deviations
 from crossemo.runtime import route_logging
 from crossemo.safe_text import (
@@ -135,6 +136,13 @@ def test_cli_error_messages_print_no_raw_control_characters(tmp_path, capsys):
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert "error" in err and "\x1b" not in err and "\x07" not in err
+
+
+def test_start_up_errors_print_no_raw_control_characters():
+    with pytest.raises(ConfigError) as err:
+        require_known_keys({"corpora": {}, f"x{TERMINAL[1]}": 1, f"y{TERMINAL[0]}": 2})
+    assert "x\\x1b[2J: unknown key" in str(err.value)
+    assert "\x1b" not in str(err.value) and "\x07" not in str(err.value)
 
 
 def test_rule_logs_hold_no_raw_control_characters(tmp_path):
