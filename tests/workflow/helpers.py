@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
+
+from crossemo.plan import Plan
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -84,6 +87,22 @@ def run_snakemake(
             f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
         )
     return proc
+
+
+def config_plan(config: dict) -> Plan:
+    """The plan of ``config`` as the workflow's start-up builds it (schema defaults, label
+    schemes, rehearsal overlay); ``config`` itself is left as it is."""
+    from snakemake.utils import validate
+
+    from crossemo.configuration import prepare
+    from crossemo.corpora import ADAPTERS
+
+    config = copy.deepcopy(config)
+    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+    scheme_dir = REPO / "config" / "label_schemes"
+    schemes = {p.stem: yaml.safe_load(p.read_text()) for p in scheme_dir.glob("*.yaml")}
+    prepare(config, schemes, ADAPTERS)
+    return Plan(config, scheme_dir, REPO / "src" / "crossemo" / "data" / "reference")
 
 
 def planned_jobs(proc: subprocess.CompletedProcess) -> dict[str, int]:

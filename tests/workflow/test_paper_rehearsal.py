@@ -5,12 +5,13 @@ and then the documented report command for FULL_RUNS) runs in a fresh work dir (
 are synthesised once per session and shared).
 Asserted: every planned job of every rule ran, the rules the config's families need were among
 them, every paper-table cell the config binds holds a number, and the report lists the config's
-deviations, the rehearsal's among them.
+deviations, the rehearsal's among them. The bound cells come from the config's ``paper:``
+bindings (:mod:`crossemo.report.coverage`), never from the table's own tags, so a NaN or an
+unclaimed cell cannot pass.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 
@@ -18,7 +19,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from .helpers import REPO, run_snakemake
+from crossemo.report.coverage import missing_cells, plan_bound_cells
+
+from .helpers import REPO, config_plan, run_snakemake
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 
@@ -104,12 +107,13 @@ def test_paper_config_rehearses_end_to_end(paper, demo_root, tmp_path):
     for name in config["experiments"]:  # unbound experiments are scored all the same
         metrics = tmp_path / "results" / "metrics" / f"{name}.csv"
         assert target == "paper_tables" or metrics.exists(), name
-    for path in tables:
-        table = pd.read_csv(path)
-        bound = table[table["experiment"].notna()]
-        assert len(bound), f"{path.name}: no cell bound"
-        empty = bound[~bound["ours"].map(lambda v: isinstance(v, float) and math.isfinite(v))]
-        assert empty.empty, f"{path.name}: bound cells without a number:\n{empty.to_string()}"
+    plan = config_plan(config)  # the cells each binding must fill, from the config alone
+    for table in plan.paper_tables:
+        path = tmp_path / "results" / "tables" / f"paper_{table}.csv"
+        expected = plan_bound_cells(plan, table)
+        assert len(expected), f"{path.name}: no cell bound"
+        missing = missing_cells(pd.read_csv(path), expected)
+        assert missing.empty, f"{path.name}: bound cells without a number:\n{missing.to_string()}"
 
     deviations = pd.read_csv(tmp_path / "results" / "tables" / "deviations.csv")
     assert len(deviations) == len(yaml.safe_load(paper.read_text()).get("deviations") or []) + 1
