@@ -67,6 +67,24 @@ NOT_REGULAR_FILE = "not_regular_file"
 #: (a broken or forged header: resampling it would make minutes of garbage from a few bytes)
 BAD_SAMPLE_RATE = "bad_sample_rate"
 
+# -- StrEmo sheet rows (crossemo.strEmo) ---------------------------------------------------------
+#: an empty Video_Id cell
+MISSING_VIDEO_ID = "missing_video_id"
+#: a Video_Id that is not 11 characters of ``[A-Za-z0-9_-]`` (never put in a URL, path or command)
+INVALID_VIDEO_ID = "invalid_video_id"
+#: a clip time cell that is no time: malformed text, a negative number, a calendar date
+INVALID_TIME = "invalid_time"
+#: Clip Time From equal to Clip Time To
+ZERO_LENGTH = "zero_length"
+#: Clip Time To before Clip Time From
+INVERTED_SEGMENT = "inverted_segment"
+#: a second row whose Filename gives the same clip id
+DUPLICATE_CLIP = "duplicate_clip"
+#: a video the status table lists as downloaded whose WAV is gone
+VIDEO_MISSING_FILE = "video_missing_file"
+#: a clip of a video that did not download: this prefix and the download status (below)
+VIDEO_NOT_OK_PREFIX = "video_"
+
 # -- video downloads (crossemo.download statuses; a clip of such a video is video_<status>) ------
 #: no complete download within the per-video deadline (config ``download.timeout_s``); a download
 #: that decodes shorter than its source's duration (yt-dlp's info, the container header) is

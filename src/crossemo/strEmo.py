@@ -24,6 +24,18 @@ import pandas as pd
 
 from crossemo.atomic import atomic_path
 from crossemo.corpora.base import Reject, Scan, Utterance, assemble, normalize_gender
+from crossemo.reasons import (
+    DUPLICATE_CLIP,
+    INVALID_TIME,
+    INVALID_VIDEO_ID,
+    INVERTED_SEGMENT,
+    MISSING_VIDEO_ID,
+    SEGMENT_OUT_OF_RANGE,
+    UNKNOWN_LABEL,
+    VIDEO_MISSING_FILE,
+    VIDEO_NOT_OK_PREFIX,
+    ZERO_LENGTH,
+)
 from crossemo.safe_text import write_csv
 from crossemo.sheets import SheetError, read_csv_sheet, read_excel_sheet
 
@@ -207,29 +219,29 @@ def validate_sheet(table: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
             rejects.append(Reject(where, reason, detail, local))
 
         if not video:
-            reject("missing_video_id", "empty Video_Id cell")
+            reject(MISSING_VIDEO_ID, "empty Video_Id cell")
             continue
         if not VIDEO_ID.match(video):
-            reject("invalid_video_id", f"{video!r} is not an 11-character YouTube id")
+            reject(INVALID_VIDEO_ID, f"{video!r} is not an 11-character YouTube id")
             continue
         raw = _cell(row, "emotion")
         emotion = LABELS.get(raw.lower())
         if emotion is None:
-            reject("unknown_label", f"emotion {raw!r}; known: {sorted(set(LABELS))}")
+            reject(UNKNOWN_LABEL, f"emotion {raw!r}; known: {sorted(set(LABELS))}")
             continue
         try:
             start, end = parse_time(row.get("start")), parse_time(row.get("end"))
         except ValueError as err:
-            reject("invalid_time", str(err))
+            reject(INVALID_TIME, str(err))
             continue
         if end == start:
-            reject("zero_length", f"start = end = {start:g}s")
+            reject(ZERO_LENGTH, f"start = end = {start:g}s")
             continue
         if end < start:
-            reject("inverted_segment", f"end {end:g}s before start {start:g}s")
+            reject(INVERTED_SEGMENT, f"end {end:g}s before start {start:g}s")
             continue
         if local in seen:
-            reject("duplicate_clip", f"clip id {local!r} appears twice")
+            reject(DUPLICATE_CLIP, f"clip id {local!r} appears twice")
             continue
         seen.add(local)
         clips.append({
@@ -308,12 +320,13 @@ def segment_clips(
         if info is None or info["status"] != "ok":
             state = "not_downloaded" if info is None else info["status"]
             detail = f"video {clip.video_id}: {info['reason'] if info else 'no status'}"
-            found.rejects.append(Reject(where, f"video_{state}", detail, clip.local_id))
+            reason = f"{VIDEO_NOT_OK_PREFIX}{state}"
+            found.rejects.append(Reject(where, reason, detail, clip.local_id))
             continue
         source = Path(info["path"])
         if not source.is_file():
             detail = f"{source} listed as downloaded but missing"
-            found.rejects.append(Reject(where, "video_missing_file", detail, clip.local_id))
+            found.rejects.append(Reject(where, VIDEO_MISSING_FILE, detail, clip.local_id))
             continue
         length = durations.get(clip.video_id)
         if length is None:
@@ -321,7 +334,7 @@ def segment_clips(
         end = clip.end
         if clip.start >= length or end > length + tolerance_s:
             detail = f"clip {clip.start:g}-{clip.end:g}s, video {length:.2f}s"
-            found.rejects.append(Reject(where, "segment_out_of_range", detail, clip.local_id))
+            found.rejects.append(Reject(where, SEGMENT_OUT_OF_RANGE, detail, clip.local_id))
             continue
         end = min(end, length)
         target = clip_dir / f"{clip.local_id}.wav"
