@@ -39,6 +39,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from crossemo.jit_cache import serialised
+from crossemo.names import AUG_MARKER, augmented_id, augmented_source
 from crossemo.schemas import read_table, write_table
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,6 @@ log = logging.getLogger(__name__)
 METHODS = ("none", "undersample", "oversample")
 SCOPES = ("train", "train_dev")
 CAP_SPLITS = ("train", "dev")
-AUG_SEP = "#aug"
 
 
 class View(pa.DataFrameModel):
@@ -171,10 +171,6 @@ def oversample_plan(train: pd.DataFrame, target: int, seed: int) -> list[tuple[s
     return plan
 
 
-def augmented_id(utt_id: str, k: int) -> str:
-    return f"{utt_id}{AUG_SEP}{k}"
-
-
 def make_augmenter(settings: AugmentSettings):
     """A callable ``(samples, sample_rate) -> samples`` applying 1 to 4 of the transforms."""
     with serialised():  # audiomentations imports librosa, whose first use compiles (numba)
@@ -246,7 +242,7 @@ def materialise(plan: list[tuple[str, int]], shards: dict[str, str], settings: A
                     "trimmed_s": float(meta.at[utt_id, "trimmed_s"]),
                     "denoised": bool(meta.at[utt_id, "denoised"]),
                 })  # fmt: skip
-    missing = set(wanted) - {r["utt_id"].split(AUG_SEP)[0] for r in records}
+    missing = set(wanted) - {augmented_source(r["utt_id"]) for r in records}
     if missing:
         raise KeyError(f"augmentation sources not found in their shards: {sorted(missing)[:5]}")
     return sorted(records, key=lambda r: r["utt_id"])
@@ -325,7 +321,7 @@ def balance_fold(
     fold_seed = int(_seed(seed, "fold", fold).integers(2**31))
     records = materialise(plan, shard_of.to_dict(), settings.augment, fold_seed)
     write_shard(records, augmented_output)
-    view.loc[view["utt_id"].str.contains(AUG_SEP, regex=False), "audio_shard"] = str(
+    view.loc[view["utt_id"].str.contains(AUG_MARKER, regex=False), "audio_shard"] = str(
         augmented_output
     )
     view = write_table(view, output, View)

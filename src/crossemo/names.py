@@ -52,6 +52,29 @@ CORPUS_MATRIX = "corpus_matrix"
 #: how a leave-one-corpus-out source is written in tables and figures: "all but x"
 LOCO_PREFIX = "all but "
 
+#: the marker of an augmented copy's id, ``<utt_id>#aug<k>`` (crossemo.balance); readers take
+#: the source's id as the part before it
+AUG_MARKER = "#aug"
+#: markers the pipeline gives ids a meaning by: no ingested utterance id may hold one
+#: (ingestion rejects it as ``reserved_id_marker``)
+RESERVED_ID_MARKERS = (AUG_MARKER,)
+
+
+def reserved_marker(utt_id: str) -> str | None:
+    """The first of :data:`RESERVED_ID_MARKERS` that ``utt_id`` holds, or None."""
+    return next((m for m in RESERVED_ID_MARKERS if m in utt_id), None)
+
+
+def augmented_id(utt_id: str, k: int) -> str:
+    """Id of the ``k``-th augmented copy of ``utt_id``."""
+    return f"{utt_id}{AUG_MARKER}{k}"
+
+
+def augmented_source(utt_id: str) -> str:
+    """The id an augmented copy was made from (an original's own id unchanged)."""
+    return utt_id.split(AUG_MARKER, 1)[0]
+
+
 #: wildcard constraints of the ``{fold}`` and ``{run}`` wildcards
 FOLD_PATTERN = r"fold\d+"
 CLASSIC_RUN_PATTERN = r"(fold\d+|main)(-[A-Za-z0-9_]+)?"

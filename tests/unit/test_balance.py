@@ -9,13 +9,13 @@ import pytest
 from crossemo.audio.preprocess import write_shard
 from crossemo.audio.shards import load_audio
 from crossemo.balance import (
-    AUG_SEP,
     BalanceSettings,
     View,
     balance_fold,
     balance_view,
     class_target,
 )
+from crossemo.names import AUG_MARKER
 
 COUNTS = {"neg": 12, "neu": 5, "pos": 3}
 
@@ -84,16 +84,16 @@ def test_dev_and_test_are_never_touched():
         for which, n in (("dev", 2), ("test", 3)):
             part = view[view["split"] == which]
             assert len(part) == n
-            assert not part["utt_id"].str.contains(AUG_SEP).any()
+            assert not part["utt_id"].str.contains(AUG_MARKER).any()
 
 
 def test_oversample_plan_counts():
     view, plan = balance_view(fold_rows(), BalanceSettings.from_config({"method": "oversample"}), 0)
     assert train_counts(view) == {"neg": 12, "neu": 12, "pos": 12}
     assert len(plan) == (12 - 5) + (12 - 3)
-    copies = view[view["utt_id"].str.contains(AUG_SEP)]
+    copies = view[view["utt_id"].str.contains(AUG_MARKER)]
     assert len(copies) == len(plan)
-    sources = copies["utt_id"].str.split(AUG_SEP).str[0]
+    sources = copies["utt_id"].str.split(AUG_MARKER).str[0]
     assert sources.str.startswith("c/pos").sum() == 9
     for prefix in ("c/neu", "c/pos"):  # copies spread evenly over each class's originals
         per_source = sources[sources.str.startswith(prefix)].value_counts()
@@ -146,7 +146,7 @@ def run_fold(root, seed=0, name="out", balance=None):
 def test_oversampling_materialises_different_audio(fold_files):
     view, augmented = run_fold(fold_files)
     assert train_counts(view) == {"a": 4, "b": 4}
-    copies = view[view["utt_id"].str.contains(AUG_SEP)]
+    copies = view[view["utt_id"].str.contains(AUG_MARKER)]
     assert sorted(copies["utt_id"]) == ["c/u4#aug0", "c/u4#aug1", "c/u4#aug2"]
     assert set(copies["audio_shard"]) == {str(fold_files / "out.aug.parquet")}
     assert set(augmented) == set(copies["utt_id"])
@@ -253,9 +253,9 @@ def test_cap_per_split_oversamples_to_the_train_cap_and_caps_dev():
                                            "surprised": 1200}  # fmt: skip
     # dev is capped by undersampling only: smaller classes keep what they have, no copies
     assert split_counts(view, "dev") == {"angry": 300, "calm": 25, "happy": 300, "surprised": 96}
-    assert not view.loc[view["split"] == "dev", "utt_id"].str.contains(AUG_SEP).any()
+    assert not view.loc[view["split"] == "dev", "utt_id"].str.contains(AUG_MARKER).any()
     assert set(view.loc[view["split"] == "dev", "utt_id"]) <= set(fold["utt_id"])
-    train_originals = view[(view["split"] == "train") & ~view["utt_id"].str.contains(AUG_SEP)]
+    train_originals = view[(view["split"] == "train") & ~view["utt_id"].str.contains(AUG_MARKER)]
     assert split_counts(train_originals, "train") == {"angry": 1200, "calm": 98, "happy": 1200,
                                                       "surprised": 381}  # fmt: skip
     assert len(plan) == (1200 - 98) + (1200 - 381)

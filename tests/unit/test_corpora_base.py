@@ -158,3 +158,53 @@ def test_a_corpus_without_any_usable_utterance_fails_saying_what_was_found(tmp_p
     (tmp_path / "nothing").mkdir()
     with pytest.raises(EmptyCorpusError, match="found no input at all"):
         ingest("emodb", tmp_path / "nothing", "emodb")
+
+
+def test_special_files_named_like_audio_are_reject_rows(tmp_path):
+    """A FIFO, a socket and a link to a device named like corpus audio are rows of the rejects
+    (``not_regular_file``, naming their kind), never skipped and never opened."""
+    import socket
+
+    root = tmp_path / "c"
+    write(root / "Actor_01" / ravdess_name(1))
+    fifo = root / "Actor_01" / ravdess_name(1, 2)
+    os.mkfifo(fifo)
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(root / "Actor_01" / ravdess_name(1, 3)))
+    (root / "Actor_01" / ravdess_name(1, 4)).symlink_to("/dev/null")
+    try:
+        manifest, rejects = ingest("ravdess", root, "c")
+    finally:
+        sock.close()
+    assert len(manifest) == 1
+    rows = {Path(p).name: (r, d) for p, r, d in rejects[["path", "reason", "detail"]].values}
+    assert {n: r for n, (r, _) in rows.items()} == {
+        ravdess_name(1, k): "not_regular_file" for k in (2, 3, 4)
+    }
+    assert "FIFO" in rows[ravdess_name(1, 2)][1]
+    assert "socket" in rows[ravdess_name(1, 3)][1]
+    assert "character device" in rows[ravdess_name(1, 4)][1]
+
+
+@pytest.mark.parametrize(
+    ("sheet_row", "marker"),
+    [("x#aug1.wav,anger,s1,", "#aug"), ("ok.wav,anger,s1,ok#aug2", "#aug")],
+    ids=["file-name", "utt-id-column"],
+)
+def test_reserved_id_markers_are_refused_at_ingestion(tmp_path, sheet_row, marker):
+    """``#aug`` marks augmented copies (crossemo.balance): an ingested id holding it would be
+    taken for one later, so ingestion refuses it with a reason naming the marker."""
+    from crossemo.names import AUG_MARKER
+
+    assert marker == AUG_MARKER
+    root = tmp_path / "c"
+    write(root / "x#aug1.wav", 1.0)
+    write(root / "ok.wav", 1.0)
+    write(root / "fine.wav", 1.0)
+    (root / "labels.csv").write_text(
+        f"path,label,speaker,utt_id\n{sheet_row}\nfine.wav,anger,s1,\n"
+    )
+    manifest, rejects = ingest("csv", root, "c")
+    assert list(manifest.utt_id) == ["c/fine"]
+    assert rejects["reason"].tolist() == ["reserved_id_marker"]
+    assert f"'{marker}'" in rejects["detail"].iloc[0]

@@ -124,3 +124,36 @@ def test_generic_csv_times_that_cannot_be_right_are_rejects_with_their_reasons(t
     assert list(rows.index) == ["t/clip#0.200-0.700", "t/clip#1.000-1.520"]
     assert rows["duration"].tolist() == pytest.approx([0.5, 0.5])  # 1.52 within tolerance: cut
     assert rows.loc["t/clip#1.000-1.520", "end"] == pytest.approx(1.5)
+
+
+def test_sheet_paths_outside_the_corpus_root_are_rejects_unless_allowed(tmp_path):
+    root = tmp_path / "corpus"
+    write(root / "audio" / "a.wav", 0.2)
+    write(root / "audio" / "b.wav", 0.2)
+    outside = write(tmp_path / "elsewhere" / "x.wav", 0.2)
+    (root / "labels.csv").write_text(
+        "path,label,speaker\n"
+        "audio/a.wav,anger,s1\n"
+        f"{root / 'audio' / 'b.wav'},anger,s1\n"
+        "../elsewhere/x.wav,anger,s2\n"
+        f"{outside},anger,s2\n"
+        "audio/../../elsewhere/x.wav,anger,s3\n"
+    )
+    manifest, rejects = ingest("csv", root, "mine")
+    assert list(manifest.speaker) == ["mine/s1", "mine/s1"]
+    assert rejects.reason.tolist() == ["outside_root"] * 3
+    assert all("allow_outside_root" in d for d in rejects.detail)
+    manifest, rejects = ingest("csv", root, "mine", allow_outside_root=True)
+    assert len(manifest) == 5 and rejects.empty
+
+
+def test_allow_outside_root_is_in_the_config_schema():
+    import yaml
+
+    from crossemo.configuration import CONFIG_SCHEMA
+
+    schema = yaml.safe_load(CONFIG_SCHEMA.read_text())
+    options = schema["properties"]["corpora"]["additionalProperties"]["properties"]["options"]
+    assert options["properties"]["allow_outside_root"]["type"] == "boolean"
+    # no schema default: validation would write it into every adapter's options (off: absent)
+    assert "default" not in options["properties"]["allow_outside_root"]

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from crossemo.audio.decode import DecodeError, probe
+from crossemo.audio.decode import DecodeError, file_kind, probe
+from crossemo.names import reserved_marker
 from crossemo.reasons import (
     BROKEN_LINK,
     DUPLICATE_FILE,
@@ -29,6 +30,8 @@ from crossemo.reasons import (
     MACOS_RESOURCE_FORK,
     NEGATIVE_TIME,
     NON_FINITE_TIME,
+    NOT_REGULAR_FILE,
+    RESERVED_ID_MARKER,
     SEGMENT_OUT_OF_RANGE,
     SYMLINK_LOOP,
     UNREADABLE,
@@ -120,7 +123,9 @@ def walk_tree(
     ``symlink_loop`` one and a second link to a folder already walked a ``duplicate_folder``
     one (its files are listed once), so no part of the tree is left out without a row.
     Dangling links count when they could have been a wanted file or a folder (a wanted
-    suffix, or none).
+    suffix, or none). A FIFO, socket or device (or a link to one) with a wanted suffix is a
+    ``not_regular_file`` reject naming its kind: it is ``stat``-ed, never opened (opening a
+    FIFO blocks until a writer comes).
     """
     walk = _Walk(frozenset(suffixes))
     walk.folder(root, {})
@@ -168,10 +173,23 @@ class _Walk:
         suffix = path.suffix.lower()
         if is_dir:
             self.folder(path, ancestors)
-        elif is_file and suffix in self.suffixes:
-            self.files.append(path)
-        elif entry.is_symlink() and not path.exists() and (suffix in self.suffixes or not suffix):
-            self.rejects.append(Reject(path, BROKEN_LINK, f"points to {os.readlink(path)}"))
+        elif is_file:
+            if suffix in self.suffixes:
+                self.files.append(path)
+        elif entry.is_symlink() and not path.exists():
+            if suffix in self.suffixes or not suffix:
+                self.rejects.append(Reject(path, BROKEN_LINK, f"points to {os.readlink(path)}"))
+        elif suffix in self.suffixes:
+            self.special(path)
+
+    def special(self, path: Path) -> None:
+        """A path named like audio that is neither a file nor a folder: a reject naming it."""
+        try:
+            kind = file_kind(path.stat().st_mode)
+        except OSError as err:
+            self.rejects.append(Reject(path, UNREADABLE, _why(err)))
+            return
+        self.rejects.append(Reject(path, NOT_REGULAR_FILE, f"a {kind}, not a regular file"))
 
 
 def _why(err: OSError) -> str:
@@ -368,6 +386,9 @@ def _problem(
     preferred_folders: Sequence[str],
 ) -> tuple[str, str] | None:
     """(reason, detail) why a probed utterance cannot enter the manifest, or None."""
+    marker = reserved_marker(utt_id)
+    if marker is not None:
+        return RESERVED_ID_MARKER, f"id {utt_id!r} holds {marker!r}, which marks augmented copies"
     if "reason" in found:
         return found["reason"], found["detail"]
     if utt_id in kept:

@@ -4,7 +4,10 @@ language]`` (``sentence``: an id of the spoken text, equal for the same sentence
 Options: ``csv`` (the sheet; relative to the root or absolute; default ``labels.csv``) and
 ``label_map`` (a dict, or ``"ang=anger,hap=happiness"``) mapping the sheet's labels to
 :data:`~crossemo.corpora.base.EMOTIONS` names; without a mapping a label must already be one.
-Audio paths are relative to the root (or absolute). An ``utt_id`` (or ``id``) column gives
+Audio paths are relative to the root (or absolute) and must stay inside it: a path that leads
+outside (``../x.wav``, an absolute path elsewhere; judged on the path as written, ``..``
+resolved, so links inside the root may point anywhere) is an ``outside_root`` reject unless the
+option ``allow_outside_root`` is true. An ``utt_id`` (or ``id``) column gives
 the ids; otherwise the id is the path without its suffix, plus ``#start-end`` for segments.
 Further columns are kept as corpus-specific columns (except manifest column names, which the
 manifest computes itself). Rows with a missing file, label or speaker, an unknown label, or
@@ -15,6 +18,7 @@ end become rejects, each with its own reason (:mod:`crossemo.reasons`).
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -32,6 +36,7 @@ from crossemo.reasons import (
     MISSING_PATH,
     NO_LABEL,
     NO_SPEAKER,
+    OUTSIDE_ROOT,
     UNKNOWN_LABEL,
 )
 from crossemo.schemas import Manifest
@@ -81,8 +86,9 @@ def scan(
     corpus: str,
     csv: str | Path = "labels.csv",
     label_map: Mapping[str, str] | str | None = None,
+    allow_outside_root: bool = False,
 ) -> Scan:
-    """One utterance per row of the sheet."""
+    """One utterance per row of the sheet (audio outside ``root`` only if allowed)."""
     sheet = Path(root, csv)
     if not sheet.is_file():
         raise FileNotFoundError(f"{corpus}: label sheet {sheet} not found")
@@ -94,11 +100,18 @@ def scan(
     mapping = parse_label_map(label_map)
     found = Scan()
     for index, row in enumerate(table.to_dict("records"), start=2):  # line 1 is the header
-        found.add(_row(root, sheet, index, row, mapping))
+        found.add(_row(root, sheet, index, row, mapping, allow_outside_root))
     return found
 
 
-def _row(root: Path, sheet: Path, line: int, row: dict, mapping: dict) -> Utterance | Reject:
+def is_inside(root: Path, path: Path) -> bool:
+    """Whether ``path`` lies under ``root`` as written (``..`` resolved, links not followed)."""
+    return Path(os.path.abspath(path)).is_relative_to(os.path.abspath(root))
+
+
+def _row(
+    root: Path, sheet: Path, line: int, row: dict, mapping: dict, allow_outside_root: bool
+) -> Utterance | Reject:
     rel = _cell(row.get("path"))
     if rel is None:
         return Reject(sheet, MISSING_PATH, f"line {line}: empty path")
@@ -108,6 +121,9 @@ def _row(root: Path, sheet: Path, line: int, row: dict, mapping: dict) -> Uttera
     except ValueError as err:
         return Reject(path, BAD_TIME, f"line {line}: {err}")
     local_id = _cell(row.get("utt_id")) or _cell(row.get("id")) or _default_id(rel, start, end)
+    if not allow_outside_root and not is_inside(root, path):
+        detail = f"line {line}: outside {root} (the option allow_outside_root: true allows it)"
+        return Reject(path, OUTSIDE_ROOT, detail, local_id)
     if not path.is_file():
         return Reject(path, MISSING_FILE, f"line {line}", local_id)
     label = _cell(row.get("label"))

@@ -26,6 +26,7 @@ from crossemo.metrics import uar
 from crossemo.names import (
     CLASSIC_EXPERIMENT_KEYS,
     CLASSIC_FAMILIES,  # noqa: F401  (re-exported)
+    augmented_source,
     job_keys,
     run_fold_index,
 )
@@ -250,7 +251,7 @@ def speaker_of(utt_ids: pd.Series, speakers: pd.Series | None) -> pd.Series | No
     """Speaker of each row; augmented copies (``<utt_id>#aug<k>``) inherit their source's."""
     if speakers is None:
         return None
-    base = utt_ids.str.replace(r"#aug\d+$", "", regex=True)
+    base = utt_ids.map(augmented_source)
     return base.map(speakers).fillna(base)
 
 

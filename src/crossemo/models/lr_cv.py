@@ -22,8 +22,8 @@ import pandas as pd
 from crossemo import metrics
 
 # run names (fold{k}-lr{lr}) are crossemo.names' grammar; these names are kept for callers
+from crossemo.names import AUG_MARKER, augmented_source, lr_name
 from crossemo.names import lr_cv_runs as cv_run_names  # noqa: F401
-from crossemo.names import lr_name
 from crossemo.names import parse_lr_run as parse_run
 from crossemo.safe_text import write_csv
 
@@ -63,13 +63,13 @@ def cv_sets(view: str | Path, classes: Sequence[str], fold: int, folds: int, see
     from crossemo.models.data import load_audio_rows, read_view, to_audio_set
 
     full = read_view(view, splits=["train", "dev"])
-    is_aug = full["utt_id"].str.contains("#aug", regex=False)
+    is_aug = full["utt_id"].str.contains(AUG_MARKER, regex=False)
     rows, aug = full[~is_aug].reset_index(drop=True), full[is_aug]
     fold_of = assign_cv_folds(rows, groups, folds, seed)
     held_out = rows[fold_of == fold]
     rest = rows[fold_of != fold]
     if len(aug):  # augmented copies of held-out originals must not train
-        base = aug["utt_id"].str.split("#aug").str[0]
+        base = aug["utt_id"].map(augmented_source)
         rest = pd.concat([rest, aug[~base.isin(set(held_out["utt_id"]))]], ignore_index=True)
     dev = rest.iloc[:0]
     if dev_fraction > 0:

@@ -21,6 +21,8 @@ import pandas as pd
 import torch
 from torch import nn
 
+from crossemo.names import augmented_source
+
 log = logging.getLogger(__name__)
 
 
@@ -84,7 +86,7 @@ def read_transcripts(paths: Iterable[str | Path]) -> dict[str, str]:
 
 def text_for(utt_id: str, texts: Mapping[str, str]) -> str:
     """Augmented copies (``<utt_id>#aug<k>``) say what their original says."""
-    return texts.get(utt_id, texts.get(utt_id.split("#aug")[0], ""))
+    return texts.get(utt_id, texts.get(augmented_source(utt_id), ""))
 
 
 def train_multimodal(view: str | Path, transcripts: list[str], classes: list[str],
