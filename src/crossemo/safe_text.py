@@ -32,7 +32,7 @@ def inline_json(value: Any) -> str:
     For a report rule's params that hold text from input (deviations, paper bindings, download
     settings, paths): Snakemake's report shows a job's params inside a script element.
     """
-    return json.dumps(value, ensure_ascii=False, sort_keys=True).translate(_SCRIPT_ESCAPES)
+    return json.dumps(value, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
 
 
 def read_inline_json(text: str) -> Any:

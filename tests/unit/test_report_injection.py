@@ -63,18 +63,31 @@ def report_jobs(config: dict, workdir: Path) -> list:
         workflow._prepare_dag(forceall=True, ignore_incomplete=True, lock_warn_only=True,
                               nolock=True)  # fmt: skip
         workflow._build_dag()
-        return [j for j in workflow.dag.jobs if any(f.flags.get("report") for f in j.output)]
+        jobs = [j for j in workflow.dag.jobs if any(f.flags.get("report") for f in j.output)]
+        return jobs, workflow.globals["PLAN"]
 
 
 def test_report_jobs_params_hold_no_markup_from_the_config(tmp_path):
     from snakemake.logging import format_dict
 
-    jobs = report_jobs(hostile_demo_config(), tmp_path)
+    config = hostile_demo_config()
+    jobs, plan = report_jobs(config, tmp_path)
     rules = {job.rule.name for job in jobs}
     assert {"make_deviations_table", "make_paper_table", "download_videos"} <= rules
     for job in jobs:
         shown = format_dict(job.params) + format_dict(job.wildcards)
         assert "<" not in shown, f"{job.rule.name}: {shown[:300]}"
+    # ... and each job reads the text back as the config and the plan hold it
+    by_rule = {job.rule.name: job for job in jobs}
+    deviations = read_inline_json(by_rule["make_deviations_table"].params.deviations)
+    assert deviations == config["deviations"] and PAYLOAD in deviations[0]["paper"]
+    table = by_rule["make_paper_table"].wildcards.table
+    assert read_inline_json(by_rule["make_paper_table"].params.bindings) == plan.table_bindings(
+        table
+    )
+    download = by_rule["download_videos"]
+    assert read_inline_json(download.params.settings) == plan.download_settings("strEmo")
+    assert read_inline_json(download.params.serve_dir).endswith(PAYLOAD)
 
 
 def test_inline_json_gives_the_text_back_without_markup():
