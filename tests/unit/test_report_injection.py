@@ -4,6 +4,7 @@ Snakemake inlines into a ``<script>`` element) hold no ``<``, and our Markdown t
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -141,3 +142,16 @@ def test_snakemake_report_of_a_param(tmp_path, param, decode, live):
     assert (tmp_path / "out.txt").read_text() == PAYLOAD
     html = (tmp_path / "report.html").read_text()
     assert ("<img src=x onerror" in html) is live
+
+
+def test_captions_interpolate_only_patterned_names():
+    """Report captions (.rst, rendered by Jinja then docutils) fill in wildcards, whose values
+    the schema patterns constrain, or counts: never free text from the config."""
+    allowed = re.compile(
+        r"\{\{\s*(snakemake\.wildcards\.\w+|snakemake\.config\[\"\w+\"\]\s*\|\s*length)\s*\}\}"
+    )
+    for path in sorted((REPO / "workflow" / "report").glob("*.rst")):
+        text = path.read_text()
+        assert "{%" not in text, path.name
+        for fill in re.findall(r"\{\{.*?\}\}", text):
+            assert allowed.fullmatch(fill), f"{path.name}: {fill}"
