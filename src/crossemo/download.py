@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -49,6 +49,9 @@ YOUTUBE = "https://www.youtube.com/watch?v={video_id}"
 STATUSES = ("ok", "unavailable", "private", "removed", "age_restricted", "geo_blocked",
             "network_error", TIMED_OUT, TRUNCATED, "invalid_id", "bad_audio", "error")  # fmt: skip
 RETRYABLE = {"network_error", TRUNCATED}
+#: yt-dlp options for media files served on loopback (``serve_dir``): plain files, so yt-dlp's
+#: generic extractor, without matching each URL against every site's (a second per video)
+LOCAL_MEDIA_OPTIONS = {"allowed_extractors": ["generic"]}
 #: yt-dlp options a config may set (anything else is refused: no hooks, no exec postprocessors)
 ALLOWED_OPTIONS = {
     "cookiefile", "cookiesfrombrowser", "ratelimit", "throttledratelimit", "proxy",
@@ -311,8 +314,9 @@ def download_sheet(
         return download_videos(ids, audio_dir, settings, sleep=sleep)
     from crossemo.devserver import serve
 
+    local = replace(settings, ytdlp_options={**LOCAL_MEDIA_OPTIONS, **settings.ytdlp_options})
     with serve(serve_dir) as server:
-        return download_videos(ids, audio_dir, settings, {"port": server.port}, sleep=sleep)
+        return download_videos(ids, audio_dir, local, {"port": server.port}, sleep=sleep)
 
 
 def write_status(status: pd.DataFrame, path: str | Path, table_csv: str | Path | None) -> None:

@@ -11,7 +11,13 @@ from strEmo_media import make_media
 
 from crossemo import download as dl
 from crossemo.devserver import serve
-from crossemo.download import DownloadSettings, check_complete, download_one, download_videos
+from crossemo.download import (
+    LOCAL_MEDIA_OPTIONS,
+    DownloadSettings,
+    check_complete,
+    download_one,
+    download_videos,
+)
 from crossemo.download_child import classify
 
 
@@ -137,7 +143,8 @@ def test_drip_fed_download_meets_its_deadline_and_the_others_download(tmp_path):
     make_media(media / "dripdripdri.m4a", 2.0)
     make_media(media / "fastfastfas.m4a", 2.0)
     audio = tmp_path / "audio"
-    settings = DownloadSettings(url_template=TEMPLATE, retries=3, backoff_s=0, timeout_s=3)
+    settings = DownloadSettings(url_template=TEMPLATE, retries=3, backoff_s=0, timeout_s=3,
+                                ytdlp_options=LOCAL_MEDIA_OPTIONS)  # fmt: skip
     with serve(media) as server:
         server.drip["dripdripdri.m4a"] = 64.0  # bytes per second, never a stall
         server.drip_limit_s = 12.0  # bounds the test when the deadline does not hold
@@ -159,7 +166,8 @@ def test_download_one_removes_its_partial_files_at_the_deadline(tmp_path):
     media = tmp_path / "media"
     make_media(media / "dripdripdri.m4a", 2.0)
     audio = tmp_path / "audio"
-    settings = DownloadSettings(url_template=TEMPLATE, retries=0, timeout_s=2)
+    settings = DownloadSettings(url_template=TEMPLATE, retries=0, timeout_s=2,
+                                ytdlp_options=LOCAL_MEDIA_OPTIONS)  # fmt: skip
     with serve(media) as server:
         server.drip["dripdripdri.m4a"] = 64.0
         server.drip_limit_s = 12.0
@@ -173,7 +181,8 @@ def test_truncated_source_is_not_ok(tmp_path):
     make_media(media / "halfhalfhal.m4a", 8.0, keep=0.5)  # header says 8 s, data holds ~4 s
     make_media(media / "wholewholew.m4a", 8.0)
     audio = tmp_path / "audio"
-    settings = DownloadSettings(url_template=TEMPLATE, retries=1, backoff_s=0)
+    settings = DownloadSettings(url_template=TEMPLATE, retries=1, backoff_s=0,
+                                ytdlp_options=LOCAL_MEDIA_OPTIONS)  # fmt: skip
     with serve(media) as server:
         status = download_videos(["halfhalfhal", "wholewholew"], audio, settings,
                                  {"port": server.port})  # fmt: skip

@@ -12,12 +12,18 @@ import soundfile as sf
 from strEmo_media import make_media, sheet_row, write_sheet
 
 from crossemo.devserver import serve
-from crossemo.download import DownloadSettings, download_sheet, download_videos
+from crossemo.download import (
+    LOCAL_MEDIA_OPTIONS,
+    DownloadSettings,
+    download_sheet,
+    download_videos,
+)
 from crossemo.schemas import Manifest, Rejects
 from crossemo.strEmo import overlaps, parse_time, read_sheet, segment_clips, validate_sheet
 
 TEMPLATE = "http://127.0.0.1:{port}/{video_id}.m4a"
-FAST = DownloadSettings(url_template=TEMPLATE, retries=1, backoff_s=0.0)
+FAST = DownloadSettings(url_template=TEMPLATE, retries=1, backoff_s=0.0,
+                        ytdlp_options=LOCAL_MEDIA_OPTIONS)  # fmt: skip
 
 
 @pytest.mark.parametrize(
