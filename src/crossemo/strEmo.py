@@ -116,6 +116,8 @@ def parse_time(value: object) -> float:
     or more that way under an ``h:mm:ss`` format); any later date-time is a calendar date and
     raises :class:`ValueError`.
     """
+    if value is None or value is pd.NaT:
+        raise ValueError("empty time")
     if isinstance(value, dt.datetime):  # before dt.time: pd.Timestamp is a datetime too
         return _excel_datetime(value)
     if isinstance(value, dt.time):

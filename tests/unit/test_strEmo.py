@@ -53,6 +53,8 @@ def test_parse_time_formats(value, seconds):
         True,
         dt.datetime(2024, 1, 5),
         dt.timedelta(seconds=-1),
+        None,
+        pd.NaT,
     ],
 )
 def test_parse_time_rejects_malformed(value):
