@@ -21,9 +21,11 @@ def signal_problem(samples: np.ndarray) -> tuple[str, str] | None:
 
     ``samples`` are mono ``[n]`` or frames ``[n, channels]``, checked per channel before any
     downmix (inverted channels average to silence), and each channel's level is its peak
-    distance from its own mean: a constant (DC) offset is no sound. The means are summed in
-    float64, the peaks subtracted in float64, so huge finite float samples (1e30) cannot
-    overflow. Per channel: one ``max``, one ``min`` and one ``mean`` pass, no copy.
+    distance from its own mean: a constant (DC) offset is no sound. Levels are compared in
+    float64, so huge finite float samples (1e30) cannot overflow. Per channel one ``max`` and
+    one ``min`` pass, no copy: the peak distance from the mean lies between half the
+    peak-to-peak range and the whole of it, so the mean (a costlier pass) is needed only when
+    the threshold falls between the two.
     """
     if samples.size == 0:
         return SILENT, "no samples"
@@ -32,12 +34,22 @@ def signal_problem(samples: np.ndarray) -> tuple[str, str] | None:
     if not (np.isfinite(high).all() and np.isfinite(low).all()):
         bad = int(samples.size - np.count_nonzero(np.isfinite(samples)))
         return NON_FINITE_SAMPLES, f"{bad} of {samples.size} samples are NaN or infinite"
-    dc = frames.mean(axis=0, dtype=np.float64)
-    peak = float(np.maximum(high - dc, dc - low).max())  # the loudest channel, DC removed
-    if peak >= 10 ** (SILENT_PEAK_DBFS / 20):
+    span = float((high.astype(np.float64) - low).max())  # the widest channel's peak-to-peak
+    threshold = 10 ** (SILENT_PEAK_DBFS / 20)
+    if span / 2 >= threshold:
+        return None
+    peak = span if span < threshold else _peak_about_mean(frames, high, low)
+    if peak >= threshold:
         return None
     where = "every channel" if frames.shape[1] > 1 else "the clip"
     if peak == 0:
         return SILENT, f"constant samples in {where} (no sound once DC is removed)"
     level = 20 * np.log10(peak)
-    return SILENT, f"peak {level:.1f} dBFS in {where} (DC removed) < {SILENT_PEAK_DBFS:g} dBFS"
+    return SILENT, f"peak (DC removed) at most {level:.1f} dBFS in {where}, below " \
+                   f"{SILENT_PEAK_DBFS:g} dBFS"  # fmt: skip
+
+
+def _peak_about_mean(frames: np.ndarray, high: np.ndarray, low: np.ndarray) -> float:
+    """The loudest channel's largest distance from its own mean (float64)."""
+    dc = frames.mean(axis=0, dtype=np.float64)
+    return float(np.maximum(high - dc, dc - low).max())

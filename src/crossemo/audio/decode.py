@@ -341,27 +341,45 @@ def load_frames(
     return data, sr
 
 
-#: a channel whose correlation with the first is below this is in opposite polarity (a
-#: mis-wired microphone, a phase-inverted track) and is inverted before averaging
-INVERTED_CORRELATION = -0.5
+#: a channel whose sum with the first holds less than 1/OPPOSITE_POLARITY of the energy of
+#: their difference is in opposite polarity (a mis-wired microphone, a phase-inverted track):
+#: for channels of equal power, a correlation below -1/2
+OPPOSITE_POLARITY = 3.0
 
 
 def downmix(frames: np.ndarray) -> np.ndarray:
     """Mono float32 of ``[n, channels]`` frames: the channels' mean (soundfile's float32 frames
     averaged, bit for bit), after inverting any channel in opposite polarity to the first
-    (correlation below :data:`INVERTED_CORRELATION`, in float64), whose plain mean cancels the
-    voice (``L = -R`` averages to silence). A 1-D array is already mono."""
+    (:data:`OPPOSITE_POLARITY`), whose plain mean cancels the voice (``L = -R`` averages to
+    silence). A 1-D array is already mono."""
     if frames.ndim == 1:
         return frames
+    first = frames[:, 0]
     if frames.shape[1] == 1:
-        return np.ascontiguousarray(frames[:, 0], dtype=np.float32)
-    x = frames.astype(np.float64)
-    gram = x.T @ x
-    power = np.sqrt(np.diag(gram) * gram[0, 0])
-    inverted = gram[0] < INVERTED_CORRELATION * power
-    if inverted.any():
-        frames = np.where(inverted, -frames, frames)
-    return frames.mean(axis=1, dtype=np.float32)
+        return np.ascontiguousarray(first, dtype=np.float32)
+    if frames.shape[1] > 2:
+        signs = [-1 if _opposite(first, c) else 1 for c in frames.T]
+        return np.multiply(frames, np.array(signs, np.float32)).mean(axis=1, dtype=np.float32)
+    total = np.add(first, frames[:, 1])  # halved: = mean(axis=1) in float32, at ~1/10 the CPU
+    difference = np.subtract(first, frames[:, 1])
+    if _energy(total) * OPPOSITE_POLARITY < _energy(difference):
+        total = difference
+    return np.multiply(total, np.float32(0.5), out=total)
+
+
+def _opposite(first: np.ndarray, other: np.ndarray) -> bool:
+    """Whether ``other`` is in opposite polarity to ``first`` (:data:`OPPOSITE_POLARITY`)."""
+    return _energy(first + other) * OPPOSITE_POLARITY < _energy(first - other)
+
+
+def _energy(x: np.ndarray) -> float:
+    """Sum of squares of ``x``: a float32 dot product, float64 when that overflows."""
+    with np.errstate(over="ignore"):
+        energy = float(np.dot(x, x))
+    if not np.isfinite(energy):
+        wide = x.astype(np.float64)
+        energy = float(np.dot(wide, wide))
+    return energy
 
 
 def _frame_range(
