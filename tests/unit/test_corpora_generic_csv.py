@@ -157,3 +157,21 @@ def test_allow_outside_root_is_in_the_config_schema():
     assert options["properties"]["allow_outside_root"]["type"] == "boolean"
     # no schema default: validation would write it into every adapter's options (off: absent)
     assert "default" not in options["properties"]["allow_outside_root"]
+
+
+def test_a_sheet_row_naming_a_fifo_or_folder_is_a_not_regular_file_reject(tmp_path):
+    import os
+
+    root = tmp_path / "corpus"
+    write(root / "a.wav", 0.2)
+    os.mkfifo(root / "pipe.wav")
+    (root / "folder.wav").mkdir()
+    (root / "labels.csv").write_text(
+        "path,label,speaker\na.wav,anger,s1\npipe.wav,anger,s1\nfolder.wav,anger,s1\n"
+    )
+    manifest, rejects = ingest("csv", root, "mine")
+    assert list(manifest.utt_id) == ["mine/a"]
+    details = dict(zip(rejects.utt_id, zip(rejects.reason, rejects.detail, strict=True),
+                       strict=True))  # fmt: skip
+    assert details["mine/pipe"][0] == details["mine/folder"][0] == "not_regular_file"
+    assert "FIFO" in details["mine/pipe"][1] and "directory" in details["mine/folder"][1]

@@ -124,7 +124,7 @@ def _row(
     if not allow_outside_root and not is_inside(root, path):
         detail = f"line {line}: outside {root} (the option allow_outside_root: true allows it)"
         return Reject(path, OUTSIDE_ROOT, detail, local_id)
-    if not path.is_file():
+    if not path.exists():  # a FIFO, device or folder goes on to the probe: not_regular_file
         return Reject(path, MISSING_FILE, f"line {line}", local_id)
     label = _cell(row.get("label"))
     if label is None:
