@@ -107,3 +107,16 @@ def assert_conserved(root: Path, manifest, rejects) -> None:
     found = audio_on_disk(root)
     listed = list(manifest["path"]) + list(rejects["path"])
     assert sorted(listed) == sorted(found)
+
+
+def long_wav(path, seconds: int, rate: int = 48000, channels: int = 2, voiced: int = 60):
+    """A 16-bit PCM WAV of ``seconds``: ``voiced`` seconds of noise, then a sparse (unwritten,
+    silent) tail, so a file of gigabytes takes no disk."""
+    data = seconds * rate * channels * 2
+    header = b"RIFF" + struct.pack("<I", 36 + data) + b"WAVEfmt " + struct.pack(
+        "<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16
+    ) + b"data" + struct.pack("<I", data)  # fmt: skip
+    noise = np.random.default_rng(1).normal(0, 3000, voiced * rate * channels).astype("<i2")
+    with open(path, "wb") as fh:
+        fh.write(header + noise.tobytes())
+        fh.truncate(len(header) + data)

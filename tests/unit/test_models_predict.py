@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import struct
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import time
 import numpy as np
 import pytest
 import soundfile as sf
+from audio_quirks import long_wav
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -194,24 +194,11 @@ def test_special_files_are_refused_by_type_without_blocking(model_and_audio, tmp
         assert set(records[path]["probs"]) == set(CLASSES)
 
 
-def _long_wav(path, seconds: int, rate: int = 48000, channels: int = 2, voiced: int = 60):
-    """A 16-bit PCM WAV of ``seconds``: ``voiced`` seconds of noise, then a sparse (unwritten,
-    silent) tail, so a file of gigabytes takes no disk."""
-    data = seconds * rate * channels * 2
-    header = b"RIFF" + struct.pack("<I", 36 + data) + b"WAVEfmt " + struct.pack(
-        "<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16
-    ) + b"data" + struct.pack("<I", data)  # fmt: skip
-    noise = np.random.default_rng(1).normal(0, 3000, voiced * rate * channels).astype("<i2")
-    with open(path, "wb") as fh:
-        fh.write(header + noise.tobytes())
-        fh.truncate(len(header) + data)
-
-
 def test_long_file_is_cropped_and_never_costs_the_others_their_results(model_and_audio,
                                                                       tmp_path):  # fmt: skip
     model_dir, files = model_and_audio
     long = tmp_path / "five_hours.wav"
-    _long_wav(long, seconds=20000)  # 3.8 GB of 48 kHz stereo: decoded whole, ~12 GB of floats
+    long_wav(long, seconds=20000)  # 3.8 GB of 48 kHz stereo: decoded whole, ~12 GB of floats
     rc, records, err = _run_predict([model_dir, files[0], str(long), files[1]],
                                     limit_bytes=3 * 2**30)  # fmt: skip
     assert rc == 0, err
@@ -224,7 +211,7 @@ def test_max_seconds_decodes_only_the_first_seconds(tmp_path):
     from crossemo.models import predict
 
     long = tmp_path / "two_minutes.wav"
-    _long_wav(long, seconds=120, rate=16000, channels=1, voiced=120)
+    long_wav(long, seconds=120, rate=16000, channels=1, voiced=120)
     wave = predict.load_wave(long, max_seconds=predict.DEFAULT_MAX_SECONDS)
     assert len(wave) == predict.DEFAULT_MAX_SECONDS * 16000
     assert len(predict.load_wave(long, max_seconds=None)) == 120 * 16000

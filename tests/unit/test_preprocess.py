@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 import soxr
+from audio_quirks import long_wav, write
 
 import crossemo.audio.preprocess as preprocess_module
 from crossemo.audio.preprocess import (
@@ -32,6 +33,7 @@ from crossemo.audio.shards import (
     load_audio,
     read_shard_meta,
 )
+from crossemo.reasons import TOO_LONG
 from crossemo.schemas import AudioShard, Manifest, Rejects, read_table, write_table
 from crossemo.sharding import select_shard, shard_of
 
@@ -778,3 +780,58 @@ def test_benchmark_floor_decodes_with_the_job_s_reader(tmp_path: Path, monkeypat
     monkeypatch.setattr(decode_module, "load_frames", counted)
     assert bench.floor(rows) == pytest.approx(1.5)
     assert len(calls) == 2
+
+
+# ---- long recordings: memory follows max_source_duration, not the file ------------------------
+_LONG_FILE_CHILD = """
+import json, resource, sys
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import pandas as pd
+from crossemo.audio.preprocess import PreprocessSettings, preprocess_rows
+paths = sys.argv[3:]
+rows = pd.DataFrame({"utt_id": [f"c/{i}" for i in range(len(paths))], "corpus": "c",
+                     "path": paths, "start": float("nan"), "end": float("nan")})
+kept, rejects = preprocess_rows(rows, PreprocessSettings(max_policy=sys.argv[2]))
+print(json.dumps({"kept": {r["utt_id"]: r["duration"] for r in kept},
+                  "rejects": {r["utt_id"]: r["reason"] for r in rejects}}))
+"""
+
+
+@pytest.mark.parametrize("policy", ["truncate", "reject"])
+def test_a_two_hour_file_is_read_only_up_to_max_source_duration(tmp_path, policy):
+    """A 2-hour 48 kHz stereo take (1.4 GB of PCM, 2.8 GB as float32) beside a short clip,
+    preprocessed under a 3 GiB address-space limit (decoded whole: 4.2 GB): read up to max_source_duration (600 s),
+    it is truncated to max_duration or rejected too_long, and the short clip is kept."""
+    import json
+    import os
+    import sys
+
+    long = tmp_path / "two_hours.wav"
+    long_wav(long, seconds=7200)
+    short = write(tmp_path / "short.wav", seconds=2.0)
+    limit = str(3 * 2**30)
+    proc = subprocess.run(
+        [sys.executable, "-c", _LONG_FILE_CHILD, limit, policy, str(long), str(short)],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.splitlines()[-1])
+    assert result["kept"]["c/1"] == pytest.approx(2.0, abs=0.05)
+    if policy == "truncate":
+        assert result["kept"]["c/0"] == pytest.approx(PreprocessSettings().max_duration)
+    else:
+        assert result["rejects"] == {"c/0": TOO_LONG}
+
+
+def test_decode_end_follows_the_rows_of_a_file():
+    from crossemo.audio.preprocess import _Row, decode_end
+
+    nan = float("nan")
+    whole = _Row("c/a", "c", "a.wav", nan, nan)
+    segments = [_Row("c/b", "c", "b.wav", 1.0, 4.5), _Row("c/c", "c", "b.wav", 7.0, 9.25)]
+    assert decode_end([whole], 600.0) == 600.0
+    assert decode_end([whole], None) is None
+    assert decode_end(segments, 600.0) == 9.25
+    assert decode_end([_Row("c/d", "c", "d.wav", 3.0, nan)], 600.0) is None
+    assert decode_end([_Row("c/e", "c", "e.wav", 0.0, float("inf"))], 600.0) is None

@@ -244,8 +244,8 @@ def _probe_ffmpeg(path: Path, err: Exception) -> AudioInfo:
     """Probe a container libsndfile cannot read (mp3, m4a, webm) by decoding it with ffmpeg."""
     if not _looks_like_media(path) or shutil.which("ffmpeg") is None:
         raise DecodeError(NOT_AUDIO, str(err)) from err
-    frames, sr = _ffmpeg_decode(path)
-    return AudioInfo(sr, frames.shape[1], len(frames), path.suffix.lstrip(".").upper() or "FFMPEG")
+    n_frames, sr, channels = _ffmpeg_count(path)
+    return AudioInfo(sr, channels, n_frames, path.suffix.lstrip(".").upper() or "FFMPEG")
 
 
 _MEDIA_SUFFIXES = {".mp3", ".m4a", ".mp4", ".webm", ".ogg", ".opus", ".aac", ".mkv", ".flac"}
@@ -279,20 +279,40 @@ def _ffprobe_stream(path: Path) -> dict:
     return {k: int(v) for k, v in stream.items() if k in ("sample_rate", "channels")}
 
 
-def _ffmpeg_decode(path: Path) -> tuple[np.ndarray, int]:
-    """Decode with ffmpeg to float32 frames ``[n, channels]`` at the stream's own sample rate
-    (its own channels when ffprobe names them, else mixed to mono by ffmpeg)."""
+def _ffmpeg_command(path: Path, end: float | None = None) -> tuple[list[str], int, int]:
+    """The ffmpeg command decoding ``path`` to float32 frames at the stream's own rate and
+    channels (mono when ffprobe names none), up to ``end`` seconds: ``(cmd, rate, channels)``."""
     stream = _ffprobe_stream(path)
     sr = check_sample_rate(stream.get("sample_rate", 48000))
-    channels = stream.get("channels", 0)
+    channels = stream.get("channels", 0) or 1
     cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-vn", "-f", "f32le"]
-    cmd += ["-ac", str(channels or 1), "-ar", str(sr), "-"]
+    if end is not None:
+        cmd += ["-t", f"{end:.6f}"]
+    return [*cmd, "-ac", str(channels), "-ar", str(sr), "-"], sr, channels
+
+
+def _ffmpeg_count(path: Path) -> tuple[int, int, int]:
+    """``(frames, rate, channels)`` of a container libsndfile cannot read, counted from
+    ffmpeg's decoded stream one block at a time (memory stays a block, whatever the length)."""
+    cmd, sr, channels = _ffmpeg_command(path)
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        size = sum(len(block) for block in iter(lambda: proc.stdout.read(1 << 20), b""))
+        error = proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
+    if proc.returncode != 0 or size == 0:
+        raise DecodeError(UNREADABLE, error[-1] if error else "ffmpeg produced no audio")
+    return size // (4 * channels), sr, channels
+
+
+def _ffmpeg_decode(path: Path, end: float | None = None) -> tuple[np.ndarray, int]:
+    """Decode with ffmpeg to float32 frames ``[n, channels]`` (:func:`_ffmpeg_command`), up to
+    ``end`` seconds when given (the rest is never decoded: memory follows ``end``)."""
+    cmd, sr, channels = _ffmpeg_command(path, end)
     proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0 or not proc.stdout:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise DecodeError(UNREADABLE, detail[-1] if detail else "ffmpeg produced no audio")
     samples = np.frombuffer(proc.stdout, dtype="<f4")
-    return samples[: len(samples) - len(samples) % (channels or 1)].reshape(-1, channels or 1), sr
+    return samples[: len(samples) - len(samples) % channels].reshape(-1, channels), sr
 
 
 def load(
@@ -334,7 +354,7 @@ def load_frames(
             fh.seek(first)
             data = fh.read(last - first, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as err:
-        frames, sr = _load_fallback(Path(path), err)
+        frames, sr = _load_fallback(Path(path), err, end)
         return _cut(frames, sr, start, end), sr
     if data.shape[0] == 0:
         raise DecodeError(NO_AUDIO_FRAMES, f"{Path(path).name} holds no samples")
@@ -415,8 +435,9 @@ def _read_pcm16(
     return samples.reshape(-1, channels), sr
 
 
-def _load_fallback(path: Path, err: Exception) -> tuple[np.ndarray, int]:
-    """Explain why libsndfile failed, or decode a container it cannot read with ffmpeg."""
+def _load_fallback(path: Path, err: Exception, end: float | None = None) -> tuple[np.ndarray, int]:
+    """Explain why libsndfile failed, or decode a container it cannot read with ffmpeg (up to
+    ``end`` seconds)."""
     found = check_regular_file(path)
     if found is None:
         raise DecodeError(MISSING_FILE, str(path)) from err
@@ -425,7 +446,7 @@ def _load_fallback(path: Path, err: Exception) -> tuple[np.ndarray, int]:
     if not os.access(path, os.R_OK):
         raise DecodeError(UNREADABLE, "no permission to read the file") from err
     if _looks_like_media(path) and shutil.which("ffmpeg") is not None:
-        return _ffmpeg_decode(path)
+        return _ffmpeg_decode(path, end)
     raise DecodeError(NOT_AUDIO, str(err)) from err
 
 

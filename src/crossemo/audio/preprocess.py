@@ -90,6 +90,9 @@ class PreprocessSettings:
     min_duration: float = 1.0
     max_duration: float | None = 30.0  #: None: no limit
     max_policy: str = "truncate"
+    #: a whole-file utterance is decoded up to this many seconds (None: whole), so memory is
+    #: bounded by it, not by the file: a 2-hour take costs what DEFAULT_MAX_SOURCE_DURATION does
+    max_source_duration: float | None = 600.0
     max_clipping_share: float = DEFAULT_MAX_CLIPPING_SHARE  #: 1.0: no limit
 
     @classmethod
@@ -314,7 +317,9 @@ def process(samples: np.ndarray, sr: int, settings: PreprocessSettings) -> tuple
 _Row = namedtuple("_Row", ["utt_id", "corpus", "path", "start", "end"])
 
 
-def _source_cache(rows: pd.DataFrame) -> Iterator[tuple[_Row, tuple]]:
+def _source_cache(
+    rows: pd.DataFrame, max_source_duration: float | None = None
+) -> Iterator[tuple[_Row, tuple]]:
     """Yield ``(row, (frames, sr))`` decoding each source file once (segments share it);
     ``(error, None)`` in place of the audio when the input fails in a known way.
 
@@ -325,17 +330,34 @@ def _source_cache(rows: pd.DataFrame) -> Iterator[tuple[_Row, tuple]]:
     # columns to lists first: itertuples walks arrow-backed strings one element at a time
     tuples = map(_Row._make, zip(*(ordered[c].tolist() for c in _Row._fields), strict=True))
     for path, group in itertools.groupby(tuples, key=lambda r: r.path):
-        whole = _decode_or_error(path)
+        group = list(group)
+        whole = _decode_or_error(path, decode_end(group, max_source_duration))
         for row in group:
             yield row, whole
 
 
-def _decode_or_error(path: str) -> tuple[np.ndarray | Exception, int | None]:
-    """The decoded frames, or ``(error, None)`` for a known input failure
+def decode_end(rows: list[_Row], max_source_duration: float | None) -> float | None:
+    """How far one file must be decoded for its ``rows``: to the last segment's end, and a
+    whole-file row (no times) up to ``max_source_duration``; None: the whole file."""
+    ends = []
+    for row in rows:
+        if pd.isna(row.start) and pd.isna(row.end):
+            if max_source_duration is None:
+                return None
+            ends.append(max_source_duration)
+        elif pd.isna(row.end) or not np.isfinite(row.end):
+            return None  # to the file's end (a non-finite end is the row's own reject)
+        else:
+            ends.append(float(row.end))
+    return max(ends) if ends else None
+
+
+def _decode_or_error(path: str, end: float | None) -> tuple[np.ndarray | Exception, int | None]:
+    """The decoded frames up to ``end`` seconds, or ``(error, None)`` for a known input failure
     (:data:`~crossemo.audio.decode.INPUT_ERRORS`): one bad file never fails a shard, while an
     unexpected error (a bug) does."""
     try:
-        return load_frames(path)
+        return load_frames(path, end=end)
     except INPUT_ERRORS as err:
         return err, None
 
@@ -353,6 +375,19 @@ def _segment(whole: tuple[np.ndarray, int], row: _Row) -> np.ndarray:
     return samples[first:last]
 
 
+def check_source_length(row: _Row, whole: tuple, settings: PreprocessSettings) -> None:
+    """Raise :class:`Dropped` (``too_long``) for a whole-file row decoded only up to
+    ``max_source_duration`` under ``max_policy: reject`` (the rest of it was never read, so its
+    speech cannot be measured); under ``truncate`` such a file keeps its first part."""
+    cap = settings.max_source_duration
+    samples, sr = whole
+    whole_file = pd.isna(row.start) and pd.isna(row.end)
+    if cap is None or not whole_file or len(samples) < round(cap * sr):
+        return
+    if settings.max_policy == "reject":
+        raise Dropped(TOO_LONG, f"source reaches max_source_duration {cap:g}s (read no further)")
+
+
 def _process_row(row: _Row, whole: tuple, settings: PreprocessSettings) -> tuple[bool, dict]:
     """``(kept, record)`` of one row: a shard record, or a reject for a known input failure
     (the file's decode error, a :class:`Dropped` check); anything else raises."""
@@ -360,6 +395,7 @@ def _process_row(row: _Row, whole: tuple, settings: PreprocessSettings) -> tuple
     if isinstance(samples, Exception):
         return False, _reject(row, *input_failure(samples))
     try:
+        check_source_length(row, whole, settings)
         clip = _segment(whole, row)
         if len(clip) == 0:
             raise Dropped(SEGMENT_OUT_OF_RANGE, f"start {row.start}s")
@@ -378,7 +414,7 @@ def iter_processed(rows: pd.DataFrame, settings: PreprocessSettings) -> Iterator
     cannot cut it, a level, duration or clipping check) becomes that row's reject with its
     reason; an unexpected error (a bug in a step) propagates and fails the job.
     """
-    for row, whole in _source_cache(rows):
+    for row, whole in _source_cache(rows, settings.max_source_duration):
         yield _process_row(row, whole, settings)
 
 
