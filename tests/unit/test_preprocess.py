@@ -800,9 +800,10 @@ print(json.dumps({"kept": {r["utt_id"]: r["duration"] for r in kept},
 
 @pytest.mark.parametrize("policy", ["truncate", "reject"])
 def test_a_two_hour_file_is_read_only_up_to_max_source_duration(tmp_path, policy):
-    """A 2-hour 48 kHz stereo take (1.4 GB of PCM, 2.8 GB as float32) beside a short clip,
-    preprocessed under a 3 GiB address-space limit (decoded whole: 4.2 GB): read up to max_source_duration (600 s),
-    it is truncated to max_duration or rejected too_long, and the short clip is kept."""
+    """A 2-hour 48 kHz stereo take (1.4 GB of PCM, 2.8 GB as float32: 4.2 GB decoded whole)
+    beside a short clip, preprocessed under a 3 GiB address-space limit: read up to
+    max_source_duration (600 s), it is truncated to max_duration or rejected too_long, and the
+    short clip is kept."""
     import json
     import os
     import sys

@@ -5,8 +5,9 @@ configs (config/*.yaml, config/paper/*.yaml, config/variants/*.yaml) and dry-run
 a scratch directory. Adaptations, because this machine cannot do otherwise: conda flags are
 dropped (conda cannot be installed here; `--sdm conda` fails at once), a paper config's corpus
 roots (/data/corpora/..., which start-up requires to exist) become empty stand-in folders in a
-copy of the config, and `--directory` points into the scratch directory. `--report` commands need a finished run: the rehearsal
-test (test_paper_rehearsal.py) runs them after each paper config.
+copy of the config, and `--directory` points into the scratch directory. `--report` commands
+need a finished run: the rehearsal test (test_paper_rehearsal.py) runs them after each paper
+config.
 """
 
 from __future__ import annotations
