@@ -5,6 +5,7 @@ features do not depend on the clip, fails it."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from crossemo.evaluate import beats_chance, read_run_metrics
@@ -24,5 +25,5 @@ def test_the_frozen_head_demo_run_beats_chance(demo_root, tmp_path):
     run_snakemake(tmp_path, config, f"results/metrics/{NAME}.csv")
     (run,) = read_run_metrics([tmp_path / f"results/metrics/{NAME}.runs.json"])
     assert beats_chance(run), run["overall"]["uar"]
-    predicted = [sum(column) for column in zip(*run["overall"]["confusion"]["matrix"])]
-    assert sum(n > 0 for n in predicted) >= 3, predicted  # more than one class predicted
+    predicted = np.asarray(run["overall"]["confusion"]["matrix"]).sum(axis=0)
+    assert (predicted > 0).sum() >= 3, predicted  # not one class for every clip
