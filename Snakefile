@@ -57,6 +57,11 @@ localrules:
     make_layer_table,
 
 
+# A run that lost data says so on the console: the rejects of ingestion and preprocessing, counted.
+onsuccess:
+    print_losses()
+
+
 rule all:
     default_target: True
     input:

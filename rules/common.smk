@@ -14,6 +14,7 @@ sys.path.insert(
 from crossemo import names
 from crossemo.configuration import prepare, read_label_scheme, require_known_keys
 from crossemo.corpora import ADAPTERS
+from crossemo.losses import print_losses
 from crossemo.plan import Plan
 from crossemo.safe_text import inline_json  # report jobs' text params: no markup
 

@@ -39,9 +39,11 @@ def test_own_corpus_after_the_demo(demo_root, tmp_path):
     dropped = sorted(own.rglob("*.wav"))[0]
     dropped.unlink()
     mine["corpora"]["tess"]["root"] = str(own)
+    (dropped.parent / "notes.wav").write_text("not audio")  # a reject: said on the console
     jobs = planned_jobs(run_snakemake(work, mine, "-n", "audio"))
     assert jobs.get("ingest_corpus") == 1 and jobs.get("preprocess_audio") == 1, jobs
-    run_snakemake(work, mine, "audio")
+    console = run_snakemake(work, mine, "audio").stderr
+    assert "inputs rejected" in console and "tess ingest: 1 " in console, console[-2000:]
     record = read_provenance(manifest)
     assert record["source"] == str(own) and record["adapter"] == "tess"
     assert len(pd.read_parquet(manifest)) == demo_utts - 1
