@@ -142,8 +142,8 @@ def test_demo_runs_and_folds(demo):
 def test_demo_featuresets_and_bindings(demo):
     assert demo.featureset("demo_egemaps_svm_emodb") == "egemaps"
     assert demo.featureset("demo_handcrafted_multi") == "handcrafted94"
-    assert demo.ssl_featuresets == ["ssl-tiny-c5ad8cf3"]
-    assert set(demo.ssl_settings("ssl-tiny-c5ad8cf3")) <= set(names.SSL_KEYS)
+    assert demo.ssl_featuresets == ["ssl-tiny-17e6f93a"]
+    assert set(demo.ssl_settings("ssl-tiny-17e6f93a")) <= set(names.SSL_KEYS)
     assert [b["table"] for b in demo.paper_bindings("demo_valence_cross")] == [
         "strEmo2023_table1_corpora", "strEmo2023_table2_label_distribution",
     ]  # fmt: skip
@@ -164,7 +164,7 @@ def test_demo_inputs(demo):
     final = demo.neural_inputs("demo_finetune_lrcv", "final")
     assert final["lr_table"] == "results/tables/demo_finetune_lrcv_lr_cv.csv"
     frozen = demo.neural_inputs("demo_frozen_ct", "main")
-    assert all(p.startswith("results/features/ssl-tiny-c5ad8cf3/") for p in frozen["features"])
+    assert all(p.startswith("results/features/ssl-tiny-17e6f93a/") for p in frozen["features"])
     assert "transcripts" in demo.neural_inputs("demo_multimodal", "main")
     assert demo.neural_mem_mb("demo_frozen_ct", attempt=2) == 2 * demo.neural_mem_mb(
         "demo_frozen_ct"
