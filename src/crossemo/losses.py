@@ -25,11 +25,15 @@ def reject_tables(results: str | Path = "results") -> list[str]:
 
 def count_rejects(paths: list[str]) -> Counter:
     """``(corpus, stage, reason) -> rows`` over the reject tables ``paths``."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     counts: Counter = Counter()
     for path in paths:
-        table = pq.read_table(path, columns=["corpus", "stage", "reason"]).to_pydict()
+        try:
+            table = pq.read_table(path, columns=["corpus", "stage", "reason"]).to_pydict()
+        except (pa.ArrowException, OSError):  # not a table (`--touch`, a job's leftovers)
+            continue  # the summary must never fail a run that succeeded
         counts.update(zip(table["corpus"], table["stage"], table["reason"], strict=True))
     return counts
 

@@ -43,3 +43,11 @@ def test_input_text_in_the_summary_cannot_drive_the_terminal(tmp_path, capsys):
     print_losses(tmp_path)
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err and "\\x1b[2J" in err
+
+
+def test_a_file_that_is_not_a_table_is_passed_over(tmp_path):
+    """`snakemake --touch` leaves empty stand-ins: the summary must never fail the run."""
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests/a.rejects.parquet").write_bytes(b"\n")
+    _rejects(tmp_path / "manifests/b.rejects.parquet", "b", "ingest", ["not_audio"])
+    assert loss_summary(tmp_path).splitlines()[1:] == ["  b ingest: 1 not_audio"]
