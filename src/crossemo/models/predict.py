@@ -19,18 +19,16 @@ one file at a time, so a caller can write each answer as it comes.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from crossemo.audio.decode import DecodeError
+from crossemo.audio.decode import INPUT_ERRORS, input_failure
 from crossemo.audio.preprocess import Dropped
-from crossemo.reasons import MISSING_FILE, NOT_REGULAR_FILE, PROCESSING_FAILED, UNREADABLE
+from crossemo.reasons import PROCESSING_FAILED
 
 SAMPLE_RATE = 16000
 #: seconds of a file classified by default: its first ones (the rest is never decoded)
@@ -75,33 +73,13 @@ def load_wave(path: str | Path, max_seconds: float | None = None,
     from crossemo.audio.decode import load
     from crossemo.audio.preprocess import check_min_duration, check_signal, resample
 
-    check_regular_file(path)
-    samples, rate = load(path, end=max_seconds or None)
+    samples, rate = load(path, end=max_seconds or None)  # file type checked before opening
     check_min_duration(len(samples) / rate, min_seconds)
     check_signal(samples)
     wave = resample(samples, rate, SAMPLE_RATE)
     if max_seconds:
         wave = wave[: int(max_seconds * SAMPLE_RATE)]
     return np.ascontiguousarray(wave, dtype=np.float32)
-
-
-_FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-               (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-               (stat.S_ISBLK, "a block device"))  # fmt: skip
-
-
-def check_regular_file(path: str | Path) -> None:
-    """Raise :class:`DecodeError` (``missing_file``, ``unreadable``, ``not_regular_file``) unless
-    ``path`` is a regular file (a link to one is); decided by ``stat``, never by opening it."""
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        raise DecodeError(MISSING_FILE, str(path)) from None
-    except OSError as err:
-        raise DecodeError(UNREADABLE, str(err)) from None
-    if not stat.S_ISREG(mode):
-        kind = next((name for test, name in _FILE_KINDS if test(mode)), "a special file")
-        raise DecodeError(NOT_REGULAR_FILE, f"{path} is {kind}, not a regular file")
 
 
 def model_classes(model_dir: Path, num_labels: int) -> list[str]:
@@ -198,8 +176,11 @@ def predict_one(model, fe, classes: list[str], path: str | Path, max_seconds: fl
     try:
         wave = load_wave(path, max_seconds, shortest)
         probs = classify(model, fe, classes, wave)
-    except (DecodeError, Dropped) as err:
+    except Dropped as err:
         return Prediction(str(path), error=err.reason, detail=err.detail)
+    except INPUT_ERRORS as err:  # ingestion's reasons (decode.input_failure)
+        error, detail = input_failure(err)
+        return Prediction(str(path), error=error, detail=detail)
     except Exception as err:  # noqa: BLE001 - one file's failure is its row, not the run's end
         return Prediction(str(path), error=PROCESSING_FAILED, detail=f"{type(err).__name__}: {err}")
     if not all(np.isfinite(p) for p in probs.values()):
