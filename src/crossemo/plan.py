@@ -644,8 +644,7 @@ class Plan:
     def demo_or(self, path: str) -> str:
         """``path``, or the demo tree when ``path`` lies in it (and so depends on its rule)."""
         base = self.demo_dir()
-        inside = base is not None and Path(path).resolve().is_relative_to(Path(base).resolve())
-        return base if inside else path
+        return base if provenance.inside(path, base) else path
 
     # ingest.smk, strEmo.smk
     def corpus_root_input(self, corpus: str) -> str:

@@ -8,7 +8,7 @@ gives numbers computed on data the researcher did not name. So:
 - start-up refuses a corpus whose ``root`` (or ``sheet``) does not exist or cannot be read, naming
   the key (:func:`source_problems`); the demo's own paths are made by its rule and stay allowed;
 - ingestion records the adapter, its options, the resolved source path and a digest of the file
-  listing in the manifest's Parquet metadata (:func:`describe_source`, :func:`write_provenance`);
+  listing in the manifest's Parquet metadata (:func:`describe_source`, :func:`metadata`);
 - a stage that reads a manifest refuses one whose adapter, options or source differ from the
   config's (:func:`check_manifest`), naming both and how to rebuild it.
 
@@ -54,7 +54,8 @@ def expected(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _inside(path: str, folder: str | None) -> bool:
+def inside(path: str, folder: str | None) -> bool:
+    """Whether ``path`` lies in ``folder`` (both resolved; never in no folder)."""
     if folder is None:
         return False
     return Path(path).resolve().is_relative_to(Path(folder).resolve())
@@ -71,7 +72,7 @@ def source_problems(config: Mapping[str, Any]) -> list[str]:
     for name, entry in (config.get("corpora") or {}).items():
         key = source_key(entry)
         path = entry.get(key)
-        if not path or _inside(path, demo_dir):
+        if not path or inside(path, demo_dir):
             continue
         problem = _path_problem(Path(path).expanduser(), want_dir=key == "root")
         if problem:

@@ -144,17 +144,14 @@ def write_table(
 ) -> pd.DataFrame:
     """Validate ``df`` against ``schema`` and write it as Parquet (parents created), with
     ``metadata`` added to the file's key-value metadata (e.g. a manifest's provenance)."""
-    valid = schema.validate(df.reset_index(drop=True), lazy=True)
-    with atomic_path(path) as tmp:
-        if metadata:
-            import pyarrow
-            import pyarrow.parquet as pq
+    import pyarrow
+    import pyarrow.parquet as pq
 
-            table = pyarrow.Table.from_pandas(valid, preserve_index=False)
-            table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
-            pq.write_table(table, tmp)
-        else:
-            valid.to_parquet(tmp, index=False)
+    valid = schema.validate(df.reset_index(drop=True), lazy=True)
+    table = pyarrow.Table.from_pandas(valid, preserve_index=False)  # what to_parquet writes
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **(metadata or {})})
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
     return valid
 
 
