@@ -8,16 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crossemo.splits import (
-    Experiment,
-    Split,
-    SplitError,
-    SplitLeakError,
-    audit,
-    build_split,
-    check_leaks,
-    make_split,
-)
+from crossemo.splits.audit import audit
+from crossemo.splits.build import build_split, make_split
+from crossemo.splits.experiment import Experiment, SplitError, SplitLeakError
+from crossemo.splits.io import Split
+from crossemo.splits.leakage import check_leaks
 
 REPO = Path(__file__).resolve().parents[2]
 LABELS = ("a", "b", "c")
