@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_splits import corpus, experiment
+from splits_fixtures import corpus, experiment
 
 from crossemo.splits.audit import audit
 from crossemo.splits.build import build_split
