@@ -26,7 +26,8 @@ from crossemo.corpora import ingest
 from crossemo.duplicates import duplicate_table, find_duplicates, read_prints
 from crossemo.labels import label_corpus
 from crossemo.schemas import AudioPrints, Manifest, read_table, write_table
-from crossemo.splits import SplitLeakError, make_split
+from crossemo.splits.build import make_split
+from crossemo.splits.experiment import SplitLeakError
 
 REPO = Path(__file__).resolve().parents[2]
 SETTINGS = PreprocessSettings.from_config({})

@@ -10,7 +10,7 @@ import yaml
 from paper_config_checks import REPO, SCHEMA, load, unstated_preprocess_keys
 
 from crossemo.balance import BalanceSettings
-from crossemo.splits import Experiment
+from crossemo.splits.experiment import Experiment
 
 CONFIGS = ("strEmo.yaml", "strEmo_whisper_svm.yaml", "multimodal.yaml",
            "multimodal_hubert.yaml")  # fmt: skip

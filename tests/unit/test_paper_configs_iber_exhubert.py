@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from paper_config_checks import REPO, SCHEMA, load, unstated_preprocess_keys
 
-from crossemo.splits import Experiment
+from crossemo.splits.experiment import Experiment
 
 CONFIGS = ("iberspeech.yaml", "iberspeech_hubert.yaml", "exhubert.yaml")
 PAPER_TEXT = {

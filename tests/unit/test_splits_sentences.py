@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_splits import corpus, experiment
+from splits_fixtures import corpus, experiment
 
-from crossemo.splits import SplitError, SplitLeakError, audit, build_split
+from crossemo.splits.audit import audit
+from crossemo.splits.build import build_split
+from crossemo.splits.experiment import SplitError, SplitLeakError
 
 CLASSES = ["a", "b", "c"]
 

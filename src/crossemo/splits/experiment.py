@@ -1,0 +1,118 @@
+"""What an experiment's split is: the protocols, the split names, the errors and
+:class:`Experiment`, the split-relevant part of an ``experiments:`` entry.
+
+Pure Python (no numpy, pandas, pandera or pyarrow, not even indirectly): the workflow's parse
+reads the fields of :class:`Experiment` (the split keys of :mod:`crossemo.plan`) through the
+light :mod:`crossemo.splits`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from crossemo.names import CORPUS_MATRIX, n_folds
+
+PROTOCOLS = ("cross_corpus", "speaker_kfold", "leave_one_session_out", "stratified",
+             CORPUS_MATRIX)  # fmt: skip
+SPLITS = ("train", "dev", "test")
+#: what ``disjoint`` may list; ``speaker`` (the manifest's group) is always kept apart
+DISJOINT = ("speaker", "sentence")
+
+
+class SplitError(ValueError):
+    """An experiment that cannot be split as configured."""
+
+
+class SplitLeakError(SplitError):
+    """A group in two splits of a fold, or a test-only corpus in training."""
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """The split-relevant part of an ``experiments:`` entry, defaults filled in."""
+
+    name: str
+    scheme: str
+    protocol: str
+    train: tuple[str, ...]
+    test: tuple[str, ...] = ()
+    fractions: dict[str, dict[str, float]] = field(default_factory=dict)
+    folds: int = 5
+    cv_corpora: tuple[str, ...] = ()
+    test_fraction: float = 0.2
+    split_unit: str = "group"
+    dev_fraction: float = 0.1
+    dev_unit: str = "group"
+    disjoint: tuple[str, ...] = ("speaker",)
+    include_loco: bool = False
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.protocol not in PROTOCOLS:
+            raise SplitError(f"{self.name}: unknown protocol {self.protocol!r}")
+        self._check_corpora()
+        if "speaker" not in self.disjoint or set(self.disjoint) - set(DISJOINT):
+            raise SplitError(
+                f"{self.name}: disjoint {list(self.disjoint)} must list speaker and may add "
+                "sentence"
+            )
+        if self.protocol == CORPUS_MATRIX and len(set(self.train)) < 2:
+            raise SplitError(f"{self.name}: a corpus matrix needs two or more train corpora")
+
+    def _check_corpora(self) -> None:
+        """Refuse a corpus in train and test without ``fractions`` (cross_corpus) or at all
+        (other protocols), fractions that are not a split of such a corpus or do not sum to 1,
+        and ``cv_corpora`` outside ``train``."""
+        both = set(self.train) & set(self.test)
+        if self.protocol == "cross_corpus":
+            if both - set(self.fractions):
+                raise SplitError(
+                    f"{self.name}: {sorted(both - set(self.fractions))} are in train and test "
+                    "but have no `fractions` entry"
+                )
+        elif both:
+            raise SplitError(f"{self.name}: {sorted(both)} in train and test ({self.protocol})")
+        for corpus, frac in self.fractions.items():
+            if corpus not in both:
+                raise SplitError(f"{self.name}: fractions of {corpus} need it in train and test")
+            if not _close_to_one(frac["train"] + frac["test"]):
+                raise SplitError(f"{self.name}: fractions of {corpus} must sum to 1, got {frac}")
+        if set(self.cv_corpora) - set(self.train):
+            raise SplitError(f"{self.name}: cv_corpora must be train corpora")
+
+    @classmethod
+    def from_config(cls, name: str, cfg: dict) -> Experiment:
+        """The experiment of config entry ``cfg``: every field read from its key (absent or
+        null: the field's default; ``cv_corpora`` defaults to the train corpora), converted by
+        the field's type. A field added to this class is read from the config with nothing
+        else to edit (and is a split key of crossemo.plan)."""
+        values = {}
+        for f in fields(cls):
+            if f.name != "name" and cfg.get(f.name) is not None:
+                values[f.name] = _convert(getattr(f.type, "__name__", str(f.type)), cfg[f.name])
+        values["cv_corpora"] = values.get("cv_corpora") or tuple(cfg["train"])
+        return cls(name=name, **values)
+
+    @property
+    def test_only(self) -> tuple[str, ...]:
+        """Corpora never allowed in training."""
+        return tuple(c for c in self.test if c not in self.train)
+
+    @property
+    def n_folds(self) -> int:
+        return n_folds(self.protocol, self.folds, self.train, self.include_loco)
+
+
+def _close_to_one(total: float) -> bool:
+    """``numpy.isclose(total, 1.0)`` without numpy: within ``1e-8 + 1e-5`` of 1 (NaN is not)."""
+    return abs(total - 1.0) <= 1e-8 + 1e-5 * 1.0
+
+
+def _convert(annotation: str, value: object) -> object:
+    """A config value as the dataclass field annotated ``annotation`` holds it."""
+    if annotation.startswith("tuple"):
+        return tuple(value)
+    if annotation.startswith("dict"):
+        return {k: dict(v) if isinstance(v, dict) else v for k, v in dict(value).items()}
+    converters = {"int": int, "float": float, "str": str}
+    return converters.get(annotation, lambda v: v)(value)
