@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crossemo.evaluate import beats_chance, read_run_metrics
+from crossemo.evaluation.runs import beats_chance, read_run_metrics
 
 from .helpers import demo_config, run_snakemake
 

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from crossemo.atomic import atomic_path
-from crossemo.evaluate import read_run_metrics
-from crossemo.metrics import SCALARS as SCALAR_METRICS
+from crossemo.evaluation.metrics import SCALARS as SCALAR_METRICS
+from crossemo.evaluation.runs import read_run_metrics
 from crossemo.names import matrix_sources, parse_run, source_name
 from crossemo.report.figures import _pyplot
 from crossemo.safe_text import write_csv

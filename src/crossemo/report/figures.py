@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crossemo.evaluate import read_run_metrics
+from crossemo.evaluation.runs import read_run_metrics
 from crossemo.names import parse_run
 
 

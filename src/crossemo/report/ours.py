@@ -38,8 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crossemo.evaluate import read_run_metrics
-from crossemo.metrics import AVERAGES, CV_METRICS, PER_CLASS, SCALARS, confusion_measure
+from crossemo.evaluation.metrics import AVERAGES, CV_METRICS, PER_CLASS, SCALARS, confusion_measure
+from crossemo.evaluation.runs import read_run_metrics
 from crossemo.names import FINAL, lr_cv_run, parse_run
 
 SOURCES = ("metrics", "lr_cv", "corpus", "labels", "split", "view")

@@ -5,7 +5,7 @@ Subgroup attributes come from the test corpora's manifests (``gender`` in every 
 StrEmo sheet's ``ethnicity accent age`` where present); unknown values are left out, and an
 attribute with fewer than two known values in a corpus has no gap there. The gap's interval
 resamples the clusters once per draw and recomputes every subgroup on it
-(:func:`crossemo.metrics.subgroup_gaps`).
+(:func:`crossemo.evaluation.metrics.subgroup_gaps`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,19 @@ import numpy as np
 import pandas as pd
 
 from crossemo.atomic import atomic_path
-from crossemo.evaluate import classes_of, cluster_keys, evaluation_units, metrics, split_groups
-from crossemo.metrics import IntervalSpec, class_indices, subgroup_confusions, subgroup_gaps
+from crossemo.evaluation.metrics import (
+    IntervalSpec,
+    class_indices,
+    subgroup_confusions,
+    subgroup_gaps,
+)
+from crossemo.evaluation.runs import (
+    classes_of,
+    cluster_keys,
+    evaluation_units,
+    metrics,
+    split_groups,
+)
 from crossemo.safe_text import write_csv
 
 ATTRIBUTES = ("gender", "ethnicity", "accent", "age")

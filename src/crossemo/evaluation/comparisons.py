@@ -1,8 +1,8 @@
 """Paired comparison of two systems scored on the same test utterances (rule compare_experiments).
 
 A − B of one measure, per test corpus and overall: a paired cluster-bootstrap interval and a
-paired permutation p-value (:func:`crossemo.metrics.paired_difference`), clusters being the
-split table's leakage groups as in :mod:`crossemo.evaluate`.
+paired permutation p-value (:func:`crossemo.evaluation.metrics.paired_difference`), clusters
+being the split table's leakage groups as in :mod:`crossemo.evaluation.runs`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from crossemo.atomic import atomic_path
-from crossemo.evaluate import classes_of, cluster_keys, clustered_counts, split_groups
-from crossemo.metrics import IntervalSpec, named_measure, paired_difference
+from crossemo.evaluation.metrics import IntervalSpec, named_measure, paired_difference
+from crossemo.evaluation.runs import classes_of, cluster_keys, clustered_counts, split_groups
 from crossemo.safe_text import write_csv
 
 

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crossemo.evaluate import (
+from crossemo.evaluation.metrics import IntervalSpec
+from crossemo.evaluation.runs import (
     aggregate,
     aggregate_files,
     classes_of,
@@ -17,7 +18,6 @@ from crossemo.evaluate import (
     metrics,
     parse_run,
 )
-from crossemo.metrics import IntervalSpec
 
 NO_CI = IntervalSpec(resamples=0)
 UTTERANCES = IntervalSpec(unit="utterance", resamples=50)
@@ -142,7 +142,7 @@ def test_aggregate_mean_std_over_folds(tmp_path):
 
 def test_evaluate_experiment_writes_every_run_and_the_table(tmp_path):
     """One job per experiment: each run's metrics (as evaluate_file gives them) and the table."""
-    from crossemo.evaluate import evaluate_experiment, read_run_metrics
+    from crossemo.evaluation.runs import evaluate_experiment, read_run_metrics
 
     preds = predictions()
     flipped = preds.assign(pred=preds["label"])  # a perfect second fold
@@ -164,7 +164,7 @@ def test_evaluate_experiment_writes_every_run_and_the_table(tmp_path):
 def test_experiment_intervals_resample_the_split_groups(tmp_path):
     """Two speakers per corpus, each all right or all wrong: clustered intervals of the pooled
     folds are wide, say so, and an utterance without a group is refused."""
-    from crossemo.evaluate import evaluate_experiment
+    from crossemo.evaluation.runs import evaluate_experiment
 
     rows = [(f"{c}_{s}_{i}", c, lab, lab if right else ("b" if lab == "a" else "a"), f"{c}{s}")
             for c, rights in (("x", (1, 0)), ("y", (1, 1))) for s, right in enumerate(rights)
@@ -206,7 +206,7 @@ def _two_runs(tmp_path, second: pd.DataFrame) -> dict:
 def test_a_run_without_test_utterances_fails_naming_run_and_measure(tmp_path):
     """No silent NaN: an empty run stops the evaluation, which names the run and the measure,
     and writes nothing."""
-    from crossemo.evaluate import evaluate_experiment
+    from crossemo.evaluation.runs import evaluate_experiment
 
     paths = _two_runs(tmp_path, predictions().iloc[:0])
     with pytest.raises(ValueError, match=r"experiment e, run fold1, overall: uar, wa, ua.*NaN"):
@@ -217,7 +217,7 @@ def test_a_run_without_test_utterances_fails_naming_run_and_measure(tmp_path):
 
 
 def test_a_prediction_without_a_label_fails_naming_the_run(tmp_path):
-    from crossemo.evaluate import evaluate_experiment
+    from crossemo.evaluation.runs import evaluate_experiment
 
     broken = predictions().astype({"pred": object})
     broken.loc[3, "pred"] = None  # a model that answered nothing for u3
@@ -229,7 +229,7 @@ def test_a_prediction_without_a_label_fails_naming_the_run(tmp_path):
 def test_headline_check_names_the_scope_and_spares_undefined_class_rates():
     """A per-corpus NaN fails; a class absent from a test corpus (its recall has no interval,
     its rates are 0 by definition) does not."""
-    from crossemo.evaluate import UndefinedMetricError, check_headline
+    from crossemo.evaluation.runs import UndefinedMetricError, check_headline
 
     result = evaluate(predictions().assign(label=list("aaaaaacccc")), UTTERANCES)
     check_headline(result, "experiment e, run fold0")  # b is absent from the truth: fine
@@ -249,7 +249,7 @@ def _scored(pred: list[str], truth: list[str]) -> dict:
 def test_beats_chance_needs_the_uar_interval_above_one_over_k():
     """A constant predictor sits at chance (UAR 1/k): it fails; a mostly right one passes; a
     run without an interval cannot tell."""
-    from crossemo.evaluate import beats_chance
+    from crossemo.evaluation.runs import beats_chance
 
     truth = list("abc" * 40)
     assert not beats_chance(_scored(["a"] * len(truth), truth))

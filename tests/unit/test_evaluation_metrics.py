@@ -1,4 +1,4 @@
-"""crossemo.metrics against hand-computed values and scikit-learn's own functions."""
+"""crossemo.evaluation.metrics against hand-computed values and scikit-learn's own functions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score
 
-from crossemo import metrics
+from crossemo.evaluation import metrics
 
 # confusion (rows true a b c): [2 1 0] [0 1 1] [0 0 1]
 Y_TRUE = ["a", "a", "a", "b", "b", "c"]

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crossemo.calibration import (
+from crossemo.evaluation.calibration import (
     adjust_priors,
     calibration_files,
     em_priors,
     fit_temperature,
     scale,
 )
-from crossemo.metrics import (
+from crossemo.evaluation.metrics import (
     brier_score,
     calibration_measures,
     calibration_sums,

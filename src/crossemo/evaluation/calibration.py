@@ -14,7 +14,7 @@ post-hoc corrections, and a reliability diagram.
   probabilities by EM (Saerens, Latinne & Decaestecker 2002). It can change predicted classes,
   so UAR and WA are shown before and after.
 
-ECE, Brier score and log-loss are :mod:`crossemo.metrics`' functions. Each measure has a
+ECE, Brier score and log-loss are :mod:`crossemo.evaluation.metrics`' functions. Each measure has a
 bootstrap interval (``*_ci_low``/``*_ci_high``; config ``evaluation.interval``) that resamples
 clusters (a test corpus's leakage groups, or utterances) with the corrections held fixed: the
 temperature fitted on dev and the EM priors of the whole test corpus are not refitted per draw.
@@ -31,8 +31,7 @@ import numpy as np
 import pandas as pd
 
 from crossemo.atomic import atomic_path
-from crossemo.evaluate import classes_of, cluster_keys, evaluation_units, split_groups
-from crossemo.metrics import (
+from crossemo.evaluation.metrics import (
     CALIBRATION_MEASURES,
     IntervalSpec,
     brier_score,
@@ -43,6 +42,7 @@ from crossemo.metrics import (
     reliability_bins,
     score,
 )
+from crossemo.evaluation.runs import classes_of, cluster_keys, evaluation_units, split_groups
 from crossemo.safe_text import write_csv
 
 EPS = 1e-12
@@ -179,7 +179,7 @@ def calibration_table(tables: Mapping[str, pd.DataFrame], dev: Mapping[str, pd.D
                       groups: pd.Series | None = None) -> tuple[pd.DataFrame, dict]:  # fmt: skip
     """One row per (unit, test corpus, method): ECE, Brier, log-loss, UAR, WA, the temperature
     and target priors used, and a ``note`` where a correction could not be made. Units are
-    :func:`crossemo.evaluate.evaluation_units`; the temperature of a unit is fitted on its
+    :func:`crossemo.evaluation.runs.evaluation_units`; the temperature of a unit is fitted on its
     runs' dev predictions pooled; priors are per run (its training view) and, for ``em``, per
     run and test corpus. Intervals (:func:`measure_intervals`) are drawn as ``spec`` says, over
     the clusters of ``groups`` (utt_id -> leakage group); none without ``spec``. Also returns

@@ -1,6 +1,6 @@
 """Metrics of a predictions table, per test corpus and overall, with clustered intervals.
 
-The metrics, their definitions and the interval machinery are :mod:`crossemo.metrics`'.
+The metrics, their definitions and the interval machinery are :mod:`crossemo.evaluation.metrics`'.
 Intervals resample the leakage groups of the split table (``group``: speaker, IEMOCAP session,
 MOSEI/StrEmo video; clusters are (corpus, group) pairs, each test corpus drawn separately) or,
 with ``evaluation.interval.unit: utterance``, the utterances.
@@ -8,12 +8,12 @@ with ``evaluation.interval.unit: utterance``, the utterances.
 The evaluation is family-agnostic: it reads only ``utt_id corpus label pred prob_<class>`` of
 the predictions and ``utt_id group`` of the split table.
 
-A run's headline measures (:data:`crossemo.metrics.SCALARS`: UAR/UA, WA (accuracy), macro- and
-weighted F1) must be numbers in every scope: a run without test utterances, or with predictions
-lacking a label, stops the evaluation with an :class:`UndefinedMetricError` naming the run, the
-scope and the measure, and nothing is written. Undefined per-class rates are not errors: a class
-absent from a test set has recall 0 in ``per_class`` (as scikit-learn) and no interval (NaN in
-the intervals table).
+A run's headline measures (:data:`crossemo.evaluation.metrics.SCALARS`: UAR/UA, WA (accuracy),
+macro- and weighted F1) must be numbers in every scope: a run without test utterances, or with
+predictions lacking a label, stops the evaluation with an :class:`UndefinedMetricError` naming the
+run, the scope and the measure, and nothing is written. Undefined per-class rates are not errors: a
+class absent from a test set has recall 0 in ``per_class`` (as scikit-learn) and no interval (NaN
+in the intervals table).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crossemo.metrics import (
+from crossemo.evaluation.metrics import (
     PER_CLASS,
     IntervalSpec,
     class_indices,
@@ -37,7 +37,7 @@ from crossemo.metrics import (
     interval_measures,
     scalars,
 )
-from crossemo.metrics import SCALARS as SCALAR_METRICS
+from crossemo.evaluation.metrics import SCALARS as SCALAR_METRICS
 from crossemo.names import parse_run
 from crossemo.safe_text import write_csv
 

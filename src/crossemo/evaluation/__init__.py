@@ -1,0 +1,1 @@
+"""The evaluation stage: predictions -> metrics, intervals, subgroups, calibration, comparisons."""
