@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crossemo.evaluation.metrics import IntervalSpec
-from crossemo.evaluation.runs import evaluation_units
+from crossemo.evaluation.base import evaluation_units
+from crossemo.evaluation.intervals import IntervalSpec
 from crossemo.evaluation.subgroups import subgroup_table, subgroups_files
 
 

@@ -3,7 +3,7 @@
 Every output of the stage reads the same predictions, so one process writes them all instead of
 four jobs each paying Python's start-up and the reading again: the runs' metrics and their
 mean/std and interval tables (:func:`crossemo.evaluation.runs.evaluate_experiment`), the
-confusion figure (:func:`crossemo.report.figures.plot_confusion`), the subgroup table
+confusion figure (:func:`crossemo.evaluation.figures.plot_confusion`), the subgroup table
 (:func:`crossemo.evaluation.subgroups.subgroups_files`) and the calibration table and
 reliability diagram (:func:`crossemo.evaluation.calibration.calibration_files`).
 
@@ -38,9 +38,9 @@ def evaluate_stage(inputs: Mapping[str, str | Sequence[str]], outputs: Mapping[s
     """Write every evaluation output of ``experiment`` (``outputs``: runs, table, intervals,
     confusion, subgroups, calibration, reliability)."""
     from crossemo.evaluation.calibration import calibration_files
+    from crossemo.evaluation.figures import plot_confusion
     from crossemo.evaluation.runs import evaluate_experiment
     from crossemo.evaluation.subgroups import subgroups_files
-    from crossemo.report.figures import plot_confusion
 
     files = split_inputs(inputs)
     evaluate_experiment(files["predictions"], outputs["runs"], outputs["table"],
