@@ -1,6 +1,6 @@
 """The evaluation stage's one job sorts its named inputs into the four evaluations' arguments."""
 
-from crossemo.evaluation_job import split_inputs
+from crossemo.evaluation.job import split_inputs
 
 
 def test_inputs_are_sorted_by_role():

@@ -14,7 +14,8 @@ from snakemake.utils import validate
 from crossemo import names, splits
 from crossemo.configuration import prepare
 from crossemo.corpora import ADAPTERS
-from crossemo.evaluate import SCALAR_METRICS, aggregate
+from crossemo.evaluation.metrics import SCALARS as SCALAR_METRICS
+from crossemo.evaluation.runs import aggregate
 from crossemo.features import CONFIGURED
 from crossemo.features.whisper import WhisperSettings
 from crossemo.models import lr_cv

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crossemo.evaluation.figures import plot_confusion, summed_confusions
 from crossemo.report.conservation import ConservationError, check_conservation, conservation
 from crossemo.report.deviations import NONE_DECLARED, deviations_table, write_deviations
-from crossemo.report.figures import plot_confusion, plot_label_distribution, summed_confusions
+from crossemo.report.figures import plot_label_distribution
 from crossemo.report.ours import (
     CountSource,
     LrCvSource,

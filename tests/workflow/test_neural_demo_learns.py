@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crossemo.evaluate import beats_chance, read_run_metrics
+from crossemo.evaluation.base import read_run_metrics
+from crossemo.evaluation.runs import beats_chance
 
 from .helpers import demo_config, run_snakemake
 

@@ -21,8 +21,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from crossemo.evaluation.metrics import uar
 from crossemo.features import Standardizer
-from crossemo.metrics import uar
 from crossemo.names import (
     CLASSIC_EXPERIMENT_KEYS,
     CLASSIC_FAMILIES,  # noqa: F401  (re-exported)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crossemo.metrics import uar
+from crossemo.evaluation.metrics import uar
 
 #: a dev UAR must beat the best by more than this to count as an improvement
 MIN_DELTA = 1e-12

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crossemo import metrics
+from crossemo.evaluation import metrics
 
 # run names (fold{k}-lr{lr}) are crossemo.names' grammar; these names are kept for callers
 from crossemo.names import AUG_MARKER, augmented_source, lr_name

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from crossemo.atomic import atomic_path
-from crossemo.evaluate import read_run_metrics
-from crossemo.metrics import SCALARS as SCALAR_METRICS
+from crossemo.evaluation.base import read_run_metrics
+from crossemo.evaluation.figures import pyplot
+from crossemo.evaluation.metrics import SCALARS, label
 from crossemo.names import matrix_sources, parse_run, source_name
-from crossemo.report.figures import _pyplot
 from crossemo.safe_text import write_csv
 
 COLUMNS = [
@@ -58,7 +58,7 @@ def matrix_table(results: Sequence[Mapping], train: Sequence[str], include_loco:
                    "n_clusters": m.get("n_clusters"),
                    "interval_unit": res.get("interval", {}).get("unit"),
                    "level": res.get("interval", {}).get("level")}  # fmt: skip
-            for name in SCALAR_METRICS:
+            for name in SCALARS:
                 lo, hi = m.get("ci", {}).get(name, (np.nan, np.nan))
                 row |= {name: m[name], f"{name}_ci_low": lo, f"{name}_ci_high": hi}
             rows.append(row)
@@ -71,7 +71,7 @@ def plot_corpus_matrix(table: pd.DataFrame, output: str | Path, experiment: str,
     """A heatmap per variant: training sources (rows) x test corpora (columns, in ``corpora``
     order, then any test-only one), each cell the measure and its interval; cells a source
     trained on are blank."""
-    plt = _pyplot()
+    plt = pyplot()
     variants = list(dict.fromkeys(table["variant"]))
     sources = list(dict.fromkeys(table["train"]))
     tested = set(table["test"])
@@ -96,7 +96,7 @@ def plot_corpus_matrix(table: pd.DataFrame, output: str | Path, experiment: str,
         ax.set_yticks(range(len(sources)), sources)
         ax.set_xlabel("test corpus")
         ax.set_ylabel("trained on")
-        title = " ".join(t for t in (experiment, variant, measure.upper()) if t)
+        title = " ".join(t for t in (experiment, variant, label(measure)) if t)
         ax.set_title(f"{title} [{_level(part)}interval]", fontsize=9)
     fig.tight_layout()
     Path(output).parent.mkdir(parents=True, exist_ok=True)

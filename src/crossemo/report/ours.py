@@ -38,8 +38,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crossemo.evaluate import read_run_metrics
-from crossemo.metrics import AVERAGES, CV_METRICS, PER_CLASS, SCALARS, confusion_measure
+from crossemo.evaluation.base import read_run_metrics
+from crossemo.evaluation.metrics import (
+    AVERAGES,
+    CV_METRICS,
+    PER_CLASS,
+    SCALARS,
+    confusion_measure,
+    interval_key,
+)
 from crossemo.names import FINAL, lr_cv_run, parse_run
 
 SOURCES = ("metrics", "lr_cv", "corpus", "labels", "split", "view")
@@ -157,7 +164,7 @@ def bootstrap_confusion(matrix, name: str, index: int | None, n_boot: int, seed:
 def run_interval(part: Mapping, name: str, run: Mapping) -> tuple[float, float, str] | None:
     """The evaluation's interval of measure ``name`` in one scope ``part`` of a run, and how it
     was drawn (``cluster bootstrap``: whole leakage groups; ``utterance bootstrap``)."""
-    ci = (part.get("ci") or {}).get({"ua": "uar", "weighted_recall": "wa"}.get(name, name))
+    ci = (part.get("ci") or {}).get(interval_key(name))
     if ci is None or np.isnan(ci[0]):
         return None
     unit = (run.get("interval") or {}).get("unit", "utterance")

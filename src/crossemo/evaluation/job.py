@@ -2,10 +2,10 @@
 
 Every output of the stage reads the same predictions, so one process writes them all instead of
 four jobs each paying Python's start-up and the reading again: the runs' metrics and their
-mean/std and interval tables (:func:`crossemo.evaluate.evaluate_experiment`), the confusion
-figure (:func:`crossemo.report.figures.plot_confusion`), the subgroup table
-(:func:`crossemo.subgroups.subgroups_files`) and the calibration table and reliability diagram
-(:func:`crossemo.calibration.calibration_files`).
+mean/std and interval tables (:func:`crossemo.evaluation.runs.evaluate_experiment`), the
+confusion figure (:func:`crossemo.evaluation.figures.plot_confusion`), the subgroup table
+(:func:`crossemo.evaluation.subgroups.subgroups_files`) and the calibration table and
+reliability diagram (:func:`crossemo.evaluation.calibration.calibration_files`).
 
 Input names (:meth:`crossemo.plan.Plan.evaluation_inputs`): ``split``, ``manifests`` (of the
 test corpora), one entry per run (its test predictions), ``view_<run>`` (its training view) and,
@@ -37,10 +37,10 @@ def evaluate_stage(inputs: Mapping[str, str | Sequence[str]], outputs: Mapping[s
                    calibration: Mapping | None = None) -> None:  # fmt: skip
     """Write every evaluation output of ``experiment`` (``outputs``: runs, table, intervals,
     confusion, subgroups, calibration, reliability)."""
-    from crossemo.calibration import calibration_files
-    from crossemo.evaluate import evaluate_experiment
-    from crossemo.report.figures import plot_confusion
-    from crossemo.subgroups import subgroups_files
+    from crossemo.evaluation.calibration import calibration_files
+    from crossemo.evaluation.figures import plot_confusion
+    from crossemo.evaluation.runs import evaluate_experiment
+    from crossemo.evaluation.subgroups import subgroups_files
 
     files = split_inputs(inputs)
     evaluate_experiment(files["predictions"], outputs["runs"], outputs["table"],

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crossemo.evaluate import evaluation_units
-from crossemo.metrics import IntervalSpec
-from crossemo.subgroups import subgroup_table, subgroups_files
+from crossemo.evaluation.base import evaluation_units
+from crossemo.evaluation.intervals import IntervalSpec
+from crossemo.evaluation.subgroups import subgroup_table, subgroups_files
 
 
 def test_subgroups_per_attribute_with_their_gap():

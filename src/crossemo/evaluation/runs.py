@@ -1,67 +1,63 @@
-"""Metrics of a predictions table, per test corpus and overall, with clustered intervals.
+"""The measures of each run of an experiment, per test corpus and overall, with clustered
+intervals, and their mean/std and interval tables (rule evaluate_experiment).
 
-The metrics, their definitions and the interval machinery are :mod:`crossemo.metrics`'.
-Intervals resample the leakage groups of the split table (``group``: speaker, IEMOCAP session,
-MOSEI/StrEmo video; clusters are (corpus, group) pairs, each test corpus drawn separately) or,
-with ``evaluation.interval.unit: utterance``, the utterances.
+The measures are :mod:`crossemo.evaluation.metrics`' registry; the intervals resample the
+leakage groups of the split table (``group``: speaker, IEMOCAP session, MOSEI/StrEmo video;
+clusters are (corpus, group) pairs, each test corpus drawn separately) or, with
+``evaluation.interval.unit: utterance``, the utterances (:mod:`crossemo.evaluation.intervals`).
 
 The evaluation is family-agnostic: it reads only ``utt_id corpus label pred prob_<class>`` of
 the predictions and ``utt_id group`` of the split table.
 
-A run's headline measures (:data:`crossemo.metrics.SCALARS`: UAR/UA, WA (accuracy), macro- and
-weighted F1) must be numbers in every scope: a run without test utterances, or with predictions
-lacking a label, stops the evaluation with an :class:`UndefinedMetricError` naming the run, the
-scope and the measure, and nothing is written. Undefined per-class rates are not errors: a class
-absent from a test set has recall 0 in ``per_class`` (as scikit-learn) and no interval (NaN in
-the intervals table).
+A run's headline measures (:data:`crossemo.evaluation.metrics.SCALARS`: UAR/UA, WA (accuracy),
+macro- and weighted F1) must be numbers in every scope: a run without test utterances, or with
+predictions lacking a label, stops the evaluation with an
+:class:`~crossemo.evaluation.base.UndefinedMetricError` naming the run, the scope and the
+measure, and nothing is written. Undefined per-class rates are not errors: a class absent from a
+test set has recall 0 in ``per_class`` (as scikit-learn) and no interval (NaN in the intervals
+table).
 """
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from crossemo.metrics import (
-    PER_CLASS,
-    IntervalSpec,
-    class_indices,
-    cluster_confusions,
-    clustered_intervals,
-    confusion,
-    confusion_measure,
-    interval_measures,
-    scalars,
+from crossemo.evaluation.base import (
+    UndefinedMetricError,
+    by_test_corpus,
+    check_predictions,
+    classes_of,
+    pool_variants,
+    read_predictions,
+    read_run_metrics,
+    scope_of,
+    scopes,
+    write_json,
 )
-from crossemo.metrics import SCALARS as SCALAR_METRICS
+from crossemo.evaluation.intervals import (
+    IntervalSpec,
+    cluster_keys,
+    clustered_counts,
+    clustered_intervals,
+    interval_info,
+    interval_measures,
+    split_groups,
+)
+from crossemo.evaluation.metrics import PER_CLASS, SCALARS, confusion, confusion_measure, scalars
 from crossemo.names import parse_run
 from crossemo.safe_text import write_csv
 
 
-class UndefinedMetricError(ValueError):
-    """A run whose headline measure is not a number (NaN): the evaluation stops, naming it."""
-
-
-def check_predictions(predictions: pd.DataFrame, where: str) -> None:
-    """Raise :class:`UndefinedMetricError` when a prediction lacks its label or its answer."""
-    missing = predictions[["label", "pred"]].isna().any(axis=1)
-    if missing.any():
-        examples = predictions.loc[missing, "utt_id"].head(3).tolist()
-        raise UndefinedMetricError(
-            f"{where}: {int(missing.sum())} predictions without a label or a prediction, "
-            f"e.g. {examples}: the model or its predictions file is broken"
-        )
-
-
 def check_headline(result: Mapping, where: str) -> None:
-    """Raise :class:`UndefinedMetricError` when a headline measure (:data:`SCALAR_METRICS`) of
-    any scope of an :func:`evaluate` result is not a finite number."""
-    for scope, m in ({"overall": result["overall"]} | dict(result["per_corpus"])).items():
-        bad = [name for name in SCALAR_METRICS if not math.isfinite(m[name])]
+    """Raise :class:`UndefinedMetricError` when a headline measure (:data:`SCALARS`) of any
+    scope of an :func:`evaluate` result is not a finite number."""
+    for scope, m in scopes(result).items():
+        bad = [name for name in SCALARS if not math.isfinite(m[name])]
         if bad:
             why = "no test utterances" if m["n"] == 0 else f"n={m['n']} test utterances"
             raise UndefinedMetricError(
@@ -92,7 +88,7 @@ def beats_chance(result: Mapping, scope: str = "overall") -> bool:
     lower bound of the UAR interval (``ci``, the evaluation's clustered bootstrap) lies above
     :func:`chance_uar`. ``result``: one run as :func:`evaluate_run` gives it (an entry of
     ``results/metrics/{experiment}.runs.json``). ValueError when the run has no interval."""
-    part = result["overall"] if scope == "overall" else result["per_corpus"][scope]
+    part = scope_of(result, scope)
     interval = (part.get("ci") or {}).get("uar")
     if interval is None:
         raise ValueError(f"run {result.get('run', '?')}, {scope}: no uar interval (resamples 0 "
@@ -100,47 +96,9 @@ def beats_chance(result: Mapping, scope: str = "overall") -> bool:
     return bool(interval[0] > chance_uar(part))
 
 
-def classes_of(predictions: pd.DataFrame) -> list[str]:
-    """Label order: the ``prob_<class>`` columns' order, then any other label seen."""
-    order = [c[len("prob_") :] for c in predictions.columns if c.startswith("prob_")]
-    extra = sorted((set(predictions["label"]) | set(predictions["pred"])) - set(order))
-    return order + extra
-
-
-def split_groups(path: str | Path) -> pd.Series:
-    """utt_id -> leakage group of a split table (one row per utterance and fold)."""
-    table = pd.read_parquet(path, columns=["utt_id", "group"]).drop_duplicates("utt_id")
-    return table.set_index("utt_id")["group"]
-
-
-def cluster_keys(predictions: pd.DataFrame, unit: str, groups: pd.Series | None) -> pd.Series:
-    """The cluster of each prediction: ``corpus/group`` (unit ``cluster``) or the utterance."""
-    if unit == "utterance":
-        return predictions["utt_id"].astype(str)
-    if groups is None:
-        raise ValueError("a cluster interval needs the utterances' groups (the split table)")
-    group = predictions["utt_id"].map(groups)
-    if group.isna().any():
-        missing = predictions.loc[group.isna(), "utt_id"].head(3).tolist()
-        raise ValueError(f"{int(group.isna().sum())} predicted utterances have no group, "
-                         f"e.g. {missing}")  # fmt: skip
-    return predictions["corpus"].astype(str) + "/" + group.astype(str)
-
-
-def clustered_counts(frame: pd.DataFrame, classes: list[str]
-                     ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Per-cluster confusion matrices of ``frame`` (``label pred corpus cluster``) and each
-    cluster's stratum (its corpus)."""
-    codes, uniques = pd.factorize(frame["cluster"], sort=True)
-    t, p = class_indices(frame["label"], classes), class_indices(frame["pred"], classes)
-    counts = cluster_confusions(t, p, codes, len(uniques), len(classes))
-    strata = frame.groupby(codes, sort=True)["corpus"].first().to_numpy()
-    return counts, strata
-
-
-def metrics(y_true, y_pred, classes: list[str], spec: IntervalSpec | None = None,
-            clusters=None, strata=None) -> dict:  # fmt: skip
-    """All metrics of one set of predictions, with intervals over ``clusters`` (default: each
+def evaluate_labels(y_true, y_pred, classes: list[str], spec: IntervalSpec | None = None,
+                    clusters=None, strata=None) -> dict:  # fmt: skip
+    """All measures of one set of predictions, with intervals over ``clusters`` (default: each
     utterance its own) drawn within ``strata`` (default: one)."""
     spec = spec or IntervalSpec()
     n = len(y_true)
@@ -159,12 +117,6 @@ def metrics(y_true, y_pred, classes: list[str], spec: IntervalSpec | None = None
     }
 
 
-def interval_info(spec: IntervalSpec) -> dict:
-    """How the intervals of a result were drawn (stored beside them)."""
-    return {"unit": spec.unit, "resamples": spec.resamples, "level": spec.level,
-            "seed": spec.seed}  # fmt: skip
-
-
 def evaluate(predictions: pd.DataFrame, spec: IntervalSpec | None = None,
              groups: pd.Series | None = None) -> dict:  # fmt: skip
     """Metrics overall and per test corpus of a predictions table (see the module docstring)."""
@@ -173,14 +125,14 @@ def evaluate(predictions: pd.DataFrame, spec: IntervalSpec | None = None,
     frame = predictions.assign(cluster=cluster_keys(predictions, spec.unit, groups))
     result = {"classes": classes, "interval": interval_info(spec), "per_corpus": {}}
     result["overall"] = _part_metrics(frame, classes, spec)
-    for corpus, part in frame.groupby("corpus", sort=True):
-        result["per_corpus"][str(corpus)] = _part_metrics(part, classes, spec)
+    for corpus, part in by_test_corpus(frame):
+        result["per_corpus"][corpus] = _part_metrics(part, classes, spec)
     return result
 
 
 def _part_metrics(frame: pd.DataFrame, classes: list[str], spec: IntervalSpec) -> dict:
-    return metrics(frame["label"], frame["pred"], classes, spec, frame["cluster"],
-                   frame["corpus"])  # fmt: skip
+    return evaluate_labels(frame["label"], frame["pred"], classes, spec, frame["cluster"],
+                           frame["corpus"])  # fmt: skip
 
 
 def evaluate_experiment(
@@ -201,13 +153,11 @@ def evaluate_experiment(
     """
     spec = IntervalSpec.from_config(interval)
     groups = split_groups(split) if split is not None else None
-    tables = {run: pd.read_parquet(path) for run, path in predictions.items()}
+    tables = read_predictions(predictions)
     results = [evaluate_run(table, experiment, run, spec, groups) for run, table in tables.items()]
     pooled = {variant: evaluate(table, spec, groups)
               for variant, table in pool_variants(tables).items()}  # fmt: skip
-    runs_output = Path(runs_output)
-    runs_output.parent.mkdir(parents=True, exist_ok=True)
-    runs_output.write_text(json.dumps(results, indent=1, allow_nan=True) + "\n")
+    write_json(results, runs_output)
     write_csv(aggregate(results, pooled), table_output, index=False, float_format="%.6g")
     if intervals_output is not None:
         write_csv(interval_table(experiment, pooled), intervals_output, index=False,
@@ -215,36 +165,12 @@ def evaluate_experiment(
     return results
 
 
-def pool_variants(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Predictions of the runs of each variant (its folds) in one table."""
-    parts: dict[str, list[pd.DataFrame]] = {}
-    for run, table in tables.items():
-        parts.setdefault(parse_run(run)[1], []).append(table)
-    return {variant: pd.concat(p, ignore_index=True) for variant, p in parts.items()}
-
-
-def evaluation_units(tables: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:
-    """The runs one block of a per-model table measures together: a variant's runs (its folds,
-    each utterance tested once), or each run alone where a variant's runs share test
-    utterances (a corpus matrix tests a corpus in several folds)."""
-    variants: dict[str, list[str]] = {}
-    for run in tables:
-        variants.setdefault(parse_run(run)[1], []).append(run)
-    units: dict[str, list[str]] = {}
-    for variant, runs in variants.items():
-        if pd.concat([tables[r]["utt_id"] for r in runs]).is_unique:
-            units[variant] = runs
-        else:
-            units |= {run: [run] for run in runs}
-    return units
-
-
 def interval_table(experiment: str, pooled: Mapping[str, dict]) -> pd.DataFrame:
     """Every measure with its interval, per variant (folds pooled) and scope: long format."""
     rows = []
     for variant, res in pooled.items():
         info = res["interval"]
-        for scope, m in ({"overall": res["overall"]} | res["per_corpus"]).items():
+        for scope, m in scopes(res).items():
             values = interval_measures(np.asarray(m["confusion"]["matrix"]), res["classes"])
             for name, value in values.items():
                 lo, hi = m["ci"].get(name, (np.nan, np.nan))
@@ -256,23 +182,12 @@ def interval_table(experiment: str, pooled: Mapping[str, dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def read_run_metrics(paths: Iterable[str | Path]) -> list[dict]:
-    """Run metrics from files holding one run (a dict) or an experiment's runs (a list)."""
-    results = []
-    for path in paths:
-        data = json.loads(Path(path).read_text())
-        results += data if isinstance(data, list) else [data]
-    return results
-
-
 def evaluate_file(predictions_path, output, experiment: str, run: str,
                   spec: IntervalSpec | None = None, groups: pd.Series | None = None
                   ) -> dict:  # fmt: skip
     """One run's predictions Parquet -> metrics JSON (:func:`evaluate_run`)."""
     result = evaluate_run(pd.read_parquet(predictions_path), experiment, run, spec, groups)
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(result, indent=1, allow_nan=True) + "\n")
+    write_json(result, output)
     return result
 
 
@@ -288,17 +203,16 @@ def aggregate(results: list[dict], pooled: Mapping[str, dict] | None = None) -> 
     rows = []
     for res in results:
         fold, variant = parse_run(res["run"])
-        scopes = {"overall": res["overall"]} | res.get("per_corpus", {})
-        for scope, m in scopes.items():
+        for scope, m in scopes(res).items():
             row = {"experiment": res["experiment"], "variant": variant, "run": res["run"],
                    "fold": fold, "scope": scope, "n": m["n"]}  # fmt: skip
-            row |= {k: m[k] for k in SCALAR_METRICS}
+            row |= {k: m[k] for k in SCALARS}
             rows.append(row)
     long = pd.DataFrame(rows)
     keys = ["experiment", "variant", "scope"]
     grouped = long.groupby(keys, sort=False)
     out = grouped.agg(n_runs=("run", "nunique"), n_utts=("n", "sum"))
-    for m in SCALAR_METRICS:
+    for m in SCALARS:
         out[f"{m}_mean"] = grouped[m].mean()
         out[f"{m}_std"] = grouped[m].std(ddof=1)
     out = out.reset_index()
@@ -310,9 +224,9 @@ def _pooled_columns(table: pd.DataFrame, pooled: Mapping[str, dict]) -> pd.DataF
     rows = []
     for variant, scope in zip(table["variant"], table["scope"], strict=True):
         res = pooled[variant]
-        m = res["overall"] if scope == "overall" else res["per_corpus"][scope]
+        m = scope_of(res, scope)
         row = {"interval_unit": res["interval"]["unit"], "n_clusters": m["n_clusters"]}
-        for name in SCALAR_METRICS:
+        for name in SCALARS:
             row[f"{name}_ci_low"], row[f"{name}_ci_high"] = m["ci"].get(name, (np.nan, np.nan))
         rows.append(row)
     return pd.DataFrame(rows, index=table.index)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crossemo.compare import compare, compare_files
-from crossemo.metrics import IntervalSpec
+from crossemo.evaluation.comparisons import compare, compare_files
+from crossemo.evaluation.intervals import IntervalSpec
 
 
 def side(right_speakers: set[int], n_speakers: int = 20, per: int = 10) -> pd.DataFrame:

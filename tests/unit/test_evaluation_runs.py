@@ -8,16 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crossemo.evaluate import (
+from crossemo.evaluation.base import classes_of
+from crossemo.evaluation.intervals import IntervalSpec
+from crossemo.evaluation.runs import (
     aggregate,
     aggregate_files,
-    classes_of,
     evaluate,
     evaluate_file,
-    metrics,
-    parse_run,
+    evaluate_labels,
 )
-from crossemo.metrics import IntervalSpec
+from crossemo.names import parse_run
 
 NO_CI = IntervalSpec(resamples=0)
 UTTERANCES = IntervalSpec(unit="utterance", resamples=50)
@@ -30,7 +30,7 @@ CLASSES = ["a", "b", "c"]
 
 
 def test_hand_computed_case():
-    m = metrics(TRUE, PRED, CLASSES, NO_CI)
+    m = evaluate_labels(TRUE, PRED, CLASSES, NO_CI)
     # confusion rows = truth: a -> 2 a, 1 b, 1 c; b -> 1 a, 1 b; c -> 1 b, 3 c
     assert m["confusion"] == {"labels": CLASSES, "matrix": [[2, 1, 1], [1, 1, 0], [0, 1, 3]]}
     assert m["n"] == 10
@@ -55,7 +55,7 @@ def test_agrees_with_sklearn():
 
     rng = np.random.default_rng(0)
     t, p = rng.choice(CLASSES, 200), rng.choice(CLASSES, 200)
-    m = metrics(t, p, CLASSES, NO_CI)
+    m = evaluate_labels(t, p, CLASSES, NO_CI)
     assert m["uar"] == pytest.approx(balanced_accuracy_score(t, p))
     assert m["macro_f1"] == pytest.approx(f1_score(t, p, average="macro"))
     assert m["weighted_f1"] == pytest.approx(f1_score(t, p, average="weighted"))
@@ -63,7 +63,7 @@ def test_agrees_with_sklearn():
 
 def test_absent_class_does_not_count_in_uar():
     # class c never occurs in truth nor prediction: UAR and macro F1 over a and b only
-    m = metrics(list("aabb"), list("abbb"), CLASSES, NO_CI)
+    m = evaluate_labels(list("aabb"), list("abbb"), CLASSES, NO_CI)
     assert m["uar"] == pytest.approx((0.5 + 1.0) / 2)
     assert m["per_class"]["c"]["support"] == 0
     assert m["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
@@ -74,14 +74,14 @@ def test_interval_contains_point_estimate_and_is_seeded():
     t = rng.choice(CLASSES, 300)
     p = np.where(rng.random(300) < 0.7, t, rng.choice(CLASSES, 300))
     spec = IntervalSpec(unit="utterance", resamples=500, seed=3)
-    m = metrics(t, p, CLASSES, spec)
+    m = evaluate_labels(t, p, CLASSES, spec)
     for name in ("uar", "wa", "macro_f1", "weighted_f1", "recall[a]", "f1[c]"):
         lo, hi = m["ci"][name]
         point = m[name] if "[" not in name else m["per_class"][name[-2]][name.split("[")[0]]
         assert lo <= point <= hi and hi - lo < 0.2
-    assert metrics(t, p, CLASSES, spec)["ci"] == m["ci"]
+    assert evaluate_labels(t, p, CLASSES, spec)["ci"] == m["ci"]
     other_seed = IntervalSpec(unit="utterance", resamples=500, seed=4)
-    assert metrics(t, p, CLASSES, other_seed)["ci"] != m["ci"]
+    assert evaluate_labels(t, p, CLASSES, other_seed)["ci"] != m["ci"]
 
 
 def predictions():
@@ -142,7 +142,8 @@ def test_aggregate_mean_std_over_folds(tmp_path):
 
 def test_evaluate_experiment_writes_every_run_and_the_table(tmp_path):
     """One job per experiment: each run's metrics (as evaluate_file gives them) and the table."""
-    from crossemo.evaluate import evaluate_experiment, read_run_metrics
+    from crossemo.evaluation.base import read_run_metrics
+    from crossemo.evaluation.runs import evaluate_experiment
 
     preds = predictions()
     flipped = preds.assign(pred=preds["label"])  # a perfect second fold
@@ -164,7 +165,7 @@ def test_evaluate_experiment_writes_every_run_and_the_table(tmp_path):
 def test_experiment_intervals_resample_the_split_groups(tmp_path):
     """Two speakers per corpus, each all right or all wrong: clustered intervals of the pooled
     folds are wide, say so, and an utterance without a group is refused."""
-    from crossemo.evaluate import evaluate_experiment
+    from crossemo.evaluation.runs import evaluate_experiment
 
     rows = [(f"{c}_{s}_{i}", c, lab, lab if right else ("b" if lab == "a" else "a"), f"{c}{s}")
             for c, rights in (("x", (1, 0)), ("y", (1, 1))) for s, right in enumerate(rights)
@@ -206,7 +207,7 @@ def _two_runs(tmp_path, second: pd.DataFrame) -> dict:
 def test_a_run_without_test_utterances_fails_naming_run_and_measure(tmp_path):
     """No silent NaN: an empty run stops the evaluation, which names the run and the measure,
     and writes nothing."""
-    from crossemo.evaluate import evaluate_experiment
+    from crossemo.evaluation.runs import evaluate_experiment
 
     paths = _two_runs(tmp_path, predictions().iloc[:0])
     with pytest.raises(ValueError, match=r"experiment e, run fold1, overall: uar, wa, ua.*NaN"):
@@ -217,7 +218,7 @@ def test_a_run_without_test_utterances_fails_naming_run_and_measure(tmp_path):
 
 
 def test_a_prediction_without_a_label_fails_naming_the_run(tmp_path):
-    from crossemo.evaluate import evaluate_experiment
+    from crossemo.evaluation.runs import evaluate_experiment
 
     broken = predictions().astype({"pred": object})
     broken.loc[3, "pred"] = None  # a model that answered nothing for u3
@@ -229,7 +230,8 @@ def test_a_prediction_without_a_label_fails_naming_the_run(tmp_path):
 def test_headline_check_names_the_scope_and_spares_undefined_class_rates():
     """A per-corpus NaN fails; a class absent from a test corpus (its recall has no interval,
     its rates are 0 by definition) does not."""
-    from crossemo.evaluate import UndefinedMetricError, check_headline
+    from crossemo.evaluation.base import UndefinedMetricError
+    from crossemo.evaluation.runs import check_headline
 
     result = evaluate(predictions().assign(label=list("aaaaaacccc")), UTTERANCES)
     check_headline(result, "experiment e, run fold0")  # b is absent from the truth: fine
@@ -249,7 +251,7 @@ def _scored(pred: list[str], truth: list[str]) -> dict:
 def test_beats_chance_needs_the_uar_interval_above_one_over_k():
     """A constant predictor sits at chance (UAR 1/k): it fails; a mostly right one passes; a
     run without an interval cannot tell."""
-    from crossemo.evaluate import beats_chance
+    from crossemo.evaluation.runs import beats_chance
 
     truth = list("abc" * 40)
     assert not beats_chance(_scored(["a"] * len(truth), truth))

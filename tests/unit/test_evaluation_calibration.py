@@ -10,21 +10,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crossemo.calibration import (
+from crossemo.evaluation.calibration import (
     adjust_priors,
-    calibration_files,
-    em_priors,
-    fit_temperature,
-    scale,
-)
-from crossemo.metrics import (
     brier_score,
+    calibration_files,
     calibration_measures,
     calibration_sums,
+    em_priors,
     expected_calibration_error,
+    fit_temperature,
     log_loss,
-    score,
+    scale,
 )
+from crossemo.evaluation.metrics import score
 
 NO_CI = {"resamples": 0}
 MEANS = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0]])

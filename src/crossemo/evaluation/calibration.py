@@ -14,10 +14,11 @@ post-hoc corrections, and a reliability diagram.
   probabilities by EM (Saerens, Latinne & Decaestecker 2002). It can change predicted classes,
   so UAR and WA are shown before and after.
 
-ECE, Brier score and log-loss are :mod:`crossemo.metrics`' functions. Each measure has a
-bootstrap interval (``*_ci_low``/``*_ci_high``; config ``evaluation.interval``) that resamples
-clusters (a test corpus's leakage groups, or utterances) with the corrections held fixed: the
-temperature fitted on dev and the EM priors of the whole test corpus are not refitted per draw.
+ECE, Brier score and log-loss (the registry's probability measures) are computed here. Each
+measure has a bootstrap interval (``*_ci_low``/``*_ci_high``; config ``evaluation.interval``)
+that resamples clusters (a test corpus's leakage groups, or utterances) with the corrections
+held fixed: the temperature fitted on dev and the EM priors of the whole test corpus are not
+refitted per draw.
 """
 
 from __future__ import annotations
@@ -31,18 +32,21 @@ import numpy as np
 import pandas as pd
 
 from crossemo.atomic import atomic_path
-from crossemo.evaluate import classes_of, cluster_keys, evaluation_units, split_groups
-from crossemo.metrics import (
-    CALIBRATION_MEASURES,
-    IntervalSpec,
-    brier_score,
-    calibration_intervals,
-    calibration_sums,
-    expected_calibration_error,
-    log_loss,
-    reliability_bins,
-    score,
+from crossemo.evaluation.base import (
+    classes_of,
+    evaluation_units,
+    read_predictions,
+    tested_corpora,
 )
+from crossemo.evaluation.intervals import (
+    IntervalSpec,
+    cluster_confusions,
+    cluster_keys,
+    percentile_interval,
+    resample_sums,
+    split_groups,
+)
+from crossemo.evaluation.metrics import PROBABILITY, confusion_measure, of_kind, score
 from crossemo.safe_text import write_csv
 
 EPS = 1e-12
@@ -54,6 +58,116 @@ RAW = "raw"
 TEMPERATURE = "temperature"
 
 
+# ---------------------------------------------------------------- measures
+def reliability_bins(
+    probs: np.ndarray, labels: np.ndarray, bins: int = 15
+) -> dict[str, np.ndarray]:
+    """Top-label reliability of class probabilities ``probs`` (n, k) against true class indices
+    ``labels`` (n,): per equal-width confidence bin over [0, 1], the ``count``, mean
+    ``confidence`` and ``accuracy`` (NaN in empty bins) and the bin ``edges``."""
+    probs, labels = np.asarray(probs, dtype=float), np.asarray(labels)
+    confidence = probs.max(axis=1)
+    right = (probs.argmax(axis=1) == labels).astype(float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    count = np.bincount(which, minlength=bins).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_conf = np.bincount(which, confidence, minlength=bins) / count
+        accuracy = np.bincount(which, right, minlength=bins) / count
+    return {"edges": edges, "count": count, "confidence": mean_conf, "accuracy": accuracy}
+
+
+def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
+    """ECE: the count-weighted mean of |accuracy - confidence| over equal-width confidence bins
+    of the top-label probability (Guo et al. 2017); NaN without predictions."""
+    found = reliability_bins(probs, labels, bins)
+    count = found["count"]
+    if count.sum() == 0:
+        return math.nan
+    gap = np.abs(found["accuracy"] - found["confidence"])
+    return float(np.nansum(gap * count) / count.sum())
+
+
+def brier_score(probs: np.ndarray, labels: np.ndarray) -> float:
+    """Multi-class Brier score: mean over utterances of the squared distance between the class
+    probabilities and the one-hot truth (0 perfect, 2 worst); NaN without predictions."""
+    probs = np.asarray(probs, dtype=float)
+    if len(probs) == 0:
+        return math.nan
+    onehot = np.zeros_like(probs)
+    onehot[np.arange(len(probs)), np.asarray(labels)] = 1.0
+    return float(((probs - onehot) ** 2).sum(axis=1).mean())
+
+
+def log_loss(probs: np.ndarray, labels: np.ndarray, eps: float = 1e-12) -> float:
+    """Mean negative log-probability of the true class; NaN without predictions."""
+    probs = np.asarray(probs, dtype=float)
+    if len(probs) == 0:
+        return math.nan
+    return float(-np.log(np.clip(probs[np.arange(len(probs)), np.asarray(labels)], eps, 1)).mean())
+
+
+#: measures of :func:`calibration_measures`, the ones the calibration table gives intervals of:
+#: the registry's probability measures, and the decisions' UAR and WA
+CALIBRATION_MEASURES = (*of_kind(PROBABILITY), "uar", "wa")
+
+
+def calibration_sums(probs: np.ndarray, labels: np.ndarray, pred: np.ndarray,
+                     cluster: np.ndarray, n_clusters: int, bins: int = 15,
+                     eps: float = 1e-12) -> np.ndarray:  # fmt: skip
+    """Per-cluster sums (n_clusters, 3 * bins + 2 + k * k) from which every
+    :data:`CALIBRATION_MEASURES` follows: per confidence bin (as :func:`reliability_bins`) the
+    count, summed top-label confidence and right answers, then the summed squared error (Brier)
+    and negative log-probability of the truth, then the confusion matrix of the decisions
+    ``pred`` (class indices, like ``labels``). Sums of clusters are sums of their utterances,
+    so a cluster bootstrap resamples these rows (:func:`resample_sums`)."""
+    probs, labels = np.asarray(probs, dtype=float), np.asarray(labels)
+    cluster, n, k = np.asarray(cluster), len(probs), probs.shape[1]
+    confidence = probs.max(axis=1)
+    right = (probs.argmax(axis=1) == labels).astype(float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    onehot = np.zeros_like(probs)
+    onehot[np.arange(n), labels] = 1.0
+    truth = np.clip(probs[np.arange(n), labels], eps, 1)
+    per_bin = cluster * bins + which
+    parts = [np.bincount(per_bin, w, minlength=n_clusters * bins).reshape(n_clusters, bins)
+             for w in (np.ones(n), confidence, right)]  # fmt: skip
+    parts += [np.bincount(cluster, w, minlength=n_clusters)[:, None]
+              for w in (((probs - onehot) ** 2).sum(axis=1), -np.log(truth))]  # fmt: skip
+    counts = cluster_confusions(labels, np.asarray(pred), cluster, n_clusters, k)
+    return np.concatenate(parts + [counts.reshape(n_clusters, k * k)], axis=1)
+
+
+def calibration_measures(sums: np.ndarray, bins: int = 15) -> dict[str, np.ndarray]:
+    """The :data:`CALIBRATION_MEASURES` of summed :func:`calibration_sums` rows (..., width):
+    ECE is sum over bins of |right answers - summed confidence| / n (the count-weighted mean
+    gap); NaN without utterances."""
+    sums = np.asarray(sums, dtype=float)
+    count, conf, right = (sums[..., i * bins : (i + 1) * bins] for i in range(3))
+    squared, nll = sums[..., 3 * bins], sums[..., 3 * bins + 1]
+    k = math.isqrt(sums.shape[-1] - 3 * bins - 2)
+    matrix = sums[..., 3 * bins + 2 :].reshape(*sums.shape[:-1], k, k)
+    n = count.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = {"ece": np.abs(right - conf).sum(axis=-1) / n, "brier": squared / n,
+               "log_loss": nll / n}  # fmt: skip
+        out |= {name: confusion_measure(matrix, name) for name in ("uar", "wa")}
+    return {name: np.where(n > 0, value, np.nan) for name, value in out.items()}
+
+
+def calibration_intervals(sums: np.ndarray, strata: np.ndarray, bins: int, spec: IntervalSpec
+                          ) -> dict[str, list[float]]:  # fmt: skip
+    """Percentile intervals of the :data:`CALIBRATION_MEASURES` over stratified cluster
+    resamples of per-cluster :func:`calibration_sums` (NaN without resamples or clusters)."""
+    if len(sums) == 0 or spec.resamples <= 0:
+        return {name: [math.nan, math.nan] for name in CALIBRATION_MEASURES}
+    draws = resample_sums(sums, np.asarray(strata), spec.resamples, spec.seed)
+    return {name: percentile_interval(values, spec.level)
+            for name, values in calibration_measures(draws, bins).items()}  # fmt: skip
+
+
+# ---------------------------------------------------------------- corrections
 def probabilities(frame: pd.DataFrame, classes: Sequence[str]) -> np.ndarray | None:
     """The ``prob_<class>`` columns of a predictions table in ``classes`` order (rows summing
     to one), or None when it has none (no class probabilities to calibrate)."""
@@ -179,7 +293,7 @@ def calibration_table(tables: Mapping[str, pd.DataFrame], dev: Mapping[str, pd.D
                       groups: pd.Series | None = None) -> tuple[pd.DataFrame, dict]:  # fmt: skip
     """One row per (unit, test corpus, method): ECE, Brier, log-loss, UAR, WA, the temperature
     and target priors used, and a ``note`` where a correction could not be made. Units are
-    :func:`crossemo.evaluate.evaluation_units`; the temperature of a unit is fitted on its
+    :func:`crossemo.evaluation.base.evaluation_units`; the temperature of a unit is fitted on its
     runs' dev predictions pooled; priors are per run (its training view) and, for ``em``, per
     run and test corpus. Intervals (:func:`measure_intervals`) are drawn as ``spec`` says, over
     the clusters of ``groups`` (utt_id -> leakage group); none without ``spec``. Also returns
@@ -217,7 +331,7 @@ def calibration_table(tables: Mapping[str, pd.DataFrame], dev: Mapping[str, pd.D
             parts: dict[str, list] = {}
             for run in runs:
                 frame, probs = tables[run], probs_of[run]
-                for corpus in sorted(frame["corpus"].unique()):
+                for corpus in tested_corpora(frame):
                     mask = (frame["corpus"] == corpus).to_numpy()
                     out, target = corrected(probs[mask], method, temperature, priors[run],
                                             prior_shift)  # fmt: skip
@@ -255,44 +369,6 @@ def _priors_text(classes: Sequence[str], targets: list[np.ndarray]) -> str:
     return json.dumps(dict(zip(classes, mean, strict=True)))
 
 
-def plot_reliability(curves: Mapping, output: str | Path, experiment: str) -> None:
-    """Reliability diagrams: one panel per unit, accuracy against mean confidence per bin,
-    one line per test corpus, solid before and dashed after the last correction."""
-    from crossemo.report.figures import _pyplot
-
-    plt = _pyplot()
-    units = list(dict.fromkeys(u for u, _, _ in curves)) or [""]
-    cols = min(3, len(units))
-    rows = -(-len(units) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 4.2 * rows), squeeze=False)
-    for ax in axes.flat[len(units) :]:
-        ax.set_visible(False)
-    for ax, unit in zip(axes.flat, units, strict=False):
-        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
-        found = {(c, m): v for (u, c, m), v in curves.items() if u == unit}
-        last = {c: m for (c, m) in found}  # methods come in order: the last is the full one
-        for i, corpus in enumerate(dict.fromkeys(c for c, _ in found)):
-            colour = f"C{i}"
-            for method, style in ((RAW, "-"), (last[corpus], "--")):
-                if (corpus, method) not in found or (style == "--" and method == RAW):
-                    continue
-                bins = found[(corpus, method)]
-                keep = bins["count"] > 0
-                ax.plot(bins["confidence"][keep], bins["accuracy"][keep], style, marker="o",
-                        ms=3, color=colour, label=f"{corpus} {method}")  # fmt: skip
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.set_xlabel("confidence (top class)")
-        ax.set_ylabel("accuracy")
-        ax.set_title(" ".join(t for t in (experiment, unit) if t), fontsize=9)
-        if found:
-            ax.legend(fontsize=6, loc="upper left")
-    fig.tight_layout()
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(output, dpi=110)
-    plt.close(fig)
-
-
 def calibration_files(predictions: Mapping[str, str | Path], dev: Mapping[str, str | Path],
                       views: Mapping[str, str | Path], table_output: str | Path,
                       figure_output: str | Path, experiment: str,
@@ -304,8 +380,7 @@ def calibration_files(predictions: Mapping[str, str | Path], dev: Mapping[str, s
     settings = dict(settings or {})
     spec = IntervalSpec.from_config(interval)
     groups = split_groups(split) if split is not None else None
-    tables = {run: pd.read_parquet(path) for run, path in predictions.items()}
-    dev_tables = {run: pd.read_parquet(path) for run, path in dev.items()}
+    tables, dev_tables = read_predictions(predictions), read_predictions(dev)
     priors = {}
     for run, table in tables.items():
         classes = classes_of(table)
@@ -314,5 +389,7 @@ def calibration_files(predictions: Mapping[str, str | Path], dev: Mapping[str, s
                                       groups)  # fmt: skip
     with atomic_path(table_output) as tmp:
         write_csv(table, tmp, index=False, float_format="%.6g")
-    plot_reliability(curves, figure_output, experiment)
+    from crossemo.evaluation.figures import plot_reliability
+
+    plot_reliability(curves, figure_output, experiment, before=RAW)
     return table
