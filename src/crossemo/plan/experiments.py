@@ -19,7 +19,7 @@ from typing import Any
 
 from crossemo import names, provenance, splits
 from crossemo.configuration import SHEET_ADAPTER
-from crossemo.features import featureset_name, featureset_settings
+from crossemo.features.settings import featureset_name, featureset_settings
 from crossemo.models.stages import init_chain, init_run, parse_init_from
 
 
