@@ -74,8 +74,11 @@ class RuleResources:
     download_mem_mb = 1000
     #: balance_training_set holds a training view and, when oversampling, its augmented audio
     view_mem_mb = 4000
-    #: jobs that read many files through a thread pool (ingest, checksums, clips, demo corpora)
+    #: jobs that read many files through a thread pool (ingest_corpus, checksum_corpus,
+    #: segment_clips)
     io_threads = 2
+    #: synthesize_demo_corpora: Python beside the espeak-ng child processes it runs
+    demo_threads = 2
     #: transcribe_shard: faster-whisper's CPU threads
     transcribe_threads = 2
     #: encoder extraction jobs (Whisper features, SSL features): intra-op threads
