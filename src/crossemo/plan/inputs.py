@@ -1,7 +1,7 @@
 """The rules' inputs, by stage (``rules/<stage>.smk``): what each job reads, as files of the one
 table of path templates (:mod:`crossemo.plan.paths`).
 
-:class:`Inputs` computes them from plain arguments (unit-tested in ``tests/unit/test_plan.py``);
+:class:`Inputs` computes them from plain arguments (``tests/unit/test_plan_rules.py``);
 :class:`RuleInputs` binds them to one plan as the rules' named input functions of the job's
 wildcards: ``input: unpack(INPUTS.train_neural)`` (``rules/common.smk`` makes ``INPUTS``).
 """
