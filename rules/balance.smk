@@ -1,9 +1,9 @@
 rule balance_training_set:
     input:
-        unpack(lambda wildcards: PLAN.balance_inputs(wildcards.experiment)),
+        unpack(INPUTS.balance_training_set),
     output:
-        view="results/views/{experiment}/{fold}.parquet",
-        augmented="results/augmented/{experiment}/{fold}.parquet",
+        view=paths.VIEW,
+        augmented=paths.AUGMENTED,
     log:
         "logs/balance_training_set/{experiment}/{fold}.log",
     benchmark:
@@ -12,9 +12,9 @@ rule balance_training_set:
         "../envs/audio.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=RESOURCES.view_mem_mb,
     params:
-        balance=lambda wildcards: PLAN.balance_params(wildcards.experiment)["balance"],
-        seed=lambda wildcards: PLAN.balance_params(wildcards.experiment)["seed"],
+        balance=PARAMS.balance,
+        seed=PARAMS.balance_seed,
     script:
         "../workflow/scripts/balance_training_set.py"

@@ -1,16 +1,12 @@
 rule train_classic:
     input:
-        unpack(
-            lambda wildcards: PLAN.classic_inputs(wildcards.experiment, wildcards.run)
-        ),
+        unpack(INPUTS.train_classic),
     output:
-        model=ensure("results/models/{experiment}/{run}/model.joblib", non_empty=True),
-        label_map="results/models/{experiment}/{run}/label_map.json",
-        config="results/models/{experiment}/{run}/config.json",
-        predictions=ensure(
-            "results/predictions/{experiment}/{run}.parquet", non_empty=True
-        ),
-        dev_predictions="results/predictions/{experiment}/{run}.dev.parquet",
+        model=ensure(paths.CLASSIC_MODEL, non_empty=True),
+        label_map=paths.LABEL_MAP,
+        config=paths.MODEL_CONFIG,
+        predictions=ensure(paths.PREDICTIONS, non_empty=True),
+        dev_predictions=paths.DEV_PREDICTIONS,
     log:
         "logs/train_classic/{experiment}/{run}.log",
     benchmark:
@@ -22,12 +18,10 @@ rule train_classic:
         "../envs/features.yaml"
     threads: 1  # libsvm is single-threaded; a profile's set-threads gives n_jobs to RF/XGB/KNN
     resources:
-        mem_mb=lambda wildcards, attempt: PLAN.classic_mem_mb(
-            wildcards.experiment, attempt
-        ),
+        mem_mb=RESOURCES.train_classic_mem_mb,
     params:
-        experiment=lambda wildcards: PLAN.train_params(wildcards.experiment),
-        family=lambda wildcards: PLAN.run_family(wildcards.experiment, wildcards.run),
+        experiment=PARAMS.train_experiment,
+        family=PARAMS.run_family,
     script:
         "../workflow/scripts/train_classic.py"
 
@@ -35,10 +29,10 @@ rule train_classic:
 # UAR by encoder layer of a model.layer_probe experiment (each run's layers, the chosen one marked).
 rule make_layer_table:
     input:
-        unpack(lambda wildcards: PLAN.layer_table_inputs(wildcards.experiment)),
+        unpack(INPUTS.make_layer_table),
     output:
         table=report(
-            "results/tables/{experiment}_layers.csv",
+            paths.LAYER_TABLE,
             caption="../workflow/report/layers.rst",
             category="Layer probing",
             labels={"experiment": "{experiment}"},

@@ -1,7 +1,9 @@
-# Shared by all .smk files: the validated config and its plan (crossemo.plan: every experiment's
-# runs, folds, feature sets, families, paper bindings, each rule's inputs and params, and the
-# targets, unit-tested); rules/<stage>.smk call its methods. Keep this cheap: SLURM re-parses it
-# for every job (no audio globbing, no ML imports).
+# Shared by all .smk files: the validated config and its plan (the package crossemo.plan: every
+# experiment's runs, folds, feature sets, families, paper bindings, the targets, and each rule's
+# inputs, params and resources, unit-tested). rules/<stage>.smk name their files from the one table
+# of path templates (paths.SPLIT ...) and call the plan's named functions of the job's wildcards
+# (INPUTS, PARAMS, RESOURCES). Keep this cheap: SLURM re-parses it for every job (no audio
+# globbing, no ML imports; crossemo.plan imports no numpy/pandas).
 import re
 import sys
 from pathlib import Path
@@ -15,7 +17,7 @@ from crossemo import names
 from crossemo.configuration import prepare, read_label_scheme, require_known_keys
 from crossemo.corpora import ADAPTERS
 from crossemo.losses import print_losses
-from crossemo.plan import Plan
+from crossemo.plan import Plan, RuleInputs, RuleParams, RuleResources, paths
 from crossemo.safe_text import inline_json  # report jobs' text params: no markup
 
 
@@ -53,6 +55,10 @@ LABEL_SCHEMES = _load_label_schemes(LABEL_SCHEME_DIR)
 prepare(config, LABEL_SCHEMES, ADAPTERS)
 PLAN = Plan(config, LABEL_SCHEME_DIR, workflow_path("src/crossemo/data/reference"))
 PLAN.validate()
+#: the rules' input, params and resource functions (of a job's wildcards), bound to the plan
+INPUTS = RuleInputs(PLAN)
+PARAMS = RuleParams(PLAN)
+RESOURCES = RuleResources(PLAN)
 
 
 def _alternatives(choices):

@@ -7,7 +7,7 @@ rule synthesize_demo_corpora:
         "benchmarks/synthesize_demo_corpora.tsv"
     conda:
         "../envs/audio.yaml"
-    threads: 2
+    threads: RESOURCES.demo_threads
     params:
         seed=config["demo"]["seed"],
     script:

@@ -1,40 +1,40 @@
 rule evaluate_experiment:
     input:
-        unpack(lambda wildcards: PLAN.evaluation_inputs(wildcards.experiment)),
+        unpack(INPUTS.evaluate_experiment),
     output:
-        runs="results/metrics/{experiment}.runs.json",
+        runs=paths.METRICS_RUNS,
         table=report(
-            "results/metrics/{experiment}.csv",
+            paths.METRICS,
             caption="../workflow/report/metrics.rst",
             category="Metrics",
             labels={"experiment": "{experiment}"},
         ),
         intervals=report(
-            "results/metrics/{experiment}.intervals.csv",
+            paths.INTERVALS,
             caption="../workflow/report/intervals.rst",
             category="Metrics",
             labels={"experiment": "{experiment}", "table": "intervals"},
         ),
         confusion=report(
-            "results/figures/confusion_{experiment}.png",
+            paths.CONFUSION,
             caption="../workflow/report/confusion.rst",
             category="Figures",
             labels={"figure": "confusion matrix", "experiment": "{experiment}"},
         ),
         subgroups=report(
-            "results/tables/subgroups_{experiment}.csv",
+            paths.SUBGROUPS,
             caption="../workflow/report/subgroups.rst",
             category="Metrics",
             labels={"experiment": "{experiment}", "table": "subgroups"},
         ),
         calibration=report(
-            "results/tables/calibration_{experiment}.csv",
+            paths.CALIBRATION,
             caption="../workflow/report/calibration.rst",
             category="Metrics",
             labels={"experiment": "{experiment}", "table": "calibration"},
         ),
         reliability=report(
-            "results/figures/reliability_{experiment}.png",
+            paths.RELIABILITY,
             caption="../workflow/report/calibration.rst",
             category="Figures",
             labels={"figure": "reliability diagram", "experiment": "{experiment}"},
@@ -55,10 +55,10 @@ rule evaluate_experiment:
 
 rule compare_experiments:
     input:
-        unpack(lambda wildcards: PLAN.comparison_inputs(wildcards.comparison)),
+        unpack(INPUTS.compare_experiments),
     output:
         table=report(
-            "results/tables/compare_{comparison}.csv",
+            paths.COMPARISON,
             caption="../workflow/report/compare.rst",
             category="Comparisons",
             labels={"comparison": "{comparison}"},
@@ -71,7 +71,7 @@ rule compare_experiments:
         "../envs/report.yaml"
     threads: 1
     params:
-        comparison=lambda wildcards: PLAN.comparison_params(wildcards.comparison),
+        comparison=PARAMS.comparison,
         interval=config["evaluation"]["interval"],
         permutations=config["evaluation"]["permutations"],
     script:

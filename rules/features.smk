@@ -1,10 +1,8 @@
 rule extract_features:
     input:
-        shard="results/audio/{corpus}/{shard}.parquet",
+        shard=paths.AUDIO_SHARD,
     output:
-        features=ensure(
-            "results/features/{featureset}/{corpus}/{shard}.parquet", non_empty=True
-        ),
+        features=ensure(paths.FEATURES, non_empty=True),
     log:
         "logs/extract_features/{featureset}/{corpus}/{shard}.log",
     benchmark:
@@ -15,7 +13,7 @@ rule extract_features:
         "../envs/features.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=RESOURCES.shard_mem_mb,
     params:
         featureset="{featureset}",
     script:
@@ -27,11 +25,9 @@ rule extract_features:
 # settings share one extraction per shard.
 rule extract_whisper_features:
     input:
-        shard="results/audio/{corpus}/{shard}.parquet",
+        shard=paths.AUDIO_SHARD,
     output:
-        features=ensure(
-            "results/features/{featureset}/{corpus}/{shard}.parquet", non_empty=True
-        ),
+        features=ensure(paths.FEATURES, non_empty=True),
     log:
         "logs/extract_whisper_features/{featureset}/{corpus}/{shard}.log",
     benchmark:
@@ -40,21 +36,21 @@ rule extract_whisper_features:
         featureset=_alternatives(PLAN.configured_featuresets),
     conda:
         "../envs/whisper.yaml"
-    threads: 4
+    threads: RESOURCES.encoder_threads
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=lambda wildcards, attempt: 120 * attempt,
+        mem_mb=RESOURCES.whisper_features_mem_mb,
+        runtime=RESOURCES.whisper_features_runtime,
     params:
-        featureset=lambda wildcards: PLAN.featureset_settings(wildcards.featureset),
+        featureset=PARAMS.whisper_featureset,
     script:
         "../workflow/scripts/extract_features.py"
 
 
 rule extract_augmented_features:
     input:
-        shard="results/augmented/{experiment}/{fold}.parquet",
+        shard=paths.AUGMENTED,
     output:
-        features="results/features/{featureset}/augmented/{experiment}/{fold}.parquet",
+        features=paths.AUGMENTED_FEATURES,
     log:
         "logs/extract_augmented_features/{featureset}/{experiment}/{fold}.log",
     benchmark:
@@ -65,7 +61,7 @@ rule extract_augmented_features:
         "../envs/features.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=RESOURCES.shard_mem_mb,
     params:
         featureset="{featureset}",
     script:

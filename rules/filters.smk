@@ -4,12 +4,12 @@
 
 rule filter_transcripts:
     input:
-        manifest="results/manifests/{corpus}.parquet",
-        transcripts=lambda wildcards: PLAN.transcripts([wildcards.corpus]),
+        manifest=paths.MANIFEST,
+        transcripts=INPUTS.transcripts,
     output:
-        table=ensure("results/filters/{corpus}.parquet", non_empty=True),
+        table=ensure(paths.FILTER, non_empty=True),
         steps=report(
-            "results/tables/filter_steps_{corpus}.csv",
+            paths.FILTER_STEPS,
             caption="../workflow/report/filter_steps.rst",
             category="Data accounting",
             labels={"table": "filter steps", "corpus": "{corpus}"},

@@ -1,16 +1,18 @@
 rule ingest_corpus:
     input:
-        root=lambda wildcards: PLAN.corpus_root_input(wildcards.scanned_corpus),
+        root=INPUTS.corpus_root,
     output:
-        manifest=ensure("results/manifests/{scanned_corpus}.parquet", non_empty=True),
-        rejects="results/manifests/{scanned_corpus}.rejects.parquet",
+        manifest=ensure(
+            paths.renamed(paths.MANIFEST, corpus="scanned_corpus"), non_empty=True
+        ),
+        rejects=paths.renamed(paths.MANIFEST_REJECTS, corpus="scanned_corpus"),
     log:
         "logs/ingest_corpus/{scanned_corpus}.log",
     benchmark:
         "benchmarks/ingest_corpus/{scanned_corpus}.tsv"
     conda:
         "../envs/audio.yaml"
-    threads: 2
+    threads: RESOURCES.io_threads
     params:
         adapter=lookup(dpath="corpora/{scanned_corpus}/adapter", within=config),
         root=lookup(dpath="corpora/{scanned_corpus}/root", within=config),
@@ -27,16 +29,16 @@ localrules:
 
 rule checksum_corpus:
     input:
-        manifest="results/manifests/{corpus}.parquet",
+        manifest=paths.MANIFEST,
     output:
-        checksums=ensure("results/manifests/{corpus}.checksums.parquet", non_empty=True),
+        checksums=ensure(paths.SOURCE_CHECKSUMS, non_empty=True),
     log:
         "logs/checksum_corpus/{corpus}.log",
     benchmark:
         "benchmarks/checksum_corpus/{corpus}.tsv"
     conda:
         "../envs/audio.yaml"
-    threads: 2
+    threads: RESOURCES.io_threads
     script:
         "../workflow/scripts/checksum_corpus.py"
 
@@ -47,7 +49,7 @@ rule make_corpus_fingerprints:
         checksums=PLAN.source_checksums(),
     output:
         table=report(
-            "results/tables/corpus_fingerprints.csv",
+            paths.CORPUS_FINGERPRINTS,
             caption="../workflow/report/corpus_fingerprints.rst",
             category="Data accounting",
             labels={"table": "corpus fingerprints"},

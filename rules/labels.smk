@@ -1,9 +1,9 @@
 rule apply_label_scheme:
     input:
-        unpack(lambda wildcards: PLAN.label_inputs(wildcards.scheme, wildcards.corpus)),
+        unpack(INPUTS.apply_label_scheme),
     output:
-        labels="results/labels/{scheme}/{corpus}.parquet",
-        dropped="results/labels/{scheme}/{corpus}.dropped.parquet",
+        labels=paths.LABELS,
+        dropped=paths.LABELS_DROPPED,
     log:
         "logs/apply_label_scheme/{scheme}/{corpus}.log",
     benchmark:
@@ -12,7 +12,7 @@ rule apply_label_scheme:
         "../envs/audio.yaml"
     threads: 1
     params:
-        has_filter=lambda wildcards: wildcards.corpus in PLAN.filtered_corpora,
-        provenance=lambda wildcards: PLAN.manifest_provenance(wildcards.corpus),
+        has_filter=PARAMS.has_filter,
+        provenance=PARAMS.provenance,
     script:
         "../workflow/scripts/apply_label_scheme.py"

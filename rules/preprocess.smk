@@ -1,9 +1,9 @@
 rule preprocess_audio:
     input:
-        manifest="results/manifests/{corpus}.parquet",
+        manifest=paths.MANIFEST,
     output:
-        shard=ensure("results/audio/{corpus}/{shard}.parquet", non_empty=True),
-        rejects="results/audio/{corpus}/{shard}.rejects.parquet",
+        shard=ensure(paths.AUDIO_SHARD, non_empty=True),
+        rejects=paths.AUDIO_SHARD_REJECTS,
     log:
         "logs/preprocess_audio/{corpus}/{shard}.log",
     benchmark:
@@ -12,20 +12,20 @@ rule preprocess_audio:
         "../envs/audio.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=RESOURCES.shard_mem_mb,
     params:
         n_shards=lookup(dpath="corpora/{corpus}/n_shards", within=config, default=1),
         settings=config["preprocess"],
-        provenance=lambda wildcards: PLAN.manifest_provenance(wildcards.corpus),
+        provenance=PARAMS.provenance,
     script:
         "../workflow/scripts/preprocess_audio.py"
 
 
 rule fingerprint_audio:
     input:
-        shard="results/audio/{corpus}/{shard}.parquet",
+        shard=paths.AUDIO_SHARD,
     output:
-        prints="results/audio/{corpus}/{shard}.prints.parquet",
+        prints=paths.AUDIO_PRINTS,
     log:
         "logs/fingerprint_audio/{corpus}/{shard}.log",
     benchmark:
@@ -34,7 +34,7 @@ rule fingerprint_audio:
         "../envs/audio.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=RESOURCES.shard_mem_mb,
     script:
         "../workflow/scripts/fingerprint_audio.py"
 
@@ -44,7 +44,7 @@ rule find_duplicates:
         prints=PLAN.audio_prints(),
     output:
         table=report(
-            "results/tables/duplicates.csv",
+            paths.DUPLICATES,
             caption="../workflow/report/duplicates.rst",
             category="Data accounting",
             labels={"table": "duplicate recordings"},

@@ -8,22 +8,22 @@ localrules:
 
 rule make_paper_table:
     input:
-        unpack(lambda wildcards: PLAN.paper_table_inputs(wildcards.table)),
+        unpack(INPUTS.make_paper_table),
     output:
         md=report(
-            "results/tables/paper_{table}.md",
+            paths.PAPER_TABLE["md"],
             caption="../workflow/report/paper_table.rst",
             category="Paper tables",
             labels={"table": "{table}", "format": "Markdown"},
         ),
         csv=report(
-            "results/tables/paper_{table}.csv",
+            paths.PAPER_TABLE["csv"],
             caption="../workflow/report/paper_table.rst",
             category="Paper tables",
             labels={"table": "{table}", "format": "CSV"},
         ),
         tex=report(
-            "results/tables/paper_{table}.tex",
+            paths.PAPER_TABLE["tex"],
             caption="../workflow/report/paper_table.rst",
             category="Paper tables",
             labels={"table": "{table}", "format": "LaTeX"},
@@ -36,7 +36,7 @@ rule make_paper_table:
         "../envs/report.yaml"
     threads: 1
     params:
-        bindings=lambda wildcards: inline_json(PLAN.table_bindings(wildcards.table)),
+        bindings=PARAMS.paper_bindings,
         bootstrap=config["evaluation"]["interval"]["resamples"],
         seed=config["evaluation"]["interval"]["seed"],
     script:
@@ -46,13 +46,13 @@ rule make_paper_table:
 rule make_deviations_table:
     output:
         md=report(
-            "results/tables/deviations.md",
+            paths.DEVIATIONS["md"],
             caption="../workflow/report/deviations.rst",
             category="Paper tables",
             labels={"table": "deviations", "format": "Markdown"},
         ),
         csv=report(
-            "results/tables/deviations.csv",
+            paths.DEVIATIONS["csv"],
             caption="../workflow/report/deviations.rst",
             category="Paper tables",
             labels={"table": "deviations", "format": "CSV"},
@@ -63,7 +63,7 @@ rule make_deviations_table:
         "../envs/report.yaml"
     threads: 1
     params:
-        deviations=lambda wildcards: inline_json(list(config.get("deviations") or [])),  # at planning: rehearsal's too
+        deviations=PARAMS.deviations,
         title=inline_json(PLAN.deviations_title()),
     script:
         "../workflow/scripts/make_deviations_table.py"
@@ -71,16 +71,16 @@ rule make_deviations_table:
 
 rule check_conservation:
     input:
-        unpack(lambda wildcards: PLAN.conservation_inputs(wildcards.scheme)),
+        unpack(INPUTS.check_conservation),
     output:
         table=report(
-            "results/tables/conservation_{scheme}.csv",
+            paths.CONSERVATION,
             caption="../workflow/report/conservation.rst",
             category="Data accounting",
             labels={"table": "conservation", "scheme": "{scheme}"},
         ),
         losses=report(
-            "results/tables/losses_{scheme}.csv",
+            paths.LOSSES,
             caption="../workflow/report/losses.rst",
             category="Data accounting",
             labels={"table": "losses by reason", "scheme": "{scheme}"},
@@ -98,10 +98,10 @@ rule check_conservation:
 
 rule plot_label_distribution:
     input:
-        split="results/splits/{experiment}.parquet",
+        split=paths.SPLIT,
     output:
         figure=report(
-            "results/figures/labels_{experiment}.png",
+            paths.LABEL_FIGURE,
             caption="../workflow/report/labels.rst",
             category="Figures",
             labels={"figure": "label distribution", "experiment": "{experiment}"},
@@ -119,16 +119,16 @@ rule plot_label_distribution:
 
 rule make_corpus_matrix:
     input:
-        metrics="results/metrics/{experiment}.runs.json",
+        metrics=paths.METRICS_RUNS,
     output:
         table=report(
-            "results/tables/corpus_matrix_{experiment}.csv",
+            paths.CORPUS_MATRIX_TABLE,
             caption="../workflow/report/corpus_matrix.rst",
             category="Metrics",
             labels={"experiment": "{experiment}", "table": "corpus matrix"},
         ),
         figure=report(
-            "results/figures/corpus_matrix_{experiment}.png",
+            paths.CORPUS_MATRIX_FIGURE,
             caption="../workflow/report/corpus_matrix.rst",
             category="Figures",
             labels={"figure": "corpus matrix", "experiment": "{experiment}"},
@@ -141,6 +141,6 @@ rule make_corpus_matrix:
         "../envs/report.yaml"
     threads: 1
     params:
-        matrix=lambda wildcards: PLAN.matrix_params(wildcards.experiment),
+        matrix=PARAMS.corpus_matrix,
     script:
         "../workflow/scripts/make_corpus_matrix.py"

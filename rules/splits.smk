@@ -1,10 +1,10 @@
 rule make_split:
     input:
-        unpack(lambda wildcards: PLAN.split_inputs(wildcards.experiment)),
+        unpack(INPUTS.make_split),
     output:
-        split="results/splits/{experiment}.parquet",
+        split=paths.SPLIT,
         audit=report(
-            "results/splits/{experiment}.audit.csv",
+            paths.SPLIT_AUDIT,
             caption="../workflow/report/split_audit.rst",
             category="Data accounting",
             labels={"table": "split audit", "experiment": "{experiment}"},
@@ -17,6 +17,6 @@ rule make_split:
         "../envs/audio.yaml"
     threads: 1
     params:
-        experiment=lambda wildcards: PLAN.split_config(wildcards.experiment),
+        experiment=PARAMS.make_split,
     script:
         "../workflow/scripts/make_split.py"

@@ -6,11 +6,11 @@
 
 rule download_videos:
     input:
-        sheet=lambda wildcards: PLAN.sheet_input(wildcards.corpus),
+        sheet=INPUTS.sheet,
     output:
-        status=ensure("results/downloads/{corpus}.status.parquet", non_empty=True),
+        status=ensure(paths.DOWNLOAD_STATUS, non_empty=True),
         table=report(
-            "results/tables/download_status_{corpus}.csv",
+            paths.DOWNLOAD_STATUS_TABLE,
             caption="../workflow/report/download_status.rst",
             category="Data accounting",
             labels={"table": "download status", "corpus": "{corpus}"},
@@ -25,29 +25,25 @@ rule download_videos:
         "../envs/download.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=RESOURCES.download_mem_mb,
     params:
-        sheet=lambda wildcards: inline_json(
-            config["corpora"][wildcards.corpus]["sheet"]
-        ),
-        audio_dir="results/strEmo/{corpus}/audio",
-        settings=lambda wildcards: inline_json(PLAN.download_settings(wildcards.corpus)),
-        serve_dir=lambda wildcards: inline_json(
-            PLAN.download_serve_dir(wildcards.corpus)
-        ),
+        sheet=PARAMS.sheet,
+        audio_dir=paths.DOWNLOAD_AUDIO,
+        settings=PARAMS.download_settings,
+        serve_dir=PARAMS.download_serve_dir,
     script:
         "../workflow/scripts/download_videos.py"
 
 
 rule segment_clips:
     input:
-        sheet=lambda wildcards: PLAN.sheet_input(wildcards.corpus),
-        status="results/downloads/{corpus}.status.parquet",
+        sheet=INPUTS.sheet,
+        status=paths.DOWNLOAD_STATUS,
     output:
-        manifest=ensure("results/manifests/{corpus}.parquet", non_empty=True),
-        rejects="results/manifests/{corpus}.rejects.parquet",
-        overlaps="results/tables/overlaps_{corpus}.csv",
-        clips=directory("results/strEmo/{corpus}/clips"),
+        manifest=ensure(paths.MANIFEST, non_empty=True),
+        rejects=paths.MANIFEST_REJECTS,
+        overlaps=paths.OVERLAPS,
+        clips=directory(paths.CLIPS),
     log:
         "logs/segment_clips/{corpus}.log",
     benchmark:
@@ -56,9 +52,9 @@ rule segment_clips:
         corpus=_alternatives(PLAN.sheet_corpora),
     conda:
         "../envs/download.yaml"
-    threads: 2
+    threads: RESOURCES.io_threads
     resources:
-        mem_mb=2000,
+        mem_mb=RESOURCES.shard_mem_mb,
     params:
         sheet=lookup(dpath="corpora/{corpus}/sheet", within=config),
         tolerance_s=lookup(

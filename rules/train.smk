@@ -5,16 +5,12 @@
 
 rule train_neural:
     input:
-        unpack(
-            lambda wildcards: PLAN.neural_inputs(wildcards.experiment, wildcards.run)
-        ),
+        unpack(INPUTS.train_neural),
     output:
-        model=directory("results/models/{experiment}/{run}"),
-        predictions=ensure(
-            "results/predictions/{experiment}/{run}.parquet", non_empty=True
-        ),
+        model=directory(paths.MODEL),
+        predictions=ensure(paths.PREDICTIONS, non_empty=True),
         # header-only where the run has no dev rows (dev_fraction 0, LR-CV folds)
-        dev_predictions="results/predictions/{experiment}/{run}.dev.parquet",
+        dev_predictions=paths.DEV_PREDICTIONS,
     log:
         "logs/train_neural/{experiment}/{run}.log",
     benchmark:
@@ -24,32 +20,24 @@ rule train_neural:
         run=names.NEURAL_RUN_PATTERN,
     conda:
         "../envs/train.yaml"
-    threads: lambda wildcards: PLAN.neural_threads(wildcards.experiment)
+    threads: RESOURCES.train_neural_threads
     resources:
-        gpu=lambda wildcards: PLAN.neural_gpus(wildcards.experiment),
-        mem_mb=lambda wildcards, attempt: PLAN.neural_mem_mb(
-            wildcards.experiment, attempt
-        ),
-        runtime=lambda wildcards, attempt: PLAN.neural_runtime(
-            wildcards.experiment, attempt
-        ),
+        gpu=RESOURCES.train_neural_gpu,
+        mem_mb=RESOURCES.train_neural_mem_mb,
+        runtime=RESOURCES.train_neural_runtime,
     params:
-        experiment=lambda wildcards: PLAN.train_params(wildcards.experiment),
-        scratch="results/scratch/{experiment}/{run}",
+        experiment=PARAMS.train_experiment,
+        scratch=paths.SCRATCH,
     script:
         "../workflow/scripts/train_neural.py"
 
 
 rule aggregate_lr_cv:
     input:
-        unpack(
-            lambda wildcards: PLAN.predictions(
-                wildcards.experiment, PLAN.lr_cv_runs(wildcards.experiment)
-            )
-        ),
+        unpack(INPUTS.aggregate_lr_cv),
     output:
         table=report(
-            "results/tables/{experiment}_lr_cv.csv",
+            paths.LR_CV_TABLE,
             caption="../workflow/report/lr_cv.rst",
             category="Learning-rate cross-validation",
             labels={"experiment": "{experiment}"},
@@ -73,11 +61,10 @@ rule aggregate_lr_cv:
 
 rule extract_ssl_features:
     input:
-        shard="results/audio/{corpus}/{shard}.parquet",
+        shard=paths.AUDIO_SHARD,
     output:
         features=ensure(
-            "results/features/{ssl_featureset}/{corpus}/{shard}.parquet",
-            non_empty=True,
+            paths.renamed(paths.FEATURES, featureset="ssl_featureset"), non_empty=True
         ),
     log:
         "logs/extract_ssl_features/{ssl_featureset}/{corpus}/{shard}.log",
@@ -87,15 +74,13 @@ rule extract_ssl_features:
         ssl_featureset=_alternatives(PLAN.ssl_featuresets),
     conda:
         "../envs/train.yaml"
-    threads: 4
+    threads: RESOURCES.encoder_threads
     resources:
-        gpu=lambda wildcards: PLAN.ssl_gpus(wildcards.ssl_featureset),
-        mem_mb=lambda wildcards, attempt: PLAN.ssl_mem_mb(
-            wildcards.ssl_featureset, attempt
-        ),
-        runtime=60,
+        gpu=RESOURCES.ssl_gpu,
+        mem_mb=RESOURCES.ssl_mem_mb,
+        runtime=RESOURCES.ssl_runtime,
     params:
-        settings=lambda wildcards: PLAN.ssl_settings(wildcards.ssl_featureset),
+        settings=PARAMS.ssl_settings,
     script:
         "../workflow/scripts/extract_ssl_features.py"
 
@@ -106,7 +91,7 @@ rule extract_ssl_features:
 # "omit-software" leaves out of the hash (config/README.md).
 rule convert_whisper:
     output:
-        model=directory("results/encoders/{encoder}"),
+        model=directory(paths.ENCODER),
     log:
         "logs/convert_whisper/{encoder}.log",
     wildcard_constraints:
@@ -115,8 +100,8 @@ rule convert_whisper:
         "../envs/whisper.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        mem_mb=RESOURCES.convert_whisper_mem_mb,
     params:
-        source=lambda wildcards: PLAN.converted_encoders[wildcards.encoder],
+        source=PARAMS.whisper_source,
     script:
         "../workflow/scripts/convert_whisper.py"

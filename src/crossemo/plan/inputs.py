@@ -1,0 +1,279 @@
+"""The rules' inputs, by stage (``rules/<stage>.smk``): what each job reads, as files of the one
+table of path templates (:mod:`crossemo.plan.paths`).
+
+:class:`Inputs` computes them from plain arguments (``tests/unit/test_plan_rules.py``);
+:class:`RuleInputs` binds them to one plan as the rules' named input functions of the job's
+wildcards: ``input: unpack(INPUTS.train_neural)`` (``rules/common.smk`` makes ``INPUTS``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from crossemo import names, provenance
+from crossemo.plan import paths
+from crossemo.plan.files import Files, each
+from crossemo.plan.paths import fill
+
+
+class Inputs(Files):
+    """What each rule's jobs read, from the experiment's or corpus's name."""
+
+    # ---- config files the rules read ----
+    def scheme_file(self, scheme: str) -> str:
+        return str(self.scheme_dir / f"{scheme}.yaml")
+
+    def experiment_scheme_file(self, experiment: str) -> str:
+        return self.scheme_file(self.experiment(experiment)["scheme"])
+
+    def demo_dir(self) -> str | None:
+        demo = self.config.get("demo") or {}
+        return demo.get("dir") if demo.get("enabled") else None
+
+    def demo_or(self, path: str) -> str:
+        """``path``, or the demo tree when ``path`` lies in it (and so depends on its rule)."""
+        base = self.demo_dir()
+        return base if provenance.inside(path, base) else path
+
+    # ---- ingest.smk, strEmo.smk ----
+    def corpus_root_input(self, corpus: str) -> str:
+        """Input of ingest: the demo tree when the root lies in it, else the root itself."""
+        return self.demo_or(self.corpus(corpus)["root"])
+
+    def sheet_input(self, corpus: str) -> str:
+        """Input of download_videos: the demo tree when the sheet lies in it, else the sheet."""
+        return self.demo_or(self.corpus(corpus)["sheet"])
+
+    # ---- labels.smk ----
+    def label_inputs(self, scheme: str, corpus: str) -> dict[str, Any]:
+        """Manifest, shards, shard rejects, scheme, filter table when configured."""
+        inputs = {
+            "manifest": fill(paths.MANIFEST, corpus=corpus),
+            "shards": self.audio_shards([corpus]),
+            "rejects": self.audio_shard_rejects([corpus]),
+            "scheme": self.scheme_file(scheme),
+        }
+        if corpus in self.filtered_corpora:
+            inputs["filter"] = fill(paths.FILTER, corpus=corpus)
+        return inputs
+
+    # ---- splits.smk, balance.smk ----
+    def split_inputs(self, experiment: str) -> dict[str, Any]:
+        """Labelled tables, scheme, and the corpora's manifests (sentence ids) and audio prints
+        (duplicate recordings)."""
+        corpora = self.experiment_corpora(experiment)
+        return {
+            "labels": self.labelled_tables(experiment),
+            "scheme": self.experiment_scheme_file(experiment),
+            "manifests": self.manifests(corpora),
+            "prints": self.audio_prints(corpora),
+        }
+
+    def balance_inputs(self, experiment: str) -> dict[str, Any]:
+        """Split table and labelled tables; audio shards only when oversampling needs samples."""
+        inputs = {
+            "split": fill(paths.SPLIT, experiment=experiment),
+            "labels": self.labelled_tables(experiment),
+        }
+        if self.oversamples(experiment):
+            inputs["shards"] = self.audio_shards(self.experiment(experiment).get("train", []))
+        return inputs
+
+    # ---- classic.smk ----
+    def classic_inputs(self, experiment: str, run: str) -> dict[str, Any]:
+        """View, split table, scheme and feature shards (+ augmented features) of a classic run."""
+        fold = self.view_fold(experiment, run)
+        featureset = self.featureset(experiment)
+        inputs = {
+            "view": fill(paths.VIEW, experiment=experiment, fold=fold),
+            "split": fill(paths.SPLIT, experiment=experiment),
+            "scheme": self.experiment_scheme_file(experiment),
+            "features": self.feature_shards(featureset, self.experiment_corpora(experiment)),
+        }
+        if self.oversamples(experiment):
+            inputs["augmented"] = fill(paths.AUGMENTED_FEATURES, featureset=featureset,
+                                       experiment=experiment, fold=fold)  # fmt: skip
+        return inputs
+
+    def layer_table_inputs(self, experiment: str) -> dict[str, str]:
+        """Run -> config.json of every run of a layer_probe experiment (rule make_layer_table)."""
+        return {run: fill(paths.MODEL_CONFIG, experiment=experiment, run=run)
+                for run in self.runs(experiment)}  # fmt: skip
+
+    # ---- train.smk ----
+    def neural_inputs(self, experiment: str, run: str) -> dict[str, Any]:
+        """View, split, scheme (+ augmented audio, LR table, init model, SSL features or
+        transcripts) of a neural run."""
+        family, fold = self.families(experiment)[0], self.view_fold(experiment, run)
+        inputs = {
+            "view": fill(paths.VIEW, experiment=experiment, fold=fold),
+            "split": fill(paths.SPLIT, experiment=experiment),
+            "scheme": self.experiment_scheme_file(experiment),
+        }
+        if self.oversamples(experiment):
+            inputs["augmented"] = fill(paths.AUGMENTED, experiment=experiment, fold=fold)
+        if run == names.FINAL and self.lr_grid(experiment):
+            inputs["lr_table"] = fill(paths.LR_CV_TABLE, experiment=experiment)
+        if self.init_model(experiment):  # a later stage starts from an earlier one's model
+            inputs["init_model"] = self.init_model(experiment)
+        elif self.converted_encoder(experiment):  # rule convert_whisper
+            inputs["encoder"] = self.converted_encoder(experiment)
+        corpora = self.experiment_corpora(experiment)
+        if family == "frozen_head":
+            inputs["features"] = self.feature_shards(self.ssl_featureset(experiment), corpora)
+        elif family == "multimodal":
+            inputs["transcripts"] = self.transcripts(corpora)
+        return inputs
+
+    def lr_cv_inputs(self, experiment: str) -> dict[str, str]:
+        """Run -> predictions of every LR cross-validation run (rule aggregate_lr_cv)."""
+        return self.predictions(experiment, self.lr_cv_runs(experiment))
+
+    # ---- evaluate.smk ----
+    def evaluation_inputs(self, experiment: str) -> dict[str, Any]:
+        """Inputs of evaluate_experiment (:mod:`crossemo.evaluation.job`): the split table (its
+        groups are the intervals' clusters), the test corpora's manifests (speaker attributes
+        of the subgroups), every run's test predictions (run name -> file), its training view
+        (``view_{run}``: training priors of the prior-shift correction) and its dev predictions
+        (``dev_{run}``: the calibration temperature is fitted on them; header-only for a run
+        without dev rows)."""
+        inputs: dict[str, Any] = {
+            "split": fill(paths.SPLIT, experiment=experiment),
+            "manifests": self.manifests(self.test_corpora(experiment)),
+            **self.predictions(experiment),
+        }
+        for run in self.runs(experiment):
+            fold = self.view_fold(experiment, run)
+            inputs[f"view_{run}"] = fill(paths.VIEW, experiment=experiment, fold=fold)
+            if self.is_classic(experiment) or self.is_neural(experiment):
+                inputs[f"dev_{run}"] = fill(paths.DEV_PREDICTIONS, experiment=experiment, run=run)
+        return inputs
+
+    def comparison_inputs(self, name: str) -> dict[str, list[str]]:
+        """Prediction files of both sides and the split table whose groups are the clusters."""
+        (exp_a, runs_a), (exp_b, runs_b) = (self.comparison_side(name, s) for s in "ab")
+        return {
+            "a": list(self.predictions(exp_a, runs_a).values()),
+            "b": list(self.predictions(exp_b, runs_b).values()),
+            "split": [fill(paths.SPLIT, experiment=exp_a)],
+        }
+
+    # ---- report.smk ----
+    def binding_inputs(self, experiment: str, binding: Mapping[str, Any]) -> dict[str, list[str]]:
+        """Files the source of one binding reads (crossemo.report.ours.load_source)."""
+        source = binding.get("source", "metrics")
+        metrics = [fill(paths.METRICS_RUNS, experiment=experiment)]
+        corpora = self.experiment_corpora(experiment)
+        if source == "metrics":
+            return {"metrics": metrics}
+        if source == "lr_cv":
+            return {"lr_cv": [fill(paths.LR_CV_TABLE, experiment=experiment)], "metrics": metrics}
+        if source == "corpus":
+            return {"manifests": self.manifests(corpora), "shards": self.audio_shards(corpora)}
+        if source == "labels":
+            return {"labels": self.labelled_tables(experiment)}
+        if source == "split":
+            return {"split": [fill(paths.SPLIT, experiment=experiment)]}
+        if source == "view":
+            fold = names.fold_name(binding.get("fold", 0))
+            return {"view": [fill(paths.VIEW, experiment=experiment, fold=fold)]}
+        raise ValueError(f"experiment {experiment}: unknown paper source {source!r}")
+
+    def table_bindings(self, table: str) -> list[dict[str, Any]]:
+        """``{experiment, paper, inputs}`` per binding of one table (params of make_paper_table)."""
+        return [
+            {"experiment": e, "paper": b, "inputs": self.binding_inputs(e, b)}
+            for e in self.experiments
+            for b in self.paper_bindings(e)
+            if b["table"] == table
+        ]
+
+    def table_inputs(self, table: str) -> list[str]:
+        """Every file the bindings of ``table`` read, each once."""
+        files = [
+            path
+            for bound in self.table_bindings(table)
+            for listed in bound["inputs"].values()
+            for path in listed
+        ]
+        return list(dict.fromkeys(files))
+
+    def paper_table_inputs(self, table: str) -> dict[str, Any]:
+        """The reference table and every file the table's bindings read."""
+        return {
+            "reference": str(self.reference_dir / f"{table}.csv"),
+            "data": self.table_inputs(table),
+        }
+
+    def conservation_inputs(self, scheme: str) -> dict[str, list[str]]:
+        corpora = self.scheme_corpora(scheme)
+        return {
+            "manifests": self.manifests(corpora),
+            "manifest_rejects": each(paths.MANIFEST_REJECTS, "corpus", corpora),
+            "shards": self.audio_shards(corpora),
+            "shard_rejects": self.audio_shard_rejects(corpora),
+            "labels": [fill(paths.LABELS, scheme=scheme, corpus=c) for c in corpora],
+            "dropped": [fill(paths.LABELS_DROPPED, scheme=scheme, corpus=c) for c in corpora],
+        }
+
+
+class RuleInputs:
+    """The rules' input functions, bound to one plan: each takes the job's ``wildcards``.
+
+    Named after the rule they feed (``unpack(INPUTS.train_neural)``), or after the input for
+    one that several rules read (``sheet=INPUTS.sheet``).
+    """
+
+    def __init__(self, plan: Inputs):
+        self.plan = plan
+
+    # ingest.smk, strEmo.smk
+    def corpus_root(self, wildcards) -> str:
+        return self.plan.corpus_root_input(wildcards.scanned_corpus)
+
+    def sheet(self, wildcards) -> str:
+        return self.plan.sheet_input(wildcards.corpus)
+
+    # filters.smk
+    def transcripts(self, wildcards) -> list[str]:
+        return self.plan.transcripts([wildcards.corpus])
+
+    # labels.smk
+    def apply_label_scheme(self, wildcards) -> dict[str, Any]:
+        return self.plan.label_inputs(wildcards.scheme, wildcards.corpus)
+
+    # splits.smk, balance.smk
+    def make_split(self, wildcards) -> dict[str, Any]:
+        return self.plan.split_inputs(wildcards.experiment)
+
+    def balance_training_set(self, wildcards) -> dict[str, Any]:
+        return self.plan.balance_inputs(wildcards.experiment)
+
+    # classic.smk
+    def train_classic(self, wildcards) -> dict[str, Any]:
+        return self.plan.classic_inputs(wildcards.experiment, wildcards.run)
+
+    def make_layer_table(self, wildcards) -> dict[str, str]:
+        return self.plan.layer_table_inputs(wildcards.experiment)
+
+    # train.smk
+    def train_neural(self, wildcards) -> dict[str, Any]:
+        return self.plan.neural_inputs(wildcards.experiment, wildcards.run)
+
+    def aggregate_lr_cv(self, wildcards) -> dict[str, str]:
+        return self.plan.lr_cv_inputs(wildcards.experiment)
+
+    # evaluate.smk
+    def evaluate_experiment(self, wildcards) -> dict[str, Any]:
+        return self.plan.evaluation_inputs(wildcards.experiment)
+
+    def compare_experiments(self, wildcards) -> dict[str, list[str]]:
+        return self.plan.comparison_inputs(wildcards.comparison)
+
+    # report.smk
+    def make_paper_table(self, wildcards) -> dict[str, Any]:
+        return self.plan.paper_table_inputs(wildcards.table)
+
+    def check_conservation(self, wildcards) -> dict[str, list[str]]:
+        return self.plan.conservation_inputs(wildcards.scheme)

@@ -1,0 +1,140 @@
+"""The rules' params: what each job reads from the config, and only that.
+
+A job's params are its rerun trigger: each holds only the keys its job reads, so editing a
+report-only key (a ``paper:`` binding) reruns report jobs only. :class:`Params` computes them
+from plain arguments; :class:`RuleParams` binds them to one plan as the rules' named params
+functions of the job's wildcards: ``params: experiment=PARAMS.train_experiment``.
+Text that a report shows is passed as inline JSON (:func:`crossemo.safe_text.inline_json`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crossemo import names, provenance
+from crossemo.plan.inputs import Inputs
+from crossemo.safe_text import inline_json
+
+
+class Params(Inputs):
+    """What each rule's jobs read, from the experiment's or corpus's name."""
+
+    # ---- ingest.smk, preprocess.smk, labels.smk, strEmo.smk, transcribe.smk ----
+    def manifest_provenance(self, corpus: str) -> dict[str, Any]:
+        """What ``corpus``'s manifest must record as its source (checked by its readers)."""
+        return provenance.expected(self.corpus(corpus))
+
+    def download_settings(self, corpus: str) -> dict[str, Any]:
+        """Top-level `download:` overridden by the corpus's own `download:` entry."""
+        merged = {**self.config.get("download", {}), **self.corpus(corpus).get("download", {})}
+        merged.pop("serve_dir", None)
+        return merged
+
+    def download_serve_dir(self, corpus: str) -> str | None:
+        return self.corpus(corpus).get("download", {}).get("serve_dir")
+
+    def transcribe_settings(self) -> dict[str, Any]:
+        """The `transcribe:` keys a transcription job reads (not its resources)."""
+        settings = self.config.get("transcribe", {})
+        return {k: v for k, v in settings.items() if k not in ("mem_mb", "runtime")}
+
+    # ---- balance.smk, classic.smk, train.smk ----
+    def train_params(self, experiment: str) -> dict[str, Any]:
+        """The part of ``experiment`` a training job reads (params of train_classic and
+        train_neural): names.CLASSIC_EXPERIMENT_KEYS or NEURAL_EXPERIMENT_KEYS, the model without
+        its resource keys. Report keys (``paper:``), split and balance keys are not in it: editing
+        them does not rerun training through params (a changed split does through its files)."""
+        keys = (
+            names.CLASSIC_EXPERIMENT_KEYS
+            if self.is_classic(experiment)
+            else names.NEURAL_EXPERIMENT_KEYS
+        )
+        return names.job_keys(self.experiment(experiment), keys)
+
+    def balance_params(self, experiment: str) -> dict[str, Any]:
+        """What balance_training_set reads: ``balance:`` and the experiment's seed."""
+        exp = self.experiment(experiment)
+        return {"balance": exp.get("balance", {}), "seed": exp.get("seed", 0)}
+
+    # ---- evaluate.smk, report.smk ----
+    def comparison_params(self, name: str) -> dict[str, Any]:
+        """What a compare_experiments job reads: the sides as written and the metric."""
+        entry = self.config["comparisons"][name]
+        return {"sides": {"a": entry["a"], "b": entry["b"]}, "metric": entry.get("metric", "uar")}
+
+    def matrix_params(self, experiment: str) -> dict[str, Any]:
+        """What make_corpus_matrix reads: the corpora and whether LOCO sources follow."""
+        exp = self.experiment(experiment)
+        return {"train": list(exp["train"]), "include_loco": bool(exp.get("include_loco"))}
+
+    def deviations_title(self) -> str:
+        papers = sorted({t.split("_table")[0] for t in self.paper_tables})
+        return "Deviations from the paper" + (f" ({', '.join(papers)})" if papers else "")
+
+
+class RuleParams:
+    """The rules' params functions, bound to one plan: each takes the job's ``wildcards``.
+
+    Named after the param they fill (``experiment=PARAMS.train_experiment``), with the rule's
+    name where one rule reads it (``PARAMS.make_split``).
+    """
+
+    def __init__(self, plan: Params):
+        self.plan = plan
+
+    # preprocess.smk, labels.smk
+    def provenance(self, wildcards) -> dict[str, Any]:
+        return self.plan.manifest_provenance(wildcards.corpus)
+
+    def has_filter(self, wildcards) -> bool:
+        return wildcards.corpus in self.plan.filtered_corpora
+
+    # strEmo.smk
+    def sheet(self, wildcards) -> str:
+        return inline_json(self.plan.corpus(wildcards.corpus)["sheet"])
+
+    def download_settings(self, wildcards) -> str:
+        return inline_json(self.plan.download_settings(wildcards.corpus))
+
+    def download_serve_dir(self, wildcards) -> str:
+        return inline_json(self.plan.download_serve_dir(wildcards.corpus))
+
+    # splits.smk, balance.smk
+    def make_split(self, wildcards) -> dict[str, Any]:
+        return self.plan.split_config(wildcards.experiment)
+
+    def balance(self, wildcards) -> dict[str, Any]:
+        return self.plan.balance_params(wildcards.experiment)["balance"]
+
+    def balance_seed(self, wildcards) -> int:
+        return self.plan.balance_params(wildcards.experiment)["seed"]
+
+    # features.smk, classic.smk, train.smk
+    def whisper_featureset(self, wildcards) -> dict[str, Any]:
+        return self.plan.featureset_settings(wildcards.featureset)
+
+    def ssl_settings(self, wildcards) -> dict[str, Any]:
+        return self.plan.ssl_settings(wildcards.ssl_featureset)
+
+    def whisper_source(self, wildcards) -> str:
+        return self.plan.converted_encoders[wildcards.encoder]
+
+    def train_experiment(self, wildcards) -> dict[str, Any]:
+        return self.plan.train_params(wildcards.experiment)
+
+    def run_family(self, wildcards) -> str:
+        return self.plan.run_family(wildcards.experiment, wildcards.run)
+
+    # evaluate.smk, report.smk
+    def comparison(self, wildcards) -> dict[str, Any]:
+        return self.plan.comparison_params(wildcards.comparison)
+
+    def paper_bindings(self, wildcards) -> str:
+        return inline_json(self.plan.table_bindings(wildcards.table))
+
+    def deviations(self, wildcards) -> str:
+        """The config's ``deviations:`` when the job is planned (a rehearsal's too)."""
+        return inline_json(list(self.plan.config.get("deviations") or []))
+
+    def corpus_matrix(self, wildcards) -> dict[str, Any]:
+        return self.plan.matrix_params(wildcards.experiment)

@@ -1,0 +1,126 @@
+"""Threads, memory, runtime and GPUs of the rules: the rules of thumb, in one place.
+
+Portable resources only (``threads``, ``mem_mb``, ``runtime`` in minutes, ``gpu``); partitions,
+accounts and GPU models are the SLURM profile's (``profiles/slurm``). Memory and runtime that a
+retry should raise scale with ``attempt``. A rule whose script runs on one thread says
+``threads: 1`` itself; a rule that reads ``transcribe.mem_mb``/``runtime`` reads the config.
+
+:class:`Resources` holds the needs that depend on an experiment (its model's ``mem_mb``,
+``runtime``, ``threads`` keys or its encoder's size); :class:`RuleResources` holds the fixed
+rules of thumb and binds the others to one plan as the rules' named resource functions:
+``resources: mem_mb=RESOURCES.train_neural_mem_mb``.
+"""
+
+from __future__ import annotations
+
+from crossemo.plan.experiments import Experiments
+
+
+class Resources(Experiments):
+    """What a training or SSL extraction job of an experiment needs."""
+
+    # ---- classic.smk ----
+    def classic_mem_mb(self, experiment: str, attempt: int = 1) -> int:
+        """Memory of a classic training job: model.mem_mb (default 4 GB) x attempt (an RBF SVM
+        on n training rows holds ~2 n^2 float64 kernel entries: 16 GB at n = 30 000)."""
+        return int(self.model(experiment).get("mem_mb", 4000)) * attempt
+
+    # ---- train.smk ----
+    def neural_threads(self, experiment: str) -> int:
+        """CPU threads of a neural job: model.threads; default 4 (data loading beside a GPU), 1 for
+        a tiny encoder (two intra-op threads made a tiny run 4x the CPU time of one thread, on
+        a 2-core machine running a second job: BENCHMARKS.md, Waiting times)."""
+        default = 1 if self.tiny(experiment) else 4
+        return int(self.model(experiment).get("threads", default))
+
+    def neural_gpus(self, experiment: str) -> int:
+        """GPUs a neural job claims (resource ``gpu``): 1, or 0 for a tiny encoder built from
+        a config, which trains on a CPU core in seconds: claiming the one local GPU slot
+        serialised a rehearsal's 30 tiny runs on a 2-core machine (half its cores idle)."""
+        return 0 if self.tiny(experiment) else 1
+
+    def neural_mem_mb(self, experiment: str, attempt: int = 1) -> int:
+        """Memory of a neural job: model.mem_mb (default 4 GB tiny, 32 GB real) x attempt."""
+        base = self.model(experiment).get("mem_mb", 4000 if self.tiny(experiment) else 32000)
+        return int(base) * attempt
+
+    def neural_runtime(self, experiment: str, attempt: int = 1) -> int:
+        """Minutes of a neural job: model.runtime (default 30 tiny, 720 real) x attempt."""
+        base = self.model(experiment).get("runtime", 30 if self.tiny(experiment) else 720)
+        return int(base) * attempt
+
+    def ssl_gpus(self, featureset: str) -> int:
+        """GPUs an SSL extraction job claims: as :meth:`neural_gpus` for its encoder."""
+        return self.neural_gpus(self.ssl_experiment(featureset))
+
+    def ssl_mem_mb(self, featureset: str, attempt: int = 1) -> int:
+        """Memory of an SSL extraction job x attempt: frame sequences of every layer are large
+        (HuBERT Base, layer all: ~2 MB per second of audio, held twice while written)."""
+        experiment = self.ssl_experiment(featureset)
+        if self.tiny(experiment):
+            return 4000 * attempt
+        sequence = self.model(experiment).get("pooling") == "sequence"
+        return (24000 if sequence else 8000) * attempt
+
+
+class RuleResources:
+    """The rules' resources: fixed rules of thumb (attributes) and functions of the job's
+    ``wildcards`` (and ``attempt``) bound to one plan, read as ``RESOURCES.<name>``."""
+
+    #: jobs on one audio shard or one corpus on a CPU core (decode + resample, fingerprint,
+    #: openSMILE / hand-crafted features, clip segmentation)
+    shard_mem_mb = 2000
+    #: a download job holds one video's audio at a time
+    download_mem_mb = 1000
+    #: balance_training_set holds a training view and, when oversampling, its augmented audio
+    view_mem_mb = 4000
+    #: jobs that read many files through a thread pool (ingest_corpus, checksum_corpus,
+    #: segment_clips)
+    io_threads = 2
+    #: synthesize_demo_corpora: Python beside the espeak-ng child processes it runs
+    demo_threads = 2
+    #: transcribe_shard: faster-whisper's CPU threads
+    transcribe_threads = 2
+    #: encoder extraction jobs (Whisper features, SSL features): intra-op threads
+    encoder_threads = 4
+    #: minutes of an SSL extraction job
+    ssl_runtime = 60
+    #: MB and minutes (x attempt) of a Whisper feature job and a Whisper conversion
+    whisper_mem_mb = 4000
+    whisper_runtime = 120
+
+    def __init__(self, plan: Resources):
+        self.plan = plan
+
+    # features.smk, train.smk (convert_whisper)
+    def whisper_features_mem_mb(self, wildcards, attempt: int) -> int:
+        return self.whisper_mem_mb * attempt
+
+    def whisper_features_runtime(self, wildcards, attempt: int) -> int:
+        return self.whisper_runtime * attempt
+
+    def convert_whisper_mem_mb(self, wildcards, attempt: int) -> int:
+        return self.whisper_mem_mb * attempt
+
+    # classic.smk
+    def train_classic_mem_mb(self, wildcards, attempt: int) -> int:
+        return self.plan.classic_mem_mb(wildcards.experiment, attempt)
+
+    # train.smk
+    def train_neural_threads(self, wildcards) -> int:
+        return self.plan.neural_threads(wildcards.experiment)
+
+    def train_neural_gpu(self, wildcards) -> int:
+        return self.plan.neural_gpus(wildcards.experiment)
+
+    def train_neural_mem_mb(self, wildcards, attempt: int) -> int:
+        return self.plan.neural_mem_mb(wildcards.experiment, attempt)
+
+    def train_neural_runtime(self, wildcards, attempt: int) -> int:
+        return self.plan.neural_runtime(wildcards.experiment, attempt)
+
+    def ssl_gpu(self, wildcards) -> int:
+        return self.plan.ssl_gpus(wildcards.ssl_featureset)
+
+    def ssl_mem_mb(self, wildcards, attempt: int) -> int:
+        return self.plan.ssl_mem_mb(wildcards.ssl_featureset, attempt)

