@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --no-warn-conflicts tiktoken more-itertools numba tqdm
 	$(BIN)/pip install -q --no-deps openai-whisper==20250625
 	# librosa's numba kernels compiled once now, not by parallel jobs at once (crossemo.jit_cache)
-	$(BIN)/python -c "from crossemo.features.handcrafted import compile_kernels; compile_kernels()"
+	$(BIN)/python -c "from crossemo.features.upstreams.handcrafted import compile_kernels; compile_kernels()"
 	touch $@
 	@echo "crossemo: Python environment ready in $(VENV)"
 
@@ -30,7 +30,7 @@ system-deps:
 # The demo's Whisper and SSL shard jobs use about one core each whatever their threads (measured:
 # 0.9-1.1 CPU-s per wall-s at 2 threads), but a 2-thread job holds both cores of a 2-core machine:
 # one thread each lets two run side by side (the demo ran a single job 331 of its 508 s).
-DEMO_THREADS := --set-threads transcribe_shard=1 extract_whisper_features=1 extract_ssl_features=1
+DEMO_THREADS := --set-threads transcribe_shard=1 extract_features=1
 
 demo: setup
 	$(SNAKEMAKE) --cores $(CORES) all $(DEMO_THREADS)

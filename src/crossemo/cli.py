@@ -130,8 +130,8 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _convert_whisper(args: argparse.Namespace) -> int:
-    from crossemo.features.whisper import resolve_ct2_model
-    from crossemo.features.whisper_convert import convert_ct2_whisper
+    from crossemo.features.upstreams.whisper.convert import convert_ct2_whisper
+    from crossemo.features.upstreams.whisper.features import resolve_ct2_model
 
     say(convert_ct2_whisper(resolve_ct2_model(args.ct2_dir), args.out_dir))
     return 0

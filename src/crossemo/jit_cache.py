@@ -9,7 +9,7 @@ loads it dies with SIGSEGV. Measured here: 6 processes started together on an em
 crashed; with the import and a warm-up call under one file lock, none of 60 did. This is what
 parallel ``extract_features`` or ``balance`` jobs on a fresh environment do, so every import of
 librosa in crossemo goes through :func:`import_librosa` or :func:`serialised`, and ``make setup``
-fills the cache once (``crossemo.features.handcrafted.compile_kernels``).
+fills the cache once (``crossemo.features.upstreams.handcrafted.compile_kernels``).
 """
 
 from __future__ import annotations

@@ -35,9 +35,8 @@ CLASSIC_FAMILIES = (
 )  # fmt: skip
 #: neural model families (crossemo.models.run)
 NEURAL_FAMILIES = ("finetune", "block_expansion", "frozen_head", "multimodal")
-#: feature sets extracted by crossemo.features (the SSL ones are named by ssl_featureset_name)
-FEATURESETS = ("gemaps", "egemaps", "compare", "handcrafted94")
-#: model keys that decide a frozen encoder's stored features (rule extract_ssl_features)
+#: model keys that decide a frozen encoder's stored features (the SSL upstream's settings,
+#: crossemo.features.upstreams.ssl; rule extract_features)
 SSL_KEYS = ("encoder", "layer", "pooling", "batch_seconds", "max_seconds")
 #: experiment keys a training job reads (rule params of train_classic / train_neural; the
 #: library's entry points see only these, so a key read there must be listed here to reach it)
@@ -197,3 +196,13 @@ def run_family(run: str, families: Sequence[str]) -> str:
     if suffix not in families:
         raise ValueError(f"run {run}: no family {suffix!r} in {families}")
     return suffix
+
+
+def __getattr__(name: str) -> Any:
+    """``FEATURESETS``: the named feature sets (``features: egemaps``), read from their one
+    registry (:func:`crossemo.features.upstreams.featuresets`, registered upstreams included)."""
+    if name == "FEATURESETS":
+        from crossemo.features import upstreams
+
+        return upstreams.featuresets()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

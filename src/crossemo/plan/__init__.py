@@ -28,8 +28,7 @@ from crossemo.plan.experiments import (
     Experiments,
     converted_encoder_name,
     split_keys,
-    ssl_featureset_name,
-    ssl_settings,
+    ssl_spec,
 )
 from crossemo.plan.inputs import RuleInputs
 from crossemo.plan.params import Params, RuleParams
@@ -53,6 +52,5 @@ __all__ = [
     "converted_encoder_name",
     "paths",
     "split_keys",
-    "ssl_featureset_name",
-    "ssl_settings",
+    "ssl_spec",
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 
 from crossemo import names, splits
 from crossemo.configuration import SHEET_ADAPTER
-from crossemo.features.settings import featureset_name, featureset_settings
+from crossemo.features import upstreams
 from crossemo.models.stages import init_run, parse_init_from
 
 
@@ -36,16 +35,6 @@ RESOURCE_KEYS = names.RESOURCE_KEYS
 PAPER_SOURCES = ("metrics", "lr_cv", "corpus", "labels", "split", "view")
 
 
-def ssl_featureset_name(model: Mapping[str, Any]) -> str:
-    """Feature set of a frozen encoder, named by the settings that decide its features (encoder
-    slug + hash of SSL_KEYS): experiments on one encoder share one extraction."""
-    settings = ssl_settings(model)
-    encoder = settings.get("encoder")
-    name = encoder if isinstance(encoder, str) else (encoder or {}).get("name", "tiny")
-    text = json.dumps(settings, sort_keys=True, default=str)
-    return f"ssl-{names.slug(str(name))}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
-
-
 def converted_encoder_name(source: str) -> str:
     """Folder name (under results/encoders/) of the CTranslate2 Whisper ``source`` converted to
     transformers: ``whisper-`` + the package name, or the folder's name + a hash of its path."""
@@ -55,9 +44,10 @@ def converted_encoder_name(source: str) -> str:
     return f"whisper-{stem}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
 
 
-def ssl_settings(model: Mapping[str, Any]) -> dict[str, Any]:
-    """The model keys that decide a frozen encoder's features (SSL_KEYS)."""
-    return {k: model[k] for k in names.SSL_KEYS if k in model}
+def ssl_spec(model: Mapping[str, Any]) -> dict[str, Any]:
+    """The feature set a frozen_head ``model`` reads: the SSL upstream with the model keys that
+    decide its features (:data:`crossemo.names.SSL_KEYS`)."""
+    return dict(upstreams.settings({**model, "name": "ssl"}))
 
 
 class Experiments:
@@ -210,41 +200,43 @@ class Experiments:
 
     def featureset(self, experiment: str) -> str:
         """Feature-set folder of a classic experiment (``features:``): a named set, or the folder
-        of a Whisper mapping (:func:`crossemo.features.featureset_name`)."""
+        of a configured one (``{name: whisper, ...}``), by :func:`upstreams.folder`."""
         featureset = self.experiment(experiment).get("features")
         try:
-            return featureset_name(featureset)
+            return upstreams.folder(featureset)
         except (TypeError, ValueError) as err:
             raise ValueError(
                 f"experiment {experiment}: features must be one of {list(names.FEATURESETS)} "
-                f"or a mapping {{name: whisper, ...}}, not {featureset!r} ({err})"
+                f"or a mapping {{name: <one of {list(upstreams.configured())}>, ...}}, not "
+                f"{featureset!r} ({err})"
             ) from None
+
+    def ssl_featureset(self, experiment: str) -> str:
+        """Feature-set folder a frozen_head experiment reads (the SSL upstream's settings)."""
+        return upstreams.folder(ssl_spec(self.model(experiment)))
+
+    @cached_property
+    def featuresets(self) -> dict[str, str | dict[str, Any]]:
+        """Folder -> settings (as the extraction job reads them) of every planned feature set:
+        the classic experiments' ``features:`` and the frozen_head experiments' encoders. One
+        entry per folder, so one extraction per shard, however many experiments share it."""
+        out: dict[str, str | dict[str, Any]] = {}
+        for e in self.classic_experiments:
+            out.setdefault(self.featureset(e), upstreams.settings(self.experiment(e)["features"]))
+        for e in self.ssl_experiments:
+            out.setdefault(self.ssl_featureset(e), ssl_spec(self.model(e)))
+        return dict(sorted(out.items()))
 
     @cached_property
     def configured_featuresets(self) -> dict[str, dict[str, Any]]:
-        """Folder -> full settings of every configured (Whisper) feature set of the classic
-        experiments: one entry, so one extraction per shard, however many experiments share it."""
-        out = {}
-        for e in self.classic_experiments:
-            settings = featureset_settings(self.experiment(e).get("features"))
-            if isinstance(settings, Mapping):
-                out.setdefault(self.featureset(e), settings)
-        return dict(sorted(out.items()))
+        """Folder -> full settings of the classic experiments' configured feature sets (a
+        mapping ``{name: whisper, ...}``, not a named set)."""
+        classic = {self.featureset(e) for e in self.classic_experiments}
+        return {f: s for f, s in self.featuresets.items() if f in classic and isinstance(s, dict)}
 
-    def featureset_settings(self, featureset: str) -> dict[str, Any]:
-        """Settings of a configured feature set folder (params of extract_whisper_features)."""
-        return self.configured_featuresets[featureset]
-
-    def ssl_featureset(self, experiment: str) -> str:
-        return ssl_featureset_name(self.model(experiment))
-
-    def ssl_experiment(self, featureset: str) -> str:
-        """An experiment of SSL feature set ``featureset`` (all share its settings)."""
-        return next(e for e in self.ssl_experiments if self.ssl_featureset(e) == featureset)
-
-    def ssl_settings(self, featureset: str) -> dict[str, Any]:
-        """Encoder, layer, pooling ... of an SSL feature set (the same in all its experiments)."""
-        return ssl_settings(self.model(self.ssl_experiment(featureset)))
+    def featureset_settings(self, featureset: str) -> str | dict[str, Any]:
+        """Settings of a planned feature-set folder (params of rule extract_features)."""
+        return self.featuresets[featureset]
 
     def tiny(self, experiment: str) -> bool:
         encoder = self.model(experiment).get("encoder")

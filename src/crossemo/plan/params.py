@@ -110,11 +110,10 @@ class RuleParams:
         return self.plan.balance_params(wildcards.experiment)["seed"]
 
     # features.smk, classic.smk, train.smk
-    def whisper_featureset(self, wildcards) -> dict[str, Any]:
+    def featureset(self, wildcards) -> str | dict[str, Any]:
+        """A planned feature set as its extraction job reads it: a named set's name, or
+        ``{name: <upstream>, <settings>}``."""
         return self.plan.featureset_settings(wildcards.featureset)
-
-    def ssl_settings(self, wildcards) -> dict[str, Any]:
-        return self.plan.ssl_settings(wildcards.ssl_featureset)
 
     def whisper_source(self, wildcards) -> str:
         return self.plan.converted_encoders[wildcards.encoder]

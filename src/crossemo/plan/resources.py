@@ -13,11 +13,12 @@ rules of thumb and binds the others to one plan as the rules' named resource fun
 
 from __future__ import annotations
 
+from crossemo.features import upstreams
 from crossemo.plan.experiments import Experiments
 
 
 class Resources(Experiments):
-    """What a training or SSL extraction job of an experiment needs."""
+    """What a training or extraction job of an experiment or feature set needs."""
 
     # ---- classic.smk ----
     def classic_mem_mb(self, experiment: str, attempt: int = 1) -> int:
@@ -49,18 +50,15 @@ class Resources(Experiments):
         base = self.model(experiment).get("runtime", 30 if self.tiny(experiment) else 720)
         return int(base) * attempt
 
-    def ssl_gpus(self, featureset: str) -> int:
-        """GPUs an SSL extraction job claims: as :meth:`neural_gpus` for its encoder."""
-        return self.neural_gpus(self.ssl_experiment(featureset))
+    # ---- features.smk ----
+    def featureset_resources(self, featureset: str) -> dict[str, int]:
+        """Threads, GPUs, MB and minutes of an extraction job of a planned feature-set folder,
+        as its upstream states them (crossemo.features.upstreams: ``resources``)."""
+        return upstreams.resources(self.featureset_settings(featureset))
 
-    def ssl_mem_mb(self, featureset: str, attempt: int = 1) -> int:
-        """Memory of an SSL extraction job x attempt: frame sequences of every layer are large
-        (HuBERT Base, layer all: ~2 MB per second of audio, held twice while written)."""
-        experiment = self.ssl_experiment(featureset)
-        if self.tiny(experiment):
-            return 4000 * attempt
-        sequence = self.model(experiment).get("pooling") == "sequence"
-        return (24000 if sequence else 8000) * attempt
+    def featureset_env(self, featureset: str) -> str:
+        """Conda env file of a feature set's extraction jobs (its upstream's ``ENV``)."""
+        return f"../envs/{upstreams.env(self.featureset_settings(featureset))}.yaml"
 
 
 class RuleResources:
@@ -81,24 +79,29 @@ class RuleResources:
     demo_threads = 2
     #: transcribe_shard: faster-whisper's CPU threads
     transcribe_threads = 2
-    #: encoder extraction jobs (Whisper features, SSL features): intra-op threads
-    encoder_threads = 4
-    #: minutes of an SSL extraction job
-    ssl_runtime = 60
-    #: MB and minutes (x attempt) of a Whisper feature job and a Whisper conversion
+    #: MB (x attempt) of a Whisper conversion (as a Whisper feature job)
     whisper_mem_mb = 4000
-    whisper_runtime = 120
 
     def __init__(self, plan: Resources):
         self.plan = plan
 
-    # features.smk, train.smk (convert_whisper)
-    def whisper_features_mem_mb(self, wildcards, attempt: int) -> int:
-        return self.whisper_mem_mb * attempt
+    # features.smk: one extraction rule, each upstream's needs (threads, gpu, conda env too)
+    def extract_features_threads(self, wildcards) -> int:
+        return self.plan.featureset_resources(wildcards.featureset)["threads"]
 
-    def whisper_features_runtime(self, wildcards, attempt: int) -> int:
-        return self.whisper_runtime * attempt
+    def extract_features_gpu(self, wildcards) -> int:
+        return self.plan.featureset_resources(wildcards.featureset)["gpu"]
 
+    def extract_features_mem_mb(self, wildcards, attempt: int) -> int:
+        return self.plan.featureset_resources(wildcards.featureset)["mem_mb"] * attempt
+
+    def extract_features_runtime(self, wildcards, attempt: int) -> int:
+        return self.plan.featureset_resources(wildcards.featureset)["runtime"] * attempt
+
+    def extract_features_env(self, wildcards) -> str:
+        return self.plan.featureset_env(wildcards.featureset)
+
+    # train.smk (convert_whisper)
     def convert_whisper_mem_mb(self, wildcards, attempt: int) -> int:
         return self.whisper_mem_mb * attempt
 
@@ -118,9 +121,3 @@ class RuleResources:
 
     def train_neural_runtime(self, wildcards, attempt: int) -> int:
         return self.plan.neural_runtime(wildcards.experiment, attempt)
-
-    def ssl_gpu(self, wildcards) -> int:
-        return self.plan.ssl_gpus(wildcards.ssl_featureset)
-
-    def ssl_mem_mb(self, wildcards, attempt: int) -> int:
-        return self.plan.ssl_mem_mb(wildcards.ssl_featureset, attempt)

@@ -3,15 +3,22 @@
 Chromagram (12 pitch classes), mel spectrogram with 60 filters, 20 MFCCs, zero-crossing rate and
 spectral centroid; each frame-level descriptor is averaged over the utterance (12 + 60 + 20 + 1 +
 1 = 94). Standard scaling is applied later, at training time (see :mod:`crossemo.features`).
+
+The upstream of the named set ``handcrafted94``; light at import (numpy and librosa are
+imported where features are computed).
 """
 
 from __future__ import annotations
 
 import functools
-
-import numpy as np
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from crossemo.jit_cache import serialised
+
+if TYPE_CHECKING:
+    import numpy as np
 
 N_CHROMA, N_MELS, N_MFCC = 12, 60, 20
 N_FFT, HOP = 2048, 512
@@ -22,6 +29,41 @@ HANDCRAFTED_NAMES = (
     + [f"mfcc_{i:02d}" for i in range(N_MFCC)]
     + ["zcr", "spectral_centroid"]
 )
+
+# ---- the upstream contract (crossemo.features.upstreams) ----
+SETTINGS_KEYS: tuple[str, ...] = ()  # a named set: ``features: handcrafted94``
+CLASSIC, NEURAL = True, False
+POOLED, SEQUENCES = True, False
+ENV = "features"
+#: MB and minutes of one job on one audio shard (one CPU core)
+MEM_MB, RUNTIME = 2000, 60
+
+
+def settings(name: str, spec: Mapping[str, Any] | None) -> str:
+    """A named set's job reads its name."""
+    return name
+
+
+def folder(name: str, settings: Any) -> str:
+    """A named set's folder is its name."""
+    return name
+
+
+def resources(settings: Any) -> dict[str, int]:
+    return {"threads": 1, "gpu": 0, "mem_mb": MEM_MB, "runtime": RUNTIME}
+
+
+def extract_shard(name: str, settings: Any, audio_paths: Sequence[str | Path], output: str | Path,
+                  utt_ids: set[str] | None = None, threads: int = 0) -> Any:  # fmt: skip
+    """The 94 features of every (or the selected) utterance, written as one feature shard."""
+    from crossemo.features.shards import vector_frame, write_features
+
+    return write_features(vector_frame(HandcraftedExtractor(), audio_paths, utt_ids, name), output)
+
+
+def extractor(featureset: str):
+    """The per-utterance callable ``(samples, sample_rate) -> float32 vector`` (``names``)."""
+    return HandcraftedExtractor()
 
 
 class HandcraftedExtractor:
@@ -39,6 +81,8 @@ class HandcraftedExtractor:
 def compile_kernels(sample_rate: int = 16_000) -> None:
     """A first call under the numba cache lock, so that later calls only load compiled code
     (once per process; ``make setup`` runs it to fill the environment's cache)."""
+    import numpy as np
+
     with serialised():
         noise = np.random.default_rng(0).standard_normal(4 * N_FFT).astype(np.float32)
         _describe(0.1 * noise, sample_rate)
@@ -46,6 +90,7 @@ def compile_kernels(sample_rate: int = 16_000) -> None:
 
 def _describe(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     import librosa
+    import numpy as np
 
     y = np.asarray(samples, dtype=np.float32)
     if len(y) < N_FFT:  # very short clip: pad so that every descriptor has a frame

@@ -62,13 +62,13 @@ import numpy as np
 import pandas as pd
 
 # the settings and the folder name of a Whisper feature set live in the light settings module
-from crossemo.features.settings import (  # noqa: F401  (BACKENDS ... are this module's too)
+from crossemo.features.upstreams.whisper import (  # noqa: F401  (BACKENDS ... are this module's too)
     BACKENDS,
     PACKINGS,
     STATS,
     WhisperSettings,
 )
-from crossemo.features.settings import whisper_featureset_name as featureset_name  # noqa: F401
+from crossemo.features.upstreams.whisper import whisper_featureset_name as featureset_name  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class CT2Encoder:
         import torch
         from faster_whisper.feature_extractor import FeatureExtractor
 
-        from crossemo.features.whisper_convert import read_ct2_header
+        from crossemo.features.upstreams.whisper.convert import read_ct2_header
 
         if threads:  # the log-mel is computed with torch
             torch.set_num_threads(int(threads))
