@@ -94,8 +94,8 @@ def main() -> None:
     import torch
     from transformers import WhisperFeatureExtractor, WhisperForAudioClassification
 
-    from crossemo.features.upstreams.whisper.features import resolve_ct2_model
     from crossemo.features.upstreams.whisper.convert import convert_ct2_whisper
+    from crossemo.features.upstreams.whisper.features import resolve_ct2_model
 
     torch.set_num_threads(1)
     folder = Path(tempfile.mkdtemp()) / "tiny.en"
