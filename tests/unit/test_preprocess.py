@@ -15,14 +15,10 @@ from audio_quirks import long_wav, write
 
 import crossemo.audio.preprocess as preprocess_module
 from crossemo.audio.preprocess import (
-    DenoiseSettings,
     Dropped,
     PreprocessSettings,
-    TrimSettings,
     preprocess_shard,
     process,
-    remove_silence,
-    resample,
     write_shard,
 )
 from crossemo.audio.shards import (
@@ -33,6 +29,7 @@ from crossemo.audio.shards import (
     load_audio,
     read_shard_meta,
 )
+from crossemo.audio.steps import DenoiseSettings, TrimSettings, remove_silence, resample
 from crossemo.reasons import TOO_LONG
 from crossemo.schemas import AudioShard, Manifest, Rejects, read_table, write_table
 from crossemo.sharding import select_shard, shard_of
@@ -359,7 +356,7 @@ def test_energy_intervals_equal_librosa_split(seed: int):
 
     librosa = import_librosa()
 
-    from crossemo.audio.preprocess import energy_intervals
+    from crossemo.audio.steps import energy_intervals
 
     rng = np.random.default_rng(seed)
     parts = []
@@ -628,7 +625,7 @@ def speech_like(seconds: float = 2.0, sr: int = SR) -> np.ndarray:
 
 
 def test_energy_trim_measures_huge_float_values_without_overflow():
-    from crossemo.audio.preprocess import energy_intervals
+    from crossemo.audio.steps import energy_intervals
 
     clip = speech_like()
     expected = energy_intervals(clip, top_db=35.0)

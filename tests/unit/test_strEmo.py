@@ -189,7 +189,8 @@ def test_whole_path_against_loopback_server(tmp_path, corpus):
 
 
 def test_manifest_feeds_preprocess_unchanged(tmp_path, corpus):
-    from crossemo.audio.preprocess import PreprocessSettings, TrimSettings, preprocess_shard
+    from crossemo.audio.preprocess import PreprocessSettings, preprocess_shard
+    from crossemo.audio.steps import TrimSettings
     from crossemo.schemas import write_table
 
     sheet, media, _ = corpus
