@@ -15,8 +15,9 @@ with ``include_loco`` the next folds leave one corpus out in turn (train on the 
 it). Its (train -> test) cells are the per-corpus scores of these runs.
 
 The workflow (``crossemo.plan``, the rules' wildcard constraints) and the library (evaluation,
-LR CV, classic models, report) build and parse run names with these functions only. Importing
-this module is free (no third-party imports): ``rules/common.smk`` uses it at parse time.
+LR CV, classic models, report) build and parse run names with these functions only. The family
+lists are the registry's (:mod:`crossemo.models.families`). Importing this module is free (no
+third-party imports): ``rules/common.smk`` uses it at parse time.
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ from typing import Any
 MAIN = "main"
 FINAL = "final"
 
-#: classic model families (crossemo.models.classic)
-CLASSIC_FAMILIES = (
-    "svm", "knn", "mlp", "xgboost", "lightgbm", "logreg", "random_forest", "gaussian_nb",
-    "decision_tree",
-)  # fmt: skip
-#: neural model families (crossemo.models.run)
-NEURAL_FAMILIES = ("finetune", "block_expansion", "frozen_head", "multimodal")
+#: model families by kind and by what they read, taken from the family registry
+#: (crossemo.models.families) whenever they are read (module ``__getattr__`` below)
+_FAMILY_LISTS = {
+    "CLASSIC_FAMILIES": ("kind", "classic"),  # classic families (rule train_classic)
+    "NEURAL_FAMILIES": ("kind", "neural"),  # neural families (rule train_neural)
+    "FEATURE_FAMILIES": ("needs", "features"),  # read the experiment's feature set
+    "SSL_FEATURE_FAMILIES": ("needs", "ssl_features"),  # read a frozen encoder's features
+    "TRANSCRIPT_FAMILIES": ("needs", "transcripts"),  # read the corpora's transcripts
+}
 #: feature sets extracted by crossemo.features (the SSL ones are named by ssl_featureset_name)
 FEATURESETS = ("gemaps", "egemaps", "compare", "handcrafted94")
 #: model keys that decide a frozen encoder's stored features (rule extract_ssl_features)
@@ -58,6 +61,18 @@ AUG_MARKER = "#aug"
 #: markers the pipeline gives ids a meaning by: no ingested utterance id may hold one
 #: (ingestion rejects it as ``reserved_id_marker``)
 RESERVED_ID_MARKERS = (AUG_MARKER,)
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """``CLASSIC_FAMILIES``, ``NEURAL_FAMILIES``, ``FEATURE_FAMILIES``, ``SSL_FEATURE_FAMILIES``,
+    ``TRANSCRIPT_FAMILIES``: registered family names, in registry order (a family registered at
+    run time is in them from then on)."""
+    if name not in _FAMILY_LISTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from crossemo.models import families
+
+    by, value = _FAMILY_LISTS[name]
+    return families.names(value) if by == "kind" else families.needing(value)
 
 
 def reserved_marker(utt_id: str) -> str | None:
