@@ -8,8 +8,6 @@ is scored with the squared distances computed once per split (:func:`grid_uars`)
 
 from __future__ import annotations
 
-import numpy as np
-
 from crossemo.models.families import keys
 
 PAPER_NAME = "SVC"
@@ -51,6 +49,7 @@ def grid_uars(grid_points, X, y, splits, seed) -> list[float] | None:
     """
     if not all(_rbf_point(p) for p in grid_points):
         return None
+    import numpy as np
     from sklearn.metrics.pairwise import euclidean_distances
     from sklearn.svm import SVC
 
