@@ -1,4 +1,6 @@
-"""Fine-tuning of a Hugging Face audio encoder with a mean-pooling classification head.
+"""Fine-tuning of a Hugging Face audio encoder with a mean-pooling classification head: the
+engine of the families that train an audio classifier (``finetune``, ``block_expansion``:
+:mod:`crossemo.models.families`; each gives :func:`build_classifier` its ``build_model``).
 
 The model is an ``AutoModelForAudioClassification`` (``HubertForSequenceClassification`` for
 HuBERT, ``WhisperForAudioClassification`` for a Whisper encoder, fed as

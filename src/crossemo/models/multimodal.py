@@ -224,6 +224,7 @@ class SpeechTextModel:
         if self._transcriber is None:
             from crossemo.transcribe import TranscribeSettings, load_backend
 
+            logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # a line per clip
             self._transcriber = load_backend(TranscribeSettings.from_config(self.transcription))
         return self._transcriber
 

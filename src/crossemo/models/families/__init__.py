@@ -15,15 +15,18 @@ package imports only the standard library; a family's module is imported when it
 
 The module holds the rest of the contract (:class:`Family` reads it):
 
-- ``KEYS``: the ``model:`` keys it takes, each with its JSON-schema fragment (groups in
-  :mod:`.keys`), and ``DEFAULTS``: what the schema fills in for keys left out. The config
-  schema's per-family blocks and config/README.md's key tables are generated from them
-  (:mod:`.document`); a unit test keeps the files equal to the registry.
+- ``KEYS``: the ``model:`` keys it takes (``family`` aside), each with its JSON-schema fragment
+  (groups in :mod:`.keys`); ``DEFAULTS`` (optional): what the schema fills in for keys left out;
+  ``SCHEMA`` (optional): rules added to its schema block (the frozen head's ``head_options`` per
+  head). The config schema's ``model`` part and config/README.md's table of families are
+  generated from them (:mod:`.document`); a unit test keeps the files equal to the registry.
 - ``PAPER_NAME`` (optional): the family's name in the papers' tables.
-- its kind's hook: ``estimator(params, seed, threads)`` for a classic family (the classic engine,
-  :mod:`crossemo.models.classic`, trains and loads every classic family alike) or
-  ``fit(...)`` and ``load(folder)`` for a neural one (:mod:`crossemo.models.run` prepares what
-  every neural run shares).
+- its kind's hook. Classic: ``estimator(params, seed, threads)`` (optionally ``DEFAULT_GRID``,
+  ``OWN_LABELS``, ``grid_uars``); the classic engine, :mod:`crossemo.models.classic`, trains and
+  loads every classic family alike. Neural: ``fit(run)`` (a
+  :class:`crossemo.models.run.NeuralRun`, which the neural engine prepares alike for every
+  neural family) and ``load(folder)``. A module's own ``train(job)`` or ``load(folder)``
+  replaces its engine's.
 
 Every family then offers the same two calls: :meth:`Family.train` (one rule job: writes the
 model and the test and dev predictions in the one predictions contract,
@@ -41,7 +44,7 @@ import difflib
 import importlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
@@ -142,7 +145,6 @@ class TrainJob:
     outputs: Mapping[str, str]
     threads: int | None = None
     scratch: str | None = None  #: resumable checkpoints (neural families)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Model(Protocol):
