@@ -84,7 +84,7 @@ SHARD_RULES = (
     "fingerprint_audio",
     "extract_features",
     "transcribe_shard",
-    "extract_ssl_features",
+    "extract_gpu_features",
 )
 #: environment.md's measurement of Snakemake planning cost per job
 MEASURED_MS_PER_JOB, MEASURED_KB_PER_JOB = 0.55, 15.0

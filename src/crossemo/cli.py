@@ -77,7 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     from crossemo.models.predict import DEFAULT_MAX_SECONDS
 
-    pred = sub.add_parser("predict", help="classify audio files with a saved model")
+    pred = sub.add_parser(
+        "predict",
+        help="classify audio files with a saved model (any family)",
+        description="Classify audio files with a model folder a training rule wrote, of any "
+        "family: fine-tuned and block-expanded encoders, classic runs (the run's feature set is "
+        "extracted from the audio), heads on frozen encoder features (the encoder is rebuilt from "
+        "the run's settings) and speech+text models (each file's transcript: --text, or the "
+        "Whisper the run's transcripts came from).",
+    )
     pred.add_argument("model_dir", help="directory written by a training rule (results/models/...)")
     pred.add_argument("audio", nargs="+", help="audio files (any rate; mixed down to mono)")
     pred.add_argument("--json", action="store_true", help="JSON lines instead of a table")
@@ -93,6 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         help="refuse shorter audio (too_short; default: preprocess.min_duration's default)",
+    )
+    pred.add_argument(
+        "--text",
+        action="append",
+        default=None,
+        metavar="TEXT",
+        help="transcript of an audio file, once per file in the order of the files (speech+text "
+        "models; without it the run's Whisper transcribes them when it is installed)",
     )
     pred.set_defaults(func=_predict)
 
@@ -110,8 +126,15 @@ def _predict(args: argparse.Namespace) -> int:
 
     from crossemo.models.predict import ModelFolderError, Predictor, TableLayout
 
+    texts = None
+    if args.text is not None:
+        if len(args.text) != len(args.audio):
+            say(f"crossemo predict: {len(args.text)} --text for {len(args.audio)} audio files: "
+                "give one per file, in their order", file=sys.stderr)  # fmt: skip
+            return 2
+        texts = dict(zip(args.audio, args.text, strict=True))
     try:
-        predictor = Predictor(args.model_dir, args.max_seconds, args.min_seconds)
+        predictor = Predictor(args.model_dir, args.max_seconds, args.min_seconds, texts)
     except ModelFolderError as err:
         say(f"crossemo predict: {err}", file=sys.stderr)
         return 2

@@ -79,8 +79,9 @@ def require_known_keys(config: Mapping, schema_file: Path = CONFIG_SCHEMA, what:
 
 
 def unknown_keys(value: object, schema: Mapping, where: str = "") -> list[str]:
-    """Keys of ``value`` that ``schema`` closes out (``additionalProperties: false``), as
-    ``dotted.key: unknown key (did you mean ...?)``, through nested objects, lists and the
+    """Keys of ``value`` that ``schema`` closes out (``additionalProperties: false``, or the
+    ``propertyNames`` of an ``allOf`` ``if``/``then`` block that applies: a model family's keys),
+    as ``dotted.key: unknown key (did you mean ...?)``, through nested objects, lists and the
     ``oneOf``/``anyOf`` branch of the value's type."""
     schema = _branch(value, schema)
     if isinstance(value, Mapping):
@@ -97,17 +98,45 @@ def unknown_keys(value: object, schema: Mapping, where: str = "") -> list[str]:
 def _unknown_in_object(value: Mapping, schema: Mapping, where: str) -> list[str]:
     known = schema.get("properties") or {}
     extra = schema.get("additionalProperties", True)
+    rules = list(_applying(value, schema))
+    allowed = [r for r in rules if "enum" in (r.get("propertyNames") or {})]
+    closed = allowed[0] if allowed else None  # e.g. the keys of the experiment's model family
+    keys = list(closed["propertyNames"]["enum"]) if closed else sorted(known)
     problems = []
     for key, item in value.items():
         path = f"{where}.{key}" if where else str(key)
-        if key in known:
-            problems += unknown_keys(item, known[key], path)
+        inner = [r["properties"][key] for r in rules if key in (r.get("properties") or {})]
+        if closed is not None and key not in keys:
+            what = "unknown key" if key not in known else f"not a key of {closed.get('title')}"
+            problems.append(f"{path}: {what}{nearest(str(key), keys)}; valid here: "
+                            f"{', '.join(keys)}")  # fmt: skip
+        elif key in known or inner:
+            for sub in [known[key]] * (key in known) + inner:
+                problems += [p for p in unknown_keys(item, sub, path) if p not in problems]
         elif extra is False:
-            valid = ", ".join(sorted(known))
-            problems.append(f"{path}: unknown key{nearest(str(key), known)}; valid here: {valid}")
+            problems.append(f"{path}: unknown key{nearest(str(key), keys)}; valid here: "
+                            f"{', '.join(keys)}")  # fmt: skip
         elif isinstance(extra, Mapping):
             problems += unknown_keys(item, extra, path)
     return problems
+
+
+def _applying(value: Mapping, schema: Mapping):
+    """The ``then`` of every ``allOf`` ``if``/``then`` block of ``schema`` whose ``if`` holds for
+    ``value`` (and of the blocks inside those), e.g. the block of the model's family."""
+    for block in schema.get("allOf") or ():
+        if isinstance(block, Mapping) and "if" in block and _holds(value, block["if"]):
+            then = block.get("then") or {}
+            yield then
+            yield from _applying(value, then)
+
+
+def _holds(value: object, condition: Mapping) -> bool:
+    try:
+        import jsonschema
+    except ImportError:  # the conda envs do without: the workflow checked the config at start-up
+        return False
+    return jsonschema.Draft202012Validator(condition).is_valid(value)
 
 
 _JSON_TYPES = {"object": Mapping, "array": list}

@@ -15,8 +15,9 @@ with ``include_loco`` the next folds leave one corpus out in turn (train on the 
 it). Its (train -> test) cells are the per-corpus scores of these runs.
 
 The workflow (``crossemo.plan``, the rules' wildcard constraints) and the library (evaluation,
-LR CV, classic models, report) build and parse run names with these functions only. Importing
-this module is free (no third-party imports): ``rules/common.smk`` uses it at parse time.
+LR CV, classic models, report) build and parse run names with these functions only. The family
+lists are the registry's (:mod:`crossemo.models.families`). Importing this module is free (no
+third-party imports): ``rules/common.smk`` uses it at parse time.
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ from typing import Any
 MAIN = "main"
 FINAL = "final"
 
-#: classic model families (crossemo.models.classic)
-CLASSIC_FAMILIES = (
-    "svm", "knn", "mlp", "xgboost", "lightgbm", "logreg", "random_forest", "gaussian_nb",
-    "decision_tree",
-)  # fmt: skip
-#: neural model families (crossemo.models.run)
-NEURAL_FAMILIES = ("finetune", "block_expansion", "frozen_head", "multimodal")
+#: model families by kind and by what they read, taken from the family registry
+#: (crossemo.models.families) whenever they are read (module ``__getattr__`` below)
+_FAMILY_LISTS = {
+    "CLASSIC_FAMILIES": ("kind", "classic"),  # classic families (rule train_classic)
+    "NEURAL_FAMILIES": ("kind", "neural"),  # neural families (rule train_neural)
+    "FEATURE_FAMILIES": ("needs", "features"),  # read the experiment's feature set
+    "SSL_FEATURE_FAMILIES": ("needs", "ssl_features"),  # read a frozen encoder's features
+    "TRANSCRIPT_FAMILIES": ("needs", "transcripts"),  # read the corpora's transcripts
+}
 #: model keys that decide a frozen encoder's stored features (the SSL upstream's settings,
 #: crossemo.features.upstreams.ssl; rule extract_features)
 SSL_KEYS = ("encoder", "layer", "pooling", "batch_seconds", "max_seconds")
@@ -199,10 +202,18 @@ def run_family(run: str, families: Sequence[str]) -> str:
 
 
 def __getattr__(name: str) -> Any:
-    """``FEATURESETS``: the named feature sets (``features: egemaps``), read from their one
-    registry (:func:`crossemo.features.upstreams.featuresets`, registered upstreams included)."""
+    """Lists read from their one registry whenever they are read (registered entries included):
+    ``FEATURESETS``, the named feature sets (``features: egemaps``;
+    :func:`crossemo.features.upstreams.featuresets`), and ``CLASSIC_FAMILIES``,
+    ``NEURAL_FAMILIES``, ``FEATURE_FAMILIES``, ``SSL_FEATURE_FAMILIES``, ``TRANSCRIPT_FAMILIES``,
+    family names in registry order (:mod:`crossemo.models.families`)."""
     if name == "FEATURESETS":
         from crossemo.features import upstreams
 
         return upstreams.featuresets()
+    if name in _FAMILY_LISTS:
+        from crossemo.models import families
+
+        by, value = _FAMILY_LISTS[name]
+        return families.names(value) if by == "kind" else families.needing(value)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

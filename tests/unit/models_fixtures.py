@@ -65,3 +65,40 @@ def make_view(root: Path, n_per_class: dict[str, int] | None = None, seed: int =
     path = root / "view.parquet"
     view.to_parquet(path, index=False)
     return path
+
+
+def write_wavs(folder: Path, view: Path, split: str = "test") -> dict[str, str]:
+    """The ``split`` rows of a view's audio as 16 kHz float WAV files (the samples the shards
+    hold, bit for bit): utt_id -> path."""
+    import soundfile as sf
+
+    from crossemo.audio.shards import iter_audio
+
+    rows = pd.read_parquet(view)
+    rows = rows[rows["split"] == split]
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for utt_id, samples, rate in iter_audio(sorted(set(rows["audio_shard"])), set(rows["utt_id"])):
+        path = folder / f"{utt_id}.wav"
+        sf.write(path, np.asarray(samples, dtype=np.float32), rate, subtype="FLOAT")
+        out[utt_id] = str(path)
+    return {u: out[u] for u in rows["utt_id"]}
+
+
+def predicted_like_the_run(folder: Path, run_predictions: Path, wavs: dict[str, str],
+                           texts: dict[str, str] | None = None,
+                           atol: float = 1e-4) -> None:  # fmt: skip
+    """``crossemo predict``'s probabilities of the run's test clips are the run's own."""
+    from crossemo.models.predict import predict_files
+
+    table = pd.read_parquet(run_predictions).set_index("utt_id")
+    ids = [u for u in table.index if u in wavs]
+    paths = [wavs[u] for u in ids]
+    records = predict_files(folder, paths, min_seconds=0.0,
+                            texts={wavs[u]: texts[u] for u in ids} if texts else None)  # fmt: skip
+    classes = [c.removeprefix("prob_") for c in table.columns if c.startswith("prob_")]
+    for utt_id, record in zip(ids, records, strict=True):
+        assert record.error is None, record
+        assert list(record.probs) == classes
+        expected = table.loc[utt_id, [f"prob_{c}" for c in classes]].to_numpy(dtype=float)
+        np.testing.assert_allclose(list(record.probs.values()), expected, atol=atol)

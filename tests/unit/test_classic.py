@@ -10,8 +10,6 @@ import pandas as pd
 import pytest
 
 from crossemo.models.classic import (
-    CLASSIC_FAMILIES,
-    DEFAULT_SVM_GRID,
     ClassicConfig,
     expand_grid_values,
     layer_table,
@@ -22,6 +20,8 @@ from crossemo.models.classic import (
     write_layer_table,
     write_predictions,
 )
+from crossemo.models.families.svm import DEFAULT_GRID as DEFAULT_SVM_GRID
+from crossemo.names import CLASSIC_FAMILIES
 
 CLASSES = ["angry", "happy", "sad"]
 
@@ -159,7 +159,7 @@ def test_save_model_and_predictions(tmp_path):
     save_model(bundle, tmp_path / "m" / "model.joblib", tmp_path / "m" / "label_map.json",
                tmp_path / "m" / "config.json", {"experiment": "x"})  # fmt: skip
     assert json.loads((tmp_path / "m" / "label_map.json").read_text()) == {
-        "angry": 0, "happy": 1, "sad": 2}  # fmt: skip
+        "classes": CLASSES, "label2id": {"angry": 0, "happy": 1, "sad": 2}}  # fmt: skip
     loaded = joblib.load(tmp_path / "m" / "model.joblib")
     X = loaded["standardizer"].transform(feats.loc[preds["utt_id"]].to_numpy())
     assert (np.array(loaded["train_classes"])[loaded["estimator"].predict(X)]

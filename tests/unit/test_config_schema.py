@@ -106,7 +106,7 @@ def minimal() -> dict:
                 "protocol": "cross_corpus",
                 "train": ["ravdess"],
                 "seed": 0,
-                "model": {"family": "svm", "init_from": {"experiment": "e", "run": "final"}},
+                "model": {"family": "finetune", "init_from": {"experiment": "e", "run": "final"}},
                 "paper": {"table": "strEmo2023_table1_corpora", "metrics": {"uar": "uar"}},
             }
         },

@@ -235,3 +235,106 @@ def test_one_files_unexpected_failure_is_its_row_only(model_and_audio, monkeypat
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
     assert lines[0]["error"] == PROCESSING_FAILED and "MemoryError" in lines[0]["detail"]
     assert set(lines[1]["probs"]) == set(CLASSES)
+
+
+# ---- every family's folder: classic runs (the neural ones: test_models_runs.py) ---------------
+@pytest.fixture(scope="module")
+def classic_data(tmp_path_factory):
+    """A view of tones (models_fixtures), its eGeMAPS feature shards and split table, and the
+    test clips as WAV files."""
+    import pandas as pd
+    import yaml
+    from models_fixtures import make_view, write_wavs
+
+    from crossemo.features import extract_shard
+
+    root = tmp_path_factory.mktemp("classic")
+    view = make_view(root, {"train": 8, "dev": 2, "test": 4})
+    rows = pd.read_parquet(view)
+    features = []
+    for corpus in ("toyA", "toyB"):
+        out = root / "features" / f"{corpus}.parquet"
+        extract_shard(root / "audio" / corpus / "0000.parquet", "egemaps", out)
+        features.append(str(out))
+    split = rows[["utt_id", "corpus", "label", "split"]].assign(fold=0, speaker=rows["utt_id"])
+    split.to_parquet(root / "split.parquet")
+    (root / "scheme.yaml").write_text(yaml.safe_dump({"classes": CLASSES}))
+    inputs = {"view": str(view), "split": str(root / "split.parquet"),
+              "scheme": str(root / "scheme.yaml"), "features": features}  # fmt: skip
+    return root, inputs, rows, write_wavs(root / "wav", view)
+
+
+def _train_classic(root, inputs, family: str, standardize: str, **model):
+    from crossemo.models.families import TrainJob, train
+
+    folder = root / "models" / f"{family}-{standardize}"
+    outputs = {"model": str(folder / "model.joblib"), "label_map": str(folder / "label_map.json"),
+               "config": str(folder / "config.json"),
+               "predictions": str(root / "pred" / f"{family}-{standardize}.parquet"),
+               "dev_predictions": str(root / "pred" / f"{family}-{standardize}.dev.parquet"),
+               }  # fmt: skip
+    experiment = {"model": {"family": family, **model}, "features": "egemaps",
+                  "standardize": standardize, "seed": 0}  # fmt: skip
+    train(TrainJob(family, experiment, "toy", "main", inputs, outputs))
+    return folder, root / "pred" / f"{family}-{standardize}.parquet"
+
+
+@pytest.mark.parametrize(("family", "standardize"), [("svm", "corpus"), ("logreg", "global")])
+def test_a_classic_folder_predicts_its_test_clips_as_the_run_did(classic_data, family,
+                                                                  standardize):  # fmt: skip
+    """The run's feature set is extracted from the audio and standardised as the run did its test
+    rows: one clip at a time with the training statistics (global), or the clips given together
+    as one corpus (corpus: here each test corpus's clips, as the run normalised them)."""
+    import pandas as pd
+    from models_fixtures import predicted_like_the_run
+
+    from crossemo.models.predict import Predictor
+
+    root, inputs, rows, wavs = classic_data
+    model = {"grid": {"C": [1.0], "gamma": [0.01]}} if family == "svm" else {}
+    folder, run_predictions = _train_classic(root, inputs, family, standardize, **model)
+    assert Predictor(folder).model.joint == (standardize == "corpus")
+    table = pd.read_parquet(run_predictions)
+    for corpus in ("toyA", "toyB"):
+        clips = {u: wavs[u] for u in table.loc[table["corpus"] == corpus, "utt_id"]}
+        predicted_like_the_run(folder, run_predictions, clips, atol=1e-6)
+    assert main(["predict", str(folder), *wavs.values(), "--json", "--min-seconds", "0.2"]) == 0
+
+
+def test_classic_predict_keeps_each_file_s_failure_its_own(classic_data, tmp_path, capsys):
+    root, inputs, _, wavs = classic_data
+    folder, _ = _train_classic(root, inputs, "svm", "corpus", grid={"C": [1.0], "gamma": [0.01]})
+    bad = _bad_files(tmp_path)
+    good = list(wavs.values())[:3]
+    assert main(["predict", str(folder), *good, *bad, "--json", "--min-seconds", "0.2"]) == 1
+    records = {r["file"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    for path, reason in bad.items():
+        assert records[path]["error"] == reason
+    for path in good:
+        assert set(records[path]["probs"]) == set(CLASSES)
+
+
+def test_a_speech_text_folder_without_transcripts_or_whisper_says_what_is_missing(
+    tmp_path, monkeypatch, capsys
+):
+    from crossemo.models.multimodal import SpeechTextModel
+    from crossemo.models.predict import ModelFolderError, Predictor
+
+    class NoWhisper(SpeechTextModel):
+        def __init__(self) -> None:
+            self.classes, self.min_samples = CLASSES, 1
+            self.transcription, self._transcriber = {"model": "/nowhere"}, None
+
+    monkeypatch.setattr("crossemo.models.predict.load_model", lambda folder: NoWhisper())
+    with pytest.raises(ModelFolderError, match="--text TEXT"):
+        Predictor(tmp_path)
+    assert main(["predict", str(tmp_path), "a.wav", "--text", "one", "--text", "two"]) == 2
+    assert "2 --text for 1 audio files" in capsys.readouterr().err
+
+
+def test_a_folder_no_family_wrote_is_refused(tmp_path, capsys):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "readme.txt").write_text("not a model")
+    assert main(["predict", str(folder), "a.wav"]) == 2
+    assert "not a saved model folder" in capsys.readouterr().err

@@ -1,6 +1,7 @@
 """Each neural family end to end through the rule's entry point (train_neural_run) on tiny
 models: LR CV runs + table + final, frozen features + head, speech+text, each writing its
-test and dev predictions."""
+test and dev predictions; ``crossemo predict`` on each saved folder answers the run's test clips
+as the run did."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ import yaml
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from models_fixtures import CLASSES, TINY, make_view  # noqa: E402
+from models_fixtures import (  # noqa: E402
+    CLASSES,
+    TINY,
+    make_view,
+    predicted_like_the_run,
+    write_wavs,
+)
 
 from crossemo.models import lr_cv  # noqa: E402
 from crossemo.models.run import train_neural_run  # noqa: E402
@@ -31,10 +38,13 @@ def data(tmp_path_factory):
                                                label=rows["label"], fold=0,
                                                split=rows["split"])  # fmt: skip
     split.to_parquet(root / "split.parquet")
-    return root, {"view": str(view), "scheme": str(scheme), "split": str(root / "split.parquet")}
+    wavs = write_wavs(root / "wav", view)
+    return root, {"view": str(view), "scheme": str(scheme), "split": str(root / "split.parquet"),
+                  "wavs": wavs}  # fmt: skip
 
 
 def _run(root, model, run, inputs):
+    inputs = {k: v for k, v in inputs.items() if k != "wavs"}
     stem = root / "pred" / model["family"] / run
     out = {"model": str(root / model["family"] / run), "predictions": f"{stem}.parquet",
            "dev_predictions": f"{stem}.dev.parquet"}  # fmt: skip
@@ -67,6 +77,8 @@ def test_lr_cv_then_final(data):
     assert len(final) == 6  # the view's test rows
     run_cfg = yaml.safe_load((root / "finetune" / "final" / "crossemo_run.json").read_text())
     assert run_cfg["settings"]["lr"] == chosen
+    final = root / "pred" / "finetune" / "final.parquet"
+    predicted_like_the_run(root / "finetune" / "final", final, inputs["wavs"])
 
 
 def test_frozen_head_run(data):
@@ -79,10 +91,13 @@ def test_frozen_head_run(data):
         extract_shard(TINY, root / "audio" / corpus / "0000.parquet", out, layer="all",
                       pooling="sequence")  # fmt: skip
         feats.append(str(out))
-    model = {"family": "frozen_head", **FAST, "head": "ct_transformer",
-             "head_options": {"d_model": 24}, "epochs": 3}  # fmt: skip
+    model = {"family": "frozen_head", **FAST, "head": "ct_transformer", "layer": "all",
+             "pooling": "sequence", "head_options": {"d_model": 24}, "epochs": 3}  # fmt: skip
     pred = _run(root, model, "main", {**inputs, "features": feats})
     assert len(pred) == 6 and (root / "frozen_head" / "main" / "layer_weights.json").exists()
+    # predict rebuilds the encoder from the run's settings and extracts each clip's features
+    run_predictions = root / "pred" / "frozen_head" / "main.parquet"
+    predicted_like_the_run(root / "frozen_head" / "main", run_predictions, inputs["wavs"])
 
 
 def test_multimodal_run(data):
@@ -99,6 +114,9 @@ def test_multimodal_run(data):
     assert (saved / "audio" / "config.json").exists() and (saved / "text" / "config.json").exists()
     # the text says the label: the model should get most test rows right
     assert (pred["label"] == pred["pred"]).mean() > 0.5
+    texts = dict(zip(rows["utt_id"], rows["label"] + " words", strict=True))
+    predicted_like_the_run(saved, root / "pred" / "multimodal" / "main.parquet", inputs["wavs"],
+                           texts)  # fmt: skip
 
 
 def test_block_expansion_run_round_robin(data):
@@ -111,3 +129,5 @@ def test_block_expansion_run_round_robin(data):
     loaded = AutoModelForAudioClassification.from_pretrained(root / "block_expansion" / "main")
     assert loaded.config.model_type == "exhubert"
     assert len(loaded.hubert.encoder.layers) == 2 * TINY["tiny"]["num_hidden_layers"]
+    run_predictions = root / "pred" / "block_expansion" / "main.parquet"
+    predicted_like_the_run(root / "block_expansion" / "main", run_predictions, inputs["wavs"])

@@ -1,4 +1,4 @@
-"""Rule train_neural: one run of a neural experiment (fine-tuning, LR CV fold, block expansion,
+"""Rule train_neural: one run of a neural family (fine-tuning, LR CV fold, block expansion,
 frozen features + head, speech+text); resumes from results/scratch/ after a kill."""
 
 import sys
@@ -9,16 +9,19 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
 
-from crossemo.models.run import train_neural_run  # noqa: E402
+from crossemo.models.families import TrainJob, train  # noqa: E402
 from crossemo.runtime import route_logging  # noqa: E402
 
 route_logging(snakemake.log[0])
-train_neural_run(
-    experiment=snakemake.params.experiment,
-    name=snakemake.wildcards.experiment,
-    run=snakemake.wildcards.run,
-    inputs=dict(snakemake.input.items()),
-    outputs=dict(snakemake.output.items()),
-    scratch=snakemake.params.scratch,
-    threads=snakemake.threads,
+train(
+    TrainJob(
+        family=snakemake.params.experiment["model"]["family"],
+        experiment=snakemake.params.experiment,
+        name=snakemake.wildcards.experiment,
+        run=snakemake.wildcards.run,
+        inputs=dict(snakemake.input.items()),
+        outputs=dict(snakemake.output.items()),
+        threads=snakemake.threads,
+        scratch=snakemake.params.scratch,
+    )
 )

@@ -1,10 +1,14 @@
-"""Classic classifiers on utterance-level features (iberspeech SVM, multimodal paper baselines).
+"""The classic engine: every classic family (a scikit-learn style estimator on utterance-level
+features: the iberspeech SVM, the multimodal paper's baselines) trains and loads alike.
 
-One experiment run = one fold's training view: features are standardised with statistics of the
-training rows only (:class:`crossemo.features.Standardizer`), hyper-parameters are optionally
+A classic family is a module of :mod:`crossemo.models.families` with ``estimator(params, seed,
+threads)`` (and optionally ``DEFAULT_GRID``, ``OWN_LABELS``, ``grid_uars``); this module does the
+rest. One experiment run = one fold's training view: features are standardised with statistics of
+the training rows only (:class:`crossemo.features.Standardizer`), hyper-parameters are optionally
 chosen on a grid by UAR on the dev split (or by inner cross-validation when the view has no dev
-rows), the model is refitted, and the test rows get predictions in the shared format
-(``utt_id corpus label pred prob_<class>``).
+rows), the model is refitted, and the test rows get predictions in the one predictions contract
+(:mod:`crossemo.models.predictions`). :func:`load` gives ``crossemo predict`` a saved run: the
+run's feature set extracted from the audio, standardised and classified as in training.
 """
 
 from __future__ import annotations
@@ -18,14 +22,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
 
 from crossemo.evaluation.metrics import uar
 from crossemo.features import Standardizer
+from crossemo.models import families
+from crossemo.models.predictions import (
+    Predictions,
+    scheme_classes,
+    write_label_map,
+    write_predictions,
+)
 from crossemo.names import (
     CLASSIC_EXPERIMENT_KEYS,
-    CLASSIC_FAMILIES,  # noqa: F401  (re-exported)
     augmented_source,
     job_keys,
     run_fold_index,
@@ -34,43 +42,15 @@ from crossemo.safe_text import write_csv
 
 log = logging.getLogger(__name__)
 
-
-#: the multimodal paper's names for our families (its Table 6 rows)
-PAPER_NAMES = {
-    "knn": "KNeighborsClassifier",
-    "mlp": "MLPClassifier",
-    "xgboost": "XGBClassifier",
-    "lightgbm": "LGBClassifier",
-    "logreg": "LogisticRegression",
-    "random_forest": "RandomForestClassifier",
-    "gaussian_nb": "GaussianNB",
-    "decision_tree": "DecisionTreeClassifier",
-    "svm": "SVC",
-}
-
-#: exponential C/gamma sweep of the iberspeech paper (after Hsu et al.: C=2^-5..2^15, g=2^-15..2^3)
-DEFAULT_SVM_GRID = {
-    "C": {"base": 2, "from": -5, "to": 15, "step": 2},
-    "gamma": {"base": 2, "from": -15, "to": 3, "step": 2},
-}
+__all__ = ["Predictions", "write_predictions"]  # the contract, as the engine's callers knew it
 
 
-class Predictions(pa.DataFrameModel):
-    """``results/predictions/{experiment}/{run}.parquet`` (every model family writes this)."""
-
-    utt_id: Series[str] = pa.Field(unique=True)
-    corpus: Series[str]
-    label: Series[str]
-    pred: Series[str]
-
-    class Config:
-        strict = False  # + prob_<class> float columns, one per class in label order
-        coerce = True
-
-    @pa.dataframe_check
-    def has_probabilities(cls, df: pd.DataFrame) -> bool:
-        probs = [c for c in df.columns if c.startswith("prob_")]
-        return bool(probs) and all(np.issubdtype(df[c].dtype, np.floating) for c in probs)
+def __getattr__(name: str):
+    """``PAPER_NAMES``: the families' names in the papers' tables, from the registry
+    (:func:`crossemo.models.families.paper_names`)."""
+    if name == "PAPER_NAMES":
+        return families.paper_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def expand_grid_values(spec) -> list:
@@ -91,57 +71,20 @@ def param_grid(grid: dict | None) -> list[dict]:
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes)]
 
 
+def classic_family(name: str) -> families.Family:
+    """The registered classic family ``name``; ValueError for unknown or neural ones."""
+    family = families.get(name)
+    if family.kind != families.CLASSIC:
+        raise ValueError(
+            f"{name} is a {family.kind} family, not a classic one; classic families: "
+            f"{', '.join(families.names(families.CLASSIC))}"
+        )
+    return family
+
+
 def make_estimator(family: str, params: dict | None = None, seed: int = 0, threads: int = 1):
     """An unfitted estimator of ``family`` with the paper's defaults, ``params`` on top."""
-    params = dict(params or {})
-    if family == "svm":
-        from sklearn.svm import SVC
-
-        base = {"kernel": "rbf", "C": 1.0, "gamma": "scale", "decision_function_shape": "ovr",
-                "break_ties": True, "random_state": seed}  # fmt: skip
-        return SVC(**(base | params))
-    if family == "knn":
-        from sklearn.neighbors import KNeighborsClassifier
-
-        return KNeighborsClassifier(**({"n_neighbors": 5, "n_jobs": threads} | params))
-    if family == "mlp":
-        from sklearn.neural_network import MLPClassifier
-
-        base = {"hidden_layer_sizes": (256,), "max_iter": 500, "early_stopping": False,
-                "random_state": seed}  # fmt: skip
-        if "hidden_layer_sizes" in params:
-            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
-        return MLPClassifier(**(base | params))
-    if family == "xgboost":
-        from xgboost import XGBClassifier
-
-        base = {"n_estimators": 200, "random_state": seed, "n_jobs": threads,
-                "tree_method": "hist", "verbosity": 0}  # fmt: skip
-        return XGBClassifier(**(base | params))
-    if family == "lightgbm":
-        from lightgbm import LGBMClassifier
-
-        base = {"n_estimators": 200, "random_state": seed, "n_jobs": threads, "verbose": -1,
-                "deterministic": True}  # fmt: skip
-        return LGBMClassifier(**(base | params))
-    if family == "logreg":
-        from sklearn.linear_model import LogisticRegression
-
-        return LogisticRegression(**({"max_iter": 2000, "random_state": seed} | params))
-    if family == "random_forest":
-        from sklearn.ensemble import RandomForestClassifier
-
-        base = {"n_estimators": 200, "random_state": seed, "n_jobs": threads}
-        return RandomForestClassifier(**(base | params))
-    if family == "gaussian_nb":
-        from sklearn.naive_bayes import GaussianNB
-
-        return GaussianNB(**params)
-    if family == "decision_tree":
-        from sklearn.tree import DecisionTreeClassifier
-
-        return DecisionTreeClassifier(**({"random_state": seed} | params))
-    raise ValueError(f"unknown classic family {family!r}; known: {', '.join(CLASSIC_FAMILIES)}")
+    return classic_family(family).impl.estimator(dict(params or {}), seed, threads)
 
 
 def _accepts_sample_weight(estimator) -> bool:
@@ -179,37 +122,6 @@ class Selection:
     results: list[dict] = field(default_factory=list)
 
 
-def _rbf_point(point: dict) -> bool:
-    return point.get("kernel", "rbf") == "rbf" and not isinstance(point.get("gamma"), str)
-
-
-def _rbf_grid_uars(grid_points, X, y, splits, seed) -> list[float]:
-    """Dev UAR of every RBF-SVM grid point, with the squared distances computed once per split.
-
-    The same model as ``SVC(kernel="rbf")``: the kernel ``exp(-gamma * |x - y|^2)`` is built
-    from distances shared by every (C, gamma) point and handed to ``SVC(kernel="precomputed")``,
-    instead of libsvm recomputing it for each of the (by default 110) points (benchmarks/
-    svm_grid.py: 3.7x faster on ComParE-sized features). It solves the same problem; libsvm
-    stops within its tolerance, so a badly conditioned point (large C, small gamma) can land one
-    dev utterance away from the plain path's solution (tests/unit/test_classic.py).
-    """
-    from sklearn.metrics.pairwise import euclidean_distances
-    from sklearn.svm import SVC
-
-    X = np.asarray(X, dtype=np.float64)
-    fold_uars = np.zeros((len(splits), len(grid_points)))
-    for f, (tr, va) in enumerate(splits):
-        d_train = euclidean_distances(X[tr], squared=True)
-        d_dev = euclidean_distances(X[va], X[tr], squared=True)
-        for i, point in enumerate(grid_points):
-            base = make_estimator("svm", point, seed).get_params()
-            gamma = float(base["gamma"] if "gamma" in point else 1.0 / (X.shape[1] * X[tr].var()))
-            params = {k: v for k, v in base.items() if k not in ("kernel", "gamma")}
-            est = SVC(kernel="precomputed", **params).fit(np.exp(-gamma * d_train), y[tr])
-            fold_uars[f, i] = uar(y[va], est.predict(np.exp(-gamma * d_dev)))
-    return [float(u) for u in fold_uars.mean(axis=0)]
-
-
 def select_params(family, grid_points, X, y, groups, dev_mask, *, seed, cv_folds=3, threads=1):
     """Choose the grid point with the best UAR on the dev rows, else by inner group CV."""
     if len(grid_points) == 1:
@@ -230,9 +142,9 @@ def select_params(family, grid_points, X, y, groups, dev_mask, *, seed, cv_folds
         else:
             splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
             splits = list(splitter.split(X, y))
-    if family == "svm" and all(_rbf_point(p) for p in grid_points):
-        uars = _rbf_grid_uars(grid_points, X, y, splits, seed)
-    else:
+    fast = getattr(classic_family(family).impl, "grid_uars", None)  # e.g. svm: shared distances
+    uars = fast(grid_points, X, y, splits, seed) if fast is not None else None
+    if uars is None:
         uars = []
         for point in grid_points:
             fold_scores = []
@@ -273,10 +185,11 @@ class ClassicConfig:
 
         A single-family entry carries ``params``/``grid`` itself; a multi-family entry
         (``family: [knn, mlp, ...]``) carries them per family (``knn: {params: ..., grid: ...}``).
-        Without a grid the SVM gets the paper's exponential C/gamma sweep.
+        Without a grid a family gets its module's ``DEFAULT_GRID`` (the SVM: the paper's
+        exponential C/gamma sweep), if it has one.
         """
         own = model if isinstance(model.get("family"), str) else model.get(family, {})
-        grid = own.get("grid", DEFAULT_SVM_GRID if family == "svm" else None)
+        grid = own.get("grid", getattr(classic_family(family).impl, "DEFAULT_GRID", None))
         return cls(
             family=family,
             params=dict(own.get("params", {})),
@@ -389,7 +302,8 @@ def _prediction_table(estimator, X: np.ndarray, view: pd.DataFrame, rows: np.nda
         if probs_train is not None:
             probs[:, classes.index(c)] = probs_train[:, j]
     part = view[rows]
-    if family == "svm" and rows.any():  # SVC: predict() itself (argmax of its ovr decision)
+    own_labels = getattr(classic_family(family).impl, "OWN_LABELS", False)
+    if own_labels and rows.any():  # e.g. SVC: predict() itself (argmax of its ovr decision)
         pred = [train_classes[int(i)] for i in estimator.predict(X[rows])]
     else:
         pred = [classes[int(i)] for i in probs.argmax(axis=1)]
@@ -469,26 +383,19 @@ def train_predict_by_layer(
 
 def save_model(bundle: dict, model_path: str | Path, label_map_path: str | Path,
                config_path: str | Path, run_config: dict) -> None:  # fmt: skip
-    """``model.joblib`` + ``label_map.json`` (class -> index) + ``config.json`` of the run."""
+    """``model.joblib`` + ``label_map.json`` (:func:`crossemo.models.predictions.label_map`)
+    + ``config.json`` of the run (what :func:`load` needs: family, features, standardize)."""
     import joblib
 
     model_path = Path(model_path)
     model_path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(bundle, model_path)
-    Path(label_map_path).write_text(
-        json.dumps({c: i for i, c in enumerate(bundle["classes"])}, indent=2) + "\n"
-    )
+    write_label_map(label_map_path, bundle["classes"])
     info = run_config | {"selection": bundle["selection"], "family": bundle["family"],
                          "n_features": len(bundle["feature_names"])}  # fmt: skip
     if "layers" in bundle:  # layer_probe: the chosen layer and every layer's dev/test UAR
         info |= {"layer": bundle["layer"], "layers": bundle["layers"]}
     Path(config_path).write_text(json.dumps(info, indent=2, default=str) + "\n")
-
-
-def write_predictions(table: pd.DataFrame, path: str | Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Predictions.validate(table).to_parquet(path, index=False)
 
 
 def layer_table(config_paths: dict[str, str | Path]) -> pd.DataFrame:
@@ -516,13 +423,11 @@ def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augm
                       experiment: dict, family: str, name: str, run: str, outputs: dict,
                       threads: int = 1) -> pd.DataFrame:  # fmt: skip
     """Rule train_classic: one run (fold x family) of a classic experiment, end to end."""
-    import yaml
-
     from crossemo.features import read_features
 
     experiment = job_keys(experiment, CLASSIC_EXPERIMENT_KEYS)  # what the rule's params hold
     fold = run_fold_index(run)
-    classes = list(yaml.safe_load(Path(scheme_path).read_text())["classes"])
+    classes = scheme_classes(scheme_path)
     view = pd.read_parquet(view_path)
     split = pd.read_parquet(split_path)
     split = split[split["fold"] == fold]
@@ -550,7 +455,88 @@ def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augm
                   "layer_probe": cfg.layer_probe}  # fmt: skip
     save_model(bundle, outputs["model"], outputs["label_map"], outputs["config"], run_config)
     write_predictions(predictions, outputs["predictions"])
-    if outputs.get("dev_predictions"):  # may be empty: a view without dev rows
-        Path(outputs["dev_predictions"]).parent.mkdir(parents=True, exist_ok=True)
-        dev_predictions.to_parquet(outputs["dev_predictions"], index=False)
+    if outputs.get("dev_predictions"):  # header-only for a view without dev rows
+        write_predictions(dev_predictions, outputs["dev_predictions"])
     return predictions
+
+
+# ---- the engine of the classic kind (crossemo.models.families.Family.train / .load) ----------
+def train(family: families.Family, job: families.TrainJob) -> pd.DataFrame:
+    """Rule train_classic's job for ``family`` (:class:`crossemo.models.families.TrainJob`)."""
+    inputs = job.inputs
+    return train_classic_run(
+        view_path=inputs["view"], split_path=inputs["split"], scheme_path=inputs["scheme"],
+        feature_paths=list(inputs["features"]), augmented_path=inputs.get("augmented"),
+        experiment=dict(job.experiment), family=family.name, name=job.name, run=job.run,
+        outputs=dict(job.outputs), threads=int(job.threads or 1),
+    )  # fmt: skip
+
+
+#: files of a saved classic run (rule train_classic's outputs)
+MODEL_FILE, CONFIG_FILE = "model.joblib", "config.json"
+
+
+def load(family: families.Family, folder: Path) -> ClassicModel:
+    """The classic run saved in ``folder`` (``model.joblib`` + ``config.json``)."""
+    import joblib
+
+    bundle = joblib.load(folder / MODEL_FILE)
+    info = json.loads((folder / CONFIG_FILE).read_text())
+    if bundle.get("family") != family.name:
+        raise ValueError(f"{folder}: a {bundle.get('family')} model, not {family.name}")
+    if info.get("features") is None:
+        raise ValueError(f"{folder}/{CONFIG_FILE}: no `features` (which feature set the run used)")
+    return ClassicModel(bundle, info["features"])
+
+
+class ClassicModel:
+    """A saved classic run as ``crossemo predict`` uses it (a
+    :class:`crossemo.models.families.Model`):
+    each clip's features of the run's feature set, standardised as the run standardised its test
+    rows and classified by the estimator. A run standardised by corpus or speaker normalised
+    each test corpus with its own statistics: here the clips given are that corpus (``joint``),
+    so give several clips of one recording condition."""
+
+    needs_text = False
+    min_samples = 1
+
+    def __init__(self, bundle: dict, featureset) -> None:
+        self.bundle = bundle
+        self.featureset = featureset
+        self.classes = [str(c) for c in bundle["classes"]]
+        self.joint = bundle["standardizer"].by in ("corpus", "speaker")
+        self._extract = None
+
+    def _features(self, waves: list[np.ndarray]) -> np.ndarray:
+        from crossemo.features import extractor
+        from crossemo.models.data import SAMPLE_RATE
+
+        if isinstance(self.featureset, dict):  # configured (Whisper): the clips together
+            from crossemo.features.upstreams.whisper.features import WhisperExtractor
+
+            if self._extract is None:
+                self._extract = WhisperExtractor(self.featureset)
+            fx = self._extract
+            return pd.DataFrame(fx(waves), columns=fx.names)
+        if self._extract is None:
+            self._extract = extractor(self.featureset)
+        fx = self._extract
+        rows = [fx(w, SAMPLE_RATE) for w in waves]
+        return pd.DataFrame(np.vstack(rows).astype(np.float32), columns=list(fx.names))
+
+    def prepare(self, wave: np.ndarray, text: str | None = None) -> np.ndarray:
+        return np.asarray(wave, dtype=np.float32)
+
+    def predict(self, prepared) -> tuple[list[str], np.ndarray]:
+        """``(labels, probabilities)`` of the prepared clips, as the run predicted its test rows."""
+        b = self.bundle
+        frame = self._features(list(prepared))
+        X = frame[b["feature_names"]].to_numpy(dtype=np.float64)
+        groups = ["clips"] * len(X) if self.joint else None
+        X = b["standardizer"].transform(X, groups)
+        view = pd.DataFrame({"utt_id": [str(i) for i in range(len(X))], "corpus": "clips",
+                             "label": self.classes[0]})  # fmt: skip
+        table = _prediction_table(b["estimator"], X, view, np.ones(len(X), dtype=bool),
+                                  b["family"], self.classes, b["train_classes"])  # fmt: skip
+        probs = table[[f"prob_{c}" for c in self.classes]].to_numpy(dtype=np.float64)
+        return table["pred"].tolist(), probs

@@ -1,4 +1,6 @@
-"""Fine-tuning of a Hugging Face audio encoder with a mean-pooling classification head.
+"""Fine-tuning of a Hugging Face audio encoder with a mean-pooling classification head: the
+engine of the families that train an audio classifier (``finetune``, ``block_expansion``:
+:mod:`crossemo.models.families`; each gives :func:`build_classifier` its ``build_model``).
 
 The model is an ``AutoModelForAudioClassification`` (``HubertForSequenceClassification`` for
 HuBERT, ``WhisperForAudioClassification`` for a Whisper encoder, fed as
@@ -26,22 +28,6 @@ from crossemo.models.skeleton import Job, train_and_predict
 from crossemo.models.training import Split, TrainResult, TrainSettings, seed_everything
 
 log = logging.getLogger(__name__)
-
-
-def read_classes(scheme_path: str | Path | None, fallback: Sequence[str] = ()) -> list[str]:
-    """Class names in label order from a label scheme YAML (``classes:`` list or mapping)."""
-    if scheme_path and Path(scheme_path).exists():
-        import yaml
-
-        data = yaml.safe_load(Path(scheme_path).read_text()) or {}
-        classes = data.get("classes")
-        if isinstance(classes, Mapping):
-            classes = list(classes)
-        if classes:
-            return [str(c) for c in classes]
-    if not fallback:
-        raise ValueError(f"no classes: {scheme_path} missing or without `classes:`")
-    return sorted({str(c) for c in fallback})
 
 
 def set_trainable(model, finetune_layers: int | str = "all", freeze_feature_encoder: bool = True
@@ -145,27 +131,32 @@ def train_audio_classifier(model, feature_extractor, sets: Mapping[str, AudioSet
 
 def build_classifier(model_cfg: Mapping[str, Any], classes: Sequence[str],
                      settings: TrainSettings):  # fmt: skip
-    """``(model, feature_extractor)`` of a family that trains an HF audio classifier."""
+    """``(model, feature_extractor)`` of a family that trains an HF audio classifier: its
+    module's ``build_model(model_cfg, classes, settings)`` after seeding."""
+    from crossemo.models import encoder as enc
+    from crossemo.models import families
+
+    family = families.get(model_cfg.get("family", "finetune"))
+    seed_everything(settings.seed)
+    model = family.impl.build_model(model_cfg, classes, settings)
+    return model, enc.feature_extractor(model_cfg.get("encoder"))
+
+
+def build_finetuned(model_cfg: Mapping[str, Any], classes: Sequence[str],
+                    settings: TrainSettings):  # fmt: skip
+    """The ``finetune`` family's model: the encoder with a new head for ``classes``, trainable
+    in its top ``finetune_layers`` (a Whisper encoder fed as ``whisper_input`` says)."""
     from crossemo.models import encoder as enc
 
-    family = model_cfg.get("family", "finetune")
-    spec = model_cfg.get("encoder")
     updates = dict(model_cfg.get("config_overrides") or {})
-    seed_everything(settings.seed)
-    if family == "block_expansion":
-        from crossemo.models.block_expansion import build_expanded_classifier
-
-        model = build_expanded_classifier(spec, classes, copies=int(model_cfg.get("copies", 1)),
-                                          **updates)  # fmt: skip
+    model = enc.load_audio_classifier(model_cfg.get("encoder"), list(classes), **updates)
+    if whisper_classifier.is_whisper(model):
+        mode = whisper_classifier.checked_input(model_cfg.get("whisper_input", "cropped"))
+        setattr(model.config, whisper_classifier.INPUT_ATTRIBUTE, mode)
+        whisper_classifier.set_trainable(model, settings.finetune_layers)
     else:
-        model = enc.load_audio_classifier(spec, list(classes), **updates)
-        if whisper_classifier.is_whisper(model):
-            mode = whisper_classifier.checked_input(model_cfg.get("whisper_input", "cropped"))
-            setattr(model.config, whisper_classifier.INPUT_ATTRIBUTE, mode)
-            whisper_classifier.set_trainable(model, settings.finetune_layers)
-        else:
-            set_trainable(model, settings.finetune_layers, settings.freeze_feature_encoder)
-    return model, enc.feature_extractor(spec)
+        set_trainable(model, settings.finetune_layers, settings.freeze_feature_encoder)
+    return model
 
 
 def finetune_view(view: str | Path, classes: Sequence[str], model_cfg: Mapping[str, Any], *,

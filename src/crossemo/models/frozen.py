@@ -228,3 +228,68 @@ def features_frame(paths: Iterable[str | Path]) -> pd.DataFrame:
     """Metadata (utt_id, n_layers, n_frames, dim) of feature shards."""
     return pd.concat([pq.read_table(p, columns=["utt_id", "n_layers", "n_frames", "dim"])
                       .to_pandas() for p in paths], ignore_index=True)  # fmt: skip
+
+
+class FrozenHeadModel:
+    """A saved frozen_head run as a :class:`crossemo.models.families.Model`: each clip's hidden
+    states from the run's encoder (``layer``, ``pooling``, ``max_seconds`` as
+    rule extract_features took them), then the trained head."""
+
+    needs_text = False
+    joint = False
+
+    def __init__(self, head, encoder, fe, model_cfg: Mapping[str, Any], classes: list[str]):
+        self.head, self.encoder, self.fe, self.classes = head, encoder, fe, classes
+        self.layer = model_cfg.get("layer", "all")
+        self.pooling = model_cfg.get("pooling", "mean")
+        self.max_seconds = model_cfg.get("max_seconds", 30.0)
+        from crossemo.models.predict import min_samples
+
+        self.min_samples = min_samples(encoder.config)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> FrozenHeadModel:
+        """The head in ``folder`` (``head.pt``, ``head_config.json``) and the encoder its run
+        named (``crossemo_run.json``: a tiny one rebuilt from its seed, a named one read from
+        the local Hugging Face cache: nothing is downloaded)."""
+        import json
+
+        import torch
+
+        from crossemo.models.encoder import feature_extractor, load_audio_encoder
+        from crossemo.models.heads import build_head
+        from crossemo.models.predictions import read_label_map
+
+        folder = Path(folder)
+        cfg = json.loads((folder / "head_config.json").read_text())
+        run = json.loads((folder / "crossemo_run.json").read_text())
+        model_cfg = run.get("model") or {}
+        classes = read_label_map(folder)
+        if not classes or len(classes) != int(cfg["n_classes"]):
+            raise ValueError(
+                f"{folder}: the label map does not match the head's {cfg['n_classes']} classes"
+            )
+        options = dict(cfg.get("options") or {})
+        head = build_head(cfg["head"], int(cfg["dim"]), int(cfg["n_classes"]),
+                          n_layers=int(cfg["n_layers"]), **options)  # fmt: skip
+        head.load_state_dict(torch.load(folder / "head.pt", map_location="cpu", weights_only=True))
+        head.eval()
+        spec = model_cfg.get("encoder")
+        encoder = load_audio_encoder(spec)
+        return cls(head, encoder, feature_extractor(spec), model_cfg, classes)
+
+    def prepare(self, wave: np.ndarray, text: str | None = None) -> np.ndarray:
+        """The clip's stored-feature array ``[n_layers, n_frames, dim]``, as the rule extracted."""
+        limit = int(self.max_seconds * SAMPLE_RATE) if self.max_seconds else None
+        wave = np.ascontiguousarray(wave[:limit], dtype=np.float32)
+        return encode(self.encoder, [wave], self.layer, self.pooling,
+                      do_normalize=getattr(self.fe, "do_normalize", True))[0]  # fmt: skip
+
+    def predict(self, prepared) -> tuple[list[str], np.ndarray]:
+        import torch
+
+        x, mask = collate_features(list(prepared))
+        with torch.no_grad():
+            probs = torch.softmax(self.head(x, mask).float(), dim=-1).numpy().astype(np.float64)
+        labels = [self.classes[int(i)] for i in probs.argmax(axis=1)]
+        return labels, probs

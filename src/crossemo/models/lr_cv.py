@@ -114,6 +114,24 @@ def cv_run(view, classes, model_cfg: Mapping[str, Any], run: str, *, output_dir,
                                   dev_predictions=dev_predictions)  # fmt: skip
 
 
+def fit_run(run):
+    """``fit`` of the families that train an HF audio classifier (finetune, block_expansion) for
+    one :class:`crossemo.models.run.NeuralRun`: an LR cross-validation run (``fold{k}-lr{lr}``),
+    or a run on the whole view (``final`` with the LR the CV chose, when the rule hands over its
+    table; ``main``, ``fold{k}`` with the model's ``lr``)."""
+    from crossemo.models.finetune import finetune_view
+
+    if parse_run(run.run) is not None:
+        return cv_run(run.view, run.classes, run.model, run.run,
+                      split_table=run.inputs.get("split"), **run.common)  # fmt: skip
+    lr = None
+    if run.inputs.get("lr_table"):
+        lr = chosen_lr(run.inputs["lr_table"])
+        log.info("LR chosen by cross-validation: %g", lr)
+    return finetune_view(run.view, run.classes, run.model, lr=lr, run_info=run.info,
+                         **run.common)  # fmt: skip
+
+
 def score(frame: pd.DataFrame, metric: str) -> float:
     """A CV score of a predictions table: uar, accuracy, f1_macro or f1_weighted."""
     if metric not in metrics.CV_METRICS:

@@ -84,6 +84,16 @@ def read_transcripts(paths: Iterable[str | Path]) -> dict[str, str]:
     return dict(zip(table["utt_id"], table["text"].fillna("").astype(str), strict=True))
 
 
+def transcription_of(paths: Iterable[str | Path]) -> dict[str, str] | None:
+    """``{backend, model}`` of the Whisper that wrote the transcript shards (the first shard
+    with rows), or None: recorded with the model, so ``crossemo predict`` transcribes alike."""
+    for path in paths:
+        table = pd.read_parquet(path, columns=["backend", "model"])
+        if len(table):
+            return {"backend": str(table["backend"].iloc[0]), "model": str(table["model"].iloc[0])}
+    return None
+
+
 def text_for(utt_id: str, texts: Mapping[str, str]) -> str:
     """Augmented copies (``<utt_id>#aug<k>``) say what their original says."""
     return texts.get(utt_id, texts.get(augmented_source(utt_id), ""))
@@ -100,6 +110,10 @@ def train_multimodal(view: str | Path, transcripts: list[str], classes: list[str
 
     settings = TrainSettings.from_config(model_cfg)
     run_config = {"model": dict(model_cfg), "view": str(view), **dict(run_info or {})}
+    try:
+        run_config["transcribe"] = transcription_of(transcripts)
+    except (KeyError, ValueError, OSError):  # shards without backend/model columns (tests)
+        run_config["transcribe"] = None
     fingerprint = json.dumps([dict(model_cfg), str(view)], default=str)
     return train_and_predict(
         lambda device: multimodal_job(view, transcripts, classes, model_cfg, settings, device,
@@ -150,3 +164,83 @@ def multimodal_job(view: str | Path, transcripts: list[str], classes: list[str],
     return Job(model, forward, audio_split(sets["train"]), audio_split(dev), audio_split(test),
                test.utt_ids, test.corpora, save, fingerprint, dev.utt_ids,
                dev.corpora)  # fmt: skip
+
+
+class SpeechTextModel:
+    """A saved speech+text run as a :class:`crossemo.models.families.Model`: each clip with its
+    transcript (given, or made by the Whisper the run's transcripts came from)."""
+
+    needs_text = True
+    joint = False
+
+    def __init__(self, model: SpeechTextClassifier, fe, tokenizer, classes: list[str],
+                 max_tokens: int, transcription: Mapping[str, str] | None) -> None:  # fmt: skip
+        from crossemo.models.predict import min_samples
+
+        self.model, self.fe, self.tokenizer, self.classes = model, fe, tokenizer, classes
+        self.max_tokens = max_tokens
+        self.transcription = dict(transcription or {})
+        self.min_samples = min_samples(model.audio.config)
+        self._transcriber = None
+
+    @classmethod
+    def load(cls, folder: str | Path) -> SpeechTextModel:
+        """Both encoders (``audio/``, ``text/``), the linear layer (``head.pt``), the label map
+        and the run's settings (``crossemo_run.json``) of ``folder``."""
+        from transformers import AutoFeatureExtractor, AutoModel, AutoTokenizer
+
+        from crossemo.models.predictions import read_label_map
+
+        folder = Path(folder)
+        run = json.loads((folder / "crossemo_run.json").read_text())
+        model_cfg = run.get("model") or {}
+        classes = read_label_map(folder / "label_map.json")
+        if not classes:
+            raise ValueError(f"{folder}: no label_map.json")
+        audio = AutoModel.from_pretrained(folder / "audio", local_files_only=True)
+        text = AutoModel.from_pretrained(folder / "text", local_files_only=True)
+        model = SpeechTextClassifier(
+            audio, text, len(classes), float(model_cfg.get("dropout", 0.1))
+        )
+        model.classifier.load_state_dict(torch.load(folder / "head.pt", map_location="cpu",
+                                                    weights_only=True))  # fmt: skip
+        model.eval()
+        fe = AutoFeatureExtractor.from_pretrained(folder / "audio", local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(folder / "text", local_files_only=True)
+        return cls(model, fe, tokenizer, classes, int(model_cfg.get("max_tokens", 64)),
+                   run.get("transcribe"))  # fmt: skip
+
+    def transcriber_problem(self) -> str | None:
+        """Why the run's Whisper cannot transcribe here (None: it can)."""
+        try:
+            self.transcriber()
+        except Exception as err:  # noqa: BLE001 - any failure means: give the transcripts
+            return f"{type(err).__name__}: {err}"
+        return None
+
+    def transcriber(self):
+        """The Whisper backend of the run's transcripts (the offline default when the run
+        recorded none), loaded once."""
+        if self._transcriber is None:
+            from crossemo.transcribe import TranscribeSettings, load_backend
+
+            logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # a line per clip
+            self._transcriber = load_backend(TranscribeSettings.from_config(self.transcription))
+        return self._transcriber
+
+    def prepare(self, wave, text: str | None = None) -> tuple:
+        if text is None:
+            text = self.transcriber()(wave).text
+        return wave, str(text)
+
+    def predict(self, prepared) -> tuple[list[str], object]:
+        from crossemo.models.data import collate
+
+        waves = [w for w, _ in prepared]
+        values, mask = collate(waves, getattr(self.fe, "do_normalize", True))
+        tok = self.tokenizer([t for _, t in prepared], padding=True, truncation=True,
+                             max_length=self.max_tokens, return_tensors="pt")  # fmt: skip
+        with torch.no_grad():
+            logits = self.model(values, mask, tok["input_ids"], tok["attention_mask"])
+        probs = torch.softmax(logits.float(), dim=-1).numpy().astype("float64")
+        return [self.classes[int(i)] for i in probs.argmax(axis=1)], probs

@@ -1,8 +1,13 @@
 """``crossemo predict MODEL_DIR AUDIO...``: label and class probabilities of audio files.
 
-Works on every saved audio-classification model directory of the workflow (fine-tuned and
-block-expanded). The folder must be local (nothing is ever downloaded) and hold a trained head
-and a label map; otherwise :class:`ModelFolderError` says what is wrong and what to do.
+Works on every model folder a training rule writes, of any family: the folder's family
+(:func:`family_of`) loads it (:meth:`crossemo.models.families.Family.load`) and answers as a
+:class:`crossemo.models.families.Model`: a fine-tuned or block-expanded audio classifier
+(:class:`AudioClassifierModel`), a classic run (the run's feature set extracted from the audio),
+a head on frozen encoder features (the encoder rebuilt from the run's settings) or a speech+text
+model (each file's transcript given, or made by the Whisper the run's transcripts came from).
+The folder must be local (nothing is ever downloaded) and hold a trained model and a label map;
+otherwise :class:`ModelFolderError` says what is wrong and what to do.
 
 Every file is checked with ingestion's rules and reasons (:mod:`crossemo.audio.decode`:
 ``missing_file``, ``not_audio``, ``truncated`` ...; :mod:`crossemo.audio.preprocess`:
@@ -14,13 +19,15 @@ out of memory) never stops the others.
 
 Long files: only the first ``max_seconds`` (default :data:`DEFAULT_MAX_SECONDS`) are decoded and
 classified, so a two-hour recording costs what a 30 s clip costs. :class:`Predictor` answers
-one file at a time, so a caller can write each answer as it comes.
+one file at a time, so a caller can write each answer as it comes (a classic run standardised
+per corpus answers the files together: their statistics normalise them).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,7 +91,7 @@ def load_wave(path: str | Path, max_seconds: float | None = None,
 
 def model_classes(model_dir: Path, num_labels: int) -> list[str]:
     """The class names of a saved model; :class:`ModelFolderError` without a label map."""
-    from crossemo.models.stages import read_label_map
+    from crossemo.models.predictions import read_label_map
 
     classes = read_label_map(model_dir)
     if not classes or all(_DEFAULT_LABEL.match(c) for c in classes):
@@ -99,6 +106,57 @@ def model_classes(model_dir: Path, num_labels: int) -> list[str]:
             " outputs; the folder mixes two models: retrain or copy the folder again"
         )
     return classes
+
+
+#: files that tell which family wrote a folder
+RUN_FILE = "crossemo_run.json"  # neural runs (crossemo.models.skeleton.RUN_FILE)
+CLASSIC_MODEL_FILE = "model.joblib"  # classic runs (crossemo.models.classic.MODEL_FILE)
+
+
+def family_of(folder: str | Path):
+    """The family that wrote ``folder``: a classic run's ``config.json`` names it, a neural
+    run's ``crossemo_run.json`` holds its model; a bare ``save_pretrained`` audio classifier is
+    read as ``finetune``. :class:`ModelFolderError` when the folder is none of these."""
+    from crossemo.models import families
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ModelFolderError(
+            f"{folder}: no such folder; crossemo predict needs a local model folder written "
+            "by a training rule (results/models/<experiment>/<run>) and never downloads models"
+        )
+    try:
+        if (folder / CLASSIC_MODEL_FILE).is_file():
+            name = json.loads((folder / "config.json").read_text()).get("family")
+        elif (folder / RUN_FILE).is_file():
+            name = (json.loads((folder / RUN_FILE).read_text()).get("model") or {}).get("family")
+        elif (folder / "config.json").is_file():
+            name = "finetune"  # an HF audio classifier saved without the run's files
+        else:
+            raise ModelFolderError(
+                f"{folder}: no config.json, {RUN_FILE} or {CLASSIC_MODEL_FILE} (not a saved model "
+                "folder); use a folder a training rule wrote (results/models/<experiment>/<run>)"
+            )
+    except (OSError, json.JSONDecodeError, AttributeError) as err:
+        raise ModelFolderError(f"{folder}: unreadable run files ({err})") from err
+    try:
+        return families.get(name)
+    except ValueError as err:
+        raise ModelFolderError(f"{folder}: {err}") from err
+
+
+def load_model(model_dir: str | Path):
+    """The :class:`crossemo.models.families.Model` of a local trained model folder, loaded by
+    the family that wrote it; :class:`ModelFolderError` when it cannot be used."""
+    family = family_of(model_dir)
+    try:
+        return family.load(Path(model_dir))
+    except ModelFolderError:
+        raise
+    except (OSError, ValueError, KeyError) as err:
+        raise ModelFolderError(
+            f"{model_dir}: cannot be loaded as a {family.name} model: {err}"
+        ) from err
 
 
 def load_classifier(model_dir: str | Path):
@@ -168,51 +226,134 @@ def clip_logits(model, fe, wave: np.ndarray):
     return model(input_values=values, **kwargs).logits
 
 
+def softmax_labels(classes: Sequence[str], probs: np.ndarray) -> list[str]:
+    """The most probable class of each row."""
+    return [classes[int(i)] for i in np.asarray(probs).argmax(axis=1)]
+
+
+class AudioClassifierModel:
+    """A saved audio classifier (families finetune and block_expansion) as a
+    :class:`crossemo.models.families.Model`: each clip fed as the model was trained."""
+
+    needs_text = False
+    joint = False
+
+    def __init__(self, model, fe, classes: list[str]) -> None:
+        self.model, self.fe, self.classes = model, fe, classes
+        self.min_samples = min_samples(model.config)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> AudioClassifierModel:
+        return cls(*load_classifier(folder))
+
+    def prepare(self, wave: np.ndarray, text: str | None = None) -> np.ndarray:
+        return wave
+
+    def predict(self, prepared: Sequence[np.ndarray]) -> tuple[list[str], np.ndarray]:
+        probs = np.array([list(classify(self.model, self.fe, self.classes, w).values())
+                          for w in prepared], dtype=np.float64)  # fmt: skip
+        return softmax_labels(self.classes, probs), probs
+
+
+def _failure(path: str | Path, err: BaseException) -> Prediction:
+    """The error record of a file that could not be classified."""
+    if isinstance(err, Dropped):
+        return Prediction(str(path), error=err.reason, detail=err.detail)
+    if isinstance(err, INPUT_ERRORS):  # ingestion's reasons (decode.input_failure)
+        error, detail = input_failure(err)
+        return Prediction(str(path), error=error, detail=detail)
+    return Prediction(str(path), error=PROCESSING_FAILED, detail=f"{type(err).__name__}: {err}")
+
+
+def _answer(path: str | Path, classes: Sequence[str], label: str, probs: np.ndarray) -> Prediction:
+    if not np.isfinite(probs).all():
+        return Prediction(str(path), error=NON_FINITE_OUTPUT, detail="the model answered NaN")
+    return Prediction(str(path), label=str(label),
+                      probs={c: float(p) for c, p in zip(classes, probs, strict=True)})  # fmt: skip
+
+
 def predict_one(model, fe, classes: list[str], path: str | Path, max_seconds: float | None,
                 min_seconds: float) -> Prediction:  # fmt: skip
-    """The prediction of one file, or its error reason (an unexpected failure, out of memory
-    included, is ``processing_failed``: it never stops the other files)."""
+    """The prediction of one file by an audio classifier, or its error reason (an unexpected
+    failure, out of memory included, is ``processing_failed``: it never stops the other files)."""
     shortest = max(min_seconds, min_samples(model.config) / SAMPLE_RATE)
     try:
         wave = load_wave(path, max_seconds, shortest)
         probs = classify(model, fe, classes, wave)
-    except Dropped as err:
-        return Prediction(str(path), error=err.reason, detail=err.detail)
-    except INPUT_ERRORS as err:  # ingestion's reasons (decode.input_failure)
-        error, detail = input_failure(err)
-        return Prediction(str(path), error=error, detail=detail)
     except Exception as err:  # noqa: BLE001 - one file's failure is its row, not the run's end
-        return Prediction(str(path), error=PROCESSING_FAILED, detail=f"{type(err).__name__}: {err}")
+        return _failure(path, err)
     if not all(np.isfinite(p) for p in probs.values()):
         return Prediction(str(path), error=NON_FINITE_OUTPUT, detail="the model answered NaN")
     return Prediction(str(path), label=max(probs, key=probs.get), probs=probs)
 
 
 class Predictor:
-    """A loaded model folder that answers one file at a time (``predictor(path)``)."""
+    """A loaded model folder, of any family, that answers one file at a time
+    (``predictor(path)``; ``texts``: the transcript of each file, for a speech+text model)."""
 
     def __init__(self, model_dir: str | Path, max_seconds: float | None = DEFAULT_MAX_SECONDS,
-                 min_seconds: float | None = None) -> None:  # fmt: skip
+                 min_seconds: float | None = None,
+                 texts: Mapping[str, str] | None = None) -> None:  # fmt: skip
         if max_seconds is not None and not max_seconds > 0:
             raise ValueError(f"max_seconds must be > 0 (got {max_seconds})")
-        self.model, self.fe, self.classes = load_classifier(model_dir)
+        self.model = load_model(model_dir)
+        self.classes = list(self.model.classes)
         self.max_seconds = max_seconds
         self.min_seconds = default_min_seconds() if min_seconds is None else min_seconds
+        self.texts = {str(k): v for k, v in (texts or {}).items()}
+        if self.model.needs_text and not self.texts:
+            problem = getattr(self.model, "transcriber_problem", lambda: "no transcriber")()
+            if problem:
+                raise ModelFolderError(
+                    f"{model_dir}: a speech+text model reads a transcript of each file: give "
+                    f"them (crossemo predict --text TEXT, once per file in order), or make "
+                    f"Whisper available: {problem}"
+                )
+
+    def _prepared(self, path: str | Path):
+        shortest = max(self.min_seconds, self.model.min_samples / SAMPLE_RATE)
+        wave = load_wave(path, self.max_seconds, shortest)
+        return self.model.prepare(wave, self.texts.get(str(path)))
 
     def __call__(self, path: str | Path) -> Prediction:
-        return predict_one(self.model, self.fe, self.classes, path, self.max_seconds,
-                           self.min_seconds)  # fmt: skip
+        try:
+            labels, probs = self.model.predict([self._prepared(path)])
+        except Exception as err:  # noqa: BLE001 - one file's failure is its row, not the run's end
+            return _failure(path, err)
+        return _answer(path, self.classes, labels[0], probs[0])
 
     def each(self, paths: Iterable[str | Path]) -> Iterator[Prediction]:
-        """One :class:`Prediction` per file, in order, each as soon as it is made."""
-        return (self(path) for path in paths)
+        """One :class:`Prediction` per file, in order, each as soon as it is made (all together
+        for a model that answers its clips jointly)."""
+        if not self.model.joint:
+            return (self(path) for path in paths)
+        return iter(self._jointly(list(paths)))
+
+    def _jointly(self, paths: list[str | Path]) -> list[Prediction]:
+        records: list[Prediction | None] = [None] * len(paths)
+        ready: dict[int, object] = {}
+        for i, path in enumerate(paths):
+            try:
+                ready[i] = self._prepared(path)
+            except Exception as err:  # noqa: BLE001 - one file's failure is its row
+                records[i] = _failure(path, err)
+        if ready:
+            try:
+                labels, probs = self.model.predict(list(ready.values()))
+                for k, i in enumerate(ready):
+                    records[i] = _answer(paths[i], self.classes, labels[k], probs[k])
+            except Exception as err:  # noqa: BLE001 - the group failed: each file says why
+                for i in ready:
+                    records[i] = _failure(paths[i], err)
+        return records  # type: ignore[return-value]
 
 
 def predict_files(model_dir: str | Path, paths: list[str | Path],
                   max_seconds: float | None = DEFAULT_MAX_SECONDS,
-                  min_seconds: float | None = None) -> list[Prediction]:  # fmt: skip
+                  min_seconds: float | None = None,
+                  texts: Mapping[str, str] | None = None) -> list[Prediction]:  # fmt: skip
     """One :class:`Prediction` per file, in order (``min_seconds``: default ingestion's)."""
-    return list(Predictor(model_dir, max_seconds, min_seconds).each(paths))
+    return list(Predictor(model_dir, max_seconds, min_seconds, texts).each(paths))
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,49 @@
-"""One neural training run of the workflow (rule train_neural): dispatch on the family."""
+"""The neural engine: what every neural training run shares before its family's own ``fit``.
+
+Rule train_neural hands a job over (:class:`crossemo.models.families.TrainJob`); :func:`train`
+reads the label scheme's classes, starts the model from an earlier stage's saved model
+(``init_model``, :mod:`crossemo.models.stages`) or from a converted CTranslate2 Whisper
+(``encoder``), and calls the family module's ``fit`` with a :class:`NeuralRun`. The family
+writes the model folder and the test and dev predictions (:mod:`crossemo.models.skeleton`).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from crossemo.names import NEURAL_EXPERIMENT_KEYS, NEURAL_FAMILIES, job_keys
+from crossemo.models import families
+from crossemo.models.predictions import scheme_classes
+from crossemo.names import NEURAL_EXPERIMENT_KEYS, job_keys
 
 log = logging.getLogger(__name__)
 
 
-def train_neural_run(*, experiment: Mapping[str, Any], name: str, run: str,
-                     inputs: Mapping[str, Any], outputs: Mapping[str, str], scratch: str,
-                     threads: int | None = None) -> None:  # fmt: skip
-    """Train run ``run`` of experiment ``name`` (config ``experiment``) from the rule's inputs
-    (view, scheme, split; lr_table for "final" after LR CV; features or transcripts; init_model
-    when ``model.init_from`` names an earlier stage; encoder when ``model.encoder`` is
-    ``{convert: ...}``) and write the model directory and the
-    test and dev predictions."""
-    from crossemo.models.finetune import read_classes
+@dataclass
+class NeuralRun:
+    """What a neural family's ``fit`` gets: the run's view, classes and model settings."""
 
-    experiment = job_keys(experiment, NEURAL_EXPERIMENT_KEYS)  # what the rule's params hold
+    view: str
+    classes: list[str]
+    model: dict[str, Any]  #: the experiment's ``model:`` (encoder replaced for later stages)
+    run: str  #: run name: main, foldK, fold{k}-lr{lr} (LR CV), final
+    inputs: Mapping[str, Any]  #: the rule's inputs (features, transcripts, split, lr_table ...)
+    info: dict[str, Any]  #: what the run records in crossemo_run.json
+    #: output_dir, predictions, dev_predictions, scratch, threads (train_and_predict's keywords)
+    common: dict[str, Any]
+
+
+def train(family: families.Family, job: families.TrainJob) -> None:
+    """Rule train_neural's job for ``family``: prepare the :class:`NeuralRun`, then the
+    family's ``fit`` writes the model folder and the predictions."""
+    experiment = job_keys(job.experiment, NEURAL_EXPERIMENT_KEYS)  # what the rule's params hold
     model_cfg = dict(experiment["model"])
-    family = model_cfg["family"]
-    if family not in NEURAL_FAMILIES:
-        raise ValueError(f"{name}: not a neural family: {family}")
-    classes = read_classes(inputs.get("scheme"))
-    info = {"experiment": name, "run": run, "scheme": experiment.get("scheme")}
+    inputs, outputs = job.inputs, job.outputs
+    classes = scheme_classes(inputs.get("scheme"))
+    info = {"experiment": job.name, "run": job.run, "scheme": experiment.get("scheme")}
     if inputs.get("init_model"):  # a later stage: start from that saved model (stages.py)
         from crossemo.models.stages import init_model_config
 
@@ -37,29 +53,26 @@ def train_neural_run(*, experiment: Mapping[str, Any], name: str, run: str,
         model_cfg["encoder"] = {"name": str(inputs["encoder"])}
         info["encoder"] = str(inputs["encoder"])
     common = dict(output_dir=outputs["model"], predictions=outputs["predictions"],
-                  dev_predictions=outputs.get("dev_predictions"), scratch=scratch,
-                  threads=threads)  # fmt: skip
-    if family in ("finetune", "block_expansion"):
-        from crossemo.models import lr_cv
+                  dev_predictions=outputs.get("dev_predictions"), scratch=job.scratch,
+                  threads=job.threads)  # fmt: skip
+    family.impl.fit(NeuralRun(str(inputs["view"]), classes, model_cfg, job.run, inputs, info,
+                              common))  # fmt: skip
 
-        if lr_cv.parse_run(run) is not None:
-            lr_cv.cv_run(inputs["view"], classes, model_cfg, run, split_table=inputs.get("split"),
-                         **common)  # fmt: skip
-            return
-        lr = None
-        if inputs.get("lr_table"):
-            lr = lr_cv.chosen_lr(inputs["lr_table"])
-            log.info("LR chosen by cross-validation: %g", lr)
-        from crossemo.models.finetune import finetune_view
 
-        finetune_view(inputs["view"], classes, model_cfg, lr=lr, run_info=info, **common)
-    elif family == "frozen_head":
-        from crossemo.models.frozen import train_head
+def load(family: families.Family, folder: Path):
+    """Neural families load their own folders (their module's ``load``)."""
+    raise NotImplementedError(f"family {family.name}: its module defines no load(folder)")
 
-        train_head(inputs["view"], list(inputs["features"]), classes, model_cfg, run_info=info,
-                   **common)  # fmt: skip
-    else:
-        from crossemo.models.multimodal import train_multimodal
 
-        train_multimodal(inputs["view"], list(inputs["transcripts"]), classes, model_cfg,
-                         run_info=info, **common)  # fmt: skip
+def train_neural_run(*, experiment: Mapping[str, Any], name: str, run: str,
+                     inputs: Mapping[str, Any], outputs: Mapping[str, str], scratch: str,
+                     threads: int | None = None) -> None:  # fmt: skip
+    """Train run ``run`` of experiment ``name`` (config ``experiment``) from the rule's inputs
+    (view, scheme, split; lr_table for "final" after LR CV; features or transcripts; init_model
+    when ``model.init_from`` names an earlier stage; encoder when ``model.encoder`` is
+    ``{convert: ...}``) and write the model directory and the test and dev predictions."""
+    family = families.get(experiment["model"]["family"])
+    if family.kind != families.NEURAL:
+        raise ValueError(f"{name}: not a neural family: {family.name}")
+    family.train(families.TrainJob(family.name, experiment, name, run, inputs, outputs,
+                                   threads, scratch))  # fmt: skip

@@ -6,8 +6,9 @@ A family (fine-tuning and block expansion, heads on frozen features, speech+text
 (``forward``) and how the trained model is saved.
 :func:`train_and_predict` does the rest the same way for all: the resumable loop, the model
 directory's common files (``label_map.json``, ``crossemo_run.json``, the training curve), the
-predictions tables of the test split and of the dev split (header-only without dev rows: the
-calibration temperature is fitted on it), removing the scratch checkpoints after success and, after
+predictions tables of the test split and of the dev split in the one predictions contract
+(:mod:`crossemo.models.predictions`; header-only without dev rows: the calibration temperature
+is fitted on it), removing the scratch checkpoints after success and, after
 a failure, the half-written model directory (the checkpoints stay, so a rerun resumes).
 """
 
@@ -23,6 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crossemo.models.predictions import (
+    LABEL_MAP_FILE,
+    predictions_frame,
+    write_label_map,
+    write_predictions,
+)
 from crossemo.models.training import (
     Forward,
     Split,
@@ -36,7 +43,6 @@ from crossemo.models.training import (
 from crossemo.safe_text import write_csv
 
 RUN_FILE = "crossemo_run.json"
-LABEL_MAP_FILE = "label_map.json"
 #: the split ``forward`` is asked for when predicting
 PREDICT_SPLIT = "test"
 #: the split ``forward`` is asked for when predicting the dev predictions
@@ -114,38 +120,12 @@ def dev_frame(job: Job, dev: Split | None, settings: TrainSettings, classes: Seq
     return predictions_frame(job.dev_ids, job.dev_corpora, dev.labels, probs, classes)
 
 
-def predictions_frame(utt_ids: Sequence[str], corpora: Sequence[str], labels: np.ndarray,
-                      probs: np.ndarray, classes: Sequence[str]) -> pd.DataFrame:  # fmt: skip
-    """The contract's predictions table: utt_id corpus label pred prob_<class>..."""
-    frame = pd.DataFrame({
-        "utt_id": list(utt_ids),
-        "corpus": list(corpora),
-        "label": [classes[i] if i >= 0 else None for i in labels],
-        "pred": [classes[i] for i in probs.argmax(1)] if len(probs) else [],
-    })  # fmt: skip
-    for k, c in enumerate(classes):
-        frame[f"prob_{c}"] = probs[:, k].astype(np.float64) if len(probs) else []
-    return frame
-
-
-def write_predictions(frame: pd.DataFrame, path: str | Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.parquet")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
-
-
 def save_run_files(out_dir: str | Path, classes: Sequence[str], run_config: Mapping[str, Any],
                    result: TrainResult) -> None:  # fmt: skip
     """label_map.json, crossemo_run.json and the training curve next to a saved model."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / LABEL_MAP_FILE).write_text(
-        json.dumps(
-            {"classes": list(classes), "label2id": {c: i for i, c in enumerate(classes)}}, indent=2
-        )
-    )
+    write_label_map(out / LABEL_MAP_FILE, classes)
     summary = {"best_dev_uar": result.best_metric, "best_step": result.best_step,
                "steps": result.steps, "resumed_from": result.resumed_from}  # fmt: skip
     (out / RUN_FILE).write_text(json.dumps({**run_config, "result": summary}, indent=2,

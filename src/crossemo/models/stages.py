@@ -18,20 +18,22 @@ is refused (the old head's rows would silently mean other classes).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from crossemo.models import families
 from crossemo.names import FINAL
 
 log = logging.getLogger(__name__)
-
-#: families whose model can start from a saved model (HF audio classifiers)
-INIT_FAMILIES = ("finetune", "block_expansion")
 #: default run of the init experiment when ``init_from`` names none (after LR CV: the refit)
 PREFERRED_RUN = FINAL
+
+
+def init_families() -> tuple[str, ...]:
+    """Families whose model can start from a saved model: those that take ``init_from``."""
+    return tuple(n for n, f in families.FAMILIES.items() if "init_from" in f.keys)
 
 
 def parse_init_from(spec: str | Mapping[str, Any] | None) -> tuple[str, str | None] | None:
@@ -76,9 +78,9 @@ def init_chain(name: str, experiments: Mapping[str, Mapping[str, Any]]) -> list[
         parsed = parse_init_from(model.get("init_from"))
         if parsed is None:
             return chain
-        if model.get("family") not in INIT_FAMILIES:
+        if model.get("family") not in init_families():
             raise ValueError(
-                f"experiment {chain[-1]}: init_from needs family {' or '.join(INIT_FAMILIES)}, "
+                f"experiment {chain[-1]}: init_from needs family {' or '.join(init_families())}, "
                 f"not {model.get('family')!r}"
             )
         source = parsed[0]
@@ -87,26 +89,15 @@ def init_chain(name: str, experiments: Mapping[str, Mapping[str, Any]]) -> list[
         chain.append(source)
 
 
-def read_label_map(model_dir: str | Path) -> list[str] | None:
-    """Classes of a saved model (``label_map.json``, else the config's ``id2label``)."""
-    model_dir = Path(model_dir)
-    label_map = model_dir / "label_map.json"
-    if label_map.exists():
-        return [str(c) for c in json.loads(label_map.read_text())["classes"]]
-    config = model_dir / "config.json"
-    if config.exists():
-        id2label = json.loads(config.read_text()).get("id2label") or {}
-        return [str(id2label[k]) for k in sorted(id2label, key=int)] or None
-    return None
-
-
 def init_model_config(model_cfg: Mapping[str, Any], init_dir: str | Path,
                       classes: Sequence[str]) -> dict[str, Any]:  # fmt: skip
     """``model_cfg`` whose encoder is the saved model ``init_dir`` (its weights, config and
     feature extractor), after checking the family and the classes (see the module docstring)."""
     family = model_cfg.get("family")
-    if family not in INIT_FAMILIES:
+    if family not in init_families():
         raise ValueError(f"init_from: family {family!r} cannot start from a saved model")
+    from crossemo.models.predictions import read_label_map
+
     init_dir = Path(init_dir)
     if not (init_dir / "config.json").exists():
         raise FileNotFoundError(f"init model {init_dir}: no config.json (not a saved HF model)")

@@ -15,8 +15,8 @@ trained:
   training. The encoder sees the first T positions of a window, as it does for any utterance
   at the start of one.
 - ``packed``: the batch's utterances laid into shared 30 s windows in an order fixed by their
-  ids and a seed (:func:`crossemo.features.whisper.pack`, never by label), each utterance's
-  frames sliced back out and averaged. The encoder sees full windows, as in pre-training, but
+  ids and a seed (:func:`crossemo.features.upstreams.whisper.features.pack`, never by label),
+  each utterance's frames sliced back out and averaged. The encoder sees full windows, as in pre-training, but
   attends across utterances of one window.
 
 Cropped costs less (BENCHMARKS.md, Whisper fine-tuning); both keep the conv front-end frozen

@@ -1,0 +1,31 @@
+"""A classification head on a frozen encoder's hidden states (the iberspeech paper, SUPERB
+style): the features are extracted once by rule extract_features, the head trains on them
+(:mod:`crossemo.models.frozen`, heads in :mod:`crossemo.models.heads`).
+
+The folder holds the head (``head.pt``, ``head_config.json``); ``crossemo predict`` rebuilds the
+encoder from the run's ``encoder`` (a tiny one from its seed; a named one from the local cache)
+and extracts each clip's features as the rule did.
+"""
+
+from __future__ import annotations
+
+from crossemo.models.families import keys
+
+KEYS = {**keys.ENCODER, **keys.TRAINING, **keys.FROZEN_HEAD, **keys.NEURAL_RESOURCES}
+#: added to the family's schema block: ``head_options`` are the chosen head's own
+SCHEMA = keys.head_rules()
+
+
+def fit(run) -> None:
+    """Train the head on the run's feature shards (:class:`crossemo.models.run.NeuralRun`)."""
+    from crossemo.models.frozen import train_head
+
+    train_head(run.view, list(run.inputs["features"]), run.classes, run.model,
+               run_info=run.info, **run.common)  # fmt: skip
+
+
+def load(folder):
+    """The saved head in ``folder`` with the encoder that feeds it."""
+    from crossemo.models.frozen import FrozenHeadModel
+
+    return FrozenHeadModel.load(folder)

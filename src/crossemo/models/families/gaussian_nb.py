@@ -1,0 +1,16 @@
+"""Gaussian naive Bayes (scikit-learn ``GaussianNB``)."""
+
+from __future__ import annotations
+
+from crossemo.models.families import keys
+
+PAPER_NAME = "GaussianNB"
+KEYS = {**keys.CLASSIC, **keys.MEM}
+DEFAULTS = keys.CLASSIC_DEFAULTS
+
+
+def estimator(params: dict, seed: int = 0, threads: int = 1):
+    """An unfitted estimator with the family's defaults, ``params`` on top."""
+    from sklearn.naive_bayes import GaussianNB
+
+    return GaussianNB(**params)
