@@ -21,14 +21,9 @@ import time
 
 import numpy as np
 
-from crossemo.models.classic import (
-    DEFAULT_SVM_GRID,
-    _fit,
-    _uar,
-    make_estimator,
-    param_grid,
-    select_params,
-)
+from crossemo.evaluation.metrics import uar as _uar
+from crossemo.models.classic import _fit, make_estimator, param_grid, select_params
+from crossemo.models.families.svm import DEFAULT_GRID as DEFAULT_SVM_GRID
 
 SIZES = [(150, 88), (150, 6373), (500, 88), (500, 6373)]
 

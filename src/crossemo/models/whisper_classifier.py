@@ -16,8 +16,8 @@ trained:
   at the start of one.
 - ``packed``: the batch's utterances laid into shared 30 s windows in an order fixed by their
   ids and a seed (:func:`crossemo.features.upstreams.whisper.features.pack`, never by label),
-  each utterance's frames sliced back out and averaged. The encoder sees full windows, as in pre-training, but
-  attends across utterances of one window.
+  each utterance's frames sliced back out and averaged. The encoder sees full windows, as in
+  pre-training, but attends across utterances of one window.
 
 Cropped costs less (BENCHMARKS.md, Whisper fine-tuning); both keep the conv front-end frozen
 and train the top ``finetune_layers`` layers with the projector and classifier.

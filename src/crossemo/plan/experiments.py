@@ -82,8 +82,9 @@ class Experiments:
         self.layer_probe_experiments = [
             e for e in self.classic_experiments if self.model(e).get("layer_probe")
         ]
+        ssl_families = names.SSL_FEATURE_FAMILIES  # a frozen encoder's stored features
         self.ssl_experiments = [
-            e for e in self.neural_experiments if self.model(e)["family"] == "frozen_head"
+            e for e in self.neural_experiments if self.model(e)["family"] in ssl_families
         ]
         #: CTranslate2 Whisper models converted for fine-tuning (encoder {convert: source}):
         #: folder name under results/encoders/ -> source

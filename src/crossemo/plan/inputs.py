@@ -120,9 +120,9 @@ class Inputs(Files):
         elif self.converted_encoder(experiment):  # rule convert_whisper
             inputs["encoder"] = self.converted_encoder(experiment)
         corpora = self.experiment_corpora(experiment)
-        if family == "frozen_head":
+        if family in names.SSL_FEATURE_FAMILIES:  # a frozen encoder's stored features
             inputs["features"] = self.feature_shards(self.ssl_featureset(experiment), corpora)
-        elif family == "multimodal":
+        elif family in names.TRANSCRIPT_FAMILIES:
             inputs["transcripts"] = self.transcripts(corpora)
         return inputs
 

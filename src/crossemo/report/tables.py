@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from crossemo.atomic import atomic_path
-from crossemo.models.classic import PAPER_NAMES
+from crossemo.models.families import paper_names
 from crossemo.report.ours import (
     COUNT_SOURCES,
     SOURCES,
@@ -113,7 +113,7 @@ def _cell(paper: Mapping, row: pd.Series) -> Cell | None:
         value = str(row[col])
         kw["scope"] = _inverse(paper.get("scope_names")).get(value, value)
     if col := paper.get("variant_column"):
-        names = PAPER_NAMES if paper.get("source", "metrics") == "metrics" else {}
+        names = paper_names() if paper.get("source", "metrics") == "metrics" else {}
         value = str(row[col])
         kw["variant"] = _inverse(names | dict(paper.get("variant_names") or {})).get(value, value)
     elif paper.get("variant") is not None:
