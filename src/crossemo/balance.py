@@ -38,9 +38,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from crossemo.jit_cache import serialised
-from crossemo.names import AUG_MARKER, augmented_id, augmented_source
-from crossemo.schemas import read_table, write_table
+from crossemo.core.jit_cache import serialised
+from crossemo.core.names import AUG_MARKER, augmented_id, augmented_source
+from crossemo.core.schemas import read_table, write_table
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from crossemo.safe_text import TerminalSafeFormatter, terminal_text
+from crossemo.core.safe_text import TerminalSafeFormatter, terminal_text
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -30,7 +30,7 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 def _ingest(args: argparse.Namespace) -> int:
     from crossemo.corpora import ingest
-    from crossemo.ingest import summarize, write_ingest
+    from crossemo.corpora.manifest import summarize, write_ingest
 
     options = dict(args.option)
     manifest, rejects = ingest(args.adapter or args.corpus, args.root, args.corpus, **options)

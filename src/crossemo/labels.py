@@ -23,9 +23,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from crossemo.configuration import json_schema, read_yaml
+from crossemo.core.configuration import json_schema, read_yaml
+from crossemo.core.schemas import GENDERS, read_table, write_table
 from crossemo.corpora.base import EMOTIONS
-from crossemo.schemas import GENDERS, read_table, write_table
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from snakemake.utils import validate
 
-from crossemo.configuration import prepare
+from crossemo.core.configuration import prepare
 from crossemo.corpora import ADAPTERS
 from crossemo.plan import Plan
 

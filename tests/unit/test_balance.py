@@ -15,7 +15,7 @@ from crossemo.balance import (
     balance_view,
     class_target,
 )
-from crossemo.names import AUG_MARKER
+from crossemo.core.names import AUG_MARKER
 
 COUNTS = {"neg": 12, "neu": 5, "pos": 3}
 

@@ -10,9 +10,9 @@ import subprocess
 import pandas as pd
 from audio_quirks import write
 
-from crossemo.checksums import checksum_corpus, corpus_fingerprints
+from crossemo.core.schemas import Manifest, write_table
 from crossemo.corpora import ingest
-from crossemo.schemas import Manifest, write_table
+from crossemo.corpora.checksums import checksum_corpus, corpus_fingerprints
 
 
 def fingerprint(root, tmp_path, name="emodb"):

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crossemo.core.names import CLASSIC_FAMILIES
 from crossemo.models.classic import (
     ClassicConfig,
     expand_grid_values,
@@ -21,7 +22,6 @@ from crossemo.models.classic import (
     write_predictions,
 )
 from crossemo.models.families.svm import DEFAULT_GRID as DEFAULT_SVM_GRID
-from crossemo.names import CLASSIC_FAMILIES
 
 CLASSES = ["angry", "happy", "sad"]
 

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from crossemo.configuration import CONFIG_SCHEMA, LABEL_SCHEME_SCHEMA
+from crossemo.core.configuration import CONFIG_SCHEMA, LABEL_SCHEME_SCHEMA
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = yaml.safe_load(Path(CONFIG_SCHEMA).read_text())

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
-from crossemo.configuration import (
+from crossemo.core.configuration import (
     CONFIG_SCHEMA,
     OPENAI_WHISPER_MODELS,
     ConfigError,

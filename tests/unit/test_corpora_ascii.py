@@ -9,7 +9,7 @@ import pytest
 from audio_quirks import write
 
 from crossemo.corpora import ADAPTERS, ingest
-from crossemo.strEmo import parse_time
+from crossemo.strEmo.sheet import parse_time
 
 ARABIC_ONE = "\u0661"  # ARABIC-INDIC DIGIT ONE: str.isdigit() and re's \d accept it, so does int()
 
@@ -59,7 +59,9 @@ def test_strEmo_times_read_ascii_digits_only():
             parse_time(text)
 
 
-ADAPTER_MODULES = sorted({*(f"crossemo.corpora.{m}" for m in ADAPTERS.values()), "crossemo.strEmo"})
+ADAPTER_MODULES = sorted(
+    {*(f"crossemo.corpora.{m}" for m in ADAPTERS.values()), "crossemo.strEmo.sheet"}
+)
 
 
 @pytest.mark.parametrize("module", ADAPTER_MODULES)

@@ -198,7 +198,7 @@ def test_special_files_named_like_audio_are_reject_rows(tmp_path, monkeypatch):
 def test_reserved_id_markers_are_refused_at_ingestion(tmp_path, sheet_row, marker):
     """``#aug`` marks augmented copies (crossemo.balance): an ingested id holding it would be
     taken for one later, so ingestion refuses it with a reason naming the marker."""
-    from crossemo.names import AUG_MARKER
+    from crossemo.core.names import AUG_MARKER
 
     assert marker == AUG_MARKER
     root = tmp_path / "c"

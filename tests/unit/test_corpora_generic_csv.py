@@ -150,7 +150,7 @@ def test_sheet_paths_outside_the_corpus_root_are_rejects_unless_allowed(tmp_path
 def test_allow_outside_root_is_in_the_config_schema():
     import yaml
 
-    from crossemo.configuration import CONFIG_SCHEMA
+    from crossemo.core.configuration import CONFIG_SCHEMA
 
     schema = yaml.safe_load(CONFIG_SCHEMA.read_text())
     options = schema["properties"]["corpora"]["additionalProperties"]["properties"]["options"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from audio_quirks import write
 
+from crossemo.core.schemas import Manifest
 from crossemo.corpora import ingest
 from crossemo.corpora.iemocap import script_sentence
-from crossemo.schemas import Manifest
 
 
 def sentences(manifest) -> dict[str, str | None]:

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crossemo.core.names import matrix_sources
 from crossemo.evaluation.runs import evaluate_experiment
-from crossemo.names import matrix_sources
 from crossemo.report.corpus_matrix import corpus_matrix_files, matrix_table
 
 CORPORA = ["a", "b", "c"]

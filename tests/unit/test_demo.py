@@ -365,7 +365,7 @@ def test_only_reproducible_voices():
 
 
 def _features(path: Path) -> np.ndarray:
-    from crossemo.jit_cache import import_librosa
+    from crossemo.core.jit_cache import import_librosa
 
     librosa = import_librosa()
 

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 from strEmo_media import make_media
 
-from crossemo import download as dl
-from crossemo.devserver import serve
-from crossemo.download import (
+from crossemo.strEmo import download as dl
+from crossemo.strEmo.devserver import serve
+from crossemo.strEmo.download import (
     LOCAL_MEDIA_OPTIONS,
     DownloadSettings,
     check_complete,
     download_one,
     download_videos,
 )
-from crossemo.download_child import classify
+from crossemo.strEmo.download_child import classify
 
 
 @pytest.mark.parametrize(

@@ -22,11 +22,11 @@ from crossemo.audio.fingerprint import (
     near_print,
 )
 from crossemo.audio.preprocess import PreprocessSettings, preprocess_shard, process
+from crossemo.core.schemas import AudioPrints, Manifest, read_table, write_table
 from crossemo.corpora import ingest
-from crossemo.duplicates import duplicate_table, find_duplicates, read_prints
 from crossemo.labels import label_corpus
-from crossemo.schemas import AudioPrints, Manifest, read_table, write_table
 from crossemo.splits.build import make_split
+from crossemo.splits.duplicates import duplicate_table, find_duplicates, read_prints
 from crossemo.splits.experiment import SplitLeakError
 
 REPO = Path(__file__).resolve().parents[2]

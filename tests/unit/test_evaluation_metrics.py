@@ -10,7 +10,7 @@ import pytest
 import yaml
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score
 
-from crossemo.configuration import CONFIG_SCHEMA
+from crossemo.core.configuration import CONFIG_SCHEMA
 from crossemo.evaluation import metrics
 
 # confusion (rows true a b c): [2 1 0] [0 1 1] [0 0 1]

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crossemo.core.names import parse_run
 from crossemo.evaluation.base import classes_of
 from crossemo.evaluation.intervals import IntervalSpec
 from crossemo.evaluation.runs import (
@@ -17,7 +18,6 @@ from crossemo.evaluation.runs import (
     evaluate_file,
     evaluate_labels,
 )
-from crossemo.names import parse_run
 
 NO_CI = IntervalSpec(resamples=0)
 UTTERANCES = IntervalSpec(unit="utterance", resamples=50)

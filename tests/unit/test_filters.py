@@ -7,7 +7,7 @@ import difflib
 import pandas as pd
 import pytest
 
-from crossemo.filters import (
+from crossemo.transcripts.filters import (
     FilterSettings,
     FilterTable,
     emotion_label,

@@ -12,12 +12,12 @@ import filelock
 import numpy as np
 import pytest
 
-from crossemo import jit_cache
+from crossemo.core import jit_cache
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 HOLD = """
-from crossemo.jit_cache import serialised
+from crossemo.core.jit_cache import serialised
 with serialised():
     print("held", flush=True)
     input()

@@ -226,7 +226,7 @@ def test_label_corpus_writes_both_tables(tmp_path):
     import numpy as np
 
     from crossemo.audio.preprocess import write_shard
-    from crossemo.schemas import REJECT_COLUMNS
+    from crossemo.core.schemas import REJECT_COLUMNS
 
     m = manifest(["happiness", "surprise", "sadness"]).assign(
         path="x.wav", start=None, end=None, raw_label="x", text=None, language="en",

@@ -1,11 +1,11 @@
-"""The console's account of rejected inputs (crossemo.losses)."""
+"""The console's account of rejected inputs (crossemo.core.losses)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from crossemo.losses import loss_summary, print_losses
-from crossemo.schemas import Rejects, write_table
+from crossemo.core.losses import loss_summary, print_losses
+from crossemo.core.schemas import Rejects, write_table
 
 
 def _rejects(path, corpus: str, stage: str, reasons: list[str]) -> None:

@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from crossemo import names
-from crossemo.configuration import CONFIG_SCHEMA, ConfigError, require_known_keys, unknown_keys
+from crossemo.core import names
+from crossemo.core.configuration import CONFIG_SCHEMA, ConfigError, require_known_keys, unknown_keys
 from crossemo.models import families
 from crossemo.models.families import document, keys
 
@@ -34,7 +34,7 @@ def test_the_registry_and_the_names_import_nothing_heavy():
     """names.py, the plan and Snakemake's parse read the registry: no numpy, pandas, torch ..."""
     code = (
         "import sys\n"
-        "from crossemo import names\n"
+        "from crossemo.core import names\n"
         "from crossemo.models import families\n"
         "from crossemo.models.stages import init_families\n"
         "assert names.CLASSIC_FAMILIES and names.NEURAL_FAMILIES and init_families()\n"

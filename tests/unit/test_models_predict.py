@@ -18,17 +18,17 @@ from audio_quirks import long_wav
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from crossemo.cli import build_parser, main  # noqa: E402
+from crossemo.core.reasons import (  # noqa: E402
+    NON_FINITE_SAMPLES,
+    NOT_REGULAR_FILE,
+    PROCESSING_FAILED,
+    TOO_SHORT,
+)
 from crossemo.models.encoder import (  # noqa: E402
     audio_config,
     feature_extractor,
     load_audio_classifier,
     load_audio_encoder,
-)
-from crossemo.reasons import (  # noqa: E402
-    NON_FINITE_SAMPLES,
-    NOT_REGULAR_FILE,
-    PROCESSING_FAILED,
-    TOO_SHORT,
 )
 
 CLASSES = ["negative", "neutral", "positive"]

@@ -1,4 +1,4 @@
-"""crossemo.plan and crossemo.names: what each shipped config means (runs, folds, LR-CV runs,
+"""crossemo.plan and crossemo.core.names: what each shipped config means (runs, folds, LR-CV runs,
 families, feature sets, paper bindings, job params, checks), written out by hand. What the rules
 read (paths, inputs, targets, resources) is tests/unit/test_plan_rules.py."""
 
@@ -10,7 +10,8 @@ import pytest
 import yaml
 from plan_configs import FIVE, REPO, load
 
-from crossemo import names, splits
+from crossemo import splits
+from crossemo.core import names
 from crossemo.evaluation.metrics import SCALARS as SCALAR_METRICS
 from crossemo.evaluation.runs import aggregate
 from crossemo.features import CONFIGURED

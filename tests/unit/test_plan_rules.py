@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 from plan_configs import FIVE, REPO, load
 
+from crossemo.core.safe_text import inline_json
 from crossemo.plan import (
     PAPER_SOURCES,
     Plan,
@@ -21,7 +22,6 @@ from crossemo.plan import (
     converted_encoder_name,
     paths,
 )
-from crossemo.safe_text import inline_json
 
 RULES = sorted((REPO / "rules").glob("*.smk"))
 

@@ -21,6 +21,7 @@ from crossemo.audio.preprocess import (
     process,
     write_shard,
 )
+from crossemo.audio.sharding import select_shard, shard_of
 from crossemo.audio.shards import (
     PCM16_SCALE,
     decode_pcm16,
@@ -30,9 +31,8 @@ from crossemo.audio.shards import (
     read_shard_meta,
 )
 from crossemo.audio.steps import DenoiseSettings, TrimSettings, remove_silence, resample
-from crossemo.reasons import TOO_LONG
-from crossemo.schemas import AudioShard, Manifest, Rejects, read_table, write_table
-from crossemo.sharding import select_shard, shard_of
+from crossemo.core.reasons import TOO_LONG
+from crossemo.core.schemas import AudioShard, Manifest, Rejects, read_table, write_table
 
 SR = 16000
 
@@ -352,7 +352,7 @@ def test_containers_go_through_ffmpeg_at_their_own_rate(tmp_path: Path):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_energy_intervals_equal_librosa_split(seed: int):
-    from crossemo.jit_cache import import_librosa
+    from crossemo.core.jit_cache import import_librosa
 
     librosa = import_librosa()
 
@@ -374,7 +374,7 @@ def test_energy_intervals_equal_librosa_split(seed: int):
 
 
 def test_atomic_path_keeps_the_old_file_when_the_write_fails(tmp_path: Path):
-    from crossemo.atomic import atomic_path
+    from crossemo.core.atomic import atomic_path
 
     target = tmp_path / "sub" / "table.csv"
     with atomic_path(target) as tmp:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from crossemo.configuration import ConfigError, prepare
-from crossemo.provenance import (
+from crossemo.core.configuration import ConfigError, prepare
+from crossemo.core.provenance import (
     ProvenanceError,
     check_manifest,
     describe_source,

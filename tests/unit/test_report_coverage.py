@@ -11,7 +11,7 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-from crossemo.configuration import prepare
+from crossemo.core.configuration import prepare
 from crossemo.corpora import ADAPTERS
 from crossemo.plan import Plan
 from crossemo.report.coverage import Reach, bound_cells, missing_cells, plan_bound_cells

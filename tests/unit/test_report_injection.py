@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from crossemo.core.safe_text import inline_json, read_inline_json
 from crossemo.report.deviations import deviations_markdown, deviations_table
-from crossemo.safe_text import inline_json, read_inline_json
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -105,7 +105,7 @@ def test_deviations_markdown_escapes_markup():
 
 
 SNAKEFILE = """
-from crossemo.safe_text import inline_json
+from crossemo.core.safe_text import inline_json
 
 rule all:
     input: "out.txt"
@@ -114,7 +114,7 @@ rule write:
     output: report("out.txt", category="Tables")
     params: text={param}
     run:
-        from crossemo.safe_text import read_inline_json
+        from crossemo.core.safe_text import read_inline_json
         text = {decode}
         open(output[0], "w").write(text)
 """

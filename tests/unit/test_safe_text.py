@@ -1,5 +1,5 @@
 """Input text stays text: CSV cells a spreadsheet would run as formulas, and control characters
-that would drive a terminal (crossemo.safe_text, and every writer and printer using it)."""
+that would drive a terminal (crossemo.core.safe_text, and every writer and printer using it)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ import pytest
 from audio_quirks import write
 
 from crossemo.cli import main
-from crossemo.configuration import ConfigError, require_known_keys
-from crossemo.report.deviations import write_deviations
-from crossemo.runtime import route_logging
-from crossemo.safe_text import (
+from crossemo.core.configuration import ConfigError, require_known_keys
+from crossemo.core.runtime import route_logging
+from crossemo.core.safe_text import (
     FORMULA_STARTS,
     spreadsheet_cell,
     spreadsheet_safe,
     terminal_text,
     write_csv,
 )
+from crossemo.report.deviations import write_deviations
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "crossemo"
 FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
@@ -98,7 +98,7 @@ def test_every_csv_writer_neutralises_formulas():
         for path in sorted(SRC.rglob("*.py"))
         if path.name != "safe_text.py" and (lines := _calls_to_csv(path))
     }
-    assert not bare, f"DataFrame.to_csv outside crossemo.safe_text.write_csv: {bare}"
+    assert not bare, f"DataFrame.to_csv outside crossemo.core.safe_text.write_csv: {bare}"
 
 
 # ---- terminal ---------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from crossemo.cli import main
 from crossemo.corpora import ingest
 from crossemo.corpora.cremad import read_demographics
 from crossemo.corpora.mosei import csv_segments
-from crossemo.sheets import SheetError, read_csv_sheet
-from crossemo.strEmo import read_sheet
+from crossemo.corpora.sheets import SheetError, read_csv_sheet
+from crossemo.strEmo.sheet import read_sheet
 
 HEADER = "path,label,speaker\n"
 

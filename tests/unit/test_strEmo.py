@@ -11,15 +11,15 @@ import pytest
 import soundfile as sf
 from strEmo_media import make_media, sheet_row, write_sheet
 
-from crossemo.devserver import serve
-from crossemo.download import (
+from crossemo.core.schemas import Manifest, Rejects
+from crossemo.strEmo.devserver import serve
+from crossemo.strEmo.download import (
     LOCAL_MEDIA_OPTIONS,
     DownloadSettings,
     download_sheet,
     download_videos,
 )
-from crossemo.schemas import Manifest, Rejects
-from crossemo.strEmo import overlaps, parse_time, read_sheet, segment_clips, validate_sheet
+from crossemo.strEmo.sheet import overlaps, parse_time, read_sheet, segment_clips, validate_sheet
 
 TEMPLATE = "http://127.0.0.1:{port}/{video_id}.m4a"
 FAST = DownloadSettings(url_template=TEMPLATE, retries=1, backoff_s=0.0,
@@ -191,7 +191,7 @@ def test_whole_path_against_loopback_server(tmp_path, corpus):
 def test_manifest_feeds_preprocess_unchanged(tmp_path, corpus):
     from crossemo.audio.preprocess import PreprocessSettings, preprocess_shard
     from crossemo.audio.steps import TrimSettings
-    from crossemo.schemas import write_table
+    from crossemo.core.schemas import write_table
 
     sheet, media, _ = corpus
     status = download_sheet(sheet, tmp_path / "audio", FAST, serve_dir=media)

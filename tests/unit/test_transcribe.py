@@ -12,10 +12,10 @@ import pytest
 import soundfile as sf
 import soxr
 
-from crossemo import transcribe
-from crossemo.filters import similarity
-from crossemo.schemas import AudioShard, write_table
-from crossemo.transcribe import (
+from crossemo.core.schemas import AudioShard, write_table
+from crossemo.transcripts import transcribe
+from crossemo.transcripts.filters import similarity
+from crossemo.transcripts.transcribe import (
     OFFLINE_MODEL,
     Decoded,
     Placement,

@@ -94,7 +94,7 @@ def config_plan(config: dict) -> Plan:
     schemes, rehearsal overlay); ``config`` itself is left as it is."""
     from snakemake.utils import validate
 
-    from crossemo.configuration import prepare
+    from crossemo.core.configuration import prepare
     from crossemo.corpora import ADAPTERS
 
     config = copy.deepcopy(config)

@@ -10,7 +10,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from crossemo.provenance import read_provenance
+from crossemo.core.provenance import read_provenance
 
 from .helpers import demo_config, planned_jobs, run_snakemake
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crossemo.schemas import AudioShard, Manifest, Rejects
+from crossemo.core.schemas import AudioShard, Manifest, Rejects
 
 from .helpers import demo_config, planned_jobs, run_snakemake
 

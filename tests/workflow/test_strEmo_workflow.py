@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crossemo.download import DownloadStatus
-from crossemo.filters import FilterTable
-from crossemo.schemas import AudioShard, Manifest
-from crossemo.transcribe import Transcripts
+from crossemo.core.schemas import AudioShard, Manifest
+from crossemo.strEmo.download import DownloadStatus
+from crossemo.transcripts.filters import FilterTable
+from crossemo.transcripts.transcribe import Transcripts
 
 from .helpers import demo_config, planned_jobs, run_snakemake
 

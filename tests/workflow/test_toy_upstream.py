@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from crossemo import names
+from crossemo.core import names
 from crossemo.features import upstreams
 
 from .helpers import REPO, planned_jobs, run_snakemake

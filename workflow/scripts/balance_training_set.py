@@ -9,8 +9,8 @@ if TYPE_CHECKING:
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
 
 from crossemo.balance import balance_fold  # noqa: E402
-from crossemo.names import run_fold_index  # noqa: E402
-from crossemo.runtime import route_logging  # noqa: E402
+from crossemo.core.names import run_fold_index  # noqa: E402
+from crossemo.core.runtime import route_logging  # noqa: E402
 
 route_logging(snakemake.log[0])
 balance_fold(

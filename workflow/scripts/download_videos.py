@@ -9,9 +9,9 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
 
-from crossemo.download import DownloadSettings, download_sheet, write_status  # noqa: E402
-from crossemo.runtime import route_logging  # noqa: E402
-from crossemo.safe_text import read_inline_json  # noqa: E402
+from crossemo.core.runtime import route_logging  # noqa: E402
+from crossemo.core.safe_text import read_inline_json  # noqa: E402
+from crossemo.strEmo.download import DownloadSettings, download_sheet, write_status  # noqa: E402
 
 route_logging(snakemake.log[0])
 status = download_sheet(

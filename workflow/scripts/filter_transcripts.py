@@ -9,8 +9,8 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
 
-from crossemo.filters import FilterSettings, filter_files  # noqa: E402
-from crossemo.runtime import route_logging  # noqa: E402
+from crossemo.core.runtime import route_logging  # noqa: E402
+from crossemo.transcripts.filters import FilterSettings, filter_files  # noqa: E402
 
 route_logging(snakemake.log[0])
 steps = filter_files(

@@ -9,10 +9,10 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
 
+from crossemo.core.provenance import describe_source  # noqa: E402
+from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.corpora import ingest  # noqa: E402
-from crossemo.ingest import summarize, write_ingest  # noqa: E402
-from crossemo.provenance import describe_source  # noqa: E402
-from crossemo.runtime import route_logging  # noqa: E402
+from crossemo.corpora.manifest import summarize, write_ingest  # noqa: E402
 
 route_logging(snakemake.log[0])
 manifest, rejects = ingest(

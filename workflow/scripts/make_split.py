@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
 
-from crossemo.runtime import route_logging  # noqa: E402
+from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.splits.build import make_split  # noqa: E402
 
 route_logging(snakemake.log[0])

@@ -9,8 +9,8 @@ if TYPE_CHECKING:
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
 
 from crossemo.audio.preprocess import PreprocessSettings, preprocess_shard  # noqa: E402
-from crossemo.provenance import check_manifest  # noqa: E402
-from crossemo.runtime import route_logging  # noqa: E402
+from crossemo.core.provenance import check_manifest  # noqa: E402
+from crossemo.core.runtime import route_logging  # noqa: E402
 
 route_logging(snakemake.log[0])
 check_manifest(snakemake.input.manifest, snakemake.wildcards.corpus, snakemake.params.provenance)

@@ -8,8 +8,8 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
 
-from crossemo.runtime import route_logging  # noqa: E402
-from crossemo.strEmo import write_segments  # noqa: E402
+from crossemo.core.runtime import route_logging  # noqa: E402
+from crossemo.strEmo.sheet import write_segments  # noqa: E402
 
 route_logging(snakemake.log[0])
 write_segments(

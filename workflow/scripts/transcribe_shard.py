@@ -8,8 +8,8 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
 
-from crossemo.runtime import route_logging  # noqa: E402
-from crossemo.transcribe import TranscribeSettings, transcribe_shard  # noqa: E402
+from crossemo.core.runtime import route_logging  # noqa: E402
+from crossemo.transcripts.transcribe import TranscribeSettings, transcribe_shard  # noqa: E402
 
 route_logging(snakemake.log[0])
 transcribe_shard(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from crossemo.reasons import NON_FINITE_SAMPLES, SILENT
+from crossemo.core.reasons import NON_FINITE_SAMPLES, SILENT
 
 #: a clip whose peak stays below this level (dB re full scale, 1.0) is silent: -60 dBFS is
 #: ~33 steps of 16-bit PCM, far below any usable speech recording

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from crossemo.reasons import (
+from crossemo.core.reasons import (
     BAD_SAMPLE_RATE,
     EMPTY_FILE,
     MISSING_FILE,

@@ -47,8 +47,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import scipy.fft
 
-from crossemo.atomic import atomic_path
 from crossemo.audio.shards import encode_pcm16, iter_audio
+from crossemo.core.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ def near_pairs(
     return found
 
 
-#: the :class:`crossemo.schemas.AudioPrints` contract as Arrow types (a unit test holds the two
+#: the :class:`crossemo.core.schemas.AudioPrints` contract as Arrow types (a unit test holds the two
 #: equal; the job writes it without importing pandera)
 PRINTS_ARROW = pa.schema(
     [("utt_id", pa.large_string()), ("duration", pa.float64()),
@@ -206,7 +206,7 @@ def write_prints(prints: list[dict], path: str | Path) -> None:
 
     The rows come from one shard, whose writer already held ``utt_id`` unique and ``duration``
     > 0, and :func:`clip_prints` made both prints, so nothing is left to check here; readers
-    validate (:func:`crossemo.duplicates.read_prints`).
+    validate (:func:`crossemo.splits.duplicates.read_prints`).
     """
     columns = {f.name: pa.array([r[f.name] for r in prints], f.type) for f in PRINTS_ARROW}
     with atomic_path(path) as tmp:

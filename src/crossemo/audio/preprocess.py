@@ -27,9 +27,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from crossemo.atomic import atomic_path
 from crossemo.audio.checks import signal_problem
 from crossemo.audio.decode import INPUT_ERRORS, downmix, input_failure, load_frames
+from crossemo.audio.sharding import select_shard
 from crossemo.audio.shards import (
     SHARD_SCHEMA,
     clipping_share,
@@ -38,15 +38,15 @@ from crossemo.audio.shards import (
     samples_column,
 )
 from crossemo.audio.steps import DenoiseSettings, TrimSettings, denoise, remove_silence, resample
-from crossemo.reasons import (
+from crossemo.core.atomic import atomic_path
+from crossemo.core.reasons import (
     CLIPPING,
     NON_FINITE_TIME,
     SEGMENT_OUT_OF_RANGE,
     TOO_LONG,
     TOO_SHORT,
 )
-from crossemo.schemas import REJECT_COLUMNS, AudioShard, Manifest
-from crossemo.sharding import select_shard
+from crossemo.core.schemas import REJECT_COLUMNS, AudioShard, Manifest
 
 log = logging.getLogger(__name__)
 

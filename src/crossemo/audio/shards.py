@@ -1,6 +1,6 @@
 """Audio shards (``results/audio/{corpus}/{shard}.parquet``): how samples are stored and read.
 
-Format version 2 (the contract; :class:`crossemo.schemas.AudioShard` holds the other columns):
+Format version 2 (the contract; :class:`crossemo.core.schemas.AudioShard` holds the other columns):
 
 * ``samples`` is a ``large_binary`` column holding each utterance as headerless 16-bit
   little-endian PCM (``s16le``: what ``np.frombuffer(b, "<i2")``, soundfile's ``RAW``/``PCM_16``

@@ -53,7 +53,7 @@ def scan(adapter_name: str, root: str | Path, corpus: str, **options) -> Scan:
 def check_options(module: ModuleType, adapter_name: str, corpus: str, options: dict) -> None:
     """ValueError naming ``corpora.<corpus>.options.<key>`` and the nearest option for every
     option the adapter's ``scan`` does not take."""
-    from crossemo.configuration import nearest
+    from crossemo.core.configuration import nearest
 
     params = inspect.signature(module.scan).parameters
     known = [

@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from crossemo.audio.decode import DecodeError, file_kind, probe
-from crossemo.names import reserved_marker
-from crossemo.reasons import (
+from crossemo.core.names import reserved_marker
+from crossemo.core.reasons import (
     BROKEN_LINK,
     DUPLICATE_FILE,
     DUPLICATE_FOLDER,
@@ -36,7 +36,7 @@ from crossemo.reasons import (
     SYMLINK_LOOP,
     UNREADABLE,
 )
-from crossemo.schemas import REJECT_COLUMNS, Manifest, Rejects
+from crossemo.core.schemas import REJECT_COLUMNS, Manifest, Rejects
 
 log = logging.getLogger(__name__)
 

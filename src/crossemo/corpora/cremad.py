@@ -15,6 +15,7 @@ import logging
 import re
 from pathlib import Path
 
+from crossemo.core.reasons import UNKNOWN_EMOTION_CODE, UNPARSABLE_NAME
 from crossemo.corpora.base import (
     Reject,
     Scan,
@@ -24,8 +25,7 @@ from crossemo.corpora.base import (
     scan_files,
     walk_tree,
 )
-from crossemo.reasons import UNKNOWN_EMOTION_CODE, UNPARSABLE_NAME
-from crossemo.sheets import read_csv_sheet
+from crossemo.corpora.sheets import read_csv_sheet
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ the ids; otherwise the id is the path without its suffix, plus ``#start-end`` fo
 Further columns are kept as corpus-specific columns (except manifest column names, which the
 manifest computes itself). Rows with a missing file, label or speaker, an unknown label, or
 times that are not plain numbers, NaN/infinite, negative, ``end <= start`` or past the file's
-end become rejects, each with its own reason (:mod:`crossemo.reasons`).
+end become rejects, each with its own reason (:mod:`crossemo.core.reasons`).
 """
 
 from __future__ import annotations
@@ -22,15 +22,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from crossemo.corpora.base import (
-    EMOTIONS,
-    Reject,
-    Scan,
-    Utterance,
-    normalize_gender,
-    time_problem,
-)
-from crossemo.reasons import (
+from crossemo.core.reasons import (
     BAD_TIME,
     MISSING_FILE,
     MISSING_PATH,
@@ -39,8 +31,16 @@ from crossemo.reasons import (
     OUTSIDE_ROOT,
     UNKNOWN_LABEL,
 )
-from crossemo.schemas import Manifest
-from crossemo.sheets import read_csv_sheet
+from crossemo.core.schemas import Manifest
+from crossemo.corpora.base import (
+    EMOTIONS,
+    Reject,
+    Scan,
+    Utterance,
+    normalize_gender,
+    time_problem,
+)
+from crossemo.corpora.sheets import read_csv_sheet
 
 REQUIRED = ("path", "label", "speaker")
 KNOWN = {*REQUIRED, "start", "end", "text", "sentence", "gender", "group", "language"}

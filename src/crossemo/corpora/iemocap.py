@@ -23,6 +23,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from crossemo.core.reasons import (
+    NO_AUDIO_FOR_LABEL,
+    NO_LABEL,
+    UNKNOWN_EMOTION_CODE,
+    UNPARSABLE_NAME,
+)
 from crossemo.corpora.base import (
     Reject,
     Scan,
@@ -32,7 +38,6 @@ from crossemo.corpora.base import (
     no_options,
     walk_audio,
 )
-from crossemo.reasons import NO_AUDIO_FOR_LABEL, NO_LABEL, UNKNOWN_EMOTION_CODE, UNPARSABLE_NAME
 
 EMOTION = {
     "neu": "neutral", "hap": "happiness", "sad": "sadness", "ang": "anger", "fea": "fear",

@@ -30,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
+from crossemo.core.reasons import NO_AUDIO_FOR_LABEL, NO_LABEL
 from crossemo.corpora.base import Reject, Scan, Utterance, find_ci, walk_audio, walk_tree
-from crossemo.reasons import NO_AUDIO_FOR_LABEL, NO_LABEL
-from crossemo.sheets import read_csv_sheet
+from crossemo.corpora.sheets import read_csv_sheet
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from crossemo.core.reasons import UNKNOWN_EMOTION_CODE, UNPARSABLE_NAME, VOCAL_CHANNEL_EXCLUDED
 from crossemo.corpora.base import Reject, Scan, Utterance, no_options, scan_files
-from crossemo.reasons import UNKNOWN_EMOTION_CODE, UNPARSABLE_NAME, VOCAL_CHANNEL_EXCLUDED
 
 #: vocal channels kept by default: the speech recordings the speech-emotion papers use
 DEFAULT_VOCAL_CHANNELS = ("speech",)

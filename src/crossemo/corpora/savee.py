@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from crossemo.core.reasons import UNKNOWN_EMOTION_CODE, UNKNOWN_SPEAKER, UNPARSABLE_NAME
 from crossemo.corpora.base import Reject, Scan, Utterance, no_options, scan_files
-from crossemo.reasons import UNKNOWN_EMOTION_CODE, UNKNOWN_SPEAKER, UNPARSABLE_NAME
 
 #: the publisher's folder: its copy of a file wins over flat copies under the root
 PREFERRED_FOLDERS = ("AudioData",)

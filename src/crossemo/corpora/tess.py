@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crossemo.core.reasons import UNKNOWN_EMOTION_CODE, UNKNOWN_SPEAKER, UNPARSABLE_NAME
 from crossemo.corpora.base import Reject, Scan, Utterance, no_options, scan_files
-from crossemo.reasons import UNKNOWN_EMOTION_CODE, UNKNOWN_SPEAKER, UNPARSABLE_NAME
 
 SPEAKERS = ("OAF", "YAF")
 EMOTION = {

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crossemo.names import parse_run
+from crossemo.core.names import parse_run
 
 OVERALL = "overall"
 

@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crossemo.atomic import atomic_path
+from crossemo.core.atomic import atomic_path
+from crossemo.core.safe_text import write_csv
 from crossemo.evaluation.base import (
     classes_of,
     evaluation_units,
@@ -47,7 +48,6 @@ from crossemo.evaluation.intervals import (
     split_groups,
 )
 from crossemo.evaluation.metrics import PROBABILITY, confusion_measure, of_kind, score
-from crossemo.safe_text import write_csv
 
 EPS = 1e-12
 #: fewest dev predictions a temperature is fitted on (a handful of right answers would drive it

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crossemo.atomic import atomic_path
+from crossemo.core.atomic import atomic_path
+from crossemo.core.safe_text import write_csv
 from crossemo.evaluation.base import classes_of, tested_corpora
 from crossemo.evaluation.intervals import (
     IntervalSpec,
@@ -24,7 +25,6 @@ from crossemo.evaluation.intervals import (
     split_groups,
 )
 from crossemo.evaluation.metrics import label, named_measure
-from crossemo.safe_text import write_csv
 
 
 def paired_difference(counts_a: np.ndarray, counts_b: np.ndarray, strata: np.ndarray,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from crossemo.core.names import parse_run
 from crossemo.evaluation.base import read_run_metrics
-from crossemo.names import parse_run
 
 
 def pyplot():

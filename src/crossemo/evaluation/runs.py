@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crossemo.core.names import parse_run
+from crossemo.core.safe_text import write_csv
 from crossemo.evaluation.base import (
     UndefinedMetricError,
     by_test_corpus,
@@ -49,8 +51,6 @@ from crossemo.evaluation.intervals import (
     split_groups,
 )
 from crossemo.evaluation.metrics import PER_CLASS, SCALARS, confusion, confusion_measure, scalars
-from crossemo.names import parse_run
-from crossemo.safe_text import write_csv
 
 
 def check_headline(result: Mapping, where: str) -> None:

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crossemo.atomic import atomic_path
+from crossemo.core.atomic import atomic_path
+from crossemo.core.safe_text import write_csv
 from crossemo.evaluation.base import (
     by_test_corpus,
     classes_of,
@@ -33,7 +34,6 @@ from crossemo.evaluation.intervals import (
 )
 from crossemo.evaluation.metrics import SCALARS, class_indices, distinct, named_measure
 from crossemo.evaluation.runs import evaluate_labels
-from crossemo.safe_text import write_csv
 
 ATTRIBUTES = ("gender", "ethnicity", "accent", "age")
 #: the headline measures, UA left out (it is UAR)

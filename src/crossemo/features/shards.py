@@ -20,8 +20,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from crossemo.atomic import atomic_path
 from crossemo.audio.shards import iter_audio
+from crossemo.core.atomic import atomic_path
 from crossemo.features import upstreams
 
 log = logging.getLogger(__name__)

@@ -23,6 +23,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crossemo.core.names import (
+    CLASSIC_EXPERIMENT_KEYS,
+    augmented_source,
+    job_keys,
+    run_fold_index,
+)
+from crossemo.core.safe_text import write_csv
 from crossemo.evaluation.metrics import uar
 from crossemo.features import Standardizer
 from crossemo.models import families
@@ -32,13 +39,6 @@ from crossemo.models.predictions import (
     write_label_map,
     write_predictions,
 )
-from crossemo.names import (
-    CLASSIC_EXPERIMENT_KEYS,
-    augmented_source,
-    job_keys,
-    run_fold_index,
-)
-from crossemo.safe_text import write_csv
 
 log = logging.getLogger(__name__)
 

@@ -19,13 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# run names (fold{k}-lr{lr}) are crossemo.core.names' grammar; these names are kept for callers
+from crossemo.core.names import AUG_MARKER, augmented_source, lr_name
+from crossemo.core.names import lr_cv_runs as cv_run_names  # noqa: F401
+from crossemo.core.names import parse_lr_run as parse_run
+from crossemo.core.safe_text import write_csv
 from crossemo.evaluation import metrics
-
-# run names (fold{k}-lr{lr}) are crossemo.names' grammar; these names are kept for callers
-from crossemo.names import AUG_MARKER, augmented_source, lr_name
-from crossemo.names import lr_cv_runs as cv_run_names  # noqa: F401
-from crossemo.names import parse_lr_run as parse_run
-from crossemo.safe_text import write_csv
 
 log = logging.getLogger(__name__)
 

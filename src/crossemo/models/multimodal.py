@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from crossemo.names import augmented_source
+from crossemo.core.names import augmented_source
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ class SpeechTextModel:
         """The Whisper backend of the run's transcripts (the offline default when the run
         recorded none), loaded once."""
         if self._transcriber is None:
-            from crossemo.transcribe import TranscribeSettings, load_backend
+            from crossemo.transcripts.transcribe import TranscribeSettings, load_backend
 
             logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # a line per clip
             self._transcriber = load_backend(TranscribeSettings.from_config(self.transcription))

@@ -35,7 +35,7 @@ import numpy as np
 
 from crossemo.audio.decode import INPUT_ERRORS, input_failure
 from crossemo.audio.preprocess import Dropped
-from crossemo.reasons import PROCESSING_FAILED
+from crossemo.core.reasons import PROCESSING_FAILED
 
 SAMPLE_RATE = 16000
 #: seconds of a file classified by default: its first ones (the rest is never decoded)

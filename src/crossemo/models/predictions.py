@@ -22,7 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from crossemo.atomic import atomic_path
+from crossemo.core.atomic import atomic_path
 
 #: file name of a model folder's label map
 LABEL_MAP_FILE = "label_map.json"
@@ -135,7 +135,7 @@ def scheme_classes(path: str | Path | None, fallback: Sequence[str] = ()) -> lis
     """Class names in label order from a label scheme file (``classes:``, a list or a mapping);
     without a file, the sorted distinct ``fallback`` labels (ValueError when there are none)."""
     if path and Path(path).exists():
-        from crossemo.configuration import read_yaml
+        from crossemo.core.configuration import read_yaml
 
         data = read_yaml(path, "label scheme")
         classes = data.get("classes") if isinstance(data, Mapping) else None

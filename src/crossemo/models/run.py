@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crossemo.core.names import NEURAL_EXPERIMENT_KEYS, job_keys
 from crossemo.models import families
 from crossemo.models.predictions import scheme_classes
-from crossemo.names import NEURAL_EXPERIMENT_KEYS, job_keys
 
 log = logging.getLogger(__name__)
 

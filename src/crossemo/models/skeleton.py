@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crossemo.core.safe_text import write_csv
 from crossemo.models.predictions import (
     LABEL_MAP_FILE,
     predictions_frame,
@@ -40,7 +41,6 @@ from crossemo.models.training import (
     fit,
     predict_proba,
 )
-from crossemo.safe_text import write_csv
 
 RUN_FILE = "crossemo_run.json"
 #: the split ``forward`` is asked for when predicting

@@ -23,8 +23,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from crossemo.core.names import FINAL
 from crossemo.models import families
-from crossemo.names import FINAL
 
 log = logging.getLogger(__name__)
 #: default run of the init experiment when ``init_from`` names none (after LR CV: the refit)

@@ -1,7 +1,7 @@
 """The plan: what the config means, derived once, and what each rule of the workflow reads.
 
 ``rules/common.smk`` builds one :class:`Plan` from the validated config (after
-:func:`crossemo.configuration.prepare`), runs :meth:`Plan.validate`, and binds the rules' named
+:func:`crossemo.core.configuration.prepare`), runs :meth:`Plan.validate`, and binds the rules' named
 functions to it (``INPUTS``, ``PARAMS``, ``RESOURCES``). Pure Python, no Snakemake, and light
 (no numpy/pandas: SLURM re-parses the workflow for every job). Unit-tested in
 ``tests/unit/test_plan*.py``. One concern per module:
@@ -14,7 +14,7 @@ functions to it (``INPUTS``, ``PARAMS``, ``RESOURCES``). Pure Python, no Snakema
 - :mod:`~crossemo.plan.inputs`, :mod:`~crossemo.plan.params`, :mod:`~crossemo.plan.resources`:
   what each rule's jobs read and need, by stage, and the rules' functions of the job's wildcards.
 
-The run-name grammar, families and feature sets are :mod:`crossemo.names`.
+The run-name grammar, families and feature sets are :mod:`crossemo.core.names`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ paper bindings whose source the experiment cannot feed), refused with the config
 
 from __future__ import annotations
 
-from crossemo import names
+from crossemo.core import names
 from crossemo.models.stages import init_chain
 from crossemo.plan.experiments import Experiments
 

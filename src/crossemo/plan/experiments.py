@@ -4,7 +4,7 @@ init chain, paper bindings and comparisons, derived once from the validated conf
 Pure and light (it runs at every parse; SLURM re-parses for every job): no Snakemake, no
 numpy/pandas, and no file paths (those are :mod:`crossemo.plan.files` and
 :mod:`crossemo.plan.paths`). The run-name grammar, families and feature sets are
-:mod:`crossemo.names`.
+:mod:`crossemo.core.names`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from crossemo import names, splits
-from crossemo.configuration import SHEET_ADAPTER
+from crossemo import splits
+from crossemo.core import names
+from crossemo.core.configuration import SHEET_ADAPTER
 from crossemo.features import upstreams
 from crossemo.models.stages import init_run, parse_init_from
 
@@ -46,7 +47,7 @@ def converted_encoder_name(source: str) -> str:
 
 def ssl_spec(model: Mapping[str, Any]) -> dict[str, Any]:
     """The feature set a frozen_head ``model`` reads: the SSL upstream with the model keys that
-    decide its features (:data:`crossemo.names.SSL_KEYS`)."""
+    decide its features (:data:`crossemo.core.names.SSL_KEYS`)."""
     return dict(upstreams.settings({**model, "name": "ssl"}))
 
 
@@ -55,8 +56,8 @@ class Experiments:
 
     def __init__(self, config: Mapping[str, Any], scheme_dir: str | Path = "config/label_schemes",
                  reference_dir: str | Path = "src/crossemo/data/reference"):  # fmt: skip
-        """``config`` validated and prepared (:func:`crossemo.configuration.prepare`); the label
-        schemes' folder and the paper reference tables' folder (inputs of some rules)."""
+        """``config`` validated and prepared (:func:`crossemo.core.configuration.prepare`); the
+        label schemes' folder and the paper reference tables' folder (inputs of some rules)."""
         self.config = config
         self.scheme_dir = Path(scheme_dir)
         self.reference_dir = Path(reference_dir)

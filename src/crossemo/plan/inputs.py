@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from crossemo import names, provenance
+from crossemo.core import names, provenance
 from crossemo.plan import paths
 from crossemo.plan.files import Files, each
 from crossemo.plan.paths import fill

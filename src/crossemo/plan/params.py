@@ -4,16 +4,16 @@ A job's params are its rerun trigger: each holds only the keys its job reads, so
 report-only key (a ``paper:`` binding) reruns report jobs only. :class:`Params` computes them
 from plain arguments; :class:`RuleParams` binds them to one plan as the rules' named params
 functions of the job's wildcards: ``params: experiment=PARAMS.train_experiment``.
-Text that a report shows is passed as inline JSON (:func:`crossemo.safe_text.inline_json`).
+Text that a report shows is passed as inline JSON (:func:`crossemo.core.safe_text.inline_json`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from crossemo import names, provenance
+from crossemo.core import names, provenance
+from crossemo.core.safe_text import inline_json
 from crossemo.plan.inputs import Inputs
-from crossemo.safe_text import inline_json
 
 
 class Params(Inputs):

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from crossemo.safe_text import write_csv
+from crossemo.core.safe_text import write_csv
 
 COLUMNS = ["corpus", "found", "rejected", "ingested", "dropped", "preprocessed", "unmapped",
            "mapped", "ok"]  # fmt: skip

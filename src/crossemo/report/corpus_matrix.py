@@ -4,7 +4,7 @@ did not train on, each cell a measure with its clustered interval, as a table an
 
 The cells are read from the experiment's run metrics (``results/metrics/{experiment}.runs.json``:
 per run and test corpus, intervals over whole leakage groups); which corpora a run trained on
-is its fold's source (:func:`crossemo.names.matrix_sources`).
+is its fold's source (:func:`crossemo.core.names.matrix_sources`).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crossemo.atomic import atomic_path
+from crossemo.core.atomic import atomic_path
+from crossemo.core.names import matrix_sources, parse_run, source_name
+from crossemo.core.safe_text import write_csv
 from crossemo.evaluation.base import read_run_metrics
 from crossemo.evaluation.figures import pyplot
 from crossemo.evaluation.metrics import SCALARS, label
-from crossemo.names import matrix_sources, parse_run, source_name
-from crossemo.safe_text import write_csv
 
 COLUMNS = [
     "experiment",

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from crossemo.names import parse_run
+from crossemo.core.names import parse_run
 from crossemo.report.ours import COUNT_SOURCES, Cell
 from crossemo.report.tables import binding_targets, load_reference, table_measures
 from crossemo.splits import SPLITS

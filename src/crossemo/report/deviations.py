@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from crossemo.atomic import atomic_path
-from crossemo.safe_text import html_text, write_csv
+from crossemo.core.atomic import atomic_path
+from crossemo.core.safe_text import html_text, write_csv
 
 log = logging.getLogger(__name__)
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crossemo.core.names import FINAL, lr_cv_run, parse_run
 from crossemo.evaluation.base import read_run_metrics
 from crossemo.evaluation.metrics import (
     AVERAGES,
@@ -47,7 +48,6 @@ from crossemo.evaluation.metrics import (
     confusion_measure,
     interval_key,
 )
-from crossemo.names import FINAL, lr_cv_run, parse_run
 
 SOURCES = ("metrics", "lr_cv", "corpus", "labels", "split", "view")
 COUNT_SOURCES = ("corpus", "labels", "split", "view")

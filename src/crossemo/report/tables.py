@@ -42,7 +42,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crossemo.atomic import atomic_path
+from crossemo.core.atomic import atomic_path
+from crossemo.core.safe_text import write_csv
 from crossemo.models.families import paper_names
 from crossemo.report.ours import (
     COUNT_SOURCES,
@@ -53,7 +54,6 @@ from crossemo.report.ours import (
     check_measure,
     load_source,
 )
-from crossemo.safe_text import write_csv
 
 #: binding keys naming a reference column that keys the rows (never a measure)
 KEY_COLUMNS = ("scope_column", "variant_column", "class_column", "split_column", "lr_column")

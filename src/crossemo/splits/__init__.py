@@ -14,6 +14,8 @@ One module per concern, in the order a split is made:
 * :mod:`~crossemo.splits.dev` -- the dev part of each training corpus and how it was drawn;
 * :mod:`~crossemo.splits.leakage` -- the leak checks (groups, test-only corpora, sentences,
   duplicate recordings);
+* :mod:`~crossemo.splits.duplicates` -- duplicate recordings within and across corpora, by
+  their audio fingerprints (rule ``find_duplicates``), and the pairs a fold splits;
 * :mod:`~crossemo.splits.audit` -- the audit table (counts per fold x split x corpus x label);
 * :mod:`~crossemo.splits.io` -- the split table's schema, the stage's reads and writes;
 * :mod:`~crossemo.splits.build` -- :func:`~crossemo.splits.build.build_split` and the rule's

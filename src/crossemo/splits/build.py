@@ -1,7 +1,7 @@
 """Rule ``make_split``: the split table of an experiment, built fold by fold (protocol, then
 sentence-disjointness, then dev), audited, and written; any leak fails the rule.
 
-Recordings that sit twice in the data (:mod:`crossemo.duplicates`) fail the split when they
+Recordings that sit twice in the data (:mod:`crossemo.splits.duplicates`) fail the split when they
 straddle test and training (:func:`make_split`).
 """
 

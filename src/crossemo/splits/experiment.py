@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from crossemo.names import CORPUS_MATRIX, n_folds
+from crossemo.core.names import CORPUS_MATRIX, n_folds
 
 PROTOCOLS = ("cross_corpus", "speaker_kfold", "leave_one_session_out", "stratified",
              CORPUS_MATRIX)  # fmt: skip

@@ -9,8 +9,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from crossemo.safe_text import write_csv
-from crossemo.schemas import read_table, write_table
+from crossemo.core.safe_text import write_csv
+from crossemo.core.schemas import read_table, write_table
 from crossemo.splits.experiment import SPLITS
 
 

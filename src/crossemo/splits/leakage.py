@@ -5,7 +5,8 @@ naming the offending group, corpus, sentence or recording.
   utterance twice in a fold;
 * :func:`check_sentence_leaks` -- with ``disjoint: [speaker, sentence]``, a test sentence that
   training read;
-* :func:`check_duplicates` -- one recording (:mod:`crossemo.duplicates`) in test and training.
+* :func:`check_duplicates` -- one recording (:mod:`crossemo.splits.duplicates`) in test and
+  training.
 """
 
 from __future__ import annotations
@@ -78,8 +79,8 @@ def check_sentence_leaks(seen: pd.Series, exp: Experiment) -> None:
 
 def check_duplicates(split: pd.DataFrame, print_paths: list[str | Path], name: str) -> None:
     """Raise :class:`SplitLeakError` naming both utterances when one recording (an exact or near
-    duplicate by :mod:`crossemo.duplicates`) is in test and in train or dev of a fold."""
-    from crossemo.duplicates import duplicate_leaks, find_duplicates, read_prints
+    duplicate by :mod:`crossemo.splits.duplicates`) is in test and in train or dev of a fold."""
+    from crossemo.splits.duplicates import duplicate_leaks, find_duplicates, read_prints
 
     prints = read_prints(print_paths)
     prints = prints[prints["utt_id"].isin(split["utt_id"])]

@@ -12,7 +12,7 @@ session, MOSEI's video) to splits, so no speaker, session or video is on two sid
 * ``stratified`` -- one fold, ``test_fraction`` of the pooled train corpora with label
   proportions kept; by group (default) or, to reproduce the multimodal paper, by utterance.
 * ``corpus_matrix`` -- every train corpus against every other: one fold per training source
-  (:func:`crossemo.names.matrix_sources`: each corpus of ``train`` alone, then, with
+  (:func:`crossemo.core.names.matrix_sources`: each corpus of ``train`` alone, then, with
   ``include_loco``, all but one), testing the corpora it does not train on (and any test-only
   corpus).
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crossemo.names import CORPUS_MATRIX, matrix_sources
+from crossemo.core.names import CORPUS_MATRIX, matrix_sources
 from crossemo.splits.experiment import Experiment, SplitError
 from crossemo.splits.sampling import natural_key, rng, stratified_utterances
 

@@ -3,7 +3,7 @@
 Each upstream is one module (its contract below); :data:`BUILTIN` maps every feature-set name
 to the dotted path of the module that makes it, and a config may add its own
 (``upstreams: {toy: my_package.toy_upstream}``, :func:`register_config`). Everything that lists
-feature sets reads this registry: :data:`crossemo.names.FEATURESETS`, the plan
+feature sets reads this registry: :data:`crossemo.core.names.FEATURESETS`, the plan
 (:mod:`crossemo.plan`, one folder name per setting: :func:`folder`), the rules' wildcard
 constraints, the config schema's enum (:func:`fill_schema`; a test keeps the shipped schema in
 step) and the library's one extraction function (:func:`crossemo.features.extract_shard`).

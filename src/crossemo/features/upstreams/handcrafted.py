@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crossemo.jit_cache import serialised
+from crossemo.core.jit_cache import serialised
 
 if TYPE_CHECKING:
     import numpy as np

@@ -2,7 +2,7 @@
 Face audio encoder by name or folder, or a tiny one built from a config in code).
 
 Its settings are the ``frozen_head`` model keys that decide the stored features
-(:data:`crossemo.names.SSL_KEYS`: ``encoder``, ``layer``, ``pooling``, ``batch_seconds``,
+(:data:`crossemo.core.names.SSL_KEYS`: ``encoder``, ``layer``, ``pooling``, ``batch_seconds``,
 ``max_seconds``); its shards hold, per utterance, the float32 array [layers, frames, dim]
 (``pooling: mean``: one frame, ``sequence``: every frame), written by
 :func:`crossemo.models.frozen.extract_shard`. Light at import (torch and transformers are
@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from crossemo.names import SSL_KEYS, slug
+from crossemo.core.names import SSL_KEYS, slug
 
 # ---- the upstream contract (crossemo.features.upstreams) ----
 SETTINGS_KEYS = SSL_KEYS

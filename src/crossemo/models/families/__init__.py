@@ -135,7 +135,7 @@ class TrainJob:
     """One training job as rules train_classic and train_neural hand it over."""
 
     family: str
-    #: the keys of the experiment a training job reads (crossemo.names.*_EXPERIMENT_KEYS)
+    #: the keys of the experiment a training job reads (crossemo.core.names.*_EXPERIMENT_KEYS)
     experiment: Mapping[str, Any]
     name: str  #: experiment name
     run: str

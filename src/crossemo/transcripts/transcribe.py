@@ -40,7 +40,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from crossemo.configuration import OFFLINE_WHISPER_MODEL, WHISPER_BACKENDS
+from crossemo.core.configuration import OFFLINE_WHISPER_MODEL, WHISPER_BACKENDS
 
 log = logging.getLogger(__name__)
 
@@ -440,7 +440,7 @@ def transcribe_shard(
 ) -> pd.DataFrame:
     """Transcribe every utterance of one audio shard into ``output``."""
     from crossemo.audio.shards import iter_audio
-    from crossemo.schemas import write_table
+    from crossemo.core.schemas import write_table
 
     table = transcribe_utterances(iter_audio([audio_shard]), settings, cpu_threads)
     if len(table):

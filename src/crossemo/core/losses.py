@@ -12,7 +12,7 @@ import glob
 from collections import Counter
 from pathlib import Path
 
-from crossemo.safe_text import terminal_text
+from crossemo.core.safe_text import terminal_text
 
 #: reject tables of a results folder (ingestion, then preprocessing), as glob patterns
 REJECT_TABLES = ("manifests/*.rejects.parquet", "audio/*/*.rejects.parquet")

@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from crossemo.safe_text import TerminalSafeFormatter
+from crossemo.core.safe_text import TerminalSafeFormatter
 
 
 def route_logging(log_path: str | Path | None, level: int = logging.INFO) -> None:

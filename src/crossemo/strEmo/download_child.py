@@ -1,4 +1,4 @@
-"""One yt-dlp download attempt, run by :mod:`crossemo.download` in a child process.
+"""One yt-dlp download attempt, run by :mod:`crossemo.strEmo.download` in a child process.
 
 The child imports only yt-dlp (no pandas), reads ``{"url", "workdir", "options", "parent"}``
 as JSON on stdin and writes its answer to ``workdir/result.json``: the WAV and the durations the

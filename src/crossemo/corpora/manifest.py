@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from crossemo.provenance import metadata
-from crossemo.schemas import Manifest, Rejects, write_table
+from crossemo.core.provenance import metadata
+from crossemo.core.schemas import Manifest, Rejects, write_table
 
 
 def rejects_path(manifest_path: str | Path) -> Path:
@@ -26,7 +26,8 @@ def write_ingest(
     provenance: Mapping[str, Any] | None = None,
 ) -> None:
     """Write the validated manifest, with its ``provenance`` record
-    (:func:`crossemo.provenance.describe_source`) in its metadata, and its rejects next to it."""
+    (:func:`crossemo.core.provenance.describe_source`) in its metadata, and its rejects next to
+    it."""
     write_table(manifest, output, Manifest, metadata(provenance) if provenance else None)
     write_table(rejects, rejects_output or rejects_path(output), Rejects)
 

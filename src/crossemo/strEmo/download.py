@@ -37,11 +37,11 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from crossemo.atomic import atomic_path
-from crossemo.download_child import RESULT, Failure
-from crossemo.reasons import TIMED_OUT, TRUNCATED
-from crossemo.safe_text import write_csv
-from crossemo.strEmo import VIDEO_ID
+from crossemo.core.atomic import atomic_path
+from crossemo.core.reasons import TIMED_OUT, TRUNCATED
+from crossemo.core.safe_text import write_csv
+from crossemo.strEmo.download_child import RESULT, Failure
+from crossemo.strEmo.sheet import VIDEO_ID
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def _fetch(url: str, workdir: Path, settings: DownloadSettings, timeout_s: float
         {"url": url, "workdir": str(workdir), "options": options, "parent": os.getpid()}
     )
     child = subprocess.Popen(
-        [sys.executable, "-m", "crossemo.download_child"],
+        [sys.executable, "-m", "crossemo.strEmo.download_child"],
         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         env=_child_env(), start_new_session=True, text=True,
     )  # fmt: skip
@@ -163,7 +163,7 @@ def _fetch(url: str, workdir: Path, settings: DownloadSettings, timeout_s: float
 def _child_env() -> dict[str, str]:
     """The environment of the download child: ours, with crossemo importable (conda envs run
     it from ``src/`` without installing it)."""
-    src = str(Path(__file__).resolve().parents[1])
+    src = str(Path(__file__).resolve().parents[2])
     path = os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))
     return {**os.environ, "PYTHONPATH": path}
 
@@ -301,10 +301,10 @@ def download_sheet(
 ) -> pd.DataFrame:
     """Download every video named by the valid rows of a StrEmo sheet.
 
-    With ``serve_dir`` a loopback :mod:`crossemo.devserver` serves that directory for the
+    With ``serve_dir`` a loopback :mod:`crossemo.strEmo.devserver` serves that directory for the
     duration of the call and the URL template may use ``{port}`` (the demo DAG's route).
     """
-    from crossemo.strEmo import read_sheet, validate_sheet
+    from crossemo.strEmo.sheet import read_sheet, validate_sheet
 
     clips, rejects = validate_sheet(read_sheet(sheet))
     if rejects:
@@ -312,7 +312,7 @@ def download_sheet(
     ids = clips["video_id"].tolist()
     if serve_dir is None:
         return download_videos(ids, audio_dir, settings, sleep=sleep)
-    from crossemo.devserver import serve
+    from crossemo.strEmo.devserver import serve
 
     local = replace(settings, ytdlp_options={**LOCAL_MEDIA_OPTIONS, **settings.ytdlp_options})
     with serve(serve_dir) as server:
@@ -321,7 +321,7 @@ def download_sheet(
 
 def write_status(status: pd.DataFrame, path: str | Path, table_csv: str | Path | None) -> None:
     """Write the status Parquet (atomic, validated) and the report CSV."""
-    from crossemo.schemas import write_table
+    from crossemo.core.schemas import write_table
 
     write_table(status, path, DownloadStatus)
     if table_csv is not None:

@@ -14,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from crossemo.atomic import atomic_path
+from crossemo.core.atomic import atomic_path
 
 GENDERS = ["female", "male", "unknown"]
 
@@ -117,7 +117,7 @@ class AudioPrints(pa.DataFrameModel):
 
 class SourceChecksums(pa.DataFrameModel):
     """SHA-256 of every source file a manifest lists (``results/manifests/{corpus}.checksums
-    .parquet``, :mod:`crossemo.checksums`)."""
+    .parquet``, :mod:`crossemo.corpora.checksums`)."""
 
     path: Series[str] = pa.Field(unique=True)
     bytes: Series[int] = pa.Field(ge=0)

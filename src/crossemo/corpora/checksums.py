@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from crossemo.safe_text import write_csv
-from crossemo.schemas import SourceChecksums, read_table, write_table
+from crossemo.core.safe_text import write_csv
+from crossemo.core.schemas import SourceChecksums, read_table, write_table
 
 log = logging.getLogger(__name__)
 

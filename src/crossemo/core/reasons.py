@@ -33,7 +33,7 @@ NO_SPEAKER = "no_speaker"
 NO_AUDIO_FOR_LABEL = "no_audio_for_label"
 MISSING_PATH = "missing_path"
 VOCAL_CHANNEL_EXCLUDED = "vocal_channel_excluded"
-#: an utterance id holding a marker the pipeline reserves (crossemo.names.RESERVED_ID_MARKERS,
+#: an utterance id holding a marker the pipeline reserves (crossemo.core.names.RESERVED_ID_MARKERS,
 #: e.g. the augmented-copy marker ``#aug``); the detail names the marker
 RESERVED_ID_MARKER = "reserved_id_marker"
 #: a sheet's audio path that leads outside the corpus root (``..`` or absolute) while the
@@ -67,7 +67,7 @@ NOT_REGULAR_FILE = "not_regular_file"
 #: (a broken or forged header: resampling it would make minutes of garbage from a few bytes)
 BAD_SAMPLE_RATE = "bad_sample_rate"
 
-# -- StrEmo sheet rows (crossemo.strEmo) ---------------------------------------------------------
+# -- StrEmo sheet rows (crossemo.strEmo.sheet) -----------------------------------------------------
 #: an empty Video_Id cell
 MISSING_VIDEO_ID = "missing_video_id"
 #: a Video_Id that is not 11 characters of ``[A-Za-z0-9_-]`` (never put in a URL, path or command)
@@ -85,7 +85,7 @@ VIDEO_MISSING_FILE = "video_missing_file"
 #: a clip of a video that did not download: this prefix and the download status (below)
 VIDEO_NOT_OK_PREFIX = "video_"
 
-# -- video downloads (crossemo.download statuses; a clip of such a video is video_<status>) ------
+# -- video downloads (crossemo.strEmo.download statuses; a clip of such a video is video_<status>)
 #: no complete download within the per-video deadline (config ``download.timeout_s``); a download
 #: that decodes shorter than its source's duration (yt-dlp's info, the container header) is
 #: :data:`TRUNCATED`

@@ -22,9 +22,8 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from crossemo.atomic import atomic_path
-from crossemo.corpora.base import Reject, Scan, Utterance, assemble, normalize_gender
-from crossemo.reasons import (
+from crossemo.core.atomic import atomic_path
+from crossemo.core.reasons import (
     DUPLICATE_CLIP,
     INVALID_TIME,
     INVALID_VIDEO_ID,
@@ -36,8 +35,9 @@ from crossemo.reasons import (
     VIDEO_NOT_OK_PREFIX,
     ZERO_LENGTH,
 )
-from crossemo.safe_text import write_csv
-from crossemo.sheets import SheetError, read_csv_sheet, read_excel_sheet
+from crossemo.core.safe_text import write_csv
+from crossemo.corpora.base import Reject, Scan, Utterance, assemble, normalize_gender
+from crossemo.corpora.sheets import SheetError, read_csv_sheet, read_excel_sheet
 
 log = logging.getLogger(__name__)
 
@@ -372,8 +372,8 @@ def write_segments(
     threads: int = 2,
 ) -> pd.DataFrame:
     """Rule segment_clips: clips, manifest, rejects and the overlap table (all atomic)."""
-    from crossemo.ingest import write_ingest
-    from crossemo.provenance import SHEET_ADAPTER, describe_source
+    from crossemo.core.provenance import SHEET_ADAPTER, describe_source
+    from crossemo.corpora.manifest import write_ingest
 
     status = pd.read_parquet(status_path)
     manifest, rejects, pairs = segment_clips(sheet, status, clip_dir, corpus, tolerance_s,

@@ -26,8 +26,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from crossemo.atomic import atomic_path
-from crossemo.safe_text import write_csv
+from crossemo.core.atomic import atomic_path
+from crossemo.core.safe_text import write_csv
 
 LABELS = ("positive", "neutral", "negative", "undecided")
 STEPS = ("manifest", "transcribed", "similar", "emotion_rule")
@@ -163,7 +163,7 @@ def filter_files(
 ) -> pd.DataFrame:
     """Rule filter_transcripts: read the manifest and transcripts, write both tables."""
 
-    from crossemo.schemas import write_table
+    from crossemo.core.schemas import write_table
 
     manifest = pd.read_parquet(manifest_path)
     frames = [pd.read_parquet(p) for p in transcript_paths]

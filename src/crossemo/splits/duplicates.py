@@ -22,8 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from crossemo.audio.fingerprint import NEAR_THRESHOLD, near_pairs
-from crossemo.safe_text import write_csv
-from crossemo.schemas import AudioPrints, read_table
+from crossemo.core.safe_text import write_csv
+from crossemo.core.schemas import AudioPrints, read_table
 
 log = logging.getLogger(__name__)
 
