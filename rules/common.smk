@@ -15,7 +15,7 @@ sys.path.insert(
 )  # conda: crossemo is not installed
 from crossemo.core import names
 from crossemo.core.configuration import prepare, read_label_scheme, require_known_keys
-from crossemo.corpora import ADAPTERS
+from crossemo import corpora
 from crossemo.features import upstreams
 from crossemo.core.losses import print_losses
 from crossemo.plan import Plan, RuleInputs, RuleParams, RuleResources, paths
@@ -46,9 +46,10 @@ def _load_label_schemes(folder):
 
 # Start-up: unknown keys (named with the nearest valid one), schema, rehearsal overlay, then
 # the checks that would otherwise fail inside a job.
-# The config's own upstreams (`upstreams: {name: module}`) join the registry first, so the
-# schema's enum of feature sets, the plan and the rules see them.
+# The config's own corpus adapters and upstreams (`adapters:`, `upstreams: {name: module}`)
+# join their registries first, so the start-up checks, the schema, the plan and the rules see them.
 require_known_keys(config)
+corpora.register_config(config)
 upstreams.register_config(config)
 validate(
     config,
@@ -63,7 +64,7 @@ LABEL_SCHEME_DIR = workflow_path(
 )
 #: label schemes available as files (small config dir: cheap to read)
 LABEL_SCHEMES = _load_label_schemes(LABEL_SCHEME_DIR)
-prepare(config, LABEL_SCHEMES, ADAPTERS)
+prepare(config, LABEL_SCHEMES, corpora.ADAPTERS)
 PLAN = Plan(config, LABEL_SCHEME_DIR, workflow_path("src/crossemo/data/reference"))
 PLAN.validate()
 #: the rules' input, params and resource functions (of a job's wildcards), bound to the plan

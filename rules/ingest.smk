@@ -15,6 +15,7 @@ rule ingest_corpus:
     threads: RESOURCES.io_threads
     params:
         adapter=lookup(dpath="corpora/{scanned_corpus}/adapter", within=config),
+        adapter_module=PARAMS.adapter_module,
         root=lookup(dpath="corpora/{scanned_corpus}/root", within=config),
         options=lookup(
             dpath="corpora/{scanned_corpus}/options", within=config, default={}

@@ -11,10 +11,11 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 
 from crossemo.core.provenance import describe_source  # noqa: E402
 from crossemo.core.runtime import route_logging  # noqa: E402
-from crossemo.corpora import ingest  # noqa: E402
+from crossemo.corpora import ingest, register  # noqa: E402
 from crossemo.corpora.manifest import summarize, write_ingest  # noqa: E402
 
 route_logging(snakemake.log[0])
+register(snakemake.params.adapter, snakemake.params.adapter_module)  # one of the config's own
 manifest, rejects = ingest(
     snakemake.params.adapter,
     snakemake.params.root,

@@ -1,25 +1,32 @@
-"""Corpus adapters: one module per corpus, looked up by name.
+"""Corpus adapters: one module per corpus, looked up by name in one registry.
 
 Adding a corpus is one module here with a ``scan(root, corpus, **options) -> Scan`` function,
 one line in :data:`ADAPTERS`, and one entry under ``corpora:`` in the config. A module may set
 ``PREFERRED_FOLDERS``: folder names whose copy of a file wins over copies elsewhere (the
 publisher's folder, e.g. EmoDB's ``wav``; :func:`crossemo.corpora.base.assemble`).
+
+An adapter of one's own, outside this package, is the same module anywhere on the workflow's
+Python path, registered by the config (``adapters: {name: dotted.module}``) or by
+:func:`register`: the start-up checks, the schema's description, config/README.md and the
+ingest rule read this registry and nothing else.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the adapter names are read at workflow start-up: keep this import light
     import pandas as pd
 
     from crossemo.corpora.base import Scan
 
-#: adapter name -> module under ``crossemo.corpora``
+#: adapter name -> module: a name under ``crossemo.corpora`` for the built-in adapters (one
+#: line each), a dotted path for registered ones (:func:`register`)
 ADAPTERS = {
     "ravdess": "ravdess",
     "tess": "tess",
@@ -32,12 +39,38 @@ ADAPTERS = {
 }
 
 
+#: the built-in adapters (what :data:`ADAPTERS` holds before anything is registered)
+BUILTIN = dict(ADAPTERS)
+
+
+def register(name: str, module: str) -> None:
+    """Add the adapter ``name`` made by ``module``, a dotted path importable from the workflow's
+    Python path: one line, ``register("toy", "my_lab.toy_corpus")``."""
+    if name in ADAPTERS:
+        if module in (ADAPTERS[name], module_path(name)):
+            return
+        raise ValueError(f"corpus adapter {name!r} is already {module_path(name)}, not {module}")
+    ADAPTERS[name] = module
+
+
+def register_config(config: Mapping[str, Any]) -> None:
+    """Register the config's own adapters (``adapters: {name: dotted.module}``)."""
+    for name, module in dict(config.get("adapters") or {}).items():
+        register(str(name), str(module))
+
+
+def module_path(name: str) -> str:
+    """The dotted module path of the registered adapter ``name``."""
+    module = ADAPTERS[name]
+    return f"crossemo.corpora.{module}" if BUILTIN.get(name) == module else module
+
+
 def adapter(name: str) -> ModuleType:
     """The adapter module called ``name``; a clear error for unknown names."""
     if name not in ADAPTERS:
         known = ", ".join(sorted(ADAPTERS))
         raise ValueError(f"unknown corpus adapter {name!r}; known adapters: {known}")
-    return importlib.import_module(f"crossemo.corpora.{ADAPTERS[name]}")
+    return importlib.import_module(module_path(name))
 
 
 def scan(adapter_name: str, root: str | Path, corpus: str, **options) -> Scan:

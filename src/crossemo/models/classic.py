@@ -33,6 +33,7 @@ from crossemo.core.safe_text import write_csv
 from crossemo.evaluation.metrics import uar
 from crossemo.features import Standardizer
 from crossemo.models import families
+from crossemo.models.families.keys import CLASSIC_DEFAULTS
 from crossemo.models.predictions import (
     Predictions,
     scheme_classes,
@@ -122,7 +123,8 @@ class Selection:
     results: list[dict] = field(default_factory=list)
 
 
-def select_params(family, grid_points, X, y, groups, dev_mask, *, seed, cv_folds=3, threads=1):
+def select_params(family, grid_points, X, y, groups, dev_mask, *, seed,
+                  cv_folds=CLASSIC_DEFAULTS["cv_folds"], threads=1):  # fmt: skip
     """Choose the grid point with the best UAR on the dev rows, else by inner group CV."""
     if len(grid_points) == 1:
         return Selection("fixed", grid_points[0])
@@ -172,10 +174,12 @@ class ClassicConfig:
     family: str
     params: dict = field(default_factory=dict)
     grid: dict | None = None
-    select_on: str = "dev"  # dev (falls back to inner CV without dev rows) | cv
-    cv_folds: int = 3
-    refit_with_dev: bool = True
-    layer_probe: bool = False  # one model per encoder layer, the layer chosen on dev
+    #: dev (falls back to inner CV without dev rows) | cv
+    select_on: str = CLASSIC_DEFAULTS["select_on"]
+    cv_folds: int = CLASSIC_DEFAULTS["cv_folds"]
+    refit_with_dev: bool = CLASSIC_DEFAULTS["refit_with_dev"]
+    #: one model per encoder layer, the layer chosen on dev
+    layer_probe: bool = CLASSIC_DEFAULTS["layer_probe"]
     standardize: str = "global"
     seed: int = 0
 
@@ -194,10 +198,10 @@ class ClassicConfig:
             family=family,
             params=dict(own.get("params", {})),
             grid=grid,
-            select_on=model.get("select_on", "dev"),
-            cv_folds=int(model.get("cv_folds", 3)),
-            refit_with_dev=bool(model.get("refit_with_dev", True)),
-            layer_probe=bool(model.get("layer_probe", False)),
+            select_on=model.get("select_on", CLASSIC_DEFAULTS["select_on"]),
+            cv_folds=int(model.get("cv_folds", CLASSIC_DEFAULTS["cv_folds"])),
+            refit_with_dev=bool(model.get("refit_with_dev", CLASSIC_DEFAULTS["refit_with_dev"])),
+            layer_probe=bool(model.get("layer_probe", CLASSIC_DEFAULTS["layer_probe"])),
             standardize=standardize,
             seed=int(seed),
         )

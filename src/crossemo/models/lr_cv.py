@@ -25,6 +25,7 @@ from crossemo.core.names import lr_cv_runs as cv_run_names  # noqa: F401
 from crossemo.core.names import parse_lr_run as parse_run
 from crossemo.core.safe_text import write_csv
 from crossemo.evaluation import metrics
+from crossemo.models.families.keys import LR_CV_DEFAULTS
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,8 @@ def cv_run(view, classes, model_cfg: Mapping[str, Any], run: str, *, output_dir,
     if not model_cfg.get("cv_early_stopping", False):
         cv_cfg["early_stopping_patience"] = None
     settings = TrainSettings.from_config(cv_cfg, lr=lr)
-    sets = cv_sets(view, classes, fold, int(model_cfg.get("cv_folds", 5)), settings.seed,
+    folds = int(model_cfg.get("cv_folds", LR_CV_DEFAULTS["cv_folds"]))
+    sets = cv_sets(view, classes, fold, folds, settings.seed,
                    read_groups(split_table), settings.max_seconds,
                    dev_fraction=float(model_cfg.get("cv_dev_fraction", 0.1))
                    if model_cfg.get("cv_early_stopping", False) else 0.0)  # fmt: skip

@@ -20,6 +20,7 @@ from crossemo import splits
 from crossemo.core import names
 from crossemo.core.configuration import SHEET_ADAPTER
 from crossemo.features import upstreams
+from crossemo.models.families.keys import LR_CV_DEFAULTS
 from crossemo.models.stages import init_run, parse_init_from
 
 
@@ -153,7 +154,7 @@ class Experiments:
     def lr_cv_runs(self, experiment: str) -> list[str]:
         """fold{k}-lr{lr}: one run per CV fold and LR of the grid (strEmo paper, Table 3)."""
         grid = self.lr_grid(experiment)
-        k = int(self.model(experiment).get("cv_folds", 5)) if grid else 0
+        k = int(self.model(experiment).get("cv_folds", LR_CV_DEFAULTS["cv_folds"])) if grid else 0
         return names.lr_cv_runs(grid, k)
 
     def base_runs(self, experiment: str) -> list[str]:

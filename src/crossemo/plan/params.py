@@ -93,6 +93,13 @@ class RuleParams:
     def sheet(self, wildcards) -> str:
         return inline_json(self.plan.corpus(wildcards.corpus)["sheet"])
 
+    def adapter_module(self, wildcards) -> str:
+        """Dotted module path of a scanned corpus's adapter (a registered adapter's module
+        reaches the ingest job, which runs in a process of its own)."""
+        from crossemo.corpora import module_path
+
+        return module_path(self.plan.corpus(wildcards.scanned_corpus)["adapter"])
+
     def download_settings(self, wildcards) -> str:
         return inline_json(self.plan.download_settings(wildcards.corpus))
 
