@@ -138,6 +138,25 @@ def _env_path(snakefile: Path, conda_env) -> Path:
     return (snakefile.parent / str(conda_env)).resolve()
 
 
+def _upstream_envs() -> dict[str, Path]:
+    """Upstream module file -> its conda env: rule extract_features takes each job's env from
+    the feature set's upstream (crossemo.features.upstreams, ``ENV``)."""
+    from crossemo.features import upstreams
+
+    out = {}
+    for name in upstreams.registry():
+        module = upstreams.upstream(name)
+        out[module.__file__] = (ENVS / f"{module.ENV}.yaml").resolve()
+    return out
+
+
+def _env_paths(snakefile: Path, conda_env) -> list[Path]:
+    """The conda env files a rule's jobs may use: its one env, or every upstream's."""
+    if callable(conda_env):
+        return sorted(set(_upstream_envs().values()))
+    return [_env_path(snakefile, conda_env)]
+
+
 def test_every_rule_has_an_existing_conda_env(rules):
     problems = []
     for name, snakefile, conda_env, _, runs in rules:
@@ -146,16 +165,16 @@ def test_every_rule_has_an_existing_conda_env(rules):
         if not conda_env:
             problems.append(f"rule {name} ({snakefile.name}) has no conda: directive")
             continue
-        path = _env_path(snakefile, conda_env)
-        if not path.is_file():
-            problems.append(f"rule {name}: conda env {conda_env} does not exist ({path})")
-        elif path.parent != ENVS.resolve():
-            problems.append(f"rule {name}: conda env {conda_env} is not in envs/")
+        for path in _env_paths(snakefile, conda_env):
+            if not path.is_file():
+                problems.append(f"rule {name}: conda env {path.name} does not exist ({path})")
+            elif path.parent != ENVS.resolve():
+                problems.append(f"rule {name}: conda env {path.name} is not in envs/")
     assert not problems, "\n".join(problems)
 
 
 def test_every_env_file_is_used(rules):
-    used = {_env_path(sf, env) for _, sf, env, _, runs in rules if runs and env}
+    used = {p for _, sf, env, _, runs in rules if runs and env for p in _env_paths(sf, env)}
     unused = [p.name for p in env_files() if p.resolve() not in used]
     assert not unused, f"env files no rule uses: {unused}"
 
@@ -243,16 +262,22 @@ def test_rule_envs_hold_what_their_scripts_import(rules):
         if not script or not conda_env:
             continue
         script_path = (snakefile.parent / script).resolve()
-        env = _env_path(snakefile, conda_env)
-        if not script_path.is_file() or not env.is_file():
-            continue  # reported by the tests above
-        _, pip = env_spec(env)
-        needed = {
-            canonicalize_name(dist)
-            for module in third_party_imports(script_path)
-            for dist in dists.get(module, [])
-        } & declared
-        missing = sorted(needed - set(pip) - DRIVER_ONLY)
-        if missing:
-            problems.append(f"rule {name} ({env.name}) imports {missing}")
+        code_envs = (
+            [(script_path, p) for p in _env_paths(snakefile, conda_env)]
+            + [(Path(m), p) for m, p in _upstream_envs().items()]  # each upstream's own code
+            if callable(conda_env)
+            else [(script_path, _env_path(snakefile, conda_env))]
+        )
+        for code, env in code_envs:
+            if not script_path.is_file() or not env.is_file():
+                continue  # reported by the tests above
+            _, pip = env_spec(env)
+            needed = {
+                canonicalize_name(dist)
+                for module in third_party_imports(code)
+                for dist in dists.get(module, [])
+            } & declared
+            missing = sorted(needed - set(pip) - DRIVER_ONLY)
+            if missing:
+                problems.append(f"rule {name} ({env.name}, {code.name}) imports {missing}")
     assert not problems, "envs lack packages their rules import:\n  " + "\n  ".join(problems)
