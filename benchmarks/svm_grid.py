@@ -4,7 +4,7 @@
 
 Baseline: `SVC(kernel="rbf", C, gamma)` fitted on the training rows and scored on the dev rows
 for each point of the iberspeech paper's default grid (C = 2^-5..2^15, gamma = 2^-15..2^3, step
-2^2: 110 points), as crossemo did before. Ours: `crossemo.models.classic.select_params`, which
+2^2: 110 points), as crossemo did before. Ours: `crossemo.models.selection.select_params`, which
 computes the squared distances once per split and fits `SVC(kernel="precomputed")` per point.
 Synthetic 4-class Gaussian features at the sizes of the paper's feature sets (eGeMAPS 88,
 ComParE 6373) and of a rehearsal / an EmoDB fold; 10 % dev. Best of --repeats, wall seconds,
@@ -22,8 +22,8 @@ import time
 import numpy as np
 
 from crossemo.evaluation.metrics import uar as _uar
-from crossemo.models.classic import _fit, make_estimator, param_grid, select_params
 from crossemo.models.families.svm import DEFAULT_GRID as DEFAULT_SVM_GRID
+from crossemo.models.selection import _fit, make_estimator, param_grid, select_params
 
 SIZES = [(150, 88), (150, 6373), (500, 88), (500, 6373)]
 

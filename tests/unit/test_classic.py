@@ -12,9 +12,7 @@ import pytest
 from crossemo.core.names import CLASSIC_FAMILIES
 from crossemo.models.classic import (
     ClassicConfig,
-    expand_grid_values,
     layer_table,
-    param_grid,
     save_model,
     train_predict,
     train_predict_by_layer,
@@ -22,6 +20,7 @@ from crossemo.models.classic import (
     write_predictions,
 )
 from crossemo.models.families.svm import DEFAULT_GRID as DEFAULT_SVM_GRID
+from crossemo.models.selection import expand_grid_values, param_grid
 
 CLASSES = ["angry", "happy", "sad"]
 
@@ -174,7 +173,7 @@ def test_rbf_grid_with_shared_distances_scores_like_plain_svc(dev):
     from sklearn.metrics import balanced_accuracy_score
     from sklearn.svm import SVC
 
-    from crossemo.models.classic import select_params
+    from crossemo.models.selection import select_params
 
     rng = np.random.default_rng(5)
     y = np.repeat([0, 1, 2], 40)
