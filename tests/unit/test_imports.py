@@ -50,3 +50,11 @@ def test_no_import_circles():
     for start in sorted(edges):
         visit(start, [])
     assert cycles == []
+
+
+def test_no_module_over_500_lines():
+    """Each module is one concern: past 500 lines it is split (the house style's bound)."""
+    long = {
+        module_name(p): n for p in SRC.rglob("*.py") if (n := len(p.read_text().splitlines())) > 500
+    }
+    assert long == {}
