@@ -30,7 +30,7 @@ def reported(demo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     used = {c for e in config["experiments"].values() for c in e["train"] + e.get("test", [])}
     config["corpora"] = {k: v for k, v in config["corpora"].items() if k in used}
     config["evaluation"] = {"interval": {"resamples": 200, "seed": 0}}
-    config["experiments"][FINETUNE]["model"]["epochs"] = 1  # the path, not the result
+    config["experiments"][FINETUNE]["model"]["epochs"] = 1  # enough for the final model to learn
     workdir = tmp_path_factory.mktemp("wf-report")
     run_snakemake(workdir, config, "all", timeout=1800)
     run_snakemake(workdir, config, "--report", str(workdir / "report.html"), timeout=600)
@@ -59,6 +59,13 @@ def test_metrics_per_run_and_aggregated(reported):
     for name in CLASSIC:
         for run in read_run_metrics([workdir / f"results/metrics/{name}.runs.json"]):
             assert beats_chance(run), (name, run["run"], run["overall"]["uar"])
+    # fine-tuning learns them too: the final model of the LR search, one epoch on the demo
+    (final,) = [
+        r
+        for r in read_run_metrics([workdir / f"results/metrics/{FINETUNE}.runs.json"])
+        if r["run"] == "final"
+    ]
+    assert beats_chance(final), final["overall"]["uar"]
     folds = pd.read_csv(workdir / "results/metrics/demo_egemaps_svm_emodb.csv")
     overall = folds[folds["scope"] == "overall"].iloc[0]
     assert overall["n_runs"] == 5
