@@ -48,6 +48,7 @@ lint: setup
 	$(BIN)/snakefmt --check Snakefile rules/
 	$(BIN)/ruff check src workflow/scripts tests benchmarks
 	$(BIN)/ruff format --check src workflow/scripts tests benchmarks
+	$(BIN)/python -m crossemo.models.families.document --check  # schema/README from the registry
 
 format: setup
 	$(BIN)/snakefmt Snakefile rules/
