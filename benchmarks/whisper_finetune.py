@@ -30,6 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from crossemo.features.upstreams.whisper import inputs as wi  # noqa: E402
 from crossemo.models import whisper_classifier as wc  # noqa: E402
 
 SR = 16000
@@ -63,7 +64,7 @@ def run(model, fe, mode: str, waves, groups, steps: int) -> float:
     import torch
 
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-    make = None if mode == "window" else wc.WhisperInput.from_extractor(fe, mode)
+    make = None if mode == "window" else wi.WhisperInput.from_extractor(fe, mode)
     audio, cpu = 0.0, 0.0
     for k, idx in enumerate(groups[: steps + 1]):
         batch = [waves[i] for i in idx]

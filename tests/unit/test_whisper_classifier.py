@@ -14,6 +14,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from models_fixtures import CLASSES, make_view, tone  # noqa: E402
 
+from crossemo.features.upstreams.whisper import inputs as wi  # noqa: E402
 from crossemo.models import whisper_classifier as wc  # noqa: E402
 
 SR = 16000
@@ -49,10 +50,10 @@ def test_encode_is_whispers_encoder_on_a_full_window(tiny_whisper):
 def test_cropped_batch_covers_each_utterance_s_own_frames(tiny_whisper):
     _, fe = tiny_whisper
     waves = _waves([0.5, 1.31, 2.0])
-    batch = wc.WhisperInput.from_extractor(fe, "cropped")(waves)
+    batch = wi.WhisperInput.from_extractor(fe, "cropped")(waves)
     frames = [int(np.ceil(len(w) / 320)) for w in waves]  # 20 ms encoder frames
     assert batch.mel.shape == (3, 80, 2 * max(frames))
-    assert batch.segments == tuple(wc.Segment(i, 0, n) for i, n in enumerate(frames))
+    assert batch.segments == tuple(wi.Segment(i, 0, n) for i, n in enumerate(frames))
     assert batch.lengths == tuple(frames)
 
 
@@ -61,7 +62,7 @@ def test_cropped_logits_do_not_depend_on_the_batch(tiny_whisper):
     nothing, so training batches and one-file prediction agree."""
     model, fe = tiny_whisper
     waves = _waves([0.6, 2.4, 1.1], seed=3)
-    make = wc.WhisperInput.from_extractor(fe, "cropped")
+    make = wi.WhisperInput.from_extractor(fe, "cropped")
     with torch.no_grad():
         together = wc.logits(model, make(waves))
         alone = torch.cat([wc.logits(model, make([w])) for w in waves])
@@ -72,7 +73,7 @@ def test_packed_windows_order_utterances_by_id_never_by_input_order(tiny_whisper
     _, fe = tiny_whisper
     waves = _waves([1.0, 2.0, 0.7, 1.5, 3.0])
     ids = ["e", "a", "d", "b", "c"]
-    make = wc.WhisperInput.from_extractor(fe, "packed", seed=0)
+    make = wi.WhisperInput.from_extractor(fe, "packed", seed=0)
     batch = make(waves, ids)
     assert batch.mel.shape == (1, 80, 3000) and batch.lengths is None  # 8.2 s: one window
     spans = sorted((s.start, s.stop) for s in batch.segments)
@@ -105,7 +106,7 @@ def test_trainable_parts(tiny_whisper):
 def test_unknown_whisper_input_is_refused(tiny_whisper):
     _, fe = tiny_whisper
     with pytest.raises(ValueError, match="whisper_input 'windowed'"):
-        wc.WhisperInput.from_extractor(fe, "windowed")
+        wi.WhisperInput.from_extractor(fe, "windowed")
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +141,7 @@ def test_real_tiny_en_fine_tunes_exports_and_predicts(converted, tmp_path):
     view, out, result = _fine_tune(converted, tmp_path, "cropped", n, epochs=4)
     assert result.best_metric > 0.6  # chance 1/3
     model, fe, classes = load_classifier(out / "model")
-    assert classes == CLASSES and getattr(model.config, wc.INPUT_ATTRIBUTE) == "cropped"
+    assert classes == CLASSES and getattr(model.config, wi.INPUT_ATTRIBUTE) == "cropped"
     pred = pd.read_parquet(out / "pred.parquet").set_index("utt_id")
     rows = pd.read_parquet(view).query("split == 'test'")
     shard = pd.read_parquet(rows["audio_shard"].iloc[0]).set_index("utt_id")

