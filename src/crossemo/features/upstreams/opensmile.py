@@ -7,9 +7,21 @@ where features are computed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from crossemo.features.upstreams.named import (  # noqa: F401  (the upstream contract of a named set)
+    CLASSIC,
+    ENV,
+    NEURAL,
+    POOLED,
+    SEQUENCES,
+    SETTINGS_KEYS,
+    folder,
+    resources,
+    settings,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,30 +33,8 @@ OPENSMILE_SETS = {
     "compare": "ComParE_2016",
 }
 
-# ---- the upstream contract (crossemo.features.upstreams) ----
-SETTINGS_KEYS: tuple[str, ...] = ()  # named sets: ``features: egemaps``
-CLASSIC, NEURAL = True, False
-POOLED, SEQUENCES = True, False
-ENV = "features"
-#: MB and minutes of one job on one audio shard (one CPU core)
-MEM_MB, RUNTIME = 2000, 60
 
-
-def settings(name: str, spec: Mapping[str, Any] | None) -> str:
-    """A named set's job reads its name."""
-    return name
-
-
-def folder(name: str, settings: Any) -> str:
-    """A named set's folder is its name."""
-    return name
-
-
-def resources(settings: Any) -> dict[str, int]:
-    return {"threads": 1, "gpu": 0, "mem_mb": MEM_MB, "runtime": RUNTIME}
-
-
-def extract_shard(name: str, settings: Any, audio_paths: Sequence[str | Path], output: str | Path,
+def extract_shard(name: str, _settings: Any, audio_paths: Sequence[str | Path], output: str | Path,
                   utt_ids: set[str] | None = None, threads: int = 0) -> Any:  # fmt: skip
     """Functionals of every (or the selected) utterance, written as one feature shard."""
     from crossemo.features.shards import vector_frame, write_features
