@@ -23,7 +23,7 @@ rule train_classic:
         experiment=PARAMS.train_experiment,
         family=PARAMS.run_family,
     script:
-        "../workflow/scripts/train_classic.py"
+        "../workflow/scripts/train_model.py"
 
 
 # UAR by encoder layer of a model.layer_probe experiment (each run's layers, the chosen one marked).

@@ -29,7 +29,7 @@ rule train_neural:
         experiment=PARAMS.train_experiment,
         scratch=paths.SCRATCH,
     script:
-        "../workflow/scripts/train_neural.py"
+        "../workflow/scripts/train_model.py"
 
 
 rule aggregate_lr_cv:

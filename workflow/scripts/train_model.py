@@ -1,5 +1,6 @@
-"""Rule train_neural: one run of a neural family (fine-tuning, LR CV fold, block expansion,
-frozen features + head, speech+text); resumes from results/scratch/ after a kill."""
+"""Rules train_classic and train_neural: one run of a model family (crossemo.models.families):
+a classic family on a fold's training view, or a neural one (fine-tuning, LR CV fold, block
+expansion, frozen features + head, speech+text; resumes from results/scratch/ after a kill)."""
 
 import sys
 from pathlib import Path
@@ -12,16 +13,18 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.models.families import TrainJob, train  # noqa: E402
 
+params = snakemake.params
 route_logging(snakemake.log[0])
 train(
     TrainJob(
-        family=snakemake.params.experiment["model"]["family"],
-        experiment=snakemake.params.experiment,
+        # a classic run names its family (an experiment may list several); a neural one has one
+        family=params.get("family") or params.experiment["model"]["family"],
+        experiment=params.experiment,
         name=snakemake.wildcards.experiment,
         run=snakemake.wildcards.run,
         inputs=dict(snakemake.input.items()),
         outputs=dict(snakemake.output.items()),
         threads=snakemake.threads,
-        scratch=snakemake.params.scratch,
+        scratch=params.get("scratch"),
     )
 )
