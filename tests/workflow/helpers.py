@@ -121,3 +121,14 @@ def planned_jobs(proc: subprocess.CompletedProcess) -> dict[str, int]:
         if parts[0] != "total":
             counts[parts[0]] = int(parts[1])
     return counts
+
+
+def plugin_module(folder: Path, name: str, source: str, monkeypatch) -> Path:
+    """Write module ``name`` (``source``) to ``folder`` and put the folder on this process's
+    path and on PYTHONPATH, where Snakemake's parse and jobs find it: a plugin of one's own."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(folder))
+    path = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH", "")) if p)
+    monkeypatch.setenv("PYTHONPATH", path)
+    return folder

@@ -5,7 +5,6 @@ ingest job, run by real Snakemake) and the library (ingestion into a validated m
 
 from __future__ import annotations
 
-import os
 import sys
 import textwrap
 from pathlib import Path
@@ -20,7 +19,7 @@ from snakemake.utils import validate
 from crossemo import corpora
 from crossemo.core.configuration import ConfigError, prepare
 
-from .helpers import REPO, run_snakemake
+from .helpers import REPO, plugin_module, run_snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -51,12 +50,7 @@ SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
 def toy(tmp_path: Path, monkeypatch):
     """The toy module on sys.path and PYTHONPATH (Snakemake's parse and jobs), and a root with
     three recordings and one file the adapter cannot read."""
-    folder = tmp_path / "plugins"
-    folder.mkdir()
-    (folder / "toy_corpus.py").write_text(TOY)
-    monkeypatch.syspath_prepend(str(folder))
-    path = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH", "")) if p)
-    monkeypatch.setenv("PYTHONPATH", path)
+    plugin_module(tmp_path / "plugins", "toy_corpus", TOY, monkeypatch)
     root = tmp_path / "toy_root"
     root.mkdir()
     tone = 0.3 * np.sin(2 * np.pi * 220 * np.arange(24000) / 16000)

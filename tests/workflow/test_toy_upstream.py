@@ -6,7 +6,6 @@ and the library (extraction, a classic model trained on its shards)."""
 from __future__ import annotations
 
 import copy
-import os
 import sys
 import textwrap
 from pathlib import Path
@@ -19,7 +18,7 @@ import yaml
 from crossemo.core import names
 from crossemo.features import upstreams
 
-from .helpers import REPO, planned_jobs, run_snakemake
+from .helpers import REPO, planned_jobs, plugin_module, run_snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -64,12 +63,7 @@ TOY = textwrap.dedent('''
 @pytest.fixture
 def toy(tmp_path: Path, monkeypatch):
     """The toy module on sys.path and PYTHONPATH (Snakemake's parse and jobs), registered."""
-    folder = tmp_path / "plugins"
-    folder.mkdir()
-    (folder / "toy_upstream.py").write_text(TOY)
-    monkeypatch.syspath_prepend(str(folder))
-    path = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH", "")) if p)
-    monkeypatch.setenv("PYTHONPATH", path)
+    folder = plugin_module(tmp_path / "plugins", "toy_upstream", TOY, monkeypatch)
     upstreams.register("toy", "toy_upstream")  # the one registry line
     yield folder
     upstreams._REGISTERED.pop("toy", None)
