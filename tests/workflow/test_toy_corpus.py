@@ -108,3 +108,14 @@ def test_the_workflow_ingests_the_toy_corpus(toy, tmp_path):
     rejects = pd.read_parquet(workdir / "results/manifests/toy.rejects.parquet")
     assert len(manifest) == 3 and set(manifest["speaker"]) == {"toy/s1", "toy/s2"}
     assert list(rejects["reason"]) == ["unknown_emotion_code"]
+
+
+def test_a_registered_module_that_is_not_on_the_path_stops_start_up_naming_the_key():
+    """A mistyped dotted path (or a folder left off PYTHONPATH) fails at start-up, not in a job."""
+    from crossemo.features import upstreams
+
+    with pytest.raises(ConfigError, match=r"adapters\.mylab: module 'no_such_lab\.corpus'"):
+        corpora.register_config({"adapters": {"mylab": "no_such_lab.corpus"}})
+    with pytest.raises(ConfigError, match=r"upstreams\.mine: module 'no_such_lab\.upstream'"):
+        upstreams.register_config({"upstreams": {"mine": "no_such_lab.upstream"}})
+    assert "mylab" not in corpora.ADAPTERS and "mine" not in upstreams.registry()

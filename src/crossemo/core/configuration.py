@@ -52,6 +52,22 @@ class ConfigError(ValueError):
         super().__init__(terminal_text(message))
 
 
+def require_module(key: str, module: str) -> None:
+    """ConfigError naming ``key`` unless ``module`` (a plugin's dotted path) can be found on the
+    Python path; found without being run, so a parse stays cheap."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent package that is missing or not a package
+        found = False
+    if not found:
+        raise ConfigError(
+            f"{key}: module {module!r} is not on the Python path; put its folder on PYTHONPATH "
+            "(Snakemake's jobs inherit it) or correct the dotted path"
+        )
+
+
 def prepare(config: dict, schemes: Mapping[str, Mapping], adapters: Iterable[str]) -> dict:
     """Apply the rehearsal overlay and ``extra_deviations``, then check ``config`` (in place).
 

@@ -71,8 +71,12 @@ def register(name: str, module: str) -> None:
 
 
 def register_config(config: Mapping[str, Any]) -> None:
-    """Register the config's own upstreams (``upstreams: {name: dotted.module}``)."""
+    """Register the config's own upstreams (``upstreams: {name: dotted.module}``); ConfigError
+    naming the key for a module that is not on the Python path."""
+    from crossemo.core.configuration import require_module
+
     for name, module in dict(config.get("upstreams") or {}).items():
+        require_module(f"upstreams.{name}", str(module))
         register(str(name), str(module))
 
 
