@@ -57,9 +57,13 @@ localrules:
     make_layer_table,
 
 
-# A run that lost data says so on the console: the rejects of ingestion and preprocessing, counted.
+# A run that lost data says so on the console: the rejects of ingestion and preprocessing, counted;
+# and dev parts drawn by utterance where groups were asked (speakers shared by dev and train).
 onsuccess:
     print_losses()
+    from crossemo.splits.audit import print_dev_notices
+
+    print_dev_notices(dict(zip(PLAN.experiments, PLAN.split_audits(), strict=True)))
 
 
 rule all:

@@ -228,7 +228,8 @@ def test_paper_stages_and_ssl_featuresets():
 def test_split_keys_are_the_experiment_fields():
     assert split_keys() == (
         "scheme", "protocol", "train", "test", "fractions", "folds", "cv_corpora",
-        "test_fraction", "split_unit", "dev_fraction", "dev_unit", "disjoint", "include_loco",
+        "test_fraction", "split_unit", "dev_fraction", "dev_unit", "dev_tolerance", "disjoint",
+        "include_loco",
         "seed",
     )  # fmt: skip
 

@@ -22,7 +22,8 @@ def test_audit_counts_like_the_papers_tables(pool):
     exp = experiment(train=["a", "b"], test=["t"], dev_fraction=0)
     table = audit(build_split(pool, exp), exp, ["c", "b", "a", "z"])
     assert list(table.columns) == ["fold", "split", "corpus", "c", "b", "a", "z", "total",
-                                   "groups", "speakers", "dev_drawn", "sentence_seen",
+                                   "groups", "speakers", "dev_drawn", "dev_fallback",
+                                   "sentence_seen",
                                    "sentence_dropped"]  # fmt: skip
     row = table[(table["split"] == "train") & (table["corpus"] == "a")].iloc[0]
     assert (row["a"], row["b"], row["c"], row["z"], row["total"]) == (40, 40, 40, 0, 120)

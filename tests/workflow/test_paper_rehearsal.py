@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from crossemo.report.coverage import missing_cells, plan_bound_cells
+from crossemo.splits.audit import dev_notices
 
 from .helpers import REPO, config_plan, run_snakemake
 
@@ -114,6 +115,14 @@ def test_paper_config_rehearses_end_to_end(paper, demo_root, tmp_path):
         assert len(expected), f"{path.name}: no cell bound"
         missing = missing_cells(pd.read_csv(path), expected)
         assert missing.empty, f"{path.name}: bound cells without a number:\n{missing.to_string()}"
+
+    # dev parts drawn by utterance where groups were asked are said on the console (the
+    # strEmo protocol trains on TESS, whose two speakers are far from a 10 % dev part)
+    audits = {n: tmp_path / "results" / "splits" / f"{n}.audit.csv" for n in config["experiments"]}
+    notices = dev_notices(audits)
+    if paper.stem.startswith("strEmo"):
+        assert notices is not None and " tess (" in notices
+    assert notices is None or notices in output
 
     deviations = pd.read_csv(tmp_path / "results" / "tables" / "deviations.csv")
     assert len(deviations) == len(yaml.safe_load(paper.read_text()).get("deviations") or []) + 1

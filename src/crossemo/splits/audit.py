@@ -3,9 +3,12 @@ utterance counts per fold x split x corpus x label, wide like the papers' datase
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from crossemo.core.safe_text import terminal_text
 from crossemo.splits.dev import dev_draws
 from crossemo.splits.experiment import SPLITS, Experiment
 from crossemo.splits.leakage import check_leaks, check_sentence_leaks
@@ -27,8 +30,10 @@ def audit(
     Wide like the papers' dataset tables: one row per fold, split and corpus, one column per
     class, then ``total``, ``groups``, ``speakers`` and ``dev_drawn``: on the train and dev rows
     of each training corpus, how its dev part was drawn (:func:`crossemo.splits.dev.dev_draws`),
-    e.g. ``by group: 2 of 24 groups`` or ``by utterance: 140 of 1400 utterances``; empty on test
-    rows. Then ``sentence_seen``: on test rows, the test utterances whose sentence
+    e.g. ``by group: 2 of 24 groups, 8.3% of utterances`` or ``by utterance: 140 of 1400
+    utterances``, and ``dev_fallback``: why a corpus asked to give groups gave utterances
+    (:func:`dev_notices` prints these on the console); both empty on test rows. Then
+    ``sentence_seen``: on test rows, the test utterances whose sentence
     (``sentences``: utt_id -> the manifest's ``sentence``) a train or dev utterance of the same
     corpus shares (:func:`crossemo.splits.sentences.sentence_seen`; 0 elsewhere), and
     ``sentence_dropped``: the utterances of the split that ``disjoint: [speaker, sentence]``
@@ -39,11 +44,11 @@ def audit(
     check_sentence_leaks(seen, exp)
     check_leaks(split, exp)
     counts = label_counts(split, classes)
-    drawn = dev_draws(split, exp).set_index(["fold", "corpus"])["dev_drawn"]
+    draws = dev_draws(split, exp).set_index(["fold", "corpus"])
     at = pd.MultiIndex.from_frame(counts[["fold", "corpus"]])
-    counts["dev_drawn"] = np.where(
-        counts["split"].isin(["train", "dev"]), drawn.reindex(at).fillna("").to_numpy(), ""
-    )
+    training = counts["split"].isin(["train", "dev"])
+    for column in ("dev_drawn", "dev_fallback"):
+        counts[column] = np.where(training, draws[column].reindex(at).fillna("").to_numpy(), "")
     on_test = counts["split"] == "test"
     found = seen.reindex(pd.MultiIndex.from_frame(counts[["fold", "corpus"]])).fillna(0)
     counts["sentence_seen"] = np.where(on_test, found.to_numpy(), 0).astype(int)
@@ -75,3 +80,37 @@ def dropped_counts(counts: pd.DataFrame, dropped: pd.DataFrame | None) -> np.nda
     )
     at_split = pd.MultiIndex.from_frame(counts[KEYS].astype({"split": str}))
     return gone.reindex(at_split).fillna(0).astype(int).to_numpy()
+
+
+def dev_notices(audit_paths: dict[str, str | Path]) -> str | None:
+    """Console lines naming, per experiment (-> its audit CSV) and training corpus, the dev parts
+    drawn by utterance although ``dev_unit: group`` asked for groups, in how many folds and why
+    (the audit's ``dev_fallback``); None when there are none (or no audit yet)."""
+    lines = []
+    for experiment, path in sorted(audit_paths.items()):
+        if not Path(path).is_file():
+            continue
+        table = pd.read_csv(path, keep_default_na=False, dtype=str)
+        if "dev_fallback" not in table:
+            continue
+        fell = table[(table["dev_fallback"] != "") & (table["split"] == "train")]
+        folds = table["fold"].nunique()
+        for (corpus, why), part in fell.groupby(["corpus", "dev_fallback"], sort=True):
+            where = f"{terminal_text(experiment)} {terminal_text(corpus)}"
+            lines.append(f"  {where} ({part['fold'].nunique()} of {folds} folds): "
+                         f"{terminal_text(why)}")  # fmt: skip
+    if not lines:
+        return None
+    head = ("crossemo: dev parts drawn by utterance where dev_unit asks for groups (dev and train "
+            "share these corpora's speakers; results/splits/*.audit.csv, column dev_fallback; "
+            "dev_tolerance in config/README.md):")  # fmt: skip
+    return "\n".join([head, *lines])
+
+
+def print_dev_notices(audit_paths: dict[str, str | Path]) -> None:
+    """Print :func:`dev_notices` to standard error when there are any."""
+    import sys
+
+    notices = dev_notices(audit_paths)
+    if notices:
+        print(notices, file=sys.stderr)

@@ -43,6 +43,7 @@ class Experiment:
     split_unit: str = "group"
     dev_fraction: float = 0.1
     dev_unit: str = "group"
+    dev_tolerance: float = 0.1
     disjoint: tuple[str, ...] = ("speaker",)
     include_loco: bool = False
     seed: int = 0
