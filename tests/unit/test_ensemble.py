@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -224,4 +223,3 @@ def test_an_ensemble_member_may_not_be_an_ensemble(demo):
                                                 "members": ["fusion", "same"]}}  # fmt: skip
     with pytest.raises(ValueError, match="nor may it be an ensemble"):
         Plan(config, demo.scheme_dir, demo.reference_dir).validate()
-    assert SimpleNamespace  # noqa: keep the import list short

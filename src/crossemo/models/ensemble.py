@@ -181,54 +181,65 @@ def stacked(stacker, probs: Sequence[np.ndarray], k: int) -> np.ndarray:
     return out
 
 
-def _log_notes(name: str, n_dev: int, calibrate: str) -> str:
-    if calibrate == "temperature" and n_dev < MIN_DEV:
-        return f"{name}: {n_dev} dev predictions, fewer than {MIN_DEV}: temperature 1"
-    return ""
+def member_temperatures(dev: Mapping[str, pd.DataFrame], classes: list[str],
+                        labels: np.ndarray, calibrate: str = "temperature"
+                        ) -> tuple[dict[str, float], list[str]]:  # fmt: skip
+    """Each member's temperature, fitted on its dev predictions of known ``labels`` (1 without
+    ``calibrate: temperature`` or with fewer than ``MIN_DEV`` dev rows: a note says so)."""
+    known = labels >= 0
+    if calibrate != "temperature":
+        return {n: 1.0 for n in dev}, []
+    if known.sum() < MIN_DEV:
+        note = f"{int(known.sum())} dev predictions, fewer than {MIN_DEV}: temperatures 1"
+        return {n: 1.0 for n in dev}, [note]
+    return {n: fit_temperature(probabilities(d, classes)[known], labels[known])
+            for n, d in dev.items()}, []  # fmt: skip
+
+
+def _stacking(p_test, p_dev, labels, classes, names, seed) -> tuple[np.ndarray, np.ndarray, dict]:
+    stacker = fit_stacker(p_dev, labels, seed)
+    info = {"stacker": {
+        "classes": [classes[c] for c in stacker.classes_],
+        "features": [f"{n}:log_prob_{c}" for n in names for c in classes],
+        "coef": stacker.coef_.tolist(), "intercept": stacker.intercept_.tolist(),
+    }}  # fmt: skip
+    return stacked(stacker, p_test, len(classes)), stacked(stacker, p_dev, len(classes)), info
+
+
+def _average(p_test, p_dev, labels, names, by_dev: bool,
+             seed) -> tuple[np.ndarray, np.ndarray, dict]:  # fmt: skip
+    m = len(names)
+    weights = dev_weights(p_dev, labels, seed) if by_dev else np.full(m, 1 / m)
+    mixed = [np.tensordot(weights, np.stack(p), axes=1) for p in (p_test, p_dev)]
+    info = {"weights": {n: round(float(w), 6) for n, w in zip(names, weights, strict=True)}}
+    return mixed[0], mixed[1], info
 
 
 def fuse(test: Mapping[str, pd.DataFrame], dev: Mapping[str, pd.DataFrame],
          settings: Mapping[str, Any], seed: int = 0) -> dict[str, Any]:  # fmt: skip
     """Combine the members' ``test`` and ``dev`` predictions (member -> table) as ``settings``
     (``combine``, ``weights``, ``calibrate``) say. Returns the ensemble's ``test`` and ``dev``
-    predictions tables and ``info`` (temperatures, weights or stacker, notes)."""
+    predictions tables (dev: the rows with a label, which fitted it) and ``info`` (classes,
+    temperatures, weights or stacker, notes)."""
     test, dev = aligned_test(test), aligned_dev(dev)
-    classes = member_classes(test)
-    first = next(iter(test.values()))
-    dev_first = next(iter(dev.values()))
-    y_dev = label_indices(dev_first, classes)
-    known = y_dev >= 0
-    temperatures, notes = {}, []
-    for name in test:
-        temperatures[name] = 1.0
-        n_dev = int(known.sum())
-        if settings.get("calibrate", "temperature") == "temperature" and n_dev >= MIN_DEV:
-            dev_probs = probabilities(dev[name], classes)[known]
-            temperatures[name] = fit_temperature(dev_probs, y_dev[known])
-        notes.append(_log_notes(name, n_dev, settings.get("calibrate", "temperature")))
-    p_test = [scale(probabilities(test[n], classes), temperatures[n]) for n in test]
-    p_dev = [scale(probabilities(dev[n], classes), temperatures[n]) for n in test]
-    info: dict[str, Any] = {
-        "classes": classes,
-        "temperatures": temperatures,
-        "n_dev": int(known.sum()),
-    }
+    classes, names = member_classes(test), list(test)
+    dev_rows = next(iter(dev.values()))
+    all_labels = label_indices(dev_rows, classes)
+    calibrate = settings.get("calibrate", "temperature")
+    temps, notes = member_temperatures(dev, classes, all_labels, calibrate)
+    known = all_labels >= 0
+    dev_rows, labels = dev_rows[known], all_labels[known]
+    p_test = [scale(probabilities(test[n], classes), temps[n]) for n in names]
+    p_dev = [scale(probabilities(dev[n], classes), temps[n])[known] for n in names]
     if settings.get("combine", "average") == "stacking":
-        stacker = fit_stacker([p[known] for p in p_dev], y_dev[known], seed)
-        out_test, out_dev = (stacked(stacker, p, len(classes)) for p in (p_test, p_dev))
-        info["stacker"] = {"classes": [classes[c] for c in stacker.classes_],
-                           "features": [f"{n}:log_prob_{c}" for n in test for c in classes],
-                           "coef": stacker.coef_.tolist(), "intercept": stacker.intercept_.tolist()}  # fmt: skip
+        out_test, out_dev, info = _stacking(p_test, p_dev, labels, classes, names, seed)
     else:
-        m = len(test)
-        weights = np.full(m, 1 / m)
-        if settings.get("weights", "dev") == "dev":
-            weights = dev_weights([p[known] for p in p_dev], y_dev[known], seed)
-        out_test, out_dev = (np.tensordot(weights, np.stack(p), axes=1) for p in (p_test, p_dev))
-        info["weights"] = {n: round(float(w), 6) for n, w in zip(test, weights, strict=True)}
-    info["notes"] = [n for n in notes if n]
-    return {"test": _frame(first, out_test, classes), "dev": _frame(dev_first, out_dev, classes),
-            "info": info}  # fmt: skip
+        by_dev = settings.get("weights", "dev") == "dev"
+        out_test, out_dev, info = _average(p_test, p_dev, labels, names, by_dev, seed)
+    info = {"classes": classes, "temperatures": temps, "n_dev": len(labels), **info,
+            "notes": notes}  # fmt: skip
+    return {"test": _frame(next(iter(test.values())), out_test, classes),
+            "dev": _frame(dev_rows, out_dev, classes), "info": info}  # fmt: skip
 
 
 def _frame(rows: pd.DataFrame, probs: np.ndarray, classes: list[str]) -> pd.DataFrame:

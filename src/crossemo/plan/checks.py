@@ -1,6 +1,7 @@
 """Checks at parse time: configs that would otherwise fail inside a job (init_from chains,
-converted Whisper encoders, comparisons, ensemble members, layer probes, Whisper features of augmented audio,
-paper bindings whose source the experiment cannot feed), refused with the config key to fix."""
+converted Whisper encoders, comparisons, ensemble members, layer probes, Whisper features of
+augmented audio, paper bindings whose source the experiment cannot feed), refused with the config
+key to fix."""
 
 from __future__ import annotations
 
@@ -110,8 +111,9 @@ class Checks(Experiments):
         ours, theirs = self.split_config(experiment), self.split_config(source)
         differ = sorted(k for k in {*ours, *theirs} if ours.get(k) != theirs.get(k))
         if differ:
-            raise ValueError(f"{key}: {source} differs from {experiment} in split keys {differ}: "
-                             "give the ensemble its members' split keys (equal values)")  # fmt: skip
+            raise ValueError(f"{key}: {source} differs from {experiment} in split keys "
+                             f"{differ}: give the ensemble its members' split keys (equal "
+                             "values), so that their runs hold the same utterances")  # fmt: skip
         if self.lr_grid(source) and self.folds(experiment) > 1:
             raise ValueError(f"{key}: {source} chooses its LR by cross-validation and has one "
                              f"final run, not one per fold of {experiment}")  # fmt: skip
