@@ -49,12 +49,14 @@ include: "rules/strEmo.smk"
 include: "rules/transcribe.smk"
 include: "rules/filters.smk"
 include: "rules/train.smk"
+include: "rules/ensemble.smk"
 
 
 # Cheap table rules run on the submitting host, not as cluster jobs (rules/report.smk lists its own).
 localrules:
     aggregate_lr_cv,
     make_layer_table,
+    make_ensemble_table,
 
 
 # A run that lost data says so on the console: the rejects of ingestion and preprocessing, counted;

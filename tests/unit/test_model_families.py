@@ -56,6 +56,8 @@ def test_every_family_keeps_the_contract(name):
     if family.kind == families.CLASSIC:
         assert families.FEATURES in family.needs
         assert family.impl.estimator({}, seed=0, threads=1) is not None
+    elif family.kind == families.ENSEMBLE:  # reads its members' predictions, nothing else
+        assert family.needs == () and callable(family._engine().train)
     else:
         assert callable(family.impl.fit) and callable(family.impl.load)
 

@@ -1,6 +1,7 @@
-"""Rules train_classic and train_neural: one run of a model family (crossemo.models.families):
-a classic family on a fold's training view, or a neural one (fine-tuning, LR CV fold, block
-expansion, frozen features + head, speech+text; resumes from results/scratch/ after a kill)."""
+"""Rules train_classic, train_neural and combine_ensemble: one run of a model family
+(crossemo.models.families): a classic family on a fold's training view, a neural one
+(fine-tuning, LR CV fold, block expansion, frozen features + head, speech+text; resumes from
+results/scratch/ after a kill), or an ensemble of other experiments' predictions."""
 
 import sys
 from pathlib import Path

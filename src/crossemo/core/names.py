@@ -34,6 +34,7 @@ FINAL = "final"
 _FAMILY_LISTS = {
     "CLASSIC_FAMILIES": ("kind", "classic"),  # classic families (rule train_classic)
     "NEURAL_FAMILIES": ("kind", "neural"),  # neural families (rule train_neural)
+    "ENSEMBLE_FAMILIES": ("kind", "ensemble"),  # late fusion of runs (rule combine_ensemble)
     "FEATURE_FAMILIES": ("needs", "features"),  # read the experiment's feature set
     "SSL_FEATURE_FAMILIES": ("needs", "ssl_features"),  # read a frozen encoder's features
     "TRANSCRIPT_FAMILIES": ("needs", "transcripts"),  # read the corpora's transcripts
@@ -41,10 +42,12 @@ _FAMILY_LISTS = {
 #: model keys that decide a frozen encoder's stored features (the SSL upstream's settings,
 #: crossemo.features.upstreams.ssl; rule extract_features)
 SSL_KEYS = ("encoder", "layer", "pooling", "batch_seconds", "max_seconds")
-#: experiment keys a training job reads (rule params of train_classic / train_neural; the
-#: library's entry points see only these, so a key read there must be listed here to reach it)
+#: experiment keys a training job reads (rule params of train_classic / train_neural /
+#: combine_ensemble; the library's entry points see only these, so a key read there must be
+#: listed here to reach it)
 CLASSIC_EXPERIMENT_KEYS = ("model", "features", "standardize", "seed")
 NEURAL_EXPERIMENT_KEYS = ("model", "scheme")
+ENSEMBLE_EXPERIMENT_KEYS = ("model", "seed")
 #: model keys that are job resources, not settings (never in a training job's params)
 RESOURCE_KEYS = ("threads", "mem_mb", "runtime")
 #: protocols with several folds (the others have one split: fold0)
@@ -81,6 +84,7 @@ def augmented_source(utt_id: str) -> str:
 FOLD_PATTERN = r"fold\d+"
 CLASSIC_RUN_PATTERN = r"(fold\d+|main)(-[A-Za-z0-9_]+)?"
 NEURAL_RUN_PATTERN = r"(main|final|fold\d+)(-lr[0-9.eE+-]+)?"
+ENSEMBLE_RUN_PATTERN = r"(main|fold\d+)"
 
 _FOLD_RUN = re.compile(r"^fold(?P<fold>\d+)(?:-(?P<variant>.+))?$")
 _LR_RUN = re.compile(r"^fold(?P<fold>\d+)-lr(?P<lr>[0-9.eE+-]+)$")
@@ -205,8 +209,8 @@ def __getattr__(name: str) -> Any:
     """Lists read from their one registry whenever they are read (registered entries included):
     ``FEATURESETS``, the named feature sets (``features: egemaps``;
     :func:`crossemo.features.upstreams.featuresets`), and ``CLASSIC_FAMILIES``,
-    ``NEURAL_FAMILIES``, ``FEATURE_FAMILIES``, ``SSL_FEATURE_FAMILIES``, ``TRANSCRIPT_FAMILIES``,
-    family names in registry order (:mod:`crossemo.models.families`)."""
+    ``NEURAL_FAMILIES``, ``ENSEMBLE_FAMILIES``, ``FEATURE_FAMILIES``, ``SSL_FEATURE_FAMILIES``,
+    ``TRANSCRIPT_FAMILIES``, family names in registry order (:mod:`crossemo.models.families`)."""
     if name == "FEATURESETS":
         from crossemo.features import upstreams
 

@@ -8,8 +8,8 @@ confusion figure (:func:`crossemo.evaluation.figures.plot_confusion`), the subgr
 reliability diagram (:func:`crossemo.evaluation.calibration.calibration_files`).
 
 Input names (:meth:`crossemo.plan.Plan.evaluation_inputs`): ``split``, ``manifests`` (of the
-test corpora), one entry per run (its test predictions), ``view_<run>`` (its training view) and,
-for classic runs, ``dev_<run>`` (its dev predictions).
+test corpora), one entry per run (its test predictions), ``view_<run>`` (its training view) and
+``dev_<run>`` (its dev predictions; an ensemble's were used to fit it).
 """
 
 from __future__ import annotations

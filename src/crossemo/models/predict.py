@@ -115,8 +115,9 @@ CLASSIC_MODEL_FILE = "model.joblib"  # classic runs (crossemo.models.classic.MOD
 
 def family_of(folder: str | Path):
     """The family that wrote ``folder``: a classic run's ``config.json`` names it, a neural
-    run's ``crossemo_run.json`` holds its model; a bare ``save_pretrained`` audio classifier is
-    read as ``finetune``. :class:`ModelFolderError` when the folder is none of these."""
+    run's ``crossemo_run.json`` holds its model, an ensemble run's ``config.json`` names it; a
+    bare ``save_pretrained`` audio classifier is read as ``finetune``. :class:`ModelFolderError`
+    when the folder is none of these."""
     from crossemo.models import families
 
     folder = Path(folder)
@@ -131,7 +132,9 @@ def family_of(folder: str | Path):
         elif (folder / RUN_FILE).is_file():
             name = (json.loads((folder / RUN_FILE).read_text()).get("model") or {}).get("family")
         elif (folder / "config.json").is_file():
-            name = "finetune"  # an HF audio classifier saved without the run's files
+            # an ensemble run's config.json names its family; else an HF audio classifier saved
+            # without the run's files
+            name = json.loads((folder / "config.json").read_text()).get("family") or "finetune"
         else:
             raise ModelFolderError(
                 f"{folder}: no config.json, {RUN_FILE} or {CLASSIC_MODEL_FILE} (not a saved model "

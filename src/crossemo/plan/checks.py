@@ -1,6 +1,7 @@
 """Checks at parse time: configs that would otherwise fail inside a job (init_from chains,
-converted Whisper encoders, comparisons, layer probes, Whisper features of augmented audio,
-paper bindings whose source the experiment cannot feed), refused with the config key to fix."""
+converted Whisper encoders, comparisons, ensemble members, layer probes, Whisper features of
+augmented audio, paper bindings whose source the experiment cannot feed), refused with the config
+key to fix."""
 
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ class Checks(Experiments):
                 )
         for name in self.comparisons:
             self.validate_comparison(name)
+        for e in self.ensemble_experiments:
+            for member in self.ensemble_members(e):
+                self.validate_member(e, member)
+            if len(self.ensemble_members(e)) < 2:
+                raise ValueError(f"experiments.{e}.model.members: list two or more experiments")
         for e in self.classic_experiments:
             if self.model(e).get("layer_probe"):
                 self.validate_layer_probe(e)
@@ -87,3 +93,27 @@ class Checks(Experiments):
         folds_a = sorted(names.parse_run(r)[0] for r in runs_a)
         if folds_a != sorted(names.parse_run(r)[0] for r in runs_b):
             raise ValueError(f"comparisons.{name}: the sides hold runs of different folds")
+
+    def validate_member(self, experiment: str, member: str) -> None:
+        """An ensemble's member: an experiment with a model, not an ensemble, on the ensemble's
+        split (equal split keys, so its runs hold the same utterances), one family named where
+        it has several, and runs of the ensemble's folds."""
+        key = f"experiments.{experiment}.model.members"
+        source, _, family = member.partition("/")
+        if source not in self.model_experiments or self.is_ensemble(source):
+            known = [e for e in self.model_experiments if not self.is_ensemble(e)]
+            raise ValueError(f"{key}: {source!r} is not an experiment with a model (nor may it be "
+                             f"an ensemble); choose from {known}")  # fmt: skip
+        families = self.families(source)
+        if (family or len(families) > 1) and family not in families:
+            raise ValueError(f"{key}: {member!r}: name one family of {source} as "
+                             f"{source}/<family>, one of {families}")  # fmt: skip
+        ours, theirs = self.split_config(experiment), self.split_config(source)
+        differ = sorted(k for k in {*ours, *theirs} if ours.get(k) != theirs.get(k))
+        if differ:
+            raise ValueError(f"{key}: {source} differs from {experiment} in split keys "
+                             f"{differ}: give the ensemble its members' split keys (equal "
+                             "values), so that their runs hold the same utterances")  # fmt: skip
+        if self.lr_grid(source) and self.folds(experiment) > 1:
+            raise ValueError(f"{key}: {source} chooses its LR by cross-validation and has one "
+                             f"final run, not one per fold of {experiment}")  # fmt: skip

@@ -80,6 +80,8 @@ class Experiments:
         #: experiments that produce predictions (those with a model), so metrics and the report
         self.model_experiments = [e for e in self.experiments if self.families(e)]
         self.lr_cv_experiments = [e for e in self.neural_experiments if self.lr_grid(e)]
+        #: late-fusion experiments (family ensemble): their runs combine other experiments' runs
+        self.ensemble_experiments = [e for e in self.experiments if self.is_ensemble(e)]
         #: classic experiments trained on each encoder layer (model.layer_probe)
         self.layer_probe_experiments = [
             e for e in self.classic_experiments if self.model(e).get("layer_probe")
@@ -197,6 +199,26 @@ class Experiments:
     def is_neural(self, experiment: str) -> bool:
         families = self.families(experiment)
         return len(families) == 1 and families[0] in names.NEURAL_FAMILIES
+
+    def is_ensemble(self, experiment: str) -> bool:
+        families = self.families(experiment)
+        return len(families) == 1 and families[0] in names.ENSEMBLE_FAMILIES
+
+    # ---- ensembles (late fusion) ----
+    def ensemble_members(self, experiment: str) -> list[str]:
+        """``model.members`` of an ensemble: ``experiment`` or ``experiment/family`` entries."""
+        return [str(m) for m in self.model(experiment).get("members") or []]
+
+    def member_run(self, member: str, run: str) -> str:
+        """The run of ``member`` (a ``model.members`` entry) that an ensemble's ``run`` combines:
+        the same fold's run; ``final`` of an LR-CV experiment (its LR-CV runs are not on the
+        ensemble's split); ``fold{k}-{family}`` of one family of a multi-family classic one."""
+        source, _, family = member.partition("/")
+        if self.lr_grid(source):
+            return names.FINAL
+        if len(self.families(source)) > 1:
+            return names.family_run(run, family)
+        return run
 
     def run_family(self, experiment: str, run: str) -> str:
         return names.run_family(run, self.families(experiment))

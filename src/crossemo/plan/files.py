@@ -131,6 +131,7 @@ class Files(Experiments):
         targets += each(paths.CORPUS_MATRIX_TABLE, "experiment", matrices)
         targets += each(paths.CORPUS_MATRIX_FIGURE, "experiment", matrices)
         targets += each(paths.LAYER_TABLE, "experiment", self.layer_probe_experiments)
+        targets += each(paths.ENSEMBLE_TABLE, "experiment", self.ensemble_experiments)
         return targets
 
     def strEmo_targets(self) -> list[str]:

@@ -101,6 +101,22 @@ class Inputs(Files):
         return {run: fill(paths.MODEL_CONFIG, experiment=experiment, run=run)
                 for run in self.runs(experiment)}  # fmt: skip
 
+    # ---- ensemble.smk ----
+    def ensemble_inputs(self, experiment: str, run: str) -> dict[str, list[str]]:
+        """The members' test (``members``) and dev (``members_dev``) predictions of the runs an
+        ensemble's ``run`` combines, in ``model.members`` order."""
+        runs = [(m.partition("/")[0], self.member_run(m, run))
+                for m in self.ensemble_members(experiment)]  # fmt: skip
+        return {
+            "members": [fill(paths.PREDICTIONS, experiment=e, run=r) for e, r in runs],
+            "members_dev": [fill(paths.DEV_PREDICTIONS, experiment=e, run=r) for e, r in runs],
+        }
+
+    def ensemble_table_inputs(self, experiment: str) -> dict[str, str]:
+        """Run -> config.json of every run of an ensemble (rule make_ensemble_table)."""
+        return {run: fill(paths.MODEL_CONFIG, experiment=experiment, run=run)
+                for run in self.runs(experiment)}  # fmt: skip
+
     # ---- train.smk ----
     def neural_inputs(self, experiment: str, run: str) -> dict[str, Any]:
         """View, split, scheme (+ augmented audio, LR table, init model, SSL features or
@@ -146,7 +162,7 @@ class Inputs(Files):
         for run in self.runs(experiment):
             fold = self.view_fold(experiment, run)
             inputs[f"view_{run}"] = fill(paths.VIEW, experiment=experiment, fold=fold)
-            if self.is_classic(experiment) or self.is_neural(experiment):
+            if self.families(experiment):  # classic, neural and ensemble runs write them
                 inputs[f"dev_{run}"] = fill(paths.DEV_PREDICTIONS, experiment=experiment, run=run)
         return inputs
 
@@ -256,6 +272,13 @@ class RuleInputs:
 
     def make_layer_table(self, wildcards) -> dict[str, str]:
         return self.plan.layer_table_inputs(wildcards.experiment)
+
+    # ensemble.smk
+    def combine_ensemble(self, wildcards) -> dict[str, list[str]]:
+        return self.plan.ensemble_inputs(wildcards.experiment, wildcards.run)
+
+    def make_ensemble_table(self, wildcards) -> dict[str, str]:
+        return self.plan.ensemble_table_inputs(wildcards.experiment)
 
     # train.smk
     def train_neural(self, wildcards) -> dict[str, Any]:

@@ -40,15 +40,15 @@ class Params(Inputs):
 
     # ---- balance.smk, classic.smk, train.smk ----
     def train_params(self, experiment: str) -> dict[str, Any]:
-        """The part of ``experiment`` a training job reads (params of train_classic and
-        train_neural): names.CLASSIC_EXPERIMENT_KEYS or NEURAL_EXPERIMENT_KEYS, the model without
+        """The part of ``experiment`` a training job reads (params of train_classic, train_neural
+        and combine_ensemble): names.*_EXPERIMENT_KEYS of its kind, the model without
         its resource keys. Report keys (``paper:``), split and balance keys are not in it: editing
         them does not rerun training through params (a changed split does through its files)."""
-        keys = (
-            names.CLASSIC_EXPERIMENT_KEYS
-            if self.is_classic(experiment)
-            else names.NEURAL_EXPERIMENT_KEYS
-        )
+        keys = names.NEURAL_EXPERIMENT_KEYS
+        if self.is_classic(experiment):
+            keys = names.CLASSIC_EXPERIMENT_KEYS
+        elif self.is_ensemble(experiment):
+            keys = names.ENSEMBLE_EXPERIMENT_KEYS
         return names.job_keys(self.experiment(experiment), keys)
 
     def balance_params(self, experiment: str) -> dict[str, Any]:

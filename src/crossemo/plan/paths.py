@@ -57,6 +57,9 @@ DEV_PREDICTIONS = "results/predictions/{experiment}/{run}.dev.parquet"
 SCRATCH = "results/scratch/{experiment}/{run}"
 LR_CV_TABLE = "results/tables/{experiment}_lr_cv.csv"
 LAYER_TABLE = "results/tables/{experiment}_layers.csv"
+#: members and ensemble side by side (rule make_ensemble_table; an ensemble's runs write
+#: MODEL_CONFIG, PREDICTIONS and DEV_PREDICTIONS, rule combine_ensemble)
+ENSEMBLE_TABLE = "results/tables/ensemble_{experiment}.csv"
 
 # ---- evaluate.smk ----
 METRICS_RUNS = "results/metrics/{experiment}.runs.json"

@@ -87,6 +87,8 @@ class RuleResources:
     transcribe_threads = 2
     #: MB (x attempt) of a Whisper conversion (as a Whisper feature job)
     whisper_mem_mb = 4000
+    #: combine_ensemble holds its members' predictions of one run
+    ensemble_mem_mb = 2000
 
     def __init__(self, plan: Resources):
         self.plan = plan

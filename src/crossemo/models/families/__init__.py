@@ -6,8 +6,9 @@ package imports only the standard library; a family's module is imported when it
 
 - ``name``: the ``model.family`` value, the ``{run}`` suffix of a multi-family classic experiment;
 - ``kind``: ``classic`` (a scikit-learn style estimator on utterance-level features; rule
-  ``train_classic``, a ``model.joblib``) or ``neural`` (a torch model trained by the resumable
-  loop; rule ``train_neural``, a model folder);
+  ``train_classic``, a ``model.joblib``), ``neural`` (a torch model trained by the resumable
+  loop; rule ``train_neural``, a model folder) or ``ensemble`` (late fusion of other
+  experiments' predictions; rule ``combine_ensemble``, a ``config.json``);
 - ``needs``: what the run reads from the plan besides the training view, the split table and the
   label scheme: :data:`FEATURES` (the experiment's feature set), :data:`AUDIO` (the view's audio
   shards), :data:`SSL_FEATURES` (a frozen encoder's hidden states, rule extract_features),
@@ -25,8 +26,9 @@ The module holds the rest of the contract (:class:`Family` reads it):
   ``OWN_LABELS``, ``grid_uars``); the classic engine, :mod:`crossemo.models.classic`, trains and
   loads every classic family alike. Neural: ``fit(run)`` (a
   :class:`crossemo.models.run.NeuralRun`, which the neural engine prepares alike for every
-  neural family) and ``load(folder)``. A module's own ``train(job)`` or ``load(folder)``
-  replaces its engine's.
+  neural family) and ``load(folder)``. Ensemble: none (its engine,
+  :mod:`crossemo.models.ensemble`, reads the members' predictions). A module's own
+  ``train(job)`` or ``load(folder)`` replaces its engine's.
 
 Every family then offers the same two calls: :meth:`Family.train` (one rule job: writes the
 model and the test and dev predictions in the one predictions contract,
@@ -51,7 +53,8 @@ from typing import Any, Protocol
 
 CLASSIC = "classic"
 NEURAL = "neural"
-KINDS = (CLASSIC, NEURAL)
+ENSEMBLE = "ensemble"
+KINDS = (CLASSIC, NEURAL, ENSEMBLE)
 
 #: what a family reads from the plan besides the view, the split table and the label scheme
 FEATURES = "features"
@@ -61,7 +64,11 @@ TRANSCRIPTS = "transcripts"
 NEEDS = (FEATURES, AUDIO, SSL_FEATURES, TRANSCRIPTS)
 
 #: the engine of each kind: train and load for the families whose module leaves them out
-ENGINES = {CLASSIC: "crossemo.models.classic", NEURAL: "crossemo.models.run"}
+ENGINES = {
+    CLASSIC: "crossemo.models.classic",
+    NEURAL: "crossemo.models.run",
+    ENSEMBLE: "crossemo.models.ensemble",
+}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -132,16 +139,18 @@ class Family:
 
 @dataclass
 class TrainJob:
-    """One training job as rules train_classic and train_neural hand it over."""
+    """One training job as rules train_classic, train_neural and combine_ensemble hand it over."""
 
     family: str
     #: the keys of the experiment a training job reads (crossemo.core.names.*_EXPERIMENT_KEYS)
     experiment: Mapping[str, Any]
     name: str  #: experiment name
     run: str
-    #: view, split, scheme (+ features, augmented, transcripts, lr_table, init_model, encoder)
+    #: view, split, scheme (+ features, augmented, transcripts, lr_table, init_model, encoder);
+    #: an ensemble's: members, members_dev (the members' predictions, in ``members`` order)
     inputs: Mapping[str, Any]
-    #: model (file or folder), predictions, dev_predictions (+ label_map, config: classic)
+    #: model (file or folder), predictions, dev_predictions (+ label_map, config: classic;
+    #: an ensemble: config, predictions, dev_predictions)
     outputs: Mapping[str, str]
     threads: int | None = None
     scratch: str | None = None  #: resumable checkpoints (neural families)
@@ -185,6 +194,7 @@ FAMILIES: dict[str, Family] = {
         Family("block_expansion", NEURAL, AUDIO),
         Family("frozen_head", NEURAL, SSL_FEATURES),
         Family("multimodal", NEURAL, (AUDIO, TRANSCRIPTS)),
+        Family("ensemble", ENSEMBLE, ()),
     )
 }
 

@@ -393,6 +393,35 @@ MULTIMODAL = {
     "train_text": {"type": "boolean"},
 }
 
+#: late fusion of other experiments' runs (the ensemble family, crossemo.models.ensemble)
+ENSEMBLE = {
+    "members": {
+        "type": "array",
+        "items": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*(/[a-z][a-z0-9_]*)?$"},
+        "minItems": 2,
+        "uniqueItems": True,
+        "description": "Experiments whose runs are combined: `experiment`, or "
+        "`experiment/family` for one family of a multi-family classic experiment. Two or more, "
+        "none an ensemble, each with the ensemble's split keys.",
+    },
+    "combine": {
+        "enum": ["average", "stacking"],
+        "description": "average: a weighted mean of the members' probabilities; stacking: a "
+        "multinomial logistic regression on their log-probabilities, fitted on dev predictions.",
+    },
+    "weights": {
+        "enum": ["dev", "equal"],
+        "description": "average: weights on the simplex that maximise dev UAR (step 0.1 for 2-3 "
+        "members, else coordinate ascent; ties: the most equal), or equal weights.",
+    },
+    "calibrate": {
+        "enum": ["temperature", "none"],
+        "description": "Temperature-scale each member's probabilities first (temperature fitted "
+        "on its dev predictions).",
+    },
+}
+ENSEMBLE_DEFAULTS = {"combine": "average", "weights": "dev", "calibrate": "temperature"}
+
 
 def head_rules() -> dict:
     """Schema of ``head_options`` per ``head`` (the frozen_head family's block): each head's
@@ -420,4 +449,5 @@ GROUPS = {
     "the training loop": TRAINING,
     "LR cross-validation": LR_CV,
     "neural job resources": NEURAL_RESOURCES,
+    "late fusion": ENSEMBLE,
 }
