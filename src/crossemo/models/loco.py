@@ -25,12 +25,11 @@ import numpy as np
 import pandas as pd
 
 from crossemo.features import Standardizer
+from crossemo.models.families.keys import LOCO
 from crossemo.models.selection import Selection, _fit, make_estimator, split_uars
 
 log = logging.getLogger(__name__)
 
-#: the ``select_on`` value of this selection
-LOCO = "loco"
 #: one split: the held-out corpus, the rows fitted (its complement) and the rows scored
 Split = tuple[str, np.ndarray, np.ndarray]
 #: the fit rows' features, standardised with statistics of the given rows (``rescale(fitted)``)
