@@ -55,6 +55,11 @@ rule aggregate_lr_cv:
             within=config,
             default="uar",
         ),
+        select_on=lookup(
+            dpath="experiments/{experiment}/model/select_on",
+            within=config,
+            default="cv",
+        ),
     script:
         "../workflow/scripts/aggregate_lr_cv.py"
 

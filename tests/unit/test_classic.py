@@ -225,6 +225,7 @@ def test_layer_probe_chooses_the_layer_on_dev_and_reports_every_layer(grid):
     layers = {row["layer"]: row for row in bundle["layers"]}
     assert sorted(layers) == [0, 1, 2] and bundle["layer"] == 1 and layers[1]["chosen"]
     assert layers[1]["dev_uar"] > max(layers[0]["dev_uar"], layers[2]["dev_uar"])
+    assert {row["selection"] for row in bundle["layers"]} == {"dev"}
     # layer 2 would score best on test: the choice never looks there
     assert layers[2]["test_uar"] > layers[1]["test_uar"]
     assert bundle["feature_names"] == [c for c in feats.columns if c.startswith("whisper_l1_")]
@@ -256,10 +257,12 @@ def test_layer_table_lists_each_run_s_layers(tmp_path):
         save_model(bundle, tmp_path / run / "model.joblib", tmp_path / run / "label_map.json",
                    paths[run], {"run": run})  # fmt: skip
     table = write_layer_table(paths, tmp_path / "layers.csv")
-    assert list(table.columns) == ["run", "layer", "dev_uar", "test_uar", "chosen"]
+    assert list(table.columns) == [
+        "run", "layer", "selection", "dev_uar", "loco_uar", "test_uar", "chosen",
+    ]  # fmt: skip
     assert list(table["run"]) == ["fold0"] * 3 + ["fold1"] * 3
     assert list(table.loc[table["chosen"], "layer"]) == [1, 1]
-    assert pd.read_csv(tmp_path / "layers.csv").shape == (6, 5)
+    assert pd.read_csv(tmp_path / "layers.csv").shape == (6, 7)
     plain_cfg = ClassicConfig.from_config({"family": "logreg"}, "logreg", "global", 0)
     plain, _ = train_predict(view, feats, plain_cfg, CLASSES)
     save_model(plain, tmp_path / "p" / "m.joblib", tmp_path / "p" / "l.json",

@@ -12,4 +12,9 @@ from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.models.lr_cv import aggregate_files  # noqa: E402
 
 route_logging(snakemake.log[0])
-aggregate_files(dict(snakemake.input.items()), snakemake.output.table, snakemake.params.metric)
+aggregate_files(
+    dict(snakemake.input.items()),
+    snakemake.output.table,
+    snakemake.params.metric,
+    snakemake.params.select_on,
+)

@@ -4,7 +4,8 @@ post-hoc corrections, and a reliability diagram.
 
 * **Temperature scaling** (Guo et al. 2017): the log-probabilities divided by one temperature
   ``T``, fitted by log-loss on the run's *dev* predictions (classic runs write them from a model
-  that never saw dev; neural runs from the model early-stopped on dev, which chose only the
+  that never saw dev, or under ``select_on: loco`` every training row from the model fitted on
+  the other training corpora; neural runs from the model early-stopped on dev, which chose only the
   stopping step; a run without dev predictions, or with an empty table, gets no temperature:
   the table says so).
   Never fitted on a test corpus. It changes confidence, not the predicted class.

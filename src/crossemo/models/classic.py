@@ -6,7 +6,8 @@ threads)`` (and optionally ``DEFAULT_GRID``, ``OWN_LABELS``, ``grid_uars``); thi
 rest. One experiment run = one fold's training view: features are standardised with statistics of
 the training rows only (:class:`crossemo.features.Standardizer`), hyper-parameters are optionally
 chosen on a grid by UAR on the dev split (or by inner cross-validation when the view has no dev
-rows), the model is refitted, and the test rows get predictions in the one predictions contract
+rows, or by leaving one training corpus out: :mod:`crossemo.models.loco`), the model is
+refitted, and the test rows get predictions in the one predictions contract
 (:mod:`crossemo.models.predictions`). :func:`load` gives ``crossemo predict`` a saved run: the
 run's feature set extracted from the audio, standardised and classified as in training.
 """
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from crossemo.core.names import (
+    AUG_MARKER,
     CLASSIC_EXPERIMENT_KEYS,
     augmented_source,
     job_keys,
@@ -32,6 +34,14 @@ from crossemo.evaluation.metrics import uar
 from crossemo.features import Standardizer
 from crossemo.models import families
 from crossemo.models.families.keys import CLASSIC_DEFAULTS
+from crossemo.models.loco import (
+    LOCO,
+    TooFewCorpora,
+    corpus_splits,
+    out_of_corpus_predictions,
+    rescaler,
+    select_loco,
+)
 from crossemo.models.predictions import (
     Predictions,
     scheme_classes,
@@ -73,7 +83,7 @@ class ClassicConfig:
     family: str
     params: dict = field(default_factory=dict)
     grid: dict | None = None
-    #: dev (falls back to inner CV without dev rows) | cv
+    #: dev (falls back to inner CV without dev rows) | cv | loco (leave one training corpus out)
     select_on: str = CLASSIC_DEFAULTS["select_on"]
     cv_folds: int = CLASSIC_DEFAULTS["cv_folds"]
     refit_with_dev: bool = CLASSIC_DEFAULTS["refit_with_dev"]
@@ -151,34 +161,44 @@ def train_predict(
     y = view["label"].map(code).to_numpy()
     weight = view["weight"].to_numpy(dtype=float) if "weight" in view else None
 
-    fit_view = view[fit_rows]
-    dev_mask = (fit_view["split"] == "dev").to_numpy()
-    if cfg.select_on == "cv":
-        dev_mask = np.zeros_like(dev_mask)
-    sel_groups = speaker_of(fit_view["utt_id"], speakers)
-    selection = select_params(
-        cfg.family, [cfg.params | p for p in param_grid(cfg.grid)], X[fit_rows], y[fit_rows],
-        None if sel_groups is None else sel_groups.to_numpy(), dev_mask, seed=cfg.seed,
-        cv_folds=cfg.cv_folds, threads=threads,
-    )  # fmt: skip
+    fit_view = view[fit_rows].reset_index(drop=True)
+    points = [cfg.params | p for p in param_grid(cfg.grid)]
+    loco = None
+    if cfg.select_on == LOCO:  # each training corpus held out once; its copies are not scored
+        loco = corpus_splits(
+            fit_view["corpus"].to_numpy(),
+            ~fit_view["utt_id"].str.contains(AUG_MARKER, regex=False).to_numpy(),
+        )
+        rescale = rescaler(cfg.standardize, X_all[fit_rows], X[fit_rows])
+        selection = select_loco(cfg.family, points, rescale, y[fit_rows], loco, seed=cfg.seed,
+                                threads=threads)  # fmt: skip
+    else:
+        dev_mask = (fit_view["split"] == "dev").to_numpy()
+        if cfg.select_on == "cv":
+            dev_mask = np.zeros_like(dev_mask)
+        sel_groups = speaker_of(fit_view["utt_id"], speakers)
+        selection = select_params(
+            cfg.family, points, X[fit_rows], y[fit_rows],
+            None if sel_groups is None else sel_groups.to_numpy(), dev_mask, seed=cfg.seed,
+            cv_folds=cfg.cv_folds, threads=threads,
+        )  # fmt: skip
     final_rows = fit_rows.copy()
-    if not cfg.refit_with_dev:
+    if not cfg.refit_with_dev and loco is None:  # loco: the final model sees every training row
         final_rows &= (view["split"] == "train").to_numpy()
     estimator = make_estimator(cfg.family, selection.best, cfg.seed, threads)
     _fit(estimator, X[final_rows], y[final_rows], None if weight is None else weight[final_rows])
 
     table = _prediction_table(estimator, X, view, test_rows, cfg.family, classes, train_classes)
-    # dev predictions of a model that never saw dev (the final one unless it was refitted with
-    # dev: then a twin fitted on the train rows): post-hoc calibration is fitted on them
-    dev_rows = (view["split"] == "dev").to_numpy()
-    dev_model = estimator
-    if dev_rows.any() and cfg.refit_with_dev:
-        train_rows = (view["split"] == "train").to_numpy()
-        dev_model = make_estimator(cfg.family, selection.best, cfg.seed, threads)
-        _fit(
-            dev_model, X[train_rows], y[train_rows], None if weight is None else weight[train_rows]
-        )
-    dev_table = _prediction_table(dev_model, X, view, dev_rows, cfg.family, classes, train_classes)
+    if loco is not None:  # each training corpus predicted by the model fitted on the others
+        dev_table = out_of_corpus_predictions(
+            cfg.family, selection.best, rescale, y[fit_rows], loco, fit_view,
+            lambda m, X_fit, rows: _prediction_table(m, X_fit, fit_view, rows, cfg.family,
+                                                     classes, train_classes),
+            None if weight is None else weight[fit_rows], seed=cfg.seed, threads=threads,
+        )  # fmt: skip
+    else:
+        dev_table = _dev_table(estimator, X, y, weight, view, cfg, selection.best, classes,
+                               train_classes, threads)  # fmt: skip
     bundle = {
         "family": cfg.family,
         "estimator": estimator,
@@ -194,6 +214,22 @@ def train_predict(
         "dev_predictions": dev_table,  # written beside the predictions, not into the model file
     }
     return bundle, Predictions.validate(table)
+
+
+def _dev_table(estimator, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None,
+               view: pd.DataFrame, cfg: ClassicConfig, point: dict, classes: list[str],
+               train_classes: list[str], threads: int) -> pd.DataFrame:  # fmt: skip
+    """Dev predictions of a model that never saw dev (the final one unless it was refitted
+    with dev: then a twin fitted on the train rows): post-hoc calibration is fitted on them."""
+    dev_rows = (view["split"] == "dev").to_numpy()
+    dev_model = estimator
+    if dev_rows.any() and cfg.refit_with_dev:
+        train_rows = (view["split"] == "train").to_numpy()
+        dev_model = make_estimator(cfg.family, point, cfg.seed, threads)
+        _fit(
+            dev_model, X[train_rows], y[train_rows], None if weight is None else weight[train_rows]
+        )
+    return _prediction_table(dev_model, X, view, dev_rows, cfg.family, classes, train_classes)
 
 
 def _prediction_table(estimator, X: np.ndarray, view: pd.DataFrame, rows: np.ndarray, family: str,
@@ -228,8 +264,9 @@ def _dev_uar(
     threads: int,
     selection: dict,
 ) -> float:
-    """Dev UAR of a layer's chosen grid point: the grid selection's own score, or (a single
-    point, never scored) that point fitted on the train rows and scored on the dev rows."""
+    """Selection UAR of a layer's chosen grid point: the grid selection's own score (dev, or
+    loco: always scored), or (a single point, never scored on dev) that point fitted on the
+    train rows and scored on the dev rows."""
     scored = [r["uar"] for r in selection["results"] if r["params"] == selection["best"]]
     if scored:
         return float(scored[0])
@@ -250,9 +287,11 @@ def train_predict_by_layer(
     threads: int = 1,
 ) -> tuple[dict, pd.DataFrame]:
     """``layer_probe``: :func:`train_predict` on each encoder layer's columns alone; the layer
-    with the best dev UAR (its grid point chosen on dev too; the lower layer of ties) gives the
-    model and the predictions. Test rows never take part in the choice: the bundle's
-    ``layers`` table lists each layer's dev UAR (the choice) beside its test UAR (the report)."""
+    with the best selection UAR (``select_on`` dev: the dev UAR, loco: the mean held-out corpus
+    UAR; of its grid point, chosen the same way; the lower layer of ties) gives the model and
+    the predictions. Test rows never take part in the choice: the bundle's ``layers`` table
+    lists each layer's selection and its UAR (``dev_uar`` or ``loco_uar``) beside its test UAR
+    (the report)."""
     from crossemo.features.upstreams.whisper.features import layer_columns
 
     by_layer = layer_columns(features.columns)
@@ -262,20 +301,22 @@ def train_predict_by_layer(
             f"columns, e.g. features: {{name: whisper, backend: transformers, layers: all}}); "
             f"found layers {sorted(by_layer)}"
         )
-    if cfg.select_on != "dev" or not (view["split"] == "dev").any():
-        raise ValueError("layer_probe chooses the layer on the dev split: it needs dev rows "
-                         "(dev_fraction > 0) and select_on: dev")  # fmt: skip
+    method = cfg.select_on
+    if method not in ("dev", LOCO) or (method == "dev" and not (view["split"] == "dev").any()):
+        raise ValueError("layer_probe chooses the layer on the dev split (it needs dev rows: "
+                         "dev_fraction > 0) or by select_on: loco, not select_on: cv")  # fmt: skip
     runs, rows = {}, []
     for layer, columns in by_layer.items():
         bundle, table = train_predict(view, features[columns], cfg, classes, speakers, threads)
-        dev = _dev_uar(view, features[columns], cfg, classes, speakers, threads,
-                       bundle["selection"])  # fmt: skip
+        score = _dev_uar(view, features[columns], cfg, classes, speakers, threads,
+                         bundle["selection"])  # fmt: skip
         test = uar(table["label"].to_numpy(), table["pred"].to_numpy())
-        rows.append({"layer": layer, "dev_uar": dev, "test_uar": float(test)})
+        rows.append({"layer": layer, "selection": method, f"{method}_uar": score,
+                     "test_uar": float(test)})  # fmt: skip
         runs[layer] = (bundle, table)
-        log.info("layer %d: dev UAR %.4f, test UAR %.4f (%d features)", layer, dev, test,
-                 len(columns))  # fmt: skip
-    best = max(rows, key=lambda r: r["dev_uar"])["layer"]  # first (lowest layer) of ties
+        log.info("layer %d: %s UAR %.4f, test UAR %.4f (%d features)", layer, method, score,
+                 test, len(columns))  # fmt: skip
+    best = max(rows, key=lambda r: r[f"{method}_uar"])["layer"]  # first (lowest layer) of ties
     bundle, table = runs[best]
     for row in rows:
         row["chosen"] = row["layer"] == best
@@ -296,22 +337,27 @@ def save_model(bundle: dict, model_path: str | Path, label_map_path: str | Path,
     write_label_map(label_map_path, bundle["classes"])
     info = run_config | {"selection": bundle["selection"], "family": bundle["family"],
                          "n_features": len(bundle["feature_names"])}  # fmt: skip
-    if "layers" in bundle:  # layer_probe: the chosen layer and every layer's dev/test UAR
+    if "layers" in bundle:  # layer_probe: the chosen layer, every layer's selection/test UAR
         info |= {"layer": bundle["layer"], "layers": bundle["layers"]}
     Path(config_path).write_text(json.dumps(info, indent=2, default=str) + "\n")
 
 
+#: columns of the layer table (rule make_layer_table)
+LAYER_COLUMNS = ["run", "layer", "selection", "dev_uar", "loco_uar", "test_uar", "chosen"]
+
+
 def layer_table(config_paths: dict[str, str | Path]) -> pd.DataFrame:
     """UAR by encoder layer of a ``layer_probe`` experiment: one row per run and layer (``run
-    layer dev_uar test_uar chosen``) from each run's ``config.json`` (run -> path). ``dev_uar``
-    chose the layer; ``test_uar`` is reported, never used for the choice."""
+    layer selection dev_uar loco_uar test_uar chosen``) from each run's ``config.json`` (run ->
+    path). ``selection`` names the score that chose the layer (``dev_uar`` or ``loco_uar``; the
+    other is empty); ``test_uar`` is reported, never used for the choice."""
     rows = []
     for run, path in config_paths.items():
         info = json.loads(Path(path).read_text())
         if "layers" not in info:
             raise ValueError(f"{path}: run {run} was not trained with model.layer_probe")
-        rows += [{"run": run, **row} for row in info["layers"]]
-    return pd.DataFrame(rows, columns=["run", "layer", "dev_uar", "test_uar", "chosen"])
+        rows += [{"run": run, "selection": "dev", **row} for row in info["layers"]]
+    return pd.DataFrame(rows, columns=LAYER_COLUMNS)
 
 
 def write_layer_table(config_paths: dict[str, str | Path], output: str | Path) -> pd.DataFrame:
@@ -350,7 +396,10 @@ def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augm
     log.info("%s/%s: %s on %d rows (%s), standardize=%s", name, run, family, len(view),
              view["split"].value_counts().to_dict(), cfg.standardize)  # fmt: skip
     fit = train_predict_by_layer if cfg.layer_probe else train_predict
-    bundle, predictions = fit(view, features, cfg, classes, speakers, threads)
+    try:
+        bundle, predictions = fit(view, features, cfg, classes, speakers, threads)
+    except TooFewCorpora as err:
+        raise ValueError(f"experiments.{name}.model.select_on (run {run}): {err}") from None
     dev_predictions = bundle.pop("dev_predictions")  # the saved model's own, not a twin's
     run_config = {"experiment": name, "run": run, "fold": fold, "features":
                   experiment.get("features"), "standardize": cfg.standardize, "seed": cfg.seed,

@@ -7,6 +7,10 @@ training rows (train + dev) of the experiment's view; the held-out fold is predi
 CV run writes ordinary predictions that the evaluation stage scores like any run. CV runs train
 for a fixed number of epochs (the paper explores no epochs and uses early stopping only in the
 final training); ``cv_early_stopping: true`` instead carves a dev part out of the CV training set.
+
+With ``select_on: loco`` the folds are the training corpora instead (:func:`assign_corpus_folds`:
+fold k holds out the k-th corpus in sorted order, ``cv_folds`` unused): the LR is chosen by its
+UAR on corpora it never trained on, and the table names each fold's held-out corpus.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from crossemo.core.names import lr_cv_runs as cv_run_names  # noqa: F401
 from crossemo.core.names import parse_lr_run as parse_run
 from crossemo.core.safe_text import write_csv
 from crossemo.evaluation import metrics
-from crossemo.models.families.keys import LR_CV_DEFAULTS
+from crossemo.models.families.keys import LOCO, LR_CV_DEFAULTS
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,18 @@ def assign_cv_folds(rows: pd.DataFrame, groups: Mapping[str, str] | None, folds:
     return out
 
 
+def assign_corpus_folds(rows: pd.DataFrame) -> np.ndarray:
+    """Fold of each row under ``select_on: loco``: the index of its corpus among the rows'
+    corpora in sorted order (:func:`crossemo.plan.experiments.Experiments.lr_cv_folds`)."""
+    corpora = sorted(set(rows["corpus"].astype(str)))
+    if len(corpora) < 2:
+        raise ValueError(
+            "model.select_on: loco holds out one training corpus per LR-CV fold and needs two "
+            f"or more; the view's training rows come from {corpora}"
+        )
+    return rows["corpus"].astype(str).map(corpora.index).to_numpy(dtype=np.int64)
+
+
 def read_groups(split_table: str | Path | None) -> dict[str, str] | None:
     """utt_id -> group (leakage unit) from the split table (fold 0), if there is one."""
     if not split_table or not Path(split_table).exists():
@@ -58,14 +74,18 @@ def read_groups(split_table: str | Path | None) -> dict[str, str] | None:
 
 def cv_sets(view: str | Path, classes: Sequence[str], fold: int, folds: int, seed: int,
             groups: Mapping[str, str] | None, max_seconds: float | None,
-            dev_fraction: float = 0.0) -> dict:  # fmt: skip
-    """train/dev/test AudioSets of CV fold ``fold``: test = the held-out fold."""
+            dev_fraction: float = 0.0, by_corpus: bool = False) -> dict:  # fmt: skip
+    """train/dev/test AudioSets of CV fold ``fold``: test = the held-out fold (``by_corpus``:
+    the fold-th training corpus, :func:`assign_corpus_folds`)."""
     from crossemo.models.data import load_audio_rows, read_view, to_audio_set
 
     full = read_view(view, splits=["train", "dev"])
     is_aug = full["utt_id"].str.contains(AUG_MARKER, regex=False)
     rows, aug = full[~is_aug].reset_index(drop=True), full[is_aug]
-    fold_of = assign_cv_folds(rows, groups, folds, seed)
+    fold_of = assign_corpus_folds(rows) if by_corpus else assign_cv_folds(rows, groups, folds, seed)
+    if not (fold_of == fold).any():
+        raise ValueError(f"LR-CV fold {fold} has no rows: the view's training rows make "
+                         f"{int(fold_of.max()) + 1} folds")  # fmt: skip
     held_out = rows[fold_of == fold]
     rest = rows[fold_of != fold]
     if len(aug):  # augmented copies of held-out originals must not train
@@ -104,7 +124,8 @@ def cv_run(view, classes, model_cfg: Mapping[str, Any], run: str, *, output_dir,
     sets = cv_sets(view, classes, fold, folds, settings.seed,
                    read_groups(split_table), settings.max_seconds,
                    dev_fraction=float(model_cfg.get("cv_dev_fraction", 0.1))
-                   if model_cfg.get("cv_early_stopping", False) else 0.0)  # fmt: skip
+                   if model_cfg.get("cv_early_stopping", False) else 0.0,
+                   by_corpus=model_cfg.get("select_on") == LOCO)  # fmt: skip
     log.info("CV %s: %s", run, {k: len(v) for k, v in sets.items()})
     model, fe = build_classifier(model_cfg, classes, settings)
     info = {"model": dict(model_cfg), "classes": list(classes), "view": str(view), "run": run,
@@ -140,15 +161,21 @@ def score(frame: pd.DataFrame, metric: str) -> float:
     return metrics.score(frame["label"].astype(str), frame["pred"].astype(str), metric)
 
 
-def aggregate(predictions: Mapping[str, str | Path], metric: str = "uar") -> pd.DataFrame:
-    """Table 3 of the strEmo paper: one row per LR, columns K1..Kk, avg, std, chosen."""
+def aggregate(predictions: Mapping[str, str | Path], metric: str = "uar",
+              select_on: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Table 3 of the strEmo paper: one row per LR, columns K1..Kk, avg, std, chosen; under
+    ``select_on: loco`` also ``held_out`` (``K1=<corpus> K2=...``: each fold's held-out corpus,
+    the corpus of its predictions)."""
     scores: dict[float, dict[int, float]] = {}
+    held_out: dict[int, str] = {}
     for run, path in predictions.items():
         parsed = parse_run(run)
         if parsed is None:
             continue
         fold, lr = parsed
-        scores.setdefault(lr, {})[fold] = score(pd.read_parquet(path), metric)
+        frame = pd.read_parquet(path)
+        scores.setdefault(lr, {})[fold] = score(frame, metric)
+        held_out[fold] = " ".join(sorted(set(frame["corpus"].astype(str))))
     folds = sorted({k for s in scores.values() for k in s})
     rows = []
     for lr in sorted(scores, reverse=True):
@@ -157,6 +184,8 @@ def aggregate(predictions: Mapping[str, str | Path], metric: str = "uar") -> pd.
         rows.append({"lr": lr_name(lr), **per_fold,
                      "avg": round(float(np.nanmean(vals)), 4),
                      "std": round(float(np.nanstd(vals)), 4), "metric": metric})  # fmt: skip
+        if select_on == LOCO:
+            rows[-1]["held_out"] = " ".join(f"K{k + 1}={held_out[k]}" for k in folds)
     table = pd.DataFrame(rows)
     if len(table):
         best = table["avg"].idxmax()  # ties: the larger LR (listed first)
@@ -173,9 +202,9 @@ def chosen_lr(table_csv: str | Path) -> float:
 
 
 def aggregate_files(predictions: Mapping[str, str | Path], output: str | Path,
-                    metric: str = "uar") -> pd.DataFrame:  # fmt: skip
+                    metric: str = "uar", select_on: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Rule aggregate_lr_cv: write the LR table (CSV) and log the chosen LR."""
-    table = aggregate(predictions, metric)
+    table = aggregate(predictions, metric, select_on)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     write_csv(table, output, index=False)

@@ -1,6 +1,7 @@
 """Estimators of the classic families and the choice of their hyper-parameters on a grid: by
 UAR on the dev rows, or by inner group cross-validation when a view has none
-(:func:`select_params`; the classic engine, :mod:`crossemo.models.classic`, calls it).
+(:func:`select_params`; the classic engine, :mod:`crossemo.models.classic`, calls it; leaving
+one training corpus out is :mod:`crossemo.models.loco`, on the same :func:`split_uars`).
 """
 
 from __future__ import annotations
@@ -89,6 +90,25 @@ class Selection:
     results: list[dict] = field(default_factory=list)
 
 
+def split_uars(family: str, grid_points: list[dict], X: np.ndarray, y: np.ndarray,
+               splits: list[tuple[np.ndarray, np.ndarray]], *, seed: int,
+               threads: int = 1) -> list[float]:  # fmt: skip
+    """UAR of every grid point, fitted on each split's first rows and scored on its second,
+    averaged over the splits (the family's fast ``grid_uars`` where it has one)."""
+    fast = getattr(classic_family(family).impl, "grid_uars", None)  # e.g. svm: shared distances
+    uars = fast(grid_points, X, y, splits, seed) if fast is not None else None
+    if uars is not None:
+        return uars
+    uars = []
+    for point in grid_points:
+        fold_scores = []
+        for tr, va in splits:
+            est = _fit(make_estimator(family, point, seed, threads), X[tr], y[tr])
+            fold_scores.append(uar(y[va], est.predict(X[va])))
+        uars.append(float(np.mean(fold_scores)))
+    return uars
+
+
 def select_params(family, grid_points, X, y, groups, dev_mask, *, seed,
                   cv_folds=CLASSIC_DEFAULTS["cv_folds"], threads=1):  # fmt: skip
     """Choose the grid point with the best UAR on the dev rows, else by inner group CV."""
@@ -110,16 +130,7 @@ def select_params(family, grid_points, X, y, groups, dev_mask, *, seed,
         else:
             splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
             splits = list(splitter.split(X, y))
-    fast = getattr(classic_family(family).impl, "grid_uars", None)  # e.g. svm: shared distances
-    uars = fast(grid_points, X, y, splits, seed) if fast is not None else None
-    if uars is None:
-        uars = []
-        for point in grid_points:
-            fold_scores = []
-            for tr, va in splits:
-                est = _fit(make_estimator(family, point, seed, threads), X[tr], y[tr])
-                fold_scores.append(uar(y[va], est.predict(X[va])))
-            uars.append(float(np.mean(fold_scores)))
+    uars = split_uars(family, grid_points, X, y, splits, seed=seed, threads=threads)
     results = [{"params": p, "uar": u} for p, u in zip(grid_points, uars, strict=True)]
     best = max(results, key=lambda r: r["uar"])  # first of ties: grids are ordered
     log.info("%s: %s picked %s (UAR %.4f) from %d points", family, method, best["params"],

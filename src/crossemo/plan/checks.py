@@ -1,7 +1,7 @@
 """Checks at parse time: configs that would otherwise fail inside a job (init_from chains,
-converted Whisper encoders, comparisons, ensemble members, layer probes, Whisper features of
-augmented audio, paper bindings whose source the experiment cannot feed), refused with the config
-key to fix."""
+converted Whisper encoders, comparisons, ensemble members, layer probes, leave-one-corpus-out
+selection, Whisper features of augmented audio, paper bindings whose source the experiment cannot
+feed), refused with the config key to fix."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ class Checks(Experiments):
                 self.validate_member(e, member)
             if len(self.ensemble_members(e)) < 2:
                 raise ValueError(f"experiments.{e}.model.members: list two or more experiments")
+        for e in self.model_experiments:
+            if self.loco(e):
+                self.validate_loco(e)
         for e in self.classic_experiments:
             if self.model(e).get("layer_probe"):
                 self.validate_layer_probe(e)
@@ -71,6 +74,8 @@ class Checks(Experiments):
                 f"experiment {experiment}: model.layer_probe needs Whisper features of several "
                 "layers: features {name: whisper, backend: transformers, layers: all (or a list)}"
             )
+        if self.loco(experiment):
+            return  # the layer chosen by leaving one training corpus out (validate_loco)
         exp = self.experiment(experiment)
         if (
             not float(exp.get("dev_fraction", 0.1)) > 0
@@ -78,8 +83,23 @@ class Checks(Experiments):
         ):
             raise ValueError(
                 f"experiment {experiment}: model.layer_probe chooses the layer on the dev "
-                "split: set dev_fraction > 0 and select_on: dev"
+                "split (set dev_fraction > 0 and select_on: dev) or by select_on: loco"
             )
+
+    def validate_loco(self, experiment: str) -> None:
+        """``select_on: loco`` needs two or more training corpora in every fold, and a choice to
+        make (a neural family chooses its LR: it needs an lr_grid)."""
+        key = f"experiments.{experiment}.model.select_on"
+        corpora = self.training_corpora(experiment)
+        if self.experiment(experiment)["protocol"] == names.CORPUS_MATRIX:
+            raise ValueError(f"{key}: loco needs two or more training corpora in every fold, but "
+                             f"a corpus_matrix fold trains on one; use dev or cv")  # fmt: skip
+        if len(corpora) < 2:
+            raise ValueError(f"{key}: loco holds out one training corpus at a time and needs "
+                             f"two or more in train, not {corpora}; use dev or cv")  # fmt: skip
+        if self.is_neural(experiment) and not self.lr_grid(experiment):
+            raise ValueError(f"{key}: loco chooses a neural family's learning rate from "
+                             "model.lr_grid, which the experiment does not set")  # fmt: skip
 
     def validate_comparison(self, name: str) -> None:
         """Refuse a pair whose sides cannot share their test utterances: other label scheme or

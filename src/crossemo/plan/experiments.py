@@ -20,7 +20,7 @@ from crossemo import splits
 from crossemo.core import names
 from crossemo.core.configuration import SHEET_ADAPTER
 from crossemo.features import upstreams
-from crossemo.models.families.keys import LR_CV_DEFAULTS
+from crossemo.models.families.keys import LOCO, LR_CV_DEFAULTS
 from crossemo.models.stages import init_run, parse_init_from
 
 
@@ -153,11 +153,24 @@ class Experiments:
             return []
         return list(self.model(experiment).get("lr_grid") or [])
 
+    def loco(self, experiment: str) -> bool:
+        """Whether ``experiment`` selects by leaving one training corpus out (select_on: loco)."""
+        return self.model(experiment).get("select_on") == LOCO
+
+    def training_corpora(self, experiment: str) -> list[str]:
+        """The corpora that give ``experiment`` training rows, sorted (loco's held-out order)."""
+        return sorted(set(self.experiment(experiment).get("train", [])))
+
+    def lr_cv_folds(self, experiment: str) -> int:
+        """LR-CV folds: ``cv_folds``, or one per training corpus under ``select_on: loco``."""
+        if self.loco(experiment):
+            return len(self.training_corpora(experiment))
+        return int(self.model(experiment).get("cv_folds", LR_CV_DEFAULTS["cv_folds"]))
+
     def lr_cv_runs(self, experiment: str) -> list[str]:
         """fold{k}-lr{lr}: one run per CV fold and LR of the grid (strEmo paper, Table 3)."""
         grid = self.lr_grid(experiment)
-        k = int(self.model(experiment).get("cv_folds", LR_CV_DEFAULTS["cv_folds"])) if grid else 0
-        return names.lr_cv_runs(grid, k)
+        return names.lr_cv_runs(grid, self.lr_cv_folds(experiment) if grid else 0)
 
     def base_runs(self, experiment: str) -> list[str]:
         """Runs before the family split: LR-CV runs + final, else one per fold (or main)."""

@@ -42,15 +42,22 @@ GRID = {
     "additionalProperties": _GRID_AXIS,
 }
 
+#: the select_on value that leaves one training corpus out (crossemo.models.loco)
+LOCO = "loco"
 #: selection and refit of a classic family (crossemo.models.classic.ClassicConfig)
 CLASSIC = {
     "params": PARAMS,
     "grid": GRID,
     "select_on": {
         "type": "string",
-        "enum": ["dev", "cv"],
-        "description": "Grid selection by UAR on the dev split (inner CV when there is none) or "
-        "always by inner CV.",
+        "enum": ["dev", "cv", LOCO],
+        "description": "What chooses a grid point (classic grid, layer_probe's layer, neural "
+        "lr_grid) - dev (classic: UAR on the dev split, inner CV when there is none; neural: as "
+        "cv), cv (inner group cross-validation, cv_folds folds) or loco (leave one training "
+        "corpus out: fit on the other training corpora, UAR on the held-out one, averaged; needs "
+        "2+ training corpora; classic runs' dev predictions are then each training corpus "
+        "predicted by the model fitted on the others; neural LR-CV folds are the training "
+        "corpora, cv_folds unused).",
     },
     "cv_folds": {
         "type": "integer",
@@ -63,8 +70,8 @@ CLASSIC = {
         "type": "boolean",
         "description": "Classic families on features of several encoder layers (features {name: "
         "whisper, backend: transformers, layers: all}) - the model is trained on each layer alone "
-        "and the layer with the best dev UAR is kept (needs dev rows); the run's config.json lists "
-        "every layer's dev and test UAR.",
+        "and the layer with the best selection UAR is kept (select_on dev - needs dev rows, or "
+        "loco); the run's config.json lists every layer's selection and test UAR.",
     },
 }
 CLASSIC_DEFAULTS = {"select_on": "dev", "cv_folds": 3, "refit_with_dev": True, "layer_probe": False}
@@ -257,6 +264,7 @@ LR_CV = {
         "results/tables/<experiment>_lr_cv.csv).",
     },
     "cv_folds": CLASSIC["cv_folds"],
+    "select_on": CLASSIC["select_on"],
     "cv_metric": {
         "type": "string",
         # crossemo.evaluation.metrics.CV_METRICS (a unit test keeps them equal; this module
