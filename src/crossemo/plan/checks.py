@@ -1,5 +1,5 @@
 """Checks at parse time: configs that would otherwise fail inside a job (init_from chains,
-converted Whisper encoders, comparisons, layer probes, Whisper features of augmented audio,
+converted Whisper encoders, comparisons, layer probes and combinations, Whisper features of augmented audio,
 paper bindings whose source the experiment cannot feed), refused with the config key to fix."""
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ class Checks(Experiments):
         for e in self.classic_experiments:
             if self.model(e).get("layer_probe"):
                 self.validate_layer_probe(e)
+            if self.model(e).get("layer_combination"):
+                self.validate_layer_combination(e)
             if self.featureset(e) in self.configured_featuresets and self.oversamples(e):
                 raise ValueError(
                     f"experiment {e}: oversampling with augmentation extracts features of the "
@@ -55,12 +57,20 @@ class Checks(Experiments):
                         f"{b.get('fold')} >= {self.folds(e)} folds"
                     )
 
+    def encoder_layers(self, experiment: str) -> str | list[int] | None:
+        """The hidden states the experiment's features hold: ``all``, a list of two or more
+        indices, or None (one layer, or features of no encoder layers)."""
+        settings = self.configured_featuresets.get(self.featureset(experiment)) or {}
+        layers = settings.get("layers")
+        if settings.get("backend") != "transformers":
+            return None
+        if layers == "all" or (isinstance(layers, list) and len(set(layers)) > 1):
+            return layers
+        return None
+
     def validate_layer_probe(self, experiment: str) -> None:
         """``model.layer_probe`` needs features of several encoder layers and dev rows."""
-        settings = self.configured_featuresets.get(self.featureset(experiment))
-        layers = (settings or {}).get("layers")
-        several = layers == "all" or (isinstance(layers, list) and len(set(layers)) > 1)
-        if not several or settings["backend"] != "transformers":
+        if self.encoder_layers(experiment) is None:
             raise ValueError(
                 f"experiment {experiment}: model.layer_probe needs Whisper features of several "
                 "layers: features {name: whisper, backend: transformers, layers: all (or a list)}"
@@ -73,6 +83,26 @@ class Checks(Experiments):
             raise ValueError(
                 f"experiment {experiment}: model.layer_probe chooses the layer on the dev "
                 "split: set dev_fraction > 0 and select_on: dev"
+            )
+
+    def validate_layer_combination(self, experiment: str) -> None:
+        """``model.layer_combination`` excludes ``layer_probe`` and needs features of the layers
+        it combines (a list of layers: every one among the extracted ones)."""
+        model = self.model(experiment)
+        key = f"experiment {experiment}: model.layer_combination"
+        if model.get("layer_probe"):
+            raise ValueError(f"{key} and model.layer_probe exclude each other: keep one")
+        found = self.encoder_layers(experiment)
+        if found is None:
+            raise ValueError(
+                f"{key} needs Whisper features of several layers: features {{name: whisper, "
+                "backend: transformers, layers: all (or a list)}"
+            )
+        wanted = model["layer_combination"].get("layers", "all")
+        if isinstance(found, list) and wanted != "all" and not set(wanted) <= set(found):
+            raise ValueError(
+                f"{key}.layers {wanted}: the features hold layers {sorted(found)} only; add the "
+                "others to features.layers or combine fewer"
             )
 
     def validate_comparison(self, name: str) -> None:
