@@ -130,19 +130,33 @@ def fit_combination(view: pd.DataFrame, features: pd.DataFrame, spec: Mapping | 
     rows = features.loc[train["utt_id"]]
     fitted: dict = {"method": method, "layers": list(blocks)}
     if method == "concat":
-        scale = [1.0 / max(float(np.sqrt(rows[c].to_numpy(np.float64).var(axis=0).sum())), 1e-12)
-                 if spec.get("scale") else 1.0 for c in blocks.values()]  # fmt: skip
-        return fitted | {"scale": scale}
+        return fitted | {"scale": _concat_scales(rows, blocks, bool(spec.get("scale")))}
+    return fitted | _fit_weighted_sum(train["label"], rows, blocks, seed,
+                                      int(spec.get("steps", STEPS)))  # fmt: skip
+
+
+def _concat_scales(rows: pd.DataFrame, blocks: Mapping[int, list[str]], scale: bool
+                   ) -> list[float]:  # fmt: skip
+    """Each block's factor: 1 / its total standard deviation on ``rows`` (1.0 without scale)."""
+    if not scale:
+        return [1.0] * len(blocks)
+    totals = [float(np.sqrt(rows[c].to_numpy(np.float64).var(axis=0).sum())) for c in
+              blocks.values()]  # fmt: skip
+    return [1.0 / max(t, 1e-12) for t in totals]
+
+
+def _fit_weighted_sum(labels: pd.Series, rows: pd.DataFrame, blocks: Mapping[int, list[str]],
+                      seed: int, steps: int) -> dict:  # fmt: skip
+    """The standardisation statistics of each block on ``rows`` and the learnt layer weights."""
     _suffixes(blocks)
     stats = [_train_stats(rows[c].to_numpy(np.float64)) for c in blocks.values()]
-    X = [(rows[c].to_numpy(np.float64) - m) / s for c, (m, s) in zip(blocks.values(), stats,
-                                                                       strict=True)]  # fmt: skip
-    labels = sorted(train["label"].dropna().unique())
-    y = train["label"].map({c: i for i, c in enumerate(labels)}).to_numpy(dtype=np.float64)
-    weights = fit_layer_weights(X, y, seed, int(spec.get("steps", STEPS)))
-    return fitted | {"weights": [float(w) for w in weights],
-                     "mean": np.stack([m for m, _ in stats]),
-                     "std": np.stack([s for _, s in stats])}  # fmt: skip
+    X = [(rows[c].to_numpy(np.float64) - m) / s
+         for c, (m, s) in zip(blocks.values(), stats, strict=True)]  # fmt: skip
+    classes = sorted(labels.dropna().unique())
+    y = labels.map({c: i for i, c in enumerate(classes)}).to_numpy(dtype=np.float64)
+    weights = fit_layer_weights(X, y, seed, steps)
+    return {"weights": [float(w) for w in weights], "mean": np.stack([m for m, _ in stats]),
+            "std": np.stack([s for _, s in stats])}  # fmt: skip
 
 
 def combine(features: pd.DataFrame, fitted: Mapping | None) -> pd.DataFrame:
@@ -156,8 +170,8 @@ def combine(features: pd.DataFrame, fitted: Mapping | None) -> pd.DataFrame:
     if fitted["method"] == "concat":
         parts = [features[c] * s for c, s in zip(blocks.values(), fitted["scale"], strict=True)]
         return pd.concat([*parts, rest], axis=1)
-    total = sum(w * (features[c].to_numpy(np.float64) - m) / s for c, w, m, s in zip(
-        blocks.values(), fitted["weights"], fitted["mean"], fitted["std"], strict=True))  # fmt: skip
+    terms = zip(blocks.values(), fitted["weights"], fitted["mean"], fitted["std"], strict=True)
+    total = sum(w * (features[c].to_numpy(np.float64) - m) / s for c, w, m, s in terms)
     names = [SUM_PREFIX + s for s in _suffixes(blocks)]
     summed = pd.DataFrame(total.astype(np.float32), index=features.index, columns=names)
     return pd.concat([summed, rest], axis=1)

@@ -1,6 +1,7 @@
 """Checks at parse time: configs that would otherwise fail inside a job (init_from chains,
-converted Whisper encoders, comparisons, layer probes and combinations, Whisper features of augmented audio,
-paper bindings whose source the experiment cannot feed), refused with the config key to fix."""
+converted Whisper encoders, comparisons, layer probes and combinations, Whisper features of
+augmented audio, paper bindings whose source the experiment cannot feed), refused with the config
+key to fix."""
 
 from __future__ import annotations
 
