@@ -41,15 +41,15 @@ SUM_PREFIX = "whisper_wsum_"
 def layer_blocks(columns: Sequence[str], layers: str | Sequence[int] | None = "all"
                  ) -> dict[int, list[str]]:  # fmt: skip
     """The columns of each chosen layer (``all``: every layer found); ValueError naming
-    :data:`KEY` and the layers found when a chosen layer is missing or fewer than two remain."""
+    :data:`KEY` and the layers found when a chosen layer is missing or none is found."""
     found = layer_columns(columns)
     chosen = sorted(found) if layers in (None, "all") else [int(i) for i in layers]
     missing = [i for i in chosen if i not in found]
-    if missing or len(chosen) < 2:
+    if missing or not chosen:
         raise ValueError(
             f"{KEY}.layers {layers}: the features have encoder layers {sorted(found)} (missing "
-            f"{missing}); combining needs two or more of them - Whisper features of several "
-            "layers: features {name: whisper, backend: transformers, layers: all}"
+            f"{missing or chosen}); combining needs Whisper features of those layers: features "
+            "{name: whisper, backend: transformers, layers: all}"
         )
     return {i: found[i] for i in chosen}
 

@@ -82,13 +82,13 @@ CLASSIC = {
             "method": {"type": "string", "enum": ["weighted_sum", "concat"]},
             "layers": {
                 "description": "Hidden-state indices to combine (0 - the encoder's input "
-                "embeddings), or all (default).",
+                "embeddings), or all (default); one index - that layer's columns alone.",
                 "oneOf": [
                     {"const": "all"},
                     {
                         "type": "array",
                         "items": {"type": "integer", "minimum": 0},
-                        "minItems": 2,
+                        "minItems": 1,
                         "uniqueItems": True,
                     },
                 ],
