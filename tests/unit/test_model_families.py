@@ -198,7 +198,8 @@ def test_a_toy_family_reaches_the_names_and_the_schema(toy):
     config["experiments"]["demo_egemaps_svm_emodb"]["model"]["lr"] = 1e-3
     assert unknown_keys(config, schema) == [
         "experiments.demo_egemaps_svm_emodb.model.lr: not a key of family toy_lda; valid here: "
-        "family, params, grid, select_on, cv_folds, refit_with_dev, layer_probe, mem_mb"
+        "family, params, grid, select_on, cv_folds, refit_with_dev, layer_probe, "
+        "layer_combination, mem_mb"
     ]
     assert "| `toy_lda` | classic | `features` |" in document.families_table()
     assert families.paper_names()["toy_lda"] == "ToyLDA"

@@ -42,6 +42,7 @@ from crossemo.models.loco import (
     rescaler,
     select_loco,
 )
+from crossemo.models.layers import combine, fit_combination, summary
 from crossemo.models.predictions import (
     Predictions,
     scheme_classes,
@@ -89,6 +90,8 @@ class ClassicConfig:
     refit_with_dev: bool = CLASSIC_DEFAULTS["refit_with_dev"]
     #: one model per encoder layer, the layer chosen on dev
     layer_probe: bool = CLASSIC_DEFAULTS["layer_probe"]
+    #: several encoder layers combined into one matrix (crossemo.models.layers)
+    layer_combination: dict | None = None
     standardize: str = "global"
     seed: int = 0
 
@@ -111,6 +114,7 @@ class ClassicConfig:
             cv_folds=int(model.get("cv_folds", CLASSIC_DEFAULTS["cv_folds"])),
             refit_with_dev=bool(model.get("refit_with_dev", CLASSIC_DEFAULTS["refit_with_dev"])),
             layer_probe=bool(model.get("layer_probe", CLASSIC_DEFAULTS["layer_probe"])),
+            layer_combination=model.get("layer_combination"),
             standardize=standardize,
             seed=int(seed),
         )
@@ -131,6 +135,9 @@ def train_predict(
     (standardiser, estimator, label map, selection) and the predictions table.
     """
     view = view.reset_index(drop=True)
+    # layer combination: fitted on the train rows, before standardisation and selection
+    combination = fit_combination(view, features, cfg.layer_combination, cfg.seed)
+    features = combine(features, combination)
     unknown = sorted(set(view["label"]) - set(classes))
     if unknown:
         raise ValueError(f"labels {unknown} are not among the classes {classes}")
@@ -213,6 +220,8 @@ def train_predict(
         },  # fmt: skip
         "dev_predictions": dev_table,  # written beside the predictions, not into the model file
     }
+    if combination:
+        bundle["layer_combination"] = combination
     return bundle, Predictions.validate(table)
 
 
@@ -294,6 +303,8 @@ def train_predict_by_layer(
     (the report)."""
     from crossemo.features.upstreams.whisper.features import layer_columns
 
+    if cfg.layer_combination:
+        raise ValueError("model.layer_probe and model.layer_combination exclude each other")
     by_layer = layer_columns(features.columns)
     if len(by_layer) < 2:
         raise ValueError(
@@ -339,6 +350,9 @@ def save_model(bundle: dict, model_path: str | Path, label_map_path: str | Path,
                          "n_features": len(bundle["feature_names"])}  # fmt: skip
     if "layers" in bundle:  # layer_probe: the chosen layer, every layer's selection/test UAR
         info |= {"layer": bundle["layer"], "layers": bundle["layers"]}
+    if "layer_combination" in bundle:  # the spec with the learnt weights (or concat scales)
+        spec = info.get("layer_combination") or {}
+        info["layer_combination"] = spec | summary(bundle["layer_combination"])
     Path(config_path).write_text(json.dumps(info, indent=2, default=str) + "\n")
 
 
@@ -404,7 +418,8 @@ def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augm
     run_config = {"experiment": name, "run": run, "fold": fold, "features":
                   experiment.get("features"), "standardize": cfg.standardize, "seed": cfg.seed,
                   "params": cfg.params, "grid": cfg.grid,
-                  "layer_probe": cfg.layer_probe}  # fmt: skip
+                  "layer_probe": cfg.layer_probe,
+                  "layer_combination": cfg.layer_combination}  # fmt: skip
     save_model(bundle, outputs["model"], outputs["label_map"], outputs["config"], run_config)
     write_predictions(predictions, outputs["predictions"])
     if outputs.get("dev_predictions"):  # header-only for a view without dev rows
@@ -482,7 +497,7 @@ class ClassicModel:
     def predict(self, prepared) -> tuple[list[str], np.ndarray]:
         """``(labels, probabilities)`` of the prepared clips, as the run predicted its test rows."""
         b = self.bundle
-        frame = self._features(list(prepared))
+        frame = combine(self._features(list(prepared)), b.get("layer_combination"))
         X = frame[b["feature_names"]].to_numpy(dtype=np.float64)
         groups = ["clips"] * len(X) if self.joint else None
         X = b["standardizer"].transform(X, groups)

@@ -1,7 +1,7 @@
 """Checks at parse time: configs that would otherwise fail inside a job (init_from chains,
-converted Whisper encoders, comparisons, ensemble members, layer probes, leave-one-corpus-out
-selection, Whisper features of augmented audio, paper bindings whose source the experiment cannot
-feed), refused with the config key to fix."""
+converted Whisper encoders, comparisons, ensemble members, layer probes and combinations,
+leave-one-corpus-out selection, Whisper features of augmented audio, paper bindings whose source
+the experiment cannot feed), refused with the config key to fix."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ class Checks(Experiments):
         for e in self.classic_experiments:
             if self.model(e).get("layer_probe"):
                 self.validate_layer_probe(e)
+            if self.model(e).get("layer_combination"):
+                self.validate_layer_combination(e)
             if self.featureset(e) in self.configured_featuresets and self.oversamples(e):
                 raise ValueError(
                     f"experiment {e}: oversampling with augmentation extracts features of the "
@@ -64,12 +66,20 @@ class Checks(Experiments):
                         f"{b.get('fold')} >= {self.folds(e)} folds"
                     )
 
+    def encoder_layers(self, experiment: str) -> str | list[int] | None:
+        """The hidden states the experiment's features hold: ``all``, a list of two or more
+        indices, or None (one layer, or features of no encoder layers)."""
+        settings = self.configured_featuresets.get(self.featureset(experiment)) or {}
+        layers = settings.get("layers")
+        if settings.get("backend") != "transformers":
+            return None
+        if layers == "all" or (isinstance(layers, list) and len(set(layers)) > 1):
+            return layers
+        return None
+
     def validate_layer_probe(self, experiment: str) -> None:
         """``model.layer_probe`` needs features of several encoder layers and dev rows."""
-        settings = self.configured_featuresets.get(self.featureset(experiment))
-        layers = (settings or {}).get("layers")
-        several = layers == "all" or (isinstance(layers, list) and len(set(layers)) > 1)
-        if not several or settings["backend"] != "transformers":
+        if self.encoder_layers(experiment) is None:
             raise ValueError(
                 f"experiment {experiment}: model.layer_probe needs Whisper features of several "
                 "layers: features {name: whisper, backend: transformers, layers: all (or a list)}"
@@ -100,6 +110,26 @@ class Checks(Experiments):
         if self.is_neural(experiment) and not self.lr_grid(experiment):
             raise ValueError(f"{key}: loco chooses a neural family's learning rate from "
                              "model.lr_grid, which the experiment does not set")  # fmt: skip
+
+    def validate_layer_combination(self, experiment: str) -> None:
+        """``model.layer_combination`` excludes ``layer_probe`` and needs features of the layers
+        it combines (a list of layers: every one among the extracted ones)."""
+        model = self.model(experiment)
+        key = f"experiment {experiment}: model.layer_combination"
+        if model.get("layer_probe"):
+            raise ValueError(f"{key} and model.layer_probe exclude each other: keep one")
+        found = self.encoder_layers(experiment)
+        if found is None:
+            raise ValueError(
+                f"{key} needs Whisper features of several layers: features {{name: whisper, "
+                "backend: transformers, layers: all (or a list)}"
+            )
+        wanted = model["layer_combination"].get("layers", "all")
+        if isinstance(found, list) and wanted != "all" and not set(wanted) <= set(found):
+            raise ValueError(
+                f"{key}.layers {wanted}: the features hold layers {sorted(found)} only; add the "
+                "others to features.layers or combine fewer"
+            )
 
     def validate_comparison(self, name: str) -> None:
         """Refuse a pair whose sides cannot share their test utterances: other label scheme or

@@ -44,6 +44,9 @@ GRID = {
 
 #: the select_on value that leaves one training corpus out (crossemo.models.loco)
 LOCO = "loco"
+#: full-batch Adam steps that learn the layer weights of model.layer_combination: weighted_sum
+LAYER_STEPS = 300
+
 #: selection and refit of a classic family (crossemo.models.classic.ClassicConfig)
 CLASSIC = {
     "params": PARAMS,
@@ -72,6 +75,44 @@ CLASSIC = {
         "whisper, backend: transformers, layers: all}) - the model is trained on each layer alone "
         "and the layer with the best selection UAR is kept (select_on dev - needs dev rows, or "
         "loco); the run's config.json lists every layer's selection and test UAR.",
+    },
+    "layer_combination": {
+        "type": "object",
+        "description": "Classic families on features of several encoder layers (features {name: "
+        "whisper, backend: transformers, layers: all}) combined into one matrix: method "
+        "weighted_sum (softmax layer weights learnt with a linear classifier on the training "
+        "rows, then frozen - the family trains on the weighted sum of the standardised layers) "
+        "or concat (the layers' columns side by side); not with layer_probe. The run's "
+        "config.json records the learnt weights.",
+        "required": ["method"],
+        "properties": {
+            "method": {"type": "string", "enum": ["weighted_sum", "concat"]},
+            "layers": {
+                "description": "Hidden-state indices to combine (0 - the encoder's input "
+                "embeddings), or all (default); one index - that layer's columns alone.",
+                "oneOf": [
+                    {"const": "all"},
+                    {
+                        "type": "array",
+                        "items": {"type": "integer", "minimum": 0},
+                        "minItems": 1,
+                        "uniqueItems": True,
+                    },
+                ],
+            },
+            "scale": {
+                "type": "boolean",
+                "description": "concat - divide each layer's block by its total standard "
+                "deviation on the training rows (every layer weighs the same; matters with "
+                "standardize: none).",
+            },
+            "steps": {
+                "type": "integer",
+                "minimum": 1,
+                "description": f"weighted_sum - full-batch Adam steps (default {LAYER_STEPS}).",
+            },
+        },
+        "additionalProperties": False,
     },
 }
 CLASSIC_DEFAULTS = {"select_on": "dev", "cv_folds": 3, "refit_with_dev": True, "layer_probe": False}
