@@ -420,9 +420,11 @@ def _under(demo_dir: Path, key: str, value):
 
 
 def _rehearse_whisper_features(features, rehearsal_whisper: Mapping) -> None:
-    """Window packing for an experiment's Whisper encoder features (``{name: whisper, ...}``)."""
-    if isinstance(features, dict) and features.get("name") == "whisper":
-        features.update(copy.deepcopy(dict(rehearsal_whisper)))
+    """Window packing for an experiment's Whisper encoder features (``{name: whisper, ...}``,
+    or each such item of a ``features:`` list)."""
+    for spec in features if isinstance(features, list) else [features]:
+        if isinstance(spec, dict) and spec.get("name") == "whisper":
+            spec.update(copy.deepcopy(dict(rehearsal_whisper)))
 
 
 def _rehearse_model(model: dict | None, rehearsal_model: Mapping) -> None:

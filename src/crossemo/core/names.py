@@ -43,7 +43,7 @@ _FAMILY_LISTS = {
 SSL_KEYS = ("encoder", "layer", "pooling", "batch_seconds", "max_seconds")
 #: experiment keys a training job reads (rule params of train_classic / train_neural; the
 #: library's entry points see only these, so a key read there must be listed here to reach it)
-CLASSIC_EXPERIMENT_KEYS = ("model", "features", "standardize", "seed")
+CLASSIC_EXPERIMENT_KEYS = ("model", "features", "fusion", "standardize", "seed")
 NEURAL_EXPERIMENT_KEYS = ("model", "scheme")
 #: model keys that are job resources, not settings (never in a training job's params)
 RESOURCE_KEYS = ("threads", "mem_mb", "runtime")

@@ -1,6 +1,7 @@
 """Checks at parse time: configs that would otherwise fail inside a job (init_from chains,
-converted Whisper encoders, comparisons, layer probes, Whisper features of augmented audio,
-paper bindings whose source the experiment cannot feed), refused with the config key to fix."""
+converted Whisper encoders, comparisons, layer probes, fused feature sets, Whisper features of
+augmented audio, paper bindings whose source the experiment cannot feed), refused with the config
+key to fix."""
 
 from __future__ import annotations
 
@@ -28,9 +29,11 @@ class Checks(Experiments):
         for name in self.comparisons:
             self.validate_comparison(name)
         for e in self.classic_experiments:
+            self.validate_fusion(e)
             if self.model(e).get("layer_probe"):
                 self.validate_layer_probe(e)
-            if self.featureset(e) in self.configured_featuresets and self.oversamples(e):
+            configured = set(self.featuresets_of(e)) & set(self.configured_featuresets)
+            if configured and self.oversamples(e):
                 raise ValueError(
                     f"experiment {e}: oversampling with augmentation extracts features of the "
                     "augmented audio with rule extract_augmented_features, which has no Whisper "
@@ -54,6 +57,17 @@ class Checks(Experiments):
                         f"experiment {e}: paper table {b['table']}: fold "
                         f"{b.get('fold')} >= {self.folds(e)} folds"
                     )
+
+    def validate_fusion(self, experiment: str) -> None:
+        """A ``features:`` list (each item a known set, none twice: :meth:`featuresets_of`);
+        ``fusion:`` only beside a list, and no layer probe of fused sets."""
+        fused = len(self.featuresets_of(experiment)) > 1
+        if "fusion" in self.experiment(experiment) and not fused:
+            raise ValueError(f"experiments.{experiment}.fusion weighs the sets of a features: "
+                             "list (early fusion); this experiment reads one set")  # fmt: skip
+        if fused and self.model(experiment).get("layer_probe"):
+            raise ValueError(f"experiments.{experiment}.model.layer_probe probes the layers of "
+                             "one Whisper feature set, not a features: list")  # fmt: skip
 
     def validate_layer_probe(self, experiment: str) -> None:
         """``model.layer_probe`` needs features of several encoder layers and dev rows."""
