@@ -14,12 +14,8 @@ sys.path.insert(
     0, str(Path(workflow.basedir) / "src")
 )  # conda: crossemo is not installed
 from crossemo.core import names
-from crossemo.core.configuration import (
-    prepare,
-    read_label_scheme,
-    require_known_keys,
-    require_schema,
-)
+from crossemo.core.configuration import prepare, read_label_scheme, require_known_keys
+from crossemo.core.configuration import require_schema
 from crossemo import corpora
 from crossemo.features import upstreams
 from crossemo.core.losses import print_losses
@@ -59,7 +55,8 @@ upstreams.register_config(config)
 CONFIG_SCHEMA = upstreams.schema_file(
     Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 )
-require_schema(config, CONFIG_SCHEMA)  # names the key where Snakemake's validation cannot
+# plain validation first: it names the key of a value that Snakemake's validation fails on
+require_schema(config, CONFIG_SCHEMA)
 validate(config, str(CONFIG_SCHEMA))
 LABEL_SCHEME_DIR = workflow_path(
     config.get("label_schemes_dir", "config/label_schemes")

@@ -207,7 +207,7 @@ def test_a_fused_run_predicts_its_test_clips_from_audio_as_the_run_did(tmp_path)
     from crossemo.features import extract_shard
     from crossemo.models.families import TrainJob, train
 
-    view = make_view(tmp_path, {"train": 8, "dev": 2, "test": 3})
+    view = make_view(tmp_path, {"train": 6, "dev": 1, "test": 2})
     rows = pd.read_parquet(view)
     sets, shards = ["egemaps", "handcrafted94"], []
     for featureset in sets:
