@@ -102,11 +102,19 @@ def test_equal_blocks_keep_a_narrow_informative_set_from_drowning_in_a_wide_nois
     n, classes = 150, ["angry", "happy", "sad"]
     labels = np.array([classes[i % 3] for i in range(n)])
     signal = rng.normal(size=(n, 4)) + 1.5 * np.array([classes.index(c) for c in labels])[:, None]
-    features = pd.DataFrame(np.hstack([signal, rng.normal(size=(n, 200))]),
-                            index=[f"c/{i:03d}" for i in range(n)],
-                            columns=[f"a/{i}" for i in range(4)] + [f"b/{i}" for i in range(200)])
-    view = pd.DataFrame({"utt_id": features.index, "corpus": "c", "label": labels,
-                         "split": ["test" if i >= 100 else "train" for i in range(n)]})
+    features = pd.DataFrame(
+        np.hstack([signal, rng.normal(size=(n, 200))]),
+        index=[f"c/{i:03d}" for i in range(n)],
+        columns=[f"a/{i}" for i in range(4)] + [f"b/{i}" for i in range(200)],
+    )
+    view = pd.DataFrame(
+        {
+            "utt_id": features.index,
+            "corpus": "c",
+            "label": labels,
+            "split": ["test" if i >= 100 else "train" for i in range(n)],
+        }
+    )
     accuracy = {}
     for scale in ("none", "equal"):
         weights = column_weights(list(features.columns), ["a", "b"], scale)
@@ -154,8 +162,11 @@ def test_a_fused_train_job_reads_every_set_s_shards_and_each_set_is_extracted_on
     ("features", "extra", "message"),
     [
         (["egemaps", {"name": "wav2vec"}], {}, r"experiments\.fused\.features\[1\]: each item"),
-        (["egemaps", {**WHISPER}, {**WHISPER, "layers": -1, "pooling": ["mean", "std"]}], {},
-         r"features\[2\]: the same feature set as experiments\.fused\.features\[1\]"),
+        (
+            ["egemaps", {**WHISPER}, {**WHISPER, "layers": -1, "pooling": ["mean", "std"]}],
+            {},
+            r"features\[2\]: the same feature set as experiments\.fused\.features\[1\]",
+        ),
         (["egemaps", "mfcc"], {}, r"experiments\.fused\.features\[1\]: each item"),
         (["egemaps", "egemaps"], {}, r"features\[1\]: the same feature set as .*\[0\] \(egemaps\)"),
         (["egemaps"], {}, r"experiments\.fused\.features: a list fuses two or more"),

@@ -252,8 +252,9 @@ class Experiments:
     @cached_property
     def featuresets(self) -> dict[str, str | dict[str, Any]]:
         """Folder -> settings (as the extraction job reads them) of every planned feature set:
-        the classic experiments' ``features:`` (each set of a list) and the frozen_head experiments' encoders. One
-        entry per folder, so one extraction per shard, however many experiments share it."""
+        the classic experiments' ``features:`` (each set of a list) and the frozen_head
+        experiments' encoders. One entry per folder, so one extraction per shard, however many
+        experiments share it."""
         out: dict[str, str | dict[str, Any]] = {}
         for e in self.classic_experiments:
             specs = fusion.specs(self.experiment(e)["features"])
