@@ -15,6 +15,7 @@ sys.path.insert(
 )  # conda: crossemo is not installed
 from crossemo.core import names
 from crossemo.core.configuration import prepare, read_label_scheme, require_known_keys
+from crossemo.core.configuration import require_schema
 from crossemo import corpora
 from crossemo.features import upstreams
 from crossemo.core.losses import print_losses
@@ -51,14 +52,12 @@ def _load_label_schemes(folder):
 require_known_keys(config)
 corpora.register_config(config)
 upstreams.register_config(config)
-validate(
-    config,
-    str(
-        upstreams.schema_file(
-            Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
-        )
-    ),
+CONFIG_SCHEMA = upstreams.schema_file(
+    Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 )
+# plain validation first: it names the key of a value that Snakemake's validation fails on
+require_schema(config, CONFIG_SCHEMA)
+validate(config, str(CONFIG_SCHEMA))
 LABEL_SCHEME_DIR = workflow_path(
     config.get("label_schemes_dir", "config/label_schemes")
 )

@@ -275,9 +275,10 @@ def test_schema_enums_are_the_vocabulary():
     plan and the library use (a new one added to the code but not the schema fails here)."""
     schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
     experiment = schema["properties"]["experiments"]["additionalProperties"]["properties"]
-    named, configured = experiment["features"]["oneOf"]
+    named, fused, configured = experiment["features"]["oneOf"]
     assert tuple(named["enum"]) == names.FEATURESETS
     assert (configured["properties"]["name"]["const"],) == CONFIGURED
+    assert fused["items"]["anyOf"][1] == configured  # a list's items: the same two forms
     assert tuple(experiment["protocol"]["enum"]) == splits.PROTOCOLS
     assert set(names.KFOLD_PROTOCOLS) < set(splits.PROTOCOLS)
     binding = experiment["paper"]
@@ -289,7 +290,7 @@ def test_schema_whisper_keys_and_defaults_are_the_library_settings():
     """The schema's Whisper keys are WhisperSettings' fields and their defaults its defaults."""
     schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
     experiment = schema["properties"]["experiments"]["additionalProperties"]["properties"]
-    keys = experiment["features"]["oneOf"][1]["properties"]
+    keys = experiment["features"]["oneOf"][2]["properties"]
     fields = {f.name: f.default for f in dataclasses.fields(WhisperSettings)}
     assert set(keys) == {"name", *fields}
     defaults = {k: v["default"] for k, v in keys.items() if k != "name"}

@@ -1,5 +1,6 @@
 """Dry run: experiments naming the same feature set with the same settings share one feature
-cache, so one extraction job per shard; a changed setting is another feature set."""
+cache, so one extraction job per shard (a fused `features:` list too); a changed setting is
+another feature set."""
 
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ def test_experiments_on_one_feature_set_plan_one_extraction_per_shard(tmp_path: 
         # named sets: one job per shard too
         "egemaps_a": ("egemaps", ["ravdess", "tess"], ["savee"]),
         "egemaps_b": ("egemaps", ["ravdess"], ["emodb"]),
+        # early fusion of two of those sets: their shards, no extraction of its own
+        "fused": (["egemaps", {"name": "whisper"}], ["ravdess", "tess"], ["savee"]),
     })  # fmt: skip
     config["comparisons"] = {}
     targets = [f"results/predictions/{e}/main.parquet" for e in config["experiments"]]

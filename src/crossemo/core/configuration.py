@@ -94,6 +94,21 @@ def require_known_keys(config: Mapping, schema_file: Path = CONFIG_SCHEMA, what:
         )
 
 
+def require_schema(config: Mapping, schema_file: str | Path = CONFIG_SCHEMA) -> None:
+    """Raise :class:`ConfigError` naming the key of the schema error that best explains why
+    ``config`` fails; run before Snakemake's validation, which fills defaults as it goes and
+    stops with an AttributeError (naming no key) on a value that fails every ``oneOf`` branch
+    before a mapping's (a ``features:`` list with a bad item, an unknown named set)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(json_schema(Path(schema_file)))
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is not None:
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        raise ConfigError(f"{where.lstrip('.') or 'the config'}: {error.message} (config/README.md "
+                          "documents every key)")  # fmt: skip
+
+
 def unknown_keys(value: object, schema: Mapping, where: str = "") -> list[str]:
     """Keys of ``value`` that ``schema`` closes out (``additionalProperties: false``, or the
     ``propertyNames`` of an ``allOf`` ``if``/``then`` block that applies: a model family's keys),
@@ -420,9 +435,11 @@ def _under(demo_dir: Path, key: str, value):
 
 
 def _rehearse_whisper_features(features, rehearsal_whisper: Mapping) -> None:
-    """Window packing for an experiment's Whisper encoder features (``{name: whisper, ...}``)."""
-    if isinstance(features, dict) and features.get("name") == "whisper":
-        features.update(copy.deepcopy(dict(rehearsal_whisper)))
+    """Window packing for an experiment's Whisper encoder features (``{name: whisper, ...}``,
+    or each such item of a ``features:`` list)."""
+    for spec in features if isinstance(features, list) else [features]:
+        if isinstance(spec, dict) and spec.get("name") == "whisper":
+            spec.update(copy.deepcopy(dict(rehearsal_whisper)))
 
 
 def _rehearse_model(model: dict | None, rehearsal_model: Mapping) -> None:

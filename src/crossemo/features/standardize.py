@@ -5,6 +5,8 @@ mean/std to everything; ``by="corpus"`` / ``by="speaker"`` z-normalise each corp
 its own statistics (the usual remedy for cross-corpus shift). Those statistics come from the
 group's features alone, never from labels, and a training group's statistics never depend on test
 rows.
+Optional column ``weights`` multiply the standardised columns (the block scaling of fused
+feature sets, :mod:`crossemo.features.fusion`).
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ class Standardizer:
     ``fit(X, groups)`` learns the global mean/std of the training rows; ``transform(X, groups)``
     applies them (``by="global"``), or normalises every group of ``X`` with its own statistics
     (``by="corpus"``/``"speaker"``; ``groups`` then names each row's corpus/speaker). Constant
-    features get a std of 1. ``by="none"`` passes features through.
+    features get a std of 1. ``by="none"`` passes features through. ``weights`` (one per
+    column) multiply the result.
     """
 
-    def __init__(self, by: str = "global", eps: float = 1e-8):
+    def __init__(self, by: str = "global", eps: float = 1e-8, weights=None):
         if by not in STANDARDIZE:
             raise ValueError(f"standardize must be one of {STANDARDIZE}, not {by!r}")
         self.by, self.eps = by, eps
+        self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
         self.mean_: np.ndarray | None = None
         self.std_: np.ndarray | None = None
 
@@ -60,6 +64,11 @@ class Standardizer:
                 rows = groups == g
                 mean, std = self._stats(X[rows])
                 out[rows] = (X[rows] - mean) / std
+        weights = getattr(self, "weights", None)  # None in runs saved before column weights
+        if weights is not None:
+            if weights.shape != out.shape[1:]:
+                raise ValueError(f"{len(weights)} column weights for {out.shape[1]} columns")
+            out = out * weights
         return np.nan_to_num(out).astype(np.float32)
 
     def fit_transform(self, X, groups=None) -> np.ndarray:

@@ -32,6 +32,15 @@ from crossemo.core.names import (
 from crossemo.core.safe_text import write_csv
 from crossemo.evaluation.metrics import uar
 from crossemo.features import Standardizer
+from crossemo.features.fusion import (
+    block_scale,
+    folders,
+    is_fused,
+    prefixed,
+    read_fused,
+    run_weights,
+    specs,
+)
 from crossemo.models import families
 from crossemo.models.families.keys import CLASSIC_DEFAULTS
 from crossemo.models.loco import (
@@ -94,6 +103,8 @@ class ClassicConfig:
     layer_combination: dict | None = None
     standardize: str = "global"
     seed: int = 0
+    #: multipliers of the standardised columns (block scaling of fused feature sets), or None
+    column_weights: np.ndarray | None = None
 
     @classmethod
     def from_config(cls, model: dict, family: str, standardize: str, seed: int) -> ClassicConfig:
@@ -154,7 +165,7 @@ def train_predict(
     test_rows = (view["split"] == "test").to_numpy()
     if not fit_rows.any() or not test_rows.any():
         raise ValueError("the view needs training and test rows")
-    scaler = Standardizer(cfg.standardize)
+    scaler = Standardizer(cfg.standardize, weights=cfg.column_weights)
     fit_groups = None if groups_all is None else groups_all[fit_rows]
     scaler.fit(X_all[fit_rows], fit_groups)
     X = np.empty_like(X_all, dtype=np.float32)
@@ -398,15 +409,19 @@ def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augm
         test = split[split["split"] == "test"][["utt_id", "corpus", "label", "split"]]
         view = pd.concat([view, test.assign(weight=1.0)], ignore_index=True)
     paths = list(feature_paths)
-    if augmented_path:
-        paths.append(augmented_path)
-    features = read_features(paths)
-    features = features.loc[~features.index.duplicated()]
+    if augmented_path:  # one file, or one per fused feature set
+        paths += [augmented_path] if isinstance(augmented_path, str | Path) else augmented_path
+    if is_fused(experiment.get("features")):  # early fusion: every set's columns, per utterance
+        features = read_fused(paths, folders(experiment["features"]))
+    else:
+        features = read_features(paths)
+        features = features.loc[~features.index.duplicated()]
     speakers = split.drop_duplicates("utt_id").set_index("utt_id")["speaker"]
     cfg = ClassicConfig.from_config(
         experiment.get("model", {}), family, experiment.get("standardize", "global"),
         experiment.get("seed", 0),
     )  # fmt: skip
+    cfg.column_weights = run_weights(list(features.columns), experiment)  # None: one set
     log.info("%s/%s: %s on %d rows (%s), standardize=%s", name, run, family, len(view),
              view["split"].value_counts().to_dict(), cfg.standardize)  # fmt: skip
     fit = train_predict_by_layer if cfg.layer_probe else train_predict
@@ -420,6 +435,8 @@ def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augm
                   "params": cfg.params, "grid": cfg.grid,
                   "layer_probe": cfg.layer_probe,
                   "layer_combination": cfg.layer_combination}  # fmt: skip
+    if is_fused(experiment.get("features")):
+        run_config["block_scale"] = block_scale(experiment.get("fusion"))
     save_model(bundle, outputs["model"], outputs["label_map"], outputs["config"], run_config)
     write_predictions(predictions, outputs["predictions"])
     if outputs.get("dev_predictions"):  # header-only for a view without dev rows
@@ -472,22 +489,32 @@ class ClassicModel:
         self.featureset = featureset
         self.classes = [str(c) for c in bundle["classes"]]
         self.joint = bundle["standardizer"].by in ("corpus", "speaker")
-        self._extract = None
+        self._extract: dict[int, object] = {}  # each feature set's extractor, made once
 
-    def _features(self, waves: list[np.ndarray]) -> np.ndarray:
+    def _features(self, waves: list[np.ndarray]) -> pd.DataFrame:
+        """The clips' features as the run read them: one set's, or (``features:`` a list) every
+        set's, columns named as in :func:`crossemo.features.fusion.fuse`."""
+        if not is_fused(self.featureset):
+            return self._set_features(0, self.featureset, waves)
+        sets = zip(specs(self.featureset), folders(self.featureset), strict=True)
+        frames = [prefixed(self._set_features(i, spec, waves), folder)
+                  for i, (spec, folder) in enumerate(sets)]  # fmt: skip
+        return pd.concat(frames, axis=1)
+
+    def _set_features(self, i: int, spec, waves: list[np.ndarray]) -> pd.DataFrame:
         from crossemo.features import extractor
         from crossemo.models.data import SAMPLE_RATE
 
-        if isinstance(self.featureset, dict):  # configured (Whisper): the clips together
-            from crossemo.features.upstreams.whisper.features import WhisperExtractor
+        if i not in self._extract:
+            if isinstance(spec, dict):
+                from crossemo.features.upstreams.whisper.features import WhisperExtractor
 
-            if self._extract is None:
-                self._extract = WhisperExtractor(self.featureset)
-            fx = self._extract
+                self._extract[i] = WhisperExtractor(spec)
+            else:
+                self._extract[i] = extractor(spec)
+        fx = self._extract[i]
+        if isinstance(spec, dict):  # configured (Whisper): the clips together
             return pd.DataFrame(fx(waves), columns=fx.names)
-        if self._extract is None:
-            self._extract = extractor(self.featureset)
-        fx = self._extract
         rows = [fx(w, SAMPLE_RATE) for w in waves]
         return pd.DataFrame(np.vstack(rows).astype(np.float32), columns=list(fx.names))
 

@@ -1,7 +1,7 @@
 """Checks at parse time: configs that would otherwise fail inside a job (init_from chains,
 converted Whisper encoders, comparisons, ensemble members, layer probes and combinations,
-leave-one-corpus-out selection, Whisper features of augmented audio, paper bindings whose source
-the experiment cannot feed), refused with the config key to fix."""
+leave-one-corpus-out selection, fused feature sets, Whisper features of augmented audio, paper
+bindings whose source the experiment cannot feed), refused with the config key to fix."""
 
 from __future__ import annotations
 
@@ -37,11 +37,13 @@ class Checks(Experiments):
             if self.loco(e):
                 self.validate_loco(e)
         for e in self.classic_experiments:
+            self.validate_fusion(e)
             if self.model(e).get("layer_probe"):
                 self.validate_layer_probe(e)
             if self.model(e).get("layer_combination"):
                 self.validate_layer_combination(e)
-            if self.featureset(e) in self.configured_featuresets and self.oversamples(e):
+            configured = set(self.featuresets_of(e)) & set(self.configured_featuresets)
+            if configured and self.oversamples(e):
                 raise ValueError(
                     f"experiment {e}: oversampling with augmentation extracts features of the "
                     "augmented audio with rule extract_augmented_features, which has no Whisper "
@@ -69,13 +71,25 @@ class Checks(Experiments):
     def encoder_layers(self, experiment: str) -> str | list[int] | None:
         """The hidden states the experiment's features hold: ``all``, a list of two or more
         indices, or None (one layer, or features of no encoder layers)."""
-        settings = self.configured_featuresets.get(self.featureset(experiment)) or {}
-        layers = settings.get("layers")
-        if settings.get("backend") != "transformers":
-            return None
-        if layers == "all" or (isinstance(layers, list) and len(set(layers)) > 1):
-            return layers
+        for folder in self.featuresets_of(experiment):  # a fused list: its Whisper set
+            settings = self.configured_featuresets.get(folder) or {}
+            layers = settings.get("layers")
+            if settings.get("backend") != "transformers":
+                continue
+            if layers == "all" or (isinstance(layers, list) and len(set(layers)) > 1):
+                return layers
         return None
+
+    def validate_fusion(self, experiment: str) -> None:
+        """A ``features:`` list (each item a known set, none twice: :meth:`featuresets_of`);
+        ``fusion:`` only beside a list, and no layer probe of fused sets."""
+        fused = len(self.featuresets_of(experiment)) > 1
+        if "fusion" in self.experiment(experiment) and not fused:
+            raise ValueError(f"experiments.{experiment}.fusion weighs the sets of a features: "
+                             "list (early fusion); this experiment reads one set")  # fmt: skip
+        if fused and self.model(experiment).get("layer_probe"):
+            raise ValueError(f"experiments.{experiment}.model.layer_probe probes the layers of "
+                             "one Whisper feature set, not a features: list")  # fmt: skip
 
     def validate_layer_probe(self, experiment: str) -> None:
         """``model.layer_probe`` needs features of several encoder layers and dev rows."""

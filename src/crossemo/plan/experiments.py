@@ -19,7 +19,7 @@ from typing import Any
 from crossemo import splits
 from crossemo.core import names
 from crossemo.core.configuration import SHEET_ADAPTER
-from crossemo.features import upstreams
+from crossemo.features import fusion, upstreams
 from crossemo.models.families.keys import LOCO, LR_CV_DEFAULTS
 from crossemo.models.stages import init_run, parse_init_from
 
@@ -237,9 +237,13 @@ class Experiments:
         return names.run_family(run, self.families(experiment))
 
     def featureset(self, experiment: str) -> str:
-        """Feature-set folder of a classic experiment (``features:``): a named set, or the folder
-        of a configured one (``{name: whisper, ...}``), by :func:`upstreams.folder`."""
+        """Feature-set folder of a classic experiment on one set (``features:``): a named set,
+        or the folder of a configured one (``{name: whisper, ...}``), by
+        :func:`upstreams.folder`. ValueError for a list (early fusion: :meth:`featuresets_of`)."""
         featureset = self.experiment(experiment).get("features")
+        if fusion.is_fused(featureset):
+            raise ValueError(f"experiments.{experiment}.features lists several feature sets: "
+                             "this step reads one set")  # fmt: skip
         try:
             return upstreams.folder(featureset)
         except (TypeError, ValueError) as err:
@@ -249,6 +253,33 @@ class Experiments:
                 f"{featureset!r} ({err})"
             ) from None
 
+    def featuresets_of(self, experiment: str) -> list[str]:
+        """Feature-set folder of each set a classic experiment reads: its one set, or each item
+        of a ``features:`` list (early fusion, :mod:`crossemo.features.fusion`: two or more
+        sets, none twice). ValueError naming ``experiments.<name>.features[<i>]``."""
+        features = self.experiment(experiment).get("features")
+        if not fusion.is_fused(features):
+            return [self.featureset(experiment)]
+        key = f"experiments.{experiment}.features"
+        if len(features) < 2:
+            raise ValueError(f"{key}: a list fuses two or more feature sets; write one set "
+                             "without the list")  # fmt: skip
+        out: list[str] = []
+        for i, spec in enumerate(features):
+            try:
+                folder = upstreams.folder(spec)
+            except (TypeError, ValueError) as err:
+                raise ValueError(
+                    f"{key}[{i}]: each item must be one of {list(names.FEATURESETS)} or a "
+                    f"mapping {{name: <one of {list(upstreams.configured())}>, ...}}, not "
+                    f"{spec!r} ({err})"
+                ) from None
+            if folder in out:
+                raise ValueError(f"{key}[{i}]: the same feature set as {key}[{out.index(folder)}] "
+                                 f"({folder}); list each set once")  # fmt: skip
+            out.append(folder)
+        return out
+
     def ssl_featureset(self, experiment: str) -> str:
         """Feature-set folder a frozen_head experiment reads (the SSL upstream's settings)."""
         return upstreams.folder(ssl_spec(self.model(experiment)))
@@ -256,11 +287,14 @@ class Experiments:
     @cached_property
     def featuresets(self) -> dict[str, str | dict[str, Any]]:
         """Folder -> settings (as the extraction job reads them) of every planned feature set:
-        the classic experiments' ``features:`` and the frozen_head experiments' encoders. One
-        entry per folder, so one extraction per shard, however many experiments share it."""
+        the classic experiments' ``features:`` (each set of a list) and the frozen_head
+        experiments' encoders. One entry per folder, so one extraction per shard, however many
+        experiments share it."""
         out: dict[str, str | dict[str, Any]] = {}
         for e in self.classic_experiments:
-            out.setdefault(self.featureset(e), upstreams.settings(self.experiment(e)["features"]))
+            specs = fusion.specs(self.experiment(e)["features"])
+            for folder, spec in zip(self.featuresets_of(e), specs, strict=True):
+                out.setdefault(folder, upstreams.settings(spec))
         for e in self.ssl_experiments:
             out.setdefault(self.ssl_featureset(e), ssl_spec(self.model(e)))
         return dict(sorted(out.items()))
@@ -269,7 +303,7 @@ class Experiments:
     def configured_featuresets(self) -> dict[str, dict[str, Any]]:
         """Folder -> full settings of the classic experiments' configured feature sets (a
         mapping ``{name: whisper, ...}``, not a named set)."""
-        classic = {self.featureset(e) for e in self.classic_experiments}
+        classic = {f for e in self.classic_experiments for f in self.featuresets_of(e)}
         return {f: s for f, s in self.featuresets.items() if f in classic and isinstance(s, dict)}
 
     def featureset_settings(self, featureset: str) -> str | dict[str, Any]:

@@ -82,18 +82,21 @@ class Inputs(Files):
 
     # ---- classic.smk ----
     def classic_inputs(self, experiment: str, run: str) -> dict[str, Any]:
-        """View, split table, scheme and feature shards (+ augmented features) of a classic run."""
+        """View, split table, scheme and feature shards (+ augmented features) of a classic run;
+        of every set, set by set, when ``features:`` lists several (early fusion)."""
         fold = self.view_fold(experiment, run)
-        featureset = self.featureset(experiment)
+        sets = self.featuresets_of(experiment)
+        corpora = self.experiment_corpora(experiment)
         inputs = {
             "view": fill(paths.VIEW, experiment=experiment, fold=fold),
             "split": fill(paths.SPLIT, experiment=experiment),
             "scheme": self.experiment_scheme_file(experiment),
-            "features": self.feature_shards(featureset, self.experiment_corpora(experiment)),
+            "features": [f for s in sets for f in self.feature_shards(s, corpora)],
         }
         if self.oversamples(experiment):
-            inputs["augmented"] = fill(paths.AUGMENTED_FEATURES, featureset=featureset,
-                                       experiment=experiment, fold=fold)  # fmt: skip
+            augmented = [fill(paths.AUGMENTED_FEATURES, featureset=s, experiment=experiment,
+                              fold=fold) for s in sets]  # fmt: skip
+            inputs["augmented"] = augmented if len(sets) > 1 else augmented[0]
         return inputs
 
     def layer_table_inputs(self, experiment: str) -> dict[str, str]:

@@ -284,7 +284,7 @@ def feature_names(layers: Sequence[int], stats: Sequence[str], dim: int) -> list
     return [f"whisper_l{layer}_{s}_{k:03d}" for layer in layers for s in stats for k in range(dim)]
 
 
-_LAYER_COLUMN = re.compile(r"^whisper_l(\d+)_")
+_LAYER_COLUMN = re.compile(r"^(?:[^/]+/)?whisper_l(\d+)_")  # fused sets: "<folder>/" first
 
 
 def layer_columns(columns: Iterable[str]) -> dict[int, list[str]]:
