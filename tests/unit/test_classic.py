@@ -10,16 +10,10 @@ import pandas as pd
 import pytest
 
 from crossemo.core.names import CLASSIC_FAMILIES
-from crossemo.models.classic import (
-    ClassicConfig,
-    layer_table,
-    save_model,
-    train_predict,
-    train_predict_by_layer,
-    write_layer_table,
-    write_predictions,
-)
+from crossemo.models.classic import ClassicConfig, train_predict, write_predictions
+from crossemo.models.classic_engine import save_model
 from crossemo.models.families.svm import DEFAULT_GRID as DEFAULT_SVM_GRID
+from crossemo.models.layer_probe import layer_table, train_predict_by_layer, write_layer_table
 from crossemo.models.selection import expand_grid_values, param_grid
 
 CLASSES = ["angry", "happy", "sad"]
@@ -274,7 +268,7 @@ def test_layer_table_lists_each_run_s_layers(tmp_path):
 def test_classic_run_fits_once_and_its_dev_predictions_are_the_saved_model_s(tmp_path):
     """The job's files: the model holds no prediction tables, and the dev predictions (what
     calibration is fitted on) come from the chosen layer's model, the one saved."""
-    from crossemo.models.classic import train_classic_run
+    from crossemo.models.classic_engine import train_classic_run
 
     view, feats = _layered()
     split = view.assign(fold=0, speaker=view["utt_id"].str[-1])

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from crossemo.models import families
-from crossemo.models.classic import ClassicConfig, load, save_model, train_predict
+from crossemo.models.classic import ClassicConfig, train_predict
+from crossemo.models.classic_engine import load, save_model
 from crossemo.models.layers import combine, fit_combination, fit_layer_weights
 
 CLASSES = ["angry", "happy", "sad"]
@@ -109,7 +110,7 @@ def test_missing_layers_and_unknown_methods_are_refused():
         {"family": "logreg", "layer_probe": True, "layer_combination": {"method": "concat"}},
         "logreg", "global", 0,
     )  # fmt: skip
-    from crossemo.models.classic import train_predict_by_layer
+    from crossemo.models.layer_probe import train_predict_by_layer
 
     with pytest.raises(ValueError, match="exclude each other"):
         train_predict_by_layer(view, feats, cfg, CLASSES)

@@ -10,13 +10,9 @@ import pandas as pd
 import pytest
 from plan_configs import load
 
-from crossemo.models.classic import (
-    ClassicConfig,
-    layer_table,
-    save_model,
-    train_predict,
-    train_predict_by_layer,
-)
+from crossemo.models.classic import ClassicConfig, train_predict
+from crossemo.models.classic_engine import save_model
+from crossemo.models.layer_probe import layer_table, train_predict_by_layer
 from crossemo.models.loco import TooFewCorpora, corpus_splits
 from crossemo.models.lr_cv import aggregate, assign_corpus_folds
 from crossemo.plan import Plan

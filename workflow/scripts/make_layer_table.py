@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
 
 from crossemo.core.runtime import route_logging  # noqa: E402
-from crossemo.models.classic import write_layer_table  # noqa: E402
+from crossemo.models.layer_probe import write_layer_table  # noqa: E402
 
 route_logging(snakemake.log[0])
 write_layer_table(dict(snakemake.input.items()), snakemake.output.table)

@@ -110,7 +110,7 @@ def model_classes(model_dir: Path, num_labels: int) -> list[str]:
 
 #: files that tell which family wrote a folder
 RUN_FILE = "crossemo_run.json"  # neural runs (crossemo.models.skeleton.RUN_FILE)
-CLASSIC_MODEL_FILE = "model.joblib"  # classic runs (crossemo.models.classic.MODEL_FILE)
+CLASSIC_MODEL_FILE = "model.joblib"  # classic runs (crossemo.models.classic_engine.MODEL_FILE)
 
 
 def family_of(folder: str | Path):

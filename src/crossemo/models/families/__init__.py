@@ -23,8 +23,8 @@ The module holds the rest of the contract (:class:`Family` reads it):
   generated from them (:mod:`.document`); a unit test keeps the files equal to the registry.
 - ``PAPER_NAME`` (optional): the family's name in the papers' tables.
 - its kind's hook. Classic: ``estimator(params, seed, threads)`` (optionally ``DEFAULT_GRID``,
-  ``OWN_LABELS``, ``grid_uars``); the classic engine, :mod:`crossemo.models.classic`, trains and
-  loads every classic family alike. Neural: ``fit(run)`` (a
+  ``OWN_LABELS``, ``grid_uars``); the classic engine (:mod:`crossemo.models.classic_engine`) trains
+  and loads every classic family alike. Neural: ``fit(run)`` (a
   :class:`crossemo.models.run.NeuralRun`, which the neural engine prepares alike for every
   neural family) and ``load(folder)``. Ensemble: none (its engine,
   :mod:`crossemo.models.ensemble`, reads the members' predictions). A module's own
@@ -65,7 +65,7 @@ NEEDS = (FEATURES, AUDIO, SSL_FEATURES, TRANSCRIPTS)
 
 #: the engine of each kind: train and load for the families whose module leaves them out
 ENGINES = {
-    CLASSIC: "crossemo.models.classic",
+    CLASSIC: "crossemo.models.classic_engine",
     NEURAL: "crossemo.models.run",
     ENSEMBLE: "crossemo.models.ensemble",
 }

@@ -12,8 +12,6 @@ from __future__ import annotations
 from crossemo.models.families import keys
 
 KEYS = {**keys.ENCODER, **keys.TRAINING, **keys.FROZEN_HEAD, **keys.NEURAL_RESOURCES}
-#: added to the family's schema block: ``head_options`` are the chosen head's own
-SCHEMA = keys.head_rules()
 
 
 def fit(run) -> None:
@@ -29,3 +27,27 @@ def load(folder):
     from crossemo.models.frozen import FrozenHeadModel
 
     return FrozenHeadModel.load(folder)
+
+
+def head_rules() -> dict:
+    """Schema of ``head_options`` per ``head`` (the frozen_head family's block): each head's
+    keyword arguments, nothing else (no ``head``: the default head's)."""
+    rules = []
+    for head, options in keys.HEAD_OPTIONS.items():
+        when = {"properties": {"head": {"const": head}}}
+        if head != keys.DEFAULT_HEAD:
+            when["required"] = ["head"]
+        rules.append({
+            "if": when,
+            "then": {
+                "title": f"head {head}",
+                "properties": {
+                    "head_options": {"properties": options, "additionalProperties": False}
+                },
+            },
+        })  # fmt: skip
+    return {"allOf": rules}
+
+
+#: added to the family's schema block: ``head_options`` are the chosen head's own
+SCHEMA = head_rules()

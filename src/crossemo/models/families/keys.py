@@ -472,26 +472,6 @@ ENSEMBLE = {
 ENSEMBLE_DEFAULTS = {"combine": "average", "weights": "dev", "calibrate": "temperature"}
 
 
-def head_rules() -> dict:
-    """Schema of ``head_options`` per ``head`` (the frozen_head family's block): each head's
-    keyword arguments, nothing else (no ``head``: the default head's)."""
-    rules = []
-    for head, options in HEAD_OPTIONS.items():
-        when = {"properties": {"head": {"const": head}}}
-        if head != DEFAULT_HEAD:
-            when["required"] = ["head"]
-        rules.append({
-            "if": when,
-            "then": {
-                "title": f"head {head}",
-                "properties": {
-                    "head_options": {"properties": options, "additionalProperties": False}
-                },
-            },
-        })  # fmt: skip
-    return {"allOf": rules}
-
-
 #: named groups of keys, as config/README.md's table of families names them
 GROUPS = {
     "classic selection": CLASSIC,
