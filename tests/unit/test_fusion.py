@@ -117,9 +117,8 @@ def test_equal_blocks_keep_a_narrow_informative_set_from_drowning_in_a_wide_nois
     )
     accuracy = {}
     for scale in ("none", "equal"):
-        weights = column_weights(list(features.columns), ["a", "b"], scale)
         cfg = ClassicConfig(family="svm", params={"C": 1.0, "gamma": 1 / 204},
-                            column_weights=weights)  # fmt: skip
+                            fused_sets=("a", "b"), block_scale=scale)  # fmt: skip
         _, table = train_predict(view, features, cfg, classes)
         accuracy[scale] = float((table["pred"] == table["label"]).mean())
     assert accuracy["equal"] > accuracy["none"] + 0.2, accuracy

@@ -166,3 +166,31 @@ def test_start_up_checks_the_features_layers_and_layer_probe(tmp_path):
         _plan_with(tmp_path, {"layer_combination": combination}, HF | {"layers": -1})
     with pytest.raises(ValueError, match="layer_combination and model.layer_probe exclude"):
         _plan_with(tmp_path, {"layer_combination": combination, "layer_probe": True}, HF)
+
+
+@pytest.mark.parametrize("method", ["weighted_sum", "concat"])
+def test_layers_of_a_fused_set_are_combined_and_the_sets_weighed_after(method):
+    """Early fusion (columns ``<set>/...``) with a layer combination: the Whisper set's layers
+    are combined, the sum keeps its set's prefix, the other set passes through, and the block
+    weights are those of the combined columns."""
+    view, feats = _layered()
+    whisper = feats.filter(like="whisper_l").add_prefix("whisper-x/")
+    other = feats[["pitch"]].add_prefix("egemaps/")
+    fused = pd.concat([other, whisper], axis=1)
+    cfg = ClassicConfig(family="logreg", layer_combination={"method": method, "layers": [1, 2]},
+                        fused_sets=("egemaps", "whisper-x"), standardize="global")  # fmt: skip
+    bundle, table = train_predict(view, fused, cfg, CLASSES)
+    names = bundle["feature_names"]
+    assert "egemaps/pitch" in names
+    combined = [n for n in names if n.startswith("whisper-x/")]
+    if method == "weighted_sum":
+        assert combined == [f"whisper-x/whisper_wsum_mean_{k:03d}" for k in range(3)]
+    else:
+        assert combined == [
+            f"whisper-x/whisper_l{i}_mean_{k:03d}" for i in (1, 2) for k in range(3)
+        ]
+    weights = bundle["standardizer"].weights
+    width = len(combined)
+    expected_pitch = np.sqrt((width + 1) / 2)  # one column carries half of the distance
+    assert np.isclose(weights[names.index("egemaps/pitch")], expected_pitch)
+    assert (table["pred"] == table["label"]).mean() > 0.55  # layer 2 carries it (chance 1/3)

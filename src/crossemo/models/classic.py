@@ -26,6 +26,7 @@ from crossemo.core.names import (
     augmented_source,
 )
 from crossemo.features import Standardizer
+from crossemo.features.fusion import column_weights
 from crossemo.models import families
 from crossemo.models.families.keys import CLASSIC_DEFAULTS
 from crossemo.models.layers import combine, fit_combination
@@ -85,8 +86,10 @@ class ClassicConfig:
     layer_combination: dict | None = None
     standardize: str = "global"
     seed: int = 0
-    #: multipliers of the standardised columns (block scaling of fused feature sets), or None
-    column_weights: np.ndarray | None = None
+    #: early fusion: the fused sets' folders (their columns' prefixes) and how their blocks are
+    #: weighed after standardisation (crossemo.features.fusion.column_weights); () for one set
+    fused_sets: tuple[str, ...] = ()
+    block_scale: str = "equal"
 
     @classmethod
     def from_config(cls, model: dict, family: str, standardize: str, seed: int) -> ClassicConfig:
@@ -147,7 +150,12 @@ def train_predict(
     test_rows = (view["split"] == "test").to_numpy()
     if not fit_rows.any() or not test_rows.any():
         raise ValueError("the view needs training and test rows")
-    scaler = Standardizer(cfg.standardize, weights=cfg.column_weights)
+    weights = (
+        column_weights(list(features.columns), cfg.fused_sets, cfg.block_scale)
+        if cfg.fused_sets
+        else None
+    )  # fmt: skip  (after the layer combination)
+    scaler = Standardizer(cfg.standardize, weights=weights)
     fit_groups = None if groups_all is None else groups_all[fit_rows]
     scaler.fit(X_all[fit_rows], fit_groups)
     X = np.empty_like(X_all, dtype=np.float32)

@@ -24,7 +24,6 @@ from crossemo.features.fusion import (
     is_fused,
     prefixed,
     read_fused,
-    run_weights,
     specs,
 )
 from crossemo.models import families
@@ -85,7 +84,9 @@ def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augm
         experiment.get("model", {}), family, experiment.get("standardize", "global"),
         experiment.get("seed", 0),
     )  # fmt: skip
-    cfg.column_weights = run_weights(list(features.columns), experiment)  # None: one set
+    if is_fused(experiment.get("features")):  # each set's block weighed after standardisation
+        cfg.fused_sets = tuple(folders(experiment["features"]))
+        cfg.block_scale = block_scale(experiment.get("fusion"))
     log.info("%s/%s: %s on %d rows (%s), standardize=%s", name, run, family, len(view),
              view["split"].value_counts().to_dict(), cfg.standardize)  # fmt: skip
     fit = train_predict_by_layer if cfg.layer_probe else train_predict

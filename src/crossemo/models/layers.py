@@ -56,7 +56,8 @@ def layer_blocks(columns: Sequence[str], layers: str | Sequence[int] | None = "a
 
 def _suffixes(blocks: Mapping[int, list[str]]) -> list[str]:
     """The statistic names shared by every block (``mean_000`` ...); ValueError when they differ."""
-    suffixes = {i: [c.split("_", 2)[2] for c in cols] for i, cols in blocks.items()}
+    suffixes = {i: [c.rsplit("/", 1)[-1].split("_", 2)[2] for c in cols]  # "<set>/" of fused
+                for i, cols in blocks.items()}  # fmt: skip
     first = next(iter(suffixes.values()))
     if any(s != first for s in suffixes.values()):
         raise ValueError(f"{KEY}: weighted_sum needs the same statistics in every layer")
@@ -172,7 +173,9 @@ def combine(features: pd.DataFrame, fitted: Mapping | None) -> pd.DataFrame:
         return pd.concat([*parts, rest], axis=1)
     terms = zip(blocks.values(), fitted["weights"], fitted["mean"], fitted["std"], strict=True)
     total = sum(w * (features[c].to_numpy(np.float64) - m) / s for c, w, m, s in terms)
-    names = [SUM_PREFIX + s for s in _suffixes(blocks)]
+    first = next(iter(blocks.values()))[0]
+    owner = first[: first.rfind("/") + 1]  # a fused set's "<folder>/", kept on the sum
+    names = [owner + SUM_PREFIX + s for s in _suffixes(blocks)]
     summed = pd.DataFrame(total.astype(np.float32), index=features.index, columns=names)
     return pd.concat([summed, rest], axis=1)
 
