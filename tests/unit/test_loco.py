@@ -178,7 +178,7 @@ def test_plan_lr_cv_folds_are_the_training_corpora(demo):
     [
         ("demo_finetune_lrcv", lambda e: e.update(train=["ravdess"]), "two or more in train"),
         ("demo_finetune_lrcv", lambda e: e["model"].pop("lr_grid"), "lr_grid"),
-        ("demo_whisper_svm_cross", lambda e: e.update(protocol="corpus_matrix"), "corpus_matrix"),
+        ("demo_egemaps_svm_cross", lambda e: e.update(protocol="corpus_matrix"), "corpus_matrix"),
     ],
 )
 def test_plan_refuses_loco_without_two_training_corpora(demo, experiment, change, message):
