@@ -23,7 +23,7 @@ from crossemo.core.names import slug
 
 #: Whisper encoder backends, packings and pooled statistics (.features)
 BACKENDS = ("ctranslate2", "transformers")
-PACKINGS = ("packed", "single")
+PACKINGS = ("packed", "single", "cropped")
 STATS = ("mean", "std", "min", "max")
 
 # ---- the upstream contract (crossemo.features.upstreams) ----

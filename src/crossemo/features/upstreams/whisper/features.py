@@ -203,6 +203,14 @@ class CT2Encoder:
         out = self.model.encode(ctranslate2.StorageView.from_array(mel), to_cpu=True)
         return np.asarray(out, dtype=np.float32)[:, None]
 
+    def cropped(self, mel: np.ndarray, lengths: Sequence[int], layers: list[int]) -> np.ndarray:
+        """``[B, len(layers), max(lengths), dim]`` of cropped log-mel ``[B, n_mels, 2T]``: each
+        row encoded alone, cut to its own frames (CTranslate2 takes no attention mask)."""
+        out = np.zeros((len(mel), 1, mel.shape[2] // 2, self.dim), dtype=np.float32)
+        for i, n in enumerate(lengths):
+            out[i, :, :n] = self(np.ascontiguousarray(mel[i : i + 1, :, : 2 * n]), layers)[0]
+        return out
+
 
 class HFEncoder:
     """A local ``transformers`` Whisper encoder: every hidden state (0 .. n_layers)."""
@@ -228,12 +236,19 @@ class HFEncoder:
         return log_mel(windows, self.filters)
 
     def __call__(self, mel: np.ndarray, layers: list[int]) -> np.ndarray:
+        return self.cropped(mel, None, layers)
+
+    def cropped(self, mel: np.ndarray, lengths: Sequence[int] | None, layers: list[int]
+                ) -> np.ndarray:  # fmt: skip
+        """``[B, len(layers), T, dim]`` of log-mel ``[B, n_mels, 2T]``, attention kept inside
+        each row's ``lengths`` frames (:func:`.cropped.encoder_states`)."""
         import torch
 
+        from crossemo.features.upstreams.whisper.cropped import encoder_states
+
         with torch.inference_mode():
-            out = self.encoder(torch.from_numpy(mel), output_hidden_states=True)
-            hidden = torch.stack([out.hidden_states[i] for i in layers], dim=1)
-        return hidden.float().numpy()
+            states = encoder_states(self.encoder, torch.from_numpy(mel), lengths, layers)
+            return torch.stack(states, dim=1).float().numpy()
 
 
 def load_encoder(settings: WhisperSettings, threads: int = 0):
@@ -298,6 +313,19 @@ def layer_columns(columns: Iterable[str]) -> dict[int, list[str]]:
     return dict(sorted(out.items()))
 
 
+def _assemble(encoded: Iterator[tuple[Piece, np.ndarray]], n_chunks: Counter
+              ) -> Iterator[tuple[int, np.ndarray]]:  # fmt: skip
+    """``(utterance, its frames [L, T, dim])`` once all its ``n_chunks`` pieces are encoded
+    (chunks concatenated in time), from ``(piece, its frames)``."""
+    parts: dict[int, dict[int, np.ndarray]] = {}
+    for piece, frames in encoded:
+        got = parts.setdefault(piece.utt, {})
+        got[piece.chunk] = frames
+        if len(got) == n_chunks[piece.utt]:
+            yield piece.utt, np.concatenate([got[k] for k in sorted(got)], axis=1)
+            del parts[piece.utt]
+
+
 @dataclass
 class Timing:
     """Where an extraction's CPU time went (process seconds)."""
@@ -328,20 +356,43 @@ class WhisperExtractor:
         s = self.settings
         waves = [np.asarray(w, dtype=np.float32).ravel() for w in waves]
         self.timing.audio_s += sum(len(w) for w in waves) / SAMPLE_RATE
-        windows = pack([len(w) for w in waves], keys, packing=s.packing, gap_s=s.gap_s,
-                       seed=s.seed)  # fmt: skip
-        n_chunks = Counter(pl.piece.utt for window in windows for pl in window)
-        parts: dict[int, dict[int, np.ndarray]] = {}
-        for b in range(0, len(windows), s.batch_windows):
-            batch = windows[b : b + s.batch_windows]
+        if s.packing == "cropped":
+            pieces = [p for i, w in enumerate(waves) for p in chunk(i, len(w))]
+            encoded = self._cropped(pieces, waves)
+        else:
+            windows = pack([len(w) for w in waves], keys, packing=s.packing, gap_s=s.gap_s,
+                           seed=s.seed)  # fmt: skip
+            pieces = [pl.piece for window in windows for pl in window]
+            encoded = self._windows(windows, waves)
+        return _assemble(encoded, Counter(p.utt for p in pieces))
+
+    def _windows(self, windows: list[list[Placement]], waves: list[np.ndarray]
+                 ) -> Iterator[tuple[Piece, np.ndarray]]:  # fmt: skip
+        """``(piece, its frames)`` of 30 s windows, ``batch_windows`` per encoder call."""
+        for b in range(0, len(windows), self.settings.batch_windows):
+            batch = windows[b : b + self.settings.batch_windows]
             hidden = self._encode([window_audio(w, waves) for w in batch])
             for j, window in enumerate(batch):
                 for pl in window:
-                    got = parts.setdefault(pl.piece.utt, {})
-                    got[pl.piece.chunk] = hidden[j, :, pl.frame : pl.frame + pl.piece.frames]
-                    if len(got) == n_chunks[pl.piece.utt]:
-                        yield pl.piece.utt, np.concatenate([got[k] for k in sorted(got)], axis=1)
-                        del parts[pl.piece.utt]
+                    yield pl.piece, hidden[j, :, pl.frame : pl.frame + pl.piece.frames]
+
+    def _cropped(self, pieces: list[Piece], waves: list[np.ndarray]
+                 ) -> Iterator[tuple[Piece, np.ndarray]]:  # fmt: skip
+        """``(piece, its frames)`` of the pieces encoded cropped, in batches of similar
+        lengths of at most ``batch_windows`` x 1500 frames."""
+        from crossemo.features.upstreams.whisper.cropped import cropped_log_mel, length_batches
+
+        budget = self.settings.batch_windows * WINDOW_FRAMES
+        for idx in length_batches([p.frames for p in pieces], budget):
+            batch = [pieces[i] for i in idx]
+            t0 = time.process_time()
+            mel, lengths = cropped_log_mel([waves[p.utt][p.start : p.stop] for p in batch],
+                                           self.encoder.filters)  # fmt: skip
+            t1 = time.process_time()
+            hidden = self.encoder.cropped(mel, lengths, self.layers)
+            self._time(t0, t1, time.process_time(), len(batch))
+            for j, p in enumerate(batch):
+                yield p, hidden[j, :, : p.frames]
 
     def frames(self, waves: Sequence[np.ndarray], keys: Sequence[str] | None = None
                ) -> list[np.ndarray]:  # fmt: skip
@@ -356,11 +407,13 @@ class WhisperExtractor:
         mel = self.encoder.log_mel(audio)
         t1 = time.process_time()
         hidden = self.encoder(mel, self.layers)
-        t2 = time.process_time()
+        self._time(t0, t1, time.process_time(), len(audio))
+        return hidden
+
+    def _time(self, t0: float, t1: float, t2: float, rows: int) -> None:
         self.timing.mel_s += t1 - t0
         self.timing.encoder_s += t2 - t1
-        self.timing.windows += len(audio)
-        return hidden
+        self.timing.windows += rows
 
     def __call__(self, waves: Sequence[np.ndarray], keys: Sequence[str] | None = None
                  ) -> np.ndarray:  # fmt: skip
