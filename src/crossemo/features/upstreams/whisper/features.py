@@ -247,10 +247,22 @@ class HFEncoder:
             )
         if threads:
             torch.set_num_threads(int(threads))
-        self.encoder = WhisperModel.from_pretrained(model, local_files_only=True).encoder.eval()
+        features = WhisperFeatureExtractor.from_pretrained(model, local_files_only=True)
+        self._attach(WhisperModel.from_pretrained(model, local_files_only=True), features)
+
+    @classmethod
+    def of_model(cls, model) -> HFEncoder:
+        """The encoder of a loaded Whisper ``model`` (its log-mel: Whisper's filterbank)."""
+        from transformers import WhisperFeatureExtractor
+
+        encoder = cls.__new__(cls)
+        encoder._attach(model, WhisperFeatureExtractor(feature_size=model.config.num_mel_bins))
+        return encoder
+
+    def _attach(self, model, features) -> None:
+        self.encoder = model.encoder.eval()
         self.n_layers = self.encoder.config.encoder_layers
         self.dim = self.encoder.config.d_model
-        features = WhisperFeatureExtractor.from_pretrained(model, local_files_only=True)
         self.filters = np.ascontiguousarray(features.mel_filters.T, dtype=np.float32)
 
     def log_mel(self, windows: list[np.ndarray]) -> np.ndarray:
@@ -267,9 +279,11 @@ class HFEncoder:
 
         from crossemo.features.upstreams.whisper.cropped import encoder_states
 
+        device = self.encoder.conv1.weight.device
         with torch.inference_mode():
-            states = encoder_states(self.encoder, torch.from_numpy(mel), lengths, layers)
-            return torch.stack(states, dim=1).float().numpy()
+            states = encoder_states(self.encoder, torch.from_numpy(mel).to(device), lengths,
+                                    layers)  # fmt: skip
+            return torch.stack(states, dim=1).float().cpu().numpy()
 
 
 def load_encoder(settings: WhisperSettings, threads: int = 0):
