@@ -55,8 +55,16 @@ def load(results: Path) -> tuple[pd.DataFrame, list[np.ndarray]]:
 
 def features(model: Path, packing: str, waves: list[np.ndarray], threads: int) -> np.ndarray:
     """``[n, layers, 2 * dim]``: mean+std of every hidden state."""
-    fx = WhisperExtractor({"backend": "transformers", "model": str(model), "layers": "all",
-                           "pooling": ["mean", "std"], "packing": packing}, threads=threads)
+    fx = WhisperExtractor(
+        {
+            "backend": "transformers",
+            "model": str(model),
+            "layers": "all",
+            "pooling": ["mean", "std"],
+            "packing": packing,
+        },
+        threads=threads,
+    )
     return fx(waves).reshape(len(waves), len(fx.layers), -1)  # fmt: skip
 
 
@@ -144,8 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.cache:
             np.savez(args.cache, **feats)
     seconds = np.array([len(w) for w in waves]) / 16000
-    print(f"{len(waves)} utterances ({', '.join(f'{c} {n}' for c, n in rows['corpus'].value_counts().items())}), "
-          f"{seconds.sum():.0f} s, {seconds.min():.1f}-{seconds.max():.1f} s\n")  # fmt: skip
+    counts = ", ".join(f"{c} {n}" for c, n in rows["corpus"].value_counts().items())
+    print(f"{len(waves)} utterances ({counts}), {seconds.sum():.0f} s, "
+          f"{seconds.min():.1f}-{seconds.max():.1f} s\n")  # fmt: skip
     print("\n".join(report(rows, feats)))
     return 0
 

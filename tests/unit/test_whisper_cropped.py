@@ -159,6 +159,6 @@ def test_packing_defaults_to_cropped_for_transformers_and_single_for_ctranslate2
     explicit = WhisperSettings(backend="transformers", model="m", packing="cropped")
     assert featureset_name(hf) == featureset_name(explicit)
     assert settings("whisper", {"backend": "transformers"})["packing"] == "cropped"
-    assert WhisperSettings.from_config({"backend": "transformers", "packing": "single"}).packing == (
-        "single"
-    )
+    assert WhisperSettings.from_config(
+        {"backend": "transformers", "packing": "single"}
+    ).packing == ("single")

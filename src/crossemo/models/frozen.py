@@ -66,7 +66,8 @@ def encode(model, waves: list[np.ndarray], layer: int | str = "all", pooling: st
 
 
 def whisper_encode(model, waves: list[np.ndarray], layer: int | str = "all",
-                   pooling: str = "mean", batch_seconds: float = 30.0) -> list[np.ndarray]:  # fmt: skip
+                   pooling: str = "mean", batch_seconds: float = 30.0
+                   ) -> list[np.ndarray]:  # fmt: skip
     """Hidden states of a Whisper ``model``'s encoder, cropped to each utterance (the
     ``packing: cropped`` Whisper features' encoder, batches of similar lengths of about
     ``batch_seconds``; utterances over 30 s in chunks): per utterance [n_layers, n_frames (1
@@ -74,8 +75,13 @@ def whisper_encode(model, waves: list[np.ndarray], layer: int | str = "all",
     from crossemo.features.upstreams.whisper.features import HFEncoder, WhisperExtractor
 
     layers = "all" if layer == "all" else (int(layer),)
-    settings = {"model": "(loaded)", "backend": "transformers", "layers": layers,
-                "packing": "cropped", "batch_windows": max(1, round(batch_seconds / 30))}
+    settings = {
+        "model": "(loaded)",
+        "backend": "transformers",
+        "layers": layers,
+        "packing": "cropped",
+        "batch_windows": max(1, round(batch_seconds / 30)),
+    }
     frames = WhisperExtractor(settings, encoder=HFEncoder.of_model(model)).frames(waves)
     return [f.mean(axis=1, keepdims=True) if pooling == "mean" else f for f in frames]
 
@@ -89,8 +95,10 @@ def resolve_encoder(spec):
 
     folder = converted_folder(str(spec["convert"]))
     if not (Path(folder) / "config.json").is_file():
-        raise FileNotFoundError(f"model.encoder {dict(spec)}: no converted Whisper at {folder}; "
-                                "rule convert_whisper (or `crossemo convert-whisper`) writes it")
+        raise FileNotFoundError(
+            f"model.encoder {dict(spec)}: no converted Whisper at {folder}; "
+            "rule convert_whisper (or `crossemo convert-whisper`) writes it"
+        )
     return {"name": folder}
 
 

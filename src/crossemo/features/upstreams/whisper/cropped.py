@@ -16,7 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from crossemo.features.upstreams.whisper.features import FRAME_SAMPLES, HOP, N_FFT
+FRAME_SAMPLES = 320  # one encoder frame: 20 ms at 16 kHz
+N_FFT, HOP = 400, 160  # Whisper's log-mel: 25 ms windows every 10 ms
 
 
 def frame_count(n_samples: int) -> int:

@@ -90,14 +90,20 @@ from crossemo.features.upstreams.whisper import (  # noqa: F401  (BACKENDS ... a
     WhisperSettings,
 )
 from crossemo.features.upstreams.whisper import whisper_featureset_name as featureset_name  # noqa: F401
+from crossemo.features.upstreams.whisper.cropped import (  # noqa: F401  (this module's too)
+    FRAME_SAMPLES,
+    HOP,
+    N_FFT,
+    cropped_log_mel,
+    encoder_states,
+    length_batches,
+)
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
-FRAME_SAMPLES = 320  # one encoder frame: 20 ms
 WINDOW_FRAMES = 1500
 WINDOW_SAMPLES = WINDOW_FRAMES * FRAME_SAMPLES  # 30 s
-N_FFT, HOP = 400, 160  # Whisper's log-mel: 25 ms windows every 10 ms
 
 
 # --- layout: chunks and windows ----------------------------------------------------------
@@ -277,8 +283,6 @@ class HFEncoder:
         each row's ``lengths`` frames (:func:`.cropped.encoder_states`)."""
         import torch
 
-        from crossemo.features.upstreams.whisper.cropped import encoder_states
-
         device = self.encoder.conv1.weight.device
         with torch.inference_mode():
             states = encoder_states(self.encoder, torch.from_numpy(mel).to(device), lengths,
@@ -415,8 +419,6 @@ class WhisperExtractor:
                  ) -> Iterator[tuple[Piece, np.ndarray]]:  # fmt: skip
         """``(piece, its frames)`` of the pieces encoded cropped, in batches of similar
         lengths of at most ``batch_windows`` x 1500 frames."""
-        from crossemo.features.upstreams.whisper.cropped import cropped_log_mel, length_batches
-
         budget = self.settings.batch_windows * WINDOW_FRAMES
         for idx in length_batches([p.frames for p in pieces], budget):
             batch = [pieces[i] for i in idx]
