@@ -2,11 +2,13 @@
 # hand-crafted set, Whisper, SSL encoders, and any registered in config `upstreams:`): one job per
 # planned feature-set folder (PLAN.featuresets: one per distinct setting, so experiments on the
 # same settings share its shards, whether classic families or neural heads read them) and audio
-# shard. Conda env, threads and resources are the upstream's, by RESOURCES functions. Feature
+# shard (+ the converted Whisper whose hidden states a frozen_head reads, rule convert_whisper).
+# Conda env, threads and resources are the upstream's, by RESOURCES functions. Feature
 # sets whose upstream claims a GPU go to rule extract_gpu_features, the same job on a GPU.
 rule extract_features:
     input:
         shard=paths.AUDIO_SHARD,
+        encoder=INPUTS.featureset_encoder,
     output:
         features=ensure(paths.FEATURES, non_empty=True),
     log:
@@ -33,6 +35,7 @@ rule extract_features:
 rule extract_gpu_features:
     input:
         shard=paths.AUDIO_SHARD,
+        encoder=INPUTS.featureset_encoder,
     output:
         features=ensure(paths.FEATURES, non_empty=True),
     log:

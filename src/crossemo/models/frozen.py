@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crossemo.models.data import SAMPLE_RATE, bucket_batches, collate
+from crossemo.models.whisper_classifier import is_whisper
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +34,14 @@ def _frame_mask(model, n_frames: int, attention_mask):
 def encode(model, waves: list[np.ndarray], layer: int | str = "all", pooling: str = "mean",
            device=None, do_normalize: bool = True, batch_seconds: float = 64.0,
            bf16: bool = True) -> list[np.ndarray]:  # fmt: skip
-    """Per utterance an array [n_layers, n_frames (1 when pooled), dim] of float32."""
+    """Per utterance an array [n_layers, n_frames (1 when pooled), dim] of float32 (a Whisper
+    ``model``: :func:`whisper_encode`)."""
     import torch
 
     device = device or torch.device("cpu")
     model.eval().to(device)
+    if is_whisper(model):
+        return whisper_encode(model, waves, layer, pooling, batch_seconds)
     lengths = [len(w) for w in waves]
     batches = bucket_batches(lengths, int(batch_seconds * SAMPLE_RATE), shuffle=False)
     out: list[np.ndarray | None] = [None] * len(waves)
@@ -61,6 +65,43 @@ def encode(model, waves: list[np.ndarray], layer: int | str = "all", pooling: st
     return out  # type: ignore[return-value]
 
 
+def whisper_encode(model, waves: list[np.ndarray], layer: int | str = "all",
+                   pooling: str = "mean", batch_seconds: float = 30.0
+                   ) -> list[np.ndarray]:  # fmt: skip
+    """Hidden states of a Whisper ``model``'s encoder, cropped to each utterance (the
+    ``packing: cropped`` Whisper features' encoder, batches of similar lengths of about
+    ``batch_seconds``; utterances over 30 s in chunks): per utterance [n_layers, n_frames (1
+    when pooled), dim] float32."""
+    from crossemo.features.upstreams.whisper.features import HFEncoder, WhisperExtractor
+
+    layers = "all" if layer == "all" else (int(layer),)
+    settings = {
+        "model": "(loaded)",
+        "backend": "transformers",
+        "layers": layers,
+        "packing": "cropped",
+        "batch_windows": max(1, round(batch_seconds / 30)),
+    }
+    frames = WhisperExtractor(settings, encoder=HFEncoder.of_model(model)).frames(waves)
+    return [f.mean(axis=1, keepdims=True) if pooling == "mean" else f for f in frames]
+
+
+def resolve_encoder(spec):
+    """``spec``, a ``{convert: <CTranslate2 Whisper>}`` one as ``{name: <its converted folder>}``
+    (rule convert_whisper's output, ``results/encoders/whisper-...``)."""
+    if not (isinstance(spec, Mapping) and "convert" in spec):
+        return spec
+    from crossemo.plan.files import converted_folder
+
+    folder = converted_folder(str(spec["convert"]))
+    if not (Path(folder) / "config.json").is_file():
+        raise FileNotFoundError(
+            f"model.encoder {dict(spec)}: no converted Whisper at {folder}; "
+            "rule convert_whisper (or `crossemo convert-whisper`) writes it"
+        )
+    return {"name": folder}
+
+
 def extract_shard(encoder_spec, shard_path: str | Path, output: str | Path, *,
                   layer: int | str = "all", pooling: str = "mean", batch_seconds: float = 64.0,
                   max_seconds: float | None = 30.0, threads: int | None = None
@@ -74,6 +115,7 @@ def extract_shard(encoder_spec, shard_path: str | Path, output: str | Path, *,
     if threads:
         torch.set_num_threads(int(threads))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    encoder_spec = resolve_encoder(encoder_spec)
     model = load_audio_encoder(encoder_spec)
     fe = feature_extractor(encoder_spec)
     limit = int(max_seconds * SAMPLE_RATE) if max_seconds else None
@@ -274,7 +316,7 @@ class FrozenHeadModel:
                           n_layers=int(cfg["n_layers"]), **options)  # fmt: skip
         head.load_state_dict(torch.load(folder / "head.pt", map_location="cpu", weights_only=True))
         head.eval()
-        spec = model_cfg.get("encoder")
+        spec = resolve_encoder(model_cfg.get("encoder"))
         encoder = load_audio_encoder(spec)
         return cls(head, encoder, feature_extractor(spec), model_cfg, classes)
 

@@ -29,6 +29,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from crossemo.features.upstreams.whisper.cropped import encoder_states
 from crossemo.features.upstreams.whisper.inputs import (
     WhisperBatch,
     WhisperInput,
@@ -45,25 +46,11 @@ def is_whisper(model) -> bool:
 
 def encode(model, mel, lengths=None):
     """Last hidden state ``[rows, frames, d_model]`` of the model's encoder on log-mel ``mel``
-    of any length up to a window: Whisper's own forward, positions cut to the input. With
-    ``lengths`` (valid encoder frames per row), no frame attends to a row's padding."""
-    import torch
-    import torch.nn.functional as F
-
+    of any length up to a window (:func:`~crossemo.features.upstreams.whisper.cropped.
+    encoder_states`). With ``lengths`` (valid encoder frames per row), no frame attends to a
+    row's padding."""
     encoder = model.encoder
-    x = F.gelu(encoder.conv1(mel))
-    x = F.gelu(encoder.conv2(x)).permute(0, 2, 1)
-    x = x + encoder.embed_positions.weight[: x.shape[1]]
-    x = F.dropout(x, p=encoder.dropout, training=encoder.training)
-    mask = None
-    if lengths is not None:
-        frames = torch.arange(x.shape[1], device=x.device)
-        padding = frames[None, :] >= torch.as_tensor(lengths, device=x.device)[:, None]
-        mask = torch.zeros(padding.shape, dtype=x.dtype, device=x.device)
-        mask = mask.masked_fill(padding, torch.finfo(x.dtype).min)[:, None, None, :]
-    for layer in encoder.layers:
-        x = layer(x, mask)
-    return encoder.layer_norm(x)
+    return encoder_states(encoder, mel, lengths, keep=[len(encoder.layers)])[0]
 
 
 def logits(model, batch: WhisperBatch, device=None):

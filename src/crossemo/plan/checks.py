@@ -9,6 +9,9 @@ from crossemo.core import names
 from crossemo.models.stages import init_chain
 from crossemo.plan.experiments import Experiments
 
+#: families whose ``model.encoder`` may be ``{convert: ...}`` (fine-tuned, or frozen features)
+CONVERT_FAMILIES = ("finetune", "frozen_head")
+
 
 class Checks(Experiments):
     """:meth:`validate`: every check of the plan; ``rules/common.smk`` runs it at start-up."""
@@ -21,10 +24,11 @@ class Checks(Experiments):
             for stage in init_chain(e, self.config["experiments"]):  # families, cycles
                 self.init_source(stage)  # sources that are neural experiments, with that run
             family = self.model(e)["family"]
-            if self.convert_source(e) is not None and family != "finetune":
+            if self.convert_source(e) is not None and family not in CONVERT_FAMILIES:
                 raise ValueError(
                     f"experiment {e}: model.encoder {{convert: ...}} (a CTranslate2 Whisper "
-                    f"converted for fine-tuning) needs family finetune, not {family}"
+                    f"converted to transformers) needs family {' or '.join(CONVERT_FAMILIES)}, "
+                    f"not {family}"
                 )
         for name in self.comparisons:
             self.validate_comparison(name)

@@ -15,6 +15,12 @@ def each(template: str, wildcard: str, values: Iterable[str]) -> list[str]:
     return [fill(template, **{wildcard: value}) for value in values]
 
 
+def converted_folder(source: str) -> str:
+    """The folder (in results/encoders/) of the CTranslate2 Whisper ``source`` converted to
+    transformers by rule convert_whisper."""
+    return fill(paths.ENCODER, encoder=converted_encoder_name(source))
+
+
 class Files(Experiments):
     """File lists of the experiments and corpora, and the targets of rule ``all``."""
 
@@ -88,9 +94,7 @@ class Files(Experiments):
     def converted_encoder(self, experiment: str) -> str | None:
         """The folder (in results/encoders/) of the experiment's converted Whisper, or None."""
         source = self.convert_source(experiment)
-        if source is None:
-            return None
-        return fill(paths.ENCODER, encoder=converted_encoder_name(source))
+        return None if source is None else converted_folder(source)
 
     def init_model(self, experiment: str) -> str | None:
         """The saved model directory a run of ``experiment`` starts from, or None."""

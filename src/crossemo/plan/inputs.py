@@ -13,7 +13,7 @@ from typing import Any
 
 from crossemo.core import names, provenance
 from crossemo.plan import paths
-from crossemo.plan.files import Files, each
+from crossemo.plan.files import Files, converted_folder, each
 from crossemo.plan.paths import fill
 
 
@@ -79,6 +79,16 @@ class Inputs(Files):
         if self.oversamples(experiment):
             inputs["shards"] = self.audio_shards(self.experiment(experiment).get("train", []))
         return inputs
+
+    # ---- features.smk ----
+    def featureset_encoder(self, featureset: str) -> list[str]:
+        """The converted Whisper folder (rule convert_whisper) whose hidden states a frozen
+        encoder's feature set holds (``encoder: {convert: ...}``), or none."""
+        settings = self.featureset_settings(featureset)
+        encoder = settings.get("encoder") if isinstance(settings, Mapping) else None
+        if isinstance(encoder, Mapping) and "convert" in encoder:
+            return [converted_folder(str(encoder["convert"]))]
+        return []
 
     # ---- classic.smk ----
     def classic_inputs(self, experiment: str, run: str) -> dict[str, Any]:
@@ -268,6 +278,10 @@ class RuleInputs:
 
     def balance_training_set(self, wildcards) -> dict[str, Any]:
         return self.plan.balance_inputs(wildcards.experiment)
+
+    # features.smk
+    def featureset_encoder(self, wildcards) -> list[str]:
+        return self.plan.featureset_encoder(wildcards.featureset)
 
     # classic.smk
     def train_classic(self, wildcards) -> dict[str, Any]:

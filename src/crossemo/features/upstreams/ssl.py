@@ -45,9 +45,11 @@ def folder(name: str, settings: Mapping[str, Any]) -> str:
 
 
 def tiny(settings: Mapping[str, Any]) -> bool:
-    """Whether the encoder is built from a config in code (random weights, trains on a CPU)."""
+    """Whether the encoder runs on a CPU job: built from a config in code (random weights), or
+    a converted CTranslate2 Whisper (``{convert: ...}``: the offline tiny.en, cropped to each
+    utterance at ~100x real time per CPU-second)."""
     encoder = settings.get("encoder")
-    return isinstance(encoder, Mapping) and "tiny" in encoder
+    return isinstance(encoder, Mapping) and ("tiny" in encoder or "convert" in encoder)
 
 
 def resources(settings: Mapping[str, Any]) -> dict[str, int]:

