@@ -15,7 +15,7 @@ from crossemo.core import names
 from crossemo.evaluation.metrics import SCALARS as SCALAR_METRICS
 from crossemo.evaluation.runs import aggregate
 from crossemo.features import CONFIGURED
-from crossemo.features.upstreams.whisper import WhisperSettings
+from crossemo.features.upstreams.whisper import DEFAULT_PACKING, WhisperSettings
 from crossemo.models import lr_cv
 from crossemo.plan import PAPER_SOURCES, RESOURCE_KEYS, Plan, split_keys
 
@@ -82,22 +82,24 @@ def test_rule_patterns_accept_every_planned_run(demo):
 def test_demo_experiments(demo):
     assert demo.experiments == [
         "demo_basic4_kfold", "demo_basic4_loso", "demo_corpus_matrix", "demo_egemaps_svm_cross",
-        "demo_egemaps_svm_emodb", "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct",
-        "demo_handcrafted_multi", "demo_multimodal", "demo_valence_cross",
-        "demo_whisper_svm_cross",
+        "demo_egemaps_svm_emodb", "demo_egemaps_svm_loco", "demo_exhubert", "demo_finetune_lrcv",
+        "demo_frozen_ct", "demo_fusion_early", "demo_fusion_late", "demo_handcrafted_multi",
+        "demo_multimodal", "demo_valence_cross", "demo_whisper_svm_cross",
     ]  # fmt: skip
     assert demo.classic_experiments == [
         "demo_corpus_matrix", "demo_egemaps_svm_cross", "demo_egemaps_svm_emodb",
-        "demo_handcrafted_multi", "demo_whisper_svm_cross",
+        "demo_egemaps_svm_loco", "demo_fusion_early", "demo_handcrafted_multi",
+        "demo_whisper_svm_cross",
     ]  # fmt: skip
+    assert demo.ensemble_experiments == ["demo_fusion_late"]
     assert demo.neural_experiments == [
         "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_multimodal",
     ]  # fmt: skip
     assert demo.lr_cv_experiments == ["demo_finetune_lrcv"]
     assert demo.ssl_experiments == ["demo_frozen_ct"]
-    assert demo.model_experiments == demo.classic_experiments[:3] + [
-        "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_handcrafted_multi",
-        "demo_multimodal", "demo_whisper_svm_cross",
+    assert demo.model_experiments == demo.classic_experiments[:4] + [
+        "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_fusion_early",
+        "demo_fusion_late", "demo_handcrafted_multi", "demo_multimodal", "demo_whisper_svm_cross",
     ]  # fmt: skip
 
 
@@ -293,9 +295,12 @@ def test_schema_whisper_keys_and_defaults_are_the_library_settings():
     keys = experiment["features"]["oneOf"][2]["properties"]
     fields = {f.name: f.default for f in dataclasses.fields(WhisperSettings)}
     assert set(keys) == {"name", *fields}
-    defaults = {k: v["default"] for k, v in keys.items() if k != "name"}
+    defaults = {k: v["default"] for k, v in keys.items() if k != "name" and "default" in v}
     assert WhisperSettings.from_config(defaults) == WhisperSettings()
-    assert set(defaults) == set(fields)
+    # packing alone has no schema default: the library's depends on the backend
+    assert set(fields) - set(defaults) == {"packing"} and fields["packing"] is None
+    for backend, packing in DEFAULT_PACKING.items():
+        assert WhisperSettings.from_config({"backend": backend}).packing == packing
 
 
 def _find(node, key):

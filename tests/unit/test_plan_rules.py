@@ -201,8 +201,10 @@ def test_demo_targets(demo):
     # confusion, labels, subgroups, matrix table and figure: 13), and a calibration table and
     # reliability figure per experiment with a model (8 x 2); demo_whisper_svm_cross adds 8: its
     # metrics table, confusion, label and reliability figures, split audit, training view,
-    # subgroup and calibration tables
-    assert len(targets) == len(set(targets)) == 153  # compare_demo_xgboost_vs_knn.csv among them
+    # subgroup and calibration tables (153); demo_egemaps_svm_loco, demo_fusion_early and
+    # demo_fusion_late add 8 each, and the late fusion its ensemble table: 178
+    assert len(targets) == len(set(targets)) == 178  # compare_demo_xgboost_vs_knn.csv among them
+    assert "results/tables/ensemble_demo_fusion_late.csv" in targets
     assert set(demo.leakage_tables()) <= set(targets)
     assert "results/tables/subgroups_demo_egemaps_svm_cross.csv" in targets
     assert "results/tables/subgroups_demo_basic4_kfold.csv" not in targets  # no model
