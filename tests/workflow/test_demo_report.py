@@ -19,7 +19,13 @@ pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 CLASSIC = ["demo_egemaps_svm_emodb", "demo_egemaps_svm_cross", "demo_handcrafted_multi"]
 #: the pretrained Whisper tiny.en, converted by rule convert_whisper, fine-tuned (2 LR x 2 folds)
 FINETUNE = "demo_finetune_lrcv"
-SELECTED = [*CLASSIC, FINETUNE]
+#: one split: Whisper hidden states summed with learnt weights, eGeMAPS, both fused early (one
+#: SVM each, chosen by leaving one training corpus out) and late (an ensemble of the first two)
+WHISPER, EGEMAPS, EARLY, LATE = (
+    "demo_whisper_svm_cross", "demo_egemaps_svm_loco", "demo_fusion_early", "demo_fusion_late",
+)  # fmt: skip
+FUSION = [WHISPER, EGEMAPS, EARLY, LATE]
+SELECTED = [*CLASSIC, FINETUNE, *FUSION]
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +130,32 @@ def test_the_pretrained_whisper_fine_tunes_and_predicts(reported):
     clip = next(Path(config["corpora"]["savee"]["root"]).rglob("*.wav"))
     (record,) = predict_files(final, [clip])
     assert record.label in ("negative", "neutral", "positive"), record
+
+
+def test_loco_selection_layer_sum_and_both_fusions(reported):
+    """The fusion experiments on one split: each SVM chose C/gamma by leaving one training
+    corpus out and predicted every training row from the model that never saw its corpus; the
+    Whisper SVM learnt one weight per hidden state; the ensemble weighed its members on those
+    out-of-corpus predictions; every run beats chance."""
+    workdir, _ = reported
+    view = pd.read_parquet(workdir / f"results/views/{WHISPER}/fold0.parquet")
+    training = view[view["split"].isin(["train", "dev"])]
+    for name in (WHISPER, EGEMAPS, EARLY):
+        info = json.loads((workdir / f"results/models/{name}/main/config.json").read_text())
+        assert info["selection"]["method"] == "loco", name
+        for point in info["selection"]["results"]:
+            assert set(point["corpus_uars"]) == {"ravdess", "tess"}, name
+        dev = pd.read_parquet(workdir / f"results/predictions/{name}/main.dev.parquet")
+        assert sorted(dev["utt_id"]) == sorted(training["utt_id"]), name  # each once
+        if name != EGEMAPS:  # five hidden states of tiny.en, summed with learnt weights
+            weights = info["layer_combination"]["weights"]
+            assert len(weights) == 5 and sum(weights) == pytest.approx(1.0), name
+    table = pd.read_csv(workdir / f"results/tables/ensemble_{LATE}.csv")
+    assert set(table["model"]) == {WHISPER, EGEMAPS, "ensemble"}
+    assert {"dev", "savee", "emodb", "overall"} <= set(table["scope"])
+    members = table[(table["model"] != "ensemble") & (table["scope"] == "overall")]
+    assert members["weight"].sum() == pytest.approx(1.0)
+    assert table.loc[table["scope"] == "dev", "n"].min() == len(training)  # loco: every row
+    for name in FUSION:
+        for run in read_run_metrics([workdir / f"results/metrics/{name}.runs.json"]):
+            assert beats_chance(run), (name, run["overall"]["uar"])

@@ -20,6 +20,7 @@ from crossemo import splits
 from crossemo.core import names
 from crossemo.core.configuration import SHEET_ADAPTER
 from crossemo.features import fusion, upstreams
+from crossemo.features.upstreams import whisper
 from crossemo.models.families.keys import LOCO, LR_CV_DEFAULTS
 from crossemo.models.stages import init_run, parse_init_from
 
@@ -90,12 +91,14 @@ class Experiments:
         self.ssl_experiments = [
             e for e in self.neural_experiments if self.model(e)["family"] in ssl_families
         ]
-        #: CTranslate2 Whisper models converted for fine-tuning (encoder {convert: source}):
-        #: folder name under results/encoders/ -> source
+        #: CTranslate2 Whisper models converted to transformers (rule convert_whisper): those a
+        #: neural family reads (encoder {convert: source}) and those of transformers Whisper
+        #: feature sets on a CTranslate2 model; folder name under results/encoders/ -> source
+        sources = [self.convert_source(e) for e in self.neural_experiments]
+        sources += [whisper.ct2_source(s) for s in self.featuresets.values()
+                    if isinstance(s, dict)]  # fmt: skip
         self.converted_encoders = {
-            converted_encoder_name(src): src
-            for e in self.neural_experiments
-            if (src := self.convert_source(e)) is not None
+            converted_encoder_name(src): src for src in sources if src is not None
         }
         #: SSL feature sets (frozen encoder hidden states), one per distinct setting
         self.ssl_featuresets = sorted({self.ssl_featureset(e) for e in self.ssl_experiments})

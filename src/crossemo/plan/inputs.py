@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from crossemo.core import names, provenance
+from crossemo.features.upstreams import whisper
 from crossemo.plan import paths
 from crossemo.plan.files import Files, converted_folder, each
 from crossemo.plan.paths import fill
@@ -83,12 +84,16 @@ class Inputs(Files):
     # ---- features.smk ----
     def featureset_encoder(self, featureset: str) -> list[str]:
         """The converted Whisper folder (rule convert_whisper) whose hidden states a frozen
-        encoder's feature set holds (``encoder: {convert: ...}``), or none."""
+        encoder's feature set holds (``encoder: {convert: ...}``), or that a transformers
+        Whisper feature set on a CTranslate2 model reads; or none."""
         settings = self.featureset_settings(featureset)
-        encoder = settings.get("encoder") if isinstance(settings, Mapping) else None
+        if not isinstance(settings, Mapping):
+            return []
+        encoder = settings.get("encoder")
         if isinstance(encoder, Mapping) and "convert" in encoder:
             return [converted_folder(str(encoder["convert"]))]
-        return []
+        source = whisper.ct2_source(settings)  # transformers Whisper features of a CTranslate2
+        return [converted_folder(source)] if source is not None else []
 
     # ---- classic.smk ----
     def classic_inputs(self, experiment: str, run: str) -> dict[str, Any]:

