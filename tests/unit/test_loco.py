@@ -188,3 +188,21 @@ def test_plan_refuses_loco_without_two_training_corpora(demo, experiment, change
     change(entry)
     with pytest.raises(ValueError, match=f"experiments.{experiment}.model.select_on: .*{message}"):
         Plan(config, demo.scheme_dir, demo.reference_dir).validate()
+
+
+def test_global_rescaling_per_split_keeps_the_fused_block_weights():
+    """Under global standardisation each loco split refits mean/std on its training corpora and
+    weighs the fused sets' blocks as the engine does."""
+    from crossemo.features import Standardizer
+    from crossemo.models.loco import rescaler
+
+    rng = np.random.default_rng(0)
+    X_raw = rng.normal(3.0, 2.0, size=(40, 3))
+    weights = np.array([2.0, 0.5, 0.5])
+    X = Standardizer("global", weights=weights).fit(X_raw).transform(X_raw)
+    rescale = rescaler("global", X_raw, X, weights)
+    np.testing.assert_allclose(rescale(np.arange(40)), X)  # every row fitted: the engine's
+    part = rescale(np.arange(20))  # statistics of the first 20 rows only, then the weights
+    fitted = Standardizer("global").fit(X_raw[:20]).transform(X_raw)
+    np.testing.assert_allclose(part, fitted * weights)
+    assert rescaler("corpus", X_raw, X, weights)(np.arange(20)) is X  # per group: unchanged

@@ -177,7 +177,7 @@ def train_predict(
             fit_view["corpus"].to_numpy(),
             ~fit_view["utt_id"].str.contains(AUG_MARKER, regex=False).to_numpy(),
         )
-        rescale = rescaler(cfg.standardize, X_all[fit_rows], X[fit_rows])
+        rescale = rescaler(cfg.standardize, X_all[fit_rows], X[fit_rows], weights)
         selection = select_loco(cfg.family, points, rescale, y[fit_rows], loco, seed=cfg.seed,
                                 threads=threads)  # fmt: skip
     else:

@@ -59,13 +59,17 @@ def corpus_splits(corpora: np.ndarray, scored: np.ndarray | None = None) -> list
             for c in held_out]  # fmt: skip
 
 
-def rescaler(standardize: str, X_raw: np.ndarray, X: np.ndarray) -> Rescale:
+def rescaler(standardize: str, X_raw: np.ndarray, X: np.ndarray,
+             weights: np.ndarray | None = None) -> Rescale:  # fmt: skip
     """The fit rows' features standardised with statistics of a split's training rows:
-    ``global`` refits its mean/std on them; per-group (and no) standardisation is the same in
-    every split (``X``, the rows as the engine standardised them)."""
+    ``global`` refits its mean/std on them (then the fused sets' block ``weights``);
+    per-group (and no) standardisation is the same in every split (``X``, the rows as the
+    engine standardised them)."""
     if standardize != "global":
         return lambda fitted: X
-    return lambda fitted: Standardizer("global").fit(X_raw[fitted]).transform(X_raw)
+    return lambda fitted: (
+        Standardizer("global", weights=weights).fit(X_raw[fitted]).transform(X_raw)
+    )
 
 
 def select_loco(family: str, grid_points: list[dict], rescale: Rescale, y: np.ndarray,
