@@ -248,7 +248,8 @@ def _probe_ffmpeg(path: Path, err: Exception) -> AudioInfo:
     return AudioInfo(sr, channels, n_frames, path.suffix.lstrip(".").upper() or "FFMPEG")
 
 
-_MEDIA_SUFFIXES = {".mp3", ".m4a", ".mp4", ".webm", ".ogg", ".opus", ".aac", ".mkv", ".flac"}
+_MEDIA_SUFFIXES = {".mp3", ".m4a", ".mp4", ".webm", ".ogg", ".opus", ".aac", ".mkv", ".flac",
+                   ".avi", ".mov"}  # fmt: skip
 
 
 def _looks_like_media(path: Path) -> bool:

@@ -60,6 +60,21 @@ EMOTIONS = (
     "negative",
     "other",
     "undecided",
+    # the further classes of EmoBox's corpora (crossemo.corpora.emobox.EMOBOX_CLASSES)
+    "amusement",
+    "sleepiness",
+    "sarcasm",
+    "concern",
+    "apology",
+    "assertiveness",
+    "anxiety",
+    "encouragement",
+    "worry",
+    "enthusiasm",
+    "poker_face",
+    "pleasure",
+    "pain",
+    "breath",
 )
 
 #: how far a segment's ``end`` may pass the end of its file (rounding of published times); the
@@ -67,6 +82,9 @@ EMOTIONS = (
 END_TOLERANCE_S = 0.05
 
 AUDIO_SUFFIXES = {".wav", ".aif", ".aiff", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm"}
+#: video containers whose audio stream some corpora publish (eNTERFACE, MELD, MER2023): ffmpeg
+#: decodes it (crossemo.audio.decode); adapters of such corpora walk these suffixes too
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov"}
 
 
 @dataclass
@@ -206,7 +224,8 @@ def is_resource_fork(path: Path) -> bool:
     return path.name.startswith("._") or "__MACOSX" in path.parts
 
 
-def walk_audio(root: Path) -> tuple[list[Path], list[Reject]]:
+def walk_audio(root: Path, suffixes: Iterable[str] = AUDIO_SUFFIXES
+               ) -> tuple[list[Path], list[Reject]]:  # fmt: skip
     """Audio files under ``root`` and a reject for each AppleDouble file and for each part of
     the tree that could not be walked (:func:`walk_tree`).
 
@@ -214,7 +233,7 @@ def walk_audio(root: Path) -> tuple[list[Path], list[Reject]]:
     name but no audio; they are reported, never silently dropped. Files that are not audio by
     name (readme, ``.DS_Store``, label sheets) are not the adapters' business and are skipped.
     """
-    found, rejects = walk_tree(root)
+    found, rejects = walk_tree(root, suffixes)
     audio = []
     for path in found:
         if is_resource_fork(path):
@@ -232,9 +251,11 @@ def scan_each(paths: Iterable[Path], parse: Callable[[Path], Utterance | Reject]
     return found
 
 
-def scan_files(root: Path, parse: Callable[[Path], Utterance | Reject]) -> Scan:
-    """:func:`scan_each` over every audio file under ``root`` (resource forks rejected)."""
-    audio, junk = walk_audio(root)
+def scan_files(root: Path, parse: Callable[[Path], Utterance | Reject],
+               suffixes: Iterable[str] = AUDIO_SUFFIXES) -> Scan:  # fmt: skip
+    """:func:`scan_each` over every audio file under ``root`` (resource forks rejected; other
+    ``suffixes``, e.g. with :data:`VIDEO_SUFFIXES`, for corpora published as video)."""
+    audio, junk = walk_audio(root, suffixes)
     found = scan_each(audio, parse)
     found.rejects[:0] = junk
     return found

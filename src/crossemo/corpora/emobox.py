@@ -1,0 +1,81 @@
+"""EmoBox (Ma et al., 2024; github.com/emo-box/EmoBox, MIT licence): the benchmark's metadata as
+the specification of its corpora.
+
+EmoBox's ``data/<corpus>/<corpus>.jsonl`` lists every file of a corpus as its publisher ships it
+(``wav`` relative to ``downloads/<corpus>/``, ``sample_rate``, ``num_frame``, ``channel``, the
+label ``emo``) and ``label_map.json`` maps each ``emo`` to one of EmoBox's class names. This
+module holds those class names in the manifests' vocabulary (:data:`EMOBOX_CLASSES`), and reads
+the metadata files (:func:`read_jsonl`, :func:`read_label_map`) for the adapters' excerpt tests
+and for ``benchmarks/emobox_counts.py``, which compares a real copy's per-label counts with
+EmoBox's. Nothing is downloaded: the user gives a local EmoBox ``data/`` folder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+#: EmoBox's class names (the values of its label maps) -> the manifests' emotion names
+#: (crossemo.corpora.base.EMOTIONS)
+EMOBOX_CLASSES = {
+    "Angry": "anger",
+    "Happy": "happiness",
+    "Sad": "sadness",
+    "Neutral": "neutral",
+    "Fear": "fear",
+    "Disgust": "disgust",
+    "Surprise": "surprise",
+    "Calm": "calm",
+    "Boredom": "boredom",
+    "Excited": "excitement",
+    "Contempt": "contempt",
+    "Other": "other",
+    "No-agreement": "undecided",
+    "UnKnown": "undecided",
+    "Amused": "amusement",
+    "Sleepy": "sleepiness",
+    "Sarcastic": "sarcasm",
+    "Concerned": "concern",
+    "Apologetic": "apology",
+    "Assertive": "assertiveness",
+    "Anxious": "anxiety",
+    "Encouraging": "encouragement",
+    "Worried": "worry",
+    "Enthusiastic": "enthusiasm",
+    "Poker": "poker_face",
+    "pleasure": "pleasure",
+    "pain,groan": "pain",
+    "disappointment,disapproval": "disappointment",
+    "breath": "breath",
+}
+
+#: where EmoBox's ``wav`` paths start: ``downloads/<corpus>/`` is the corpus root
+DOWNLOADS = "downloads"
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict]:
+    """The entries of an EmoBox metadata file (one JSON object per line)."""
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def read_label_map(path: str | Path) -> dict[str, str]:
+    """EmoBox's ``label_map.json`` of a corpus: its ``emo`` codes -> EmoBox class names."""
+    return dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def relative_path(entry: dict, corpus: str) -> Path:
+    """An entry's file relative to the corpus root (its ``wav`` without ``downloads/<corpus>/``)."""
+    parts = Path(entry["wav"]).parts
+    if parts[:2] != (DOWNLOADS, corpus):
+        raise ValueError(f"EmoBox entry {entry.get('key')}: {entry['wav']} is not under "
+                         f"{DOWNLOADS}/{corpus}/")  # fmt: skip
+    return Path(*parts[2:])
+
+
+def emotion_of(entry: dict, label_map: dict[str, str]) -> str:
+    """The manifests' emotion of an EmoBox entry (its ``emo`` through the label map)."""
+    return EMOBOX_CLASSES[label_map[str(entry["emo"])]]
