@@ -22,8 +22,10 @@ third-party imports): ``rules/common.smk`` uses it at parse time.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 MAIN = "main"
@@ -221,3 +223,12 @@ def __getattr__(name: str) -> Any:
         by, value = _FAMILY_LISTS[name]
         return families.names(value) if by == "kind" else families.needing(value)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def converted_encoder_name(source: str) -> str:
+    """Folder name (under results/encoders/) of the CTranslate2 Whisper ``source`` converted to
+    transformers: ``whisper-`` + the package name, or the folder's name + a hash of its path."""
+    if "/" not in source and "\\" not in source:
+        return f"whisper-{slug(source)}"
+    stem = slug(Path(source).name) or "model"
+    return f"whisper-{stem}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"

@@ -61,20 +61,8 @@ EMOTIONS = (
     "other",
     "undecided",
     # the further classes of EmoBox's corpora (crossemo.corpora.emobox.EMOBOX_CLASSES)
-    "amusement",
-    "sleepiness",
-    "sarcasm",
-    "concern",
-    "apology",
-    "assertiveness",
-    "anxiety",
-    "encouragement",
-    "worry",
-    "enthusiasm",
-    "poker_face",
-    "pleasure",
-    "pain",
-    "breath",
+    *("amusement", "sleepiness", "sarcasm", "concern", "apology", "assertiveness", "anxiety"),
+    *("encouragement", "worry", "enthusiasm", "poker_face", "pleasure", "pain", "breath"),
 )
 
 #: how far a segment's ``end`` may pass the end of its file (rounding of published times); the

@@ -76,6 +76,12 @@ def relative_path(entry: dict, corpus: str) -> Path:
     return Path(*parts[2:])
 
 
+def emobox_class(name: str) -> str:
+    """The manifests' emotion of an EmoBox class name (its label maps write some with a space
+    after a comma, ``pain, groan``, some without)."""
+    return EMOBOX_CLASSES[", ".join(part.strip() for part in name.split(",")).replace(", ", ",")]
+
+
 def emotion_of(entry: dict, label_map: dict[str, str]) -> str:
     """The manifests' emotion of an EmoBox entry (its ``emo`` through the label map)."""
-    return EMOBOX_CLASSES[label_map[str(entry["emo"])]]
+    return emobox_class(label_map[str(entry["emo"])])

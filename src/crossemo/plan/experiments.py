@@ -10,7 +10,6 @@ numpy/pandas, and no file paths (those are :mod:`crossemo.plan.files` and
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from crossemo import splits
 from crossemo.core import names
 from crossemo.core.configuration import SHEET_ADAPTER
+from crossemo.core.names import converted_encoder_name  # noqa: F401  (the plan's name too)
 from crossemo.features import fusion, upstreams
 from crossemo.features.upstreams import whisper
 from crossemo.models.families.keys import LOCO, LR_CV_DEFAULTS
@@ -36,15 +36,6 @@ SPLIT_KEYS = split_keys()
 RESOURCE_KEYS = names.RESOURCE_KEYS
 #: sources a ``paper:`` binding may name (crossemo.report.ours.load_source; binding_inputs)
 PAPER_SOURCES = ("metrics", "lr_cv", "corpus", "labels", "split", "view")
-
-
-def converted_encoder_name(source: str) -> str:
-    """Folder name (under results/encoders/) of the CTranslate2 Whisper ``source`` converted to
-    transformers: ``whisper-`` + the package name, or the folder's name + a hash of its path."""
-    if "/" not in source and "\\" not in source:
-        return f"whisper-{names.slug(source)}"
-    stem = names.slug(Path(source).name) or "model"
-    return f"whisper-{stem}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
 
 
 def ssl_spec(model: Mapping[str, Any]) -> dict[str, Any]:

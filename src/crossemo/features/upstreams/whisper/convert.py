@@ -246,9 +246,10 @@ def transformers_folder(settings: Mapping[str, Any]) -> str:
     source = ct2_source(settings)
     if source is None:
         return str(settings["model"])
-    from crossemo.plan.files import converted_folder
+    from crossemo.core.names import converted_encoder_name
+    from crossemo.plan.paths import ENCODER, fill
 
-    folder = converted_folder(source)
+    folder = fill(ENCODER, encoder=converted_encoder_name(source))  # rule convert_whisper's
     if not (Path(folder) / "config.json").is_file():
         raise FileNotFoundError(
             f"features.model {source!r} (backend transformers): no converted Whisper at "
