@@ -1,4 +1,4 @@
-"""ASVP-ESD (speech and non-speech emotional sound): ``Audio/actor_7/03-01-05-02-09-07-02-03-01.wav``.
+"""ASVP-ESD (emotional speech and sounds): ``Audio/actor_7/03-01-05-02-09-07-02-03-01.wav``.
 
 Layout (EmoBox's paths; the Kaggle/Zenodo release): ``Audio/actor_<n>/`` and ``Bonus/actor_<n>/``
 (the bonus folders hold mostly babies' voices), plus an ``Audio/actor_/`` folder without a
