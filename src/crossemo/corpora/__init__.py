@@ -36,6 +36,11 @@ ADAPTERS = {
     "iemocap": "iemocap",
     "mosei": "mosei",
     "csv": "generic_csv",
+    "aesdd": "aesdd",
+    "ased": "ased",
+    "asvpesd": "asvpesd",
+    "cafe": "cafe",
+    "casia": "casia",
 }
 
 
