@@ -1,0 +1,72 @@
+"""Adapters of EmoBox corpora (group B: EMNS, EmoV-DB, EMOVO, Emozionalmente, eNTERFACE): each
+yields exactly the files and labels of EmoBox's metadata excerpt, named speakers, genders,
+sentences and languages, and rejects look-alikes with their reasons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from audio_quirks import write
+from emobox_trees import build_tree, excerpt, expected, found
+
+from crossemo.corpora import scan
+from crossemo.corpora.base import Scan
+
+#: EMOVO's codes -> EmoBox class names: EmoBox ships no label_map.json for EMOVO; this is the
+#: publisher's documentation (EmoBox's own label_dict.json says the same)
+EMOVO_LABELS = {
+    "neu": "Neutral", "dis": "Disgust", "gio": "Happy", "pau": "Fear",
+    "rab": "Angry", "sor": "Surprise", "tri": "Sad",
+}  # fmt: skip
+
+
+def tree(tmp_path: Path, corpus: str) -> tuple[Path, list[dict], dict[str, str]]:
+    """The excerpt's tree of synthetic recordings under ``tmp_path/corpus``."""
+    entries, label_map = excerpt(corpus)
+    root = tmp_path / corpus
+    build_tree(root, corpus, entries)
+    return root, entries, label_map
+
+
+def by_name(found_scan: Scan) -> dict[str, object]:
+    """Utterances by file name."""
+    return {u.path.name: u for u in found_scan.utterances}
+
+
+def reasons(found_scan: Scan) -> dict[str, str]:
+    """Reject reasons by file name."""
+    return {r.path.name: r.reason for r in found_scan.rejects}
+
+
+# -- EMOVO --------------------------------------------------------------------------------------
+
+
+def test_emovo_yields_emobox_files_and_labels(tmp_path):
+    root, entries, _ = tree(tmp_path, "emovo")
+    result = scan("emovo", root, "emovo")
+    assert found(result, root) == expected(entries, "emovo", EMOVO_LABELS)
+    assert not result.rejects
+    utt = by_name(result)["rab-f1-d2.wav"]
+    assert (utt.speaker, utt.gender, utt.sentence, utt.language) == ("f1", "female", "d2", "it")
+    assert (utt.raw_label, utt.text) == ("rab", "Porti con te quella cosa?")
+    assert by_name(result)["tri-m1-n2.wav"].sentence == by_name(result)["neu-m1-n2.wav"].sentence
+    assert {u.gender for u in result.utterances if u.speaker.startswith("m")} == {"male"}
+
+
+def test_emovo_rejects(tmp_path):
+    root = tmp_path / "emovo"
+    write(root / "f1" / "gio-f1-b1.wav")
+    write(root / "f1" / "xyz-f1-b1.wav")  # no such emotion
+    write(root / "f1" / "gio-f9-b1.wav")  # no such actor
+    write(root / "f1" / "gio-f1-q7.wav")  # no such sentence
+    write(root / "f1" / "gio_f1_b1.wav")  # not the publisher's pattern
+    (root / "documents").mkdir()
+    (root / "documents" / "EMOVO.pdf").write_bytes(b"%PDF-1.4")
+    result = scan("emovo", root, "emovo")
+    assert [u.local_id for u in result.utterances] == ["gio-f1-b1"]
+    assert reasons(result) == {
+        "xyz-f1-b1.wav": "unknown_emotion_code",
+        "gio-f9-b1.wav": "unknown_speaker",
+        "gio-f1-q7.wav": "unparsable_name",
+        "gio_f1_b1.wav": "unparsable_name",
+    }
