@@ -70,3 +70,37 @@ def test_emovo_rejects(tmp_path):
         "gio-f1-q7.wav": "unparsable_name",
         "gio_f1_b1.wav": "unparsable_name",
     }
+
+
+# -- EmoV-DB ------------------------------------------------------------------------------------
+
+
+def test_emovdb_yields_emobox_files_and_labels(tmp_path):
+    root, entries, label_map = tree(tmp_path, "emovdb")
+    result = scan("emovdb", root, "emovdb")
+    assert found(result, root) == expected(entries, "emovdb", label_map)
+    assert not result.rejects
+    utt = by_name(result)["Disgust_225-252_0251.wav"]
+    assert (utt.local_id, utt.speaker, utt.gender) == ("sam_Disgusted_0251", "sam", "male")
+    assert (utt.raw_label, utt.sentence, utt.language) == ("Disgusted", "arctic_a0251", "en")
+    assert by_name(result)["sleepiness_141-168_0165.wav"].gender == "female"  # bea
+
+
+def test_emovdb_rejects(tmp_path):
+    root = tmp_path / "emovdb"
+    write(root / "sam_Amused" / "amused_1-28_0001.wav")
+    write(root / "sam_Amused" / "amused_29_56_0030.wav")  # the range with "_": EmoBox has these
+    write(root / "sam_Amused" / "anger_1-28_0002.wav")  # name and folder disagree
+    write(root / "sam_Amused" / "amused_0003.wav")  # no session range
+    write(root / "sam_Happy" / "happy_1-28_0004.wav")  # no such emotion
+    write(root / "tom_Angry" / "anger_1-28_0005.wav")  # no such speaker
+    write(root / "Amused" / "amused_1-28_0006.wav")  # not a <speaker>_<Emotion> folder
+    result = scan("emovdb", root, "emovdb")
+    assert [u.local_id for u in result.utterances] == ["sam_Amused_0001", "sam_Amused_0030"]
+    assert reasons(result) == {
+        "anger_1-28_0002.wav": "conflicting_label",
+        "amused_0003.wav": "unparsable_name",
+        "happy_1-28_0004.wav": "unknown_emotion_code",
+        "anger_1-28_0005.wav": "unknown_speaker",
+        "amused_1-28_0006.wav": "unparsable_name",
+    }

@@ -36,6 +36,7 @@ ADAPTERS = {
     "iemocap": "iemocap",
     "mosei": "mosei",
     "csv": "generic_csv",
+    "emovdb": "emovdb",
     "emovo": "emovo",
 }
 

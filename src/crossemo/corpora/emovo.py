@@ -1,6 +1,6 @@
 """EMOVO (Costantini et al., LREC 2014): ``f1/gio-f1-b1.wav``, Italian.
 
-Layout (EmoBox's metadata, 588 files, and the publisher's zip): one folder per actor, ``f1``
+Layout (EmoBox's metadata, 588 files): one folder per actor, ``f1``
 ``f2`` ``f3`` (women) and ``m1`` ``m2`` ``m3`` (men), each with 98 files named
 ``<emotion>-<actor>-<sentence>.wav`` (7 emotions x 14 sentences); the actor in the name is the
 speaker (the folder says the same). Gender is the actor's letter.
@@ -15,7 +15,7 @@ short, ``l1``-``l4`` long, ``n1``-``n5`` nonsense and ``d1``-``d2`` questions; `
 Italian sentence from the publisher's documentation. Rejected: names not of that form
 (``unparsable_name``), other emotion codes (``unknown_emotion_code``), actors other than the
 six (``unknown_speaker``); a sentence code outside the 14 is ``unparsable_name``. Files
-that are not audio (the documentation's PDF) are skipped.
+that are not audio (a documentation PDF) are skipped.
 """
 
 from __future__ import annotations
