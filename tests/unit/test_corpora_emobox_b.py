@@ -104,3 +104,48 @@ def test_emovdb_rejects(tmp_path):
         "anger_1-28_0005.wav": "unknown_speaker",
         "amused_1-28_0006.wav": "unparsable_name",
     }
+
+
+# -- eNTERFACE ----------------------------------------------------------------------------------
+
+
+def test_enterface_yields_emobox_files_and_labels(tmp_path):
+    root, entries, label_map = tree(tmp_path, "enterface")
+    result = scan("enterface", root, "enterface")
+    assert found(result, root) == expected(entries, "enterface", label_map)
+    assert not result.rejects
+    utt = by_name(result)["s44_sa_1.avi"]
+    assert (utt.local_id, utt.speaker, utt.gender) == ("s44_sa_1", "s44", "unknown")
+    assert (utt.raw_label, utt.sentence, utt.language) == ("sa", "sa_1", "en")
+    subject6 = by_name(result)["s6_su.avi"]  # one video per emotion, no sentence number
+    assert (subject6.local_id, subject6.speaker, subject6.sentence) == ("s6_su", "s6", None)
+
+
+def test_enterface_quirks_and_rejects(tmp_path):
+    """The publisher's odd names (EmoBox lists them) parse; look-alikes are rejects. Names only:
+    nothing is probed, so the videos need no content."""
+    root = tmp_path / "enterface"
+    files = {
+        "subject 3/surprise/sentence 4/s_3_su_4.avi": ("s3_su_4", "s3", "su_4"),
+        "subject 16/surprise/sentence 3/s16_su_3avi.avi": ("s16_su_3", "s16", "su_3"),
+        "subject 11/anger/sentence 4/s12_an_4.avi": ("s11_an_4", "s11", "an_4"),
+        "subject 2/anger/sentence 1/s2_an_2.avi": ("s2_an_2", "s2", "an_2"),  # name wins
+        "subject 5/fear/sentence 1/s5_fe_1.wav": None,  # audio extracted beside the video
+        "subject 5/fear/sentence 2/s5_an_2.avi": None,  # anger code in the fear folder
+        "subject 5/fear/sentence 3/s5_xx_3.avi": None,
+        "subject 5/fear/sentence 4/clip.avi": None,
+    }
+    for name in files:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(b"RIFF")
+    (root / "subject 5" / "readme.txt").write_text("eNTERFACE")
+    result = scan("enterface", root, "enterface")
+    got = {str(u.path.relative_to(root)): (u.local_id, u.speaker, u.sentence)
+           for u in result.utterances}  # fmt: skip
+    assert got == {name: ids for name, ids in files.items() if ids}
+    assert reasons(result) == {
+        "s5_fe_1.wav": "derived_copy",
+        "s5_an_2.avi": "conflicting_label",
+        "s5_xx_3.avi": "unknown_emotion_code",
+        "clip.avi": "unparsable_name",
+    }

@@ -37,6 +37,7 @@ ADAPTERS = {
     "mosei": "mosei",
     "csv": "generic_csv",
     "emovdb": "emovdb",
+    "enterface": "enterface",
     "emovo": "emovo",
 }
 
