@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from audio_quirks import write
 from emobox_trees import build_tree, excerpt, expected, found
 
-from crossemo.corpora import scan
+from crossemo.corpora import ingest, scan
 from crossemo.corpora.base import Scan
 
 #: EMOVO's codes -> EmoBox class names: EmoBox ships no label_map.json for EMOVO; this is the
@@ -148,4 +149,109 @@ def test_enterface_quirks_and_rejects(tmp_path):
         "s5_an_2.avi": "conflicting_label",
         "s5_xx_3.avi": "unknown_emotion_code",
         "clip.avi": "unparsable_name",
+    }
+
+
+# -- EMNS ---------------------------------------------------------------------------------------
+
+
+def emns_metadata(root: Path, rows: list[tuple[str, str, str]]) -> None:
+    """The publisher's ``metadata.csv`` (``|``-separated) with rows (file name, emotion, text)."""
+    lines = ["id|utterance|description|emotion|gender|age|level|audio_recording"]
+    lines += [f"{i}|{text}|acted|{emotion}|Female|25|3|wavs/{name}"
+              for i, (name, emotion, text) in enumerate(rows)]  # fmt: skip
+    (root / "metadata.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_emns_yields_emobox_files_and_labels(tmp_path):
+    root, entries, label_map = tree(tmp_path, "emns")
+    rows = [(Path(e["wav"]).name, e["emo"], f"Line {i % 4}.") for i, e in enumerate(entries)]
+    rows[0] = (rows[0][0], "Surprised", "Well, hello there!")  # the sheet's other spelling
+    entries[0] = {**entries[0], "emo": "Surprise"}
+    emns_metadata(root, rows)
+    result = scan("emns", root, "emns")
+    assert found(result, root) == expected(entries, "emns", label_map)
+    assert not result.rejects
+    first = by_name(result)[rows[0][0]]
+    assert (first.speaker, first.gender, first.language) == ("narrator", "female", "en")
+    assert (first.raw_label, first.text, first.sentence) == (
+        "Surprised",
+        "Well, hello there!",
+        "well hello there",
+    )
+    assert by_name(result)[rows[1][0]].sentence == by_name(result)[rows[5][0]].sentence
+
+
+def test_emns_rejects_and_needs_its_metadata(tmp_path):
+    root = tmp_path / "emns"
+    for name in ("recorded_audio_aaaaaaa", "recorded_audio_bbbbbbb", "recorded_audio_ccccccc"):
+        write(root / "cleaned_webm" / f"{name}.wav")
+    write(root / "wavs" / "recorded_audio_aaaaaaa.wav")  # a second copy of the recording
+    with pytest.raises(FileNotFoundError, match="metadata.csv"):
+        scan("emns", root, "emns")
+    emns_metadata(root, [("recorded_audio_aaaaaaa.wav", "Happy", "Hi."),
+                         ("recorded_audio_bbbbbbb.wav", "Bored", "Hi.")])  # fmt: skip
+    manifest, rejects = ingest("emns", root, "emns")
+    assert list(manifest.utt_id) == ["emns/recorded_audio_aaaaaaa"]
+    assert "cleaned_webm" in manifest.path[0]
+    assert dict(zip(rejects.path.map(lambda p: Path(p).parent.name + "/" + Path(p).name),
+                    rejects.reason, strict=True)) == {
+        "cleaned_webm/recorded_audio_bbbbbbb.wav": "unknown_label",
+        "cleaned_webm/recorded_audio_ccccccc.wav": "no_label",
+        "wavs/recorded_audio_aaaaaaa.wav": "duplicate_file",
+    }  # fmt: skip
+
+
+# -- Emozionalmente -----------------------------------------------------------------------------
+
+
+def emozionalmente_metadata(root: Path, samples: list[tuple[str, str, str, str]],
+                            users: list[tuple[str, str]] | None = None) -> None:  # fmt: skip
+    """The publisher's ``metadata/samples.csv`` (file, actor, sentence, emotion) and
+    ``metadata/users.csv`` (actor, gender)."""
+    folder = root / "metadata"
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["file_name,actor,sentence,emotion_expressed"]
+    lines += [",".join(f'"{v}"' for v in row) for row in samples]
+    (folder / "samples.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if users is not None:
+        lines = ["username,gender,age"] + [f"{actor},{gender},30" for actor, gender in users]
+        (folder / "users.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_emozionalmente_yields_emobox_files_and_labels(tmp_path):
+    root, entries, label_map = tree(tmp_path, "emozionalmente")
+    samples = [(Path(e["wav"]).name, f"actor{i % 3}", f"Frase numero {i % 2}, però.", e["emo"])
+               for i, e in enumerate(entries)]  # fmt: skip
+    emozionalmente_metadata(root, samples, [("actor0", "female"), ("actor1", "male")])
+    result = scan("emozionalmente", root, "emozionalmente")
+    assert found(result, root) == expected(entries, "emozionalmente", label_map)
+    assert not result.rejects
+    utts = by_name(result)
+    first, second, third = (utts[samples[i][0]] for i in range(3))
+    assert (first.speaker, first.gender, first.language) == ("actor0", "female", "it")
+    assert (second.gender, third.gender) == ("male", "unknown")  # actor2 has no users.csv row
+    assert (first.text, first.sentence) == ("Frase numero 0, però.", "frase numero 0 pero")
+    assert utts[samples[2][0]].sentence == first.sentence != second.sentence
+
+
+def test_emozionalmente_ingest_and_rejects(tmp_path):
+    root = tmp_path / "emozionalmente"
+    for stamp in ("1613655062436", "1613655062437", "1613655062438", "1613655062439"):
+        write(root / "audio" / f"{stamp}.wav")
+    with pytest.raises(FileNotFoundError, match="samples.csv"):
+        scan("emozionalmente", root, "emozionalmente")
+    emozionalmente_metadata(root, [
+        ("1613655062436.wav", "abc", "Ciao.", "joy"),
+        ("1613655062437.wav", "abc", "Ciao.", "boredom"),
+        ("1613655062438.wav", "", "Ciao.", "anger"),
+    ])  # fmt: skip
+    manifest, rejects = ingest("emozionalmente", root, "emozionalmente")
+    assert manifest[["utt_id", "speaker", "emotion", "language", "gender"]].values.tolist() == [
+        ["emozionalmente/1613655062436", "emozionalmente/abc", "happiness", "it", "unknown"]
+    ]
+    assert dict(zip(rejects.path.map(lambda p: Path(p).name), rejects.reason, strict=True)) == {
+        "1613655062437.wav": "unknown_label",
+        "1613655062438.wav": "no_speaker",
+        "1613655062439.wav": "no_label",
     }

@@ -36,8 +36,10 @@ ADAPTERS = {
     "iemocap": "iemocap",
     "mosei": "mosei",
     "csv": "generic_csv",
+    "emns": "emns",
     "emovdb": "emovdb",
     "enterface": "enterface",
+    "emozionalmente": "emozionalmente",
     "emovo": "emovo",
 }
 
