@@ -39,6 +39,12 @@ RESERVED_ID_MARKER = "reserved_id_marker"
 #: a sheet's audio path that leads outside the corpus root (``..`` or absolute) while the
 #: adapter's ``allow_outside_root`` option is off
 OUTSIDE_ROOT = "outside_root"
+#: a file whose name and folder give different labels (an EmoV-DB ``anger_...`` file under
+#: ``sam_Amused/``, an eNTERFACE ``s1_an_1.avi`` under ``fear/``); the detail names both
+CONFLICTING_LABEL = "conflicting_label"
+#: a copy made from a corpus's recordings, not one the publisher ships as a recording (audio
+#: extracted from eNTERFACE's videos); the detail names the publisher's form
+DERIVED_COPY = "derived_copy"
 
 # -- segment times --------------------------------------------------------------------------------
 #: a time cell that is not a number

@@ -41,6 +41,11 @@ ADAPTERS = {
     "asvpesd": "asvpesd",
     "cafe": "cafe",
     "casia": "casia",
+    "emns": "emns",
+    "emovdb": "emovdb",
+    "enterface": "enterface",
+    "emozionalmente": "emozionalmente",
+    "emovo": "emovo",
 }
 
 
