@@ -36,6 +36,11 @@ ADAPTERS = {
     "iemocap": "iemocap",
     "mosei": "mosei",
     "csv": "generic_csv",
+    "jlcorpus": "jlcorpus",
+    "meld": "meld",
+    "mer2023": "mer2023",
+    "mesd": "mesd",
+    "oreau": "oreau",
 }
 
 
