@@ -2,9 +2,9 @@
 ``Raw JL corpus (unchecked and unannotated)/JL(wav+txt)/female2_happy_10b_1.wav``.
 
 Layout, as EmoBox's metadata shows it: one folder of 2400 WAV files (44.1 kHz, mono), each
-with its transcript beside it (``female2_happy_10b_1.txt``); EmoBox reads that folder only. What else the Kaggle archive
-holds was not checked here; a file of the same name found twice (another copy of the
-recordings) is taken from ``JL(wav+txt)`` (:data:`PREFERRED_FOLDERS`).
+with its transcript beside it (``female2_happy_10b_1.txt``); EmoBox reads that folder only.
+What else the Kaggle archive holds was not checked here; a file of the same name found twice
+(another copy of the recordings) is taken from ``JL(wav+txt)`` (:data:`PREFERRED_FOLDERS`).
 
 Names are ``<speaker>_<emotion>_<sentence><a|b>_<take>``: four speakers (``male1``, ``male2``,
 ``female1``, ``female2``: the gender is the name's prefix), ten emotions spelt out (the five

@@ -157,7 +157,9 @@ def unmatched_rows(found: Scan, rows: Rows, sheets: dict[str, Path]) -> Iterable
 def scan(root: Path, corpus: str, **options) -> Scan:
     """Every clip under ``root`` labelled by the split sheets found under it; no options."""
     no_options(options)
-    sheets = {s: p for s, p in find_sheets(root, SHEET_SUFFIX).items() if s in SPLIT_FOLDERS.values()}
+    sheets = {
+        s: p for s, p in find_sheets(root, SHEET_SUFFIX).items() if s in SPLIT_FOLDERS.values()
+    }
     rows = {split: read_rows(split, sheet) for split, sheet in sheets.items()}
     found = scan_files(root, lambda p: parse(p, rows, sheets), AUDIO_SUFFIXES | VIDEO_SUFFIXES)
     found.rejects.extend(unmatched_rows(found, rows, sheets))
