@@ -35,7 +35,8 @@ EMOTION = {
 VOICES = {"F": "female", "M": "male", "C": "unknown"}
 
 _NAME = re.compile(
-    r"^(?P<emo>[A-Za-z]+)_(?P<voice>[A-Za-z])_(?P<list>[ABab])_(?P<word>[^\W_]+(?:_[^\W_]+)*)$"
+    r"^(?P<emo>[A-Za-z]+)_(?P<voice>[A-Za-z])_(?P<list>[ABab])_(?P<word>[a-z]+(?:_[a-z]+)*)$",
+    re.ASCII | re.IGNORECASE,
 )
 
 
