@@ -36,6 +36,9 @@ VOCAL_CHANNEL_EXCLUDED = "vocal_channel_excluded"
 #: an utterance id holding a marker the pipeline reserves (crossemo.core.names.RESERVED_ID_MARKERS,
 #: e.g. the augmented-copy marker ``#aug``); the detail names the marker
 RESERVED_ID_MARKER = "reserved_id_marker"
+#: a file under no folder whose label sheet the corpus holds (MELD's ``<split>_sent_emo.csv``,
+#: MER2023's ``<subset>-label.csv`` absent, or a folder no sheet is for); the detail names it
+NO_LABEL_SHEET = "no_label_sheet"
 #: a sheet's audio path that leads outside the corpus root (``..`` or absolute) while the
 #: adapter's ``allow_outside_root`` option is off
 OUTSIDE_ROOT = "outside_root"

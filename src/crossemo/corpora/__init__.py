@@ -46,6 +46,11 @@ ADAPTERS = {
     "enterface": "enterface",
     "emozionalmente": "emozionalmente",
     "emovo": "emovo",
+    "jlcorpus": "jlcorpus",
+    "meld": "meld",
+    "mer2023": "mer2023",
+    "mesd": "mesd",
+    "oreau": "oreau",
 }
 
 
