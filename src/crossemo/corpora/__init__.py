@@ -35,6 +35,8 @@ ADAPTERS = {
     "emodb": "emodb",
     "iemocap": "iemocap",
     "mosei": "mosei",
+    "polish": "polish",
+    "subesco": "subesco",
     "csv": "generic_csv",
 }
 

@@ -1,0 +1,84 @@
+"""EmoBox corpora PAVOQUE, Polish, RESD, ShEMO and SUBESCO: each adapter yields exactly the files
+and labels of EmoBox's metadata excerpt (tests/data/emobox) on a tree of synthetic recordings at
+its paths, derives speakers, genders, sentences and language as its docstring says, and rejects
+what is not a usable recording."""
+
+from __future__ import annotations
+
+import pytest
+from audio_quirks import write
+from emobox_trees import build_tree, excerpt, expected, found
+
+from crossemo.corpora import ingest, scan
+
+
+def reasons(result) -> dict[str, str]:
+    """File name -> reject reason of a scan."""
+    return {r.path.name: r.reason for r in result.rejects}
+
+
+def by_name(result) -> dict[str, object]:
+    """File name -> utterance of a scan (one per file)."""
+    return {u.path.name: u for u in result.utterances}
+
+
+@pytest.fixture(scope="module")
+def subesco_tree(tmp_path_factory):
+    root = tmp_path_factory.mktemp("subesco")
+    entries, label_map = excerpt("subesco")
+    build_tree(root, "subesco", entries)
+    return root, entries, label_map
+
+
+def test_subesco_yields_emobox_files(subesco_tree):
+    root, entries, label_map = subesco_tree
+    result = scan("subesco", root, "subesco")
+    assert found(result, root) == expected(entries, "subesco", label_map)
+    assert not result.rejects
+    utt = by_name(result)["M_07_SIBLY_S_3_FEAR_5.wav"]
+    assert (utt.speaker, utt.gender, utt.sentence, utt.language) == ("M_07", "male", "S_3", "bn")
+    assert utt.extra == {"speaker_name": "SIBLY", "take": 5}
+    other = by_name(result)["F_06_SIMI_S_3_FEAR_5.wav"]
+    assert (other.speaker, other.gender, other.sentence) == ("F_06", "female", "S_3")
+
+
+def test_subesco_quirks_and_rejects(tmp_path):
+    root = tmp_path / "SUBESCO"
+    write(root / "F_02_MONIKA_S_2_SURPRISE_3].wav")  # a published name with a stray bracket
+    write(root / "F_02_MONIKA_S_2_BORED_3.wav")
+    write(root / "F_02_MONIKA_2_SURPRISE_3.wav")
+    write(root / "readme.wav")
+    (root / "SUBESCO.txt").write_text("not audio\n")
+    result = scan("subesco", root, "subesco")
+    assert [u.local_id for u in result.utterances] == ["F_02_MONIKA_S_2_SURPRISE_3"]
+    assert result.utterances[0].emotion == "surprise"
+    assert reasons(result) == {
+        "F_02_MONIKA_S_2_BORED_3.wav": "unknown_emotion_code",
+        "F_02_MONIKA_2_SURPRISE_3.wav": "unparsable_name",
+        "readme.wav": "unparsable_name",
+    }
+
+
+def test_polish_yields_emobox_files_and_ingests(tmp_path):
+    entries, label_map = excerpt("polish")
+    build_tree(tmp_path, "polish", entries)
+    result = scan("polish", tmp_path, "polish")
+    assert found(result, tmp_path) == expected(entries, "polish", label_map)
+    utt = by_name(result)["m5.s_podaj_4.wav"]
+    assert (utt.speaker, utt.gender, utt.emotion) == ("m5", "male", "fear")
+    assert (utt.text, utt.sentence, utt.language) == ("podaj", "podaj", "pl")
+    manifest, rejects = ingest("polish", tmp_path, "polish")
+    assert len(manifest) == len(entries) and rejects.empty
+    assert set(manifest.language) == {"pl"}
+    row = manifest.set_index("utt_id").loc["polish/m5.s_podaj_4"]
+    assert (row.speaker, row.raw_label, row.sample_rate) == ("polish/m5", "s", 44100)
+
+
+def test_polish_rejects(tmp_path):
+    write(tmp_path / "m1.x_tak_1.wav")
+    write(tmp_path / "m1_tak_1.wav")
+    write(tmp_path / "m1.n_tak_1.wav")
+    result = scan("polish", tmp_path, "polish")
+    assert [u.local_id for u in result.utterances] == ["m1.n_tak_1"]
+    assert reasons(result) == {"m1.x_tak_1.wav": "unknown_emotion_code",
+                               "m1_tak_1.wav": "unparsable_name"}  # fmt: skip
