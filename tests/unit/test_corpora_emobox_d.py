@@ -5,6 +5,8 @@ what is not a usable recording."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from audio_quirks import write
 from emobox_trees import build_tree, excerpt, expected, found
@@ -82,3 +84,62 @@ def test_polish_rejects(tmp_path):
     assert [u.local_id for u in result.utterances] == ["m1.n_tak_1"]
     assert reasons(result) == {"m1.x_tak_1.wav": "unknown_emotion_code",
                                "m1_tak_1.wav": "unparsable_name"}  # fmt: skip
+
+
+def shemo_sheet(entries: list[dict]) -> dict[str, dict]:
+    """A ``shemo.json`` in the publisher's form for the excerpt's files (placeholder texts)."""
+    sheet = {}
+    for entry in entries:
+        utt = entry["key"].removeprefix("shemo-")
+        gender = "female" if utt.startswith("F") else "male"
+        sheet[utt] = {"speaker_id": utt[:3], "gender": gender, "emotion": entry["emo"],
+                      "transcript": f"\ufeffmatn {utt}", "ipa": "x"}  # fmt: skip
+    return sheet
+
+
+@pytest.fixture
+def shemo_tree(tmp_path):
+    entries, label_map = excerpt("shemo")
+    build_tree(tmp_path, "shemo", entries)
+    (tmp_path / "shemo.json").write_text(json.dumps(shemo_sheet(entries)), encoding="utf-8")
+    return tmp_path, entries, label_map
+
+
+def test_shemo_yields_emobox_files(shemo_tree):
+    root, entries, label_map = shemo_tree
+    result = scan("shemo", root, "shemo")
+    assert found(result, root) == expected(entries, "shemo", label_map)
+    assert not result.rejects
+    utt = by_name(result)["M12W06.wav"]
+    assert (utt.speaker, utt.gender, utt.emotion, utt.raw_label) == (
+        "M12", "male", "surprise", "surprised")  # fmt: skip
+    assert (utt.text, utt.sentence, utt.language) == ("matn M12W06", None, "fa")
+    assert by_name(result)["F24N07.wav"].speaker == "F24"
+
+
+def test_shemo_rejects_what_the_sheet_does_not_label(shemo_tree):
+    root, entries, _ = shemo_tree
+    sheet = shemo_sheet(entries)
+    sheet["F24N07"]["emotion"] = "bored"
+    sheet["M99A01"] = {"speaker_id": "M99", "gender": "male", "emotion": "angry"}
+    (root / "shemo.json").write_text(json.dumps(sheet), encoding="utf-8")
+    write(root / "female" / "F01A99.wav")  # published audio that shemo.json does not list
+    write(root / "male" / "notes.wav")
+    result = scan("shemo", root, "shemo")
+    assert len(result.utterances) == len(entries) - 1
+    assert reasons(result) == {
+        "F24N07.wav": "unknown_label",
+        "F01A99.wav": "no_label",
+        "notes.wav": "unparsable_name",
+        "M99A01.wav": "no_audio_for_label",
+    }
+
+
+def test_shemo_without_its_sheet(shemo_tree):
+    root, entries, label_map = shemo_tree
+    (root / "shemo.json").unlink()
+    with pytest.raises(FileNotFoundError, match=r"shemo\.json.*options\.metadata: null"):
+        scan("shemo", root, "shemo")
+    by_names = scan("shemo", root, "shemo", metadata=None)
+    assert found(by_names, root) == expected(entries, "shemo", label_map)
+    assert {u.text for u in by_names.utterances} == {None}
