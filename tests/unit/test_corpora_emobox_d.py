@@ -143,3 +143,67 @@ def test_shemo_without_its_sheet(shemo_tree):
     by_names = scan("shemo", root, "shemo", metadata=None)
     assert found(by_names, root) == expected(entries, "shemo", label_map)
     assert {u.text for u in by_names.utterances} == {None}
+
+
+def resd_sheets(root, entries: list[dict], extra: dict[str, list[str]] | None = None) -> None:
+    """The publisher's ``train.csv`` and ``test.csv`` for the excerpt's files (and ``extra``
+    lines per split)."""
+    lines = {"train": ["name,path,emotion"], "test": ["name,path,emotion"]}
+    for entry in entries:
+        split, relative = entry["wav"].split("/", 3)[2:]
+        lines[split].append(f"{entry['key'].removeprefix('resd-')},{relative},{entry['emo']}")
+    for split, more in (extra or {}).items():
+        lines[split] += more
+    for split, rows in lines.items():
+        (root / f"{split}.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def resd_tree(tmp_path):
+    entries, label_map = excerpt("resd")
+    build_tree(tmp_path, "resd", entries)
+    resd_sheets(tmp_path, entries)
+    return tmp_path, entries, label_map
+
+
+def test_resd_yields_emobox_files_and_ingests(resd_tree):
+    root, entries, label_map = resd_tree
+    result = scan("resd", root, "resd")
+    assert found(result, root) == expected(entries, "resd", label_map)
+    assert not result.rejects
+    utt = by_name(result)["05_neutral_fear f_020.wav"]
+    assert (utt.local_id, utt.speaker, utt.group) == ("05_neutral_fear_f_020", "05f", "dialog05")
+    assert (utt.emotion, utt.gender, utt.sentence, utt.language) == (
+        "fear", "unknown", None, "ru")  # fmt: skip
+    assert by_name(result)["50_enthusiasm_sadness_e_130.wav"].emotion == "enthusiasm"
+    manifest, rejects = ingest("resd", root, "resd")
+    assert len(manifest) == len(entries) and rejects.empty
+    assert set(manifest.split) == {"train", "test"}
+    assert set(manifest.group) == {f"resd/dialog{s[:2]}" for s in manifest.speaker.str[5:]}
+
+
+def test_resd_rejects_and_sheets(resd_tree):
+    root, entries, label_map = resd_tree
+    folder = "train/01_happiness_anger"
+    write(root / folder / "01_happiness_anger h_999.wav")  # audio no sheet lists
+    write(root / folder / "01_happiness_anger x_998.wav")
+    write(root / folder / "dialog.wav")
+    extra = {"train": [f"a,{folder[6:]}/01_happiness_anger x_998.wav,happiness",
+                       f"b,{folder[6:]}/01_happiness_anger a_997.wav,anger",
+                       f"c,{folder[6:]}/dialog.wav,anger"],
+             "test": [f"d,{folder[6:]}/01_happiness_anger h_996.wav,joy"]}  # fmt: skip
+    resd_sheets(root, entries, extra)
+    write(root / "test" / folder[6:] / "01_happiness_anger h_996.wav")
+    result = scan("resd", root, "resd")
+    assert len(result.utterances) == len(entries) + 1  # x_998: the sheet's word, not the letter
+    assert reasons(result) == {
+        "01_happiness_anger h_999.wav": "no_label",
+        "01_happiness_anger a_997.wav": "no_audio_for_label",
+        "dialog.wav": "unparsable_name",
+        "01_happiness_anger h_996.wav": "unknown_label",
+    }
+    (root / "test.csv").unlink()
+    with pytest.raises(FileNotFoundError, match=r"test\.csv.*options\.sheets: null"):
+        scan("resd", root, "resd")
+    by_names = scan("resd", root, "resd", sheets=None)
+    assert reasons(by_names)["01_happiness_anger x_998.wav"] == "unknown_emotion_code"

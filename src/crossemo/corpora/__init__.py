@@ -36,6 +36,7 @@ ADAPTERS = {
     "iemocap": "iemocap",
     "mosei": "mosei",
     "polish": "polish",
+    "resd": "resd",
     "shemo": "shemo",
     "subesco": "subesco",
     "csv": "generic_csv",
