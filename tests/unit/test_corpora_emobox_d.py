@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from audio_quirks import write
-from emobox_trees import build_tree, excerpt, expected, found
+from emobox_trees import build_tree, excerpt, expected, found, write_recording
 
 from crossemo.corpora import ingest, scan
+from crossemo.corpora.emobox import relative_path
 
 
 def reasons(result) -> dict[str, str]:
@@ -207,3 +209,75 @@ def test_resd_rejects_and_sheets(resd_tree):
         scan("resd", root, "resd")
     by_names = scan("resd", root, "resd", sheets=None)
     assert reasons(by_names)["01_happiness_anger x_998.wav"] == "unknown_emotion_code"
+
+
+def pavoque_tree(root, entries: list[dict], shift: bool) -> dict[str, tuple[float, float]]:
+    """The excerpt's FLAC recordings and their ``pavoque-<style>.yaml`` segmentations under
+    ``root``; segment id -> (start, end) written. The excerpt's times reach ~12800 s: with
+    ``shift`` each recording's segments are moved to consecutive short slots (the lengths cut to
+    0.8 s) of a short synthetic FLAC, else the recordings are 1 s long (scans only; no probe)."""
+    times, by_file = {}, {}
+    for entry in entries:
+        by_file.setdefault(relative_path(entry, "pavoque"), []).append(entry)
+    for i, (relative, group) in enumerate(sorted(by_file.items())):
+        segments = []
+        for j, entry in enumerate(group):
+            start, end = entry["start_time"], entry["end_time"]
+            if shift:
+                start, end = 0.1 + j, 0.1 + j + min(end - start, 0.8)
+            prompt = entry["key"].split("-", 1)[1].rsplit("-", 1)[0]
+            segments.append({"prompt": prompt, "style": entry["emo"], "start": start, "end": end})
+            times[f"{prompt}-{entry['emo']}"] = (start, end)
+        seconds = 0.2 + len(group) if shift else 1.0
+        write_recording(root / relative, 44100, 1, int(seconds * 44100), seed=i)
+        (root / relative).with_suffix(".yaml").write_text(yaml.safe_dump(segments))
+    return times
+
+
+def test_pavoque_segments_are_emobox_entries(tmp_path):
+    entries, label_map = excerpt("pavoque")
+    times = pavoque_tree(tmp_path, entries, shift=False)
+    result = scan("pavoque", tmp_path, "pavoque")
+    assert found(result, tmp_path) == expected(entries, "pavoque", label_map)
+    assert {u.local_id: (u.start, u.end) for u in result.utterances} == times
+    utt = {u.local_id: u for u in result.utterances}
+    take = utt["m0128a-sad"]  # an outtake: its style is the segment's, not the file's
+    assert (take.path.name, take.emotion, take.sentence) == ("pavoque-outtakes.flac", "sadness",
+                                                            "m0128")  # fmt: skip
+    poker = utt["poker_n0095-poker"]
+    assert (poker.emotion, poker.speaker, poker.gender, poker.language) == (
+        "poker_face", "roettig", "male", "de")  # fmt: skip
+    assert utt["m0072-poker"].sentence == "m0072" and not result.rejects
+
+
+def test_pavoque_ingest_cuts_segments(tmp_path):
+    entries, _ = excerpt("pavoque")
+    times = pavoque_tree(tmp_path, entries, shift=True)
+    manifest, rejects = ingest("pavoque", tmp_path, "pavoque")
+    assert rejects.empty and len(manifest) == len(entries)
+    rows = manifest.set_index("utt_id")
+    start, end = times["spike0018-angry"]
+    assert tuple(rows.loc["pavoque/spike0018-angry", ["start", "end"]]) == (start, end)
+    assert rows.loc["pavoque/spike0018-angry", "duration"] == pytest.approx(end - start)
+
+
+def test_pavoque_rejects(tmp_path):
+    segments = [{"prompt": "m0001", "style": "neutral", "start": 0.1, "end": 0.5},
+                {"prompt": "m0002", "style": "bored", "start": 0.5, "end": 0.9},
+                {"prompt": "m0003", "style": "neutral", "start": "x", "end": 1.0},
+                {"style": "neutral", "start": 0.1, "end": 0.2}]  # fmt: skip
+    write(tmp_path / "pavoque-neutral.flac", 1.0, 44100)
+    (tmp_path / "pavoque-neutral.yaml").write_text(yaml.safe_dump(segments))
+    (tmp_path / "pavoque-sad.yaml").write_text(yaml.safe_dump(segments[:1]))  # no FLAC
+    (tmp_path / "pavoque-happy.yaml").write_text("prompt: [unclosed\n")
+    write(tmp_path / "pavoque-neutral-16k.wav")  # a converted copy without segmentation
+    result = scan("pavoque", tmp_path, "pavoque")
+    assert [u.local_id for u in result.utterances] == ["m0001-neutral"]
+    assert sorted((r.path.name, r.reason) for r in result.rejects) == [
+        ("pavoque-happy.yaml", "unreadable"),
+        ("pavoque-neutral-16k.wav", "no_label"),
+        ("pavoque-neutral.flac", "bad_time"),
+        ("pavoque-neutral.flac", "no_label"),
+        ("pavoque-neutral.flac", "unknown_label"),
+        ("pavoque-sad.flac", "no_audio_for_label"),
+    ]

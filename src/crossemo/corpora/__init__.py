@@ -35,6 +35,7 @@ ADAPTERS = {
     "emodb": "emodb",
     "iemocap": "iemocap",
     "mosei": "mosei",
+    "pavoque": "pavoque",
     "polish": "polish",
     "resd": "resd",
     "shemo": "shemo",
