@@ -38,8 +38,8 @@ STYLE = {
 }  # fmt: skip
 SPEAKER = "roettig"
 #: the segmentation files: ``pavoque-<name>.yaml`` beside ``pavoque-<name>.flac``
-SEGMENTATION = re.compile(r"^pavoque-[\w-]+\.ya?ml$", re.IGNORECASE)
-_TAKE = re.compile(r"^(?P<base>.*\d)[a-z]?$")
+SEGMENTATION = re.compile(r"^pavoque-[\w-]+\.ya?ml$", re.ASCII | re.IGNORECASE)
+_TAKE = re.compile(r"^(?P<base>.*\d)[a-z]?$", re.ASCII)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
