@@ -36,6 +36,8 @@ ADAPTERS = {
     "iemocap": "iemocap",
     "mosei": "mosei",
     "csv": "generic_csv",
+    "turevdb": "turevdb",
+    "urdu": "urdu",
 }
 
 
