@@ -71,3 +71,76 @@ def test_urdu_fields_rejects_and_ingest(tmp_path):
         "SM1_F1_X001.wav": "unknown_emotion_code",
         "readme.wav": "unparsable_name",
     }
+
+
+def _touch(path):
+    """A placeholder file for scans (which read names, never audio)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"")
+    return path
+
+
+def test_esd_layouts_fields_and_rejects(tmp_path):
+    root = tmp_path / "Emotion Speech Dataset"
+    _touch(root / "0011" / "Angry" / "0011_000351.wav")  # EmoBox's flat release
+    _touch(root / "0011" / "Neutral" / "0011_000001.wav")
+    _touch(root / "0002" / "Surprise" / "test" / "0002_001750.wav")  # first release's splits
+    (root / "0011" / "0011.txt").write_text(
+        "0011_000001\tThe nine the eggs.\tNeutral\n0011_000351\tThe nine the eggs.\tAngry\n"
+    )
+    (root / "0002" / "0002.txt").write_bytes("0002_001750\t打远一看\t惊喜\n".encode("gb18030"))
+    _touch(root / "0011" / "Happy" / "0011_000351.wav")  # an angry number in Happy/
+    _touch(root / "0021" / "Sad" / "0021_001100.wav")
+    _touch(root / "0012" / "Sad" / "0012_001800.wav")
+    _touch(root / "0012" / "Sad" / "0012_1100.wav")
+    result = scan("esd", tmp_path, "esd")
+    utts = {u.local_id: u for u in result.utterances}
+    assert {k: (u.raw_label, u.emotion) for k, u in utts.items()} == {
+        "0011_000351": ("Angry", "anger"),
+        "0011_000001": ("Neutral", "neutral"),
+        "0002_001750": ("Surprise", "surprise"),
+    }
+    angry, neutral, chinese = utts["0011_000351"], utts["0011_000001"], utts["0002_001750"]
+    assert angry.sentence == neutral.sentence == "en-001" and angry.text == "The nine the eggs."
+    assert (angry.speaker, angry.gender, angry.language) == ("0011", "male", "en")
+    assert (chinese.gender, chinese.language, chinese.sentence) == ("female", "zh", "zh-350")
+    assert chinese.text == "打远一看" and chinese.extra == {"esd_split": "test"}
+    assert sorted((r.path.parent.name, r.reason) for r in result.rejects) == [
+        ("Happy", "label_conflict"),
+        ("Sad", "unknown_emotion_code"),
+        ("Sad", "unknown_speaker"),
+        ("Sad", "unparsable_name"),
+    ]
+
+
+def test_mead_layout_fields_and_rejects(tmp_path):
+    for speaker, emotion, level, take in [
+        ("M003", "angry", 3, "001"), ("M003", "neutral", 1, "001"),
+        ("W009", "angry", 1, "001"), ("W009", "surprised", 2, "030"),
+        ("W009", "contempt", 1, "005"), ("M003", "disgusted", 2, "010"),
+    ]:  # fmt: skip
+        _touch(tmp_path / speaker / "audio" / emotion / f"level_{level}" / f"{take}.m4a")
+    _touch(tmp_path / "M003" / "video" / "front" / "angry" / "level_3" / "001.mp4")  # not walked
+    _touch(tmp_path / "M003" / "video" / "front" / "angry" / "level_3" / "001.m4a")
+    _touch(tmp_path / "M003" / "audio" / "bored" / "level_1" / "001.m4a")
+    _touch(tmp_path / "X1" / "audio" / "sad" / "level_1" / "001.m4a")
+    _touch(tmp_path / "M003" / "audio" / "sad" / "001.m4a")
+    result = scan("mead", tmp_path, "mead")
+    utts = {u.local_id: u for u in result.utterances}
+    assert {k: u.emotion for k, u in utts.items()} == {
+        "M003_angry_level3_001": "anger", "M003_neutral_level1_001": "neutral",
+        "W009_angry_level1_001": "anger", "W009_surprised_level2_030": "surprise",
+        "W009_contempt_level1_005": "contempt", "M003_disgusted_level2_010": "disgust",
+    }  # fmt: skip
+    strong, woman = utts["M003_angry_level3_001"], utts["W009_angry_level1_001"]
+    assert (strong.speaker, strong.gender, strong.language, strong.extra) == (
+        "M003", "male", "en", {"intensity": 3}
+    )  # fmt: skip
+    assert woman.gender == "female" and woman.sentence == strong.sentence == "angry-001"
+    assert utts["M003_neutral_level1_001"].sentence != strong.sentence
+    assert sorted((r.path.relative_to(tmp_path).parts[:3], r.reason) for r in result.rejects) == [
+        (("M003", "audio", "bored"), "unknown_emotion_code"),
+        (("M003", "audio", "sad"), "unparsable_name"),
+        (("M003", "video", "front"), "not_a_recording"),
+        (("X1", "audio", "sad"), "unknown_speaker"),
+    ]

@@ -38,6 +38,8 @@ ADAPTERS = {
     "csv": "generic_csv",
     "turevdb": "turevdb",
     "urdu": "urdu",
+    "esd": "esd",
+    "mead": "mead",
 }
 
 
