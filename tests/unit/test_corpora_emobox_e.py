@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from audio_quirks import reject_reasons, write
@@ -143,4 +145,102 @@ def test_mead_layout_fields_and_rejects(tmp_path):
         (("M003", "audio", "sad"), "unparsable_name"),
         (("M003", "video", "front"), "not_a_recording"),
         (("X1", "audio", "sad"), "unknown_speaker"),
+    ]
+
+
+MSP_SHEET = """FileName,EmoClass,EmoAct,EmoVal,EmoDom,SpkrID,Gender,Split_Set
+MSP-PODCAST_0001_0008.wav,N,3.2,4.0,3.6,127,Female,Train
+MSP-PODCAST_0001_0009.wav,X,4.0,3.0,4.2,Unknown,Unknown,Train
+MSP-PODCAST_0002_0001.wav,C,5.0,2.0,5.0,55,Male,Test1
+MSP-PODCAST_0002_0002.wav,Z,5.0,2.0,5.0,55,Male,Test1
+MSP-PODCAST_0003_0001.wav,H,5.0,2.0,5.0,56,Male,Validation
+"""
+
+
+def test_msppodcast_sheet_ingest_and_rejects(tmp_path):
+    (tmp_path / "Labels").mkdir()
+    (tmp_path / "Labels" / "labels_consensus.csv").write_text(MSP_SHEET)
+    for name in ("0001_0008", "0001_0009", "0002_0001", "0002_0002", "0004_0001"):
+        write(tmp_path / "Audios" / f"MSP-PODCAST_{name}.wav")
+    (tmp_path / "Transcripts").mkdir()
+    (tmp_path / "Transcripts" / "MSP-PODCAST_0001_0008.txt").write_text("so anyway\n")
+    manifest, rejects = ingest("msppodcast", tmp_path, "msp")
+    rows = manifest.set_index("utt_id")
+    assert dict(rows.emotion) == {
+        "msp/MSP-PODCAST_0001_0008": "neutral",
+        "msp/MSP-PODCAST_0001_0009": "undecided",
+        "msp/MSP-PODCAST_0002_0001": "contempt",
+    }
+    first = rows.loc["msp/MSP-PODCAST_0001_0008"]
+    assert (first.speaker, first.gender, first.language, first.text) == (
+        "msp/127", "female", "en", "so anyway"
+    )  # fmt: skip
+    assert (first.arousal, first.valence, first.msp_split) == (3.2, 4.0, "Train")
+    assert rows.loc["msp/MSP-PODCAST_0001_0009", "speaker"] == "msp/unknown-0001"
+    assert rows.loc["msp/MSP-PODCAST_0002_0001", "gender"] == "male"
+    names = rejects.path.map(lambda p: p.rsplit("/", 1)[1])
+    assert sorted(zip(rejects.reason, names, strict=True)) == [
+        ("no_audio_for_label", "labels_consensus.csv"),
+        ("no_label", "MSP-PODCAST_0004_0001.wav"),
+        ("unknown_emotion_code", "MSP-PODCAST_0002_0002.wav"),
+    ]
+
+
+def test_msppodcast_reads_the_json_sheet_and_needs_one(tmp_path):
+    write(tmp_path / "Audio" / "MSP-PODCAST_0001_0008.wav")
+    with pytest.raises(FileNotFoundError, match="labels_consensus.csv"):
+        scan("msppodcast", tmp_path, "msp")
+    row = {"EmoClass": "A", "SpkrID": "127", "Gender": "Female", "Split_Set": "Train"}
+    (tmp_path / "label").mkdir()
+    sheet = tmp_path / "label" / "labels_concensus.json"
+    sheet.write_text(json.dumps({"MSP-PODCAST_0001_0008.wav": row}))
+    (utt,) = scan("msppodcast", tmp_path, "msp").utterances
+    assert (utt.emotion, utt.speaker, utt.extra["arousal"]) == ("anger", "127", None)
+
+
+def _m3ed_annotation() -> dict:
+    def utt(speaker, text, emo):
+        return {"Speaker": speaker, "Text": text, "StartTime": "00:00:01.000",
+                "EndTime": "00:00:02.000", "EmoAnnotation": {"final_main_emo": emo}}  # fmt: skip
+
+    people = {"A": {"Name": "Fang", "Gender": "female"}, "B": {"Name": "Li"}}
+    return {
+        "Anjia": {
+            "Anjia_1_1": {
+                "SpeakerInfo": people,
+                "Dialog": {
+                    "Anjia_1_1_1": utt("A", "你好", "Happy"),
+                    "Anjia_1_1_2": utt("B", "走吧", "Anger"),
+                    "Anjia_1_1_3": utt("A", "嗯", "Bored"),
+                    "Anjia_1_1_4": utt("B", "好", "Neutral"),
+                },
+            }
+        }
+    }
+
+
+def test_m3ed_annotation_layout_and_rejects(tmp_path):
+    with pytest.raises(FileNotFoundError, match="annotation.json"):
+        scan("m3ed", tmp_path, "m3ed")
+    (tmp_path / "annotation.json").write_text(json.dumps(_m3ed_annotation()), encoding="utf-8")
+    (tmp_path / "splitInfo").mkdir()
+    (tmp_path / "splitInfo" / "movie_list_val.txt").write_text("Anjia\n")
+    for stem in ("A_Anjia_1_1_1", "B_Anjia_1_1_2", "A_Anjia_1_1_3", "C_Anjia_9_9_9"):
+        _touch(tmp_path / "modality_speech" / f"{stem}.wav")
+    result = scan("m3ed", tmp_path, "m3ed")
+    utts = {u.local_id: u for u in result.utterances}
+    assert {k: u.emotion for k, u in utts.items()} == {
+        "Anjia_1_1_1": "happiness",
+        "Anjia_1_1_2": "anger",
+    }
+    happy, angry = utts["Anjia_1_1_1"], utts["Anjia_1_1_2"]
+    assert (happy.speaker, happy.gender, happy.text, happy.language) == (
+        "Anjia_Fang", "female", "你好", "zh"
+    )  # fmt: skip
+    assert (angry.speaker, angry.gender, angry.raw_label) == ("Anjia_Li", "unknown", "Anger")
+    assert happy.extra == {"dialog": "Anjia_1_1", "m3ed_split": "valid"}
+    assert sorted((r.reason, r.path.name) for r in result.rejects) == [
+        ("no_audio_for_label", "annotation.json"),
+        ("no_label", "C_Anjia_9_9_9.wav"),
+        ("unknown_label", "A_Anjia_1_1_3.wav"),
     ]

@@ -40,6 +40,8 @@ ADAPTERS = {
     "urdu": "urdu",
     "esd": "esd",
     "mead": "mead",
+    "m3ed": "m3ed",
+    "msppodcast": "msppodcast",
 }
 
 
