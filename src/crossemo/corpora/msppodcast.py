@@ -123,9 +123,9 @@ def parse(path: Path, row: dict, transcripts: Path | None = None) -> Utterance |
     if code not in EMOTION:
         return Reject(path, UNKNOWN_EMOTION_CODE, f"EmoClass {code!r}", local_id)
     text_file = transcripts / f"{path.stem}.txt" if transcripts else None
-    text = (
-        text_file.read_text(encoding="utf-8").strip() if text_file and text_file.is_file() else None
-    )
+    text = None
+    if text_file is not None and text_file.is_file():
+        text = text_file.read_text(encoding="utf-8", errors="replace").strip()
     return Utterance(
         local_id=local_id,
         path=path,
