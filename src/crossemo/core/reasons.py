@@ -111,3 +111,11 @@ TOO_LONG = "too_long"
 CLIPPING = "clipping"
 #: an unexpected error while decoding, cutting or processing one utterance (detail: the error)
 PROCESSING_FAILED = "processing_failed"
+
+# -- EmoBox corpus adapters -----------------------------------------------------------------------
+#: a file whose name's emotion code and the emotion folder it sits in disagree (which is right
+#: cannot be told; the detail names both)
+LABEL_CONFLICT = "label_conflict"
+#: a file that looks like the corpus but is another modality or a derived copy (a video track's
+#: audio beside the publisher's speech files, a processed copy); the detail names which
+NOT_A_RECORDING = "not_a_recording"

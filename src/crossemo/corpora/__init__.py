@@ -56,6 +56,12 @@ ADAPTERS = {
     "mer2023": "mer2023",
     "mesd": "mesd",
     "oreau": "oreau",
+    "turevdb": "turevdb",
+    "urdu": "urdu",
+    "esd": "esd",
+    "mead": "mead",
+    "m3ed": "m3ed",
+    "msppodcast": "msppodcast",
 }
 
 
