@@ -380,7 +380,8 @@ def _with_classic(demo: Plan, features: dict[str, object], **extra) -> Plan:
     import copy
 
     config = copy.deepcopy(dict(demo.config))
-    base = config["experiments"]["demo_whisper_svm_cross"]
+    base = copy.deepcopy(config["experiments"]["demo_whisper_svm_cross"])
+    base["model"].pop("layer_combination")  # the copies' features may hold one layer
     for name, featureset in features.items():
         config["experiments"][name] = {**copy.deepcopy(base), "features": featureset, **extra}
     plan = Plan(config, demo.scheme_dir, demo.reference_dir)
