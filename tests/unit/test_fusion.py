@@ -131,9 +131,10 @@ def demo() -> Plan:
 
 
 def _plan(demo: Plan, features, **extra) -> Plan:
-    """The demo plan plus ``fused``, a copy of demo_whisper_svm_cross on ``features``."""
+    """The demo plan plus ``fused``, a copy of demo_egemaps_svm_loco (an SVM on the demo's Whisper
+    experiment's split) on ``features``."""
     config = copy.deepcopy(dict(demo.config))
-    base = config["experiments"]["demo_whisper_svm_cross"]
+    base = config["experiments"]["demo_egemaps_svm_loco"]
     config["experiments"]["fused"] = {**copy.deepcopy(base), "features": features, **extra}
     plan = Plan(config, demo.scheme_dir, demo.reference_dir)
     plan.validate()

@@ -19,13 +19,12 @@ pytestmark = pytest.mark.workflow
 def test_an_ensemble_plans_one_combine_job_per_run_on_its_members(tmp_path: Path):
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     exps = config["experiments"]
-    base = exps["demo_whisper_svm_cross"]
-    exps["demo_egemaps_svm_same_split"] = {**copy.deepcopy(base), "features": "egemaps"}
+    base = exps["demo_whisper_svm_cross"]  # and demo_egemaps_svm_loco: the same split
     exps["demo_fusion"] = {
         **{k: copy.deepcopy(base[k]) for k in split_keys() if k in base},
         "balance": base["balance"],
         "model": {"family": "ensemble", "combine": "stacking",
-                  "members": ["demo_whisper_svm_cross", "demo_egemaps_svm_same_split"]},
+                  "members": ["demo_whisper_svm_cross", "demo_egemaps_svm_loco"]},
     }  # fmt: skip
     targets = ["results/tables/ensemble_demo_fusion.csv", "results/metrics/demo_fusion.csv"]
     jobs = planned_jobs(run_snakemake(tmp_path, config, "-n", *targets))

