@@ -53,7 +53,11 @@ ENSEMBLE_EXPERIMENT_KEYS = ("model", "seed")
 #: model keys that are job resources, not settings (never in a training job's params)
 RESOURCE_KEYS = ("threads", "mem_mb", "runtime")
 #: protocols with several folds (the others have one split: fold0)
-KFOLD_PROTOCOLS = ("speaker_kfold", "leave_one_session_out")
+#: EmoBox's own protocols: its fixed folds of one corpus (k folds), its balanced cross-corpus
+#: test sets (track 2, one split)
+EMOBOX_FOLDS = "emobox_folds"
+EMOBOX_TRACK2 = "emobox_track2"
+KFOLD_PROTOCOLS = ("speaker_kfold", "leave_one_session_out", EMOBOX_FOLDS)
 #: every train corpus x every test corpus: one fold per training source (matrix_sources)
 CORPUS_MATRIX = "corpus_matrix"
 #: how a leave-one-corpus-out source is written in tables and figures: "all but x"

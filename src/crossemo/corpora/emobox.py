@@ -13,6 +13,7 @@ EmoBox's. Nothing is downloaded: the user gives a local EmoBox ``data/`` folder.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,3 +86,54 @@ def emobox_class(name: str) -> str:
 def emotion_of(entry: dict, label_map: dict[str, str]) -> str:
     """The manifests' emotion of an EmoBox entry (its ``emo`` through the label map)."""
     return emobox_class(label_map[str(entry["emo"])])
+
+
+#: EmoBox's cross-corpus test sets (track 2): ``track2/<NAME>_selected_balenced.jsonl`` (sic)
+TRACK2_DIR = "track2"
+TRACK2_SUFFIX = "_selected_balenced.jsonl"
+#: the parts of an EmoBox fold (``valid`` only in some corpora: MELD, M3ED, MSP-Podcast)
+FOLD_PARTS = ("train", "valid", "test")
+_FOLD_DIR = re.compile(r"^fold_?(\d+)$")
+
+
+def fold_dirs(data: str | Path, corpus: str) -> dict[int, Path]:
+    """EmoBox's fold folders of ``corpus`` (``data/<corpus>/fold_<k>`` or ``fold<k>``), by fold
+    number from 1; a cheap listing (the workflow's parse reads it)."""
+    root = Path(data) / corpus
+    if not root.is_dir():
+        return {}
+    found = {}
+    for child in root.iterdir():
+        match = _FOLD_DIR.match(child.name)
+        if match and child.is_dir():
+            found[int(match.group(1))] = child
+    return dict(sorted(found.items()))
+
+
+def fold_file(folder: Path, corpus: str, k: int, part: str) -> Path | None:
+    """The ``part`` file of fold ``k`` in ``folder``: ``<corpus>_<part>_fold_<k>.jsonl`` or
+    ``<corpus>_<part>_fold<k>.jsonl`` (EmoDB ships both, alike), None when there is none."""
+    for name in (f"{corpus}_{part}_fold_{k}.jsonl", f"{corpus}_{part}_fold{k}.jsonl"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def track2_file(data: str | Path, name: str) -> Path:
+    """The track-2 test set of EmoBox's corpus ``name`` (``IEMOCAP``, ``MELD``, ``RAVDESS``,
+    ``SAVEE``)."""
+    return Path(data) / TRACK2_DIR / f"{name.upper()}{TRACK2_SUFFIX}"
+
+
+def entry_path(entry: dict, corpus: str) -> Path:
+    """An entry's file relative to the corpus root: the fold files' ``wav`` (under
+    ``downloads/<corpus>/``) or the track-2 files' ``wav_filename`` (already relative)."""
+    if "wav_filename" in entry:
+        return Path(entry["wav_filename"])
+    return relative_path(entry, corpus)
+
+
+def entry_start(entry: dict) -> float | None:
+    """An entry's start in seconds (segmented corpora), None for a whole file."""
+    start = entry.get("start_time")
+    return None if start is None else float(start)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from crossemo.core.names import CORPUS_MATRIX, n_folds
+from crossemo.core.names import CORPUS_MATRIX, EMOBOX_FOLDS, EMOBOX_TRACK2, n_folds
 
+EMOBOX_PROTOCOLS = (EMOBOX_FOLDS, EMOBOX_TRACK2)
 PROTOCOLS = ("cross_corpus", "speaker_kfold", "leave_one_session_out", "stratified",
-             CORPUS_MATRIX)  # fmt: skip
+             CORPUS_MATRIX, *EMOBOX_PROTOCOLS)  # fmt: skip
 SPLITS = ("train", "dev", "test")
 #: what ``disjoint`` may list; ``speaker`` (the manifest's group) is always kept apart
 DISJOINT = ("speaker", "sentence")
@@ -47,6 +48,8 @@ class Experiment:
     disjoint: tuple[str, ...] = ("speaker",)
     include_loco: bool = False
     seed: int = 0
+    emobox_data: str = ""
+    emobox_name: str = ""
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
@@ -59,6 +62,25 @@ class Experiment:
             )
         if self.protocol == CORPUS_MATRIX and len(set(self.train)) < 2:
             raise SplitError(f"{self.name}: a corpus matrix needs two or more train corpora")
+        if self.protocol in EMOBOX_PROTOCOLS:
+            self._check_emobox()
+
+    def _check_emobox(self) -> None:
+        """EmoBox's protocols: ``emobox_data`` given, one EmoBox corpus (``train`` of
+        emobox_folds, ``test`` of emobox_track2), EmoBox's assignment kept (no sentence
+        dropping)."""
+        if not self.emobox_data:
+            raise SplitError(f"experiments.{self.name}.emobox_data: {self.protocol} needs the "
+                             "path of a local copy of EmoBox's data/ folder")  # fmt: skip
+        listed = self.train if self.protocol == EMOBOX_FOLDS else self.test
+        if len(listed) != 1 or (self.protocol == EMOBOX_FOLDS and self.test):
+            key = "train" if self.protocol == EMOBOX_FOLDS else "test"
+            raise SplitError(f"experiments.{self.name}.{key}: {self.protocol} reads EmoBox's "
+                             f"files of one corpus; list exactly one there"
+                             f"{' and no test corpus' if key == 'train' else ''}")  # fmt: skip
+        if "sentence" in self.disjoint:
+            raise SplitError(f"experiments.{self.name}.disjoint: {self.protocol} keeps EmoBox's "
+                             "assignment; drop sentence (the audit reports shared sentences)")  # fmt: skip
 
     def _check_corpora(self) -> None:
         """Refuse a corpus in train and test without ``fractions`` (cross_corpus) or at all
@@ -71,7 +93,7 @@ class Experiment:
                     f"{self.name}: {sorted(both - set(self.fractions))} are in train and test "
                     "but have no `fractions` entry"
                 )
-        elif both:
+        elif both and self.protocol != EMOBOX_TRACK2:
             raise SplitError(f"{self.name}: {sorted(both)} in train and test ({self.protocol})")
         for corpus, frac in self.fractions.items():
             if corpus not in both:
@@ -98,6 +120,11 @@ class Experiment:
     def test_only(self) -> tuple[str, ...]:
         """Corpora never allowed in training."""
         return tuple(c for c in self.test if c not in self.train)
+
+    @property
+    def emobox_corpus(self) -> str:
+        """EmoBox's name of the corpus its files are read for (``emobox_name``, else ours)."""
+        return self.emobox_name or (self.train if self.protocol == EMOBOX_FOLDS else self.test)[0]
 
     @property
     def n_folds(self) -> int:
