@@ -5,6 +5,7 @@ bindings whose source the experiment cannot feed), refused with the config key t
 
 from __future__ import annotations
 
+from crossemo import splits
 from crossemo.core import names
 from crossemo.models.stages import init_chain
 from crossemo.plan.experiments import Experiments
@@ -19,7 +20,8 @@ class Checks(Experiments):
     def validate(self) -> None:
         """Checks that would otherwise fail inside a job: init_from chains (unknown sources,
         families that cannot start from a saved model, cycles), Whisper features of augmented
-        audio, and paper bindings whose source the experiment cannot feed."""
+        audio, paper bindings whose source the experiment cannot feed, and EmoBox's data folder
+        of its protocols."""
         for e in self.neural_experiments:
             for stage in init_chain(e, self.config["experiments"]):  # families, cycles
                 self.init_source(stage)  # sources that are neural experiments, with that run
@@ -54,6 +56,8 @@ class Checks(Experiments):
                     "features; use balance: {method: undersample} or {method: none}"
                 )
         for e in self.experiments:
+            if self.experiment(e)["protocol"] in splits.EMOBOX_PROTOCOLS:
+                splits.Experiment.from_config(e, self.experiment(e)).check_emobox_data()
             for b in self.paper_bindings(e):
                 source = b.get("source", "metrics")
                 if source == "metrics" and e not in self.model_experiments:

@@ -9,6 +9,7 @@ One module per concern, in the order a split is made:
 * :mod:`~crossemo.splits.sampling` -- seeded draws shared by protocols and dev sets;
 * :mod:`~crossemo.splits.protocols` -- per fold, train and test rows (cross-corpus, speaker
   k-fold, leave one session out, stratified, corpus matrix);
+* :mod:`~crossemo.splits.emobox` -- EmoBox's folds and track-2 test sets mapped to utterances;
 * :mod:`~crossemo.splits.sentences` -- sentence-disjoint folds and the sentences test shares
   with training;
 * :mod:`~crossemo.splits.dev` -- the dev part of each training corpus and how it was drawn;
@@ -16,6 +17,7 @@ One module per concern, in the order a split is made:
   duplicate recordings);
 * :mod:`~crossemo.splits.duplicates` -- duplicate recordings within and across corpora, by
   their audio fingerprints (rule ``find_duplicates``), and the pairs a fold splits;
+* :mod:`~crossemo.splits.overlap` -- what test shares with training (speakers, recordings);
 * :mod:`~crossemo.splits.audit` -- the audit table (counts per fold x split x corpus x label);
 * :mod:`~crossemo.splits.io` -- the split table's schema, the stage's reads and writes;
 * :mod:`~crossemo.splits.build` -- :func:`~crossemo.splits.build.build_split` and the rule's
@@ -28,6 +30,7 @@ functions from their modules.
 
 from crossemo.splits.experiment import (
     DISJOINT,
+    EMOBOX_PROTOCOLS,
     PROTOCOLS,
     SPLITS,
     Experiment,
@@ -35,4 +38,4 @@ from crossemo.splits.experiment import (
     SplitLeakError,
 )
 
-__all__ = ["DISJOINT", "PROTOCOLS", "SPLITS", "Experiment", "SplitError", "SplitLeakError"]
+__all__ = ["DISJOINT", "EMOBOX_PROTOCOLS", "PROTOCOLS", "SPLITS", "Experiment", "SplitError", "SplitLeakError"]

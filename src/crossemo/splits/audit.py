@@ -12,6 +12,7 @@ from crossemo.core.safe_text import terminal_text
 from crossemo.splits.dev import dev_draws
 from crossemo.splits.experiment import SPLITS, Experiment
 from crossemo.splits.leakage import check_leaks, check_sentence_leaks
+from crossemo.splits.overlap import overlap_notices, shared_groups, shared_recordings
 from crossemo.splits.sentences import sentence_seen
 
 KEYS = ["fold", "split", "corpus"]
@@ -23,6 +24,8 @@ def audit(
     classes: list[str],
     sentences: pd.Series | None = None,
     dropped: pd.DataFrame | None = None,
+    leaks: pd.DataFrame | None = None,
+    emobox: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Check ``split`` (:func:`~crossemo.splits.leakage.check_leaks`) and count it per fold x
     split x corpus x label.
@@ -38,7 +41,11 @@ def audit(
     corpus shares (:func:`crossemo.splits.sentences.sentence_seen`; 0 elsewhere), and
     ``sentence_dropped``: the utterances of the split that ``disjoint: [speaker, sentence]``
     removed from the fold (``dropped``, from :func:`crossemo.splits.build.build_split`). With
-    ``sentence`` in ``exp.disjoint`` a seen sentence is a leak.
+    ``sentence`` in ``exp.disjoint`` a seen sentence is a leak. Then, on test rows,
+    ``shared_groups`` and ``shared_recordings`` (``leaks``: duplicate pairs across test and
+    training) from :mod:`crossemo.splits.overlap`, and for EmoBox's protocols ``emobox``'s
+    ``emobox_unmatched`` and ``emobox_unlisted``
+    (:func:`crossemo.splits.emobox.unmatched_counts`).
     """
     seen = sentence_seen(split, sentences if sentences is not None else pd.Series(dtype=str))
     check_sentence_leaks(seen, exp)
@@ -53,10 +60,25 @@ def audit(
     found = seen.reindex(pd.MultiIndex.from_frame(counts[["fold", "corpus"]])).fillna(0)
     counts["sentence_seen"] = np.where(on_test, found.to_numpy(), 0).astype(int)
     counts["sentence_dropped"] = dropped_counts(counts, dropped)
+    for column, values in _test_columns(split, leaks, emobox).items():
+        found = values.reindex(pd.MultiIndex.from_frame(counts[["fold", "corpus"]])).fillna(0)
+        counts[column] = np.where(on_test, found.to_numpy(), 0).astype(int)
     counts["split"] = pd.Categorical(counts["split"], categories=list(SPLITS), ordered=True)
     counts = counts.sort_values(KEYS).reset_index(drop=True)
     counts.columns.name = None
     return counts
+
+
+def _test_columns(
+    split: pd.DataFrame, leaks: pd.DataFrame | None, emobox: pd.DataFrame | None
+) -> dict[str, pd.Series]:
+    """The audit's per (fold, corpus) counts of test rows after ``sentence_dropped``."""
+    columns = {"shared_groups": shared_groups(split),
+               "shared_recordings": shared_recordings(split, leaks)}  # fmt: skip
+    if emobox is not None:
+        table = emobox.set_index(["fold", "corpus"])
+        columns |= {c: table[c] for c in ("emobox_unmatched", "emobox_unlisted")}
+    return columns
 
 
 def label_counts(split: pd.DataFrame, classes: list[str]) -> pd.DataFrame:
@@ -108,9 +130,16 @@ def dev_notices(audit_paths: dict[str, str | Path]) -> str | None:
 
 
 def print_dev_notices(audit_paths: dict[str, str | Path]) -> None:
-    """Print :func:`dev_notices` to standard error when there are any."""
+    """Print :func:`dev_notices` and the overlaps of test with training
+    (:func:`crossemo.splits.overlap.overlap_notices`) to standard error when there are any."""
     import sys
 
     notices = dev_notices(audit_paths)
     if notices:
         print(notices, file=sys.stderr)
+    lines = overlap_notices(audit_paths)
+    if lines:
+        head = ("crossemo: test shares speakers, sentences or recordings with training, or "
+                "EmoBox entries match no utterance (EmoBox's protocols keep its assignment; "
+                "results/splits/*.audit.csv, columns shared_*, sentence_seen, emobox_*):")  # fmt: skip
+        print("\n".join([head, *lines]), file=sys.stderr)

@@ -14,9 +14,23 @@ import pandas as pd
 
 from crossemo.splits.audit import audit
 from crossemo.splits.dev import add_dev
-from crossemo.splits.experiment import Experiment, SplitError
-from crossemo.splits.io import SPLIT_COLUMNS, read_labelled, read_sentences, write_split
-from crossemo.splits.leakage import check_duplicates
+from crossemo.splits.emobox import (
+    UNLISTED,
+    emobox_splits,
+    log_unmatched,
+    match_entries,
+    read_entries,
+    unmatched_counts,
+)
+from crossemo.splits.experiment import EMOBOX_FOLDS, EMOBOX_PROTOCOLS, Experiment, SplitError
+from crossemo.splits.io import (
+    SPLIT_COLUMNS,
+    read_labelled,
+    read_locations,
+    read_sentences,
+    write_split,
+)
+from crossemo.splits.leakage import check_duplicates, recording_leaks
 from crossemo.splits.protocols import assign_folds
 from crossemo.splits.sentences import disjoint_sentences
 
@@ -24,23 +38,35 @@ log = logging.getLogger(__name__)
 
 
 def build_split(
-    labelled: pd.DataFrame, exp: Experiment, dropped: list[pd.DataFrame] | None = None
+    labelled: pd.DataFrame,
+    exp: Experiment,
+    dropped: list[pd.DataFrame] | None = None,
+    matched: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The long split table (one row per utterance and fold) of ``exp``; rows that
     sentence-disjointness removes from a fold
     (:func:`~crossemo.splits.sentences.disjoint_sentences`) are not in it, and are appended to
     ``dropped`` (``utt_id``, ``corpus``, ``fold``, ``split``: where they would have been) when
-    it is given."""
+    it is given. EmoBox's protocols take each fold's parts from ``matched``
+    (:func:`crossemo.splits.emobox.match_entries`); rows EmoBox does not list are left out, and
+    a fold with EmoBox's ``valid`` part has it as dev instead of a drawn one."""
     corpora = set(exp.train) | set(exp.test)
     pool = labelled[labelled["corpus"].isin(corpora)].sort_values("utt_id").reset_index(drop=True)
+    if exp.protocol in EMOBOX_PROTOCOLS:
+        folds = emobox_splits(pool, exp, matched)
+    else:
+        folds = assign_folds(pool, exp)
     frames = []
-    for fold, split in enumerate(assign_folds(pool, exp)):
+    for fold, split in enumerate(folds):
         kept = disjoint_sentences(pool, split, exp, fold) != "drop"
         if dropped is not None:
             gone = pool.loc[~kept, ["utt_id", "corpus"]].assign(fold=fold, split=split[~kept])
             dropped.append(gone)
+        kept &= split != UNLISTED
         part = pool[kept]
-        split = add_dev(part, split[kept], exp, fold)
+        split = split[kept]
+        if not (split == "dev").any():
+            split = add_dev(part, split, exp, fold)
         frame = part[["utt_id", "corpus", "group", "speaker", "label"]].copy()
         frame["fold"] = fold
         frame["split"] = split.to_numpy()
@@ -80,13 +106,29 @@ def make_split(
     if "sentence" in exp.disjoint and labelled["sentence"].isna().all():
         log.warning("%s: disjoint lists sentence but no corpus of it has sentence ids", name)
     dropped: list[pd.DataFrame] = []
-    split = build_split(labelled, exp, dropped)
-    if print_paths is not None:
+    matched = emobox_matches(exp, manifest_paths) if exp.protocol in EMOBOX_PROTOCOLS else None
+    split = build_split(labelled, exp, dropped, matched)
+    leaks = None
+    if print_paths is not None and exp.protocol in EMOBOX_PROTOCOLS:
+        leaks = recording_leaks(split, print_paths)  # reported by the audit, not a failure
+    elif print_paths is not None:
         check_duplicates(split, print_paths, name)
     gone = pd.concat(dropped, ignore_index=True) if dropped else None
-    table = audit(split, exp, list(scheme.classes), sentences, gone)
+    counts = None if matched is None else unmatched_counts(matched, split, labelled, exp)
+    table = audit(split, exp, list(scheme.classes), sentences, gone, leaks, counts)
     check_folds(split, exp, name)
     write_split(split, table, output, audit_output)
-    log.info("%s: %d rows over %d folds; no group crosses splits\n%s", name, len(split),
-             exp.n_folds, table.to_string(index=False))  # fmt: skip
+    log.info("%s: %d rows over %d folds; %s\n%s", name, len(split), exp.n_folds,
+             "EmoBox's assignment kept" if matched is not None else "no group crosses splits",
+             table.to_string(index=False))  # fmt: skip
     return split
+
+
+def emobox_matches(exp: Experiment, manifest_paths: list[str | Path]) -> pd.DataFrame:
+    """EmoBox's entries of ``exp`` matched to the utterances of its corpus's manifest
+    (:func:`crossemo.splits.emobox.match_entries`); the unmatched ones logged."""
+    corpus = exp.train[0] if exp.protocol == EMOBOX_FOLDS else exp.test[0]
+    locations = read_locations(manifest_paths, corpus)
+    matched = match_entries(read_entries(exp), locations)
+    log_unmatched(matched, exp.name)
+    return matched

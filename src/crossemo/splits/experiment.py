@@ -9,6 +9,9 @@ light :mod:`crossemo.splits`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from crossemo.corpora import emobox
 
 from crossemo.core.names import CORPUS_MATRIX, EMOBOX_FOLDS, EMOBOX_TRACK2, n_folds
 
@@ -120,6 +123,30 @@ class Experiment:
     def test_only(self) -> tuple[str, ...]:
         """Corpora never allowed in training."""
         return tuple(c for c in self.test if c not in self.train)
+
+    def check_emobox_data(self) -> None:
+        """Raise :class:`SplitError` naming ``emobox_data`` (or ``folds``) when it is not a
+        folder, lacks the corpus's fold folders (emobox_folds; their count must be ``folds``) or
+        its track-2 file (emobox_track2). A cheap listing: the workflow checks at start-up."""
+        data = Path(self.emobox_data)
+        key = f"experiments.{self.name}.emobox_data"
+        if not data.is_dir():
+            raise SplitError(f"{key}: {data} is not a folder; give the path of a local copy of "
+                             "EmoBox's data/ folder (github.com/emo-box/EmoBox)")  # fmt: skip
+        if self.protocol == EMOBOX_TRACK2:
+            if not emobox.track2_file(data, self.emobox_corpus).is_file():
+                raise SplitError(f"{key}: no {emobox.track2_file(data, self.emobox_corpus)} "
+                                 "(track 2 has IEMOCAP, MELD, RAVDESS and SAVEE; set "
+                                 "emobox_name to EmoBox's name of the test corpus)")  # fmt: skip
+            return
+        found = len(emobox.fold_dirs(data, self.emobox_corpus))
+        if not found:
+            raise SplitError(f"{key}: no fold folders in {data / self.emobox_corpus} (set "
+                             "emobox_name to EmoBox's name of the corpus)")  # fmt: skip
+        if found != self.folds:
+            raise SplitError(f"experiments.{self.name}.folds: EmoBox has {found} folds of "
+                             f"{self.emobox_corpus} ({data / self.emobox_corpus}); set folds: "
+                             f"{found}")  # fmt: skip
 
     @property
     def emobox_corpus(self) -> str:

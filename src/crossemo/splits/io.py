@@ -53,6 +53,15 @@ def read_sentences(manifest_paths: list[str | Path]) -> pd.Series:
     return table.set_index("utt_id")["sentence"].astype(str)
 
 
+def read_locations(manifest_paths: list[str | Path], corpus: str) -> pd.DataFrame:
+    """``utt_id``, ``path`` and ``start`` of ``corpus``'s utterances in the manifests (where
+    EmoBox's entries are matched; :mod:`crossemo.splits.emobox`)."""
+    columns = ["utt_id", "corpus", "path", "start"]
+    frames = [pd.read_parquet(p, columns=columns) for p in manifest_paths]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return table[table["corpus"] == corpus].reset_index(drop=True)
+
+
 def write_split(
     split: pd.DataFrame, table: pd.DataFrame, output: str | Path, audit_output: str | Path
 ) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from crossemo.splits.dev import dev_draws
-from crossemo.splits.experiment import SPLITS, Experiment, SplitLeakError
+from crossemo.splits.experiment import EMOBOX_PROTOCOLS, SPLITS, Experiment, SplitLeakError
 from crossemo.splits.sampling import natural_key
 
 
@@ -43,6 +43,8 @@ def check_groups(split: pd.DataFrame, exp: Experiment) -> None:
     dev (the last only in corpora whose dev part was drawn by group) of a fold. A stratified
     split by utterance (the multimodal paper's) keeps utterances apart, not groups: only train
     and dev are checked there."""
+    if exp.protocol in EMOBOX_PROTOCOLS:
+        return  # EmoBox's assignment as it is; the audit reports the shared groups
     pairs = [("train", "test"), ("dev", "test"), ("train", "dev")]
     if exp.protocol == "stratified" and exp.split_unit == "utterance":
         pairs = [p for p in pairs if "test" not in p]  # the paper's split: utterances, not groups
@@ -80,11 +82,7 @@ def check_sentence_leaks(seen: pd.Series, exp: Experiment) -> None:
 def check_duplicates(split: pd.DataFrame, print_paths: list[str | Path], name: str) -> None:
     """Raise :class:`SplitLeakError` naming both utterances when one recording (an exact or near
     duplicate by :mod:`crossemo.splits.duplicates`) is in test and in train or dev of a fold."""
-    from crossemo.splits.duplicates import duplicate_leaks, find_duplicates, read_prints
-
-    prints = read_prints(print_paths)
-    prints = prints[prints["utt_id"].isin(split["utt_id"])]
-    leaks = duplicate_leaks(split, find_duplicates(prints))
+    leaks = recording_leaks(split, print_paths)
     if len(leaks):
         row = leaks.iloc[0]
         more = f" ({len(leaks) - 1} more such pairs)" if len(leaks) > 1 else ""
@@ -92,3 +90,13 @@ def check_duplicates(split: pd.DataFrame, print_paths: list[str | Path], name: s
             f"{name} fold {row.fold}: test utterance {row.test_utt} and {row.train_split} "
             f"utterance {row.train_utt} are one recording ({row.kind} duplicate){more}"
         )
+
+
+def recording_leaks(split: pd.DataFrame, print_paths: list[str | Path]) -> pd.DataFrame:
+    """Duplicate pairs (by the audio prints at ``print_paths``) with one side in test and the
+    other in train or dev of a fold (:func:`crossemo.splits.duplicates.duplicate_leaks`)."""
+    from crossemo.splits.duplicates import duplicate_leaks, find_duplicates, read_prints
+
+    prints = read_prints(print_paths)
+    prints = prints[prints["utt_id"].isin(split["utt_id"])]
+    return duplicate_leaks(split, find_duplicates(prints))
