@@ -23,8 +23,8 @@ def test_audit_counts_like_the_papers_tables(pool):
     table = audit(build_split(pool, exp), exp, ["c", "b", "a", "z"])
     assert list(table.columns) == ["fold", "split", "corpus", "c", "b", "a", "z", "total",
                                    "groups", "speakers", "dev_drawn", "dev_fallback",
-                                   "sentence_seen",
-                                   "sentence_dropped"]  # fmt: skip
+                                   "sentence_seen", "sentence_dropped",
+                                   "shared_groups", "shared_recordings"]  # fmt: skip
     row = table[(table["split"] == "train") & (table["corpus"] == "a")].iloc[0]
     assert (row["a"], row["b"], row["c"], row["z"], row["total"]) == (40, 40, 40, 0, 120)
     assert row["groups"] == 10
