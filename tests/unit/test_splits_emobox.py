@@ -30,7 +30,8 @@ def manifest(corpus: str, root: str) -> pd.DataFrame:
             rows.append({"utt_id": f"{corpus}-{stem}", "corpus": corpus,
                          "path": f"{root}/{corpus}/wav/{stem}.wav", "start": None,
                          "group": f"{corpus}-{spk}", "speaker": f"{corpus}-{spk}",
-                         "label": LABELS[i % 2], "sentence": f"a0{i // 2}", "gender": "male"})  # fmt: skip
+                         "label": LABELS[i % 2], "sentence": f"a0{i // 2}",
+                         "gender": "male"})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -163,7 +164,8 @@ def test_track2_never_trains_on_its_test_files(tmp_path):
     chosen = table[table["corpus"] == "ravdess"].iloc[::3]
     write_jsonl(data / "track2" / "RAVDESS_selected_balenced.jsonl",
                 [{"wav_filename": f"wav/{Path(p).name}", "label": "angry", "speaker": "15"}
-                 for p in chosen["path"]] + [{"wav_filename": "wav/none.wav", "label": "sad"}])  # fmt: skip
+                 for p in chosen["path"]]
+                + [{"wav_filename": "wav/none.wav", "label": "sad"}])  # fmt: skip
     cfg = {"scheme": "s", "protocol": "emobox_track2", "emobox_data": str(data),
            "dev_fraction": 0.25, "test": ["ravdess"]}  # fmt: skip
     for train in (["savee"], ["savee", "ravdess"]):

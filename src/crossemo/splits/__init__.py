@@ -38,4 +38,12 @@ from crossemo.splits.experiment import (
     SplitLeakError,
 )
 
-__all__ = ["DISJOINT", "EMOBOX_PROTOCOLS", "PROTOCOLS", "SPLITS", "Experiment", "SplitError", "SplitLeakError"]
+__all__ = [
+    "DISJOINT",
+    "EMOBOX_PROTOCOLS",
+    "PROTOCOLS",
+    "SPLITS",
+    "Experiment",
+    "SplitError",
+    "SplitLeakError",
+]

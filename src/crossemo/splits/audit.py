@@ -141,5 +141,6 @@ def print_dev_notices(audit_paths: dict[str, str | Path]) -> None:
     if lines:
         head = ("crossemo: test shares speakers, sentences or recordings with training, or "
                 "EmoBox entries match no utterance (EmoBox's protocols keep its assignment; "
-                "results/splits/*.audit.csv, columns shared_*, sentence_seen, emobox_*):")  # fmt: skip
+                "results/splits/*.audit.csv, columns shared_*, sentence_seen, "
+                "emobox_*):")  # fmt: skip
         print("\n".join([head, *lines]), file=sys.stderr)

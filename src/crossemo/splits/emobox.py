@@ -84,7 +84,9 @@ def emobox_splits(pool: pd.DataFrame, exp: Experiment, matched: pd.DataFrame) ->
     splits = []
     for fold in range(exp.n_folds):
         here = ok[ok["fold"] == fold]
-        part = pool["utt_id"].map(dict(zip(here["utt_id"], here["part"].map(PART_SPLIT))))
+        part = pool["utt_id"].map(
+            dict(zip(here["utt_id"], here["part"].map(PART_SPLIT), strict=True))
+        )
         if exp.protocol == EMOBOX_FOLDS:
             split = part.fillna(UNLISTED)
         else:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from crossemo.corpora import emobox
-
 from crossemo.core.names import CORPUS_MATRIX, EMOBOX_FOLDS, EMOBOX_TRACK2, n_folds
+from crossemo.corpora import emobox
 
 EMOBOX_PROTOCOLS = (EMOBOX_FOLDS, EMOBOX_TRACK2)
 PROTOCOLS = ("cross_corpus", "speaker_kfold", "leave_one_session_out", "stratified",
@@ -83,7 +82,8 @@ class Experiment:
                              f"{' and no test corpus' if key == 'train' else ''}")  # fmt: skip
         if "sentence" in self.disjoint:
             raise SplitError(f"experiments.{self.name}.disjoint: {self.protocol} keeps EmoBox's "
-                             "assignment; drop sentence (the audit reports shared sentences)")  # fmt: skip
+                             "assignment; drop sentence (the audit reports shared "
+                             "sentences)")  # fmt: skip
 
     def _check_corpora(self) -> None:
         """Refuse a corpus in train and test without ``fractions`` (cross_corpus) or at all
