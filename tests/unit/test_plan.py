@@ -231,8 +231,7 @@ def test_split_keys_are_the_experiment_fields():
     assert split_keys() == (
         "scheme", "protocol", "train", "test", "fractions", "folds", "cv_corpora",
         "test_fraction", "split_unit", "dev_fraction", "dev_unit", "dev_tolerance", "disjoint",
-        "include_loco",
-        "seed",
+        "include_loco", "seed", "emobox_data", "emobox_name",
     )  # fmt: skip
 
 
