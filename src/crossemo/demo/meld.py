@@ -10,11 +10,12 @@ taking turns; emotions neutral, joy, sadness, anger (the four of basic4) in rota
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .formats import write_csv, write_video
 from .prosody import en
-from .render import Job, render_all
+from .render import Job, render_all, workers
 from .sizes import SAMPLE_RATES, SIZES
 
 MELD_SPEAKERS = {
@@ -64,11 +65,12 @@ def write(out_dir: Path, seed: int, truth: dict) -> dict[str, int]:
     jobs = [Job(f"meld/dia{d}_utt{u}", MELD_LINES[(3 * d + u) % len(MELD_LINES)],
                 MELD_SPEAKERS[who], MELD_EMOTIONS[emotion][0], sr)
             for d, u, who, emotion in script]  # fmt: skip
+    clips = render_all(jobs, seed)
+    paths = [root / "train_splits" / f"dia{d}_utt{u}.mp4" for d, u, _, _ in script]
+    with ThreadPoolExecutor(max_workers=workers()) as pool:  # ffmpeg runs in subprocesses
+        list(pool.map(lambda path, clip: write_video(path, clip.audio, sr), paths, clips))
     rows, clock = [], 60.0
-    for i, ((d, u, who, emotion), job, clip) in enumerate(
-        zip(script, jobs, render_all(jobs, seed), strict=True)
-    ):
-        write_video(root / "train_splits" / f"dia{d}_utt{u}.mp4", clip.audio, sr)
+    for i, ((d, u, who, emotion), job, clip) in enumerate(zip(script, jobs, clips, strict=True)):
         end = clock + len(clip.audio) / sr
         rows.append((i + 1, job.text, who, emotion, MELD_EMOTIONS[emotion][1], d, u, 1,
                      1 + d, _stamp(clock), _stamp(end)))  # fmt: skip
