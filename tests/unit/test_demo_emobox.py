@@ -28,6 +28,10 @@ MELD_EMOTIONS = {"neutral", "joy", "sadness", "surprise", "disgust", "anger", "f
 MELD_TIME = re.compile(r"^\d\d:\d\d:\d\d,\d{3}$")
 PAVOQUE_RECORDINGS = {"neutral", "angry", "happy", "sad", "poker", "outtakes"}
 PAVOQUE_PROMPT = re.compile(r"^[a-z_]+\d{4}[a-z]?$")
+#: the demo config's shortest utterance: a shorter segment would be rejected on preprocessing
+MIN_DURATION = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "config" / "config.yaml").read_text()
+)["preprocess"]["min_duration"]
 
 
 def _truth(root: Path) -> dict:
@@ -89,6 +93,7 @@ def test_pavoque_recordings_and_segmentations(demo_root):
             assert set(e) == {"prompt", "style", "start", "end", "text"}
             assert PAVOQUE_PROMPT.match(e["prompt"]) and e["text"]
             assert ends <= e["start"] < e["end"] <= info.duration  # in order, inside the audio
+            assert e["end"] - e["start"] >= 1.2 * MIN_DURATION  # kept after silence trimming
             ends = e["end"]
         styles = {e["style"] for e in entries}
         if flac.stem == "pavoque-outtakes":  # further takes (a take letter) in several styles

@@ -22,13 +22,13 @@ from .sizes import SAMPLE_RATES, SIZES
 
 PAVOQUE_SPEAKER = Speaker("de+m3", "male", -2, 1.1)
 PAVOQUE_STYLES = {"neutral": "neutral", "angry": "angry", "happy": "happy", "sad": "sad"}
-PAVOQUE_PROMPTS = (
+PAVOQUE_PROMPTS = (  # long enough that no brisk take falls under preprocess.min_duration
     "Der Zug fährt um acht Uhr ab.", "Wir treffen uns morgen am Bahnhof.",
-    "Das Fenster steht schon wieder offen.", "Er hat den Schlüssel vergessen.",
-    "Die Suppe ist noch heiß.", "Im Garten blühen die Rosen.",
-    "Sie liest jeden Abend die Zeitung.", "Das Konzert beginnt gleich.",
-    "Der Hund schläft unter dem Tisch.", "Morgen soll es regnen.",
-    "Ich habe das Paket abgeholt.", "Die Kinder spielen im Hof.",
+    "Das Fenster steht schon wieder offen.", "Er hat den Schlüssel zu Hause vergessen.",
+    "Die Suppe auf dem Herd ist noch heiß.", "Im Garten blühen jetzt die roten Rosen.",
+    "Sie liest jeden Abend die Zeitung.", "Das Konzert in der Halle beginnt gleich.",
+    "Der Hund schläft unter dem Tisch.", "Morgen soll es den ganzen Tag regnen.",
+    "Ich habe das Paket abgeholt.", "Die Kinder spielen draußen im Hof.",
 )  # fmt: skip
 #: the segments' pause range, seconds (the speaker's breaks between prompts)
 PAUSE_S = (0.4, 1.2)
