@@ -44,10 +44,12 @@ VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 #: ``WAV_16000`` folder of the full-video audio).
 PUBLISHED_RATES = {
     "RAVDESS": 48000, "TESS": 24414, "CREMA-D": 16000, "SAVEE": 44100, "SAVEE-flat": 44100,
-    "EmoDB": 16000, "IEMOCAP": 16000, "CMU-MOSEI": 16000,
+    "EmoDB": 16000, "IEMOCAP": 16000, "CMU-MOSEI": 16000, "EMOVO": 48000,
 }  # fmt: skip
-#: Corpus directories: the releases above plus StrEmo (a sheet and its media).
-CORPUS_DIRS = {*PUBLISHED_RATES, "StrEmo"}
+#: Corpus directories: the releases above plus StrEmo (a sheet and its media) and two releases
+#: not in WAV: MELD (MP4 clips) and PAVOQUE (long FLACs), tested in test_demo_emobox.py.
+MEDIA_SUFFIX = {"StrEmo": "*.m4a", "MELD": "*.mp4", "PAVOQUE": "*.flac"}
+CORPUS_DIRS = {*PUBLISHED_RATES, *MEDIA_SUFFIX}
 #: RAVDESS emotion codes: 01 neutral 02 calm 03 happy 04 sad 05 angry 06 fearful 07 disgust
 #: 08 surprised.
 RAVDESS_EMOTION_CODES = {f"{e:02d}" for e in range(1, 9)}
@@ -72,9 +74,9 @@ def test_counts_match_files_on_disk(demo_root):
     counts = _truth(demo_root)["files"]  # the demo's own choice of how many files
     assert set(counts) == CORPUS_DIRS
     for corpus, n in counts.items():
-        suffix = "*.m4a" if corpus == "StrEmo" else "*.wav"
+        suffix = MEDIA_SUFFIX.get(corpus, "*.wav")
         assert len(list((demo_root / corpus).rglob(suffix))) == n, corpus
-        if corpus not in ("CMU-MOSEI", "StrEmo"):
+        if corpus not in ("CMU-MOSEI", "StrEmo", "PAVOQUE"):  # long recordings
             assert 40 <= n <= 200, corpus
 
 
@@ -357,8 +359,9 @@ def test_only_reproducible_voices():
     speakers = [*demo.RAVDESS_VOICES, *demo.TESS_SPEAKERS.values(), *demo.SAVEE_SPEAKERS.values(),
                 *demo.EMODB_SPEAKERS.values(), *demo.MOSEI_VOICES,
                 *(a[-1] for a in demo.CREMA_ACTORS), *(s for p in demo.IEMOCAP_SPEAKERS for s in p),
-                *(s[0] for s in demo.STREMO_SPEAKERS)]  # fmt: skip
-    assert not {s.voice for s in speakers} & {f"{lang}+{v}" for lang in ("en", "de")
+                *(s[0] for s in demo.STREMO_SPEAKERS), *demo.EMOVO_SPEAKERS.values(),
+                *demo.MELD_SPEAKERS.values(), demo.PAVOQUE_SPEAKER]  # fmt: skip
+    assert not {s.voice for s in speakers} & {f"{lang}+{v}" for lang in ("en", "de", "it")
                                               for v in ("f2", "f3", "f5")}  # fmt: skip
     genders = {s.voice.split("+")[1][0] for s in speakers if s.gender == "male"}
     assert genders == {"m"}

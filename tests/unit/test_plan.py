@@ -80,16 +80,19 @@ def test_rule_patterns_accept_every_planned_run(demo):
 
 # ---- the demo config ----
 def test_demo_experiments(demo):
+    # demo_basic4_matrix: the basic4 corpus matrix over EmoDB, RAVDESS and the demo's three EmoBox
+    # corpora (EMOVO, MELD, PAVOQUE), a classic experiment with a model like demo_corpus_matrix
     assert demo.experiments == [
-        "demo_basic4_kfold", "demo_basic4_loso", "demo_corpus_matrix", "demo_egemaps_svm_cross",
-        "demo_egemaps_svm_emodb", "demo_egemaps_svm_loco", "demo_exhubert", "demo_finetune_lrcv",
-        "demo_frozen_ct", "demo_fusion_early", "demo_fusion_late", "demo_handcrafted_multi",
-        "demo_multimodal", "demo_valence_cross", "demo_whisper_svm_cross",
+        "demo_basic4_kfold", "demo_basic4_loso", "demo_basic4_matrix", "demo_corpus_matrix",
+        "demo_egemaps_svm_cross", "demo_egemaps_svm_emodb", "demo_egemaps_svm_loco",
+        "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_fusion_early",
+        "demo_fusion_late", "demo_handcrafted_multi", "demo_multimodal", "demo_valence_cross",
+        "demo_whisper_svm_cross",
     ]  # fmt: skip
     assert demo.classic_experiments == [
-        "demo_corpus_matrix", "demo_egemaps_svm_cross", "demo_egemaps_svm_emodb",
-        "demo_egemaps_svm_loco", "demo_fusion_early", "demo_handcrafted_multi",
-        "demo_whisper_svm_cross",
+        "demo_basic4_matrix", "demo_corpus_matrix", "demo_egemaps_svm_cross",
+        "demo_egemaps_svm_emodb", "demo_egemaps_svm_loco", "demo_fusion_early",
+        "demo_handcrafted_multi", "demo_whisper_svm_cross",
     ]  # fmt: skip
     assert demo.ensemble_experiments == ["demo_fusion_late"]
     assert demo.neural_experiments == [
@@ -97,7 +100,7 @@ def test_demo_experiments(demo):
     ]  # fmt: skip
     assert demo.lr_cv_experiments == ["demo_finetune_lrcv"]
     assert demo.ssl_experiments == ["demo_frozen_ct"]
-    assert demo.model_experiments == demo.classic_experiments[:4] + [
+    assert demo.model_experiments == demo.classic_experiments[:5] + [
         "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_fusion_early",
         "demo_fusion_late", "demo_handcrafted_multi", "demo_multimodal", "demo_whisper_svm_cross",
     ]  # fmt: skip
@@ -149,7 +152,7 @@ def test_a_corpus_matrix_expands_into_one_run_per_training_source(demo):
                        ("ravdess", "emodb"), ("ravdess", "cremad")]  # fmt: skip
     assert [names.source_name(s, ["ravdess", "cremad", "emodb"]) for s in sources[2:4]] == [
         "emodb", "all but ravdess"]  # fmt: skip
-    assert demo.matrix_experiments == [e]
+    assert demo.matrix_experiments == ["demo_basic4_matrix", e]  # the basic4 one over 5 corpora
     assert demo.classic_inputs(e, "fold4")["view"] == f"results/views/{e}/fold4.parquet"
     assert demo.matrix_params(e) == {"train": ["ravdess", "cremad", "emodb"],
                                      "include_loco": True}  # fmt: skip

@@ -206,8 +206,12 @@ def test_demo_targets(demo):
     # reliability figure per experiment with a model (8 x 2); demo_whisper_svm_cross adds 8: its
     # metrics table, confusion, label and reliability figures, split audit, training view,
     # subgroup and calibration tables (153); demo_egemaps_svm_loco, demo_fusion_early and
-    # demo_fusion_late add 8 each, and the late fusion its ensemble table: 178
-    assert len(targets) == len(set(targets)) == 178  # compare_demo_xgboost_vs_knn.csv among them
+    # demo_fusion_late add 8 each, and the late fusion its ensemble table: 178; the demo's three
+    # EmoBox corpora (EMOVO, MELD, PAVOQUE) add an audio shard each (181) and demo_basic4_matrix
+    # over five corpora its audit, 5 views (one per training corpus, no leave-one-out), metrics,
+    # confusion, labels, subgroups, calibration, reliability, matrix table and figure (14): 195
+    assert len(targets) == len(set(targets)) == 195  # compare_demo_xgboost_vs_knn.csv among them
+    assert "results/audio/pavoque/0000.parquet" in targets
     assert "results/tables/ensemble_demo_fusion_late.csv" in targets
     assert set(demo.leakage_tables()) <= set(targets)
     assert "results/tables/subgroups_demo_egemaps_svm_cross.csv" in targets

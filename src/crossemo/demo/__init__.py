@@ -15,11 +15,14 @@ effects), :mod:`.formats` (byte-reproducible wav/m4a/csv/xlsx/csd writers), :mod
 (:data:`SIZES`, :data:`SAMPLE_RATES`), :mod:`.monologue` (what CMU-MOSEI and StrEmo share) and
 one writer per corpus layout, whose docstring describes that layout: :mod:`.ravdess`,
 :mod:`.tess`, :mod:`.cremad`, :mod:`.savee` (also ``SAVEE-flat``), :mod:`.emodb`,
-:mod:`.iemocap`, :mod:`.mosei`, :mod:`.strEmo`.
+:mod:`.iemocap`, :mod:`.mosei`, :mod:`.strEmo`, and three of EmoBox's corpora: :mod:`.emovo`
+(Italian), :mod:`.meld` (video clips and a label sheet), :mod:`.pavoque` (long recordings cut by
+YAML segmentations).
 
 ``out_dir/demo_truth.json`` records what the layouts hide (speaker genders, the mismatched MOSEI
-segments, the StrEmo quirk rows) for tests. Files are rewritten in place; files left from a run
-with other :data:`SIZES` are not removed, so write into a fresh directory.
+segments, the StrEmo quirk rows, the PAVOQUE segment count) for tests. Files are rewritten in
+place; files left from a run with other :data:`SIZES` are not removed, so write into a fresh
+directory.
 """
 
 from __future__ import annotations
@@ -29,12 +32,15 @@ import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import cremad, emodb, iemocap, mosei, ravdess, savee, strEmo, tess
+from . import cremad, emodb, emovo, iemocap, meld, mosei, pavoque, ravdess, savee, strEmo, tess
 from .cremad import CREMA_ACTORS, CREMA_EMOTIONS, CREMA_LEVELS, CREMA_SENTENCES
 from .emodb import EMODB_EMOTIONS, EMODB_SPEAKERS, EMODB_TEXTS
+from .emovo import EMOVO_EMOTIONS, EMOVO_SPEAKERS
 from .iemocap import IEMOCAP_LABELS, IEMOCAP_SENTENCES, IEMOCAP_SPEAKERS
+from .meld import MELD_EMOTIONS, MELD_SPEAKERS
 from .monologue import MONOLOGUE_SENTENCES
 from .mosei import MOSEI_CYCLE, MOSEI_KINDS, MOSEI_VOICES
+from .pavoque import PAVOQUE_SPEAKER, PAVOQUE_STYLES
 from .prosody import NEUTRAL, PROSODY, Prosody, Speaker
 from .ravdess import RAVDESS_EMOTIONS, RAVDESS_SENTENCES, RAVDESS_VOICES
 from .render import ESPEAK_SR, MIN_CLIP_S, Clip, Job, render_all
@@ -55,6 +61,8 @@ __all__ = [
     "IEMOCAP_LABELS", "IEMOCAP_SENTENCES", "IEMOCAP_SPEAKERS",
     "MOSEI_CYCLE", "MOSEI_KINDS", "MOSEI_VOICES",
     "STREMO_COLUMNS", "STREMO_EMOTIONS", "STREMO_MALFORMED_ID", "STREMO_SPEAKERS",
+    "EMOVO_EMOTIONS", "EMOVO_SPEAKERS", "MELD_EMOTIONS", "MELD_SPEAKERS",
+    "PAVOQUE_SPEAKER", "PAVOQUE_STYLES",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -66,7 +74,8 @@ Writer = Callable[[Path, int, dict], dict[str, int]]
 WRITERS: dict[str, Writer] = {
     "RAVDESS": ravdess.write, "TESS": tess.write, "CREMA-D": cremad.write,
     "SAVEE": savee.write, "EmoDB": emodb.write, "IEMOCAP": iemocap.write,
-    "CMU-MOSEI": mosei.write, "StrEmo": strEmo.write,
+    "CMU-MOSEI": mosei.write, "StrEmo": strEmo.write, "EMOVO": emovo.write,
+    "MELD": meld.write, "PAVOQUE": pavoque.write,
 }  # fmt: skip
 
 #: Corpus directories in the order they are written (``SAVEE`` also writes ``SAVEE-flat``).

@@ -1,5 +1,6 @@
-"""File writers, all byte-reproducible: WAV/AIFF, WAV with a ``LIST`` chunk, AAC in MP4 (m4a),
-CSV, xlsx with pinned times, and CMU Multimodal SDK computational sequences (``.csd``)."""
+"""File writers, all byte-reproducible: WAV/AIFF/FLAC, WAV with a ``LIST`` chunk, AAC in MP4
+(m4a), video (MP4 or AVI with a black picture), CSV, xlsx with pinned times, and CMU Multimodal
+SDK computational sequences (``.csd``)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,22 @@ def write_m4a(path: Path, audio: np.ndarray, sr: int) -> None:
     cmd = [exe, "-nostdin", "-loglevel", "error", "-y", "-threads", "1", "-f", "wav",
            "-i", "pipe:0", "-c:a", "aac", "-b:a", "96k", "-map_metadata", "-1",
            "-fflags", "+bitexact", "-flags:a", "+bitexact", "-movflags", "+faststart",
+           str(path)]  # fmt: skip
+    subprocess.run(cmd, input=wav_bytes(audio, sr), check=True, capture_output=True, timeout=120)
+
+
+def write_video(path: Path, audio: np.ndarray, sr: int) -> None:
+    """``audio`` as the sound track (AAC) of a video (MPEG-4 part 2, 32x32 black, 10 fps) in the
+    container of ``path``'s suffix (``.mp4``, ``.avi``), bit-exact like :func:`write_m4a`."""
+    exe = shutil.which("ffmpeg")
+    if exe is None:
+        raise RuntimeError("ffmpeg is not installed (apt-get install ffmpeg)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    seconds = f"{len(audio) / sr:.3f}"
+    cmd = [exe, "-nostdin", "-loglevel", "error", "-y", "-threads", "1",
+           "-f", "lavfi", "-i", f"color=c=black:s=32x32:r=10:d={seconds}",
+           "-f", "wav", "-i", "pipe:0", "-c:v", "mpeg4", "-c:a", "aac", "-b:a", "96k",
+           "-map_metadata", "-1", "-fflags", "+bitexact", "-flags", "+bitexact",
            str(path)]  # fmt: skip
     subprocess.run(cmd, input=wav_bytes(audio, sr), check=True, capture_output=True, timeout=120)
 

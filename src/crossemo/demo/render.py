@@ -158,7 +158,8 @@ def _render(job: Job, seed: int) -> Clip:
     return Clip(audio, job.sr, lead / job.sr, len(y) / job.sr)
 
 
-def _workers() -> int:
+def workers() -> int:
+    """Threads that run the demo's subprocesses (espeak-ng, ffmpeg) at once."""
     return max(1, min(8, os.cpu_count() or 1))
 
 
@@ -167,5 +168,5 @@ def render_all(jobs: Sequence[Job], seed: int) -> list[Clip]:
     keys = [j.key for j in jobs]
     if len(set(keys)) != len(keys):
         raise ValueError("job keys must be unique")
-    with ThreadPoolExecutor(max_workers=_workers()) as pool:
+    with ThreadPoolExecutor(max_workers=workers()) as pool:
         return list(pool.map(lambda j: _render(j, seed), jobs))

@@ -17,10 +17,14 @@ SIZES: dict[str, dict[str, int]] = {
     "IEMOCAP": {"sessions": 5, "utterances_per_dialog": 10},  # 5 x 2 dialogs x 10 = 100
     "CMU-MOSEI": {"videos": 8, "segments_per_video": 5},  # 8 videos, 40 segments
     "StrEmo": {"videos_per_emotion": 3, "sentences_per_video": 7},  # 9 videos of ~25 s
+    "EMOVO": {"sentences_per_emotion": 3},  # 4 actors x 4 emotions x 3 = 48
+    "MELD": {"dialogues": 8, "utterances_per_dialogue": 6},  # 48 clips
+    "PAVOQUE": {"prompts_per_style": 10, "outtakes": 8},  # 4 x 10 + 8 = 48 segments, 5 FLACs
 }
 
 #: Sample rate of each corpus as released.
 SAMPLE_RATES: dict[str, int] = {
     "RAVDESS": 48000, "TESS": 24414, "CREMA-D": 16000, "SAVEE": 44100, "SAVEE-flat": 44100,
-    "EmoDB": 16000, "IEMOCAP": 16000, "CMU-MOSEI": 16000, "StrEmo": 44100,
+    "EmoDB": 16000, "IEMOCAP": 16000, "CMU-MOSEI": 16000, "StrEmo": 44100, "EMOVO": 48000,
+    "MELD": 48000, "PAVOQUE": 44100,
 }  # fmt: skip
