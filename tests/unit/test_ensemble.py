@@ -164,7 +164,7 @@ def _with_ensemble(demo: Plan, members, **changes) -> Plan:
     config = copy.deepcopy(dict(demo.config))
     exps = config["experiments"]
     base = exps["demo_whisper_svm_cross"]
-    exps["same"] = {**copy.deepcopy(base), "features": "egemaps"}
+    exps["same"] = copy.deepcopy(exps["demo_egemaps_svm_loco"])  # eGeMAPS on the same split
     split = {k: copy.deepcopy(base[k]) for k in split_keys() if k in base}
     exps["fusion"] = {**split, "balance": base["balance"], **changes,
                       "model": {"family": "ensemble", "members": members}}  # fmt: skip
