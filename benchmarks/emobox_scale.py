@@ -1,0 +1,224 @@
+"""DAG planning of a 34-corpus matrix at EmoBox scale, without audio.
+
+    .venv/bin/python benchmarks/emobox_scale.py [--repeats 3] [--write] [--keep]
+
+A config names all 34 corpora (EmoBox's 32, whose utterance and speaker counts come from the
+EmoBox README's dataset table, plus CMU-MOSEI and StrEmo with the strEmo paper's counts), one
+audio shard per started 1000 utterances each (as the paper configs shard, e.g. CREMA-D's 7442 in
+8), and one experiment: protocol ``corpus_matrix`` over all 34 (each corpus alone -> every
+other: 34 runs of 33 test corpora), eGeMAPS + logistic regression, scheme basic4 (EmoBox's
+cross-corpus classes). benchmarks/paper_scale.py prepares the scratch working directory
+(synthetic manifests recorded as made by their rules), so the dry run plans everything after
+ingestion and nothing before it (checked). ``snakemake -n all`` is timed best of --repeats with
+its peak RSS, and ``--list-rules`` on the same config gives the parse-only share.
+
+--write replaces the "## DAG planning at EmoBox scale" section of BENCHMARKS.md (after the
+paper-scale section; others are left as they are).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import paper_scale  # noqa: E402  (a sibling script, not a package)
+
+REPO = paper_scale.REPO
+SECTION = "## DAG planning at EmoBox scale"
+TARGET_S = paper_scale.TARGET_S
+EXPERIMENT = "emobox_matrix"
+UTTERANCES_PER_SHARD = 1000
+
+#: EmoBox README, "Datasets" table (github.com/emo-box/EmoBox): adapter -> (#Utts, #Spk);
+#: MER2023's speakers are not given there ("/"): one group per 10 clips is assumed
+EMOBOX_CORPORA = {
+    "aesdd": (604, 5),
+    "ased": (2474, 65),
+    "asvpesd": (13964, 131),
+    "cafe": (936, 12),
+    "casia": (1200, 4),
+    "cremad": (7442, 91),
+    "emns": (1181, 1),
+    "emodb": (535, 10),
+    "emovdb": (6887, 4),
+    "emovo": (588, 6),
+    "emozionalmente": (6902, 431),
+    "enterface": (1263, 44),
+    "esd": (35000, 20),
+    "iemocap": (5531, 10),
+    "jlcorpus": (2400, 4),
+    "m3ed": (24437, 626),
+    "mead": (31729, 48),
+    "meld": (13706, 304),
+    "mer2023": (5030, 503),
+    "mesd": (862, 11),
+    "msppodcast": (73042, 1273),
+    "oreau": (434, 32),
+    "pavoque": (7334, 1),
+    "polish": (450, 5),
+    "ravdess": (1440, 24),
+    "resd": (1396, 200),
+    "savee": (480, 4),
+    "shemo": (2838, 87),
+    "subesco": (7000, 20),
+    "tess": (2800, 2),
+    "turevdb": (1735, 6),
+    "urdu": (400, 29),
+}
+
+
+def corpus_sizes() -> dict[str, int]:
+    """Utterances per adapter: EmoBox's table, CMU-MOSEI and StrEmo from the strEmo paper."""
+    paper = paper_scale.paper_counts()
+    sizes = {adapter: n for adapter, (n, _) in EMOBOX_CORPORA.items()}
+    return {**sizes, "mosei": paper["mosei"], "strEmo": paper["strEmo"]}
+
+
+def n_shards(utterances: int) -> int:
+    return max(1, math.ceil(utterances / UTTERANCES_PER_SHARD))
+
+
+def emobox_config(sizes: dict[str, int]) -> dict:
+    """The 34-corpus config: every corpus, one corpus_matrix experiment over all of them."""
+    corpora: dict[str, dict] = {}
+    for adapter, n in sizes.items():
+        entry: dict = {"adapter": adapter, "n_shards": n_shards(n)}
+        if adapter == "strEmo":
+            entry["sheet"] = f"/data/corpora/{adapter}/sheet.xlsx"  # pointed at scratch later
+        else:
+            entry["root"] = f"/data/corpora/{adapter}"
+        corpora[adapter] = entry
+    experiment = {
+        "scheme": "basic4",
+        "protocol": "corpus_matrix",
+        "train": list(corpora),
+        "dev_fraction": 0.1,
+        "seed": 0,
+        "balance": {"method": "none"},
+        "features": "egemaps",
+        "standardize": "corpus",
+        "model": {"family": "logreg"},
+    }
+    return {"demo": {"enabled": False}, "corpora": corpora, "experiments": {EXPERIMENT: experiment}}
+
+
+def measure(work: Path, repeats: int) -> dict:
+    """Prepare ``work`` and time the parse and the dry run; returns the figures."""
+    sizes = corpus_sizes()
+    config_path = work / "emobox.yaml"
+    config_path.write_text(yaml.safe_dump(emobox_config(sizes), sort_keys=False))
+    paper_scale.SPEAKERS.update({a: spk for a, (_, spk) in EMOBOX_CORPORA.items()})
+    config, utts = paper_scale.prepare(config_path, work, sizes)
+    base = paper_scale.snakemake_base(work)
+    parse_s, parse_mb, _ = paper_scale.best_of([*base, "--list-rules"], work, repeats)
+    wall, rss, text = paper_scale.best_of([*base, "-n", "all"], work, repeats)
+    per_rule, _ = paper_scale.planned_jobs(text)
+    upstream = sorted(
+        {"ingest_corpus", "download_videos", "segment_clips", "synthesize_demo_corpora"}
+        & set(per_rule)
+    )
+    if upstream:
+        raise RuntimeError(f"the dry run would re-ingest: {upstream}")
+    return {
+        "corpora": len(utts),
+        "utterances": sum(utts.values()),
+        "shards": sum(int(e["n_shards"]) for e in config["corpora"].values()),
+        "runs": len(config["corpora"]),
+        "jobs": sum(per_rule.values()),
+        "per_rule": per_rule,
+        "parse_s": parse_s,
+        "parse_mb": parse_mb,
+        "dry_run_s": wall,
+        "dag_s": max(wall - parse_s, 0.0),
+        "rss_mb": rss,
+    }
+
+
+def render(r: dict, repeats: int) -> str:
+    load = os.getloadavg()[0]
+    met = "meets" if r["dry_run_s"] < TARGET_S else "MISSES"
+    rules = ", ".join(f"{k} {v}" for k, v in sorted(r["per_rule"].items(), key=lambda kv: -kv[1]))
+    return "\n".join(
+        [
+            SECTION,
+            "",
+            "`benchmarks/emobox_scale.py`: one config naming all 34 corpora (EmoBox's 32 with the "
+            "utterance and speaker counts of the EmoBox README's dataset table, CMU-MOSEI and "
+            "StrEmo with the strEmo paper's), one audio shard per started "
+            f"{UTTERANCES_PER_SHARD} utterances, and one experiment `{EXPERIMENT}`: protocol "
+            "`corpus_matrix` over all 34 (each corpus alone -> every other one: 34 runs, 34 x 33 "
+            "cells), eGeMAPS + logistic regression, scheme basic4. The scratch working directory "
+            "is prepared as in the paper-scale section (synthetic manifests recorded as made by "
+            "their rules; the script fails if the dry run would re-ingest). "
+            f"`snakemake -n all`, best of {repeats}: wall time of the whole process and its peak "
+            "RSS; *parse* is `--list-rules` on the same config, *DAG* the difference.",
+            "",
+            f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical "
+            f"CPUs, load average {load:.1f} at the end; Python {platform.python_version()}, "
+            f"Snakemake {paper_scale.snakemake_version()}. Target: < {TARGET_S:.0f} s.",
+            "",
+            "| corpora | utterances | shards | matrix runs | jobs | dry run (s) | parse (s) "
+            "| DAG (s) | peak RSS (MB) |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            f"| {r['corpora']} | {r['utterances']} | {r['shards']} | {r['runs']} | {r['jobs']} "
+            f"| **{r['dry_run_s']:.2f}** | {r['parse_s']:.2f} | {r['dag_s']:.2f} "
+            f"| {r['rss_mb']:.0f} |",
+            "",
+            f"Jobs per rule: {rules}.",
+            "",
+            f"Reading: the 34 x 33 matrix plans {r['jobs']} jobs in {r['dry_run_s']:.1f} s and "
+            f"{r['rss_mb']:.0f} MB, which {met} the {TARGET_S:.0f} s target.",
+            "",
+            "Reproduce: `.venv/bin/python benchmarks/emobox_scale.py --write` (exit 1 when it "
+            "misses the target).",
+            "",
+        ]
+    )
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace this script's section of BENCHMARKS.md, or insert it after the paper-scale one."""
+    text = path.read_text() if path.exists() else ""
+    if SECTION not in text and paper_scale.SECTION in text:
+        start = text.index(paper_scale.SECTION) + len(paper_scale.SECTION)
+        end = text.find("\n## ", start)
+        end = len(text) if end < 0 else end + 1
+        path.write_text(text[:end] + section + "\n" + text[end:])
+        return
+    paper_scale.write_section(path, section)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    args = parser.parse_args(argv)
+    scratch = Path(tempfile.mkdtemp(prefix="crossemo-emobox-scale."))
+    try:
+        result = measure(scratch, args.repeats)
+        section = render(result, args.repeats)
+        print(section)
+        if args.write:
+            write_section(REPO / "BENCHMARKS.md", section)
+    finally:
+        if args.keep:
+            print(f"scratch kept in {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 0 if result["dry_run_s"] < TARGET_S else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
