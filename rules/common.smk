@@ -15,7 +15,7 @@ sys.path.insert(
 )  # conda: crossemo is not installed
 from crossemo.core import names
 from crossemo.core.configuration import prepare, read_label_scheme, require_known_keys
-from crossemo.core.configuration import json_copy, require_schema
+from crossemo.core.configuration import require_schema
 from crossemo import corpora
 from crossemo.features import upstreams
 from crossemo.core.losses import print_losses
@@ -41,14 +41,8 @@ def _load_label_schemes(folder):
     for path in sorted(folder.glob("*.yaml")):
         # unknown keys are named with the nearest valid one
         schemes[path.stem] = read_label_scheme(path)
-        validate(schemes[path.stem], str(LABEL_SCHEME_SCHEMA))
+        validate(schemes[path.stem], "../workflow/schemas/label_scheme.schema.yaml")
     return schemes
-
-
-# Snakemake's validate reads the schemas as JSON (its YAML loader is ~100x slower: ~0.2 s a parse)
-LABEL_SCHEME_SCHEMA = json_copy(
-    Path(workflow.basedir) / "workflow/schemas/label_scheme.schema.yaml"
-)
 
 
 # Start-up: unknown keys (named with the nearest valid one), schema, rehearsal overlay, then
@@ -63,7 +57,7 @@ CONFIG_SCHEMA = upstreams.schema_file(
 )
 # plain validation first: it names the key of a value that Snakemake's validation fails on
 require_schema(config, CONFIG_SCHEMA)
-validate(config, str(json_copy(CONFIG_SCHEMA)))
+validate(config, str(CONFIG_SCHEMA))
 LABEL_SCHEME_DIR = workflow_path(
     config.get("label_schemes_dir", "config/label_schemes")
 )

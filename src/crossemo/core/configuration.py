@@ -13,10 +13,6 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
-import hashlib
-import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -205,23 +201,6 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def json_schema(path: Path) -> Mapping:
     """A JSON schema file, read once per process (not to be modified)."""
     return read_yaml(path, "JSON schema")
-
-
-def json_copy(schema_file: str | Path) -> Path:
-    """``schema_file`` as JSON, written once per content to the temp folder (``schema_file``
-    itself when that fails): Snakemake's ``validate`` reads JSON first and YAML with yte, in pure
-    Python (~0.2 s for the config schema at every parse; SLURM parses once per job)."""
-    text = json.dumps(json_schema(Path(schema_file)))
-    digest = hashlib.sha1(text.encode()).hexdigest()[:12]
-    path = Path(tempfile.gettempdir()) / f"crossemo-{Path(schema_file).stem}-{digest}.json"
-    try:
-        if not path.exists():
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(text)
-            os.replace(tmp, path)
-    except OSError:
-        return Path(schema_file)
-    return path
 
 
 def read_yaml(path: str | Path, what: str) -> object:
