@@ -1,18 +1,14 @@
 """The rules' params that read one config entry's keys (PARAMS of rules/common.smk) give what
-Snakemake's ``lookup(dpath=...)`` gave (the params rerun trigger sees no change), and the JSON
-copies of the schemas that Snakemake's validate reads hold the YAML schemas' content."""
+Snakemake's ``lookup(dpath=...)`` gave (the params rerun trigger sees no change)."""
 
 from __future__ import annotations
 
-import json
 from types import SimpleNamespace
 
 import dpath
 import pytest
-import yaml
-from plan_configs import REPO, load
+from plan_configs import load
 
-from crossemo.core import configuration
 from crossemo.plan import RuleParams
 
 CONFIGS = ["config/config.yaml", "config/paper/strEmo.yaml", "config/paper/multimodal.yaml"]
@@ -58,19 +54,3 @@ def test_the_shipped_configs_exercise_every_kind_of_entry():
     plans = [load(p) for p in CONFIGS]
     kinds = ("scanned_corpora", "filtered_corpora", "sheet_corpora", "lr_cv_experiments")
     assert all(any(getattr(p, kind) for p in plans) for kind in kinds)
-
-
-@pytest.mark.parametrize("name", ["config.schema.yaml", "label_scheme.schema.yaml"])
-def test_json_copy_of_a_schema_holds_its_content_once_per_content(name, tmp_path, monkeypatch):
-    monkeypatch.setattr(configuration.tempfile, "gettempdir", lambda: str(tmp_path))
-    source = REPO / "workflow" / "schemas" / name
-    copy = configuration.json_copy(source)
-    assert copy.parent == tmp_path and copy.suffix == ".json"
-    assert json.loads(copy.read_text()) == yaml.safe_load(source.read_text())
-    assert configuration.json_copy(source) == copy and len(list(tmp_path.iterdir())) == 1
-
-
-def test_json_copy_falls_back_to_the_schema_when_the_temp_folder_is_not_writable(monkeypatch):
-    monkeypatch.setattr(configuration.tempfile, "gettempdir", lambda: "/nonexistent/folder")
-    source = REPO / "workflow" / "schemas" / "label_scheme.schema.yaml"
-    assert configuration.json_copy(source) == source
