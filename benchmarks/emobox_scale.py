@@ -210,7 +210,9 @@ FINDINGS = (
     "job inputs, 10,336 of them train_classic's: each of the 34 runs reads the eGeMAPS shards of "
     "all 34 corpora, 304 files); crossemo.plan's input, params and resource functions take under "
     "0.1 s of it. Fewer input edges would need a different DAG (e.g. one feature table per "
-    "corpus), which changes files and jobs and is not done here."
+    "corpus), which changes files and jobs and is not done here. The wall time follows the "
+    "machine's load: earlier runs here at load averages 2.6-5.5 (2 CPUs) measured 7.0-8.1 s "
+    "(5.4-5.6 s CPU) before and 5.4-5.6 s (5.1-5.4 s CPU) after the change."
 )
 
 
@@ -262,7 +264,8 @@ def render(results: dict[str, dict], repeats: int) -> str:
             FINDINGS,
             "",
             "Reproduce: `.venv/bin/python benchmarks/emobox_scale.py --write [--baseline DIR]` "
-            "(DIR: e.g. `git worktree add DIR <commit>`; exit 1 when this tree misses the target).",
+            "(DIR: e.g. `git archive <commit> | tar -x -C DIR`; exit 1 when this tree misses "
+            "the target).",
             "",
         ]
     )
