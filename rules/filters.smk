@@ -24,6 +24,6 @@ rule filter_transcripts:
         "../envs/whisper.yaml"
     threads: 1
     params:
-        settings=lookup(dpath="corpora/{corpus}/filter", within=config),
+        settings=PARAMS.filter_settings,
     script:
         "../workflow/scripts/filter_transcripts.py"

@@ -14,12 +14,10 @@ rule ingest_corpus:
         "../envs/audio.yaml"
     threads: RESOURCES.io_threads
     params:
-        adapter=lookup(dpath="corpora/{scanned_corpus}/adapter", within=config),
+        adapter=PARAMS.adapter,
         adapter_module=PARAMS.adapter_module,
-        root=lookup(dpath="corpora/{scanned_corpus}/root", within=config),
-        options=lookup(
-            dpath="corpora/{scanned_corpus}/options", within=config, default={}
-        ),
+        root=PARAMS.root,
+        options=PARAMS.adapter_options,
     script:
         "../workflow/scripts/ingest_corpus.py"
 

@@ -14,7 +14,7 @@ rule preprocess_audio:
     resources:
         mem_mb=RESOURCES.shard_mem_mb,
     params:
-        n_shards=lookup(dpath="corpora/{corpus}/n_shards", within=config, default=1),
+        n_shards=PARAMS.n_shards,
         settings=config["preprocess"],
         provenance=PARAMS.provenance,
     script:

@@ -56,9 +56,7 @@ rule segment_clips:
     resources:
         mem_mb=RESOURCES.shard_mem_mb,
     params:
-        sheet=lookup(dpath="corpora/{corpus}/sheet", within=config),
-        tolerance_s=lookup(
-            dpath="corpora/{corpus}/clip_tolerance_s", within=config, default=0.5
-        ),
+        sheet=PARAMS.clip_sheet,
+        tolerance_s=PARAMS.clip_tolerance_s,
     script:
         "../workflow/scripts/segment_clips.py"

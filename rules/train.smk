@@ -50,16 +50,8 @@ rule aggregate_lr_cv:
         "../envs/train.yaml"
     threads: 1
     params:
-        metric=lookup(
-            dpath="experiments/{experiment}/model/cv_metric",
-            within=config,
-            default="uar",
-        ),
-        select_on=lookup(
-            dpath="experiments/{experiment}/model/select_on",
-            within=config,
-            default="cv",
-        ),
+        metric=PARAMS.lr_cv_metric,
+        select_on=PARAMS.lr_cv_select_on,
     script:
         "../workflow/scripts/aggregate_lr_cv.py"
 

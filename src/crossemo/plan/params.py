@@ -82,9 +82,30 @@ class RuleParams:
     def __init__(self, plan: Params):
         self.plan = plan
 
+    # Keys of one config entry are read from it directly: Snakemake's ``lookup(dpath=...)``
+    # walks the whole config for every job, so a config of many corpora and shards planned
+    # quadratically (BENCHMARKS.md, DAG planning at EmoBox scale).
+
+    # ingest.smk
+    def adapter(self, wildcards) -> str:
+        return self.plan.corpus(wildcards.scanned_corpus)["adapter"]
+
+    def root(self, wildcards) -> str:
+        return self.plan.corpus(wildcards.scanned_corpus)["root"]
+
+    def adapter_options(self, wildcards) -> dict[str, Any]:
+        return self.plan.corpus(wildcards.scanned_corpus).get("options", {})
+
     # preprocess.smk, labels.smk
+    def n_shards(self, wildcards) -> int:
+        return self.plan.corpus(wildcards.corpus).get("n_shards", 1)
+
     def provenance(self, wildcards) -> dict[str, Any]:
         return self.plan.manifest_provenance(wildcards.corpus)
+
+    # filters.smk
+    def filter_settings(self, wildcards) -> dict[str, Any]:
+        return self.plan.corpus(wildcards.corpus)["filter"]
 
     def has_filter(self, wildcards) -> bool:
         return wildcards.corpus in self.plan.filtered_corpora
@@ -92,6 +113,13 @@ class RuleParams:
     # strEmo.smk
     def sheet(self, wildcards) -> str:
         return inline_json(self.plan.corpus(wildcards.corpus)["sheet"])
+
+    def clip_sheet(self, wildcards) -> str:
+        """The sheet's path as written (segment_clips reads it raw, download_videos as JSON)."""
+        return self.plan.corpus(wildcards.corpus)["sheet"]
+
+    def clip_tolerance_s(self, wildcards) -> float:
+        return self.plan.corpus(wildcards.corpus).get("clip_tolerance_s", 0.5)
 
     def adapter_module(self, wildcards) -> str:
         """Dotted module path of a scanned corpus's adapter (a registered adapter's module
@@ -130,6 +158,12 @@ class RuleParams:
 
     def run_family(self, wildcards) -> str:
         return self.plan.run_family(wildcards.experiment, wildcards.run)
+
+    def lr_cv_metric(self, wildcards) -> str:
+        return self.plan.model(wildcards.experiment).get("cv_metric", "uar")
+
+    def lr_cv_select_on(self, wildcards) -> str:
+        return self.plan.model(wildcards.experiment).get("select_on", "cv")
 
     # evaluate.smk, report.smk
     def comparison(self, wildcards) -> dict[str, Any]:
