@@ -14,6 +14,7 @@ import soundfile as sf
 
 from crossemo.corpora.base import VIDEO_SUFFIXES, Scan
 from crossemo.corpora.emobox import emotion_of, read_jsonl, read_label_map, relative_path
+from crossemo.demo.formats import write_video
 
 EXCERPTS = Path(__file__).resolve().parents[1] / "data" / "emobox"
 #: at most this many seconds of each synthetic file (EmoBox lengths are kept below it)
@@ -40,8 +41,8 @@ def tone(frames: int, rate: int, channels: int, seed: int = 0) -> np.ndarray:
 
 
 def write_recording(path: Path, rate: int, channels: int, frames: int, seed: int = 0) -> None:
-    """A synthetic recording at ``path``: WAV/FLAC by soundfile, other containers (webm, mp4,
-    avi ...) by ffmpeg, video ones with a small black picture."""
+    """A synthetic recording at ``path``: WAV/FLAC by soundfile, video containers (mp4, avi ...)
+    by the demo's video writer, other containers (webm ...) by ffmpeg."""
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
     limit = MAX_SECONDS if suffix in (".wav", ".flac") else MAX_MEDIA_SECONDS
@@ -50,12 +51,12 @@ def write_recording(path: Path, rate: int, channels: int, frames: int, seed: int
     if suffix in (".wav", ".flac"):
         sf.write(path, audio, rate)
         return
+    if suffix in VIDEO_SUFFIXES:  # the demo's video writer: a black picture, the sound in AAC
+        write_video(path, audio, rate)
+        return
     wav = path.with_suffix(".source.wav")
     sf.write(wav, audio, rate)
-    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y"]
-    if suffix in VIDEO_SUFFIXES:
-        cmd += ["-f", "lavfi", "-i", f"color=c=black:s=32x32:d={frames / rate:.3f}"]
-    cmd += ["-i", str(wav), "-shortest", str(path)]
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(wav), str(path)]
     subprocess.run(cmd, check=True)
     wav.unlink()
 

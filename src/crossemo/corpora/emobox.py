@@ -80,7 +80,7 @@ def relative_path(entry: dict, corpus: str) -> Path:
 def emobox_class(name: str) -> str:
     """The manifests' emotion of an EmoBox class name (its label maps write some with a space
     after a comma, ``pain, groan``, some without)."""
-    return EMOBOX_CLASSES[", ".join(part.strip() for part in name.split(",")).replace(", ", ",")]
+    return EMOBOX_CLASSES[",".join(part.strip() for part in name.split(","))]
 
 
 def emotion_of(entry: dict, label_map: dict[str, str]) -> str:
