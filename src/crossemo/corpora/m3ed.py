@@ -28,7 +28,7 @@ from pathlib import Path
 
 from crossemo.core.reasons import UNKNOWN_LABEL
 from crossemo.corpora.base import Reject, Scan, Utterance, find_ci, no_options, normalize_gender
-from crossemo.corpora.msppodcast import scan_keyed
+from crossemo.corpora.sheets import scan_keyed
 
 EMOTION = {
     "Anger": "anger", "Disgust": "disgust", "Fear": "fear", "Happy": "happiness",

@@ -50,7 +50,7 @@ from crossemo.corpora.base import (
     no_options,
     scan_files,
 )
-from crossemo.corpora.sheets import SheetError, read_csv_sheet
+from crossemo.corpora.sheets import SheetError, find_sheets, read_csv_sheet
 
 EMOTION = {
     "neutral": "neutral", "joy": "happiness", "sadness": "sadness", "surprise": "surprise",
@@ -74,17 +74,6 @@ _NAME = re.compile(r"^dia(\d+)_utt(\d+)$", re.ASCII)
 
 #: split -> (dialogue, utterance) -> the sheet's row
 Rows = dict[str, dict[tuple[int, int], dict[str, str]]]
-
-
-def find_sheets(root: Path, suffix: str) -> dict[str, Path]:
-    """``<name><suffix>`` files anywhere under ``root`` (case-insensitive), by ``<name>``
-    (lower-case); the first in path order when one name is found twice."""
-    found: dict[str, Path] = {}
-    for path in sorted(root.rglob("*")):
-        name = path.name.lower()
-        if name.endswith(suffix) and not path.name.startswith("._") and path.is_file():
-            found.setdefault(name[: -len(suffix)], path)
-    return found
 
 
 def read_rows(split: str, sheet: Path) -> dict[tuple[int, int], dict[str, str]]:

@@ -41,8 +41,7 @@ from crossemo.corpora.base import (
     no_options,
     scan_files,
 )
-from crossemo.corpora.meld import find_sheets
-from crossemo.corpora.sheets import SheetError, read_csv_sheet
+from crossemo.corpora.sheets import SheetError, find_sheets, read_csv_sheet
 
 EMOTION = {
     "neutral": "neutral", "angry": "anger", "happy": "happiness", "sad": "sadness",

@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from crossemo.core.reasons import NO_AUDIO_FOR_LABEL, NO_LABEL, UNKNOWN_EMOTION_CODE
+from crossemo.core.reasons import UNKNOWN_EMOTION_CODE
 from crossemo.corpora.base import (
     Reject,
     Scan,
@@ -38,9 +37,8 @@ from crossemo.corpora.base import (
     find_ci,
     no_options,
     normalize_gender,
-    walk_audio,
 )
-from crossemo.corpora.sheets import read_csv_sheet
+from crossemo.corpora.sheets import read_csv_sheet, scan_keyed
 
 EMOTION = {
     "A": "anger", "H": "happiness", "S": "sadness", "N": "neutral", "U": "surprise",
@@ -76,30 +74,6 @@ def read_labels(sheet: Path) -> dict[str, dict]:
         return {str(name): dict(row) for name, row in rows.items()}
     table = read_csv_sheet(sheet, "MSP-Podcast label sheet", dtype=str, keep_default_na=False)
     return {row["FileName"]: row for row in table.to_dict("records")}
-
-
-def scan_keyed(
-    root: Path,
-    labels: Mapping[str, object],
-    key: Callable[[Path], str],
-    parse: Callable[[Path, object], Utterance | Reject],
-    sheet: Path,
-) -> Scan:
-    """Audio files matched to ``labels`` by ``key(path)``: ``parse(path, label)`` for each
-    match, a ``no_label`` reject for audio without a label and a ``no_audio_for_label`` one
-    (at ``sheet``) for a label without audio."""
-    audio, junk = walk_audio(root)
-    found, seen = Scan(rejects=junk), set()
-    for path in audio:
-        name = key(path)
-        if name not in labels:
-            found.add(Reject(path, NO_LABEL, f"{name} is not in {sheet.name}"))
-            continue
-        seen.add(name)
-        found.add(parse(path, labels[name]))
-    for name in sorted(set(labels) - seen):
-        found.add(Reject(sheet, NO_AUDIO_FOR_LABEL, f"no audio file {name}"))
-    return found
 
 
 def _number(value: object) -> float | None:

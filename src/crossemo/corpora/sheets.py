@@ -11,9 +11,16 @@ from __future__ import annotations
 
 import codecs
 import io
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from crossemo.core.reasons import NO_AUDIO_FOR_LABEL, NO_LABEL
+
+if TYPE_CHECKING:  # the sheet readers stay light (StrEmo's sheet): the walk is imported in use
+    from crossemo.corpora.base import Reject, Scan, Utterance
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _SAVE_AS_UTF8 = (
@@ -101,3 +108,41 @@ def _read_bytes(path: Path, what: str) -> bytes:
 def _first_line(err: Exception) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+# ---- label sheets beside a corpus's audio (adapters of sheet-labelled corpora) ----
+def find_sheets(root: Path, suffix: str) -> dict[str, Path]:
+    """``<name><suffix>`` files anywhere under ``root`` (case-insensitive), by ``<name>``
+    (lower-case); the first in path order when one name is found twice."""
+    found: dict[str, Path] = {}
+    for path in sorted(root.rglob("*")):
+        name = path.name.lower()
+        if name.endswith(suffix) and not path.name.startswith("._") and path.is_file():
+            found.setdefault(name[: -len(suffix)], path)
+    return found
+
+
+def scan_keyed(
+    root: Path,
+    labels: Mapping[str, object],
+    key: Callable[[Path], str],
+    parse: Callable[[Path, object], Utterance | Reject],
+    sheet: Path,
+) -> Scan:
+    """Audio files matched to ``labels`` by ``key(path)``: ``parse(path, label)`` for each
+    match, a ``no_label`` reject for audio without a label and a ``no_audio_for_label`` one
+    (at ``sheet``) for a label without audio."""
+    from crossemo.corpora.base import Reject, Scan, walk_audio
+
+    audio, junk = walk_audio(root)
+    found, seen = Scan(rejects=junk), set()
+    for path in audio:
+        name = key(path)
+        if name not in labels:
+            found.add(Reject(path, NO_LABEL, f"{name} is not in {sheet.name}"))
+            continue
+        seen.add(name)
+        found.add(parse(path, labels[name]))
+    for name in sorted(set(labels) - seen):
+        found.add(Reject(sheet, NO_AUDIO_FOR_LABEL, f"no audio file {name}"))
+    return found
