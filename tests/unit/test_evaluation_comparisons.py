@@ -78,3 +78,70 @@ def test_compare_files_pools_folds_and_writes_the_table(tmp_path):
     assert table.loc["overall", "diff"] == pytest.approx(0.5)
     assert table.loc["x", "diff"] == 0 and table.loc["y", "diff"] == pytest.approx(1.0)
     assert np.isclose(table.loc["x", "p_value"], 1.0)
+
+
+# ---- unpaired: each side on its own test utterances ----
+def unpaired(a: pd.DataFrame, b: pd.DataFrame, spec: IntervalSpec = SPEC) -> pd.DataFrame:
+    both = pd.concat([groups(a), groups(b)])
+    return compare(a, b, "uar", spec, both[~both.index.duplicated()], name="leak", paired=False)
+
+
+def test_unpaired_leaky_side_scoring_higher_gives_an_interval_above_zero():
+    leaky = side(set(range(20)) - {3, 14})  # right on 18 of 20 speakers
+    leak_free = side(set(range(0, 20, 2))).iloc[::2]  # half the speakers; half the utterances
+    table = unpaired(leaky, leak_free).set_index("scope")
+    overall = table.loc["overall"]
+    assert overall["diff"] == pytest.approx(0.9 - 0.5)
+    assert 0 < overall["ci_low"] < overall["diff"] < overall["ci_high"]
+    assert overall["method"] == "unpaired" and "p_value" not in table.columns
+    assert (overall["n_a"], overall["n_b"]) == (200, 100)
+    assert overall["n_clusters_a"] == overall["n_clusters_b"] == 20
+    assert table.loc["x", "n_a"] == 100 and table.loc["y", "n_b"] == 50
+    assert overall["summary"].startswith("A − B = +40.0 UAR [")
+    assert overall["summary"].endswith("unpaired, n = 200 vs 100 (20 vs 20 clusters)")
+
+
+def test_unpaired_equal_sides_give_an_interval_around_zero_not_a_point():
+    a = side(set(range(0, 20, 2)))
+    b = a.iloc[1::2].assign(utt_id=lambda f: f["utt_id"] + "_other")  # other utterances
+    for other in (a.copy(), b):
+        overall = unpaired(a, other).set_index("scope").loc["overall"]
+        assert overall["diff"] == pytest.approx(0)
+        assert overall["ci_low"] < -0.05 and overall["ci_high"] > 0.05  # independent draws
+    paired = compare(a, a.copy(), "uar", SPEC, groups(a), permutations=100)
+    assert (paired["ci_low"] == 0).all() and (paired["method"] == "paired").all()
+
+
+def test_unpaired_cluster_interval_is_wider_than_the_utterance_one():
+    a, b = side(set(range(0, 20, 2))), side(set(range(1, 20, 2)))  # speakers all right or wrong
+    width = {}
+    for unit in ("cluster", "utterance"):
+        row = unpaired(a, b, IntervalSpec(unit=unit, resamples=1000)).iloc[0]
+        width[unit] = row["ci_high"] - row["ci_low"]
+        assert row["interval_unit"] == unit
+    assert width["cluster"] > 2 * width["utterance"] > 0
+
+
+def test_unpaired_sides_of_other_test_corpora_are_refused_by_name():
+    a = side(set(range(20)))
+    with pytest.raises(ValueError, match="comparisons.leak: the sides test other corpora"):
+        unpaired(a, a[a["corpus"] == "x"])
+
+
+def test_compare_files_unpaired_reads_each_sides_groups(tmp_path):
+    a = side(set(range(20)))
+    b = side(set(range(10))).assign(utt_id=lambda f: "b_" + f["utt_id"])  # B's own utterances
+    splits = []
+    for name, frame in (("a", a), ("b", b)):
+        frame.drop(columns="group").to_parquet(tmp_path / f"{name}.parquet")
+        splits.append(tmp_path / f"split_{name}.parquet")
+        frame[["utt_id", "group"]].assign(fold=0).to_parquet(splits[-1])
+    out = tmp_path / "compare_leak.csv"
+    args = ([tmp_path / "a.parquet"], [tmp_path / "b.parquet"])
+    with pytest.raises(ValueError, match="have no group"):  # A's split table alone
+        compare_files(*args, splits[0], out, "leak", {"a": "ea", "b": "eb"}, paired=False)
+    compare_files(*args, splits, out, "leak", {"a": "ea", "b": "eb"}, "uar",
+                  {"resamples": 200}, paired=False)  # fmt: skip
+    table = pd.read_csv(out).set_index("scope")
+    assert table.loc["overall", "diff"] == pytest.approx(0.5)
+    assert table.loc["overall", "method"] == "unpaired" and table.loc["overall", "b"] == "eb"

@@ -364,6 +364,38 @@ def test_comparisons_resolve_sides_and_refuse_other_test_utterances():
             plan.validate_comparison(name)
 
 
+def test_unpaired_comparisons_allow_other_splits_of_one_scheme_and_corpora():
+    config = load("config/config.yaml").config  # its own copy: the test edits the config
+    kfold = config["experiments"]["demo_egemaps_svm_emodb"]
+    config["experiments"] |= {
+        "leakfree": {**kfold, "disjoint": ["speaker", "sentence"], "folds": 3},
+        "valence": {**kfold, "scheme": "valence3"},
+    }
+    pair = {"a": "demo_egemaps_svm_emodb", "b": "leakfree"}
+    config["comparisons"] = {
+        "leak": {**pair, "paired": False},
+        "leak_paired": pair,
+        "scheme": {"a": "demo_egemaps_svm_emodb", "b": "valence", "paired": False},
+        "corpora": {"a": "demo_egemaps_svm_emodb", "b": "demo_exhubert", "paired": False},
+    }
+    plan = Plan(config)
+    plan.validate_comparison("leak")
+    assert plan.comparison_inputs("leak")["split"] == [
+        "results/splits/demo_egemaps_svm_emodb.parquet",
+        "results/splits/leakfree.parquet",
+    ]
+    assert plan.comparison_inputs("leak_paired")["split"] == [
+        "results/splits/demo_egemaps_svm_emodb.parquet"
+    ]
+    assert plan.comparison_params("leak")["paired"] is False
+    assert plan.comparison_params("leak_paired")["paired"] is True
+    for name, message in (("leak_paired", "differ in split keys.*set paired: false"),
+                          ("scheme", r"differ in scheme \(basic4 vs valence3\)"),
+                          ("corpora", "differ in train or test corpora")):  # fmt: skip
+        with pytest.raises(ValueError, match=f"comparisons.{name}: .*{message}"):
+            plan.validate_comparison(name)
+
+
 @pytest.mark.parametrize("path", sorted(p.name for p in (REPO / "config" / "paper").glob("*.yaml")))
 def test_paper_configs_compare_their_variants(path):
     plan = load(f"config/paper/{path}")

@@ -1,4 +1,4 @@
-"""Rule compare_experiments: A - B of one measure on the same test utterances, paired."""
+"""Rule compare_experiments: A - B of one measure, paired (same test utterances) or unpaired."""
 
 import sys
 from pathlib import Path
@@ -15,11 +15,12 @@ route_logging(snakemake.log[0])
 compare_files(
     snakemake.input.a,
     snakemake.input.b,
-    snakemake.input.split[0],
+    list(snakemake.input.split),
     snakemake.output.table,
     name=snakemake.wildcards.comparison,
     sides=snakemake.params.comparison["sides"],
     metric=snakemake.params.comparison["metric"],
     interval=snakemake.params.interval,
     permutations=snakemake.params.permutations,
+    paired=snakemake.params.comparison["paired"],
 )

@@ -1,8 +1,11 @@
-"""Paired comparison of two systems scored on the same test utterances (rule compare_experiments).
+"""Comparison of two systems (rule compare_experiments), paired or unpaired.
 
-A − B of one measure, per test corpus and overall: a paired cluster-bootstrap interval and a
-paired permutation p-value (:func:`paired_difference`), clusters being the split table's leakage
-groups as in the runs' intervals (:mod:`crossemo.evaluation.intervals`).
+A − B of one measure, per test corpus and overall. Paired (both scored the same test
+utterances): a paired cluster-bootstrap interval and a paired permutation p-value
+(:func:`paired_difference`). Unpaired (each side on its own test utterances, e.g. EmoBox's folds
+beside their leak-free companion): an interval of independent cluster bootstraps of each side
+and no test (:func:`unpaired_difference`). Clusters are the split tables' leakage groups, as in
+the runs' intervals (:mod:`crossemo.evaluation.intervals`).
 """
 
 from __future__ import annotations
@@ -68,6 +71,25 @@ def permuted_differences(counts_a: np.ndarray, counts_b: np.ndarray, name: str,
     return np.concatenate(out) if out else np.zeros(0)
 
 
+def unpaired_difference(side_a: tuple[np.ndarray, np.ndarray],
+                        side_b: tuple[np.ndarray, np.ndarray], name: str, classes: Sequence,
+                        spec: IntervalSpec) -> dict[str, float]:  # fmt: skip
+    """Measure ``name`` of A minus that of B, each side scored on its own test utterances.
+
+    ``side_a``/``side_b`` are (per-cluster confusion matrices (C, k, k), each cluster's
+    stratum). The interval is the percentile interval of A* − B* over independent stratified
+    cluster bootstraps of the two sides (two streams spawned from ``spec.seed``); no test.
+    """
+    seeds = np.random.SeedSequence(spec.seed).spawn(2)
+    values, draws = [], []
+    for (counts, strata), seed in zip((side_a, side_b), seeds, strict=True):
+        values.append(float(named_measure(np.asarray(counts).sum(0), name, classes)))
+        sums = resample_sums(counts, np.asarray(strata), spec.resamples, seed)
+        draws.append(named_measure(sums, name, classes))
+    lo, hi = percentile_interval(draws[0] - draws[1], spec.level)
+    return {"diff": values[0] - values[1], "ci_low": lo, "ci_high": hi}
+
+
 def read_side(paths: Sequence[str | Path]) -> pd.DataFrame:
     """One side's predictions: its runs (folds) pooled."""
     return pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
@@ -89,46 +111,78 @@ def aligned(a: pd.DataFrame, b: pd.DataFrame, name: str) -> pd.DataFrame:
 
 def compare(a: pd.DataFrame, b: pd.DataFrame, metric: str, spec: IntervalSpec,
             groups: pd.Series | None = None, permutations: int = 10000,
-            name: str = "comparison") -> pd.DataFrame:  # fmt: skip
+            name: str = "comparison", paired: bool = True) -> pd.DataFrame:  # fmt: skip
     """One row per scope (``overall`` and each test corpus): both values, A − B, its interval
-    and p-value, and what was resampled."""
-    b = aligned(a, b, name)
+    (and, paired, its p-value), how it was drawn and each side's size."""
+    if paired:
+        b = aligned(a, b, name)
     classes = list(dict.fromkeys(classes_of(a) + classes_of(b)))
-    cluster = cluster_keys(a, spec.unit, groups)
-    frame_a, frame_b = a.assign(cluster=cluster), b.assign(cluster=cluster.to_numpy())
+    frame_a = a.assign(cluster=cluster_keys(a, spec.unit, groups).to_numpy())
+    frame_b = b.assign(cluster=cluster_keys(b, spec.unit, groups).to_numpy())
+    corpora = tested_corpora(frame_a)
+    if corpora != tested_corpora(frame_b):
+        raise ValueError(f"comparisons.{name}: the sides test other corpora ({corpora} vs "
+                         f"{tested_corpora(frame_b)}); compare experiments of one test "
+                         "set")  # fmt: skip
     rows = []
-    scopes = [("overall", slice(None))] + [
-        (c, (frame_a["corpus"] == c).to_numpy()) for c in tested_corpora(frame_a)
-    ]
-    for scope, mask in scopes:
-        counts_a, strata = clustered_counts(frame_a[mask], classes)
-        counts_b, _ = clustered_counts(frame_b[mask], classes)
-        found = paired_difference(counts_a, counts_b, strata, metric, classes, spec, permutations)
-        rows.append({"comparison": name, "scope": scope, "metric": metric,
-                     "a_value": float(named_measure(counts_a.sum(0), metric, classes)),
-                     "b_value": float(named_measure(counts_b.sum(0), metric, classes)),
-                     **found, "level": spec.level, "interval_unit": spec.unit,
-                     "n": int(counts_a.sum()), "n_clusters": len(counts_a)})  # fmt: skip
+    for scope in ["overall", *corpora]:
+        part_a, part_b = (f if scope == "overall" else f[f["corpus"] == scope]
+                          for f in (frame_a, frame_b))  # fmt: skip
+        side_a, side_b = clustered_counts(part_a, classes), clustered_counts(part_b, classes)
+        row = {"comparison": name, "scope": scope, "metric": metric,
+               "method": "paired" if paired else "unpaired",
+               "a_value": float(named_measure(side_a[0].sum(0), metric, classes)),
+               "b_value": float(named_measure(side_b[0].sum(0), metric, classes))}  # fmt: skip
+        if paired:
+            row |= paired_difference(side_a[0], side_b[0], side_a[1], metric, classes, spec,
+                                     permutations)  # fmt: skip
+        else:
+            row |= unpaired_difference(side_a, side_b, metric, classes, spec)
+        row |= {"level": spec.level, "interval_unit": spec.unit} | sizes(side_a, side_b, paired)
+        rows.append(row)
     table = pd.DataFrame(rows)
     table["summary"] = [summary(r) for r in table.to_dict("records")]
     return table
 
 
+def sizes(side_a: tuple[np.ndarray, np.ndarray], side_b: tuple[np.ndarray, np.ndarray],
+          paired: bool) -> dict[str, int]:  # fmt: skip
+    """Utterances and clusters of the scope: ``n n_clusters`` (paired: the same on both sides),
+    else ``n_a n_b n_clusters_a n_clusters_b``."""
+    (counts_a, _), (counts_b, _) = side_a, side_b
+    if paired:
+        return {"n": int(counts_a.sum()), "n_clusters": len(counts_a)}
+    return {"n_a": int(counts_a.sum()), "n_b": int(counts_b.sum()),
+            "n_clusters_a": len(counts_a), "n_clusters_b": len(counts_b)}  # fmt: skip
+
+
 def summary(row: Mapping) -> str:
-    """``A − B = +2.1 UAR [−0.4, 4.7], p = 0.09`` (percentage points)."""
+    """``A − B = +2.1 UAR [−0.4, 4.7], p = 0.09`` (percentage points); unpaired
+    ``A − B = +12.0 UAR [5.1, 18.9], unpaired, n = 535 vs 480 (10 vs 10 clusters)``."""
     name = label(row["metric"])
-    return (f"A − B = {100 * row['diff']:+.1f} {name} [{100 * row['ci_low']:.1f}, "
-            f"{100 * row['ci_high']:.1f}], p = {row['p_value']:.2g}").replace("-", "−")  # fmt: skip
+    head = (f"A − B = {100 * row['diff']:+.1f} {name} [{100 * row['ci_low']:.1f}, "
+            f"{100 * row['ci_high']:.1f}]")  # fmt: skip
+    if row.get("method") == "unpaired":
+        tail = (f"unpaired, n = {row['n_a']} vs {row['n_b']} ({row['n_clusters_a']} vs "
+                f"{row['n_clusters_b']} clusters)")  # fmt: skip
+    else:
+        tail = f"p = {row['p_value']:.2g}"
+    return f"{head}, {tail}".replace("-", "−")
 
 
-def compare_files(a: Sequence[str | Path], b: Sequence[str | Path], split: str | Path,
-                  output: str | Path, name: str, sides: Mapping[str, str], metric: str = "uar",
-                  interval: Mapping | None = None, permutations: int = 10000
-                  ) -> pd.DataFrame:  # fmt: skip
-    """Rule compare_experiments: the two sides' prediction files -> ``compare_{name}.csv``."""
+def compare_files(a: Sequence[str | Path], b: Sequence[str | Path],
+                  split: str | Path | Sequence[str | Path], output: str | Path, name: str,
+                  sides: Mapping[str, str], metric: str = "uar", interval: Mapping | None = None,
+                  permutations: int = 10000, paired: bool = True) -> pd.DataFrame:  # fmt: skip
+    """Rule compare_experiments: the two sides' prediction files and split tables (one; two
+    when unpaired: each side's groups) -> ``compare_{name}.csv``."""
     spec = IntervalSpec.from_config(interval)
-    groups = split_groups(split) if spec.unit == "cluster" else None
-    table = compare(read_side(a), read_side(b), metric, spec, groups, permutations, name)
+    tables = [split] if isinstance(split, str | Path) else list(split)
+    groups = None
+    if spec.unit == "cluster":
+        groups = pd.concat([split_groups(t) for t in tables])
+        groups = groups[~groups.index.duplicated()]
+    table = compare(read_side(a), read_side(b), metric, spec, groups, permutations, name, paired)
     table.insert(1, "a", sides["a"])
     table.insert(2, "b", sides["b"])
     with atomic_path(output) as tmp:

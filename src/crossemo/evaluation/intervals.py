@@ -7,8 +7,8 @@ corpus draws its own clusters, keeping its share. An utterance bootstrap is the 
 singleton clusters (config ``evaluation.interval.unit: utterance``).
 
 Clusters are the split table's leakage groups (``group``), one per (test corpus, group) pair
-(:func:`cluster_keys`). The subgroup gaps, the paired comparisons and the calibration measures
-resample the same way (:func:`resample_sums`), each in its module.
+(:func:`cluster_keys`). The subgroup gaps, the comparisons (paired or not) and the calibration
+measures resample the same way (:func:`resample_sums`), each in its module.
 """
 
 from __future__ import annotations
@@ -100,8 +100,8 @@ def clustered_counts(frame: pd.DataFrame, classes: list[str]
     return counts, strata
 
 
-def resample_sums(tensors: np.ndarray, strata: np.ndarray, resamples: int, seed: int
-                  ) -> np.ndarray:  # fmt: skip
+def resample_sums(tensors: np.ndarray, strata: np.ndarray, resamples: int,
+                  seed: int | np.random.SeedSequence) -> np.ndarray:  # fmt: skip
     """Sums of ``tensors`` (one per cluster, shape (C, ...)) over stratified cluster-bootstrap
     draws (resamples, ...): each stratum draws as many of its clusters as it has, with
     replacement, so each stratum (test corpus) keeps its share.

@@ -154,17 +154,34 @@ class Checks(Experiments):
             )
 
     def validate_comparison(self, name: str) -> None:
-        """Refuse a pair whose sides cannot share their test utterances: other label scheme or
-        split keys, or runs of other folds."""
+        """Refuse a pair of other label schemes; paired, a pair whose sides cannot share their
+        test utterances (other split keys, or runs of other folds); unpaired, a pair of other
+        train or test corpora (its difference would not be the protocols' alone)."""
         (exp_a, runs_a), (exp_b, runs_b) = (self.comparison_side(name, s) for s in "ab")
-        for what, value in (("scheme", lambda e: self.experiment(e)["scheme"]),
-                            ("split keys", self.split_config)):  # fmt: skip
-            if value(exp_a) != value(exp_b):
-                raise ValueError(f"comparisons.{name}: {exp_a} and {exp_b} differ in {what}, so "
-                                 "not on the same test utterances")  # fmt: skip
+        key, sides = f"comparisons.{name}", f"{exp_a} and {exp_b}"
+        scheme_a, scheme_b = (self.experiment(e)["scheme"] for e in (exp_a, exp_b))
+        if scheme_a != scheme_b:
+            raise ValueError(f"{key}: {sides} differ in scheme ({scheme_a} vs {scheme_b}); "
+                             "compare experiments of one label scheme")  # fmt: skip
+        if not self.paired(name):
+            if self.sides_corpora(exp_a) != self.sides_corpora(exp_b):
+                raise ValueError(f"{key}: {sides} differ in train or test corpora; paired: false "
+                                 "compares two protocols of the same corpora, give both the "
+                                 "same train and test corpora")  # fmt: skip
+            return
+        if self.split_config(exp_a) != self.split_config(exp_b):
+            raise ValueError(f"{key}: {sides} differ in split keys, so not on the same test "
+                             "utterances; give both the same split keys, or set paired: false "
+                             "to compare two protocols' test sets")  # fmt: skip
         folds_a = sorted(names.parse_run(r)[0] for r in runs_a)
         if folds_a != sorted(names.parse_run(r)[0] for r in runs_b):
-            raise ValueError(f"comparisons.{name}: the sides hold runs of different folds")
+            raise ValueError(f"{key}: the sides hold runs of different folds; compare whole "
+                             "experiments or runs of one fold")  # fmt: skip
+
+    def sides_corpora(self, experiment: str) -> dict[str, list[str]]:
+        """What the sides of an unpaired comparison share: train and test corpora."""
+        return {"train": self.training_corpora(experiment),
+                "test": sorted(self.test_corpora(experiment))}  # fmt: skip
 
     def validate_member(self, experiment: str, member: str) -> None:
         """An ensemble's member: an experiment with a model, not an ensemble, on the ensemble's

@@ -355,8 +355,13 @@ class Experiments:
     # ---- comparisons (compare_experiments) ----
     @cached_property
     def comparisons(self) -> list[str]:
-        """Names of the configured paired comparisons (``comparisons:``)."""
+        """Names of the configured comparisons (``comparisons:``)."""
         return sorted(self.config.get("comparisons") or {})
+
+    def paired(self, name: str) -> bool:
+        """Whether comparison ``name`` pairs its sides' test utterances (``paired``, default
+        true); unpaired sides each test their own."""
+        return bool(self.config["comparisons"][name].get("paired", True))
 
     def comparison_side(self, name: str, side: str) -> tuple[str, list[str]]:
         """Experiment and runs of one side (``a``/``b``) of comparison ``name``: ``exp`` (its

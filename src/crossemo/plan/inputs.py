@@ -185,12 +185,14 @@ class Inputs(Files):
         return inputs
 
     def comparison_inputs(self, name: str) -> dict[str, list[str]]:
-        """Prediction files of both sides and the split table whose groups are the clusters."""
+        """Prediction files of both sides and the split tables whose groups are the clusters:
+        A's (paired: the sides share it), and B's too when unpaired."""
         (exp_a, runs_a), (exp_b, runs_b) = (self.comparison_side(name, s) for s in "ab")
+        split = [exp_a] if self.paired(name) else list(dict.fromkeys([exp_a, exp_b]))
         return {
             "a": list(self.predictions(exp_a, runs_a).values()),
             "b": list(self.predictions(exp_b, runs_b).values()),
-            "split": [fill(paths.SPLIT, experiment=exp_a)],
+            "split": [fill(paths.SPLIT, experiment=e) for e in split],
         }
 
     # ---- report.smk ----

@@ -58,9 +58,11 @@ class Params(Inputs):
 
     # ---- evaluate.smk, report.smk ----
     def comparison_params(self, name: str) -> dict[str, Any]:
-        """What a compare_experiments job reads: the sides as written and the metric."""
+        """What a compare_experiments job reads: the sides as written, the metric and whether
+        the sides are paired."""
         entry = self.config["comparisons"][name]
-        return {"sides": {"a": entry["a"], "b": entry["b"]}, "metric": entry.get("metric", "uar")}
+        return {"sides": {"a": entry["a"], "b": entry["b"]}, "metric": entry.get("metric", "uar"),
+                "paired": self.paired(name)}  # fmt: skip
 
     def matrix_params(self, experiment: str) -> dict[str, Any]:
         """What make_corpus_matrix reads: the corpora and whether LOCO sources follow."""
