@@ -220,8 +220,9 @@ def test_rehearsal_points_emobox_data_at_the_demo_s_folder():
     demo_dir = Path(overlay["demo"]["dir"])
     assert config["experiments"]["box"]["emobox_data"] == str(demo_dir / "EmoBox" / "data")
     assert "emobox_data" not in config["experiments"]["plain"]
+    box = {"protocol": "emobox_folds", "emobox_data": "/x"}
     config = {"corpora": {}, "demo": {"dir": "d"}, "rehearsal": {"n_shards": 1},
-              "experiments": {"box": {"protocol": "emobox_folds", "emobox_data": "/x"}}}  # fmt: skip
+              "experiments": {"box": box}}  # fmt: skip
     with pytest.raises(ConfigError, match="rehearsal.emobox_data: experiments.box.emobox_data"):
         apply_rehearsal(config)
 

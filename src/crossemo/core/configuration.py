@@ -372,8 +372,9 @@ def check_schemes(schemes: Mapping[str, Mapping]) -> list[str]:
 def apply_rehearsal(config: dict) -> None:
     """Point a paper config at the demo corpora with tiny models and few steps (in place).
 
-    Only data roots (EmoBox's ``emobox_data`` too), shard counts, model sizes, epochs/steps, CPU resources and how Whisper runs
-    (its model and decoding for transcripts, window packing for encoder features) change; every
+    Only data roots (EmoBox's ``emobox_data`` too), shard counts, model sizes, epochs/steps, CPU
+    resources and how Whisper runs (its model and decoding for transcripts, window packing for
+    encoder features) change; every
     protocol key (schemes, protocols, corpora lists, fractions, balancing, feature sets,
     standardisation, metrics, LR grids, preprocessing) is left as the config sets it.
     """

@@ -21,9 +21,9 @@ YAML segmentations). :mod:`.emobox_data` then writes EmoBox's ``data/`` folder d
 demo's files (``EmoBox/data/``: EmoDB's folds, the track-2 test sets).
 
 ``out_dir/demo_truth.json`` records what the layouts hide (speaker genders, the mismatched MOSEI
-segments, the StrEmo quirk rows, the PAVOQUE segment count, the EmoBox entry counts) for tests. Files are rewritten in
-place; files left from a run with other :data:`SIZES` are not removed, so write into a fresh
-directory.
+segments, the StrEmo quirk rows, the PAVOQUE segment count, the EmoBox entry counts) for tests.
+Files are rewritten in place; files left from a run with other :data:`SIZES` are not removed,
+so write into a fresh directory.
 """
 
 from __future__ import annotations
@@ -33,7 +33,20 @@ import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import cremad, emobox_data, emodb, emovo, iemocap, meld, mosei, pavoque, ravdess, savee, strEmo, tess
+from . import (
+    cremad,
+    emobox_data,
+    emodb,
+    emovo,
+    iemocap,
+    meld,
+    mosei,
+    pavoque,
+    ravdess,
+    savee,
+    strEmo,
+    tess,
+)
 from .cremad import CREMA_ACTORS, CREMA_EMOTIONS, CREMA_LEVELS, CREMA_SENTENCES
 from .emodb import EMODB_EMOTIONS, EMODB_SPEAKERS, EMODB_TEXTS
 from .emovo import EMOVO_EMOTIONS, EMOVO_SPEAKERS

@@ -6,9 +6,10 @@ An EmoBox entry names its file relative to the corpus root (:func:`crossemo.corp
 entry_path`); it is the utterance whose manifest ``path`` ends with those path parts, or, where
 none does, whose file name without its suffix is the entry's (track 2 names IEMOCAP's files
 ``<label>/<utterance>.wav`` and MELD's ``audio/dia<d>_utt<u>.wav``, folders and suffixes of its
-own); for segmented corpora also whose ``start`` is the entry's ``start_time``. Entries that match no
-utterance, or several, are reported (:func:`unmatched_notices`, the audit's ``emobox_unmatched``);
-so are utterances a fold does not list (``emobox_unlisted``: not in its split table).
+own); for segmented corpora also whose ``start`` is the entry's ``start_time``. Entries that
+match no utterance, or several, are reported (:func:`unmatched_notices`, the audit's
+``emobox_unmatched``); so are utterances a fold does not list (``emobox_unlisted``: not in its
+split table).
 EmoBox's train/test assignment is kept as it is, speakers shared between them included.
 """
 
