@@ -43,6 +43,7 @@ REHEARSAL_MAY_CHANGE = (
     "corpora.*.sheet",
     "corpora.*.download.*",
     "corpora.*.n_shards",
+    "experiments.*.emobox_data",
     "experiments.*.model.encoder*",
     "experiments.*.model.text_encoder*",
     "experiments.*.model.head_options.d_model",
@@ -208,6 +209,22 @@ def minimal(**experiment) -> dict:
         },
         "experiments": {"e": {"scheme": "valence3", "train": ["ravdess"], **experiment}},
     }
+
+
+def test_rehearsal_points_emobox_data_at_the_demo_s_folder():
+    overlay = yaml.safe_load((REPO / "config" / "rehearsal.yaml").read_text())
+    config = {"corpora": {}, "demo": overlay["demo"], "rehearsal": overlay["rehearsal"],
+              "experiments": {"box": {"protocol": "emobox_folds", "emobox_data": "/data/EmoBox"},
+                              "plain": {"protocol": "speaker_kfold"}}}  # fmt: skip
+    apply_rehearsal(config)
+    demo_dir = Path(overlay["demo"]["dir"])
+    assert config["experiments"]["box"]["emobox_data"] == str(demo_dir / "EmoBox" / "data")
+    assert "emobox_data" not in config["experiments"]["plain"]
+    box = {"protocol": "emobox_folds", "emobox_data": "/x"}
+    config = {"corpora": {}, "demo": {"dir": "d"}, "rehearsal": {"n_shards": 1},
+              "experiments": {"box": box}}  # fmt: skip
+    with pytest.raises(ConfigError, match="rehearsal.emobox_data: experiments.box.emobox_data"):
+        apply_rehearsal(config)
 
 
 def test_fractions_of_a_corpus_the_experiment_does_not_train_on():

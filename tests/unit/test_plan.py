@@ -474,3 +474,15 @@ def test_layer_probe_plans_a_layer_table_and_needs_several_layers_and_dev(demo):
                                           "features": features, **extra}  # fmt: skip
         with pytest.raises(ValueError, match="layer_probe"):
             Plan(config, demo.scheme_dir, demo.reference_dir).validate()
+
+
+def test_validate_checks_emobox_data_unless_the_demo_writes_it(tmp_path):
+    plan = load("config/config.yaml")
+    exp = {**plan.config["experiments"]["demo_egemaps_svm_emodb"], "protocol": "emobox_folds",
+           "folds": 5, "test": [], "emobox_data": "resources/demo/EmoBox/data"}  # fmt: skip
+    exp.pop("paper", None)
+    plan.config["experiments"]["box"] = exp
+    Plan(plan.config).validate()  # the demo's rule writes it: the split jobs check it
+    exp["emobox_data"] = str(tmp_path / "EmoBox" / "data")
+    with pytest.raises(ValueError, match="experiments.box.emobox_data"):
+        Plan(plan.config).validate()

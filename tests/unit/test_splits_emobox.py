@@ -96,6 +96,23 @@ def test_entries_map_to_utterances_by_path_and_start():
     assert matched["reason"].tolist()[4] == "3 utterances at this path"
 
 
+def test_track2_folders_of_its_own_match_by_file_stem():
+    locations = pd.DataFrame({"utt_id": ["i-1", "m-1", "m-2"],
+                              "path": ["/i/Session1/sentences/wav/Ses01F_impro01/"
+                                       "Ses01F_impro01_F000.wav",
+                                       "/m/train/train_splits/dia0_utt0.mp4",
+                                       "/m/dev/dev_splits_complete/dia0_utt0.mp4"],
+                              "start": [None, None, None]})  # fmt: skip
+    entries = pd.DataFrame({"fold": 0, "part": "test", "key": list("abc"),
+                            "path": ["happy/Ses01F_impro01_F000.wav", "audio/dia0_utt0.wav",
+                                     "happy/Ses01F_impro01_F001.wav"],
+                            "start": None})  # fmt: skip
+    matched = match_entries(entries, locations)
+    assert matched["utt_id"].fillna("-").tolist() == ["i-1", "-", "-"]
+    assert matched["reason"].tolist()[1:] == ["2 utterances at this path",
+                                              "no utterance at this path"]  # fmt: skip
+
+
 def test_folds_kept_as_emobox_assigns_them(emodb):
     table, path, data = emodb
     exp = folds_experiment(data)

@@ -372,8 +372,9 @@ def check_schemes(schemes: Mapping[str, Mapping]) -> list[str]:
 def apply_rehearsal(config: dict) -> None:
     """Point a paper config at the demo corpora with tiny models and few steps (in place).
 
-    Only data roots, shard counts, model sizes, epochs/steps, CPU resources and how Whisper runs
-    (its model and decoding for transcripts, window packing for encoder features) change; every
+    Only data roots (EmoBox's ``emobox_data`` too), shard counts, model sizes, epochs/steps, CPU
+    resources and how Whisper runs (its model and decoding for transcripts, window packing for
+    encoder features) change; every
     protocol key (schemes, protocols, corpora lists, fractions, balancing, feature sets,
     standardisation, metrics, LR grids, preprocessing) is left as the config sets it.
     """
@@ -389,9 +390,10 @@ def apply_rehearsal(config: dict) -> None:
             f"rehearsal.whisper_features.{unknown[0]}: a rehearsal may only change "
             f"{REHEARSAL_WHISPER_FEATURE_KEYS} of Whisper features"
         )
-    for exp in (config.get("experiments") or {}).values():
+    for name, exp in (config.get("experiments") or {}).items():
         _rehearse_model(exp.get("model"), model)
         _rehearse_whisper_features(exp.get("features"), whisper)
+        _rehearse_emobox_data(name, exp, rehearsal, demo_dir)
     if rehearsal.get("transcribe"):
         config.setdefault("transcribe", {}).update(rehearsal["transcribe"])
     config.setdefault("deviations", [])
@@ -425,6 +427,19 @@ def _rehearse_corpus(name: str, entry: dict, rehearsal: Mapping, demo_dir: Path)
             entry[key] = _under(demo_dir, key, value)
     if "n_shards" in rehearsal:
         entry["n_shards"] = min(int(entry.get("n_shards", 1)), int(rehearsal["n_shards"]))
+
+
+def _rehearse_emobox_data(name: str, exp: dict, rehearsal: Mapping, demo_dir: Path) -> None:
+    """An experiment's ``emobox_data`` becomes the demo's EmoBox folder (``rehearsal.
+    emobox_data`` under the demo folder)."""
+    if not exp.get("emobox_data"):
+        return
+    if not rehearsal.get("emobox_data"):
+        raise ConfigError(
+            f"rehearsal.emobox_data: experiments.{name}.emobox_data needs the demo's EmoBox "
+            "data/ folder; add emobox_data: EmoBox/data (relative to demo.dir)"
+        )
+    exp["emobox_data"] = str(demo_dir / rehearsal["emobox_data"])
 
 
 def _under(demo_dir: Path, key: str, value):

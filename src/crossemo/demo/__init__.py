@@ -17,12 +17,13 @@ one writer per corpus layout, whose docstring describes that layout: :mod:`.ravd
 :mod:`.tess`, :mod:`.cremad`, :mod:`.savee` (also ``SAVEE-flat``), :mod:`.emodb`,
 :mod:`.iemocap`, :mod:`.mosei`, :mod:`.strEmo`, and three of EmoBox's corpora: :mod:`.emovo`
 (Italian), :mod:`.meld` (video clips and a label sheet), :mod:`.pavoque` (long recordings cut by
-YAML segmentations).
+YAML segmentations). :mod:`.emobox_data` then writes EmoBox's ``data/`` folder describing the
+demo's files (``EmoBox/data/``: EmoDB's folds, the track-2 test sets).
 
 ``out_dir/demo_truth.json`` records what the layouts hide (speaker genders, the mismatched MOSEI
-segments, the StrEmo quirk rows, the PAVOQUE segment count) for tests. Files are rewritten in
-place; files left from a run with other :data:`SIZES` are not removed, so write into a fresh
-directory.
+segments, the StrEmo quirk rows, the PAVOQUE segment count, the EmoBox entry counts) for tests.
+Files are rewritten in place; files left from a run with other :data:`SIZES` are not removed,
+so write into a fresh directory.
 """
 
 from __future__ import annotations
@@ -32,7 +33,20 @@ import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import cremad, emodb, emovo, iemocap, meld, mosei, pavoque, ravdess, savee, strEmo, tess
+from . import (
+    cremad,
+    emobox_data,
+    emodb,
+    emovo,
+    iemocap,
+    meld,
+    mosei,
+    pavoque,
+    ravdess,
+    savee,
+    strEmo,
+    tess,
+)
 from .cremad import CREMA_ACTORS, CREMA_EMOTIONS, CREMA_LEVELS, CREMA_SENTENCES
 from .emodb import EMODB_EMOTIONS, EMODB_SPEAKERS, EMODB_TEXTS
 from .emovo import EMOVO_EMOTIONS, EMOVO_SPEAKERS
@@ -101,6 +115,7 @@ def synthesize(out_dir: Path, seed: int = 0, *,
         if name in wanted:
             log.info("synthesising %s", name)
             counts.update(WRITERS[name](out_dir, seed, truth))
+    emobox_data.write(out_dir, seed, truth, counts)
     truth["files"] = counts
     (out_dir / "demo_truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n")
     return counts

@@ -3,10 +3,13 @@
 copy of EmoBox's ``data/`` folder (``emobox_data``) and mapped to our utterances.
 
 An EmoBox entry names its file relative to the corpus root (:func:`crossemo.corpora.emobox.
-entry_path`); it is the utterance whose manifest ``path`` ends with those path parts (and, for
-segmented corpora, whose ``start`` is the entry's ``start_time``). Entries that match no
-utterance, or several, are reported (:func:`unmatched_notices`, the audit's ``emobox_unmatched``);
-so are utterances a fold does not list (``emobox_unlisted``: not in its split table).
+entry_path`); it is the utterance whose manifest ``path`` ends with those path parts, or, where
+none does, whose file name without its suffix is the entry's (track 2 names IEMOCAP's files
+``<label>/<utterance>.wav`` and MELD's ``audio/dia<d>_utt<u>.wav``, folders and suffixes of its
+own); for segmented corpora also whose ``start`` is the entry's ``start_time``. Entries that
+match no utterance, or several, are reported (:func:`unmatched_notices`, the audit's
+``emobox_unmatched``); so are utterances a fold does not list (``emobox_unlisted``: not in its
+split table).
 EmoBox's train/test assignment is kept as it is, speakers shared between them included.
 """
 
@@ -57,15 +60,19 @@ def match_entries(entries: pd.DataFrame, locations: pd.DataFrame) -> pd.DataFram
     """``entries`` with ``utt_id`` (None where unmatched) and ``reason`` (why not: no utterance
     at the path, or several). ``locations``: the corpus's ``utt_id``, ``path``, ``start``."""
     by_name: dict[str, list[tuple[tuple[str, ...], float | None, str]]] = {}
+    by_stem: dict[str, list[tuple[float | None, str]]] = {}
     for row in locations.itertuples():
-        parts = PurePath(str(row.path)).parts
+        path = PurePath(str(row.path))
         start = None if pd.isna(row.start) else float(row.start)
-        by_name.setdefault(parts[-1], []).append((parts, start, row.utt_id))
+        by_name.setdefault(path.name, []).append((path.parts, start, row.utt_id))
+        by_stem.setdefault(path.stem, []).append((start, row.utt_id))
     ids, reasons = [], []
     for entry in entries.itertuples():
         wanted = PurePath(entry.path).parts
         found = [(start, utt) for parts, start, utt in by_name.get(wanted[-1], [])
                  if parts[-len(wanted):] == wanted]  # fmt: skip
+        if not found:  # track 2's own folders: IEMOCAP <label>/<utt>.wav, MELD audio/<clip>.wav
+            found = list(by_stem.get(PurePath(entry.path).stem, []))
         if entry.start is not None and not pd.isna(entry.start):
             found = [(s, u) for s, u in found
                      if s is not None and abs(s - entry.start) <= START_TOLERANCE]  # fmt: skip
