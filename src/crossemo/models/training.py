@@ -344,16 +344,27 @@ class _Run:
             self.model.load_state_dict(weights)
 
 
+def warmup_factor(step: int, warmup: int, total: int, schedule: str) -> float:
+    """The LR multiplier at optimiser ``step``: linear warm-up over ``warmup`` steps, then
+    constant or linear decay to 0 at ``total`` (transformers' ``get_constant_schedule_with_warmup``
+    and ``get_linear_schedule_with_warmup``; written here because importing transformers costs
+    every frozen-head job ~2.7 CPU-s for these two lines: BENCHMARKS.md, Waiting times)."""
+    if step < warmup:
+        return step / max(1, warmup)
+    if schedule == "constant":
+        return 1.0
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
 def _scheduler(optimizer, settings: TrainSettings, total: int):
-    from transformers import get_constant_schedule_with_warmup, get_linear_schedule_with_warmup
+    from torch.optim.lr_scheduler import LambdaLR
 
     warmup = (settings.warmup_steps if settings.warmup_steps is not None
               else int(round(settings.warmup_ratio * total)))  # fmt: skip
     if settings.lr_schedule not in ("linear", "constant"):
         raise ValueError(f"lr_schedule: linear or constant, not {settings.lr_schedule!r}")
-    if settings.lr_schedule == "constant":
-        return get_constant_schedule_with_warmup(optimizer, warmup)
-    return get_linear_schedule_with_warmup(optimizer, warmup, max(total, 1))
+    total = max(total, 1)
+    return LambdaLR(optimizer, lambda step: warmup_factor(step, warmup, total, settings.lr_schedule))
 
 
 def fit(model, forward: Forward, train: Split, dev: Split | None, settings: TrainSettings,
