@@ -153,6 +153,9 @@ NAMES = [  # (where, how): a key renamed, or a value set
     (("comparisons", "c", "b"), lambda c, p, v: _set(c, p, f"e/{v}" if v else v)),
     (("comparisons", "c", "metric"), lambda c, p, v: _set(c, p, f"uar[{v}]")),
     (("corpora", "ravdess", "adapter"), _set),
+    (("experiments", "e", "emobox_name"), _set),
+    (("experiments", "e", "emobox_name"), lambda c, p, v: _set(c, p, {"ravdess": v})),
+    (("experiments", "e", "emobox_name"), lambda c, p, v: _set(c, p, {v: "RAVDESS"})),
 ]
 
 
@@ -181,5 +184,17 @@ def test_pause_tokens_hold_no_markup():
     config["corpora"]["ravdess"]["filter"] = {"pause_tokens": ["sp"]}
     VALIDATOR.validate(config)
     config["corpora"]["ravdess"]["filter"]["pause_tokens"] = ["</script>"]
+    with pytest.raises(jsonschema.ValidationError):
+        VALIDATOR.validate(config)
+
+
+def test_emobox_name_is_a_name_or_a_mapping_corpus_to_name():
+    config = minimal()
+    exp = config["experiments"]["e"]
+    exp |= {"protocol": "emobox_track2", "test": ["ravdess", "iemocap"], "emobox_data": "/d"}
+    for name in ("RAVDESS", {"iemocap": "IEMOCAP"}, {"ravdess": "RAV", "iemocap": "IEMOCAP"}):
+        exp["emobox_name"] = name
+        VALIDATOR.validate(config)
+    exp["emobox_name"] = {}
     with pytest.raises(jsonschema.ValidationError):
         VALIDATOR.validate(config)

@@ -175,3 +175,77 @@ def test_superb_recipe_constant_lr_and_accumulation(tmp_path):
     assert [row["step"] for row in result.history] == [2, 4, 5]
     assert {row["lr"] for row in result.history} == {1e-3}
     assert {row["epoch"] for row in result.history} == {1, 2}
+
+
+def _padded(xs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Frames ``[L, T_i, H]`` of each utterance as a zero-padded batch and its prefix mask."""
+    lengths = [xi.shape[1] for xi in xs]
+    x = torch.zeros(len(xs), xs[0].shape[0], max(lengths), xs[0].shape[2])
+    mask = torch.zeros(len(xs), max(lengths), dtype=torch.bool)
+    for i, (xi, n) in enumerate(zip(xs, lengths, strict=True)):
+        x[i, :, :n] = xi
+        mask[i, :n] = True
+    return x, mask
+
+
+def test_superb_base_is_emoboxs_head():
+    """EmoBox's SuperbBaseModel: Linear(D, 256) -> ReLU per frame -> mean -> Linear(256, C)."""
+    head = build_head("superb_base", dim=768, n_classes=4).eval()
+    assert (head.pre_net.in_features, head.pre_net.out_features) == (768, 256)
+    assert (head.post_net.in_features, head.post_net.out_features) == (256, 4)
+    assert sum(p.numel() for p in head.parameters()) == 768 * 256 + 256 + 256 * 4 + 4
+    x = torch.randn(1, 1, 7, 768)
+    expected = head.post_net(torch.relu(head.pre_net(x[0, 0])).mean(0))
+    torch.testing.assert_close(head(x, torch.ones(1, 7, dtype=torch.bool))[0], expected.detach())
+
+
+@pytest.mark.parametrize("input_norm", [False, True])
+def test_superb_base_batch_equals_alone(input_norm):
+    head = build_head("superb_base", dim=12, n_classes=3, n_layers=2, hidden=16,
+                      input_norm=input_norm).eval()  # fmt: skip
+    xs = [torch.randn(2, n, 12) * 3 + 1 for n in (3, 8, 15)]
+    x, mask = _padded(xs)
+    with torch.no_grad():
+        batched = head(x, mask)
+        for i, xi in enumerate(xs):
+            alone = head(xi[None], torch.ones(1, xi.shape[1], dtype=torch.bool))
+            torch.testing.assert_close(batched[i], alone[0], atol=1e-5, rtol=1e-5)
+
+
+def test_superb_base_input_norm_normalises_each_frame():
+    """input_norm (EmoBox's --output_norm): each merged frame has mean 0 and variance 1 before
+    pre_net, so shifting and scaling a frame changes nothing; without it, it does."""
+    seen = []
+    x = torch.randn(2, 3, 5, 10)
+    mask = torch.ones(2, 5, dtype=torch.bool)
+    scaled = x * torch.rand(2, 3, 5, 1).add(0.5)[:, :1] + torch.randn(2, 1, 5, 1)
+    for input_norm in (True, False):
+        head = build_head("superb_base", dim=10, n_classes=2, n_layers=3,
+                          input_norm=input_norm).eval()  # fmt: skip
+        hook = head.pre_net.register_forward_pre_hook(lambda _m, args: seen.append(args[0]))
+        with torch.no_grad():
+            same = torch.allclose(head(x, mask), head(scaled, mask), atol=1e-4)
+        hook.remove()
+        assert same is input_norm
+    frames = seen[0]  # the normalised run's pre_net input
+    torch.testing.assert_close(frames.mean(-1), torch.zeros(2, 5), atol=1e-5, rtol=0)
+    torch.testing.assert_close(frames.var(-1, unbiased=False), torch.ones(2, 5), atol=1e-3, rtol=0)
+
+
+def test_superb_base_learns_a_separable_problem():
+    torch.manual_seed(0)
+    labels = torch.arange(40) % 2
+    lengths = torch.randint(3, 12, (40,))
+    xs = [torch.randn(1, int(n), 6) + 2.0 * (2 * int(y) - 1) * torch.tensor([1.0, -1, 0, 0, 0, 0])
+          for n, y in zip(lengths, labels, strict=True)]  # fmt: skip
+    x, mask = _padded(xs)
+    head = build_head("superb_base", dim=6, n_classes=2, hidden=8)
+    opt = torch.optim.Adam(head.parameters(), lr=1e-2)
+    for _ in range(60):
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(head(x, mask), labels)
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        assert (head(x, mask).argmax(-1) == labels).float().mean() == 1.0
+    assert loss.item() < 0.2

@@ -81,23 +81,29 @@ def test_lr_cv_then_final(data):
     predicted_like_the_run(root / "finetune" / "final", final, inputs["wavs"])
 
 
-def test_frozen_head_run(data):
+@pytest.mark.parametrize(
+    "head, options",
+    [("ct_transformer", {"d_model": 24}), ("superb_base", {"hidden": 16, "input_norm": True})],
+)
+def test_frozen_head_run(data, head, options):
     from crossemo.models.frozen import extract_shard
 
     root, inputs = data
     feats = []
     for corpus in ("toyA", "toyB"):
         out = root / "ssl" / f"{corpus}.parquet"
-        extract_shard(TINY, root / "audio" / corpus / "0000.parquet", out, layer="all",
-                      pooling="sequence")  # fmt: skip
+        if not out.exists():
+            extract_shard(TINY, root / "audio" / corpus / "0000.parquet", out, layer="all",
+                          pooling="sequence")  # fmt: skip
         feats.append(str(out))
-    model = {"family": "frozen_head", **FAST, "head": "ct_transformer", "layer": "all",
-             "pooling": "sequence", "head_options": {"d_model": 24}, "epochs": 3}  # fmt: skip
-    pred = _run(root, model, "main", {**inputs, "features": feats})
-    assert len(pred) == 6 and (root / "frozen_head" / "main" / "layer_weights.json").exists()
+    model = {"family": "frozen_head", **FAST, "head": head, "layer": "all",
+             "pooling": "sequence", "head_options": options, "epochs": 3}  # fmt: skip
+    out = root / head
+    pred = _run(out, model, "main", {**inputs, "features": feats})
+    assert len(pred) == 6 and (out / "frozen_head" / "main" / "layer_weights.json").exists()
     # predict rebuilds the encoder from the run's settings and extracts each clip's features
-    run_predictions = root / "pred" / "frozen_head" / "main.parquet"
-    predicted_like_the_run(root / "frozen_head" / "main", run_predictions, inputs["wavs"])
+    run_predictions = out / "pred" / "frozen_head" / "main.parquet"
+    predicted_like_the_run(out / "frozen_head" / "main", run_predictions, inputs["wavs"])
 
 
 def test_multimodal_run(data):

@@ -217,3 +217,122 @@ def test_start_up_errors_name_the_keys(tmp_path, emodb):
     with pytest.raises(SplitError, match=r"experiments\.x\.disjoint"):
         Experiment.from_config("x", {**base, "emobox_data": str(data), "folds": 2,
                                      "disjoint": ["speaker", "sentence"]})  # fmt: skip
+
+
+def track2_data(tmp_path: Path, table: pd.DataFrame, names: dict[str, str]) -> Path:
+    """Track-2 files (``names``: our corpus -> EmoBox's name) testing every third utterance of
+    each corpus, plus one entry matching nothing."""
+    data = tmp_path / "data"
+    for corpus, name in names.items():
+        chosen = table[table["corpus"] == corpus].iloc[::3]
+        write_jsonl(data / "track2" / f"{name.upper()}_selected_balenced.jsonl",
+                    [{"wav_filename": f"wav/{Path(p).name}", "label": "angry", "speaker": "1"}
+                     for p in chosen["path"]]
+                    + [{"wav_filename": "wav/none.wav", "label": "sad"}])  # fmt: skip
+    return data
+
+
+def test_track2_tests_each_of_several_corpora(tmp_path):
+    """Two test corpora, one also a train corpus: each tests its own track-2 entries (one named
+    through an emobox_name mapping, one by default), the train corpus trains on its other
+    utterances, the test-only one never trains; unmatched entries, the audit and the per-corpus
+    metrics are per test corpus."""
+    from crossemo.evaluation.runs import aggregate, evaluate_run
+    from crossemo.splits.emobox import unmatched_counts
+
+    corpora = ("savee", "ravdess", "iemocap")
+    table = pd.concat([manifest(c, "/c") for c in corpora], ignore_index=True)
+    path = tmp_path / "m.parquet"
+    table.to_parquet(path)
+    data = track2_data(tmp_path, table, {"ravdess": "ravdess_v2", "iemocap": "iemocap"})
+    exp = Experiment.from_config("t2", {
+        "scheme": "s", "protocol": "emobox_track2", "emobox_data": str(data),
+        "dev_fraction": 0.25, "train": ["savee", "ravdess"], "test": ["ravdess", "iemocap"],
+        "emobox_name": {"ravdess": "ravdess_v2"}})  # fmt: skip
+    exp.check_emobox_data()
+    matched = emobox_matches(exp, [path])
+    assert matched.groupby("corpus")["utt_id"].apply(lambda s: int(s.isna().sum())).to_dict() \
+        == {"iemocap": 1, "ravdess": 1}  # fmt: skip
+    split = build_split(table, exp, matched=matched)
+    test = split[split["split"] == "test"]
+    for corpus in ("ravdess", "iemocap"):
+        chosen = set(table.loc[table["corpus"] == corpus, "utt_id"].iloc[::3])
+        assert set(test.loc[test["corpus"] == corpus, "utt_id"]) == chosen
+    training = split[split["split"] != "test"]
+    assert set(training["corpus"]) == {"savee", "ravdess"}
+    assert len(training[training["corpus"] == "ravdess"]) == 16 - 6
+    assert set(split.loc[split["corpus"] == "iemocap", "split"]) == {"test"}
+    check_leaks(split, exp)
+    counts = unmatched_counts(matched, split, table, exp)
+    assert counts[["corpus", "emobox_unmatched"]].values.tolist() == [
+        ["ravdess", 1],
+        ["iemocap", 1],
+    ]
+    result = audit(split, exp, list(LABELS), table.set_index("utt_id")["sentence"], emobox=counts)
+    on_test = result[result["split"] == "test"].set_index("corpus")
+    assert on_test["emobox_unmatched"].to_dict() == {"iemocap": 1, "ravdess": 1}
+    assert on_test["total"].to_dict() == {"iemocap": 6, "ravdess": 6}
+    result.to_csv(tmp_path / "t2.audit.csv", index=False)
+    lines = overlap_notices({"t2": tmp_path / "t2.audit.csv"})
+    assert {
+        c
+        for c in ("ravdess", "iemocap")
+        for line in lines
+        if f"t2 {c} fold0: 1 EmoBox entries match no utterance" in line
+    } == {"ravdess", "iemocap"}
+    predictions = test[["utt_id", "corpus", "label"]].assign(pred=test["label"])
+    groups = split.drop_duplicates("utt_id").set_index("utt_id")["group"]
+    metrics = aggregate([evaluate_run(predictions, "t2", "main", groups=groups)])
+    assert sorted(metrics["scope"]) == ["iemocap", "overall", "ravdess"]
+    assert metrics.set_index("scope")["n_utts"].to_dict() == {
+        "overall": 12,
+        "ravdess": 6,
+        "iemocap": 6,
+    }
+
+
+def test_track2_refuses_a_missing_or_unmatched_test_set_naming_the_corpus(tmp_path):
+    table = pd.concat([manifest(c, "/c") for c in ("savee", "ravdess", "iemocap")],
+                      ignore_index=True)  # fmt: skip
+    path = tmp_path / "m.parquet"
+    table.to_parquet(path)
+    data = track2_data(tmp_path, table, {"ravdess": "ravdess"})
+    cfg = {"scheme": "s", "protocol": "emobox_track2", "emobox_data": str(data),
+           "train": ["savee"], "test": ["ravdess", "iemocap"]}  # fmt: skip
+    with pytest.raises(
+        SplitError,
+        match=r"experiments\.t2\.emobox_data: no .*IEMOCAP_selected"
+        r"_balenced\.jsonl for test corpus iemocap",
+    ):
+        Experiment.from_config("t2", cfg).check_emobox_data()
+    # a file whose entries match none of the corpus's utterances: no test rows, refused
+    write_jsonl(
+        data / "track2" / "IEMOCAP_selected_balenced.jsonl",
+        [{"wav_filename": "wav/none.wav", "label": "sad"}],
+    )
+    exp = Experiment.from_config("t2", cfg)
+    with pytest.raises(
+        SplitError,
+        match=r"t2: no entry of .*IEMOCAP_selected_balenced\.jsonl "
+        r"matches an utterance of test corpus iemocap",
+    ):
+        build_split(table, exp, matched=emobox_matches(exp, [path]))
+
+
+def test_emobox_name_with_several_test_corpora(tmp_path):
+    base = {"scheme": "s", "protocol": "emobox_track2", "emobox_data": str(tmp_path),
+            "train": ["savee"], "test": ["ravdess", "iemocap"]}  # fmt: skip
+    with pytest.raises(
+        SplitError,
+        match=r"t2\.emobox_name: one name for the 2 test corpora "
+        r".*give a mapping corpus -> EmoBox name",
+    ):
+        Experiment.from_config("t2", {**base, "emobox_name": "RAVDESS"})
+    with pytest.raises(SplitError, match=r"t2\.emobox_name: \['savee'\] are not corpora"):
+        Experiment.from_config("t2", {**base, "emobox_name": {"savee": "SAVEE"}})
+    exp = Experiment.from_config("t2", {**base, "emobox_name": {"iemocap": "IEMO"}})
+    assert [exp.emobox_name_of(c) for c in exp.test] == ["ravdess", "IEMO"]
+    one = Experiment.from_config("t2", {**base, "test": ["ravdess"], "emobox_name": "RAV"})
+    assert one.emobox_name_of("ravdess") == "RAV"
+    with pytest.raises(SplitError, match=r"t2\.test: emobox_track2 tests .* list one or more"):
+        Experiment.from_config("t2", {**base, "test": []})

@@ -3,7 +3,8 @@
 Every head takes ``x [B, L, T, H]`` (L layers, T frames; L = 1 for a single chosen layer, T = 1
 for mean-pooled features) and ``mask [B, T]`` and returns logits. With L > 1 a learnt softmax-
 weighted sum of the layers comes first (SUPERB). Heads: ``pooling_linear`` (masked mean +
-linear), ``cnn_self_attention`` (below) and ``ct_transformer`` (class token, 2 layers, 6 heads).
+linear), ``cnn_self_attention`` (below), ``ct_transformer`` (class token, 2 layers, 6 heads) and
+``superb_base`` (EmoBox's head, :class:`SuperbBase`).
 
 ``cnn_self_attention`` follows the iberspeech paper, Sect. 4.2.2: "a fully connected layer that
 adapts the size of the input to the size of the network. The architecture consists of a block
@@ -120,6 +121,29 @@ class CNNSelfAttention(_Head):
         return self.out((att * h).sum(1))
 
 
+class SuperbBase(_Head):
+    """EmoBox's downstream head, SUPERB's base downstream model (EmoBox
+    ``examples/sb/classifier_head.py``, ``SuperbBaseModel``): per frame
+    ``relu(Linear(dim, hidden))``, the mean over the valid frames, then ``Linear(hidden,
+    n_classes)``; EmoBox's hparams set ``hidden_size: 256``. ``input_norm`` is EmoBox's
+    ``--output_norm`` extraction option (``F.layer_norm(out, norm_shape[1:])``, the README's
+    example passes it): each frame is layer-normalised without a learnt affine, after the layer
+    merge and before the first linear layer."""
+
+    def __init__(self, dim: int, n_classes: int, n_layers: int = 1, hidden: int = 256,
+                 input_norm: bool = False):  # fmt: skip
+        super().__init__(n_layers)
+        self.input_norm = bool(input_norm)
+        self.pre_net = nn.Linear(dim, hidden)
+        self.post_net = nn.Linear(hidden, n_classes)
+
+    def forward(self, x, mask):
+        h = self.merge(x)
+        if self.input_norm:
+            h = nn.functional.layer_norm(h, h.shape[-1:])
+        return self.post_net(masked_mean(torch.relu(self.pre_net(h)), mask))
+
+
 class ClassTokenTransformer(_Head):
     def __init__(self, dim: int, n_classes: int, n_layers: int = 1, d_model: int = 192,
                  layers: int = 2, heads: int = 6, dropout: float = 0.1,
@@ -147,7 +171,7 @@ class ClassTokenTransformer(_Head):
 
 
 HEADS = {"pooling_linear": PoolingLinear, "cnn_self_attention": CNNSelfAttention,
-         "ct_transformer": ClassTokenTransformer}  # fmt: skip
+         "ct_transformer": ClassTokenTransformer, "superb_base": SuperbBase}  # fmt: skip
 
 
 def build_head(name: str, dim: int, n_classes: int, n_layers: int = 1, **kwargs) -> nn.Module:

@@ -22,7 +22,7 @@ from crossemo.splits.emobox import (
     read_entries,
     unmatched_counts,
 )
-from crossemo.splits.experiment import EMOBOX_FOLDS, EMOBOX_PROTOCOLS, Experiment, SplitError
+from crossemo.splits.experiment import EMOBOX_PROTOCOLS, Experiment, SplitError
 from crossemo.splits.io import (
     SPLIT_COLUMNS,
     read_labelled,
@@ -125,10 +125,12 @@ def make_split(
 
 
 def emobox_matches(exp: Experiment, manifest_paths: list[str | Path]) -> pd.DataFrame:
-    """EmoBox's entries of ``exp`` matched to the utterances of its corpus's manifest
-    (:func:`crossemo.splits.emobox.match_entries`); the unmatched ones logged."""
-    corpus = exp.train[0] if exp.protocol == EMOBOX_FOLDS else exp.test[0]
-    locations = read_locations(manifest_paths, corpus)
-    matched = match_entries(read_entries(exp), locations)
+    """EmoBox's entries of ``exp`` matched to the utterances of their corpus's manifest
+    (:func:`crossemo.splits.emobox.match_entries`), corpus by corpus; the unmatched ones
+    logged."""
+    entries = read_entries(exp)
+    matched = pd.concat([match_entries(entries[entries["corpus"] == corpus],
+                                       read_locations(manifest_paths, corpus))
+                         for corpus in exp.emobox_corpora], ignore_index=True)  # fmt: skip
     log_unmatched(matched, exp.name)
     return matched

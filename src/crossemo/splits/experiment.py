@@ -51,7 +51,7 @@ class Experiment:
     include_loco: bool = False
     seed: int = 0
     emobox_data: str = ""
-    emobox_name: str = ""
+    emobox_name: str | dict[str, str] = ""
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
@@ -68,22 +68,40 @@ class Experiment:
             self._check_emobox()
 
     def _check_emobox(self) -> None:
-        """EmoBox's protocols: ``emobox_data`` given, one EmoBox corpus (``train`` of
-        emobox_folds, ``test`` of emobox_track2), EmoBox's assignment kept (no sentence
-        dropping)."""
+        """EmoBox's protocols: ``emobox_data`` given, the EmoBox corpora (the one ``train``
+        corpus of emobox_folds, one or more ``test`` corpora of emobox_track2) and their
+        ``emobox_name``, EmoBox's assignment kept (no sentence dropping)."""
         if not self.emobox_data:
             raise SplitError(f"experiments.{self.name}.emobox_data: {self.protocol} needs the "
                              "path of a local copy of EmoBox's data/ folder")  # fmt: skip
-        listed = self.train if self.protocol == EMOBOX_FOLDS else self.test
-        if len(listed) != 1 or (self.protocol == EMOBOX_FOLDS and self.test):
-            key = "train" if self.protocol == EMOBOX_FOLDS else "test"
-            raise SplitError(f"experiments.{self.name}.{key}: {self.protocol} reads EmoBox's "
-                             f"files of one corpus; list exactly one there"
-                             f"{' and no test corpus' if key == 'train' else ''}")  # fmt: skip
+        if self.protocol == EMOBOX_FOLDS and (len(self.train) != 1 or self.test):
+            raise SplitError(f"experiments.{self.name}.train: {self.protocol} reads EmoBox's "
+                             "folds of one corpus; list exactly one there and no test "
+                             "corpus")  # fmt: skip
+        if not self.emobox_corpora:
+            raise SplitError(f"experiments.{self.name}.test: {self.protocol} tests EmoBox's "
+                             "balanced test sets; list one or more corpora there")  # fmt: skip
+        self._check_emobox_name()
         if "sentence" in self.disjoint:
             raise SplitError(f"experiments.{self.name}.disjoint: {self.protocol} keeps EmoBox's "
                              "assignment; drop sentence (the audit reports shared "
                              "sentences)")  # fmt: skip
+
+    def _check_emobox_name(self) -> None:
+        """``emobox_name``: one name only where one corpus's files are read; a mapping keyed by
+        those corpora."""
+        key = f"experiments.{self.name}.emobox_name"
+        read = list(self.emobox_corpora)
+        if isinstance(self.emobox_name, dict):
+            stray = sorted(set(self.emobox_name) - set(read))
+            if stray:
+                raise SplitError(f"{key}: {stray} are not corpora whose EmoBox files "
+                                 f"{self.protocol} reads ({read}); key the mapping by "
+                                 "those")  # fmt: skip
+        elif self.emobox_name and len(read) > 1:
+            raise SplitError(f"{key}: one name for the {len(read)} test corpora {read}; give a "
+                             f"mapping corpus -> EmoBox name, e.g. {{{read[0]}: "
+                             f"{read[0].upper()}}} (a corpus left out: its own name)")  # fmt: skip
 
     def _check_corpora(self) -> None:
         """Refuse a corpus in train and test without ``fractions`` (cross_corpus) or at all
@@ -127,31 +145,43 @@ class Experiment:
     def check_emobox_data(self) -> None:
         """Raise :class:`SplitError` naming ``emobox_data`` (or ``folds``) when it is not a
         folder, lacks the corpus's fold folders (emobox_folds; their count must be ``folds``) or
-        its track-2 file (emobox_track2). A cheap listing: the workflow checks at start-up."""
+        a test corpus's track-2 file (emobox_track2). A cheap listing: the workflow checks at
+        start-up."""
         data = Path(self.emobox_data)
         key = f"experiments.{self.name}.emobox_data"
         if not data.is_dir():
             raise SplitError(f"{key}: {data} is not a folder; give the path of a local copy of "
                              "EmoBox's data/ folder (github.com/emo-box/EmoBox)")  # fmt: skip
         if self.protocol == EMOBOX_TRACK2:
-            if not emobox.track2_file(data, self.emobox_corpus).is_file():
-                raise SplitError(f"{key}: no {emobox.track2_file(data, self.emobox_corpus)} "
-                                 "(track 2 has IEMOCAP, MELD, RAVDESS and SAVEE; set "
-                                 "emobox_name to EmoBox's name of the test corpus)")  # fmt: skip
+            for corpus in self.test:
+                path = emobox.track2_file(data, self.emobox_name_of(corpus))
+                if not path.is_file():
+                    raise SplitError(f"{key}: no {path} for test corpus {corpus} (track 2 has "
+                                     "IEMOCAP, MELD, RAVDESS and SAVEE; set emobox_name, with "
+                                     "several test corpora a mapping corpus -> name, to "
+                                     "EmoBox's name of it)")  # fmt: skip
             return
-        found = len(emobox.fold_dirs(data, self.emobox_corpus))
+        name = self.emobox_name_of(self.train[0])
+        found = len(emobox.fold_dirs(data, name))
         if not found:
-            raise SplitError(f"{key}: no fold folders in {data / self.emobox_corpus} (set "
-                             "emobox_name to EmoBox's name of the corpus)")  # fmt: skip
+            raise SplitError(f"{key}: no fold folders in {data / name} (set emobox_name to "
+                             "EmoBox's name of the corpus)")  # fmt: skip
         if found != self.folds:
             raise SplitError(f"experiments.{self.name}.folds: EmoBox has {found} folds of "
-                             f"{self.emobox_corpus} ({data / self.emobox_corpus}); set folds: "
-                             f"{found}")  # fmt: skip
+                             f"{name} ({data / name}); set folds: {found}")  # fmt: skip
 
     @property
-    def emobox_corpus(self) -> str:
-        """EmoBox's name of the corpus its files are read for (``emobox_name``, else ours)."""
-        return self.emobox_name or (self.train if self.protocol == EMOBOX_FOLDS else self.test)[0]
+    def emobox_corpora(self) -> tuple[str, ...]:
+        """Our corpora whose EmoBox files are read: the ``train`` corpus of emobox_folds, the
+        ``test`` corpora of emobox_track2."""
+        return self.train if self.protocol == EMOBOX_FOLDS else self.test
+
+    def emobox_name_of(self, corpus: str) -> str:
+        """EmoBox's name of our ``corpus``: ``emobox_name`` (its entry when a mapping), else
+        ours (track-2 file names upper-case it: :func:`crossemo.corpora.emobox.track2_file`)."""
+        if isinstance(self.emobox_name, dict):
+            return self.emobox_name.get(corpus, corpus)
+        return self.emobox_name or corpus
 
     @property
     def n_folds(self) -> int:
@@ -167,7 +197,7 @@ def _convert(annotation: str, value: object) -> object:
     """A config value as the dataclass field annotated ``annotation`` holds it."""
     if annotation.startswith("tuple"):
         return tuple(value)
-    if annotation.startswith("dict"):
+    if "dict" in annotation and isinstance(value, dict):
         return {k: dict(v) if isinstance(v, dict) else v for k, v in dict(value).items()}
     converters = {"int": int, "float": float, "str": str}
     return converters.get(annotation, lambda v: v)(value)

@@ -404,6 +404,7 @@ HEAD_OPTIONS = {
         "dropout": _UNIT,
         "max_frames": _COUNT,
     },  # fmt: skip
+    "superb_base": {"hidden": _COUNT, "input_norm": {"type": "boolean"}},
 }
 DEFAULT_HEAD = "pooling_linear"
 FROZEN_HEAD = {
