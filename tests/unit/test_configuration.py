@@ -47,6 +47,7 @@ REHEARSAL_MAY_CHANGE = (
     "experiments.*.model.encoder*",
     "experiments.*.model.text_encoder*",
     "experiments.*.model.head_options.d_model",
+    "experiments.*.model.head_options.hidden",
     "experiments.*.model.epochs",
     "experiments.*.model.max_steps",
     "experiments.*.model.eval_steps",
@@ -134,9 +135,18 @@ def test_rehearsal_keeps_untrained_degree_and_merges_head_options():
                 "model": {
                     "family": "frozen_head",
                     "encoder": "x/y",
+                    "head": "ct_transformer",
                     "head_options": {"d_model": 768, "layers": 2, "heads": 6},
                     "epochs": 30,
                 }
+            },
+            "superb": {  # takes the overlay's options its head has, not ct_transformer's
+                "model": {
+                    "family": "frozen_head",
+                    "encoder": "x/y",
+                    "head": "superb_base",
+                    "head_options": {"hidden": 256, "input_norm": True},
+                }  # fmt: skip
             },
             "svm": {"model": {"family": "svm"}},
             "whisper": {
@@ -151,7 +161,7 @@ def test_rehearsal_keeps_untrained_degree_and_merges_head_options():
             "whisper_features": {"packing": "packed"},
             "model": {
                 "encoder": {"tiny": {}},
-                "head_options": {"d_model": 48},
+                "head_options": {"d_model": 48, "hidden": 32},
                 "epochs": 1,
                 "max_steps": 4,
             },
@@ -161,6 +171,7 @@ def test_rehearsal_keeps_untrained_degree_and_merges_head_options():
     exps = config["experiments"]
     assert exps["none"]["model"]["epochs"] == 0
     assert exps["ct"]["model"]["head_options"] == {"d_model": 48, "layers": 2, "heads": 6}
+    assert exps["superb"]["model"]["head_options"] == {"hidden": 32, "input_norm": True}
     assert exps["ct"]["model"]["epochs"] == 1
     assert exps["ct"]["model"]["max_steps"] == exps["none"]["model"]["max_steps"] == 4
     assert exps["svm"]["model"] == {"family": "svm"}

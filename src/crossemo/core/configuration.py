@@ -462,6 +462,11 @@ def _rehearse_model(model: dict | None, rehearsal_model: Mapping) -> None:
     if not model or "encoder" not in model:
         return
     for key, value in rehearsal_model.items():
+        if key == "head_options":  # only the options the model's head takes
+            from crossemo.models.families.keys import DEFAULT_HEAD, HEAD_OPTIONS
+
+            value = {k: v for k, v in value.items()
+                     if k in HEAD_OPTIONS.get(model.get("head", DEFAULT_HEAD), {})}  # fmt: skip
         if key in REHEARSAL_SIZE_KEYS:
             if key in model and isinstance(model[key], Mapping) and "tiny" not in value:
                 model[key] = {**model[key], **copy.deepcopy(value)}  # head_options: d_model

@@ -1,7 +1,7 @@
 """EmoDB (16 kHz): ``EmoDB/wav/03a01Fa.wav``.
 
 Speaker 03 08 09 10 11 12 13 14 15 16 (real genders), text a01 a02 a04 a07 b01 b10 (the
-shorter real texts), emotion W L E A F T N (anger boredom disgust fear happiness sadness
+shorter real texts; each speaker reads all six), emotion W L E A F T N (anger boredom disgust fear happiness sadness
 neutral), version a/b. German voice ``de``.
 """
 
@@ -50,7 +50,9 @@ def write(out_dir: Path, seed: int, truth: dict) -> dict[str, int]:
     speakers = list(EMODB_SPEAKERS.items())[: SIZES["EmoDB"]["speakers"]]
     for s_i, (spk_id, spk) in enumerate(speakers):
         for e_i, (letter, emotion) in enumerate(EMODB_EMOTIONS.items()):
-            text = texts[(s_i + 3 * e_i) % len(texts)]
+            # every speaker reads every text, as EmoDB's actors did (no text tied to a speaker
+            # or an emotion): speaker- and sentence-disjoint folds keep test utterances
+            text = texts[(s_i + e_i) % len(texts)]
             for v in _versions(s_i, e_i):
                 name = f"{spk_id}{text}{letter}{v}"
                 jobs.append(Job(f"emodb/{name}", EMODB_TEXTS[text], spk, emotion, sr))
