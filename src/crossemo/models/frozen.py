@@ -6,6 +6,7 @@ n_frames, dim; ``features`` is the flattened float32 array [n_layers, n_frames, 
 (every layer, for a learnt weighted sum SUPERB-style). ``pooling``: ``mean`` (masked mean over
 frames; a weighted sum of mean-pooled layers equals the mean of the weighted sum, so heads lose
 nothing) or ``sequence`` (every frame, for the CNN self-attention and class-token heads).
+A Whisper encoder sees each utterance as ``whisper_input`` says (:func:`whisper_encode`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crossemo.models.data import SAMPLE_RATE, bucket_batches, collate
+from crossemo.models.families.keys import WHISPER_INPUTS
 from crossemo.models.whisper_classifier import is_whisper
 
 log = logging.getLogger(__name__)
+
+#: how a frozen Whisper encoder may see each utterance (``model.whisper_input``), default first
+FROZEN_WHISPER_INPUTS = WHISPER_INPUTS["frozen_head"]
 
 
 def _frame_mask(model, n_frames: int, attention_mask):
@@ -33,15 +38,16 @@ def _frame_mask(model, n_frames: int, attention_mask):
 
 def encode(model, waves: list[np.ndarray], layer: int | str = "all", pooling: str = "mean",
            device=None, do_normalize: bool = True, batch_seconds: float = 64.0,
-           bf16: bool = True) -> list[np.ndarray]:  # fmt: skip
+           bf16: bool = True, whisper_input: str = FROZEN_WHISPER_INPUTS[0]
+           ) -> list[np.ndarray]:  # fmt: skip
     """Per utterance an array [n_layers, n_frames (1 when pooled), dim] of float32 (a Whisper
-    ``model``: :func:`whisper_encode`)."""
+    ``model``: :func:`whisper_encode` as ``whisper_input`` says; other encoders ignore it)."""
     import torch
 
     device = device or torch.device("cpu")
     model.eval().to(device)
     if is_whisper(model):
-        return whisper_encode(model, waves, layer, pooling, batch_seconds)
+        return whisper_encode(model, waves, layer, pooling, batch_seconds, whisper_input)
     lengths = [len(w) for w in waves]
     batches = bucket_batches(lengths, int(batch_seconds * SAMPLE_RATE), shuffle=False)
     out: list[np.ndarray | None] = [None] * len(waves)
@@ -66,20 +72,25 @@ def encode(model, waves: list[np.ndarray], layer: int | str = "all", pooling: st
 
 
 def whisper_encode(model, waves: list[np.ndarray], layer: int | str = "all",
-                   pooling: str = "mean", batch_seconds: float = 30.0
-                   ) -> list[np.ndarray]:  # fmt: skip
-    """Hidden states of a Whisper ``model``'s encoder, cropped to each utterance (the
-    ``packing: cropped`` Whisper features' encoder, batches of similar lengths of about
-    ``batch_seconds``; utterances over 30 s in chunks): per utterance [n_layers, n_frames (1
+                   pooling: str = "mean", batch_seconds: float = 30.0,
+                   packing: str = FROZEN_WHISPER_INPUTS[0]) -> list[np.ndarray]:  # fmt: skip
+    """Hidden states of a Whisper ``model``'s encoder, the Whisper features' ``packing`` of
+    that name: ``cropped`` (each utterance alone, the encoder cut after its frames; batches of
+    similar lengths of about ``batch_seconds``) or ``single`` (EmoBox's: each utterance at the
+    start of a 30 s zero-padded window of its own, its frames kept; about ``batch_seconds`` of
+    windows per call); utterances over 30 s in chunks. Per utterance [n_layers, n_frames (1
     when pooled), dim] float32."""
     from crossemo.features.upstreams.whisper.features import HFEncoder, WhisperExtractor
 
+    if packing not in FROZEN_WHISPER_INPUTS:
+        raise ValueError(f"model.whisper_input {packing!r} of a frozen_head: one of "
+                         f"{', '.join(FROZEN_WHISPER_INPUTS)}")  # fmt: skip
     layers = "all" if layer == "all" else (int(layer),)
     settings = {
         "model": "(loaded)",
         "backend": "transformers",
         "layers": layers,
-        "packing": "cropped",
+        "packing": packing,
         "batch_windows": max(1, round(batch_seconds / 30)),
     }
     frames = WhisperExtractor(settings, encoder=HFEncoder.of_model(model)).frames(waves)
@@ -104,8 +115,8 @@ def resolve_encoder(spec):
 
 def extract_shard(encoder_spec, shard_path: str | Path, output: str | Path, *,
                   layer: int | str = "all", pooling: str = "mean", batch_seconds: float = 64.0,
-                  max_seconds: float | None = 30.0, threads: int | None = None
-                  ) -> dict:  # fmt: skip
+                  max_seconds: float | None = 30.0, threads: int | None = None,
+                  whisper_input: str = FROZEN_WHISPER_INPUTS[0]) -> dict:  # fmt: skip
     """Encode every utterance of an audio shard; returns timing (x real time)."""
     import torch
 
@@ -125,7 +136,7 @@ def extract_shard(encoder_spec, shard_path: str | Path, output: str | Path, *,
         waves.append(np.ascontiguousarray(samples[:limit], dtype=np.float32))
     t0 = time.perf_counter()
     feats = encode(model, waves, layer, pooling, device, getattr(fe, "do_normalize", True),
-                   batch_seconds) if waves else []  # fmt: skip
+                   batch_seconds, whisper_input=whisper_input) if waves else []  # fmt: skip
     elapsed = time.perf_counter() - t0
     write_features(output, ids, feats)
     audio_s = sum(len(w) for w in waves) / SAMPLE_RATE
@@ -274,8 +285,8 @@ def features_frame(paths: Iterable[str | Path]) -> pd.DataFrame:
 
 class FrozenHeadModel:
     """A saved frozen_head run as a :class:`crossemo.models.families.Model`: each clip's hidden
-    states from the run's encoder (``layer``, ``pooling``, ``max_seconds`` as
-    rule extract_features took them), then the trained head."""
+    states from the run's encoder (``layer``, ``pooling``, ``max_seconds``, ``whisper_input``
+    as rule extract_features took them), then the trained head."""
 
     needs_text = False
     joint = False
@@ -285,6 +296,7 @@ class FrozenHeadModel:
         self.layer = model_cfg.get("layer", "all")
         self.pooling = model_cfg.get("pooling", "mean")
         self.max_seconds = model_cfg.get("max_seconds", 30.0)
+        self.whisper_input = model_cfg.get("whisper_input", FROZEN_WHISPER_INPUTS[0])
         from crossemo.models.predict import min_samples
 
         self.min_samples = min_samples(encoder.config)
@@ -325,7 +337,8 @@ class FrozenHeadModel:
         limit = int(self.max_seconds * SAMPLE_RATE) if self.max_seconds else None
         wave = np.ascontiguousarray(wave[:limit], dtype=np.float32)
         return encode(self.encoder, [wave], self.layer, self.pooling,
-                      do_normalize=getattr(self.fe, "do_normalize", True))[0]  # fmt: skip
+                      do_normalize=getattr(self.fe, "do_normalize", True),
+                      whisper_input=self.whisper_input)[0]  # fmt: skip
 
     def predict(self, prepared) -> tuple[list[str], np.ndarray]:
         import torch

@@ -1,5 +1,5 @@
-"""Checks at parse time: configs that would otherwise fail inside a job (init_from chains,
-converted Whisper encoders, comparisons, ensemble members, layer probes and combinations,
+"""Checks at parse time: configs that would otherwise fail inside a job (init_from chains, converted
+Whisper encoders, Whisper inputs, comparisons, ensemble members, layer probes and combinations,
 leave-one-corpus-out selection, fused feature sets, Whisper features of augmented audio, paper
 bindings whose source the experiment cannot feed), refused with the config key to fix."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from crossemo import splits
 from crossemo.core import names, provenance
+from crossemo.models.families.keys import WHISPER_INPUTS
 from crossemo.models.stages import init_chain
 from crossemo.plan.experiments import Experiments
 
@@ -32,6 +33,7 @@ class Checks(Experiments):
                     f"converted to transformers) needs family {' or '.join(CONVERT_FAMILIES)}, "
                     f"not {family}"
                 )
+            self.validate_whisper_input(e)
         for name in self.comparisons:
             self.validate_comparison(name)
         for e in self.ensemble_experiments:
@@ -77,6 +79,23 @@ class Checks(Experiments):
                         f"experiment {e}: paper table {b['table']}: fold "
                         f"{b.get('fold')} >= {self.folds(e)} folds"
                     )
+
+    def validate_whisper_input(self, experiment: str) -> None:
+        """``model.whisper_input``: one of its family's values, with an encoder that may be a
+        Whisper (a tiny encoder of another model type has no windows)."""
+        model = self.model(experiment)
+        if "whisper_input" not in model:
+            return
+        key, value = f"experiments.{experiment}.model.whisper_input", model["whisper_input"]
+        allowed = WHISPER_INPUTS.get(model["family"], ())
+        if value not in allowed:
+            takes = f"one of {', '.join(allowed)}" if allowed else "none (leave it out)"
+            raise ValueError(f"{key}: {value!r}; family {model['family']} takes {takes}")
+        encoder = model.get("encoder")
+        kind = encoder.get("model_type", "hubert") if isinstance(encoder, dict) else None
+        if isinstance(encoder, dict) and "tiny" in encoder and kind != "whisper":
+            raise ValueError(f"{key}: the encoder is a tiny {kind}, not a Whisper; leave "
+                             "whisper_input out or give a Whisper encoder")  # fmt: skip
 
     def in_demo(self, path: str) -> bool:
         """Whether ``path`` lies in the enabled demo's folder (written by its rule, so checked

@@ -1,12 +1,12 @@
-"""The SSL upstream: hidden states of a frozen HuBERT/wav2vec2/WavLM-style encoder (any Hugging
-Face audio encoder by name or folder, or a tiny one built from a config in code).
+"""The SSL upstream: hidden states of a frozen HuBERT/wav2vec2/WavLM-style encoder (any Hugging Face
+audio encoder by name or folder, or a tiny one built from a config in code).
 
 Its settings are the ``frozen_head`` model keys that decide the stored features
 (:data:`crossemo.core.names.SSL_KEYS`: ``encoder``, ``layer``, ``pooling``, ``batch_seconds``,
-``max_seconds``); its shards hold, per utterance, the float32 array [layers, frames, dim]
-(``pooling: mean``: one frame, ``sequence``: every frame), written by
-:func:`crossemo.models.frozen.extract_shard`. Light at import (torch and transformers are
-imported where features are computed).
+``max_seconds``, ``whisper_input``: how a Whisper encoder sees each utterance); its shards hold, per
+utterance, the float32 array [layers, frames, dim] (``pooling: mean``: one frame, ``sequence``:
+every frame), written by :func:`crossemo.models.frozen.extract_shard`. Light at import (torch and
+transformers are imported where features are computed).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from crossemo.core.names import SSL_KEYS, slug
+from crossemo.models.families.keys import WHISPER_INPUTS
 
 # ---- the upstream contract (crossemo.features.upstreams) ----
 SETTINGS_KEYS = SSL_KEYS
@@ -28,10 +29,18 @@ ENV = "train"
 THREADS, RUNTIME = 4, 60
 
 
+#: the Whisper input of the features when ``whisper_input`` is left out
+DEFAULT_WHISPER_INPUT = WHISPER_INPUTS["frozen_head"][0]
+
+
 def settings(name: str, spec: Mapping[str, Any] | None) -> dict[str, Any]:
     """``{name: ssl, <the SSL_KEYS present>}`` (absent keys take the extractor's defaults, and
-    are left out of the folder's hash, as they always were)."""
-    return {"name": name, **{k: spec[k] for k in SETTINGS_KEYS if k in (spec or {})}}
+    are left out of the folder's hash, as they always were; so is ``whisper_input`` written
+    out as its default, the same extraction)."""
+    present = {k: spec[k] for k in SETTINGS_KEYS if k in (spec or {})}
+    if present.get("whisper_input") == DEFAULT_WHISPER_INPUT:
+        del present["whisper_input"]
+    return {"name": name, **present}
 
 
 def folder(name: str, settings: Mapping[str, Any]) -> str:

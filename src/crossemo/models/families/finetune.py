@@ -21,6 +21,8 @@ KEYS = {
     **keys.NEURAL_RESOURCES,
 }
 DEFAULTS = keys.LR_CV_DEFAULTS
+#: added to the family's schema block: its own ``whisper_input`` values
+SCHEMA = {"allOf": [keys.whisper_input_rule("finetune")]}
 
 
 def build_model(model_cfg, classes, settings):

@@ -4,14 +4,21 @@ style): the features are extracted once by rule extract_features, the head train
 
 The folder holds the head (``head.pt``, ``head_config.json``); ``crossemo predict`` rebuilds the
 encoder from the run's ``encoder`` (a tiny one from its seed; a named one from the local cache)
-and extracts each clip's features as the rule did.
+and extracts each clip's features as the rule did (a Whisper encoder as ``whisper_input`` says:
+cropped to each utterance, or EmoBox's one 30 s window per utterance).
 """
 
 from __future__ import annotations
 
 from crossemo.models.families import keys
 
-KEYS = {**keys.ENCODER, **keys.TRAINING, **keys.FROZEN_HEAD, **keys.NEURAL_RESOURCES}
+KEYS = {
+    **keys.ENCODER,
+    **keys.TRAINING,
+    **keys.FROZEN_HEAD,
+    **keys.WHISPER_INPUT,
+    **keys.NEURAL_RESOURCES,
+}
 
 
 def fit(run) -> None:
@@ -49,5 +56,6 @@ def head_rules() -> dict:
     return {"allOf": rules}
 
 
-#: added to the family's schema block: ``head_options`` are the chosen head's own
-SCHEMA = head_rules()
+#: added to the family's schema block: ``head_options`` are the chosen head's own, and its own
+#: ``whisper_input`` values
+SCHEMA = {"allOf": [*head_rules()["allOf"], keys.whisper_input_rule("frozen_head")]}

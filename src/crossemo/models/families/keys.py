@@ -366,15 +366,30 @@ INIT_FROM = {
 }
 
 #: family-specific keys
+#: the ``whisper_input`` values each family takes, its default first: finetune feeds its
+#: Whisper classifier so (crossemo.features.upstreams.whisper.inputs), frozen_head extracts its
+#: features so (the Whisper upstream's packing of that name, crossemo.models.frozen)
+WHISPER_INPUTS = {"finetune": ("cropped", "packed"), "frozen_head": ("cropped", "single")}
 WHISPER_INPUT = {
     "whisper_input": {
         "type": "string",
-        "enum": ["cropped", "packed"],
-        "description": "finetune of a Whisper encoder - cropped (default; each utterance alone, "
-        "the encoder cut after its frames) or packed (utterances laid into shared 30 s windows, "
-        "as Whisper was trained).",
+        "enum": list(dict.fromkeys(v for vs in WHISPER_INPUTS.values() for v in vs)),
+        "description": "How a Whisper encoder sees each utterance; finetune takes cropped or "
+        "packed, frozen_head cropped or single. cropped (default): each utterance alone, the "
+        "encoder cut after its frames; packed (finetune): utterances laid into shared 30 s "
+        "windows, as Whisper was trained; single (frozen_head, EmoBox's extraction): one 30 s "
+        "zero-padded window per utterance, its own frames kept (longer ones in chunks). "
+        "Refused with a tiny non-Whisper encoder; ignored by a named or local non-Whisper one "
+        "(its kind is known only when loaded).",
     },
 }
+
+
+def whisper_input_rule(family: str) -> dict:
+    """A family block's schema rule: the ``whisper_input`` values of ``family``."""
+    return {"properties": {"whisper_input": {"enum": list(WHISPER_INPUTS[family])}}}
+
+
 COPIES = {
     "copies": {
         "type": "integer",

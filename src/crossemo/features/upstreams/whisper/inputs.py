@@ -18,8 +18,9 @@ from crossemo.features.upstreams.whisper.features import (
     pack,
     window_audio,
 )
+from crossemo.models.families.keys import WHISPER_INPUTS as WHISPER_INPUTS_OF
 
-WHISPER_INPUTS = ("cropped", "packed")
+WHISPER_INPUTS = WHISPER_INPUTS_OF["finetune"]
 #: config attribute of a saved classifier that names its input (read by ``crossemo predict``)
 INPUT_ATTRIBUTE = "crossemo_whisper_input"
 
