@@ -48,6 +48,7 @@ REHEARSAL_MAY_CHANGE = (
     "experiments.*.model.text_encoder*",
     "experiments.*.model.head_options.d_model",
     "experiments.*.model.head_options.hidden",
+    "experiments.*.model.whisper_input",
     "experiments.*.model.epochs",
     "experiments.*.model.max_steps",
     "experiments.*.model.eval_steps",
@@ -172,6 +173,7 @@ def test_rehearsal_keeps_untrained_degree_and_merges_head_options():
     assert exps["none"]["model"]["epochs"] == 0
     assert exps["ct"]["model"]["head_options"] == {"d_model": 48, "layers": 2, "heads": 6}
     assert exps["superb"]["model"]["head_options"] == {"hidden": 32, "input_norm": True}
+    assert "whisper_input" not in exps["superb"]["model"]  # the tiny HuBERT takes no Whisper input
     assert exps["ct"]["model"]["epochs"] == 1
     assert exps["ct"]["model"]["max_steps"] == exps["none"]["model"]["max_steps"] == 4
     assert exps["svm"]["model"] == {"family": "svm"}

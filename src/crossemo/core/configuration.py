@@ -472,6 +472,8 @@ def _rehearse_model(model: dict | None, rehearsal_model: Mapping) -> None:
                 model[key] = {**model[key], **copy.deepcopy(value)}  # head_options: d_model
             elif key in model:
                 model[key] = copy.deepcopy(value)
+                if key == "encoder" and value.get("model_type", "hubert") != "whisper":
+                    model.pop("whisper_input", None)  # a Whisper's input; the tiny one has none
         elif key == "max_steps":  # a ceiling even where the paper budgets epochs only
             own = model.get(key)
             model[key] = int(value) if own is None else min(int(own), int(value))

@@ -1,8 +1,8 @@
 """EmoDB (16 kHz): ``EmoDB/wav/03a01Fa.wav``.
 
 Speaker 03 08 09 10 11 12 13 14 15 16 (real genders), text a01 a02 a04 a07 b01 b10 (the
-shorter real texts; each speaker reads all six), emotion W L E A F T N (anger boredom disgust fear happiness sadness
-neutral), version a/b. German voice ``de``.
+shorter real texts; each speaker reads all six), emotion W L E A F T N (anger boredom disgust
+fear happiness sadness neutral), version a/b. German voice ``de``.
 """
 
 from __future__ import annotations
