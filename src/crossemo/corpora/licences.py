@@ -23,14 +23,18 @@ class Licence(NamedTuple):
 #: adapter name -> licence of its corpus and the page that states it
 LICENCES: dict[str, Licence] = {
     "ravdess": Licence("CC BY-NC-SA 4.0", "https://zenodo.org/record/1188976"),
-    "cremad": Licence("ODbL 1.0 (database), DbCL 1.0 (contents)",
-                      "https://github.com/CheyneyComputerScience/CREMA-D"),  # fmt: skip
+    "cremad": Licence(
+        "ODbL 1.0 (database), DbCL 1.0 (contents)",
+        "https://github.com/CheyneyComputerScience/CREMA-D",
+    ),  # fmt: skip
     "tess": Licence("CC BY-NC-ND 4.0", "https://doi.org/10.5683/SP2/E8H2MF"),
-    "iemocap": Licence("USC release form (research use, on request)",
-                       "https://sail.usc.edu/iemocap/"),  # fmt: skip
-    "msppodcast": Licence("UT Dallas academic licence (on request)",
-                          "https://ecs.utdallas.edu/research/researchlabs/msp-lab/"
-                          "MSP-Podcast.html"),  # fmt: skip
+    "iemocap": Licence(
+        "USC release form (research use, on request)", "https://sail.usc.edu/iemocap/"
+    ),  # fmt: skip
+    "msppodcast": Licence(
+        "UT Dallas academic licence (on request)",
+        "https://ecs.utdallas.edu/research/researchlabs/msp-lab/MSP-Podcast.html",
+    ),  # fmt: skip
     "meld": Licence("GPL-3.0", "https://github.com/declare-lab/MELD"),
 }
 

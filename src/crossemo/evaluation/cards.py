@@ -199,11 +199,17 @@ def calibration_section(run: RunFacts) -> list[str]:
     lines = ["## Calibration", ""]
     if not run.calibration:
         return [*lines, "No calibration rows for this run's variant."]
-    lines += [f"Folds of variant '{run.variant or run.run}' pooled.", "",
-              "| test corpus | method | n | ECE | Brier | note |", "|---|---|---:|---:|---:|---|"]
+    lines += [
+        f"Folds of variant '{run.variant or run.run}' pooled.",
+        "",
+        "| test corpus | method | n | ECE | Brier | note |",
+        "|---|---|---:|---:|---:|---|",
+    ]
     for r in run.calibration:
-        lines.append(f"| {r.get('scope')} | {r.get('method')} | {r.get('n')} | "
-                     f"{_num(r.get('ece'))} | {_num(r.get('brier'))} | {r.get('note', '')} |")
+        lines.append(
+            f"| {r.get('scope')} | {r.get('method')} | {r.get('n')} | "
+            f"{_num(r.get('ece'))} | {_num(r.get('brier'))} | {r.get('note', '')} |"
+        )
     return lines
 
 
@@ -211,8 +217,12 @@ def gaps_section(run: RunFacts) -> list[str]:
     lines = ["## Subgroup gaps", ""]
     if not run.gaps:
         return [*lines, "No subgroup attribute (e.g. gender) was available on the test corpora."]
-    lines += ["Largest UAR gap between the groups of each attribute (points, with interval):",
-              "", "| test corpus | attribute | groups | n | UAR gap |", "|---|---|---|---:|---|"]
+    lines += [
+        "Largest UAR gap between the groups of each attribute (points, with interval):",
+        "",
+        "| test corpus | attribute | groups | n | UAR gap |",
+        "|---|---|---|---:|---|",
+    ]
     for r in run.gaps:
         gap = f"{_pct(r.get('uar'))} [{_pct(r.get('uar_ci_low'))}, {_pct(r.get('uar_ci_high'))}]"
         groups = str(r.get("value", "")).removeprefix("largest gap").strip(" ()")
@@ -226,7 +236,7 @@ def deviations_section(exp: ExperimentFacts) -> list[str]:
     if not exp.deviations:
         return [*lines, "The configuration declares no deviation that concerns this experiment."]
     for d in exp.deviations:
-        lines.append(f"- **{d.get('topic')}**: {d.get('ours')} (paper: \"{d.get('paper')}\")")
+        lines.append(f'- **{d.get("topic")}**: {d.get("ours")} (paper: "{d.get("paper")}")')
     return lines
 
 
@@ -239,9 +249,12 @@ def _num(x: Any) -> str:
 
 def render_card(exp: ExperimentFacts, run: RunFacts, folder: str) -> str:
     """The whole ``README.md`` of one run."""
-    title = [f"# {exp.name} / {run.run}", "",
-             f"A {run.family} model for speech emotion recognition ({exp.scheme}: "
-             f"{', '.join(run.classes)}), trained by crossemo on {', '.join(exp.train) or '-'}."]
+    title = [
+        f"# {exp.name} / {run.run}",
+        "",
+        f"A {run.family} model for speech emotion recognition ({exp.scheme}: "
+        f"{', '.join(run.classes)}), trained by crossemo on {', '.join(exp.train) or '-'}.",
+    ]
     parts = [title, results_section(run), use_sections(exp, run), data_section(exp),
              audit_section(exp), calibration_section(run), gaps_section(run),
              deviations_section(exp), usage_section(run, folder)]  # fmt: skip

@@ -80,8 +80,10 @@ class Params(Inputs):
         for name in self.experiment_corpora(experiment):
             entry = self.corpus(name)
             root = str(entry.get("root", ""))
-            corpora[name] = {"adapter": entry.get("adapter", name),
-                             "synthetic": bool(demo_dir) and root.startswith(demo_dir + "/")}
+            corpora[name] = {
+                "adapter": entry.get("adapter", name),
+                "synthetic": bool(demo_dir) and root.startswith(demo_dir + "/"),
+            }
         own = f"experiments.{experiment}"
 
         def applies(keys: list[str]) -> bool:
