@@ -76,3 +76,24 @@ rule compare_experiments:
         permutations=config["evaluation"]["permutations"],
     script:
         "../workflow/scripts/compare_experiments.py"
+
+
+# Model cards, after evaluation (the scores exist only then): one job per experiment writes each
+# run's README.md into its model folder (not declared: a neural run's folder is train_neural's
+# directory() output) and the experiment's card index (crossemo.evaluation.cards).
+rule write_model_cards:
+    input:
+        unpack(INPUTS.write_model_cards),
+    output:
+        index=paths.MODEL_CARDS,
+    log:
+        "logs/write_model_cards/{experiment}.log",
+    wildcard_constraints:
+        experiment=_alternatives(PLAN.model_experiments),
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    params:
+        card=PARAMS.model_card,
+    script:
+        "../workflow/scripts/write_model_cards.py"

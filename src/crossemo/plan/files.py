@@ -130,6 +130,7 @@ class Files(Experiments):
         targets += each(paths.LABEL_FIGURE, "experiment", self.experiments)
         targets += each(paths.COMPARISON, "comparison", self.comparisons)
         targets += each(paths.SUBGROUPS, "experiment", models)
+        targets += each(paths.MODEL_CARDS, "experiment", models)
         targets += each(paths.CALIBRATION, "experiment", models)
         targets += each(paths.RELIABILITY, "experiment", models)
         targets += each(paths.CORPUS_MATRIX_TABLE, "experiment", matrices)

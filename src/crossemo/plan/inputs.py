@@ -184,6 +184,22 @@ class Inputs(Files):
                 inputs[f"dev_{run}"] = fill(paths.DEV_PREDICTIONS, experiment=experiment, run=run)
         return inputs
 
+    def model_card_inputs(self, experiment: str) -> dict[str, Any]:
+        """Inputs of write_model_cards (:mod:`crossemo.evaluation.cards`): the runs' metrics,
+        the subgroup and calibration tables, the split audit and each run's model folder
+        (``model_<run>``: a neural run's directory, the ``config.json`` of the others)."""
+        neural = self.is_neural(experiment)
+        inputs: dict[str, Any] = {
+            "runs": fill(paths.METRICS_RUNS, experiment=experiment),
+            "subgroups": fill(paths.SUBGROUPS, experiment=experiment),
+            "calibration": fill(paths.CALIBRATION, experiment=experiment),
+            "audit": fill(paths.SPLIT_AUDIT, experiment=experiment),
+        }
+        for run in self.runs(experiment):
+            template = paths.MODEL if neural else paths.MODEL_CONFIG
+            inputs[f"model_{run}"] = fill(template, experiment=experiment, run=run)
+        return inputs
+
     def comparison_inputs(self, name: str) -> dict[str, list[str]]:
         """Prediction files of both sides and the split tables whose groups are the clusters:
         A's (paired: the sides share it), and B's too when unpaired."""
@@ -314,6 +330,9 @@ class RuleInputs:
     # evaluate.smk
     def evaluate_experiment(self, wildcards) -> dict[str, Any]:
         return self.plan.evaluation_inputs(wildcards.experiment)
+
+    def write_model_cards(self, wildcards) -> dict[str, Any]:
+        return self.plan.model_card_inputs(wildcards.experiment)
 
     def compare_experiments(self, wildcards) -> dict[str, list[str]]:
         return self.plan.comparison_inputs(wildcards.comparison)

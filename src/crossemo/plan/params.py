@@ -69,6 +69,35 @@ class Params(Inputs):
         exp = self.experiment(experiment)
         return {"train": list(exp["train"]), "include_loco": bool(exp.get("include_loco"))}
 
+    def card_params(self, experiment: str) -> dict[str, Any]:
+        """What write_model_cards reads: the experiment's scheme, protocol, corpora (adapter,
+        whether the demo generated them), encoder or features, and the deviations that concern
+        it (a key under ``experiments.<experiment>``, a config-wide key, or none)."""
+        exp, model = self.experiment(experiment), self.model(experiment)
+        demo = self.config.get("demo") or {}
+        demo_dir = str(demo.get("dir", "")).rstrip("/") if demo.get("enabled") else ""
+        corpora = {}
+        for name in self.experiment_corpora(experiment):
+            entry = self.corpus(name)
+            root = str(entry.get("root", ""))
+            corpora[name] = {
+                "adapter": entry.get("adapter", name),
+                "synthetic": bool(demo_dir) and root.startswith(demo_dir + "/"),
+            }
+        own = f"experiments.{experiment}"
+
+        def applies(keys: list[str]) -> bool:
+            return not keys or any(k == own or k.startswith(own + ".")
+                                   or not k.startswith("experiments.") for k in keys)  # fmt: skip
+
+        deviations = [d for d in self.config.get("deviations") or []
+                      if applies(list(d.get("keys") or []))]  # fmt: skip
+        return {"scheme": exp.get("scheme"), "protocol": exp.get("protocol"),
+                "train": list(exp.get("train", [])), "test": self.test_corpora(experiment),
+                "families": self.families(experiment), "encoder": model.get("encoder"),
+                "features": exp.get("features"), "corpora": corpora,
+                "deviations": deviations}  # fmt: skip
+
     def deviations_title(self) -> str:
         papers = sorted({t.split("_table")[0] for t in self.paper_tables})
         return "Deviations from the paper" + (f" ({', '.join(papers)})" if papers else "")
@@ -177,6 +206,9 @@ class RuleParams:
     def deviations(self, wildcards) -> str:
         """The config's ``deviations:`` when the job is planned (a rehearsal's too)."""
         return inline_json(list(self.plan.config.get("deviations") or []))
+
+    def model_card(self, wildcards) -> str:
+        return inline_json(self.plan.card_params(wildcards.experiment))
 
     def corpus_matrix(self, wildcards) -> dict[str, Any]:
         return self.plan.matrix_params(wildcards.experiment)

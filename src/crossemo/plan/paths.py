@@ -70,6 +70,9 @@ SUBGROUPS = "results/tables/subgroups_{experiment}.csv"
 CALIBRATION = "results/tables/calibration_{experiment}.csv"
 RELIABILITY = "results/figures/reliability_{experiment}.png"
 COMPARISON = "results/tables/compare_{comparison}.csv"
+#: the index of an experiment's model cards; each run's card is README.md in its model folder
+#: (rule write_model_cards, crossemo.evaluation.cards)
+MODEL_CARDS = "results/models/{experiment}/README.md"
 
 # ---- report.smk ----
 #: a paper table in each format (Markdown, CSV, LaTeX)
