@@ -60,7 +60,7 @@ def test_missing_values_show_a_dash_and_numbers_align_right():
     cells = _cells(render_page(readable(frame), title="t"))
     assert cells.rows[1][0] == ("missing", MISSING)
     assert cells.rows[1][1] == ("missing num", MISSING)
-    assert cells.rows[0][1] == ("num", "0.5000")
+    assert cells.rows[0][1] == ("num", "0.500")
     assert [c for c, _ in cells.head] == ["txt", "num", "num"]
     assert cells.rows[0][2] == ("num", "3")
 
@@ -72,15 +72,17 @@ def test_interval_pairs_join_into_one_column_beside_their_value():
     shown = readable(frame)
     assert list(shown.columns) == ["variant", "uar_mean", "uar_std", "uar_ci [low, high]",
                                    "wa_mean", "ci [low, high]"]  # fmt: skip
-    assert shown.loc[0, "uar_ci [low, high]"] == "[0.5000, 0.7200]"
-    assert shown.loc[0, "ci [low, high]"] == f"[-0.1000, {MISSING}]"
+    assert shown.loc[0, "uar_ci [low, high]"] == "[0.500, 0.720]"
+    assert shown.loc[0, "ci [low, high]"] == f"[-0.100, {MISSING}]"
 
 
 def test_precision_follows_the_column_and_tiny_values_are_not_zeroed():
-    frame = pd.DataFrame({"paper": [78.21, 64.5], "lr": [1e-5, 1e-3], "counts": [40.0, 2.0]})
+    frame = pd.DataFrame({"paper": [78.21, 64.5], "lr": [1e-5, 1e-3], "counts": [40.0, 2.0],
+                          "diff": [0.4667, 1.1e-16]})  # fmt: skip
     shown = readable(frame)
     assert list(shown["paper"]) == ["78.21", "64.50"]
-    assert list(shown["lr"]) == ["1e-05", "0.0010"]
+    assert list(shown["lr"]) == ["1e-05", "0.001"]
+    assert list(shown["diff"]) == ["0.467", "0.000"]
     assert list(shown["counts"]) == ["40", "2"]
 
 
@@ -124,3 +126,17 @@ def test_every_page_has_a_caption_file_and_its_title_uses_the_tables_wildcards()
         pages.page_path("results/x.md")
     with pytest.raises(KeyError, match="no page"):
         pages.caption_file("results/tables/unknown.csv")
+
+
+def test_a_neural_runs_training_curve_is_copied_for_the_report(tmp_path):
+    from crossemo.models.run import copy_curve
+    from crossemo.models.skeleton import CURVE_FIGURE
+
+    model = tmp_path / "model"
+    model.mkdir()
+    curve = tmp_path / paths.fill(paths.TRAINING_CURVE, experiment="e", run="main")
+    with pytest.raises(FileNotFoundError, match="no training curve"):
+        copy_curve(model, curve)
+    (model / CURVE_FIGURE).write_bytes(b"png")
+    copy_curve(model, curve)
+    assert curve.read_bytes() == b"png"

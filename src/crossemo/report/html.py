@@ -18,6 +18,8 @@ from crossemo.core.atomic import atomic_path
 
 #: what a missing value (NaN, empty cell) shows
 MISSING = "–"
+#: below this a value is floating-point noise of a zero (a difference of equal scores): 0.000
+ROUNDING_NOISE = 1e-9
 #: a cell that reads as a number, interval or count (right-aligned): 0.75, -3.9, 75.00 ± 8.84,
 #: [64.03, 85.97], +13.8, 1e-05, n/a
 _NUMERIC = re.compile(r"^\[?[-+−]?[\d.]+(e[-+]?\d+)?(( ± |, )[-+−]?[\d.]+(e[-+]?\d+)?\]?)?$|^n/a$")
@@ -104,7 +106,8 @@ def _interval_order(columns: list[str]) -> list[str]:
 
 
 def write_table_page(table: str | Path, page: str | Path, *, title: str, caption: str = "",
-                     display: str = "csv", downloads: Sequence[str | Path] = ()) -> None:  # fmt: skip
+                     display: str = "csv",
+                     downloads: Sequence[str | Path] = ()) -> None:  # fmt: skip
     """Write the page of the CSV ``table`` to ``page`` (``display``: ``csv`` the columns,
     readable; ``paper`` a paper table as its Markdown shows it)."""
     frame = pd.read_csv(table, keep_default_na=False, na_values=[""])
@@ -133,17 +136,17 @@ def _formatted(column: pd.Series) -> list[object]:
 
 
 def _digits(values: pd.Series) -> int:
-    """Decimals for a column: four below 1, fewer as its largest magnitude grows (at least 1)."""
+    """Decimals for a column: three up to 10, fewer as its largest magnitude grows (at least 1)."""
     finite = pd.to_numeric(values, errors="coerce").astype(float).abs()
     finite = finite[np.isfinite(finite) & (finite > 0)]
     if not len(finite):
         return 2
-    return int(min(4, max(1, 3 - math.floor(math.log10(finite.max())))))
+    return int(min(3, max(1, 3 - math.floor(math.log10(finite.max())))))
 
 
 def _number(value: float, digits: int) -> str:
-    if value != 0 and abs(value) < 0.5 * 10**-digits:
-        return f"{value:.2g}"  # too small for the column's precision: do not print 0.0000
+    if ROUNDING_NOISE < abs(value) < 0.5 * 10**-digits:
+        return f"{value:.2g}"  # too small for the column's precision (a learning rate)
     return f"{value:.{digits}f}"
 
 
@@ -173,7 +176,8 @@ def _cell(value: object, numeric: bool) -> str:
 
 def _caption(caption: str) -> str:
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", caption) if p.strip()]
-    return '<div class="caption">' + "".join(f"<p>{_rst_inline(p)}</p>" for p in paragraphs) + "</div>"
+    body = "".join(f"<p>{_rst_inline(p)}</p>" for p in paragraphs)
+    return f'<div class="caption">{body}</div>'
 
 
 def _rst_inline(text: str) -> str:

@@ -90,7 +90,7 @@ def match(page: str) -> tuple[str, dict[str, str]] | None:
 
 
 def caption_text(caption: str, values: Mapping[str, str]) -> str:
-    """The caption file's text with the rule's wildcards filled (``{{ snakemake.wildcards.x }}``)."""
+    """The caption file's text, the rule's wildcards (``{{ snakemake.wildcards.x }}``) filled."""
     text = (CAPTIONS / caption).read_text(encoding="utf-8")
     return re.sub(r"\{\{\s*snakemake\.wildcards\.(\w+)\s*\}\}",
                   lambda m: str(values.get(m[1], m[1])), text)  # fmt: skip
