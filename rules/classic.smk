@@ -31,9 +31,9 @@ rule make_layer_table:
     input:
         unpack(INPUTS.make_layer_table),
     output:
-        table=report(
+        table=paths.LAYER_TABLE,
+        page=table_page(
             paths.LAYER_TABLE,
-            caption="../workflow/report/layers.rst",
             category="Layer probing",
             labels={"experiment": "{experiment}"},
         ),

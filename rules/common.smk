@@ -21,6 +21,7 @@ from crossemo.features import upstreams
 from crossemo.core.losses import print_losses
 from crossemo.plan import Plan, RuleInputs, RuleParams, RuleResources, paths
 from crossemo.core.safe_text import inline_json  # report jobs' text params: no markup
+from crossemo.report import pages
 
 
 def workflow_path(path):
@@ -70,6 +71,18 @@ PLAN.validate()
 INPUTS = RuleInputs(PLAN)
 PARAMS = RuleParams(PLAN)
 RESOURCES = RuleResources(PLAN)
+
+
+def table_page(table, category, labels):
+    """The report item of CSV table ``table``: its HTML page (``crossemo.report.pages``), which
+    the rule's job writes beside the CSV, so the table opens in the report (the CSV stays).
+    """
+    return report(
+        pages.page_path(table),
+        caption=f"../workflow/report/{pages.caption_file(table)}",
+        category=category,
+        labels=labels,
+    )
 
 
 def _alternatives(choices):

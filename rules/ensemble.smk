@@ -31,9 +31,9 @@ rule make_ensemble_table:
     input:
         unpack(INPUTS.make_ensemble_table),
     output:
-        table=report(
+        table=paths.ENSEMBLE_TABLE,
+        page=table_page(
             paths.ENSEMBLE_TABLE,
-            caption="../workflow/report/ensemble.rst",
             category="Ensembles",
             labels={"experiment": "{experiment}"},
         ),

@@ -3,15 +3,15 @@ rule evaluate_experiment:
         unpack(INPUTS.evaluate_experiment),
     output:
         runs=paths.METRICS_RUNS,
-        table=report(
+        table=paths.METRICS,
+        page=table_page(
             paths.METRICS,
-            caption="../workflow/report/metrics.rst",
             category="Metrics",
             labels={"experiment": "{experiment}"},
         ),
-        intervals=report(
+        intervals=paths.INTERVALS,
+        intervals_page=table_page(
             paths.INTERVALS,
-            caption="../workflow/report/intervals.rst",
             category="Metrics",
             labels={"experiment": "{experiment}", "table": "intervals"},
         ),
@@ -21,15 +21,15 @@ rule evaluate_experiment:
             category="Figures",
             labels={"figure": "confusion matrix", "experiment": "{experiment}"},
         ),
-        subgroups=report(
+        subgroups=paths.SUBGROUPS,
+        subgroups_page=table_page(
             paths.SUBGROUPS,
-            caption="../workflow/report/subgroups.rst",
             category="Metrics",
             labels={"experiment": "{experiment}", "table": "subgroups"},
         ),
-        calibration=report(
+        calibration=paths.CALIBRATION,
+        calibration_page=table_page(
             paths.CALIBRATION,
-            caption="../workflow/report/calibration.rst",
             category="Metrics",
             labels={"experiment": "{experiment}", "table": "calibration"},
         ),
@@ -57,9 +57,9 @@ rule compare_experiments:
     input:
         unpack(INPUTS.compare_experiments),
     output:
-        table=report(
+        table=paths.COMPARISON,
+        page=table_page(
             paths.COMPARISON,
-            caption="../workflow/report/compare.rst",
             category="Comparisons",
             labels={"comparison": "{comparison}"},
         ),

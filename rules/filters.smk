@@ -8,9 +8,9 @@ rule filter_transcripts:
         transcripts=INPUTS.transcripts,
     output:
         table=ensure(paths.FILTER, non_empty=True),
-        steps=report(
+        steps=paths.FILTER_STEPS,
+        steps_page=table_page(
             paths.FILTER_STEPS,
-            caption="../workflow/report/filter_steps.rst",
             category="Data accounting",
             labels={"table": "filter steps", "corpus": "{corpus}"},
         ),

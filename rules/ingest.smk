@@ -47,9 +47,9 @@ rule make_corpus_fingerprints:
         manifests=PLAN.manifests(),
         checksums=PLAN.source_checksums(),
     output:
-        table=report(
+        table=paths.CORPUS_FINGERPRINTS,
+        page=table_page(
             paths.CORPUS_FINGERPRINTS,
-            caption="../workflow/report/corpus_fingerprints.rst",
             category="Data accounting",
             labels={"table": "corpus fingerprints"},
         ),

@@ -43,9 +43,9 @@ rule find_duplicates:
     input:
         prints=PLAN.audio_prints(),
     output:
-        table=report(
+        table=paths.DUPLICATES,
+        page=table_page(
             paths.DUPLICATES,
-            caption="../workflow/report/duplicates.rst",
             category="Data accounting",
             labels={"table": "duplicate recordings"},
         ),

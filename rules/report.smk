@@ -10,24 +10,14 @@ rule make_paper_table:
     input:
         unpack(INPUTS.make_paper_table),
     output:
-        md=report(
-            paths.PAPER_TABLE["md"],
-            caption="../workflow/report/paper_table.rst",
-            category="Paper tables",
-            labels={"table": "{table}", "format": "Markdown"},
-        ),
-        csv=report(
+        md=paths.PAPER_TABLE["md"],
+        csv=paths.PAPER_TABLE["csv"],
+        page=table_page(
             paths.PAPER_TABLE["csv"],
-            caption="../workflow/report/paper_table.rst",
             category="Paper tables",
-            labels={"table": "{table}", "format": "CSV"},
+            labels={"table": "{table}"},
         ),
-        tex=report(
-            paths.PAPER_TABLE["tex"],
-            caption="../workflow/report/paper_table.rst",
-            category="Paper tables",
-            labels={"table": "{table}", "format": "LaTeX"},
-        ),
+        tex=paths.PAPER_TABLE["tex"],
     log:
         "logs/make_paper_table/{table}.log",
     wildcard_constraints:
@@ -45,17 +35,12 @@ rule make_paper_table:
 
 rule make_deviations_table:
     output:
-        md=report(
-            paths.DEVIATIONS["md"],
-            caption="../workflow/report/deviations.rst",
-            category="Paper tables",
-            labels={"table": "deviations", "format": "Markdown"},
-        ),
-        csv=report(
+        md=paths.DEVIATIONS["md"],
+        csv=paths.DEVIATIONS["csv"],
+        page=table_page(
             paths.DEVIATIONS["csv"],
-            caption="../workflow/report/deviations.rst",
             category="Paper tables",
-            labels={"table": "deviations", "format": "CSV"},
+            labels={"table": "deviations"},
         ),
     log:
         "logs/make_deviations_table/deviations.log",
@@ -73,15 +58,15 @@ rule check_conservation:
     input:
         unpack(INPUTS.check_conservation),
     output:
-        table=report(
+        table=paths.CONSERVATION,
+        page=table_page(
             paths.CONSERVATION,
-            caption="../workflow/report/conservation.rst",
             category="Data accounting",
             labels={"table": "conservation", "scheme": "{scheme}"},
         ),
-        losses=report(
+        losses=paths.LOSSES,
+        losses_page=table_page(
             paths.LOSSES,
-            caption="../workflow/report/losses.rst",
             category="Data accounting",
             labels={"table": "losses by reason", "scheme": "{scheme}"},
         ),
@@ -121,9 +106,9 @@ rule make_corpus_matrix:
     input:
         metrics=paths.METRICS_RUNS,
     output:
-        table=report(
+        table=paths.CORPUS_MATRIX_TABLE,
+        page=table_page(
             paths.CORPUS_MATRIX_TABLE,
-            caption="../workflow/report/corpus_matrix.rst",
             category="Metrics",
             labels={"experiment": "{experiment}", "table": "corpus matrix"},
         ),

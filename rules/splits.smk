@@ -3,9 +3,9 @@ rule make_split:
         unpack(INPUTS.make_split),
     output:
         split=paths.SPLIT,
-        audit=report(
+        audit=paths.SPLIT_AUDIT,
+        audit_page=table_page(
             paths.SPLIT_AUDIT,
-            caption="../workflow/report/split_audit.rst",
             category="Data accounting",
             labels={"table": "split audit", "experiment": "{experiment}"},
         ),

@@ -9,9 +9,9 @@ rule download_videos:
         sheet=INPUTS.sheet,
     output:
         status=ensure(paths.DOWNLOAD_STATUS, non_empty=True),
-        table=report(
+        table=paths.DOWNLOAD_STATUS_TABLE,
+        page=table_page(
             paths.DOWNLOAD_STATUS_TABLE,
-            caption="../workflow/report/download_status.rst",
             category="Data accounting",
             labels={"table": "download status", "corpus": "{corpus}"},
         ),

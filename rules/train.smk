@@ -1,6 +1,7 @@
 # Neural models: one job per run (fold x LR for LR cross-validation, "final", "main",
 # "foldK"). Checkpoints live in results/scratch/ (params, not outputs) so a killed or requeued
-# job resumes; the declared outputs are the model directory and the test and dev predictions.
+# job resumes; the declared outputs are the model directory, the test and dev predictions and
+# the training curve (copied out of the model directory for the report).
 
 
 rule train_neural:
@@ -11,6 +12,13 @@ rule train_neural:
         predictions=ensure(paths.PREDICTIONS, non_empty=True),
         # header-only where the run has no dev rows (dev_fraction 0, LR-CV folds)
         dev_predictions=paths.DEV_PREDICTIONS,
+        # the model folder's training_curve.png, copied out of it for the report
+        curve=report(
+            paths.TRAINING_CURVE,
+            caption="../workflow/report/training_curve.rst",
+            category="Training",
+            labels={"experiment": "{experiment}", "run": "{run}"},
+        ),
     log:
         "logs/train_neural/{experiment}/{run}.log",
     benchmark:
@@ -36,9 +44,9 @@ rule aggregate_lr_cv:
     input:
         unpack(INPUTS.aggregate_lr_cv),
     output:
-        table=report(
+        table=paths.LR_CV_TABLE,
+        page=table_page(
             paths.LR_CV_TABLE,
-            caption="../workflow/report/lr_cv.rst",
             category="Learning-rate cross-validation",
             labels={"experiment": "{experiment}"},
         ),

@@ -50,10 +50,18 @@ def test_report_html(reported):
     workdir, _ = reported
     html = (workdir / "report.html").read_text(errors="replace")
     assert len(html) > 10_000
-    for needle in ("Paper tables", "Data accounting", "Figures", "Metrics"):
+    for needle in ("Paper tables", "Data accounting", "Figures", "Metrics", "Training"):
         assert needle in html
-    for name in SELECTED:  # the split audits are in the report as the split rule wrote them
-        assert f"{name}.audit.csv" in html
+    for name in SELECTED:  # the split audits open in the report as the split rule's pages
+        assert f"{name}.audit.html" in html
+        assert (workdir / f"results/splits/{name}.audit.html").exists()
+    # every table opens as a page (text/html, not a download); the CSV stays beside it
+    page = (workdir / "results/metrics/demo_egemaps_svm_emodb.html").read_text()
+    assert "<h1>Metrics of demo_egemaps_svm_emodb</h1>" in page and "uar_ci [low, high]" in page
+    assert "data:text/html" in html and "paper_iberspeech2022_table3_uar_svm.html" in html
+    assert (workdir / "results/tables/paper_iberspeech2022_table3_uar_svm.tex").exists()
+    assert (workdir / f"results/figures/training/{FINETUNE}/final.png").exists()
+    assert f"{FINETUNE}/final.png" in html
 
 
 def test_metrics_per_run_and_aggregated(reported):

@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 
 from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.models.lr_cv import aggregate_files  # noqa: E402
+from crossemo.report.pages import write_pages  # noqa: E402
 
 route_logging(snakemake.log[0])
 aggregate_files(
@@ -18,3 +19,4 @@ aggregate_files(
     snakemake.params.metric,
     snakemake.params.select_on,
 )
+write_pages(dict(snakemake.output.items()))  # the tables' report pages, beside them

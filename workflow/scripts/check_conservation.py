@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 
 from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.report.conservation import check_conservation  # noqa: E402
+from crossemo.report.pages import write_pages  # noqa: E402
 
 route_logging(snakemake.log[0])
 keys = ["manifests", "manifest_rejects", "shards", "shard_rejects", "labels", "dropped"]
@@ -18,3 +19,4 @@ check_conservation(
     snakemake.output.table,
     snakemake.output.losses,
 )
+write_pages(dict(snakemake.output.items()))  # the tables' report pages, beside them

@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 
 from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.evaluation.comparisons import compare_files  # noqa: E402
+from crossemo.report.pages import write_pages  # noqa: E402
 
 route_logging(snakemake.log[0])
 compare_files(
@@ -24,3 +25,4 @@ compare_files(
     permutations=snakemake.params.permutations,
     paired=snakemake.params.comparison["paired"],
 )
+write_pages(dict(snakemake.output.items()))  # the tables' report pages, beside them

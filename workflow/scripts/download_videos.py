@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 
 from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.core.safe_text import read_inline_json  # noqa: E402
+from crossemo.report.pages import write_pages  # noqa: E402
 from crossemo.strEmo.download import DownloadSettings, download_sheet, write_status  # noqa: E402
 
 route_logging(snakemake.log[0])
@@ -22,3 +23,4 @@ status = download_sheet(
 )
 write_status(status, snakemake.output.status, snakemake.output.table)
 logging.getLogger("download").info("\n%s", status["status"].value_counts().to_string())
+write_pages(dict(snakemake.output.items()))  # the tables' report pages, beside them

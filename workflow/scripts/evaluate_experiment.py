@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 
 from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.evaluation.job import evaluate_stage  # noqa: E402
+from crossemo.report.pages import write_pages  # noqa: E402
 
 route_logging(snakemake.log[0])
 evaluate_stage(
@@ -20,3 +21,4 @@ evaluate_stage(
     interval=snakemake.params.interval,
     calibration=snakemake.params.calibration,
 )
+write_pages(dict(snakemake.output.items()))  # the tables' report pages, beside them

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
 
 from crossemo.core.runtime import route_logging  # noqa: E402
+from crossemo.report.pages import write_pages  # noqa: E402
 from crossemo.transcripts.filters import FilterSettings, filter_files  # noqa: E402
 
 route_logging(snakemake.log[0])
@@ -21,3 +22,4 @@ steps = filter_files(
     snakemake.output.steps,
 )
 logging.getLogger("filter").info("\n%s", steps.to_string(index=False))
+write_pages(dict(snakemake.output.items()))  # the tables' report pages, beside them

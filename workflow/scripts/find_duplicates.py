@@ -9,7 +9,9 @@ if TYPE_CHECKING:
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
 
 from crossemo.core.runtime import route_logging  # noqa: E402
+from crossemo.report.pages import write_pages  # noqa: E402
 from crossemo.splits.duplicates import duplicate_table  # noqa: E402
 
 route_logging(snakemake.log[0])
 duplicate_table(print_paths=list(snakemake.input.prints), output=snakemake.output.table)
+write_pages(dict(snakemake.output.items()))  # the tables' report pages, beside them

@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 
 from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.corpora.checksums import corpus_fingerprints  # noqa: E402
+from crossemo.report.pages import write_pages  # noqa: E402
 
 route_logging(snakemake.log[0])
 corpus_fingerprints(
@@ -18,3 +19,4 @@ corpus_fingerprints(
     checksum_paths=list(snakemake.input.checksums),
     output=snakemake.output.table,
 )
+write_pages(dict(snakemake.output.items()))  # the tables' report pages, beside them

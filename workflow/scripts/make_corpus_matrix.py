@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 
 from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.report.corpus_matrix import corpus_matrix_files  # noqa: E402
+from crossemo.report.pages import write_pages  # noqa: E402
 
 route_logging(snakemake.log[0])
 corpus_matrix_files(
@@ -20,3 +21,4 @@ corpus_matrix_files(
     experiment=snakemake.wildcards.experiment,
     matrix=snakemake.params.matrix,
 )
+write_pages(dict(snakemake.output.items()))  # the tables' report pages, beside them

@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.core.safe_text import read_inline_json  # noqa: E402
 from crossemo.report.deviations import write_deviations  # noqa: E402
+from crossemo.report.pages import write_pages  # noqa: E402
 
 route_logging(snakemake.log[0])
 write_deviations(
@@ -19,3 +20,4 @@ write_deviations(
     csv=snakemake.output.csv,
     title=read_inline_json(snakemake.params.title),
 )
+write_pages(dict(snakemake.output.items()))  # the tables' report pages, beside them

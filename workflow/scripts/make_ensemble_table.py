@@ -10,7 +10,9 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 
 from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.models.ensemble import ensemble_table  # noqa: E402
+from crossemo.report.pages import write_pages  # noqa: E402
 
 route_logging(snakemake.log[0])
 ensemble_table(dict(snakemake.input.items()), snakemake.output.table,
                experiment=snakemake.wildcards.experiment)  # fmt: skip
+write_pages(dict(snakemake.output.items()))  # the tables' report pages, beside them

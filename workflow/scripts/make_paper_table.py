@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda e
 
 from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.core.safe_text import read_inline_json  # noqa: E402
+from crossemo.report.pages import write_pages  # noqa: E402
 from crossemo.report.tables import write_paper_table  # noqa: E402
 
 route_logging(snakemake.log[0])
@@ -23,3 +24,4 @@ write_paper_table(
     n_boot=snakemake.params.bootstrap,
     seed=snakemake.params.seed,
 )
+write_pages(dict(snakemake.output.items()))  # the tables' report pages, beside them

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # conda envs: no install
 
 from crossemo.core.runtime import route_logging  # noqa: E402
+from crossemo.report.pages import write_pages  # noqa: E402
 from crossemo.splits.build import make_split  # noqa: E402
 
 route_logging(snakemake.log[0])
@@ -22,3 +23,4 @@ make_split(
     manifest_paths=list(snakemake.input.manifests),
     print_paths=list(snakemake.input.prints),
 )
+write_pages(dict(snakemake.output.items()))  # the tables' report pages, beside them

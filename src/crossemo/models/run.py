@@ -10,6 +10,7 @@ writes the model folder and the test and dev predictions (:mod:`crossemo.models.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,20 @@ def train(family: families.Family, job: families.TrainJob) -> None:
                   threads=job.threads)  # fmt: skip
     family.impl.fit(NeuralRun(str(inputs["view"]), classes, model_cfg, job.run, inputs, info,
                               common))  # fmt: skip
+    if outputs.get("curve"):
+        copy_curve(outputs["model"], outputs["curve"])
+
+
+def copy_curve(model_dir: str | Path, curve: str | Path) -> None:
+    """The training curve figure of a saved model folder, copied to ``curve`` (the report's)."""
+    from crossemo.models.skeleton import CURVE_FIGURE
+
+    source = Path(model_dir) / CURVE_FIGURE
+    if not source.is_file():
+        raise FileNotFoundError(f"{source}: the run's family wrote no training curve; its fit "
+                                "must save the model with crossemo.models.skeleton")  # fmt: skip
+    Path(curve).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, curve)
 
 
 def load(family: families.Family, folder: Path):

@@ -43,6 +43,8 @@ from crossemo.models.training import (
 )
 
 RUN_FILE = "crossemo_run.json"
+#: the training curve figure in a saved model folder (beside training_curve.csv)
+CURVE_FIGURE = "training_curve.png"
 #: the split ``forward`` is asked for when predicting
 PREDICT_SPLIT = "test"
 #: the split ``forward`` is asked for when predicting the dev predictions
@@ -130,7 +132,7 @@ def save_run_files(out_dir: str | Path, classes: Sequence[str], run_config: Mapp
                "steps": result.steps, "resumed_from": result.resumed_from}  # fmt: skip
     (out / RUN_FILE).write_text(json.dumps({**run_config, "result": summary}, indent=2,
                                            default=str))  # fmt: skip
-    write_curve(result.history, out / "training_curve.csv", out / "training_curve.png")
+    write_curve(result.history, out / "training_curve.csv", out / CURVE_FIGURE)
 
 
 def write_curve(history: list[dict[str, Any]], csv_path: str | Path,

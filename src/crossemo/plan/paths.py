@@ -55,6 +55,8 @@ PREDICTIONS = "results/predictions/{experiment}/{run}.parquet"
 DEV_PREDICTIONS = "results/predictions/{experiment}/{run}.dev.parquet"
 #: epoch checkpoints of a neural run: params, not outputs, so a killed or requeued job resumes
 SCRATCH = "results/scratch/{experiment}/{run}"
+#: a neural run's training curve, copied out of its model folder for the report
+TRAINING_CURVE = "results/figures/training/{experiment}/{run}.png"
 LR_CV_TABLE = "results/tables/{experiment}_lr_cv.csv"
 LAYER_TABLE = "results/tables/{experiment}_layers.csv"
 #: members and ensemble side by side (rule make_ensemble_table; an ensemble's runs write
