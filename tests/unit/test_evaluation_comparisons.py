@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crossemo.evaluation.comparisons import compare, compare_files
+from crossemo.evaluation.comparisons import (
+    PAIRED_TEST,
+    UNPAIRED_TEST,
+    compare,
+    compare_files,
+    disagreement_note,
+    smallest_p,
+)
 from crossemo.evaluation.intervals import IntervalSpec
 
 
@@ -41,8 +48,9 @@ def test_planted_difference_is_found_per_corpus_and_overall():
     assert set(table.index) == {"overall", "x", "y"}
     assert overall["summary"] == (
         f"A − B = +50.0 UAR [{100 * overall['ci_low']:.1f}, {100 * overall['ci_high']:.1f}], "
-        f"p = {overall['p_value']:.2g}"
+        f"p = {overall['p_value']:.2g} (cluster permutation)"
     )
+    assert overall["test"].startswith(PAIRED_TEST) and overall["note"] == ""
 
 
 def test_identical_predictions_differ_by_zero_with_p_one():
@@ -145,3 +153,43 @@ def test_compare_files_unpaired_reads_each_sides_groups(tmp_path):
     table = pd.read_csv(out).set_index("scope")
     assert table.loc["overall", "diff"] == pytest.approx(0.5)
     assert table.loc["overall", "method"] == "unpaired" and table.loc["overall", "b"] == "eb"
+
+
+def test_few_clusters_are_flagged_in_note_summary_and_log(caplog):
+    a = side(set(range(4)), n_speakers=4)  # 2 speakers per corpus
+    b = side({0, 2}, n_speakers=4)
+    with caplog.at_level("WARNING"):
+        table = compare(a, b, "uar", SPEC, groups(a), permutations=200).set_index("scope")
+    assert table.loc["overall", "summary"].endswith(", only 4 clusters")
+    assert "only 2 clusters (< 10)" in table.loc["x", "note"]
+    assert "cannot give p below 0.5" in table.loc["x", "note"]
+    assert table.loc["x", "p_value"] >= 0.5  # what the note promises
+    assert any("only 4 clusters" in m for m in caplog.messages)
+    many = side(set(range(20)))
+    table = compare(many, many.copy(), "uar", SPEC, groups(many), permutations=100)
+    assert table.set_index("scope").loc["overall", "note"] == ""  # 20 clusters, p = 1
+
+
+def test_unpaired_rows_name_no_test_and_flag_the_smaller_side():
+    a, b = side(set(range(20))), side(set(range(0, 20, 2)), n_speakers=6)
+    b["utt_id"] = "b_" + b["utt_id"]
+    both = pd.concat([groups(a), groups(b)])
+    row = compare(a, b, "uar", SPEC, both, paired=False).set_index("scope").loc["overall"]
+    assert row["test"] == UNPAIRED_TEST and "only 6 clusters" in row["note"]
+
+
+def test_disagreement_is_explained_only_when_interval_and_test_disagree():
+    base = {"level": 0.95, "ci_low": 0.01, "ci_high": 0.2}
+    assert "excludes 0 but the permutation test gives p >= 0.05" in disagreement_note(
+        base | {"p_value": 0.064})  # fmt: skip
+    assert disagreement_note(base | {"p_value": 0.01}) == ""
+    assert "includes 0" in disagreement_note(base | {"ci_low": -0.01, "p_value": 0.03})
+
+
+def test_smallest_p_of_the_permutation_test_matches_an_exhaustive_count():
+    for n in (2, 3, 5):
+        a = side(set(range(2 * n)), n_speakers=2 * n)  # A right on every speaker, B on none
+        b = side(set(), n_speakers=2 * n)
+        table = compare(a, b, "uar", SPEC, groups(a), permutations=20000)
+        x = table.set_index("scope").loc["x"]  # n clusters in corpus x, all A better
+        assert x["p_value"] == pytest.approx(smallest_p(n, 20000), abs=0.02)
