@@ -190,8 +190,10 @@ def test_experiment_intervals_resample_the_split_groups(tmp_path, caplog):
             f"[{ci[0]:.1f}, {ci[1]:.1f}], WA ")  # fmt: skip
     assert any(m.startswith(head) and m.endswith("(n = 160, 4 clusters)") for m in caplog.messages)
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert "e, y: only 2 clusters (< 10): the bootstrap interval is too narrow, read it as " \
+    assert (
+        "e, y: only 2 clusters (< 10): the bootstrap interval is too narrow, read it as "
         "indicative" in warned
+    )
     assert table.loc["overall", "interval_unit"] == "cluster"
     assert table.loc["overall", "n_clusters"] == 4 and table.loc["x", "n_clusters"] == 2
     assert table.loc["x", "wa_ci_low"] == 0.0 and table.loc["x", "wa_ci_high"] == 1.0

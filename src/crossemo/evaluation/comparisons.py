@@ -2,8 +2,9 @@
 
 A − B of one measure, per test corpus and overall. Paired (both scored the same test
 utterances): a paired cluster-bootstrap interval and the p-value of a paired cluster permutation
-test (:func:`paired_difference`; why the two can disagree: :func:`disagreement_note`). Unpaired (each side on its own test utterances, e.g. EmoBox's folds
-beside their leak-free companion): an interval of independent cluster bootstraps of each side
+test (:func:`paired_difference`; why the two can disagree: :func:`disagreement_note`).
+Unpaired (each side on its own test utterances, e.g. EmoBox's folds beside their leak-free
+companion): an interval of independent cluster bootstraps of each side
 and no test (:func:`unpaired_difference`). Clusters are the split tables' leakage groups, as in
 the runs' intervals (:mod:`crossemo.evaluation.intervals`); a scope of fewer than
 :data:`~crossemo.evaluation.intervals.MIN_CLUSTERS` clusters is flagged in the table's ``note``
