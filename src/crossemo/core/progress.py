@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
+T = TypeVar("T")
 #: seconds between two progress lines of a long loop
 PROGRESS_INTERVAL_S = 30.0
 
@@ -23,6 +25,14 @@ def duration(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60}m{seconds % 60:02d}s"
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def eta(done: float, total: float, elapsed_s: float) -> str:
+    """Time left (:func:`duration`) when ``done`` of ``total`` took ``elapsed_s`` at a steady
+    rate; ``?`` before anything is done."""
+    if done <= 0 or elapsed_s <= 0:
+        return "?"
+    return duration(max(0.0, total - done) * elapsed_s / done)
 
 
 class Progress:
@@ -51,10 +61,16 @@ class Progress:
         """The progress line at time ``now``."""
         elapsed = now - self.start
         rate = self.done / elapsed if elapsed > 0 else math.nan
-        left = (self.total - self.done) / rate if rate > 0 else math.nan
         share = 100 * self.done / self.total if self.total else 100.0
         return (f"{self.what}: {self.done}/{self.total} {self.unit} ({share:.0f}%), "
-                f"{rate:.3g} {self.unit}/s, ETA {duration(left)}")  # fmt: skip
+                f"{rate:.3g} {self.unit}/s, ETA {eta(self.done, self.total, elapsed)}")  # fmt: skip
+
+    def track(self, items: Iterable[T]) -> Iterator[T]:
+        """``items``, advancing by one as each is taken; the closing line at their end."""
+        for item in items:
+            yield item
+            self.advance()
+        self.finish()
 
     def finish(self) -> None:
         """Log the closing line: everything done, in how long."""

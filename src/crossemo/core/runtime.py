@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import io
 import logging
+import math
 import os
 import re
 import sys
@@ -27,7 +28,8 @@ LOAD_REPORT_LOGGERS = ("transformers.modeling_utils", "transformers.modeling_lay
                        "transformers.integrations.peft")  # fmt: skip
 #: ANSI escape sequences (CSI: colours, cursor moves; OSC: titles)
 _ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
-_REPORT_ROW = re.compile(r"^(\S+)\s*\|\s*([A-Z]+)\s*(\||$)")
+_STATUS = re.compile(r"[A-Z]+")
+_BRACES = re.compile(r"\{([^}]*)\}")
 
 
 def route_logging(log_path: str | Path | None, level: int = logging.INFO) -> None:
@@ -48,6 +50,11 @@ def route_logging(log_path: str | Path | None, level: int = logging.INFO) -> Non
     handler.setFormatter(TerminalSafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.captureWarnings(True)
+    if "transformers" in sys.modules:  # its handler holds the stderr of before: use the log's
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_default_handler()
+        hf_logging.enable_propagation()
 
 
 def plain_text(text: str) -> str:
@@ -94,18 +101,24 @@ class PlainTextStream(io.TextIOBase):
 def summarise_load_report(message: str) -> str:
     """transformers' weight-loading report (a header line, a table of ``key | STATUS`` rows,
     notes) as one line: per status the number of tensors and their top-level modules, e.g.
-    ``WhisperForAudioClassification from enc/: 28 UNEXPECTED (decoder), 4 MISSING
+    ``WhisperForAudioClassification from enc/: 115 UNEXPECTED (decoder), 4 MISSING
     (classifier, projector)``."""
     lines = plain_text(message).splitlines()
     head = lines[0].replace(" LOAD REPORT", "").replace(" from: ", " from ")
     found: dict[str, list[str]] = {}
     for line in lines[1:]:
-        row = _REPORT_ROW.match(line.strip())
-        if row and row.group(2) != "Status" and set(row.group(1)) != {"-"}:
-            found.setdefault(row.group(2), []).append(row.group(1).split(".")[0])
-    parts = [f"{len(keys)} {status} ({', '.join(sorted(set(keys)))})"
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) > 1 and _STATUS.fullmatch(cells[1]) and cells[1] != "Status":
+            found.setdefault(cells[1], []).append(cells[0])
+    parts = [f"{sum(map(_tensors, keys))} {status} "
+             f"({', '.join(sorted({k.split('.')[0] for k in keys}))})"
              for status, keys in found.items()]  # fmt: skip
     return f"{head.strip()}: {', '.join(parts) or 'no unused or new weights'}"
+
+
+def _tensors(key: str) -> int:
+    """Tensors a report key names: ``layers.{0, 1, 2}.fc1.bias`` is three."""
+    return math.prod(group.count(",") + 1 for group in _BRACES.findall(key))
 
 
 class LoadReportFilter(logging.Filter):
