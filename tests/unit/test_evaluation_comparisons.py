@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crossemo.evaluation.comparisons import compare, compare_files
+from crossemo.evaluation.comparisons import (
+    PAIRED_TEST,
+    UNPAIRED_TEST,
+    compare,
+    compare_files,
+    disagreement_note,
+    smallest_p,
+)
 from crossemo.evaluation.intervals import IntervalSpec
 
 
@@ -41,8 +48,9 @@ def test_planted_difference_is_found_per_corpus_and_overall():
     assert set(table.index) == {"overall", "x", "y"}
     assert overall["summary"] == (
         f"A − B = +50.0 UAR [{100 * overall['ci_low']:.1f}, {100 * overall['ci_high']:.1f}], "
-        f"p = {overall['p_value']:.2g}"
+        f"p = {overall['p_value']:.2g} (cluster permutation)"
     )
+    assert overall["test"].startswith(PAIRED_TEST) and overall["note"] == ""
 
 
 def test_identical_predictions_differ_by_zero_with_p_one():
@@ -61,7 +69,7 @@ def test_other_test_utterances_are_refused_by_name():
         compare(a, other_truth, "uar", SPEC, groups(a), name="pair")
 
 
-def test_compare_files_pools_folds_and_writes_the_table(tmp_path):
+def test_compare_files_pools_folds_and_writes_the_table(tmp_path, caplog):
     a, b = side(set(range(20))), side(set(range(10)))
     paths = {}
     for name, frame in (("a", a), ("b", b)):
@@ -70,14 +78,18 @@ def test_compare_files_pools_folds_and_writes_the_table(tmp_path):
             part.drop(columns="group").to_parquet(paths[name][-1])
     a[["utt_id", "group"]].assign(fold=0).to_parquet(tmp_path / "split.parquet")
     out = tmp_path / "compare_pair.csv"
-    compare_files(paths["a"], paths["b"], tmp_path / "split.parquet", out, "pair",
-                  {"a": "exp_a", "b": "exp_b/knn"}, "wa", {"resamples": 200},
-                  permutations=200)  # fmt: skip
+    with caplog.at_level("INFO"):
+        compare_files(paths["a"], paths["b"], tmp_path / "split.parquet", out, "pair",
+                      {"a": "exp_a", "b": "exp_b/knn"}, "wa", {"resamples": 200},
+                      permutations=200)  # fmt: skip
     table = pd.read_csv(out).set_index("scope")
     assert table.loc["overall", "a"] == "exp_a" and table.loc["overall", "b"] == "exp_b/knn"
     assert table.loc["overall", "diff"] == pytest.approx(0.5)
     assert table.loc["x", "diff"] == 0 and table.loc["y", "diff"] == pytest.approx(1.0)
     assert np.isclose(table.loc["x", "p_value"], 1.0)
+    logged = [r.getMessage() for r in caplog.records]
+    assert f"pair exp_a vs exp_b/knn, overall: {table.loc['overall', 'summary']}" in logged
+    assert not any(m.startswith("pair, x: ") for m in logged)  # 10 clusters: no warning
 
 
 # ---- unpaired: each side on its own test utterances ----
@@ -145,3 +157,41 @@ def test_compare_files_unpaired_reads_each_sides_groups(tmp_path):
     table = pd.read_csv(out).set_index("scope")
     assert table.loc["overall", "diff"] == pytest.approx(0.5)
     assert table.loc["overall", "method"] == "unpaired" and table.loc["overall", "b"] == "eb"
+
+
+def test_few_clusters_are_flagged_in_note_and_summary():
+    a = side(set(range(4)), n_speakers=4)  # 2 speakers per corpus
+    b = side({0, 2}, n_speakers=4)
+    table = compare(a, b, "uar", SPEC, groups(a), permutations=200).set_index("scope")
+    assert table.loc["overall", "summary"].endswith(", only 4 clusters")
+    assert "only 2 clusters (< 10)" in table.loc["x", "note"]
+    assert "cannot give p below 0.5" in table.loc["x", "note"]
+    assert table.loc["x", "p_value"] >= 0.5  # what the note promises
+    many = side(set(range(20)))
+    table = compare(many, many.copy(), "uar", SPEC, groups(many), permutations=100)
+    assert table.set_index("scope").loc["overall", "note"] == ""  # 20 clusters, p = 1
+
+
+def test_unpaired_rows_name_no_test_and_flag_the_smaller_side():
+    a, b = side(set(range(20))), side(set(range(0, 20, 2)), n_speakers=6)
+    b["utt_id"] = "b_" + b["utt_id"]
+    both = pd.concat([groups(a), groups(b)])
+    row = compare(a, b, "uar", SPEC, both, paired=False).set_index("scope").loc["overall"]
+    assert row["test"] == UNPAIRED_TEST and "only 6 clusters" in row["note"]
+
+
+def test_disagreement_is_explained_only_when_interval_and_test_disagree():
+    base = {"level": 0.95, "ci_low": 0.01, "ci_high": 0.2}
+    assert "excludes 0 but the permutation test gives p >= 0.05" in disagreement_note(
+        base | {"p_value": 0.064})  # fmt: skip
+    assert disagreement_note(base | {"p_value": 0.01}) == ""
+    assert "includes 0" in disagreement_note(base | {"ci_low": -0.01, "p_value": 0.03})
+
+
+def test_smallest_p_of_the_permutation_test_matches_an_exhaustive_count():
+    for n in (2, 3, 5):
+        a = side(set(range(2 * n)), n_speakers=2 * n)  # A right on every speaker, B on none
+        b = side(set(), n_speakers=2 * n)
+        table = compare(a, b, "uar", SPEC, groups(a), permutations=20000)
+        x = table.set_index("scope").loc["x"]  # n clusters in corpus x, all A better
+        assert x["p_value"] == pytest.approx(smallest_p(n, 20000), abs=0.02)

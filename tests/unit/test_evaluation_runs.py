@@ -162,7 +162,7 @@ def test_evaluate_experiment_writes_every_run_and_the_table(tmp_path):
     assert table.loc["overall", "wa_mean"] == pytest.approx((0.6 + 1.0) / 2)
 
 
-def test_experiment_intervals_resample_the_split_groups(tmp_path):
+def test_experiment_intervals_resample_the_split_groups(tmp_path, caplog):
     """Two speakers per corpus, each all right or all wrong: clustered intervals of the pooled
     folds are wide, say so, and an utterance without a group is refused."""
     from crossemo.evaluation.runs import evaluate_experiment
@@ -179,10 +179,21 @@ def test_experiment_intervals_resample_the_split_groups(tmp_path):
         preds[preds["group"].str.endswith(str(fold))].drop(columns="group").to_parquet(
             paths[f"fold{fold}"]
         )
-    evaluate_experiment(paths, tmp_path / "e.json", tmp_path / "e.csv", "e",
-                        {"resamples": 400}, tmp_path / "split.parquet",
-                        tmp_path / "e.intervals.csv")  # fmt: skip
+    with caplog.at_level("INFO"):
+        evaluate_experiment(paths, tmp_path / "e.json", tmp_path / "e.csv", "e",
+                            {"resamples": 400}, tmp_path / "split.parquet",
+                            tmp_path / "e.intervals.csv")  # fmt: skip
     table = pd.read_csv(tmp_path / "e.csv").set_index("scope")
+    assert table.loc["x", "interval_note"].startswith("only 2 clusters (< 10)")
+    ci = [100 * table.loc["overall", f"uar_ci_{b}"] for b in ("low", "high")]
+    head = (f"e, overall: UAR {100 * table.loc['overall', 'uar_mean']:.1f} "
+            f"[{ci[0]:.1f}, {ci[1]:.1f}], WA ")  # fmt: skip
+    assert any(m.startswith(head) and m.endswith("(n = 160, 4 clusters)") for m in caplog.messages)
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert (
+        "e, y: only 2 clusters (< 10): the bootstrap interval is too narrow, read it as "
+        "indicative" in warned
+    )
     assert table.loc["overall", "interval_unit"] == "cluster"
     assert table.loc["overall", "n_clusters"] == 4 and table.loc["x", "n_clusters"] == 2
     assert table.loc["x", "wa_ci_low"] == 0.0 and table.loc["x", "wa_ci_high"] == 1.0
@@ -190,7 +201,8 @@ def test_experiment_intervals_resample_the_split_groups(tmp_path):
     assert table.loc["overall", "wa_ci_low"] == 0.5
     long = pd.read_csv(tmp_path / "e.intervals.csv")
     rec = long[(long["scope"] == "overall") & (long["measure"] == "recall[a]")].iloc[0]
-    assert rec["value"] == 0.75 and rec["n_clusters"] == 4
+    assert rec["value"] == 0.75 and rec["n_clusters"] == 4 and "only 4 clusters" in rec[
+        "interval_note"]  # fmt: skip
     split[split["utt_id"] != "x_0_0"].to_parquet(tmp_path / "split.parquet")
     with pytest.raises(ValueError, match="1 predicted utterances have no group"):
         evaluate_experiment(paths, tmp_path / "e.json", tmp_path / "e.csv", "e", {},

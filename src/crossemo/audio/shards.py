@@ -191,6 +191,13 @@ def _column_values(column: pa.Array) -> tuple[np.ndarray, np.ndarray, bool]:
     return offsets, values.astype(np.float32, copy=False), False
 
 
+def count_utterances(paths: Iterable[str | Path], utt_ids: set[str] | None = None) -> int:
+    """Utterances :func:`iter_audio` will yield, from the shards' metadata (no samples read):
+    at most ``len(utt_ids)`` when a selection is given."""
+    rows = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+    return rows if utt_ids is None else min(rows, len(utt_ids))
+
+
 def iter_audio(
     paths: Iterable[str | Path], utt_ids: set[str] | None = None
 ) -> Iterator[tuple[str, np.ndarray, int]]:

@@ -1,15 +1,19 @@
 """Comparison of two systems (rule compare_experiments), paired or unpaired.
 
 A − B of one measure, per test corpus and overall. Paired (both scored the same test
-utterances): a paired cluster-bootstrap interval and a paired permutation p-value
-(:func:`paired_difference`). Unpaired (each side on its own test utterances, e.g. EmoBox's folds
-beside their leak-free companion): an interval of independent cluster bootstraps of each side
+utterances): a paired cluster-bootstrap interval and the p-value of a paired cluster permutation
+test (:func:`paired_difference`; why the two can disagree: :func:`disagreement_note`).
+Unpaired (each side on its own test utterances, e.g. EmoBox's folds beside their leak-free
+companion): an interval of independent cluster bootstraps of each side
 and no test (:func:`unpaired_difference`). Clusters are the split tables' leakage groups, as in
-the runs' intervals (:mod:`crossemo.evaluation.intervals`).
+the runs' intervals (:mod:`crossemo.evaluation.intervals`); a scope of fewer than
+:data:`~crossemo.evaluation.intervals.MIN_CLUSTERS` clusters is flagged in the table's ``note``
+and the job log.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -23,11 +27,18 @@ from crossemo.evaluation.intervals import (
     IntervalSpec,
     cluster_keys,
     clustered_counts,
+    few_clusters_note,
     percentile_interval,
     resample_sums,
     split_groups,
 )
 from crossemo.evaluation.metrics import label, named_measure
+
+log = logging.getLogger(__name__)
+#: the test behind a paired comparison's p-value (column ``test``)
+PAIRED_TEST = "paired cluster permutation test (two-sided)"
+#: an unpaired comparison has an interval only
+UNPAIRED_TEST = "none (unpaired: no pairs to permute)"
 
 
 def paired_difference(counts_a: np.ndarray, counts_b: np.ndarray, strata: np.ndarray,
@@ -39,6 +50,14 @@ def paired_difference(counts_a: np.ndarray, counts_b: np.ndarray, strata: np.nda
     The interval is a paired stratified cluster bootstrap (each draw takes the same clusters
     for A and B); the two-sided p-value a paired permutation test (each cluster's A and B
     predictions swapped at random): (1 + #|d*| >= |d|) / (1 + permutations).
+
+    The p-value is kept from the permutation test rather than read off the bootstrap (the
+    share of draws on the other side of 0, which would agree with the interval by
+    construction): the permutation test holds its level with few clusters (it is exact under
+    the null that A and B are exchangeable within a cluster), while the percentile bootstrap
+    is too narrow below ~10 clusters (:func:`~crossemo.evaluation.intervals.few_clusters_note`).
+    The price is that the two answer different questions and may disagree near the edge
+    (:func:`disagreement_note`); the table says so where they do.
     """
     counts_a, counts_b = np.asarray(counts_a), np.asarray(counts_b)
     diff = float(named_measure(counts_a.sum(0), name, classes)
@@ -139,6 +158,8 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, metric: str, spec: IntervalSpec,
         else:
             row |= unpaired_difference(side_a, side_b, metric, classes, spec)
         row |= {"level": spec.level, "interval_unit": spec.unit} | sizes(side_a, side_b, paired)
+        row["test"] = f"{PAIRED_TEST}, {permutations} swaps" if paired else UNPAIRED_TEST
+        row["note"] = note(row, spec.unit, permutations if paired else None)
         rows.append(row)
     table = pd.DataFrame(rows)
     table["summary"] = [summary(r) for r in table.to_dict("records")]
@@ -156,9 +177,58 @@ def sizes(side_a: tuple[np.ndarray, np.ndarray], side_b: tuple[np.ndarray, np.nd
             "n_clusters_a": len(counts_a), "n_clusters_b": len(counts_b)}  # fmt: skip
 
 
+def fewest_clusters(row: Mapping) -> int:
+    """Clusters of a comparison row (unpaired: the smaller side's)."""
+    if "n_clusters" in row:
+        return int(row["n_clusters"])
+    return int(min(row["n_clusters_a"], row["n_clusters_b"]))
+
+
+def smallest_p(n_clusters: int, permutations: int) -> float:
+    """The smallest two-sided p-value a paired permutation test of ``n_clusters`` clusters
+    can give: 2 / 2**C swaps are as extreme as the observed one at best (and 1 / (1 +
+    permutations) for a sampled test). Two clusters: 0.5, whatever the difference."""
+    return max(2.0 ** (1 - n_clusters), 1.0 / (1 + permutations))
+
+
+def disagreement_note(row: Mapping) -> str:
+    """Why the interval excludes 0 while p >= 1 - level (or the reverse), else ``""``.
+
+    The interval is a percentile bootstrap: the spread of A − B when the clusters are redrawn,
+    centred on the observed difference. The p-value is a permutation test: how often swapping
+    A and B within clusters gives a difference as large, centred on 0. Each is right on its own
+    terms; with few clusters the bootstrap is too narrow and the permutation test coarse (it
+    cannot go below :func:`smallest_p`), so near the edge they can fall on either side.
+    """
+    alpha = 1 - float(row["level"])
+    excludes = row["ci_low"] > 0 or row["ci_high"] < 0
+    if excludes == (row["p_value"] < alpha):
+        return ""
+    read = ("read the difference as not established" if excludes else
+            "the interval is the cautious one here")  # fmt: skip
+    return (f"the {100 * float(row['level']):.0f}% bootstrap interval "
+            f"{'excludes' if excludes else 'includes'} 0 but the permutation test gives p "
+            f"{'>=' if excludes else '<'} {alpha:.2g}: the interval resamples clusters around "
+            f"the observed difference, the test swaps A and B around 0; {read}")  # fmt: skip
+
+
+def note(row: Mapping, unit: str, permutations: int | None = None) -> str:
+    """The row's warnings: too few clusters; a test that cannot reach significance; interval
+    and test disagreeing (``permutations``: of a paired row)."""
+    parts = [few_clusters_note(fewest_clusters(row), unit)]
+    if permutations is not None:
+        floor = smallest_p(fewest_clusters(row), permutations)
+        if floor >= 1 - float(row["level"]):
+            parts.append(f"with {fewest_clusters(row)} clusters the permutation test cannot "
+                         f"give p below {floor:.2g}")  # fmt: skip
+        parts.append(disagreement_note(row))
+    return "; ".join(p for p in parts if p)
+
+
 def summary(row: Mapping) -> str:
-    """``A − B = +2.1 UAR [−0.4, 4.7], p = 0.09`` (percentage points); unpaired
-    ``A − B = +12.0 UAR [5.1, 18.9], unpaired, n = 535 vs 480 (10 vs 10 clusters)``."""
+    """``A − B = +2.1 UAR [−0.4, 4.7], p = 0.09 (cluster permutation)`` (percentage points);
+    unpaired ``A − B = +12.0 UAR [5.1, 18.9], unpaired, n = 535 vs 480 (10 vs 10 clusters)``;
+    ``, only 4 clusters`` appended below :data:`~crossemo.evaluation.intervals.MIN_CLUSTERS`."""
     name = label(row["metric"])
     head = (f"A − B = {100 * row['diff']:+.1f} {name} [{100 * row['ci_low']:.1f}, "
             f"{100 * row['ci_high']:.1f}]")  # fmt: skip
@@ -166,7 +236,9 @@ def summary(row: Mapping) -> str:
         tail = (f"unpaired, n = {row['n_a']} vs {row['n_b']} ({row['n_clusters_a']} vs "
                 f"{row['n_clusters_b']} clusters)")  # fmt: skip
     else:
-        tail = f"p = {row['p_value']:.2g}"
+        tail = f"p = {row['p_value']:.2g} (cluster permutation)"
+    if few_clusters_note(fewest_clusters(row), row.get("interval_unit", "cluster")):
+        tail += f", only {fewest_clusters(row)} clusters"
     return f"{head}, {tail}".replace("-", "−")
 
 
@@ -187,4 +259,14 @@ def compare_files(a: Sequence[str | Path], b: Sequence[str | Path],
     table.insert(2, "b", sides["b"])
     with atomic_path(output) as tmp:
         write_csv(table, tmp, index=False, float_format="%.6g")
+    log_comparison(table)
     return table
+
+
+def log_comparison(table: pd.DataFrame) -> None:
+    """One line per scope (its summary), a warning per note."""
+    for row in table.to_dict("records"):
+        log.info("%s %s vs %s, %s: %s", row["comparison"], row["a"], row["b"], row["scope"],
+                 row["summary"])  # fmt: skip
+        if row["note"]:
+            log.warning("%s, %s: %s", row["comparison"], row["scope"], row["note"])

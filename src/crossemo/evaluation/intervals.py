@@ -33,6 +33,22 @@ from crossemo.evaluation.metrics import (
 
 #: what an interval resamples: the leakage group (manifest ``group``) or the utterance
 INTERVAL_UNITS = ("cluster", "utterance")
+#: fewer clusters than this and a bootstrap interval is flagged (:func:`few_clusters_note`)
+MIN_CLUSTERS = 10
+
+
+def few_clusters_note(n_clusters: int, unit: str = "cluster") -> str:
+    """A warning when an interval rests on fewer than :data:`MIN_CLUSTERS` clusters, else ``""``.
+
+    A bootstrap of C clusters knows only C values: its spread underestimates the true one by
+    about (C - 1) / C in variance and, below ~10, its percentile interval is too narrow (it
+    misses the true value more often than its level says) and jumps in steps of one cluster.
+    An utterance bootstrap (``unit: utterance``, each utterance its own cluster) is not flagged.
+    """
+    if unit != "cluster" or n_clusters >= MIN_CLUSTERS:
+        return ""
+    return (f"only {n_clusters} clusters (< {MIN_CLUSTERS}): the bootstrap interval is too "
+            "narrow, read it as indicative")  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ table).
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,11 +47,23 @@ from crossemo.evaluation.intervals import (
     cluster_keys,
     clustered_counts,
     clustered_intervals,
+    few_clusters_note,
     interval_info,
     interval_measures,
     split_groups,
 )
-from crossemo.evaluation.metrics import PER_CLASS, SCALARS, confusion, confusion_measure, scalars
+from crossemo.evaluation.metrics import (
+    PER_CLASS,
+    SCALARS,
+    confusion,
+    confusion_measure,
+    label,
+    scalars,
+)
+
+log = logging.getLogger(__name__)
+#: the measures of the job log's headline line of each variant and scope
+HEADLINE = ("uar", "wa", "macro_f1")
 
 
 def check_headline(result: Mapping, where: str) -> None:
@@ -162,7 +175,32 @@ def evaluate_experiment(
     if intervals_output is not None:
         write_csv(interval_table(experiment, pooled), intervals_output, index=False,
                                                   float_format="%.6g")  # fmt: skip
+    log_headline(experiment, pooled)
     return results
+
+
+def headline(result: Mapping, scope: str) -> str:
+    """``UAR 72.2 [65.6, 82.7], WA 74.3 [65.2, 84.3], macro-F1 73.1 [63.0, 82.5] (n = 70, 18
+    clusters)`` of one scope of an :func:`evaluate` result (percent; the interval where there
+    is one)."""
+    m = scope_of(result, scope)
+    parts = []
+    for name in HEADLINE:
+        ci = m["ci"].get(name)
+        bounds = f" [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci else ""
+        parts.append(f"{label(name)} {100 * m[name]:.1f}{bounds}")
+    return f"{', '.join(parts)} (n = {m['n']}, {m['n_clusters']} clusters)"
+
+
+def log_headline(experiment: str, pooled: Mapping[str, dict]) -> None:
+    """The job log's summary: the headline measures of each variant (folds pooled) and scope,
+    and a warning where an interval rests on too few clusters (:func:`few_clusters_note`)."""
+    for variant, res in pooled.items():
+        name = f"{experiment}/{variant}" if variant else experiment
+        for scope, m in scopes(res).items():
+            log.info("%s, %s: %s", name, scope, headline(res, scope))
+            if note := few_clusters_note(m["n_clusters"], res["interval"]["unit"]):
+                log.warning("%s, %s: %s", name, scope, note)
 
 
 def interval_table(experiment: str, pooled: Mapping[str, dict]) -> pd.DataFrame:
@@ -178,7 +216,9 @@ def interval_table(experiment: str, pooled: Mapping[str, dict]) -> pd.DataFrame:
                              "measure": name, "value": float(value), "ci_low": lo,
                              "ci_high": hi, "interval_unit": info["unit"],
                              "level": info["level"], "n": m["n"],
-                             "n_clusters": m["n_clusters"]})  # fmt: skip
+                             "n_clusters": m["n_clusters"],
+                             "interval_note": few_clusters_note(m["n_clusters"],
+                                                                info["unit"])})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -198,7 +238,8 @@ def aggregate(results: list[dict], pooled: Mapping[str, dict] | None = None) -> 
     (``fold0-knn`` and ``fold1-knn`` -> ``knn``). std is the sample std (ddof=1), NaN for one fold.
     With ``pooled`` (variant -> :func:`evaluate` of its folds' predictions together) each scalar
     gets ``{m}_ci_low``/``{m}_ci_high``, the interval of the pooled value, and the row says
-    what was resampled (``interval_unit``) and how many clusters there were.
+    what was resampled (``interval_unit``), how many clusters there were and, under
+    :data:`~crossemo.evaluation.intervals.MIN_CLUSTERS`, a warning (``interval_note``).
     """
     rows = []
     for res in results:
@@ -228,6 +269,7 @@ def _pooled_columns(table: pd.DataFrame, pooled: Mapping[str, dict]) -> pd.DataF
         row = {"interval_unit": res["interval"]["unit"], "n_clusters": m["n_clusters"]}
         for name in SCALARS:
             row[f"{name}_ci_low"], row[f"{name}_ci_high"] = m["ci"].get(name, (np.nan, np.nan))
+        row["interval_note"] = few_clusters_note(m["n_clusters"], res["interval"]["unit"])
         rows.append(row)
     return pd.DataFrame(rows, index=table.index)
 

@@ -20,8 +20,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from crossemo.audio.shards import iter_audio
+from crossemo.audio.shards import count_utterances, iter_audio
 from crossemo.core.atomic import atomic_path
+from crossemo.core.progress import Progress
 from crossemo.features import upstreams
 
 log = logging.getLogger(__name__)
@@ -49,10 +50,14 @@ def vector_frame(fx, audio_paths: Iterable[str | Path], utt_ids: set[str] | None
                  label: str = "") -> pd.DataFrame:  # fmt: skip
     """``utt_id`` + one float32 column per ``fx.names`` of every (or the selected) utterance of
     the shards: ``fx(samples, sample_rate)`` is one utterance's vector (an upstream's helper)."""
+    audio_paths = list(audio_paths)
+    progress = Progress(label or "features", count_utterances(audio_paths, utt_ids),
+                        "utterances", log)  # fmt: skip
     ids, rows = [], []
     for utt_id, samples, rate in iter_audio(audio_paths, utt_ids):
         ids.append(utt_id)
         rows.append(fx(samples, rate))
+        progress.advance()
     matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, len(fx.names)), "f4")
     frame = pd.DataFrame(matrix, columns=list(fx.names))
     frame.insert(0, "utt_id", pd.Series(ids, dtype=str))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ from crossemo.evaluation.calibration import (
 )
 from crossemo.evaluation.metrics import score
 from crossemo.models.predictions import PROB_PREFIX, predictions_frame, write_predictions
+
+log = logging.getLogger(__name__)
 
 #: weight step of the simplex grid (members up to GRID_MEMBERS), and of coordinate ascent
 STEP = 0.1
@@ -297,6 +300,15 @@ def train(family, job) -> pd.DataFrame:
               **info, "scores": rows}  # fmt: skip
     with atomic_path(job.outputs["config"]) as tmp:
         tmp.write_text(json.dumps(config, indent=2, default=str) + "\n")
+    log.info(
+        "%s %s: %s of %s -> %d test, %d dev predictions",
+        job.name,
+        job.run,
+        model.get("combine"),
+        ", ".join(names),
+        len(fused["test"]),
+        len(fused["dev"]),
+    )
     return fused["test"]
 
 
@@ -323,4 +335,5 @@ def ensemble_table(configs: Mapping[str, str | Path], output: str | Path,
                                         *MEASURES])  # fmt: skip
     with atomic_path(output) as tmp:
         write_csv(table, tmp, index=False, float_format="%.6g")
+    log.info("%s: %d score rows of %d runs -> %s", experiment, len(table), len(configs), output)
     return table

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from crossemo.core.progress import Progress
 from crossemo.models.data import SAMPLE_RATE, bucket_batches, collate
 from crossemo.models.families.keys import WHISPER_INPUTS
 from crossemo.models.whisper_classifier import is_whisper
@@ -53,6 +54,7 @@ def encode(model, waves: list[np.ndarray], layer: int | str = "all", pooling: st
     out: list[np.ndarray | None] = [None] * len(waves)
     autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" and bf16
                 else torch.autocast("cpu", enabled=False))  # fmt: skip
+    progress = Progress("encoder", len(waves), "utterances", log)
     with torch.no_grad(), autocast:
         for idx in batches:
             values, mask = collate([waves[i] for i in idx], do_normalize=do_normalize)
@@ -68,6 +70,7 @@ def encode(model, waves: list[np.ndarray], layer: int | str = "all", pooling: st
                 if pooling == "mean":
                     h = h.mean(dim=1, keepdim=True)
                 out[i] = h.cpu().numpy().astype(np.float32)
+            progress.advance(len(idx))
     return out  # type: ignore[return-value]
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from crossemo.core.progress import eta
 from crossemo.models.checkpoint import Scratch, rng_state, set_rng_state
 from crossemo.models.data import make_batches
 from crossemo.models.early_stopping import EarlyStopping, dev_scores
@@ -250,7 +251,7 @@ class _Run:
             run_fingerprint, settings.to_dict(), len(train), int(train.labels.sum())))  # fmt: skip
         self.stopper = EarlyStopping(settings.early_stopping_patience)
         self.progress = Progress()
-        self.t0 = time.perf_counter()
+        self.t0, self.first_step = time.perf_counter(), 0
         self.seconds_seen, self.loss_sum, self.loss_n = 0.0, 0.0, 0
 
     def resume(self) -> tuple[int | None, bool]:
@@ -264,6 +265,7 @@ class _Run:
         self.progress = Progress(state["step"], state["epoch"], state["micro"], state["history"])
         self.stopper.best_metric, self.stopper.best_step = state["best_metric"], state["best_step"]
         self.stopper.bad_evals = state["bad_evals"]
+        self.first_step = state["step"]  # the ETA counts the steps of this process
         set_rng_state(state["rng"])
         log.info("resumed from step %d (epoch %d, batch %d)", self.progress.step,
                  self.progress.epoch, self.progress.micro)  # fmt: skip
@@ -306,9 +308,14 @@ class _Run:
         self.progress.step += 1
         self.progress.micro += len(group)
         if self.progress.step % self.settings.log_every == 0:
-            elapsed = time.perf_counter() - self.t0
-            log.info("step %d/%d loss %.4f %.1f audio-s/s", self.progress.step, self.total,
-                     self.train_loss(), self.seconds_seen / max(elapsed, 1e-9))  # fmt: skip
+            elapsed, step, first = (
+                time.perf_counter() - self.t0,
+                self.progress.step,
+                self.first_step,
+            )
+            log.info("step %d/%d loss %.4f %.1f audio-s/s, ETA %s", step, self.total,
+                     self.train_loss(), self.seconds_seen / max(elapsed, 1e-9),
+                     eta(step - first, self.total - first, elapsed))  # fmt: skip
 
     def train_loss(self) -> float:
         return self.loss_sum / max(self.loss_n, 1)

@@ -14,6 +14,7 @@ losses and are not counted again. Any mismatch raises :class:`ConservationError`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +22,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from crossemo.core.safe_text import write_csv
+
+log = logging.getLogger(__name__)
 
 COLUMNS = ["corpus", "found", "rejected", "ingested", "dropped", "preprocessed", "unmapped",
            "mapped", "ok"]  # fmt: skip
@@ -137,6 +140,11 @@ def check_conservation(inputs: dict, table_output, losses_output) -> pd.DataFram
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     write_csv(table, table_output, index=False)
     write_csv(losses, losses_output, index=False)
+    for row in table.to_dict("records"):
+        log.info("%s: %d found, %d rejected, %d ingested, %d dropped, %d preprocessed, "
+                 "%d unmapped, %d mapped%s", row["corpus"], row["found"], row["rejected"],
+                 row["ingested"], row["dropped"], row["preprocessed"], row["unmapped"],
+                 row["mapped"], "" if row["ok"] else ": DOES NOT ADD UP")  # fmt: skip
     if problems:
         Path(table_output).unlink()  # never leave a table that looks valid
         detail = "; ".join(f"{c}: {' / '.join(p)}" for c, p in problems.items())

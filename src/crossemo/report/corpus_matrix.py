@@ -9,6 +9,7 @@ is its fold's source (:func:`crossemo.core.names.matrix_sources`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from crossemo.core.safe_text import write_csv
 from crossemo.evaluation.base import read_run_metrics
 from crossemo.evaluation.figures import pyplot
 from crossemo.evaluation.metrics import SCALARS, label
+
+log = logging.getLogger(__name__)
 
 COLUMNS = [
     "experiment",
@@ -121,4 +124,6 @@ def corpus_matrix_files(metrics: str | Path, table_output: str | Path,
     with atomic_path(table_output) as tmp:
         write_csv(table, tmp, index=False, float_format="%.6g")
     plot_corpus_matrix(table, figure_output, experiment, corpora=matrix["train"])
+    log.info("%s: corpus matrix of %d training sources x %d rows -> %s and %s", experiment,
+             len(matrix["train"]), len(table), table_output, figure_output)  # fmt: skip
     return table

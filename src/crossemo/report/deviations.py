@@ -82,4 +82,5 @@ def write_deviations(entries: Sequence[Mapping] | None, md, csv,
         write_csv(table, tmp, index=False)
     with atomic_path(Path(md)) as tmp:
         tmp.write_text(deviations_markdown(table, title))
+    log.info("%s: %d deviations -> %s, %s", title, len(table), csv, md)
     return table

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -36,3 +37,6 @@ def plot_label_distribution(split_path, output, experiment: str) -> None:
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(output, dpi=110)
     plt.close(fig)
+    logging.getLogger(__name__).info("%s: %d utterances in %d split x corpus bars -> %s",
+                                     experiment, int(counts.to_numpy().sum()), len(counts),
+                                     output)  # fmt: skip

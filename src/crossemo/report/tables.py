@@ -33,6 +33,7 @@ bootstrap), empty where no experiment reproduces the cell.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -388,4 +389,8 @@ def write_paper_table(table: str, reference_path, bindings: Sequence[Mapping], m
         tmp.write_text(to_markdown(shown, title, LEGEND))
     with atomic_path(tex) as tmp:
         tmp.write_text(to_latex(shown, caption=f"{title}. {LEGEND}", label=f"tab:{table}"))
+    logging.getLogger(__name__).info("%s: %d rows from %d bindings (%s) -> %s", table,
+                                     len(long), len(bindings),
+                                     ", ".join(sorted({b["experiment"] for b in bindings})) or
+                                     "none", csv)  # fmt: skip
     return long

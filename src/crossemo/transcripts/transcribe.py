@@ -41,6 +41,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from crossemo.core.configuration import OFFLINE_WHISPER_MODEL, WHISPER_BACKENDS
+from crossemo.core.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -394,6 +395,7 @@ def transcribe_clips(
     windows = pack_plan(utt_ids, durations, float(pack_seconds))
     results: list[Result | None] = [None] * len(clips)
     seconds = [0.0] * len(clips)
+    progress = Progress("transcription", len(windows), "windows", log)
     for window in windows:
         began = time.perf_counter()
         if len(window) == 1:
@@ -406,6 +408,7 @@ def transcribe_clips(
         for p, result in zip(window, out, strict=True):
             results[p.index] = result
             seconds[p.index] = spent * durations[p.index] / total
+        progress.advance()
     if windows:
         log.info("%d utterances in %d windows (pack_seconds %s)", len(clips), len(windows),
                  pack_seconds)  # fmt: skip

@@ -82,6 +82,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crossemo.core.progress import Progress
+
 # the settings and the folder name of a Whisper feature set live in the light settings module
 from crossemo.features.upstreams.whisper import (  # noqa: F401  (BACKENDS ... are this module's too)
     BACKENDS,
@@ -149,8 +151,7 @@ def pack(lengths: Sequence[int], keys: Sequence[str] | None = None, *, packing: 
     """Windows of pieces for utterances of ``lengths`` samples (see the module docstring).
 
     ``keys`` (utterance ids; default the positions) and ``seed`` alone decide the order in
-    which pieces are placed, first-fit; ``single``: one piece per window.
-    """
+    which pieces are placed, first-fit; ``single``: one piece per window."""
     keys = [str(i) for i in range(len(lengths))] if keys is None else [str(k) for k in keys]
     if len(keys) != len(lengths) or len(set(keys)) != len(keys):
         raise ValueError("keys must be unique, one per utterance")
@@ -405,6 +406,7 @@ class WhisperExtractor:
                            seed=s.seed)  # fmt: skip
             pieces = [pl.piece for window in windows for pl in window]
             encoded = self._windows(windows, waves)
+        encoded = Progress("whisper encoder", len(pieces), "pieces", log).track(encoded)
         return _assemble(encoded, Counter(p.utt for p in pieces))
 
     def _windows(self, windows: list[list[Placement]], waves: list[np.ndarray]
