@@ -209,8 +209,9 @@ def test_demo_targets(demo):
     # demo_fusion_late add 8 each, and the late fusion its ensemble table: 178; the demo's three
     # EmoBox corpora (EMOVO, MELD, PAVOQUE) add an audio shard each (181) and demo_basic4_matrix
     # over five corpora its audit, 5 views (one per training corpus, no leave-one-out), metrics,
-    # confusion, labels, subgroups, calibration, reliability, matrix table and figure (14): 195
-    assert len(targets) == len(set(targets)) == 195  # compare_demo_xgboost_vs_knn.csv among them
+    # confusion, labels, subgroups, calibration, reliability, matrix table and figure (14): 195;
+    # the model cards' index of each of the 13 experiments with a model: 208
+    assert len(targets) == len(set(targets)) == 208  # compare_demo_xgboost_vs_knn.csv among them
     assert "results/audio/pavoque/0000.parquet" in targets
     assert "results/tables/ensemble_demo_fusion_late.csv" in targets
     assert set(demo.leakage_tables()) <= set(targets)
