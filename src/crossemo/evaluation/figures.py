@@ -179,7 +179,7 @@ def plot_reliability(curves: Mapping, output: str | Path, experiment: str, befor
     panels = list(dict.fromkeys((u, c) for u, c, _ in curves))
     ece = ece_lookup(table)
     rows, cols = panel_grid(len(panels))
-    fig = plt.figure(figsize=(3.3 * cols, 3.9 * rows + 0.5), layout="constrained")
+    fig = plt.figure(figsize=(3.3 * cols, 3.7 * rows + 0.5), layout="constrained")
     grid = fig.add_gridspec(2 * rows, cols, height_ratios=[3, 1] * rows)
     for i, (unit, corpus) in enumerate(panels):
         r, c = divmod(i, cols)
@@ -193,15 +193,16 @@ def plot_reliability(curves: Mapping, output: str | Path, experiment: str, befor
             bins = curves[(unit, corpus, method)]
             n = max(n, int(bins["count"].sum()))
             reliability_line(ax, hist, bins, method, ece.get((unit, corpus, method)), j)
-        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":", label="perfectly calibrated")
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
         ax.set(xlim=(0, 1), ylim=(0, 1.02))
         ax.set_ylabel("accuracy", fontsize=8)
         ax.tick_params(labelsize=7, labelbottom=False)
         ax.set_title(f"{unit or experiment} · test {corpus} (n={n})", fontsize=8)
-        ax.legend(fontsize=6.5, loc="upper left")
+        ax.legend(fontsize=6.5, loc="best")
         hist.set_xlabel("confidence (top class)", fontsize=8)
         hist.set_ylabel("utts / bin", fontsize=7)
         hist.tick_params(labelsize=7)
+        hist.yaxis.get_major_locator().set_params(integer=True)
     if not panels:
         fig.add_subplot(grid[0, 0]).text(0.5, 0.5, "no calibration curves", ha="center")
     fig.suptitle(f"{experiment}: reliability diagrams (top-class confidence against accuracy "
