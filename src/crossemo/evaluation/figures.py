@@ -179,7 +179,7 @@ def plot_reliability(curves: Mapping, output: str | Path, experiment: str, befor
     panels = list(dict.fromkeys((u, c) for u, c, _ in curves))
     ece = ece_lookup(table)
     rows, cols = panel_grid(len(panels))
-    fig = plt.figure(figsize=(3.3 * cols, 3.7 * rows + 0.5), layout="constrained")
+    fig = plt.figure(figsize=(max(3.3 * cols, 5.0), 3.7 * rows + 0.6), layout="constrained")
     grid = fig.add_gridspec(2 * rows, cols, height_ratios=[3, 1] * rows)
     for i, (unit, corpus) in enumerate(panels):
         r, c = divmod(i, cols)
@@ -205,8 +205,8 @@ def plot_reliability(curves: Mapping, output: str | Path, experiment: str, befor
         hist.yaxis.get_major_locator().set_params(integer=True)
     if not panels:
         fig.add_subplot(grid[0, 0]).text(0.5, 0.5, "no calibration curves", ha="center")
-    fig.suptitle(f"{experiment}: reliability diagrams (top-class confidence against accuracy "
-                 "per bin; bars: utterances per bin)", fontsize=10)  # fmt: skip
+    fig.suptitle(f"{experiment}: reliability diagrams\n(top-class confidence against accuracy "
+                 "per bin; bars: utterances per bin)", fontsize=9)  # fmt: skip
     save_figure(fig, output)
 
 
