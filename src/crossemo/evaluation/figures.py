@@ -84,14 +84,17 @@ def pooled_uar(intervals: str | Path | pd.DataFrame | None) -> dict[str, tuple]:
         return {}
     table = intervals if isinstance(intervals, pd.DataFrame) else pd.read_csv(intervals)
     rows = table[(table["scope"] == "overall") & (table["measure"] == "uar")]
-    return {("" if pd.isna(r.variant) else str(r.variant)):
-            (r.value, r.ci_low, r.ci_high, getattr(r, "level", np.nan))
-            for r in rows.itertuples()}  # fmt: skip
+    level = rows["level"] if "level" in rows else pd.Series(np.nan, index=rows.index)
+    units = rows["variant"].fillna("").astype(str)
+    return dict(zip(units, zip(rows["value"], rows["ci_low"], rows["ci_high"], level,
+                               strict=True), strict=True))  # fmt: skip
 
 
 def uar_text(value: float, low: float = np.nan, high: float = np.nan,
              level: float = np.nan) -> str:  # fmt: skip
     """``UAR 0.72 [0.66, 0.83] (95 % CI)``; without an interval only the value."""
+    if not np.isfinite(value):
+        return "UAR unknown"
     text = f"UAR {value:.3f}"
     if np.isfinite(low) and np.isfinite(high):
         text += f" [{low:.3f}, {high:.3f}]"
@@ -106,7 +109,8 @@ def confusion_title(variant: str, facts: Mapping, headline: tuple | None,
     runs = facts["runs"]
     name = variant or (runs[0] if len(runs) == 1 else "all runs")
     pooled = f" ({len(runs)} runs pooled)" if len(runs) > 1 else ""
-    value = headline or (float(np.nanmean(facts["uar"])),)
+    known = [u for u in facts["uar"] if u is not None and np.isfinite(u)]
+    value = headline or (float(np.mean(known)) if known else np.nan,)
     if not headline and len(runs) > 1:
         pooled += ", mean of runs"
     chance = chance_uar({"confusion": {"matrix": matrix}})
@@ -128,8 +132,8 @@ def plot_confusion(metric_paths, output, experiment: str,
     k = max((len(labels) for labels, _ in confusions.values()), default=2)
     side = float(np.clip(0.42 * k + 1.6, 3.2, 3.6))
     rows, cols = panel_grid(len(confusions))
-    fig, axes = plt.subplots(rows, cols, squeeze=False, layout="constrained",
-                             figsize=(max(side * cols + 1.0, 5.4), (side + 0.7) * rows + 0.4))  # fmt: skip
+    size = (max(side * cols + 1.0, 5.4), (side + 0.7) * rows + 0.4)
+    fig, axes = plt.subplots(rows, cols, squeeze=False, layout="constrained", figsize=size)
     image = None
     for ax, (variant, (labels, matrix)) in zip(axes.flat, confusions.items(), strict=False):
         rows_sum = matrix.sum(axis=1, keepdims=True)
@@ -148,7 +152,9 @@ def plot_confusion(metric_paths, output, experiment: str,
     if image is not None:
         fig.colorbar(image, ax=axes, shrink=0.6 if rows > 1 else 0.9,
                      label="share of the true class's row (cells: share, count)")  # fmt: skip
-    fig.suptitle(f"{experiment}: confusion matri{'ces' if len(confusions) > 1 else 'x'}", fontsize=10)
+    fig.suptitle(
+        f"{experiment}: confusion matri{'ces' if len(confusions) > 1 else 'x'}", fontsize=10
+    )
     save_figure(fig, output)
 
 
@@ -161,11 +167,12 @@ def cell_texts(ax, norm: np.ndarray, matrix: np.ndarray) -> None:
 
 
 def ece_lookup(table: pd.DataFrame | None) -> dict[tuple[str, str, str], float]:
-    """(unit, corpus, method) -> ECE from the calibration table."""
-    if table is None or not len(table):
+    """(unit, corpus, method) -> ECE from the calibration table (none without probabilities)."""
+    if table is None or "ece" not in table:
         return {}
-    return {("" if pd.isna(r.variant) else str(r.variant), str(r.scope), str(r.method)): r.ece
-            for r in table.itertuples()}  # fmt: skip
+    units = table["variant"].fillna("").astype(str)
+    keys = zip(units, table["scope"].astype(str), table["method"].astype(str), strict=True)
+    return dict(zip(keys, table["ece"].astype(float), strict=True))
 
 
 def plot_reliability(curves: Mapping, output: str | Path, experiment: str, before: str,
