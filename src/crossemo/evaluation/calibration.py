@@ -392,5 +392,5 @@ def calibration_files(predictions: Mapping[str, str | Path], dev: Mapping[str, s
         write_csv(table, tmp, index=False, float_format="%.6g")
     from crossemo.evaluation.figures import plot_reliability
 
-    plot_reliability(curves, figure_output, experiment, before=RAW)
+    plot_reliability(curves, figure_output, experiment, before=RAW, table=table)
     return table

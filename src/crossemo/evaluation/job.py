@@ -46,7 +46,7 @@ def evaluate_stage(inputs: Mapping[str, str | Sequence[str]], outputs: Mapping[s
     evaluate_experiment(files["predictions"], outputs["runs"], outputs["table"],
                         experiment=experiment, interval=interval, split=files["split"],
                         intervals_output=outputs["intervals"])  # fmt: skip
-    plot_confusion([outputs["runs"]], outputs["confusion"], experiment)
+    plot_confusion([outputs["runs"]], outputs["confusion"], experiment, outputs["intervals"])
     subgroups_files(files["predictions"], files["split"], files["manifests"],
                     outputs["subgroups"], experiment=experiment, interval=interval)  # fmt: skip
     calibration_files(files["predictions"], files["dev"], files["views"],

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crossemo.core.safe_text import write_csv
+from crossemo.models.curve import write_curve
 from crossemo.models.predictions import (
     LABEL_MAP_FILE,
     predictions_frame,
@@ -132,34 +132,5 @@ def save_run_files(out_dir: str | Path, classes: Sequence[str], run_config: Mapp
                "steps": result.steps, "resumed_from": result.resumed_from}  # fmt: skip
     (out / RUN_FILE).write_text(json.dumps({**run_config, "result": summary}, indent=2,
                                            default=str))  # fmt: skip
-    write_curve(result.history, out / "training_curve.csv", out / CURVE_FIGURE)
-
-
-def write_curve(history: list[dict[str, Any]], csv_path: str | Path,
-                png_path: str | Path | None = None) -> None:  # fmt: skip
-    """Training curve as CSV (+ PNG: train loss and dev UAR against steps)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(history)
-    write_csv(frame, csv_path, index=False)
-    if png_path is None:
-        return
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    if len(frame):
-        ax.plot(frame["step"], frame["train_loss"], "o-", label="train loss")
-        ax.set_xlabel("optimiser step")
-        ax.set_ylabel("loss")
-        if "dev_uar" in frame:
-            ax2 = ax.twinx()
-            ax2.plot(frame["step"], frame["dev_uar"], "s--", color="tab:orange", label="dev UAR")
-            ax2.set_ylabel("dev UAR")
-            ax2.set_ylim(0, 1)
-    ax.set_title("training curve")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=100)
-    plt.close(fig)
+    write_curve(result.history, out / "training_curve.csv", out / CURVE_FIGURE,
+                run_config)  # fmt: skip

@@ -20,7 +20,7 @@ from crossemo.core.atomic import atomic_path
 from crossemo.core.names import matrix_sources, parse_run, source_name
 from crossemo.core.safe_text import write_csv
 from crossemo.evaluation.base import read_run_metrics
-from crossemo.evaluation.figures import pyplot
+from crossemo.evaluation.figures import panel_grid, pyplot, save_figure
 from crossemo.evaluation.metrics import SCALARS, label
 
 log = logging.getLogger(__name__)
@@ -79,10 +79,14 @@ def plot_corpus_matrix(table: pd.DataFrame, output: str | Path, experiment: str,
     sources = list(dict.fromkeys(table["train"]))
     tested = set(table["test"])
     tests = [c for c in corpora if c in tested] + sorted(tested - set(corpora))
-    n = len(variants)
-    fig, axes = plt.subplots(1, n, figsize=(1.6 * len(tests) + 2.4, 0.8 * len(sources) + 1.6),
-                             squeeze=False)  # fmt: skip
-    for ax, variant in zip(axes[0], variants, strict=True):
+    rows, cols = panel_grid(len(variants), max_columns=3)
+    fig, axes = plt.subplots(rows, cols, squeeze=False, layout="constrained",
+                             figsize=(max(cols * (1.2 * len(tests) + 2.0) + 1.0, 5.0),
+                                      rows * (0.75 * len(sources) + 1.7)))  # fmt: skip
+    for ax in axes.flat[len(variants) :]:
+        ax.set_visible(False)
+    image = None
+    for ax, variant in zip(axes.flat, variants, strict=False):
         part = table[table["variant"] == variant].set_index(["train", "test"])
         grid = np.full((len(sources), len(tests)), np.nan)
         for i, src in enumerate(sources):
@@ -92,19 +96,19 @@ def plot_corpus_matrix(table: pd.DataFrame, output: str | Path, experiment: str,
                     grid[i, j] = row[measure]
                     text = f"{row[measure]:.2f}\n[{row[f'{measure}_ci_low']:.2f}, " \
                            f"{row[f'{measure}_ci_high']:.2f}]"  # fmt: skip
-                    ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                    ax.text(j, i, text, ha="center", va="center", fontsize=8,
                             color="white" if row[measure] > 0.6 else "black")  # fmt: skip
-        ax.imshow(np.ma.masked_invalid(grid), vmin=0, vmax=1, cmap="viridis_r")
+        image = ax.imshow(np.ma.masked_invalid(grid), vmin=0, vmax=1, cmap="viridis_r",
+                          aspect="auto")  # fmt: skip
         ax.set_xticks(range(len(tests)), tests, rotation=30, ha="right")
         ax.set_yticks(range(len(sources)), sources)
         ax.set_xlabel("test corpus")
         ax.set_ylabel("trained on")
         title = " ".join(t for t in (experiment, variant, label(measure)) if t)
-        ax.set_title(f"{title} [{_level(part)}interval]", fontsize=9)
-    fig.tight_layout()
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(output, dpi=110)
-    plt.close(fig)
+        ax.set_title(f"{title} [{_level(part)}interval]\nblank: trained on it", fontsize=9)
+    if image is not None:
+        fig.colorbar(image, ax=axes, shrink=0.8, label=label(measure))
+    save_figure(fig, output)
 
 
 def _level(part: pd.DataFrame) -> str:
