@@ -68,7 +68,7 @@ def _outputs(proc) -> list[tuple[str, bool]]:
             for path in out.group(1).split(", "):
                 is_dir = (
                     (rule.group(1), path.rsplit("/", 1)[-1]) in {("segment_clips", "clips")}
-                    or (rule.group(1) == "train_neural" and not path.endswith(".parquet"))
+                    or (rule.group(1) == "train_neural" and not path.endswith((".parquet", ".png")))
                     or rule.group(1) == "convert_whisper"  # results/encoders/{encoder}/
                 )
                 found.append((path.strip(), is_dir))
@@ -143,12 +143,14 @@ def test_rerun_matrix(touched):
     assert matrix["model resources"] == [], matrix  # memory is no setting: nothing reruns
     assert "make_split" in matrix["split"] and "preprocess_audio" not in matrix["split"]
     # evaluation settings: the evaluation stage (metrics, subgroups, calibration, confusion
-    # figures) and comparisons, then what reads them (paper tables, corpus matrices)
+    # figures) and comparisons, then what reads them (paper tables, corpus matrices, the
+    # model cards' metrics)
     assert matrix["evaluation"] == [
         "compare_experiments",
         "evaluate_experiment",
         "make_corpus_matrix",
         "make_paper_table",
+        "write_model_cards",
     ]
     text = README.read_text()
     table = render(matrix)
