@@ -6,8 +6,8 @@ and dry-run as printed, in a scratch directory. Adaptations, because this machin
 otherwise: conda flags are dropped (conda cannot be installed here; `--sdm conda` fails at
 once), a paper config's corpus roots (/data/corpora/..., which start-up requires to exist)
 become empty stand-in folders in a copy of the config, and `--directory` points into the
-scratch directory. `--report` commands need a finished run: the rehearsal test (test_paper_rehearsal.py) runs them after each paper
-config.
+scratch directory. `--report` commands need a finished run: the rehearsal test
+(test_paper_rehearsal.py) runs them after each paper config.
 """
 
 from __future__ import annotations
