@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CORES ?= 2
+ARGS ?=
 SNAKEMAKE := HF_HUB_OFFLINE=1 $(BIN)/snakemake
 
 .PHONY: demo test setup system-deps lint format report clean
@@ -53,6 +54,12 @@ lint: setup
 format: setup
 	$(BIN)/snakefmt Snakefile rules/
 	$(BIN)/ruff format src workflow/scripts tests benchmarks
+
+# The HTML report of the results in results/ (after `make demo`, or a run of your own: give its
+# config with ARGS="--configfile config/paper/strEmo.yaml"; the run's targets must be built).
+report: setup
+	$(SNAKEMAKE) --report results/report.html $(ARGS)
+	@echo "crossemo: open results/report.html"
 
 clean:
 	rm -rf results logs .snakemake resources

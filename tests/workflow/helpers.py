@@ -20,9 +20,15 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 CORES = max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 
 
-def demo_config(demo_root: Path, corpora: list[str] | None = None, **overrides) -> dict:
-    """The repository's demo config with corpus roots moved to an existing demo tree."""
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+def demo_config(
+    demo_root: Path,
+    corpora: list[str] | None = None,
+    source: str = "config/config.yaml",
+    **overrides,
+) -> dict:
+    """The repository's demo config (or another config on the demo corpora, ``source``) with
+    corpus roots moved to an existing demo tree."""
+    config = yaml.safe_load((REPO / source).read_text())
     demo_dir = Path(config["demo"]["dir"])
     config["demo"]["enabled"] = False
     for name, entry in list(config["corpora"].items()):

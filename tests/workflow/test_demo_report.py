@@ -4,6 +4,8 @@ the real Whisper tiny.en with LR cross-validation), run by real Snakemake."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +14,7 @@ import pytest
 from crossemo.evaluation.base import read_run_metrics
 from crossemo.evaluation.runs import beats_chance
 
-from .helpers import demo_config, run_snakemake
+from .helpers import demo_config, planned_jobs, run_snakemake
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 
@@ -26,6 +28,10 @@ WHISPER, EGEMAPS, EARLY, LATE = (
 )  # fmt: skip
 FUSION = [WHISPER, EGEMAPS, EARLY, LATE]
 SELECTED = [*CLASSIC, FINETUNE, *FUSION]
+#: the newcomer's config: RAVDESS -> SAVEE, eGeMAPS + SVM (corpora the demo run above ingests)
+MINIMAL = "config/examples/minimal.yaml"
+#: the stages the minimal config shares with the demo, reused rather than run again
+SHARED_RULES = {"ingest_corpus", "preprocess_audio", "extract_features", "checksum_corpus"}
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +176,26 @@ def test_loco_selection_layer_sum_and_both_fusions(reported):
     for name in FUSION:
         for run in read_run_metrics([workdir / f"results/metrics/{name}.runs.json"]):
             assert beats_chance(run), (name, run["overall"]["uar"])
+
+
+def test_the_minimal_example_runs_beside_the_demo(reported, demo_root, tmp_path):
+    """config/examples/minimal.yaml to the end (`all`), as printed but on the session's demo
+    corpora, in a copy of the demo run's folder (as a newcomer runs it after `make demo`): the
+    ingestion, audio and eGeMAPS features it shares with the demo are reused, its own split,
+    SVM and evaluation run, and the SVM transfers from RAVDESS to SAVEE above chance."""
+    workdir, _ = reported
+    work = tmp_path / "minimal"
+    shutil.copytree(workdir / "results", work / "results", copy_function=os.link)  # read-only
+    shutil.copytree(workdir / ".snakemake", work / ".snakemake",
+                    ignore=shutil.ignore_patterns("locks"))  # fmt: skip
+    config = demo_config(demo_root, source=MINIMAL)
+    config["evaluation"] = {"interval": {"resamples": 200, "seed": 0}}  # as the demo run above
+    jobs = planned_jobs(run_snakemake(work, config, "all", "-n"))
+    assert not SHARED_RULES & set(jobs), jobs  # minimal.yaml's corpora settings are the demo's
+    assert jobs.get("train_classic") == 1, jobs
+    run_snakemake(work, config, "all", timeout=900)
+    (name,) = config["experiments"]
+    metrics = pd.read_csv(work / f"results/metrics/{name}.csv")
+    assert {"overall", "savee"} <= set(metrics["scope"])
+    (run,) = read_run_metrics([work / f"results/metrics/{name}.runs.json"])
+    assert beats_chance(run), run["overall"]["uar"]

@@ -1,13 +1,13 @@
 """Every `snakemake ...` command the documentation prints is one a test runs.
 
 Commands are taken from README.md, config/README.md and the comment headers of the shipped
-configs (config/*.yaml, config/paper/*.yaml, config/variants/*.yaml) and dry-run as printed, in
-a scratch directory. Adaptations, because this machine cannot do otherwise: conda flags are
-dropped (conda cannot be installed here; `--sdm conda` fails at once), a paper config's corpus
-roots (/data/corpora/..., which start-up requires to exist) become empty stand-in folders in a
-copy of the config, and `--directory` points into the scratch directory. `--report` commands
-need a finished run: the rehearsal test (test_paper_rehearsal.py) runs them after each paper
-config.
+configs (config/*.yaml, config/paper/*.yaml, config/variants/*.yaml, config/examples/*.yaml)
+and dry-run as printed, in a scratch directory. Adaptations, because this machine cannot do
+otherwise: conda flags are dropped (conda cannot be installed here; `--sdm conda` fails at
+once), a paper config's corpus roots (/data/corpora/..., which start-up requires to exist)
+become empty stand-in folders in a copy of the config, and `--directory` points into the
+scratch directory. `--report` commands need a finished run: the rehearsal test
+(test_paper_rehearsal.py) runs them after each paper config.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ DOCUMENTS = [
     *sorted((REPO / "config").glob("*.yaml")),
     *sorted((REPO / "config" / "paper").glob("*.yaml")),
     *sorted((REPO / "config" / "variants").glob("*.yaml")),
+    *sorted((REPO / "config" / "examples").glob("*.yaml")),
 ]
 _COMMAND = re.compile(r"^(?:[A-Z_]+=\S+\s+)*(?:\.venv/bin/)?snakemake(?:\s|$)")
 _CONDA_FLAGS = {"--sdm": 1, "--software-deployment-method": 1, "--use-conda": 0,
