@@ -71,9 +71,13 @@ def _chance(support: Mapping[str, int]) -> float:
     return chance_uar({"confusion": {"matrix": [[n] for n in support.values()]}})
 
 
+def _tested(runs: Sequence[Mapping]) -> list[str]:
+    return sorted({c for res in runs for c in res["per_corpus"]})
+
+
 def _row_scopes(runs: Sequence[Mapping]) -> list[str]:
     """Test corpora of a variant, with ``overall`` first where there are several."""
-    corpora = sorted({c for res in runs for c in res["per_corpus"]})
+    corpora = _tested(runs)
     return [OVERALL, *corpora] if len(corpora) > 1 else corpora
 
 
@@ -109,7 +113,7 @@ def experiment_rows(experiment: str, results: Sequence[Mapping], intervals: pd.D
         lr_cv = all(parse_lr_run(r["run"]) for r in runs)
         for scope in _row_scopes(runs):
             support = _pooled_support(runs, scope)
-            tested = sorted({c for r in runs for c in r["per_corpus"]}) if scope == OVERALL else [scope]
+            tested = _tested(runs) if scope == OVERALL else [scope]
             fold = metrics[(metrics["variant"] == variant) & (metrics["scope"] == scope)].iloc[0]
             row = {"scheme": info["scheme"], "test_set": SEPARATOR.join(tested),
                    "experiment": experiment, "run": variant or MAIN,
@@ -206,8 +210,9 @@ def legend(table: pd.DataFrame) -> str:
 def summary(table: pd.DataFrame) -> str:
     """``34 results of 13 experiments; 3 at chance`` (plain text)."""
     n_exp, flagged = table["experiment"].nunique(), int(table["at_chance"].sum())
-    return (f"{len(table)} results of {n_exp} experiment(s) in {table.groupby(['scheme', 'test_set']).ngroups}"
-            f" group(s); {flagged} at chance")  # fmt: skip
+    n_groups = table.groupby(["scheme", "test_set"]).ngroups
+    return (f"{len(table)} results of {n_exp} experiment(s) in {n_groups} group(s); "
+            f"{flagged} at chance")  # fmt: skip
 
 
 def _md(text: str) -> str:
@@ -313,7 +318,8 @@ def write_leaderboard(runs: Sequence[str | Path], intervals: Sequence[str | Path
     write_text(leaderboard_html(table), outputs["html"])
     write_text(headline_html(table), outputs["headline"])
     log.info("leaderboard: %s", summary(table) if len(table) else "no experiment with a model")
-    for row in table[table["at_chance"]].itertuples():
-        log.info("at chance: %s (%s) on %s, UAR %s, chance %s", row.experiment, row.run,
-                 row.test_set, with_interval(row._asdict(), "uar"), percent(row.chance_uar))  # fmt: skip
+    for row in table[table["at_chance"]].to_dict("records"):
+        log.info("at chance: %s (%s) on %s, UAR %s, chance %s", row["experiment"],
+                 row["run"], row["test_set"], with_interval(row, "uar"),
+                 percent(row["chance_uar"]))  # fmt: skip
     return table
