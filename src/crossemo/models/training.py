@@ -364,9 +364,7 @@ def _scheduler(optimizer, settings: TrainSettings, total: int):
     if settings.lr_schedule not in ("linear", "constant"):
         raise ValueError(f"lr_schedule: linear or constant, not {settings.lr_schedule!r}")
     total = max(total, 1)
-    return LambdaLR(
-        optimizer, lambda step: warmup_factor(step, warmup, total, settings.lr_schedule)
-    )
+    return LambdaLR(optimizer, lambda step: warmup_factor(step, warmup, total, settings.lr_schedule))
 
 
 def fit(model, forward: Forward, train: Split, dev: Split | None, settings: TrainSettings,
