@@ -20,6 +20,8 @@ from crossemo.report.leaderboard import FLAG_MARK, display_row, groups, summary
 #: columns shortened (with …) when the table is wider than the terminal, in turn, and the
 #: narrowest each may get; experiment and run names are never cut (two would look alike)
 SHRINKABLE = {"train": 12, "protocol": 10}
+#: columns left out, in turn, when narrowing the others is not enough (the CSV has them all)
+DROPPABLE = ("WA", "protocol", "macro-F1")
 #: columns a group's heading states instead when all its rows agree
 SHARED = ("classes", "chance")
 GAP = "  "
@@ -49,21 +51,27 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
+def _excess(widths: dict[str, int], width: int) -> int:
+    return sum(widths.values()) + len(GAP) * (len(widths) - 1) - width
+
+
 def fit_widths(rows: Sequence[dict[str, str]], width: int) -> dict[str, int]:
-    """Each column's width: its widest cell, the :data:`SHRINKABLE` ones narrowed in turn (not
-    below their minimum) until the line fits ``width``."""
+    """The columns shown and their widths: each its widest cell, the :data:`SHRINKABLE` ones
+    narrowed in turn (not below their minimum), then :data:`DROPPABLE` ones left out, until a
+    line fits ``width``."""
     widths = {k: max(len(k), *(len(r[k]) for r in rows)) for k in rows[0]}
     for column, narrowest in SHRINKABLE.items():
-        excess = sum(widths.values()) + len(GAP) * (len(widths) - 1) - width
-        if excess <= 0:
-            break
-        if column in widths:
-            widths[column] = max(min(narrowest, widths[column]), widths[column] - excess)
+        if column in widths and _excess(widths, width) > 0:
+            widths[column] = max(min(narrowest, widths[column]),
+                                 widths[column] - _excess(widths, width))  # fmt: skip
+    for column in DROPPABLE:
+        if _excess(widths, width) > 0:
+            widths.pop(column, None)
     return widths
 
 
 def _line(cells: dict[str, str], widths: dict[str, int]) -> str:
-    return GAP.join(_clip(v, widths[k]).ljust(widths[k]) for k, v in cells.items()).rstrip()
+    return GAP.join(_clip(cells[k], w).ljust(w) for k, w in widths.items()).rstrip()
 
 
 def terminal_rows(part: pd.DataFrame) -> tuple[list[dict[str, str]], str]:
