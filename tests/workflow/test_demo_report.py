@@ -56,6 +56,20 @@ def test_report_html(reported):
         assert f"{name}.audit.csv" in html
 
 
+def test_the_report_opens_on_the_leaderboard(reported):
+    """The leaderboard ranks every selected experiment; its category sorts first in the
+    report's menu and its headline is on the front page (workflow/report/workflow.rst)."""
+    workdir, _ = reported
+    board = pd.read_csv(workdir / "results" / "tables" / "leaderboard.csv")
+    assert set(board["experiment"]) == set(SELECTED)
+    assert (board["at_chance"] == ~(board["uar_ci_low"] > board["chance_uar"])).all()
+    html = (workdir / "report.html").read_text(errors="replace")
+    assert "At a glance" in html and "leaderboard.html" in html
+    assert f"results of {len(SELECTED)} experiment(s)" in html  # the headline, included
+    assert "At a glance" < min(c for c in ("Comparisons", "Data accounting", "Figures",
+                                            "Metrics", "Paper tables"))  # fmt: skip
+
+
 def test_metrics_per_run_and_aggregated(reported):
     workdir, _ = reported
     runs = json.loads((workdir / "results/metrics/demo_handcrafted_multi.runs.json").read_text())

@@ -53,7 +53,7 @@ EDITS = {
 #: rules that only write tables and figures of the report
 REPORT_RULES = {
     "make_paper_table", "make_deviations_table", "check_conservation",
-    "plot_label_distribution", "make_corpus_matrix",
+    "plot_label_distribution", "make_corpus_matrix", "make_leaderboard",
 }  # fmt: skip
 
 
@@ -142,11 +142,12 @@ def test_rerun_matrix(touched):
     assert matrix["model resources"] == [], matrix  # memory is no setting: nothing reruns
     assert "make_split" in matrix["split"] and "preprocess_audio" not in matrix["split"]
     # evaluation settings: the evaluation stage (metrics, subgroups, calibration, confusion
-    # figures) and comparisons, then what reads them (paper tables, corpus matrices)
+    # figures) and comparisons, then what reads them (paper tables, corpus matrices, leaderboard)
     assert matrix["evaluation"] == [
         "compare_experiments",
         "evaluate_experiment",
         "make_corpus_matrix",
+        "make_leaderboard",
         "make_paper_table",
     ]
     text = README.read_text()
