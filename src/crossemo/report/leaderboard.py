@@ -44,6 +44,7 @@ MAIN = "main"
 LR_CV = "lr_cv (selection)"
 FLAG_MARK = "⚠"
 SEPARATOR = " + "
+TRAIN_TEST = "train → test"  # a column of the Markdown and HTML tables
 
 
 # ---- the table ----
@@ -183,7 +184,7 @@ def display_row(row: Mapping) -> dict[str, str]:
     n = f"{row['n_utts']}" + (f" ({int(groups)})" if math.isfinite(groups) else "")
     runs = f" ×{row['n_runs']}" if row["n_runs"] > 1 else ""
     shown = {"experiment": row["experiment"], "run": f"{row['run']}{runs}",
-             "protocol": row["protocol"], "train → test": f"{row['train']} → {row['test_set']}",
+             "protocol": row["protocol"], TRAIN_TEST: f"{row['train']} → {row['test_set']}",
              "classes": str(row["n_classes"]), "chance": percent(row["chance_uar"]),
              "n (groups)": n}  # fmt: skip
     shown |= {name: with_interval(row, m) for m, name in MEASURES.items()}
@@ -240,9 +241,10 @@ def leaderboard_markdown(table: pd.DataFrame) -> str:
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5em; color: #1f2328; }
-table { border-collapse: collapse; margin: 0.4em 0 1.6em; font-size: 0.9em; }
+table { border-collapse: collapse; margin: 0.4em 0 1.6em; font-size: 0.9em; width: 100%; }
 th, td { padding: 0.3em 0.6em; border-bottom: 1px solid #d0d7de; text-align: left; }
-th { background: #f6f8fa; }
+th { background: #f6f8fa; white-space: nowrap; }
+td.text { white-space: nowrap; } td.train { min-width: 18em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.at-chance td { background: #ffebe9; }
 td.flag { color: #b42318; font-weight: bold; white-space: nowrap; }
@@ -252,14 +254,20 @@ p.legend { max-width: 60em; color: #57606a; }
 NUMERIC = {"classes", "chance", "n (groups)", *MEASURES.values()}
 
 
+def _cell_class(column: str) -> str:
+    if column in NUMERIC:
+        return "num"
+    return {"flag": "flag", TRAIN_TEST: "train"}.get(column, "text")
+
+
 def _html_table(part: pd.DataFrame) -> list[str]:
     rows = [display_row(r) for r in part.to_dict("records")]
     out = ["<table>", "<tr>" + "".join(f"<th>{html_text(k)}</th>" for k in rows[0]) + "</tr>"]
     for shown in rows:
         css = ' class="at-chance"' if shown["flag"] else ""
         cells = "".join(
-            f'<td class="{"num" if k in NUMERIC else "flag" if k == "flag" else "text"}">'
-            f"{html_text(v)}</td>" for k, v in shown.items())  # fmt: skip
+            f'<td class="{_cell_class(k)}">{html_text(v)}</td>' for k, v in shown.items()
+        )
         out.append(f"<tr{css}>{cells}</tr>")
     return [*out, "</table>"]
 

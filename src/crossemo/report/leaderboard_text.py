@@ -15,7 +15,7 @@ import pandas as pd
 
 from crossemo.core.schemas import Leaderboard
 from crossemo.plan import paths
-from crossemo.report.leaderboard import FLAG_MARK, display_row, groups, summary
+from crossemo.report.leaderboard import FLAG_MARK, TRAIN_TEST, display_row, groups, summary
 
 #: columns shortened (with …) when the table is wider than the terminal, in turn, and the
 #: narrowest each may get; experiment and run names are never cut (two would look alike)
@@ -81,7 +81,7 @@ def terminal_rows(part: pd.DataFrame) -> tuple[list[dict[str, str]], str]:
     rows = []
     for record in part.to_dict("records"):
         shown = display_row(record)
-        shown = {("train" if k == "train → test" else k): v for k, v in shown.items()}
+        shown = {("train" if k == TRAIN_TEST else k): v for k, v in shown.items()}
         shown["train"] = record["train"]
         rows.append(shown)
     shared = [k for k in SHARED if len({r[k] for r in rows}) == 1]
