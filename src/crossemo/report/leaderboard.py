@@ -188,7 +188,10 @@ def display_row(row: Mapping) -> dict[str, str]:
              "classes": str(row["n_classes"]), "chance": percent(row["chance_uar"]),
              "n (groups)": n}  # fmt: skip
     shown |= {name: with_interval(row, m) for m, name in MEASURES.items()}
-    return shown | {"flag": f"{FLAG_MARK} {row['flag']}" if row["flag"] else ""}
+    flag = {"flag": f"{FLAG_MARK} {row['flag']}" if row["flag"] else ""}
+    columns = list(shown)  # the flag beside the UAR interval it judges
+    at = columns.index(MEASURES["uar"]) + 1
+    return {k: shown[k] for k in columns[:at]} | flag | {k: shown[k] for k in columns[at:]}
 
 
 def groups(table: pd.DataFrame) -> Iterator[tuple[str, str, pd.DataFrame]]:
@@ -244,7 +247,7 @@ body { font-family: system-ui, sans-serif; margin: 1.5em; color: #1f2328; }
 table { border-collapse: collapse; margin: 0.4em 0 1.6em; font-size: 0.9em; width: 100%; }
 th, td { padding: 0.3em 0.6em; border-bottom: 1px solid #d0d7de; text-align: left; }
 th { background: #f6f8fa; white-space: nowrap; }
-td.text { white-space: nowrap; } td.train { min-width: 18em; }
+td.text { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.at-chance td { background: #ffebe9; }
 td.flag { color: #b42318; font-weight: bold; white-space: nowrap; }

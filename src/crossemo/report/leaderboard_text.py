@@ -83,6 +83,7 @@ def terminal_rows(part: pd.DataFrame) -> tuple[list[dict[str, str]], str]:
         shown = display_row(record)
         shown = {("train" if k == TRAIN_TEST else k): v for k, v in shown.items()}
         shown["train"] = record["train"]
+        shown["flag"] = shown.pop("flag")  # last: a column mostly empty, not between numbers
         rows.append(shown)
     shared = [k for k in SHARED if len({r[k] for r in rows}) == 1]
     note = ", ".join(f"{k} {rows[0][k]}" for k in shared)
