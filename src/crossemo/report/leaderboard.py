@@ -276,23 +276,23 @@ def _html_table(part: pd.DataFrame) -> list[str]:
 
 
 def headline_html(table: pd.DataFrame) -> str:
-    """The report's front-page headline: the count, the runs at chance and each group's best."""
+    """The report's front-page headline: the count, the runs at chance, each group's best."""
     if table.empty:
         return "<p><b>Leaderboard</b>: no experiment with a model.</p>\n"
-    out = [f"<p><b>Leaderboard</b>: {html_text(summary(table))}.</p>", "<ul>"]
-    for scheme, test_set, part in groups(table):
-        best = part.iloc[0]
-        mark = f" {FLAG_MARK} at chance" if best["at_chance"] else ""
-        out.append(f"<li>{html_text(scheme)} · {html_text(test_set)}: best "
-                   f"<b>{html_text(best['experiment'])}</b> ({html_text(best['run'])}) UAR "
-                   f"{with_interval(best, 'uar')}, chance {percent(best['chance_uar'])}"
-                   f"{mark}</li>")  # fmt: skip
+    out = [f"<p><b>Leaderboard</b>: {html_text(summary(table))}.</p>"]
     flagged = table[table["at_chance"]]
-    out.append("</ul>")
     if len(flagged):
         names = ", ".join(f"{r.experiment} ({r.run}) on {r.test_set}" for r in flagged.itertuples())
         out.append(f"<p>{FLAG_MARK} <b>At chance</b>: {html_text(names)}.</p>")
-    return "\n".join(out) + "\n"
+    out.append("<p>Best per label scheme and test set:</p><ul>")
+    for scheme, test_set, part in groups(table):
+        best = part.iloc[0]
+        mark = f" {FLAG_MARK} at chance" if best["at_chance"] else ""
+        out.append(f"<li>{html_text(scheme)} · {html_text(test_set)}: "
+                   f"<b>{html_text(best['experiment'])}</b> ({html_text(best['run'])}) UAR "
+                   f"{with_interval(best, 'uar')}, chance {percent(best['chance_uar'])}"
+                   f"{mark}</li>")  # fmt: skip
+    return "\n".join([*out, "</ul>"]) + "\n"
 
 
 def leaderboard_html(table: pd.DataFrame) -> str:
