@@ -36,7 +36,8 @@ DEMO_THREADS := --set-threads transcribe_shard=1 extract_features=1
 demo: setup
 	$(SNAKEMAKE) --cores $(CORES) all $(DEMO_THREADS)
 	$(SNAKEMAKE) --cores $(CORES) --report results/report.html
-	@echo "crossemo: demo finished; open results/report.html"
+	@$(BIN)/crossemo results results
+	@echo "crossemo: demo finished; open results/report.html (it opens on this leaderboard)"
 
 # Tests run on $(CORES) workers (pytest-xdist): one worker leaves a core idle whenever a
 # workflow test waits on a single job. loadscope hands out the units tests/conftest.py forms

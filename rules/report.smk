@@ -1,9 +1,40 @@
 localrules:
+    make_leaderboard,
     make_paper_table,
     make_deviations_table,
     check_conservation,
     plot_label_distribution,
     make_corpus_matrix,
+
+
+# The report's landing page: its category sorts first, and workflow.rst shows its headline.
+rule make_leaderboard:
+    input:
+        unpack(INPUTS.make_leaderboard),
+    output:
+        html=report(
+            paths.LEADERBOARD["html"],
+            caption="../workflow/report/leaderboard.rst",
+            category="At a glance",
+            labels={"table": "leaderboard", "format": "HTML"},
+        ),
+        csv=report(
+            paths.LEADERBOARD["csv"],
+            caption="../workflow/report/leaderboard.rst",
+            category="Metrics",
+            labels={"experiment": "all", "table": "leaderboard"},
+        ),
+        md=paths.LEADERBOARD["md"],
+        headline=paths.LEADERBOARD["headline"],
+    log:
+        "logs/make_leaderboard/leaderboard.log",
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    params:
+        experiments=PARAMS.leaderboard,
+    script:
+        "../workflow/scripts/make_leaderboard.py"
 
 
 rule make_paper_table:

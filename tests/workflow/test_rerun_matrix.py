@@ -53,7 +53,7 @@ EDITS = {
 #: rules that only write tables and figures of the report
 REPORT_RULES = {
     "make_paper_table", "make_deviations_table", "check_conservation",
-    "plot_label_distribution", "make_corpus_matrix", "write_model_cards",
+    "plot_label_distribution", "make_corpus_matrix", "make_leaderboard", "write_model_cards",
 }  # fmt: skip
 
 
@@ -144,11 +144,12 @@ def test_rerun_matrix(touched):
     assert "make_split" in matrix["split"] and "preprocess_audio" not in matrix["split"]
     # evaluation settings: the evaluation stage (metrics, subgroups, calibration, confusion
     # figures) and comparisons, then what reads them (paper tables, corpus matrices, the
-    # model cards' metrics)
+    # leaderboard, the model cards' metrics)
     assert matrix["evaluation"] == [
         "compare_experiments",
         "evaluate_experiment",
         "make_corpus_matrix",
+        "make_leaderboard",
         "make_paper_table",
         "write_model_cards",
     ]

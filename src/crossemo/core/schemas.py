@@ -131,6 +131,55 @@ class SourceChecksums(pa.DataFrameModel):
 REJECT_COLUMNS = list(Rejects.to_schema().columns)
 
 
+class Leaderboard(pa.DataFrameModel):
+    """One row per experiment x variant x test set of ``results/tables/leaderboard.csv``
+    (rule make_leaderboard): the pooled headline measures with their intervals, beside chance.
+    Measures are fractions; a lower bound that does not clear ``chance_uar`` is ``at_chance``."""
+
+    scheme: Series[str]
+    test_set: Series[str]  # a test corpus, or the corpora of an overall row joined with " + "
+    experiment: Series[str]
+    run: Series[str]  # the variant (folds pooled); "main" for an experiment's only variant
+    protocol: Series[str]
+    train: Series[str]
+    n_classes: Series[int] = pa.Field(ge=2)
+    chance_uar: Series[float] = pa.Field(gt=0, le=1)
+    n_runs: Series[int] = pa.Field(ge=1)
+    n_utts: Series[int] = pa.Field(ge=1)
+    n_groups: Series[float] = pa.Field(nullable=True, ge=1)  # clusters; NaN: utterance unit
+    interval_unit: Series[str] = pa.Field(isin=["cluster", "utterance"])
+    level: Series[float] = pa.Field(gt=0, lt=1)
+    uar: Series[float] = pa.Field(ge=0, le=1)
+    uar_ci_low: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    uar_ci_high: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    wa: Series[float] = pa.Field(ge=0, le=1)
+    wa_ci_low: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    wa_ci_high: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    macro_f1: Series[float] = pa.Field(ge=0, le=1)
+    macro_f1_ci_low: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    macro_f1_ci_high: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    uar_fold_mean: Series[float] = pa.Field(ge=0, le=1)
+    uar_fold_std: Series[float] = pa.Field(nullable=True, ge=0)
+    at_chance: Series[bool]
+    flag: Series[str] = pa.Field(isin=["", "at chance", "no interval"])
+
+    class Config:
+        strict = True
+        ordered = True
+        coerce = True
+
+    @pa.dataframe_check
+    def interval_order(cls, df: pd.DataFrame) -> Series[bool]:
+        ok = pd.Series(True, index=df.index)
+        for m in ("uar", "wa", "macro_f1"):
+            low, high = df[f"{m}_ci_low"], df[f"{m}_ci_high"]
+            ok &= low.isna() | high.isna() | (low <= high)
+        return ok
+
+
+LEADERBOARD_COLUMNS = list(Leaderboard.to_schema().columns)
+
+
 def empty_rejects() -> pd.DataFrame:
     """A rejects table with no rows and the right columns."""
     return Rejects.validate(pd.DataFrame({c: pd.Series(dtype=str) for c in REJECT_COLUMNS}))

@@ -106,7 +106,13 @@ def beats_chance(result: Mapping, scope: str = "overall") -> bool:
     if interval is None:
         raise ValueError(f"run {result.get('run', '?')}, {scope}: no uar interval (resamples 0 "
                          "or no clusters): cannot tell it from chance")  # fmt: skip
-    return bool(interval[0] > chance_uar(part))
+    return clears_chance(interval[0], chance_uar(part))
+
+
+def clears_chance(ci_low: float, chance: float) -> bool:
+    """Whether a UAR interval's lower bound lies above ``chance`` (:func:`chance_uar`): the one
+    test of "better than guessing" (the leaderboard flags the runs that fail it)."""
+    return bool(ci_low > chance)
 
 
 def evaluate_labels(y_true, y_pred, classes: list[str], spec: IntervalSpec | None = None,

@@ -137,7 +137,7 @@ class Files(Experiments):
         targets += each(paths.CORPUS_MATRIX_FIGURE, "experiment", matrices)
         targets += each(paths.LAYER_TABLE, "experiment", self.layer_probe_experiments)
         targets += each(paths.ENSEMBLE_TABLE, "experiment", self.ensemble_experiments)
-        return targets
+        return targets + (list(paths.LEADERBOARD.values()) if models else [])
 
     def strEmo_targets(self) -> list[str]:
         """Download status and overlap tables, transcripts, filter tables and step counts."""

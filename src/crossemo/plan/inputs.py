@@ -258,6 +258,15 @@ class Inputs(Files):
             "data": self.table_inputs(table),
         }
 
+    def leaderboard_inputs(self) -> dict[str, list[str]]:
+        """The evaluation files of every experiment with a model (rule make_leaderboard)."""
+        models = self.model_experiments
+        return {
+            "runs": each(paths.METRICS_RUNS, "experiment", models),
+            "intervals": each(paths.INTERVALS, "experiment", models),
+            "metrics": each(paths.METRICS, "experiment", models),
+        }
+
     def conservation_inputs(self, scheme: str) -> dict[str, list[str]]:
         corpora = self.scheme_corpora(scheme)
         return {
@@ -340,6 +349,9 @@ class RuleInputs:
     # report.smk
     def make_paper_table(self, wildcards) -> dict[str, Any]:
         return self.plan.paper_table_inputs(wildcards.table)
+
+    def make_leaderboard(self, wildcards) -> dict[str, list[str]]:
+        return self.plan.leaderboard_inputs()
 
     def check_conservation(self, wildcards) -> dict[str, list[str]]:
         return self.plan.conservation_inputs(wildcards.scheme)

@@ -98,6 +98,14 @@ class Params(Inputs):
                 "features": exp.get("features"), "corpora": corpora,
                 "deviations": deviations}  # fmt: skip
 
+    def leaderboard_params(self) -> dict[str, dict[str, Any]]:
+        """What make_leaderboard reads of each experiment with a model: its label scheme,
+        protocol and training corpora (the test corpora come from its metrics)."""
+        return {e: {"scheme": self.experiment(e)["scheme"],
+                    "protocol": self.experiment(e)["protocol"],
+                    "train": list(self.experiment(e).get("train", []))}
+                for e in self.model_experiments}  # fmt: skip
+
     def deviations_title(self) -> str:
         papers = sorted({t.split("_table")[0] for t in self.paper_tables})
         return "Deviations from the paper" + (f" ({', '.join(papers)})" if papers else "")
@@ -209,6 +217,9 @@ class RuleParams:
 
     def model_card(self, wildcards) -> str:
         return inline_json(self.plan.card_params(wildcards.experiment))
+
+    def leaderboard(self, wildcards) -> str:
+        return inline_json(self.plan.leaderboard_params())
 
     def corpus_matrix(self, wildcards) -> dict[str, Any]:
         return self.plan.matrix_params(wildcards.experiment)

@@ -89,6 +89,14 @@ LOSSES = "results/tables/losses_{scheme}.csv"
 LABEL_FIGURE = "results/figures/labels_{experiment}.png"
 CORPUS_MATRIX_TABLE = "results/tables/corpus_matrix_{experiment}.csv"
 CORPUS_MATRIX_FIGURE = "results/figures/corpus_matrix_{experiment}.png"
+#: every experiment's runs per test set beside chance (rule make_leaderboard); the headline is
+#: the HTML fragment the report's front page (workflow/report/workflow.rst) includes
+LEADERBOARD = {
+    "csv": "results/tables/leaderboard.csv",
+    "md": "results/tables/leaderboard.md",
+    "html": "results/tables/leaderboard.html",
+    "headline": "results/tables/leaderboard.headline.html",
+}
 
 
 def wildcards(template: str) -> list[str]:

@@ -170,6 +170,15 @@ class Experiment:
             raise SplitError(f"experiments.{self.name}.folds: EmoBox has {found} folds of "
                              f"{name} ({data / name}); set folds: {found}")  # fmt: skip
 
+    def emobox_listing(self) -> list[Path]:
+        """What :meth:`check_emobox_data` needs in ``emobox_data``: each test corpus's track-2
+        file (emobox_track2), or the corpus's ``folds`` fold folders (emobox_folds)."""
+        data = Path(self.emobox_data)
+        if self.protocol == EMOBOX_TRACK2:
+            return [emobox.track2_file(data, self.emobox_name_of(c)) for c in self.test]
+        name = self.emobox_name_of(self.train[0])
+        return [data / name / f"fold_{k}" for k in range(1, self.folds + 1)]
+
     @property
     def emobox_corpora(self) -> tuple[str, ...]:
         """Our corpora whose EmoBox files are read: the ``train`` corpus of emobox_folds, the
