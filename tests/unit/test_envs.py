@@ -198,8 +198,20 @@ def _import_nodes(tree: ast.Module, everywhere: bool):
         node = todo.pop()
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             yield node
+        elif _type_checking(node):
+            todo.extend(node.orelse)  # `if TYPE_CHECKING:` bodies never run
         elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             todo.extend(ast.iter_child_nodes(node))  # if/try/with/class bodies run on import
+
+
+def _type_checking(node: ast.AST) -> bool:
+    """``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``)."""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(path: Path, package: str | None, everywhere: bool) -> set[str]:

@@ -1,5 +1,6 @@
-"""The demo DAG from ingestion to the HTML report (the classic experiments and the fine-tuning of
-the real Whisper tiny.en with LR cross-validation), run by real Snakemake."""
+"""The demo DAG from ingestion to the HTML report (the classic experiments, the fine-tuning of
+the real Whisper tiny.en with LR cross-validation, the fusion experiments and the neural families'
+demo runs), run by real Snakemake."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -28,7 +30,10 @@ WHISPER, EGEMAPS, EARLY, LATE = (
     "demo_whisper_svm_cross", "demo_egemaps_svm_loco", "demo_fusion_early", "demo_fusion_late",
 )  # fmt: skip
 FUSION = [WHISPER, EGEMAPS, EARLY, LATE]
-SELECTED = [*CLASSIC, FINETUNE, *FUSION]
+#: frozen tiny encoder + class-token transformer head; block-expanded tiny encoder (copies and
+#: head trained); both trained on EmoDB + RAVDESS, tested on IEMOCAP
+NEURAL = ["demo_frozen_ct", "demo_exhubert"]
+SELECTED = [*CLASSIC, FINETUNE, *FUSION, *NEURAL]
 #: the newcomer's config: RAVDESS -> SAVEE, eGeMAPS + SVM (corpora the demo run above ingests)
 MINIMAL = "config/examples/minimal.yaml"
 #: the stages the minimal config shares with the demo, reused rather than run again
@@ -215,3 +220,15 @@ def test_the_minimal_example_runs_beside_the_demo(reported, demo_root, tmp_path)
     assert {"overall", "savee"} <= set(metrics["scope"])
     (run,) = read_run_metrics([work / f"results/metrics/{name}.runs.json"])
     assert beats_chance(run), run["overall"]["uar"]
+
+
+def test_the_neural_demo_runs_beat_chance(reported):
+    """Each neural family's demo run has its speaker-clustered UAR interval above chance and
+    predicts at least three classes: a head that predicts one class, or an encoder whose features
+    do not depend on the clip, fails it."""
+    workdir, _ = reported
+    for name in NEURAL:
+        (run,) = read_run_metrics([workdir / f"results/metrics/{name}.runs.json"])
+        assert beats_chance(run), (name, run["overall"]["uar"])
+        predicted = np.asarray(run["overall"]["confusion"]["matrix"]).sum(axis=0)
+        assert (predicted > 0).sum() >= 3, (name, predicted)  # not one class for every clip

@@ -43,6 +43,9 @@ _FAMILY_LISTS = {
 }
 #: model keys that decide a frozen encoder's stored features (the SSL upstream's settings,
 #: crossemo.features.upstreams.ssl; rule extract_features)
+#: seconds of a file `crossemo predict` classifies by default: its first ones (the rest is never
+#: decoded; crossemo.models.predict, and the model cards that say so)
+PREDICT_MAX_SECONDS = 30.0
 SSL_KEYS = ("encoder", "layer", "pooling", "batch_seconds", "max_seconds", "whisper_input")
 #: experiment keys a training job reads (rule params of train_classic / train_neural /
 #: combine_ensemble; the library's entry points see only these, so a key read there must be

@@ -50,9 +50,10 @@ def route_logging(log_path: str | Path | None, level: int = logging.INFO) -> Non
     handler.setFormatter(TerminalSafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.captureWarnings(True)
-    if "transformers" in sys.modules:  # its handler holds the stderr of before: use the log's
-        from transformers.utils import logging as hf_logging
-
+    # transformers imported before: its handler holds the stderr of before, use the log's
+    # (looked up, not imported: a job that never imports transformers must not pay for it)
+    hf_logging = sys.modules.get("transformers.utils.logging")
+    if hf_logging is not None:
         hf_logging.disable_default_handler()
         hf_logging.enable_propagation()
 

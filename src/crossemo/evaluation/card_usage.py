@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crossemo.models.predict import DEFAULT_MAX_SECONDS
+from crossemo.core.names import PREDICT_MAX_SECONDS as DEFAULT_MAX_SECONDS
 
 if TYPE_CHECKING:
     from crossemo.evaluation.card_facts import RunFacts

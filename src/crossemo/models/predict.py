@@ -35,11 +35,12 @@ import numpy as np
 
 from crossemo.audio.decode import INPUT_ERRORS, input_failure
 from crossemo.audio.preprocess import Dropped
+from crossemo.core.names import PREDICT_MAX_SECONDS
 from crossemo.core.reasons import PROCESSING_FAILED
 
 SAMPLE_RATE = 16000
 #: seconds of a file classified by default: its first ones (the rest is never decoded)
-DEFAULT_MAX_SECONDS = 30.0
+DEFAULT_MAX_SECONDS = PREDICT_MAX_SECONDS
 #: a clip whose probabilities are not finite (a broken model) gets this error
 NON_FINITE_OUTPUT = "non_finite_output"
 _DEFAULT_LABEL = re.compile(r"^LABEL_\d+$")
