@@ -280,7 +280,7 @@ def write_section(path: Path, section: str) -> None:
         end = len(text) if end < 0 else end + 1
         path.write_text(text[:end] + section + "\n" + text[end:])
         return
-    paper_scale.write_section(path, section)
+    paper_scale.write_section(path, section, SECTION)
 
 
 def main(argv: list[str] | None = None) -> int:

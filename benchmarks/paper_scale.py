@@ -450,10 +450,11 @@ def snakemake_version() -> str:
     return version("snakemake")
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace (or append) this script's section of BENCHMARKS.md, leaving the others alone."""
+def write_section(path: Path, section: str, heading: str = SECTION) -> None:
+    """Replace (or append) the section under ``heading`` (this script's by default) of
+    BENCHMARKS.md, leaving the others alone."""
     text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.M | re.S)
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.M | re.S)
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n", text, count=1)
     else:
