@@ -10,5 +10,6 @@ rule synthesize_demo_corpora:
     threads: RESOURCES.demo_threads
     params:
         seed=config["demo"]["seed"],
+        corpora=config["demo"].get("corpora"),
     script:
         "../workflow/scripts/synthesize_demo_corpora.py"

@@ -76,13 +76,26 @@ def tools():
 
 
 @pytest.fixture(scope="session")
-def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The embedded demo corpora (``crossemo.demo.synthesize``, seed 0), made once per session."""
+def demo_root(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The embedded demo corpora (``crossemo.demo.synthesize``, seed 0), made once per session:
+    under pytest-xdist the first worker to ask synthesises them (~40 CPU-s) into the session's
+    shared temporary directory and the others wait for it, read-only users of the same files."""
     require_tools("espeak-ng", "ffmpeg")
+    from filelock import FileLock
+
     from crossemo.demo import synthesize
 
-    root = tmp_path_factory.mktemp("demo")
-    synthesize(root, seed=0)
+    if worker_id == "master":  # no xdist: a directory of this session's own
+        root = tmp_path_factory.mktemp("demo")
+        synthesize(root, seed=0)
+        return root
+    shared = tmp_path_factory.getbasetemp().parent  # the session's, above each worker's
+    root, done = shared / "demo", shared / "demo.done"
+    with FileLock(str(shared / "demo.lock")):
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)
+            synthesize(root, seed=0)
+            done.touch()
     return root
 
 

@@ -12,4 +12,4 @@ from crossemo.core.runtime import route_logging  # noqa: E402
 from crossemo.demo import synthesize  # noqa: E402
 
 route_logging(snakemake.log[0])
-synthesize(Path(snakemake.output[0]), seed=snakemake.params.seed)
+synthesize(Path(snakemake.output[0]), seed=snakemake.params.seed, corpora=snakemake.params.corpora)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from crossemo.core.provenance import SHEET_ADAPTER, source_problems
+from crossemo.core.provenance import SHEET_ADAPTER, demo_problems, source_problems
 from crossemo.core.safe_text import terminal_text
 
 #: JSON schemas of the config and of label scheme files (read here for their key names)
@@ -254,6 +254,7 @@ def check(config: Mapping, schemes: Mapping[str, Mapping], adapters: Iterable[st
     return (
         check_adapters(config, adapters)
         + source_problems(config)
+        + demo_problems(config)
         + check_transcribe(config.get("transcribe") or {})
         + check_experiments(config, schemes)
         + check_schemes(schemes)

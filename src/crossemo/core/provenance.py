@@ -54,6 +54,14 @@ def expected(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+#: the embedded demo's corpus directories, in the order they are written (crossemo.demo;
+#: ``demo.corpora`` picks some; ``SAVEE`` also writes ``SAVEE-flat``)
+DEMO_CORPORA = (
+    "RAVDESS", "TESS", "CREMA-D", "SAVEE", "EmoDB", "IEMOCAP", "CMU-MOSEI", "StrEmo", "EMOVO",
+    "MELD", "PAVOQUE",
+)  # fmt: skip
+
+
 def inside(path: str, folder: str | None) -> bool:
     """Whether ``path`` lies in ``folder`` (both resolved; never in no folder)."""
     if folder is None:
@@ -81,6 +89,35 @@ def source_problems(config: Mapping[str, Any]) -> list[str]:
                 f"corpora.{name}.{key}: {path} {problem} (a typo, or a disk not mounted?): "
                 f"point it at {what}"
             )
+    return problems
+
+
+def demo_problems(config: Mapping[str, Any]) -> list[str]:
+    """``demo.corpora``: names of demo corpora, and every corpus root in the demo's folder
+    among them (the others are never written)."""
+    import difflib
+
+    demo = config.get("demo") or {}
+    chosen = demo.get("corpora")
+    if not demo.get("enabled") or chosen is None:
+        return []
+    problems = []
+    for name in chosen:
+        if name not in DEMO_CORPORA:
+            close = difflib.get_close_matches(str(name), DEMO_CORPORA, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"demo.corpora: no demo corpus {name!r}{hint}; choose from "
+                            f"{', '.join(DEMO_CORPORA)}")  # fmt: skip
+    written = {*chosen, *(["SAVEE-flat"] if "SAVEE" in chosen else [])}
+    for name, entry in (config.get("corpora") or {}).items():
+        path = entry.get(source_key(entry))
+        if path and inside(path, demo["dir"]):
+            parts = Path(path).resolve().relative_to(Path(demo["dir"]).resolve()).parts
+            folder = parts[0] if parts else ""
+            if folder and folder not in written:
+                key = f"corpora.{name}.{source_key(entry)}"
+                problems.append(f"{key}: {path} is the demo's {folder}, which demo.corpora "
+                                "leaves out; add it there")  # fmt: skip
     return problems
 
 

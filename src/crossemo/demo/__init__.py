@@ -33,6 +33,8 @@ import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from crossemo.core.provenance import DEMO_CORPORA
+
 from . import (
     cremad,
     emobox_data,
@@ -84,16 +86,17 @@ log = logging.getLogger(__name__)
 #: A corpus writer: ``(out_dir, seed, truth)`` -> audio files written per corpus directory.
 Writer = Callable[[Path, int, dict], dict[str, int]]
 
-#: Writer of each corpus, in the order they are written (``SAVEE`` also writes ``SAVEE-flat``).
-WRITERS: dict[str, Writer] = {
+#: Corpus directories in the order they are written (``SAVEE`` also writes ``SAVEE-flat``).
+CORPORA = DEMO_CORPORA
+
+_WRITER_OF: dict[str, Writer] = {
     "RAVDESS": ravdess.write, "TESS": tess.write, "CREMA-D": cremad.write,
     "SAVEE": savee.write, "EmoDB": emodb.write, "IEMOCAP": iemocap.write,
     "CMU-MOSEI": mosei.write, "StrEmo": strEmo.write, "EMOVO": emovo.write,
     "MELD": meld.write, "PAVOQUE": pavoque.write,
 }  # fmt: skip
-
-#: Corpus directories in the order they are written (``SAVEE`` also writes ``SAVEE-flat``).
-CORPORA = tuple(WRITERS)
+#: Writer of each corpus, in the order of :data:`CORPORA`.
+WRITERS: dict[str, Writer] = {name: _WRITER_OF[name] for name in CORPORA}
 
 
 def synthesize(out_dir: Path, seed: int = 0, *,
