@@ -19,7 +19,8 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     empty list): there the help says what happens."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
-        if action.default in (None, False, []) or "%(default)" in (action.help or ""):
+        nothing = action.default is None or action.default is False or action.default == []
+        if nothing or "%(default)" in (action.help or ""):
             return action.help or ""
         return super()._get_help_string(action)
 
@@ -101,8 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = Parser(prog="crossemo", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    parser.add_argument("--version", action=VersionAction,
-                        help="print the version (and the git commit of a checkout) and exit")  # fmt: skip
+    parser.add_argument(
+        "--version", action=VersionAction, help="print the version (and the git commit) and exit"
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     _add_run(sub)
 
@@ -120,9 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ing.add_argument("corpus", help="corpus name (also the adapter unless --adapter is given)")
     ing.add_argument("root", help="corpus root directory")
-    ing.add_argument("-o", "--output",
-                     help="manifest Parquet to write, its rejects beside it (default: write nothing)")  # fmt: skip
-    ing.add_argument("--adapter", help="adapter name (ravdess, tess, ..., csv; default: the corpus name)")
+    ing.add_argument(
+        "-o",
+        "--output",
+        help="manifest Parquet to write, rejects beside it (default: write nothing)",
+    )
+    ing.add_argument(
+        "--adapter", help="adapter name (ravdess, tess, ..., csv; default: the corpus name)"
+    )
     ing.add_argument(
         "--option",
         action="append",
@@ -210,8 +217,8 @@ threads, so two run side by side). Exit code: Snakemake's. `snakemake` itself ke
 
 RUN_EPILOG = """\
 examples:
-  crossemo run config/config.yaml                       # the demo (target all), then the leaderboard
-  crossemo run config/config.yaml all --report          # ... and results/report.html
+  crossemo run config/config.yaml                   # the demo (target all), then the leaderboard
+  crossemo run config/config.yaml all --report      # ... and results/report.html
   crossemo run config/paper/strEmo.yaml config/rehearsal.yaml paper_tables --cores 8
   crossemo run config/mine.yaml -d runs/mine --profile slurm
   crossemo run config/config.yaml --dry-run -- --forceall   # words after -- go to snakemake"""
@@ -229,8 +236,12 @@ def _add_run(sub) -> None:
         formatter_class=RunHelpFormatter,
     )
     run.add_argument("config", metavar="CONFIG", help="config file (e.g. config/config.yaml)")
-    run.add_argument("targets", nargs="*", metavar="TARGET",
-                     help="further config files, then targets (default: the Snakefile's all)")  # fmt: skip
+    run.add_argument(
+        "targets",
+        nargs="*",
+        metavar="TARGET",
+        help="further config files, then targets (default: all)",
+    )
     run.add_argument("-c", "--cores", type=int,
                      help="CPU cores Snakemake may use (default: all of this machine's, "
                      f"{os.cpu_count()} here; with --profile, the profile's)")  # fmt: skip

@@ -33,6 +33,8 @@ FEW_CORES_THREADS = ("transcribe_shard=1", "extract_features=1")
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 #: the Hugging Face hub stays offline unless the environment says otherwise (nothing downloads)
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1"}
+#: the checkout this package was imported from (a Snakefile above src/ when it is one)
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 Runner = Callable[..., subprocess.CompletedProcess]
 
@@ -59,11 +61,12 @@ class RunRequest:
     def of(cls, config: str, words: Sequence[str] = (), **options) -> RunRequest:
         """The request of ``crossemo run CONFIG WORDS...``: each word naming an existing
         ``.yaml``/``.yml``/``.json`` file is a further config file, every other one a target."""
-        configs = [Path(config)]
-        targets = []
+        configs, targets = [Path(config)], []
         for word in words:
-            is_config = Path(word).suffix in CONFIG_SUFFIXES and Path(word).is_file()
-            (configs if is_config else targets).append(word)
+            if Path(word).suffix in CONFIG_SUFFIXES and Path(word).is_file():
+                configs.append(Path(word))
+            else:
+                targets.append(word)
         for path in configs:
             if not path.is_file():
                 raise FrontDoorError(
@@ -92,9 +95,8 @@ def find_workflow(config: Path, cwd: Path | None = None) -> Path:
         for folder in (start, *start.parents):
             if (folder / SNAKEFILE).is_file():
                 return folder
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / SNAKEFILE).is_file():
-        return checkout
+    if (CHECKOUT / SNAKEFILE).is_file():
+        return CHECKOUT
     raise FrontDoorError(
         f"no {SNAKEFILE} found above {starts[0]} or {starts[1]}: run crossemo run inside a "
         "checkout of the crossemo repository (git clone it; its Snakefile is not part of the "
@@ -221,9 +223,8 @@ def version() -> str:
         text = f"crossemo {distribution_version('crossemo')}"
     except PackageNotFoundError:
         text = "crossemo (not installed: running from a source folder)"
-    checkout = Path(__file__).resolve().parents[2]
-    commit = git_commit(checkout)
-    return f"{text} (git {commit}, {checkout})" if commit else text
+    commit = git_commit(CHECKOUT)
+    return f"{text} (git {commit}, {CHECKOUT})" if commit else text
 
 
 def git_commit(folder: Path) -> str | None:

@@ -83,4 +83,3 @@ def start(config: dict, basedir: Path, validate: Validate) -> Startup:
     plan = Plan(config, scheme_dir, workflow_path(REFERENCE_DIR, basedir))
     plan.validate()
     return Startup(schema, scheme_dir, schemes, plan)
-
