@@ -152,3 +152,34 @@ def test_every_sub_commands_help_shows_its_defaults():
     assert "(default: write nothing)" in helps["ingest"]
     for name, text in helps.items():
         assert "(default: None)" not in text and "(default: False)" not in text, name
+
+
+def documented_runs() -> list[str]:
+    """The ``crossemo run`` command lines of the README and the run command's own examples."""
+    import re
+
+    from crossemo.cli import RUN_EPILOG
+
+    text = (REPO / "README.md").read_text() + "\n" + RUN_EPILOG
+    found = re.findall(r"(?:\.venv/bin/)?crossemo run [^`\n#]*", text)
+    return [c.strip() for c in found if "CONFIG" not in c]
+
+
+def test_documented_run_commands_name_existing_configs_and_real_rules(monkeypatch):
+    import re
+    import shlex
+
+    rules = set()
+    for smk in [REPO / "Snakefile", *(REPO / "rules").glob("*.smk")]:
+        rules |= set(re.findall(r"^rule (\w+):", smk.read_text(), flags=re.M))
+    monkeypatch.chdir(REPO)
+    commands = documented_runs()
+    assert len(commands) >= 6
+    for command in commands:
+        words = shlex.split(command)[1:]
+        args = parse([w.replace("config/mine.yaml", "config/config.yaml") for w in words])
+        req = RunRequest.of(args.config, args.targets, profile=args.profile)
+        assert set(req.targets) <= rules, command
+        assert all(p.is_relative_to(REPO / "config") for p in req.configs), command
+        if args.profile:
+            assert Path(frontdoor.resolve_profile(args.profile, REPO)).is_dir(), command
