@@ -14,59 +14,26 @@ sys.path.insert(
     0, str(Path(workflow.basedir) / "src")
 )  # conda: crossemo is not installed
 from crossemo.core import names
-from crossemo.core.configuration import prepare, read_label_scheme, require_known_keys
-from crossemo.core.configuration import require_schema
-from crossemo import corpora
-from crossemo.features import upstreams
+from crossemo.core import startup
 from crossemo.core.losses import print_losses
-from crossemo.plan import Plan, RuleInputs, RuleParams, RuleResources, paths
+from crossemo.plan import RuleInputs, RuleParams, RuleResources, paths
 from crossemo.core.safe_text import inline_json  # report jobs' text params: no markup
 from crossemo.report import pages
 
 
 def workflow_path(path):
-    """A config path to workflow data: as given if it exists, else inside the repository.
-
-    Lets ``--directory`` runs (tests, scratch dirs) find the shipped label schemes and
-    reference tables without copying them.
-    """
-    path = Path(path)
-    return (
-        path if path.is_absolute() or path.exists() else Path(workflow.basedir) / path
-    )
+    """A config path to workflow data: as given if it exists, else inside the repository."""
+    return startup.workflow_path(path, workflow.basedir)
 
 
-def _load_label_schemes(folder):
-    """Label scheme files of ``folder`` by name, each validated by its JSON schema."""
-    schemes = {}
-    for path in sorted(folder.glob("*.yaml")):
-        # unknown keys are named with the nearest valid one
-        schemes[path.stem] = read_label_scheme(path)
-        validate(schemes[path.stem], "../workflow/schemas/label_scheme.schema.yaml")
-    return schemes
-
-
-# Start-up: unknown keys (named with the nearest valid one), schema, rehearsal overlay, then
-# the checks that would otherwise fail inside a job.
-# The config's own corpus adapters and upstreams (`adapters:`, `upstreams: {name: module}`)
-# join their registries first, so the start-up checks, the schema, the plan and the rules see them.
-require_known_keys(config)
-corpora.register_config(config)
-upstreams.register_config(config)
-CONFIG_SCHEMA = upstreams.schema_file(
-    Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
-)
-# plain validation first: it names the key of a value that Snakemake's validation fails on
-require_schema(config, CONFIG_SCHEMA)
-validate(config, str(CONFIG_SCHEMA))
-LABEL_SCHEME_DIR = workflow_path(
-    config.get("label_schemes_dir", "config/label_schemes")
-)
+# Start-up (crossemo.core.startup, which `crossemo run` runs too before Snakemake starts):
+# unknown keys (named with the nearest valid one), the config's own corpus adapters and upstreams
+# (`adapters:`, `upstreams: {name: module}`) registered, schema, label schemes, rehearsal overlay,
+# then the checks that would otherwise fail inside a job.
+STARTUP = startup.start(config, Path(workflow.basedir), validate)
 #: label schemes available as files (small config dir: cheap to read)
-LABEL_SCHEMES = _load_label_schemes(LABEL_SCHEME_DIR)
-prepare(config, LABEL_SCHEMES, corpora.ADAPTERS)
-PLAN = Plan(config, LABEL_SCHEME_DIR, workflow_path("src/crossemo/data/reference"))
-PLAN.validate()
+LABEL_SCHEMES = STARTUP.schemes
+PLAN = STARTUP.plan
 #: the rules' input, params and resource functions (of a job's wildcards), bound to the plan
 INPUTS = RuleInputs(PLAN)
 PARAMS = RuleParams(PLAN)

@@ -122,3 +122,20 @@ def test_ravdess_song_files_kept_only_when_asked(ravdess):
     assert_conserved(ravdess, manifest, rejects)
     with pytest.raises(ValueError, match="vocal_channels: unknown \\['singing'\\]"):
         ingest("ravdess", ravdess, "ravdess", vocal_channels=["singing"])
+
+
+def test_cli_ingest_without_output_checks_the_corpus_and_writes_nothing(ravdess, tmp_path, capsys):
+    before = sorted(tmp_path.rglob("*"))
+    assert main(["ingest", "ravdess", str(ravdess)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert "ravdess: 5 utterances, 9 rejected" in printed
+    assert {"rejects by reason:", "  unparsable_name: 2", "  truncated: 1"} <= set(printed)
+    assert "nothing written" in printed[-1]
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_cli_ingest_names_the_nearest_adapter(ravdess, capsys):
+    assert main(["ingest", "ravdes", str(ravdess)]) == 1
+    assert "unknown corpus adapter 'ravdes' (did you mean 'ravdess'?)" in capsys.readouterr().err
+    assert main(["ingest", "mine", str(ravdess), "--adapter", "zzzz"]) == 1
+    assert "unknown corpus adapter 'zzzz'; known adapters: " in capsys.readouterr().err

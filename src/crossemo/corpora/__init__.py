@@ -97,10 +97,14 @@ def module_path(name: str) -> str:
 
 
 def adapter(name: str) -> ModuleType:
-    """The adapter module called ``name``; a clear error for unknown names."""
+    """The adapter module called ``name``; for unknown names an error naming the nearest one."""
     if name not in ADAPTERS:
+        from crossemo.core.configuration import nearest
+
         known = ", ".join(sorted(ADAPTERS))
-        raise ValueError(f"unknown corpus adapter {name!r}; known adapters: {known}")
+        raise ValueError(
+            f"unknown corpus adapter {name!r}{nearest(name, ADAPTERS)}; known adapters: {known}"
+        )
     return importlib.import_module(module_path(name))
 
 
