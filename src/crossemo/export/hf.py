@@ -43,6 +43,7 @@ def write(data: ExperimentData, out_dir: Path) -> list[Path]:
     """Write one ``DatasetDict`` folder per fold under ``out_dir/hf``; returns the folders."""
     import datasets
 
+    datasets.disable_progress_bars()  # one bar per split and fold; the CLI says what it wrote
     feats = features(data.classes)
     audio = {u: wav_bytes(s, r) for u, s, r in data.audio()}
     data.require_audio(audio)
