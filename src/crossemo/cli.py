@@ -137,8 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
         "splits), lhotse/<fold>/ (recordings and supervisions), emobox/ (EmoBox's JSONL) and "
         "csv/<experiment>.csv; audio files are the shards' samples as 16-bit WAV (wav/).",
     )
-    exp.add_argument("experiments", nargs="*", metavar="EXPERIMENT",
-                     help="experiments of the config (default: every one with a split table)")  # fmt: skip
+    exp.add_argument(
+        "experiments",
+        nargs="*",
+        metavar="EXPERIMENT",
+        help="experiments of the config (default: those with a split table)",
+    )
     exp.add_argument("--configfile", default="config/config.yaml",
                      help="the workflow's config (default: %(default)s)")  # fmt: skip
     exp.add_argument("--results", default="results",

@@ -72,8 +72,8 @@ def tree(tmp_path_factory) -> dict:
         audio.update(samples)
     split = _split(pd.concat(tables, ignore_index=True))
     write_split(split, split, root / f"results/splits/{EXPERIMENT}.parquet", root / "audit.csv")
-    config = {"label_schemes_dir": str(REPO / "config/label_schemes"),
-              "experiments": {EXPERIMENT: {"scheme": "basic4"}, "never_run": {"scheme": "basic4"}}}  # fmt: skip
+    experiments = {EXPERIMENT: {"scheme": "basic4"}, "never_run": {"scheme": "basic4"}}
+    config = {"label_schemes_dir": str(REPO / "config/label_schemes"), "experiments": experiments}
     (root / "config.yaml").write_text(yaml.safe_dump(config))
     written = export(root / "config.yaml", root / "results", root / "out")
     genders = dict(zip(pd.concat(tables)["utt_id"], pd.concat(tables)["gender"], strict=True))
@@ -136,7 +136,9 @@ def test_audformat_round_trip(tree):
         want = _expected(tree, fold, split)
         files = [Path(db.root, f).resolve() for f in frame.index]
         wav_dir = (tree["out"] / "wav").resolve()
-        assert [str(f.relative_to(wav_dir).with_suffix("")) for f in files] == want["utt_id"].tolist()
+        assert [str(f.relative_to(wav_dir).with_suffix("")) for f in files] == want[
+            "utt_id"
+        ].tolist()
         assert frame["emotion"].tolist() == want["label"].tolist()
         assert frame["speaker"].tolist() == want["speaker"].tolist()
         assert frame["gender"].tolist() == [tree["gender"][u] for u in want["utt_id"]]

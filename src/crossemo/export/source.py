@@ -28,6 +28,8 @@ from crossemo.splits.experiment import SPLITS
 SCHEME_DIR = "config/label_schemes"
 #: the export table's columns, one row per (utterance, fold)
 COLUMNS = ["utt_id", "corpus", "speaker", "gender", "label", "fold", "split", "duration", "shard"]
+#: what the export reads of a labelled table
+LABELLED_COLUMNS = ["utt_id", "gender", "duration", "audio_shard"]
 #: the folder of the shared WAV files under an experiment's export folder
 WAV_DIR = "wav"
 
@@ -44,6 +46,11 @@ def under_results(results_dir: str | Path, template: str, **values: object) -> P
     """A :mod:`crossemo.plan.paths` template filled and moved under ``results_dir`` (the
     templates start with ``results/``)."""
     return Path(results_dir) / Path(paths.fill(template, **values)).relative_to("results")
+
+
+def split_file(results_dir: str | Path, experiment: str) -> Path:
+    """The split table of ``experiment`` under ``results_dir``."""
+    return under_results(results_dir, paths.SPLIT, experiment=experiment)
 
 
 def wav_name(utt_id: str) -> str:
@@ -142,7 +149,7 @@ def choose(experiments: Mapping[str, Mapping], wanted: list[str], results_dir: P
                               f"{nearest(name, experiments)}")  # fmt: skip
     if wanted:
         return list(dict.fromkeys(wanted))
-    found = [e for e in experiments if under_results(results_dir, paths.SPLIT, experiment=e).is_file()]
+    found = [e for e in experiments if split_file(results_dir, e).is_file()]
     if not found:
         raise FileNotFoundError(
             f"{results_dir}/splits: no split table of any configured experiment; run the "
@@ -156,18 +163,19 @@ def load(experiment: str, entry: Mapping, scheme_dir: Path, results_dir: Path) -
     from crossemo.labels import load_scheme
     from crossemo.splits.io import Split
 
-    split_file = under_results(results_dir, paths.SPLIT, experiment=experiment)
-    if not split_file.is_file():
-        raise FileNotFoundError(f"{split_file}: no split table of {experiment}; make it first "
-                                f"(snakemake --cores N {paths.fill(paths.SPLIT, experiment=experiment)})")  # fmt: skip
-    split = Split.validate(pd.read_parquet(split_file))
+    path = split_file(results_dir, experiment)
+    if not path.is_file():
+        target = paths.fill(paths.SPLIT, experiment=experiment)
+        raise FileNotFoundError(f"{path}: no split table of {experiment}; make it first "
+                                f"(snakemake --cores N {target})")  # fmt: skip
+    split = Split.validate(pd.read_parquet(path))
     scheme = load_scheme(scheme_dir / f"{entry['scheme']}.yaml")
     labelled = _labelled(results_dir, entry["scheme"], sorted(split["corpus"].unique()))
     table = split.merge(labelled, on="utt_id", how="left", validate="many_to_one")
     if table["shard"].isna().any():
         lost = table.loc[table["shard"].isna(), "utt_id"].iloc[0]
-        raise ValueError(f"{split_file}: {lost} is in no labelled table of scheme "
-                         f"{entry['scheme']}; rerun the workflow's labels and splits stages")  # fmt: skip
+        raise ValueError(f"{path}: {lost} is in no labelled table of scheme {entry['scheme']}; "
+                         "rerun the workflow's labels and splits stages")  # fmt: skip
     return ExperimentData(experiment, list(scheme.classes), table[COLUMNS])
 
 
@@ -178,7 +186,9 @@ def _labelled(results_dir: Path, scheme: str, corpora: list[str]) -> pd.DataFram
         path = under_results(results_dir, paths.LABELS, scheme=scheme, corpus=corpus)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no labelled table; run the workflow's labels stage")
-        frames.append(pd.read_parquet(path, columns=["utt_id", "gender", "duration", "audio_shard"]))
+        frames.append(
+            pd.read_parquet(path, columns=["utt_id", "gender", "duration", "audio_shard"])
+        )
     table = pd.concat(frames, ignore_index=True)
     table["shard"] = [str(results_dir / _in_results(s)) for s in table.pop("audio_shard")]
     return table
