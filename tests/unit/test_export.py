@@ -209,3 +209,23 @@ def test_cli_writes_the_formats_asked_for(tree, tmp_path):
             "--results", str(root / "results"), "-o", str(tmp_path), "-f", "csv"]  # fmt: skip
     assert main(argv) == 0
     assert sorted(p.name for p in (tmp_path / EXPERIMENT).iterdir()) == ["csv", "wav"]
+
+
+def test_an_utterance_missing_from_the_shards_stops_the_export_naming_them(tree, tmp_path):
+    from crossemo.export.source import ExperimentData, load, read_experiments
+
+    experiments, schemes = read_experiments(tree["root"] / "config.yaml")
+    data = load(EXPERIMENT, experiments[EXPERIMENT], schemes, tree["root"] / "results")
+    extra = data.table.iloc[[0]].assign(utt_id="toyA/lost")
+    broken = ExperimentData(EXPERIMENT, data.classes, pd.concat([data.table, extra]))
+    with pytest.raises(FileNotFoundError, match=r"toyA/lost.*toyA/0000\.parquet"):
+        broken.wavs(tmp_path)
+
+
+def test_an_utt_id_cannot_name_a_file_outside_the_export():
+    from crossemo.export.source import wav_name
+
+    assert wav_name("emodb/03a01Fa") == "emodb/03a01Fa.wav"
+    for bad in ("../etc/x", "/abs/x", "a/../../x"):
+        with pytest.raises(ValueError, match="cannot name a file"):
+            wav_name(bad)
