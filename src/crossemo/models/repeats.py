@@ -52,7 +52,8 @@ def redraw_dev(view, split, experiment: Mapping[str, Any], name: str, fold: int,
     original = training & (source == view["utt_id"])
     groups = split.drop_duplicates("utt_id").set_index("utt_id")["group"]
     pool = view.loc[original, ["utt_id", "corpus", "label"]].assign(
-        group=lambda d: d["utt_id"].map(groups))
+        group=lambda d: d["utt_id"].map(groups)
+    )
     drawn = add_dev(pool, pd.Series("train", index=pool.index), exp, fold)
     out = view.copy()
     out.loc[drawn.index, "split"] = drawn

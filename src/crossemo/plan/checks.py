@@ -1,7 +1,8 @@
 """Checks at parse time: configs that would otherwise fail inside a job (init_from chains, converted
 Whisper encoders, Whisper inputs, comparisons, ensemble members, layer probes and combinations,
 leave-one-corpus-out selection, fused feature sets, Whisper features of augmented audio, paper
-bindings whose source the experiment cannot feed, repeats over seeds that would not compose), refused with the config key to fix."""
+bindings whose source the experiment cannot feed, repeats over seeds that would not compose),
+refused with the config key to fix."""
 
 from __future__ import annotations
 
@@ -217,7 +218,8 @@ class Checks(Experiments):
         exp = self.experiment(experiment)
         if exp.get("seeds_split") and not self.seeds(experiment):
             raise ValueError(f"{key}.seeds_split: draws a dev set per seed of seeds:, which "
-                             "this experiment does not list; add seeds or leave it out")  # fmt: skip
+                             "this experiment does not list; add seeds or leave it "
+                             "out")  # fmt: skip
         if not self.seeds(experiment):
             return
         why = None

@@ -74,6 +74,8 @@ class Experiments:
         self.lr_cv_experiments = [e for e in self.neural_experiments if self.lr_grid(e)]
         #: late-fusion experiments (family ensemble): their runs combine other experiments' runs
         self.ensemble_experiments = [e for e in self.experiments if self.is_ensemble(e)]
+        #: experiments repeated over seeds (``seeds:``; their seeds table, make_seeds_table)
+        self.seeded_experiments = [e for e in self.model_experiments if self.seeds(e)]
         #: classic experiments trained on each encoder layer (model.layer_probe)
         self.layer_probe_experiments = [
             e for e in self.classic_experiments if self.model(e).get("layer_probe")

@@ -43,8 +43,9 @@ class Params(Inputs):
         """The part of ``experiment`` a training job reads (params of train_classic, train_neural
         and combine_ensemble): names.*_EXPERIMENT_KEYS of its kind, the model without
         its resource keys; with ``seeds_split`` also the split keys (a repeat draws its own dev
-        set in its job, :mod:`crossemo.models.repeats`). Report keys (``paper:``), split and balance keys are not in it: editing
-        them does not rerun training through params (a changed split does through its files)."""
+        set in its job, :mod:`crossemo.models.repeats`). Report keys (``paper:``), split and
+        balance keys are not in it otherwise: editing them does not rerun training through
+        params (a changed split does through its files)."""
         keys = names.NEURAL_EXPERIMENT_KEYS
         if self.is_classic(experiment):
             keys = names.CLASSIC_EXPERIMENT_KEYS
