@@ -7,6 +7,8 @@ batch order, dropout). With ``seeds_split`` it also draws its own dev set from t
 training rows of the view (the split's dev rule, :func:`crossemo.splits.dev.add_dev`, seeded
 with the repeat's seed; the test rows stay the split's), so seed ``s`` of a split drawn with
 ``seed: s`` gets the split's own dev set. A run without a seed part is handed over unchanged.
+The classic and neural engines (:mod:`crossemo.models.classic_engine`,
+:mod:`crossemo.models.run`) prepare every job so.
 """
 
 from __future__ import annotations

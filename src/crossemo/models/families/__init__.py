@@ -238,10 +238,5 @@ def paper_names() -> dict[str, str]:
 
 
 def train(job: TrainJob):
-    """Run ``job`` with its family (:meth:`Family.train`); a repeat over seeds (run name
-    ``...-s{seed}``) with its seed (:mod:`crossemo.models.repeats`)."""
-    from crossemo.models.repeats import repeat
-
-    family = get(job.family)
-    with repeat(job, neural=family.kind == NEURAL) as prepared:
-        return family.train(prepared)
+    """Run ``job`` with its family (:meth:`Family.train`)."""
+    return get(job.family).train(job)
