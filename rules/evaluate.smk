@@ -53,6 +53,28 @@ rule evaluate_experiment:
         "../workflow/scripts/evaluate_experiment.py"
 
 
+# Mean, std and per-seed values of an experiment repeated over seeds (``seeds:``).
+rule make_seeds_table:
+    input:
+        unpack(INPUTS.make_seeds_table),
+    output:
+        table=paths.SEEDS_TABLE,
+        page=table_page(
+            paths.SEEDS_TABLE,
+            category="Metrics",
+            labels={"experiment": "{experiment}", "table": "seeds"},
+        ),
+    log:
+        "logs/make_seeds_table/{experiment}.log",
+    wildcard_constraints:
+        experiment=_alternatives(PLAN.seeded_experiments),
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    script:
+        "../workflow/scripts/make_seeds_table.py"
+
+
 rule compare_experiments:
     input:
         unpack(INPUTS.compare_experiments),

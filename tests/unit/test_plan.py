@@ -84,14 +84,16 @@ def test_demo_experiments(demo):
     # corpora (EMOVO, MELD, PAVOQUE), a classic experiment with a model like demo_corpus_matrix
     assert demo.experiments == [
         "demo_basic4_kfold", "demo_basic4_loso", "demo_basic4_matrix", "demo_corpus_matrix",
-        "demo_egemaps_svm_cross", "demo_egemaps_svm_emodb", "demo_egemaps_svm_loco",
+        "demo_egemaps_rf_seeds", "demo_egemaps_svm_cross", "demo_egemaps_svm_emodb",
+        "demo_egemaps_svm_loco",
         "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_fusion_early",
         "demo_fusion_late", "demo_handcrafted_multi", "demo_multimodal", "demo_valence_cross",
         "demo_whisper_svm_cross",
     ]  # fmt: skip
     assert demo.classic_experiments == [
-        "demo_basic4_matrix", "demo_corpus_matrix", "demo_egemaps_svm_cross",
-        "demo_egemaps_svm_emodb", "demo_egemaps_svm_loco", "demo_fusion_early",
+        "demo_basic4_matrix", "demo_corpus_matrix", "demo_egemaps_rf_seeds",
+        "demo_egemaps_svm_cross", "demo_egemaps_svm_emodb", "demo_egemaps_svm_loco",
+        "demo_fusion_early",
         "demo_handcrafted_multi", "demo_whisper_svm_cross",
     ]  # fmt: skip
     assert demo.ensemble_experiments == ["demo_fusion_late"]
@@ -100,7 +102,7 @@ def test_demo_experiments(demo):
     ]  # fmt: skip
     assert demo.lr_cv_experiments == ["demo_finetune_lrcv"]
     assert demo.ssl_experiments == ["demo_frozen_ct"]
-    assert demo.model_experiments == demo.classic_experiments[:5] + [
+    assert demo.model_experiments == demo.classic_experiments[:6] + [
         "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_fusion_early",
         "demo_fusion_late", "demo_handcrafted_multi", "demo_multimodal", "demo_whisper_svm_cross",
     ]  # fmt: skip

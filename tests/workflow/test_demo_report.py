@@ -33,7 +33,9 @@ FUSION = [WHISPER, EGEMAPS, EARLY, LATE]
 #: frozen tiny encoder + class-token transformer head; block-expanded tiny encoder (copies and
 #: head trained); both trained on EmoDB + RAVDESS, tested on IEMOCAP
 NEURAL = ["demo_frozen_ct", "demo_exhubert"]
-SELECTED = [*CLASSIC, FINETUNE, *FUSION, *NEURAL]
+#: a random forest repeated over seeds 0, 1, 2 (each seed its own dev draw)
+SEEDS = "demo_egemaps_rf_seeds"
+SELECTED = [*CLASSIC, FINETUNE, *FUSION, *NEURAL, SEEDS]
 #: the newcomer's config: RAVDESS -> SAVEE, eGeMAPS + SVM (corpora the demo run above ingests)
 MINIMAL = "config/examples/minimal.yaml"
 #: the stages the minimal config shares with the demo, reused rather than run again
@@ -232,3 +234,29 @@ def test_the_neural_demo_runs_beat_chance(reported):
         assert beats_chance(run), (name, run["overall"]["uar"])
         predicted = np.asarray(run["overall"]["confusion"]["matrix"]).sum(axis=0)
         assert (predicted > 0).sum() >= 3, (name, predicted)  # not one class for every clip
+
+
+def test_repeats_over_seeds_report_mean_std_and_each_seed(reported):
+    """demo_egemaps_rf_seeds: three runs (one per seed), the seeds table's mean and std are
+    numpy's of the per-seed pooled values, the leaderboard's one row says the seeds."""
+    workdir, _ = reported
+    runs = read_run_metrics([workdir / f"results/metrics/{SEEDS}.runs.json"])
+    assert sorted(r["run"] for r in runs) == ["main-s0", "main-s1", "main-s2"]
+    seeds = pd.read_csv(workdir / f"results/tables/seeds_{SEEDS}.csv")
+    intervals = pd.read_csv(workdir / f"results/metrics/{SEEDS}.intervals.csv")
+    for _, row in seeds.iterrows():
+        values = [intervals[(intervals["variant"] == f"s{s}") & (intervals["scope"] == row["scope"])
+                            & (intervals["measure"] == row["measure"])]["value"].iloc[0]
+                  for s in (0, 1, 2)]  # fmt: skip
+        assert row["n_seeds"] == 3
+        assert [row["s0"], row["s1"], row["s2"]] == pytest.approx(values, abs=1e-6)
+        assert row["mean"] == pytest.approx(np.mean(values), abs=1e-6)
+        assert row["std"] == pytest.approx(np.std(values, ddof=1), abs=1e-6)
+    board = pd.read_csv(workdir / "results" / "tables" / "leaderboard.csv")
+    ours = board[board["experiment"] == SEEDS]
+    assert len(ours) == 1 and ours["n_seeds"].tolist() == [3] and ours["run"].tolist() == ["main"]
+    uar = seeds[(seeds["scope"] == "savee") & (seeds["measure"] == "uar")].iloc[0]
+    assert ours["uar"].iloc[0] == pytest.approx(uar["mean"], abs=1e-6)
+    assert "mean of 3 seeds" in (workdir / "results/tables/leaderboard.md").read_text()
+    card = (workdir / f"results/models/{SEEDS}/main-s1/README.md").read_text()
+    assert "trained with seed 1" in card

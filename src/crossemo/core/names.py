@@ -7,7 +7,12 @@ Run names (the ``{run}`` wildcard, ``results/predictions/{experiment}/{run}.parq
 - ``fold{k}-{family}``: one family of a multi-family classic experiment (a single split is fold0);
 - ``fold{k}-lr{lr}``: learning-rate cross-validation run (fold ``k`` of the inner CV, ``lr`` as
   :func:`lr_name` writes it);
-- ``final``: the refit of an LR-CV experiment with the chosen learning rate.
+- ``final``: the refit of an LR-CV experiment with the chosen learning rate;
+- ``<run>-s{seed}``: one repeat of an experiment with ``seeds:`` (``main-s2``, ``fold0-s1``,
+  ``fold0-svm-s1``): the run trained with that seed (:func:`seed_run`). Without ``seeds:``
+  run names carry no seed part. The seed part ends the name, so :func:`parse_run`'s variant
+  of a repeat holds it (``s1``, ``svm-s1``: each seed's folds pool as today) and
+  :func:`split_seed` takes it off again (the variant the seeds repeat).
 
 A ``corpus_matrix`` experiment has one fold per training source (:func:`matrix_sources`):
 ``fold{i}`` trains on the i-th corpus of its ``train`` list alone and tests every other one;
@@ -91,11 +96,13 @@ def augmented_source(utt_id: str) -> str:
 
 #: wildcard constraints of the ``{fold}`` and ``{run}`` wildcards
 FOLD_PATTERN = r"fold\d+"
-CLASSIC_RUN_PATTERN = r"(fold\d+|main)(-[A-Za-z0-9_]+)?"
-NEURAL_RUN_PATTERN = r"(main|final|fold\d+)(-lr[0-9.eE+-]+)?"
+SEED_PART = r"(-s\d+)?"  #: a repeat's seed part of a run name (:func:`seed_run`)
+CLASSIC_RUN_PATTERN = r"(fold\d+|main)(-[A-Za-z0-9_]+)?" + SEED_PART
+NEURAL_RUN_PATTERN = r"(main|final|fold\d+)(-lr[0-9.eE+-]+)?" + SEED_PART
 ENSEMBLE_RUN_PATTERN = r"(main|fold\d+)"
 
 _FOLD_RUN = re.compile(r"^fold(?P<fold>\d+)(?:-(?P<variant>.+))?$")
+_SEEDED = re.compile(r"^(?:(?P<base>.+)-)?s(?P<seed>\d+)$")
 _LR_RUN = re.compile(r"^fold(?P<fold>\d+)-lr(?P<lr>[0-9.eE+-]+)$")
 
 
@@ -172,6 +179,31 @@ def family_run(run: str, family: str) -> str:
     return f"{run_fold(run)}-{family}"
 
 
+def seed_run(run: str, seed: int) -> str:
+    """Run ``run`` repeated with ``seed``: ``fold0`` -> ``fold0-s1``, ``main`` -> ``main-s1``."""
+    return f"{run}-s{int(seed)}"
+
+
+def seeded_runs(runs: Sequence[str], seeds: Sequence[int]) -> list[str]:
+    """Each run once per seed, seed-minor (``fold0-s0, fold0-s1, ...``); ``runs`` as they are
+    without seeds (an experiment without ``seeds:`` keeps its run names)."""
+    return [seed_run(r, s) for r in runs for s in seeds] if seeds else list(runs)
+
+
+def split_seed(name: str) -> tuple[str, int | None]:
+    """A run or variant without its seed part, and the seed: ``fold0-svm-s1`` -> (``fold0-svm``,
+    1), variant ``s2`` -> ("", 2), variant ``svm-s2`` -> (``svm``, 2); (name, None) unseeded."""
+    match = _SEEDED.match(name)
+    if not match:
+        return name, None
+    return match["base"] or "", int(match["seed"])
+
+
+def run_seed(run: str) -> int | None:
+    """The seed of a repeat (``fold0-s2`` -> 2), None for a run of an experiment without seeds."""
+    return split_seed(run)[1]
+
+
 def parse_run(run: str) -> tuple[int, str]:
     """``fold3`` -> (3, ""), ``fold0-lr1e-05`` -> (0, "lr1e-05"), ``main``/``final`` -> (0, run)."""
     match = _FOLD_RUN.match(run)
@@ -208,7 +240,7 @@ def run_family(run: str, families: Sequence[str]) -> str:
     families = list(families)
     if len(families) == 1:
         return families[0]
-    suffix = parse_run(run)[1]
+    suffix = split_seed(parse_run(run)[1])[0]
     if suffix not in families:
         raise ValueError(f"run {run}: no family {suffix!r} in {families}")
     return suffix

@@ -160,6 +160,10 @@ class Leaderboard(pa.DataFrameModel):
     macro_f1_ci_high: Series[float] = pa.Field(nullable=True, ge=0, le=1)
     uar_fold_mean: Series[float] = pa.Field(ge=0, le=1)
     uar_fold_std: Series[float] = pa.Field(nullable=True, ge=0)
+    #: repeats over seeds (``seeds:``): the measures are the mean of n_seeds seeds' pooled values,
+    #: uar_seed_std their UAR's sample std (NaN for one seed), the intervals the seeds' hull
+    n_seeds: Series[int] = pa.Field(ge=1)
+    uar_seed_std: Series[float] = pa.Field(nullable=True, ge=0)
     at_chance: Series[bool]
     flag: Series[str] = pa.Field(isin=["", "at chance", "no interval"])
 

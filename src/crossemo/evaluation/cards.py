@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from crossemo.core.atomic import atomic_path
+from crossemo.core.names import run_seed
 from crossemo.evaluation.card_facts import (
     AUDIT_LEAK_COLUMNS,
     MEASURES,
@@ -62,6 +63,12 @@ class ExperimentFacts:
     @property
     def train(self) -> list[str]:
         return [c.name for c in self.corpora if "train" in c.roles]
+
+
+#: where a card of a repeat over seeds points for the mean over the seeds
+SEEDS_POINTER = (
+    "The mean, standard deviation and per-seed values are in results/tables/seeds_{experiment}.csv."
+)
 
 
 def hub_id(encoder: Any) -> str | None:
@@ -255,6 +262,9 @@ def render_card(exp: ExperimentFacts, run: RunFacts, folder: str) -> str:
         f"A {run.family} model for speech emotion recognition ({exp.scheme}: "
         f"{', '.join(run.classes)}), trained by crossemo on {', '.join(exp.train) or '-'}.",
     ]
+    if (seed := run_seed(run.run)) is not None:
+        title += ["", f"One repeat of the experiment's runs over seeds: trained with seed {seed}. "
+                  f"{SEEDS_POINTER.format(experiment=exp.name)}"]  # fmt: skip
     parts = [title, results_section(run), use_sections(exp, run), data_section(exp),
              audit_section(exp), calibration_section(run), gaps_section(run),
              deviations_section(exp), usage_section(run, folder)]  # fmt: skip
@@ -266,6 +276,11 @@ def render_index(exp: ExperimentFacts, runs: Sequence[RunFacts]) -> str:
     lines = [f"# {exp.name}", "", f"Model folders of experiment {exp.name} ({exp.scheme}, "
              f"{exp.protocol}); each holds its own card ({CARD_FILE}).", "",
              "| run | family | UAR | WA | macro-F1 |", "|---|---|---|---|---|"]  # fmt: skip
+    seeds = sorted({s for r in runs if (s := run_seed(r.run)) is not None})
+    if seeds:
+        lines[3:3] = [f"Repeated over {len(seeds)} seeds ({', '.join(map(str, seeds))}): one "
+                      f"folder per run and seed. {SEEDS_POINTER.format(experiment=exp.name)}",
+                      ""]  # fmt: skip
     for run in runs:
         overall = next((r for r in run.results if r.corpus == "overall"), None)
         cells = [_pct(overall.scores[m].value) if overall and m in overall.scores else "-"

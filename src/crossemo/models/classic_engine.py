@@ -111,7 +111,15 @@ def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augm
 
 # ---- the engine of the classic kind (crossemo.models.families.Family.train / .load) ----------
 def train(family: families.Family, job: families.TrainJob) -> pd.DataFrame:
-    """Rule train_classic's job for ``family`` (:class:`crossemo.models.families.TrainJob`)."""
+    """Rule train_classic's job for ``family`` (:class:`crossemo.models.families.TrainJob`); a
+    repeat over seeds with its seed (:func:`crossemo.models.repeats.repeat`)."""
+    from crossemo.models.repeats import repeat
+
+    with repeat(job, neural=False) as prepared:
+        return _train(family, prepared)
+
+
+def _train(family: families.Family, job: families.TrainJob) -> pd.DataFrame:
     inputs = job.inputs
     return train_classic_run(
         view_path=inputs["view"], split_path=inputs["split"], scheme_path=inputs["scheme"],

@@ -39,7 +39,15 @@ class NeuralRun:
 
 def train(family: families.Family, job: families.TrainJob) -> None:
     """Rule train_neural's job for ``family``: prepare the :class:`NeuralRun`, then the
-    family's ``fit`` writes the model folder and the predictions."""
+    family's ``fit`` writes the model folder and the predictions; a repeat over seeds with its
+    seed (:func:`crossemo.models.repeats.repeat`)."""
+    from crossemo.models.repeats import repeat
+
+    with repeat(job, neural=True) as prepared:
+        _train(family, prepared)
+
+
+def _train(family: families.Family, job: families.TrainJob) -> None:
     experiment = job_keys(job.experiment, NEURAL_EXPERIMENT_KEYS)  # what the rule's params hold
     model_cfg = dict(experiment["model"])
     inputs, outputs = job.inputs, job.outputs

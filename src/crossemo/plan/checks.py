@@ -1,14 +1,15 @@
 """Checks at parse time: configs that would otherwise fail inside a job (init_from chains, converted
 Whisper encoders, Whisper inputs, comparisons, ensemble members, layer probes and combinations,
 leave-one-corpus-out selection, fused feature sets, Whisper features of augmented audio, paper
-bindings whose source the experiment cannot feed), refused with the config key to fix."""
+bindings whose source the experiment cannot feed, repeats over seeds that would not compose),
+refused with the config key to fix."""
 
 from __future__ import annotations
 
 from crossemo import splits
 from crossemo.core import names, provenance
 from crossemo.models.families.keys import WHISPER_INPUTS
-from crossemo.models.stages import init_chain
+from crossemo.models.stages import init_chain, parse_init_from
 from crossemo.plan.experiments import Experiments
 
 #: families whose ``model.encoder`` may be ``{convert: ...}`` (fine-tuned, or frozen features)
@@ -44,6 +45,8 @@ class Checks(Experiments):
         for e in self.model_experiments:
             if self.loco(e):
                 self.validate_loco(e)
+        for e in self.experiments:
+            self.validate_seeds(e)
         for e in self.classic_experiments:
             self.validate_fusion(e)
             if self.model(e).get("layer_probe"):
@@ -204,6 +207,43 @@ class Checks(Experiments):
         if folds_a != sorted(names.parse_run(r)[0] for r in runs_b):
             raise ValueError(f"{key}: the sides hold runs of different folds; compare whole "
                              "experiments or runs of one fold")  # fmt: skip
+
+    def validate_seeds(self, experiment: str) -> None:
+        """``seeds:`` repeats classic and neural single-model runs (layer probes and fused
+        features too); refused, naming the key, where a run's repeats would not compose: an
+        experiment without a model, LR cross-validation, ensembles (and their members), corpus
+        matrices, the source of a later stage, a neural ``model.seed`` beside ``seeds``, and
+        ``seeds_split`` without ``seeds``."""
+        key = f"experiments.{experiment}"
+        exp = self.experiment(experiment)
+        if exp.get("seeds_split") and not self.seeds(experiment):
+            raise ValueError(f"{key}.seeds_split: draws a dev set per seed of seeds:, which "
+                             "this experiment does not list; add seeds or leave it "
+                             "out")  # fmt: skip
+        if not self.seeds(experiment):
+            return
+        why = None
+        if experiment not in self.model_experiments:
+            why = "it has no model to repeat"
+        elif self.lr_grid(experiment):
+            why = "model.lr_grid chooses the LR over its own CV runs, which are not repeated"
+        elif self.is_ensemble(experiment):
+            why = "an ensemble combines its members' runs; it is not trained from a seed"
+        elif exp["protocol"] == names.CORPUS_MATRIX:
+            why = "a corpus matrix's cells are single runs"
+        elif self.is_neural(experiment) and "seed" in self.model(experiment):
+            why = "model.seed is the training seed of a single run; each repeat takes its own"
+        for other in self.experiments:
+            if other == experiment or why:
+                continue
+            if self.is_ensemble(other) and any(m.partition("/")[0] == experiment
+                                               for m in self.ensemble_members(other)):  # fmt: skip
+                why = f"ensemble {other} combines its runs (model.members), one per fold"
+            source = parse_init_from(self.model(other).get("init_from"))
+            if source and source[0] == experiment:
+                why = f"experiment {other} starts from one of its runs (model.init_from)"
+        if why:
+            raise ValueError(f"{key}.seeds: {why}; leave seeds out of this experiment")
 
     def sides_corpora(self, experiment: str) -> dict[str, list[str]]:
         """What the sides of an unpaired comparison share: train and test corpora."""

@@ -74,6 +74,8 @@ class Experiments:
         self.lr_cv_experiments = [e for e in self.neural_experiments if self.lr_grid(e)]
         #: late-fusion experiments (family ensemble): their runs combine other experiments' runs
         self.ensemble_experiments = [e for e in self.experiments if self.is_ensemble(e)]
+        #: experiments repeated over seeds (``seeds:``; their seeds table, make_seeds_table)
+        self.seeded_experiments = [e for e in self.model_experiments if self.seeds(e)]
         #: classic experiments trained on each encoder layer (model.layer_probe)
         self.layer_probe_experiments = [
             e for e in self.classic_experiments if self.model(e).get("layer_probe")
@@ -172,13 +174,23 @@ class Experiments:
             return [*self.lr_cv_runs(experiment), names.FINAL]
         return names.fold_runs(self.folds(experiment))
 
+    def seeds(self, experiment: str) -> list[int]:
+        """The repeats of ``experiment`` (``seeds:``; empty: one run each, as without)."""
+        return [int(s) for s in self.experiment(experiment).get("seeds") or []]
+
+    def seeds_split(self, experiment: str) -> bool:
+        """Whether each repeat also draws its own dev set (``seeds_split``)."""
+        return bool(self.seeds(experiment)) and bool(self.experiment(experiment).get("seeds_split"))
+
     def runs(self, experiment: str) -> list[str]:
-        """Every run of ``experiment``; a multi-family classic one has a run per fold and family."""
+        """Every run of ``experiment``; a multi-family classic one has a run per fold and family,
+        an experiment with ``seeds:`` each of those once per seed (:func:`names.seeded_runs`)."""
         families = self.families(experiment)
+        runs = self.base_runs(experiment)
         if self.is_classic(experiment) and len(families) > 1:
-            folds = dict.fromkeys(names.run_fold(r) for r in self.base_runs(experiment))
-            return [names.family_run(f, fam) for f in folds for fam in families]
-        return self.base_runs(experiment)
+            folds = dict.fromkeys(names.run_fold(r) for r in runs)
+            runs = [names.family_run(f, fam) for f in folds for fam in families]
+        return names.seeded_runs(runs, self.seeds(experiment))
 
     def view_fold(self, experiment: str, run: str) -> str:
         """The training view (fold) a run reads."""

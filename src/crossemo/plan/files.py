@@ -137,6 +137,7 @@ class Files(Experiments):
         targets += each(paths.CORPUS_MATRIX_FIGURE, "experiment", matrices)
         targets += each(paths.LAYER_TABLE, "experiment", self.layer_probe_experiments)
         targets += each(paths.ENSEMBLE_TABLE, "experiment", self.ensemble_experiments)
+        targets += each(paths.SEEDS_TABLE, "experiment", self.seeded_experiments)
         return targets + (list(paths.LEADERBOARD.values()) if models else [])
 
     def strEmo_targets(self) -> list[str]:

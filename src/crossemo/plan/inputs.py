@@ -343,6 +343,9 @@ class RuleInputs:
     def write_model_cards(self, wildcards) -> dict[str, Any]:
         return self.plan.model_card_inputs(wildcards.experiment)
 
+    def make_seeds_table(self, wildcards) -> dict[str, str]:
+        return {"intervals": fill(paths.INTERVALS, experiment=wildcards.experiment)}
+
     def compare_experiments(self, wildcards) -> dict[str, list[str]]:
         return self.plan.comparison_inputs(wildcards.comparison)
 

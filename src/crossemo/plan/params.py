@@ -42,14 +42,19 @@ class Params(Inputs):
     def train_params(self, experiment: str) -> dict[str, Any]:
         """The part of ``experiment`` a training job reads (params of train_classic, train_neural
         and combine_ensemble): names.*_EXPERIMENT_KEYS of its kind, the model without
-        its resource keys. Report keys (``paper:``), split and balance keys are not in it: editing
-        them does not rerun training through params (a changed split does through its files)."""
+        its resource keys; with ``seeds_split`` also the split keys (a repeat draws its own dev
+        set in its job, :mod:`crossemo.models.repeats`). Report keys (``paper:``), split and
+        balance keys are not in it otherwise: editing them does not rerun training through
+        params (a changed split does through its files)."""
         keys = names.NEURAL_EXPERIMENT_KEYS
         if self.is_classic(experiment):
             keys = names.CLASSIC_EXPERIMENT_KEYS
         elif self.is_ensemble(experiment):
             keys = names.ENSEMBLE_EXPERIMENT_KEYS
-        return names.job_keys(self.experiment(experiment), keys)
+        out = names.job_keys(self.experiment(experiment), keys)
+        if self.seeds_split(experiment):  # each repeat draws its dev set (models.repeats)
+            out |= self.split_config(experiment) | {"seeds_split": True}
+        return out
 
     def balance_params(self, experiment: str) -> dict[str, Any]:
         """What balance_training_set reads: ``balance:`` and the experiment's seed."""

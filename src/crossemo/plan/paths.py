@@ -72,6 +72,9 @@ SUBGROUPS = "results/tables/subgroups_{experiment}.csv"
 CALIBRATION = "results/tables/calibration_{experiment}.csv"
 RELIABILITY = "results/figures/reliability_{experiment}.png"
 COMPARISON = "results/tables/compare_{comparison}.csv"
+#: an experiment with ``seeds:``: each variant's mean, std and per-seed values (rule
+#: make_seeds_table, crossemo.evaluation.seeds)
+SEEDS_TABLE = "results/tables/seeds_{experiment}.csv"
 #: the index of an experiment's model cards; each run's card is README.md in its model folder
 #: (rule write_model_cards, crossemo.evaluation.cards)
 MODEL_CARDS = "results/models/{experiment}/README.md"

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from crossemo.core.atomic import atomic_path
-from crossemo.core.names import parse_lr_run, parse_run
+from crossemo.core.names import parse_lr_run, parse_run, split_seed
 from crossemo.core.safe_text import html_text, write_csv
 from crossemo.core.schemas import Leaderboard
 from crossemo.evaluation.base import OVERALL, read_run_metrics, scope_of
@@ -122,10 +122,41 @@ def experiment_rows(experiment: str, results: Sequence[Mapping], intervals: pd.D
                    "train": ", ".join(info["train"]), "n_classes": len(support),
                    "chance_uar": _chance(support), "n_runs": int(fold["n_runs"])}  # fmt: skip
             row |= _measures(intervals, variant, scope)
-            row |= {"uar_fold_mean": fold["uar_mean"], "uar_fold_std": fold["uar_std"]}
-            row["at_chance"], row["flag"] = _flag(row["uar_ci_low"], row["chance_uar"])
+            row |= {"uar_fold_mean": fold["uar_mean"], "uar_fold_std": fold["uar_std"],
+                    "n_seeds": 1, "uar_seed_std": math.nan}  # fmt: skip
             rows.append(row)
+    rows = merge_seeds(rows)
+    for row in rows:
+        row["at_chance"], row["flag"] = _flag(row["uar_ci_low"], row["chance_uar"])
     return rows
+
+
+def merge_seeds(rows: Sequence[dict]) -> list[dict]:
+    """One row per variant and test set of an experiment repeated over seeds (``seeds:``; its
+    rows' variants ``s0``, ``svm-s1`` ...): each measure the mean over the seeds, its interval
+    the hull of the seeds' intervals (the lowest lower and highest upper bound: the chance flag
+    judges the worst seed), ``n_runs`` the seeds' runs, ``n_seeds`` and ``uar_seed_std`` (sample
+    std of the seeds' UAR). Rows without a seed part are kept as they are."""
+    out: list[dict] = []
+    merged: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        base, seed = split_seed("" if row["run"] == MAIN else row["run"])
+        if seed is None:
+            out.append(row)
+        else:
+            merged.setdefault((base, row["test_set"]), []).append(row)
+    for (base, _), seeds in merged.items():
+        row = dict(seeds[0], run=base or MAIN, n_seeds=len(seeds),
+                   n_runs=sum(int(r["n_runs"]) for r in seeds))  # fmt: skip
+        for m in (*MEASURES, "uar_fold_mean", "uar_fold_std"):
+            row[m] = float(np.mean([r[m] for r in seeds]))
+        for m in MEASURES:
+            row[f"{m}_ci_low"] = float(np.min([r[f"{m}_ci_low"] for r in seeds]))
+            row[f"{m}_ci_high"] = float(np.max([r[f"{m}_ci_high"] for r in seeds]))
+        uars = [r["uar"] for r in seeds]
+        row["uar_seed_std"] = float(np.std(uars, ddof=1)) if len(uars) > 1 else math.nan
+        out.append(row)
+    return out
 
 
 def leaderboard_table(runs: Mapping[str, Sequence[Mapping]], intervals: Mapping[str, pd.DataFrame],
@@ -178,11 +209,17 @@ def with_interval(row: Mapping, measure: str) -> str:
     return f"{percent(row[measure])} [{percent(low)}, {percent(high)}]"
 
 
+def seeds_note(row: Mapping) -> str:
+    """``mean of 3 seeds, UAR sd 1.2``: how a row over repeats says so (per cent)."""
+    return f"mean of {row['n_seeds']} seeds, UAR sd {percent(row['uar_seed_std'])}"
+
+
 def display_row(row: Mapping) -> dict[str, str]:
     """One row as the Markdown, HTML and terminal tables show it."""
     groups = row["n_groups"]
     n = f"{row['n_utts']}" + (f" ({int(groups)})" if math.isfinite(groups) else "")
     runs = f" ×{row['n_runs']}" if row["n_runs"] > 1 else ""
+    runs += f" · {seeds_note(row)}" if row.get("n_seeds", 1) > 1 else ""  # older CSVs: none
     shown = {"experiment": row["experiment"], "run": f"{row['run']}{runs}",
              "protocol": row["protocol"], TRAIN_TEST: f"{row['train']} → {row['test_set']}",
              "classes": str(row["n_classes"]), "chance": percent(row["chance_uar"]),

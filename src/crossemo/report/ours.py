@@ -32,13 +32,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from crossemo.core.names import FINAL, lr_cv_run, parse_run
+from crossemo.core.names import FINAL, lr_cv_run, parse_run, run_seed, split_seed
 from crossemo.evaluation.base import read_run_metrics
 from crossemo.evaluation.metrics import (
     AVERAGES,
@@ -173,16 +173,22 @@ def run_interval(part: Mapping, name: str, run: Mapping) -> tuple[float, float, 
 
 # ---------------------------------------------------------------- metrics
 class MetricsSource:
-    """The evaluated runs of one experiment (run JSON dicts)."""
+    """The evaluated runs of one experiment (run JSON dicts), by variant; the repeats of an
+    experiment with ``seeds:`` are one variant (its seed part taken off), and a cell is the
+    mean over the seeds of each seed's value (the mean of its folds), with a t interval over
+    the seeds (:attr:`seeds` lists them)."""
 
     kind = "metrics"
 
     def __init__(self, results: Iterable[Mapping], n_boot: int = 1000, seed: int = 0):
         self.n_boot, self.seed = int(n_boot), int(seed)
         self.runs: dict[str, list[Mapping]] = {}
+        self.seeds: dict[str, list[int]] = {}
         for res in sorted(results, key=lambda r: str(r["run"])):
-            _, variant = parse_run(str(res["run"]))
+            variant, repeat = split_seed(parse_run(str(res["run"]))[1])
             self.runs.setdefault(variant, []).append(res)
+            if repeat is not None:
+                self.seeds[variant] = sorted({*self.seeds.get(variant, []), repeat})
 
     @classmethod
     def from_files(cls, paths, n_boot: int = 1000, seed: int = 0) -> MetricsSource:
@@ -230,6 +236,10 @@ class MetricsSource:
         if name in ("support", "n"):  # counts: no interval
             mean, std, _, _ = t_interval(values)
             return Stat(mean, std, len(values))
+        if variant in self.seeds:  # repeats: each seed's mean over its folds, then over seeds
+            means = seed_means(values, [run_seed(str(r["run"])) for r in entries_runs])
+            mean, std, lo, hi = t_interval(means, bounds=(0.0, 1.0))
+            return Stat(mean, std, len(means), lo, hi, f"t over {len(means)} seeds (mean)")
         if len(entries) > 1:
             mean, std, lo, hi = t_interval(values, bounds=(0.0, 1.0))
             return Stat(mean, std, len(values), lo, hi, "t over runs")
@@ -242,6 +252,15 @@ class MetricsSource:
                                      self.n_boot, self.seed)  # fmt: skip
         method = "n/a" if np.isnan(lo) else "utterance bootstrap"
         return Stat(value, math.nan, 1, lo, hi, method)
+
+
+def seed_means(values: Sequence[float], seeds: Sequence[int | None]) -> list[float]:
+    """The mean of each seed's ``values`` (its folds' runs), in seed order."""
+    by_seed: dict[int | None, list[float]] = {}
+    for value, s in zip(values, seeds, strict=True):
+        by_seed.setdefault(s, []).append(value)
+    order = sorted(by_seed, key=lambda s: -1 if s is None else s)
+    return [float(np.mean(by_seed[s])) for s in order]
 
 
 # ---------------------------------------------------------------- LR cross-validation

@@ -40,6 +40,7 @@ PAGES: dict[str, Page] = {
     paths.SUBGROUPS: Page("Subgroups of {experiment}", "subgroups.rst"),
     paths.CALIBRATION: Page("Calibration of {experiment}", "calibration.rst"),
     paths.COMPARISON: Page("Comparison {comparison}", "compare.rst"),
+    paths.SEEDS_TABLE: Page("Repeats over seeds of {experiment}", "seeds.rst"),
     paths.PAPER_TABLE["csv"]: Page("{table}: paper vs. ours", "paper_table.rst", "paper"),
     paths.DEVIATIONS["csv"]: Page("Deviations from the papers", "deviations.rst"),
     paths.CONSERVATION: Page("Data conservation, scheme {scheme}", "conservation.rst"),

@@ -338,6 +338,21 @@ LEGEND = ("diff = ours − paper, in the paper's scale. 95% CI: bootstrap percen
           "undefined (e.g. no test utterances).")  # fmt: skip
 
 
+def seeds_note(bound: Sequence[tuple[str, Mapping, object]]) -> str:
+    """The legend's sentence on repeats over seeds: which experiments' cells are the mean over
+    their seeds (a metrics source's ``seeds``), or nothing when none is."""
+    seeded = {name: seeds for name, _, source in bound
+              for seeds in (getattr(source, "seeds", None) or {}).values()}  # fmt: skip
+    if not seeded:
+        return ""
+    which = "; ".join(f"{name}: {len(s)} seeds ({', '.join(map(str, s))})"
+                      for name, s in sorted(seeded.items()))  # fmt: skip
+    return (
+        f" Repeated over seeds ({which}): ours is the mean over the seeds of each seed's "
+        "value, ± its std over the seeds, its CI a t interval over the seeds."
+    )
+
+
 def to_markdown(table: pd.DataFrame, title: str = "", note: str = "") -> str:
     cells = table.astype(str).map(lambda s: s.replace("|", "\\|").replace("\n", " "))
     lines = [f"### {title}", ""] if title else []
@@ -385,10 +400,11 @@ def write_paper_table(table: str, reference_path, bindings: Sequence[Mapping], m
         write_csv(long.round(6), tmp, index=False)
     shown = display_table(long)
     title = f"{table}: paper vs. ours"
+    legend = LEGEND + seeds_note(bound)
     with atomic_path(md) as tmp:
-        tmp.write_text(to_markdown(shown, title, LEGEND))
+        tmp.write_text(to_markdown(shown, title, legend))
     with atomic_path(tex) as tmp:
-        tmp.write_text(to_latex(shown, caption=f"{title}. {LEGEND}", label=f"tab:{table}"))
+        tmp.write_text(to_latex(shown, caption=f"{title}. {legend}", label=f"tab:{table}"))
     logging.getLogger(__name__).info("%s: %d rows from %d bindings (%s) -> %s", table,
                                      len(long), len(bindings),
                                      ", ".join(sorted({b["experiment"] for b in bindings})) or
