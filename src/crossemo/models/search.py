@@ -252,16 +252,15 @@ def _inner_score(family, run, model: Mapping[str, Any], view: Path, folder: Path
                  metric: str) -> float:  # fmt: skip
     """Train ``model`` on the inner view's train rows and score its test rows."""
     import shutil
-
-    from crossemo.models.run import NeuralRun
+    from dataclasses import replace
 
     shutil.rmtree(folder, ignore_errors=True)
     predictions = folder / "predictions.parquet"
     common = dict(output_dir=str(folder / "model"), predictions=str(predictions),
                   dev_predictions=None, scratch=str(folder / "scratch"),
                   threads=run.common.get("threads"))  # fmt: skip
-    family.impl.fit(NeuralRun(str(view), run.classes, dict(model), run.run, run.inputs,
-                              {"search": "inner fold"}, common))  # fmt: skip
+    family.impl.fit(replace(run, view=str(view), model=dict(model), info={RECORD_KEY: "inner fold"},
+                            common=common))  # fmt: skip
     table = pd.read_parquet(predictions)
     return metrics.score(table["label"], table["pred"], metric, list(run.classes))
 
