@@ -34,7 +34,7 @@ def test_inner_folds_never_split_a_group_augmented_copies_follow_their_source():
     assert set(fold) == {0, 1, 2}
     held = search.held_groups(fold, ids, groups)
     assert sorted(g for part in held for g in part) == sorted(set(groups.values()))
-    assert not search.scored(ids)[len(utt):].any()  # copies are never scored
+    assert not search.scored(ids)[len(utt) :].any()  # copies are never scored
     with pytest.raises(ValueError, match="search.inner_folds: 7 group-disjoint"):
         search.inner_folds(utt, labels, groups, 7, seed=0)
 
@@ -68,7 +68,8 @@ def test_grid_covers_the_grid_once():
 
 
 def test_a_key_the_family_does_not_have_is_refused():
-    with pytest.raises(ValueError, match=r"space.Cc: family svm has no such key \(did you mean 'C'"):
+    refused = r"space.Cc: family svm has no such key \(did you mean 'C'"
+    with pytest.raises(ValueError, match=refused):
         search.check_classic_space("svm", {"Cc": {"low": 1, "high": 2}}, "search")
     frozen = families.get("frozen_head")
     known = search_space.neural_keys(frozen.keys, {"head": "superb_base"})
@@ -155,8 +156,9 @@ def test_frozen_head_search_trains_inner_runs_with_its_fit(tmp_path):
     assert {g for p in record["inner_folds_groups"] for g in p} == {f"c/train{s}" for s in range(6)}
     assert run["model"]["lr"] == record["best"]["lr"]
     assert run["model"]["head_options"]["hidden"] == record["best"]["head_options.hidden"]
-    assert json.loads((out / "head_config.json").read_text())["options"]["hidden"] == (
-        record["best"]["head_options.hidden"]
+    assert (
+        json.loads((out / "head_config.json").read_text())["options"]["hidden"]
+        == (record["best"]["head_options.hidden"])
     )
     chosen, trials = search.search_tables({"main": out})
     assert len(trials) == 2 and trials["chosen"].sum() == 1

@@ -3,8 +3,8 @@
 Rule train_neural hands a job over (:class:`crossemo.models.families.TrainJob`); :func:`train`
 reads the label scheme's classes, starts the model from an earlier stage's saved model
 (``init_model``, :mod:`crossemo.models.stages`) or from a converted CTranslate2 Whisper
-(``encoder``), and calls the family module's ``fit`` with a :class:`NeuralRun` (its model settings first
-chosen by an experiment's ``search:``, :mod:`crossemo.models.search`). The family
+(``encoder``), and calls the family module's ``fit`` with a :class:`NeuralRun` (its model
+settings first chosen by an experiment's ``search:``, :mod:`crossemo.models.search`). The family
 writes the model folder and the test and dev predictions (:mod:`crossemo.models.skeleton`).
 """
 

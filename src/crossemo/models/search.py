@@ -57,8 +57,8 @@ class SearchResult:
     def record(self, search: Mapping[str, Any]) -> dict[str, Any]:
         """What the run's config records: the settings asked for and what the search found."""
         return {**search_space.DEFAULTS, **dict(search), "best": self.best, "score": self.score,
-                "best_trial": self.best_trial, "trials": self.trials, "inner_folds_groups": self.folds,
-                "utterances": self.utterances}  # fmt: skip
+                "best_trial": self.best_trial, "trials": self.trials,
+                "inner_folds_groups": self.folds, "utterances": self.utterances}  # fmt: skip
 
 
 def inner_folds(utt_ids: pd.Series, labels: pd.Series, groups: Mapping[str, str] | None,

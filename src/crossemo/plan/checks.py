@@ -1,7 +1,8 @@
 """Checks at parse time: configs that would otherwise fail inside a job (init_from chains, converted
 Whisper encoders, Whisper inputs, comparisons, ensemble members, layer probes and combinations,
 leave-one-corpus-out selection, fused feature sets, Whisper features of augmented audio, paper
-bindings whose source the experiment cannot feed, search spaces), refused with the config key to fix."""
+bindings whose source the experiment cannot feed, search spaces), refused with the config key to
+fix."""
 
 from __future__ import annotations
 
