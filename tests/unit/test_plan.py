@@ -85,7 +85,7 @@ def test_demo_experiments(demo):
     assert demo.experiments == [
         "demo_basic4_kfold", "demo_basic4_loso", "demo_basic4_matrix", "demo_corpus_matrix",
         "demo_egemaps_rf_seeds", "demo_egemaps_svm_cross", "demo_egemaps_svm_emodb",
-        "demo_egemaps_svm_loco",
+        "demo_egemaps_svm_loco", "demo_egemaps_svm_search",
         "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_fusion_early",
         "demo_fusion_late", "demo_handcrafted_multi", "demo_multimodal", "demo_valence_cross",
         "demo_whisper_svm_cross",
@@ -93,7 +93,7 @@ def test_demo_experiments(demo):
     assert demo.classic_experiments == [
         "demo_basic4_matrix", "demo_corpus_matrix", "demo_egemaps_rf_seeds",
         "demo_egemaps_svm_cross", "demo_egemaps_svm_emodb", "demo_egemaps_svm_loco",
-        "demo_fusion_early",
+        "demo_egemaps_svm_search", "demo_fusion_early",
         "demo_handcrafted_multi", "demo_whisper_svm_cross",
     ]  # fmt: skip
     assert demo.ensemble_experiments == ["demo_fusion_late"]
@@ -102,7 +102,7 @@ def test_demo_experiments(demo):
     ]  # fmt: skip
     assert demo.lr_cv_experiments == ["demo_finetune_lrcv"]
     assert demo.ssl_experiments == ["demo_frozen_ct"]
-    assert demo.model_experiments == demo.classic_experiments[:6] + [
+    assert demo.model_experiments == demo.classic_experiments[:7] + [
         "demo_exhubert", "demo_finetune_lrcv", "demo_frozen_ct", "demo_fusion_early",
         "demo_fusion_late", "demo_handcrafted_multi", "demo_multimodal", "demo_whisper_svm_cross",
     ]  # fmt: skip

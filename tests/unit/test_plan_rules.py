@@ -213,8 +213,10 @@ def test_demo_targets(demo):
     # the model cards' index of each of the 13 experiments with a model (208) and the
     # leaderboard's CSV, Markdown, HTML and front-page headline: 212; demo_egemaps_rf_seeds (3
     # seeds) its audit, view, metrics, confusion, labels, subgroups, cards, calibration,
-    # reliability and seeds table: 222
-    assert len(targets) == len(set(targets)) == 222  # compare_demo_xgboost_vs_knn.csv among them
+    # reliability and seeds table: 222; demo_egemaps_svm_search its split audit, view, metrics,
+    # confusion, labels, subgroups, calibration, reliability, model cards and its search tables
+    # (chosen settings, trials): 233
+    assert len(targets) == len(set(targets)) == 233  # compare_demo_xgboost_vs_knn.csv among them
     assert "results/tables/seeds_demo_egemaps_rf_seeds.csv" in targets
     assert {"results/tables/leaderboard.csv", "results/tables/leaderboard.html"} <= set(targets)
     assert "results/audio/pavoque/0000.parquet" in targets
@@ -331,3 +333,39 @@ def test_the_schema_takes_each_family_s_own_whisper_inputs():
         assert not list(validator.iter_errors(ok))
         errors = list(validator.iter_errors({**ok, "whisper_input": bad}))
         assert errors and all(list(e.path) == ["whisper_input"] for e in errors)
+
+
+@pytest.mark.parametrize(
+    "experiment, search, message",
+    [
+        ("demo_frozen_ct", {"space": {"head_options.d_modl": {"int": [8, 32]}}},
+         r"experiments\.demo_frozen_ct\.search\.space\.head_options\.d_modl: family frozen_head "
+         r"has no such key \(did you mean 'head_options\.d_model'\?\)"),
+        ("demo_finetune_lrcv", {"space": {"lr": {"low": 1e-5, "high": 1e-3, "log": True}}},
+         r"experiments\.demo_finetune_lrcv\.search\.space\.lr: model\.lr_grid chooses"),
+        ("demo_egemaps_svm_emodb", {"space": {"C": {"choices": [1, 2]}}},
+         r"experiments\.demo_egemaps_svm_emodb\.search: model\.grid is a second selection"),
+        ("demo_egemaps_svm_search", {"method": "grid", "space": {"C": {"low": 1, "high": 2}}},
+         r"search\.space\.C: a grid search needs"),
+    ],
+)  # fmt: skip
+def test_a_search_the_family_cannot_run_is_refused_at_start_up(demo, experiment, search, message):
+    config = copy.deepcopy(demo.config)
+    config["experiments"][experiment]["search"] = search
+    with pytest.raises(ValueError, match=message):
+        Plan(config, demo.scheme_dir, demo.reference_dir).validate()
+
+
+def test_a_search_experiment_s_table_reads_each_run_s_record(demo):
+    assert demo.search_experiments == ["demo_egemaps_svm_search"]
+    assert demo.search_table_inputs("demo_egemaps_svm_search") == {
+        "main": "results/models/demo_egemaps_svm_search/main/config.json"
+    }
+    config = copy.deepcopy(demo.config)
+    search = {"space": {"lr": {"low": 1e-4, "high": 1e-2}}}
+    config["experiments"]["demo_frozen_ct"]["search"] = search
+    plan = Plan(config, demo.scheme_dir, demo.reference_dir)
+    plan.validate()
+    assert set(plan.search_table_inputs("demo_frozen_ct").values()) == {
+        f"results/models/demo_frozen_ct/{run}" for run in plan.runs("demo_frozen_ct")
+    }  # the neural runs' model folders (crossemo_run.json)

@@ -35,7 +35,9 @@ FUSION = [WHISPER, EGEMAPS, EARLY, LATE]
 NEURAL = ["demo_frozen_ct", "demo_exhubert"]
 #: a random forest repeated over seeds 0, 1, 2 (each seed its own dev draw)
 SEEDS = "demo_egemaps_rf_seeds"
-SELECTED = [*CLASSIC, FINETUNE, *FUSION, *NEURAL, SEEDS]
+#: eGeMAPS + SVM whose C and gamma a search nested in speaker-grouped inner CV chooses
+SEARCH = "demo_egemaps_svm_search"
+SELECTED = [*CLASSIC, FINETUNE, *FUSION, *NEURAL, SEEDS, SEARCH]
 #: the newcomer's config: RAVDESS -> SAVEE, eGeMAPS + SVM (corpora the demo run above ingests)
 MINIMAL = "config/examples/minimal.yaml"
 #: the stages the minimal config shares with the demo, reused rather than run again
@@ -260,3 +262,36 @@ def test_repeats_over_seeds_report_mean_std_and_each_seed(reported):
     assert "mean of 3 seeds" in (workdir / "results/tables/leaderboard.md").read_text()
     card = (workdir / f"results/models/{SEEDS}/main-s1/README.md").read_text()
     assert "trained with seed 1" in card
+
+
+def test_the_search_chose_its_settings_on_training_speakers_only(reported):
+    """search: the trials table has every trial with its inner score, config.json holds the
+    best trial's settings, the inner folds never share a speaker and read training rows only."""
+    workdir, config = reported
+    spec = config["experiments"][SEARCH]["search"]
+    trials = pd.read_csv(workdir / f"results/tables/{SEARCH}_search_trials.csv")
+    assert len(trials) == spec["trials"] and trials["inner_score"].between(0, 1).all()
+    assert trials["chosen"].sum() == 1
+    best = trials.loc[trials["inner_score"].idxmax()]
+    info = json.loads((workdir / f"results/models/{SEARCH}/main/config.json").read_text())
+    chosen = info["selection"]["best"]
+    assert chosen == info["search"]["best"] and set(chosen) == set(spec["space"])
+    assert all(np.isclose(chosen[k], best[k]) for k in spec["space"])
+    assert bool(trials.loc[trials["inner_score"].idxmax(), "chosen"])
+    table = pd.read_csv(workdir / f"results/tables/{SEARCH}_search.csv")
+    assert np.isclose(table.loc[0, "C"], chosen["C"]) and table.loc[0, "trials"] == spec["trials"]
+    # the inner folds: each speaker held out by one fold only; all of them training speakers
+    held = info["search"]["inner_folds_groups"]
+    assert len(held) == spec["inner_folds"]
+    flat = [g for part in held for g in part]
+    assert len(flat) == len(set(flat))
+    split = pd.read_parquet(workdir / f"results/splits/{SEARCH}.parquet")
+    view = pd.read_parquet(workdir / f"results/views/{SEARCH}/fold0.parquet")
+    group = split.drop_duplicates("utt_id").set_index("utt_id")["group"]
+    train = view.loc[view["split"] == "train", "utt_id"]
+    assert set(flat) == set(group[train])
+    assert info["search"]["utterances"] == len(train)  # neither dev nor test rows
+    test_groups = set(group[view.loc[view["split"] == "test", "utt_id"]])
+    assert not set(flat) & test_groups
+    html = (workdir / "report.html").read_text(errors="replace")
+    assert "Search" in html and f"{SEARCH}_search_trials.html" in html

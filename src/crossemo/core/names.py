@@ -55,8 +55,8 @@ SSL_KEYS = ("encoder", "layer", "pooling", "batch_seconds", "max_seconds", "whis
 #: experiment keys a training job reads (rule params of train_classic / train_neural /
 #: combine_ensemble; the library's entry points see only these, so a key read there must be
 #: listed here to reach it)
-CLASSIC_EXPERIMENT_KEYS = ("model", "features", "fusion", "standardize", "seed")
-NEURAL_EXPERIMENT_KEYS = ("model", "scheme")
+CLASSIC_EXPERIMENT_KEYS = ("model", "features", "fusion", "standardize", "seed", "search")
+NEURAL_EXPERIMENT_KEYS = ("model", "scheme", "search")
 ENSEMBLE_EXPERIMENT_KEYS = ("model", "seed")
 #: model keys that are job resources, not settings (never in a training job's params)
 RESOURCE_KEYS = ("threads", "mem_mb", "runtime")

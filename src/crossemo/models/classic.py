@@ -42,6 +42,7 @@ from crossemo.models.predictions import (
     write_predictions,
 )
 from crossemo.models.selection import (
+    Selection,
     _fit,
     classic_family,
     make_estimator,
@@ -90,18 +91,22 @@ class ClassicConfig:
     #: weighed after standardisation (crossemo.features.fusion.column_weights); () for one set
     fused_sets: tuple[str, ...] = ()
     block_scale: str = "equal"
+    #: the experiment's ``search:`` (crossemo.models.search): replaces the grid selection
+    search: dict | None = None
 
     @classmethod
-    def from_config(cls, model: dict, family: str, standardize: str, seed: int) -> ClassicConfig:
+    def from_config(cls, model: dict, family: str, standardize: str, seed: int,
+                    search: dict | None = None) -> ClassicConfig:  # fmt: skip
         """Settings of ``family`` from an experiment's ``model:`` entry.
 
         A single-family entry carries ``params``/``grid`` itself; a multi-family entry
         (``family: [knn, mlp, ...]``) carries them per family (``knn: {params: ..., grid: ...}``).
         Without a grid a family gets its module's ``DEFAULT_GRID`` (the SVM: the paper's
-        exponential C/gamma sweep), if it has one.
+        exponential C/gamma sweep), if it has one, unless a ``search`` chooses the settings.
         """
         own = model if isinstance(model.get("family"), str) else model.get(family, {})
-        grid = own.get("grid", getattr(classic_family(family).impl, "DEFAULT_GRID", None))
+        default = None if search else getattr(classic_family(family).impl, "DEFAULT_GRID", None)
+        grid = own.get("grid", default)
         return cls(
             family=family,
             params=dict(own.get("params", {})),
@@ -113,6 +118,7 @@ class ClassicConfig:
             layer_combination=model.get("layer_combination"),
             standardize=standardize,
             seed=int(seed),
+            search=dict(search) if search else None,
         )
 
 
@@ -123,11 +129,13 @@ def train_predict(
     classes: list[str],
     speakers: pd.Series | None = None,
     threads: int = 1,
+    groups: pd.Series | None = None,
 ) -> tuple[dict, pd.DataFrame]:
     """Fit on the view's train (+dev) rows, predict its test rows.
 
     ``view``: utt_id corpus label split [weight]; ``features`` indexed by utt_id; ``speakers``
-    maps utt_id -> speaker (needed for ``standardize: speaker``). Returns the model bundle
+    maps utt_id -> speaker (needed for ``standardize: speaker``); ``groups`` utt_id -> leakage
+    group (a ``search``'s inner folds; speakers when None). Returns the model bundle
     (standardiser, estimator, label map, selection) and the predictions table.
     """
     view = view.reset_index(drop=True)
@@ -171,8 +179,11 @@ def train_predict(
 
     fit_view = view[fit_rows].reset_index(drop=True)
     points = [cfg.params | p for p in param_grid(cfg.grid)]
-    loco = None
-    if cfg.select_on == LOCO:  # each training corpus held out once; its copies are not scored
+    loco, record = None, None
+    if cfg.search:  # inner group CV on the train rows alone (never dev, never test)
+        selection, record = _searched(cfg, X, y, view, groups if groups is not None else speakers,
+                                      threads)  # fmt: skip
+    elif cfg.select_on == LOCO:  # each training corpus held out once; its copies are not scored
         loco = corpus_splits(
             fit_view["corpus"].to_numpy(),
             ~fit_view["utt_id"].str.contains(AUG_MARKER, regex=False).to_numpy(),
@@ -223,7 +234,25 @@ def train_predict(
     }
     if combination:
         bundle["layer_combination"] = combination
+    if record is not None:
+        bundle["search"] = record
     return bundle, Predictions.validate(table)
+
+
+def _searched(cfg: ClassicConfig, X: np.ndarray, y: np.ndarray, view: pd.DataFrame,
+              groups: pd.Series | None, threads: int) -> tuple[Selection, dict]:  # fmt: skip
+    """The settings a ``search`` chooses on the view's train rows, as a selection, and the
+    search's record for the run's config.json."""
+    from crossemo.models.search import search_classic
+
+    rows = (view["split"] == "train").to_numpy()
+    result = search_classic(
+        cfg.family, cfg.params, X[rows], y[rows], view.loc[rows, "utt_id"],
+        None if groups is None else groups.to_dict(), cfg.search, seed=cfg.seed,
+        threads=threads, where="search",
+    )  # fmt: skip
+    results = [{"params": cfg.params | t["params"], "score": t["score"]} for t in result.trials]
+    return Selection("search", cfg.params | result.best, results), result.record(cfg.search)
 
 
 def _dev_table(estimator, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None,

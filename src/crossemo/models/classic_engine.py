@@ -79,27 +79,36 @@ def train_classic_run(*, view_path, split_path, scheme_path, feature_paths, augm
     else:
         features = read_features(paths)
         features = features.loc[~features.index.duplicated()]
-    speakers = split.drop_duplicates("utt_id").set_index("utt_id")["speaker"]
+    by_utt = split.drop_duplicates("utt_id").set_index("utt_id")
+    speakers = by_utt["speaker"]
+    groups = by_utt["group"] if "group" in by_utt else speakers  # leakage units (a search's)
     cfg = ClassicConfig.from_config(
         experiment.get("model", {}), family, experiment.get("standardize", "global"),
-        experiment.get("seed", 0),
+        experiment.get("seed", 0), experiment.get("search"),
     )  # fmt: skip
     if is_fused(experiment.get("features")):  # each set's block weighed after standardisation
         cfg.fused_sets = tuple(folders(experiment["features"]))
         cfg.block_scale = block_scale(experiment.get("fusion"))
     log.info("%s/%s: %s on %d rows (%s), standardize=%s", name, run, family, len(view),
              view["split"].value_counts().to_dict(), cfg.standardize)  # fmt: skip
-    fit = train_predict_by_layer if cfg.layer_probe else train_predict
     try:
-        bundle, predictions = fit(view, features, cfg, classes, speakers, threads)
+        if cfg.layer_probe:
+            bundle, predictions = train_predict_by_layer(view, features, cfg, classes, speakers,
+                                                         threads)  # fmt: skip
+        else:
+            bundle, predictions = train_predict(view, features, cfg, classes, speakers, threads,
+                                                groups)  # fmt: skip
     except TooFewCorpora as err:
         raise ValueError(f"experiments.{name}.model.select_on (run {run}): {err}") from None
     dev_predictions = bundle.pop("dev_predictions")  # the saved model's own, not a twin's
+    search = bundle.pop("search", None)  # the trials and the chosen settings, in config.json
     run_config = {"experiment": name, "run": run, "fold": fold, "features":
                   experiment.get("features"), "standardize": cfg.standardize, "seed": cfg.seed,
                   "params": cfg.params, "grid": cfg.grid,
                   "layer_probe": cfg.layer_probe,
                   "layer_combination": cfg.layer_combination}  # fmt: skip
+    if search is not None:
+        run_config["search"] = search
     if is_fused(experiment.get("features")):
         run_config["block_scale"] = block_scale(experiment.get("fusion"))
     save_model(bundle, outputs["model"], outputs["label_map"], outputs["config"], run_config)

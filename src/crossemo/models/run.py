@@ -3,7 +3,8 @@
 Rule train_neural hands a job over (:class:`crossemo.models.families.TrainJob`); :func:`train`
 reads the label scheme's classes, starts the model from an earlier stage's saved model
 (``init_model``, :mod:`crossemo.models.stages`) or from a converted CTranslate2 Whisper
-(``encoder``), and calls the family module's ``fit`` with a :class:`NeuralRun`. The family
+(``encoder``), and calls the family module's ``fit`` with a :class:`NeuralRun` (its model
+settings first chosen by an experiment's ``search:``, :mod:`crossemo.models.search`). The family
 writes the model folder and the test and dev predictions (:mod:`crossemo.models.skeleton`).
 """
 
@@ -64,10 +65,26 @@ def _train(family: families.Family, job: families.TrainJob) -> None:
     common = dict(output_dir=outputs["model"], predictions=outputs["predictions"],
                   dev_predictions=outputs.get("dev_predictions"), scratch=job.scratch,
                   threads=job.threads)  # fmt: skip
-    family.impl.fit(NeuralRun(str(inputs["view"]), classes, model_cfg, job.run, inputs, info,
-                              common))  # fmt: skip
+    run = NeuralRun(str(inputs["view"]), classes, model_cfg, job.run, inputs, info, common)
+    if experiment.get("search"):  # the settings chosen by inner group CV on the train rows
+        run = searched(family, run, experiment["search"], f"experiments.{job.name}.search")
+    family.impl.fit(run)
     if outputs.get("curve"):
         copy_curve(outputs["model"], outputs["curve"])
+
+
+def searched(family: families.Family, run: NeuralRun, search: Mapping[str, Any],
+             where: str) -> NeuralRun:  # fmt: skip
+    """``run`` with the settings a ``search`` chose (:func:`crossemo.models.search.search_neural`)
+    in its model, and the search's record in its ``crossemo_run.json``."""
+    from dataclasses import replace
+
+    from crossemo.models.search import RECORD_KEY, search_neural
+    from crossemo.models.search_space import with_settings
+
+    result = search_neural(family, run, search, where)
+    return replace(run, model=with_settings(run.model, result.best),
+                   info={**run.info, RECORD_KEY: result.record(search)})  # fmt: skip
 
 
 def copy_curve(model_dir: str | Path, curve: str | Path) -> None:

@@ -1,13 +1,14 @@
 """Checks at parse time: configs that would otherwise fail inside a job (init_from chains, converted
 Whisper encoders, Whisper inputs, comparisons, ensemble members, layer probes and combinations,
 leave-one-corpus-out selection, fused feature sets, Whisper features of augmented audio, paper
-bindings whose source the experiment cannot feed, repeats over seeds that would not compose),
-refused with the config key to fix."""
+bindings whose source the experiment cannot feed, repeats over seeds that would not compose, search
+spaces), refused with the config key to fix."""
 
 from __future__ import annotations
 
 from crossemo import splits
 from crossemo.core import names, provenance
+from crossemo.models import families, search_space
 from crossemo.models.families.keys import WHISPER_INPUTS
 from crossemo.models.stages import init_chain, parse_init_from
 from crossemo.plan.experiments import Experiments
@@ -60,6 +61,8 @@ class Checks(Experiments):
                     "augmented audio with rule extract_augmented_features, which has no Whisper "
                     "features; use balance: {method: undersample} or {method: none}"
                 )
+        for e in self.search_experiments:
+            self.validate_search(e)
         for e in self.experiments:
             if self.experiment(e)["protocol"] in splits.EMOBOX_PROTOCOLS and not self.in_demo(
                 self.experiment(e).get("emobox_data") or ""
@@ -82,6 +85,22 @@ class Checks(Experiments):
                         f"experiment {e}: paper table {b['table']}: fold "
                         f"{b.get('fold')} >= {self.folds(e)} folds"
                     )
+
+    def validate_search(self, experiment: str) -> None:
+        """``search:``: ranges that can be sampled, no second selection of the same run, and
+        (neural families; a classic estimator's keys are checked in its job) the family's keys."""
+        where, search = f"experiments.{experiment}.search", self.experiment(experiment)["search"]
+        model = self.model(experiment)
+        if experiment in self.ensemble_experiments:
+            raise ValueError(f"{where}: an ensemble trains no model to search; drop search")
+        problems = search_space.range_problems(search, where)
+        problems += search_space.model_problems(search, model, where)
+        if self.is_neural(experiment):
+            family = families.get(model["family"])
+            known = search_space.neural_keys(family.keys, model)
+            problems += search_space.unknown_keys(search["space"], known, where, family.name)
+        if problems:
+            raise ValueError("; ".join(problems))
 
     def validate_whisper_input(self, experiment: str) -> None:
         """``model.whisper_input``: one of its family's values, with an encoder that may be a

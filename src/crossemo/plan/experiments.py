@@ -80,6 +80,10 @@ class Experiments:
         self.layer_probe_experiments = [
             e for e in self.classic_experiments if self.model(e).get("layer_probe")
         ]
+        #: experiments whose runs choose their settings by a search (search:)
+        self.search_experiments = [
+            e for e in self.model_experiments if self.experiment(e).get("search")
+        ]
         ssl_families = names.SSL_FEATURE_FAMILIES  # a frozen encoder's stored features
         self.ssl_experiments = [
             e for e in self.neural_experiments if self.model(e)["family"] in ssl_families

@@ -136,6 +136,8 @@ class Files(Experiments):
         targets += each(paths.CORPUS_MATRIX_TABLE, "experiment", matrices)
         targets += each(paths.CORPUS_MATRIX_FIGURE, "experiment", matrices)
         targets += each(paths.LAYER_TABLE, "experiment", self.layer_probe_experiments)
+        targets += each(paths.SEARCH_TABLE, "experiment", self.search_experiments)
+        targets += each(paths.SEARCH_TRIALS, "experiment", self.search_experiments)
         targets += each(paths.ENSEMBLE_TABLE, "experiment", self.ensemble_experiments)
         targets += each(paths.SEEDS_TABLE, "experiment", self.seeded_experiments)
         return targets + (list(paths.LEADERBOARD.values()) if models else [])

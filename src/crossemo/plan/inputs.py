@@ -119,6 +119,13 @@ class Inputs(Files):
         return {run: fill(paths.MODEL_CONFIG, experiment=experiment, run=run)
                 for run in self.runs(experiment)}  # fmt: skip
 
+    def search_table_inputs(self, experiment: str) -> dict[str, str]:
+        """Run -> the config that records its search (classic config.json, neural model folder)
+        of every run of a search experiment (rule make_search_table)."""
+        template = paths.MODEL if self.is_neural(experiment) else paths.MODEL_CONFIG
+        return {run: fill(template, experiment=experiment, run=run)
+                for run in self.runs(experiment)}  # fmt: skip
+
     # ---- ensemble.smk ----
     def ensemble_inputs(self, experiment: str, run: str) -> dict[str, list[str]]:
         """The members' test (``members``) and dev (``members_dev``) predictions of the runs an
@@ -321,6 +328,9 @@ class RuleInputs:
 
     def make_layer_table(self, wildcards) -> dict[str, str]:
         return self.plan.layer_table_inputs(wildcards.experiment)
+
+    def make_search_table(self, wildcards) -> dict[str, str]:
+        return self.plan.search_table_inputs(wildcards.experiment)
 
     # ensemble.smk
     def combine_ensemble(self, wildcards) -> dict[str, list[str]]:

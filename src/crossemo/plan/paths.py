@@ -59,6 +59,9 @@ SCRATCH = "results/scratch/{experiment}/{run}"
 TRAINING_CURVE = "results/figures/training/{experiment}/{run}.png"
 LR_CV_TABLE = "results/tables/{experiment}_lr_cv.csv"
 LAYER_TABLE = "results/tables/{experiment}_layers.csv"
+#: an experiment's search: (crossemo.models.search): the settings each run chose, every trial
+SEARCH_TABLE = "results/tables/{experiment}_search.csv"
+SEARCH_TRIALS = "results/tables/{experiment}_search_trials.csv"
 #: members and ensemble side by side (rule make_ensemble_table; an ensemble's runs write
 #: MODEL_CONFIG, PREDICTIONS and DEV_PREDICTIONS, rule combine_ensemble)
 ENSEMBLE_TABLE = "results/tables/ensemble_{experiment}.csv"

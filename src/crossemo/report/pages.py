@@ -47,6 +47,8 @@ PAGES: dict[str, Page] = {
     paths.LOSSES: Page("Utterances lost by reason, scheme {scheme}", "losses.rst"),
     paths.CORPUS_MATRIX_TABLE: Page("Corpus matrix of {experiment}", "corpus_matrix.rst"),
     paths.LAYER_TABLE: Page("UAR by encoder layer, {experiment}", "layers.rst"),
+    paths.SEARCH_TABLE: Page("Settings chosen by search, {experiment}", "search.rst"),
+    paths.SEARCH_TRIALS: Page("Search trials of {experiment}", "search_trials.rst"),
     paths.ENSEMBLE_TABLE: Page("Ensemble {experiment}: members and fusion", "ensemble.rst"),
     paths.LR_CV_TABLE: Page("Learning-rate cross-validation of {experiment}", "lr_cv.rst"),
     paths.SPLIT_AUDIT: Page("Split audit of {experiment}", "split_audit.rst"),
