@@ -130,6 +130,8 @@ class Files(Experiments):
         targets += each(paths.LABEL_FIGURE, "experiment", self.experiments)
         targets += each(paths.COMPARISON, "comparison", self.comparisons)
         targets += each(paths.SUBGROUPS, "experiment", models)
+        targets += each(paths.SPEAKERS, "experiment", models)
+        targets += each(paths.SPEAKERS_FIGURE, "experiment", models)
         targets += each(paths.MODEL_CARDS, "experiment", models)
         targets += each(paths.CALIBRATION, "experiment", models)
         targets += each(paths.RELIABILITY, "experiment", models)

@@ -38,6 +38,7 @@ PAGES: dict[str, Page] = {
     paths.METRICS: Page("Metrics of {experiment}", "metrics.rst"),
     paths.INTERVALS: Page("Intervals of {experiment}", "intervals.rst"),
     paths.SUBGROUPS: Page("Subgroups of {experiment}", "subgroups.rst"),
+    paths.SPEAKERS: Page("UAR per test speaker, {experiment}", "speakers.rst"),
     paths.CALIBRATION: Page("Calibration of {experiment}", "calibration.rst"),
     paths.COMPARISON: Page("Comparison {comparison}", "compare.rst"),
     paths.PAPER_TABLE["csv"]: Page("{table}: paper vs. ours", "paper_table.rst", "paper"),
