@@ -39,6 +39,7 @@ PAGES: dict[str, Page] = {
     paths.INTERVALS: Page("Intervals of {experiment}", "intervals.rst"),
     paths.SUBGROUPS: Page("Subgroups of {experiment}", "subgroups.rst"),
     paths.SPEAKERS: Page("UAR per test speaker, {experiment}", "speakers.rst"),
+    paths.IMPORTANCE: Page("Permutation feature importance, {experiment}", "importance.rst"),
     paths.CALIBRATION: Page("Calibration of {experiment}", "calibration.rst"),
     paths.COMPARISON: Page("Comparison {comparison}", "compare.rst"),
     paths.PAPER_TABLE["csv"]: Page("{table}: paper vs. ours", "paper_table.rst", "paper"),
