@@ -211,8 +211,15 @@ def test_demo_targets(demo):
     # over five corpora its audit, 5 views (one per training corpus, no leave-one-out), metrics,
     # confusion, labels, subgroups, calibration, reliability, matrix table and figure (14): 195;
     # the model cards' index of each of the 13 experiments with a model (208) and the
-    # leaderboard's CSV, Markdown, HTML and front-page headline: 212
-    assert len(targets) == len(set(targets)) == 212  # compare_demo_xgboost_vs_knn.csv among them
+    # leaderboard's CSV, Markdown, HTML and front-page headline: 212; the per-speaker table and
+    # figure of each of the 13 (238), the t-SNE map of each of the 8 classic experiments (246)
+    # and the importance table and figure of the 6 on a named feature set (258)
+    assert len(targets) == len(set(targets)) == 258  # compare_demo_xgboost_vs_knn.csv among them
+    assert "results/figures/speakers_demo_exhubert.png" in targets  # every model: speakers
+    assert "results/figures/embedding_demo_whisper_svm_cross.png" in targets  # classic: a map
+    assert "results/figures/embedding_demo_exhubert.png" not in targets  # neural: no rows
+    assert "results/tables/importance_demo_egemaps_svm_emodb.csv" in targets  # named set
+    assert "results/tables/importance_demo_fusion_early.csv" not in targets  # fused: unnamed
     assert {"results/tables/leaderboard.csv", "results/tables/leaderboard.html"} <= set(targets)
     assert "results/audio/pavoque/0000.parquet" in targets
     assert "results/tables/ensemble_demo_fusion_late.csv" in targets

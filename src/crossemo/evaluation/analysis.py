@@ -47,7 +47,8 @@ def map_stage(inputs: Mapping[str, Any], output: str | Path, experiment: Mapping
 
 
 def rank_stage(inputs: Mapping[str, Any], outputs: Mapping[str, Any],
-               experiment: Mapping[str, Any], name: str, settings: Mapping[str, Any]) -> None:  # fmt: skip
+               experiment: Mapping[str, Any], name: str,
+               settings: Mapping[str, Any]) -> None:  # fmt: skip
     """Rule rank_features: ``inputs`` (split, features, ``model_<run>``) -> the importance
     table and figure (``outputs``: table, figure)."""
     from crossemo.evaluation.importance import rank_features

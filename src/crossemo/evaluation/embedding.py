@@ -50,16 +50,19 @@ def standardised(rows: pd.DataFrame, features: pd.DataFrame, by: str,
 
 
 def subsample(rows: pd.DataFrame, points: int, seed: int) -> np.ndarray:
-    """Row positions of a seeded subsample of at most ``points`` rows, each (role, corpus)
-    keeping its share (at least one row each); every row when there are few enough."""
+    """Row positions of a seeded subsample of ``points`` rows, each (role, corpus) keeping its
+    share (largest remainders; at least one row each); every row when there are few enough."""
     if len(rows) <= points:
         return np.arange(len(rows))
     rng = np.random.default_rng(seed)
-    keep = []
-    for _, part in rows.groupby(["role", "corpus"], sort=True):
-        take = max(1, round(points * len(part) / len(rows)))
-        keep.append(rng.choice(part.index.to_numpy(), size=min(take, len(part)), replace=False))
-    return np.sort(np.concatenate(keep))[:points] if keep else np.arange(0)
+    parts = [part.index.to_numpy() for _, part in rows.groupby(["role", "corpus"], sort=True)]
+    share = np.array([points * len(p) / len(rows) for p in parts])
+    take = np.maximum(1, np.floor(share).astype(int))
+    for i in np.argsort(-(share - np.floor(share)), kind="stable")[: max(0, points - take.sum())]:
+        take[i] += 1
+    keep = [rng.choice(p, size=min(t, len(p)), replace=False) for p, t in zip(parts, take,
+                                                                         strict=True)]  # fmt: skip
+    return np.sort(np.concatenate(keep))
 
 
 def tsne(X: np.ndarray, seed: int, perplexity: float) -> np.ndarray:
