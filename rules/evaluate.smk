@@ -27,6 +27,18 @@ rule evaluate_experiment:
             category="Metrics",
             labels={"experiment": "{experiment}", "table": "subgroups"},
         ),
+        speakers=paths.SPEAKERS,
+        speakers_page=table_page(
+            paths.SPEAKERS,
+            category="Analysis",
+            labels={"experiment": "{experiment}", "table": "per speaker"},
+        ),
+        speakers_figure=report(
+            paths.SPEAKERS_FIGURE,
+            caption="../workflow/report/speakers.rst",
+            category="Analysis",
+            labels={"figure": "UAR per speaker", "experiment": "{experiment}"},
+        ),
         calibration=paths.CALIBRATION,
         calibration_page=table_page(
             paths.CALIBRATION,
@@ -49,6 +61,7 @@ rule evaluate_experiment:
     params:
         interval=config["evaluation"]["interval"],
         calibration=config["evaluation"]["calibration"],
+        speaker_min_n=config["analysis"]["speaker_min_n"],
     script:
         "../workflow/scripts/evaluate_experiment.py"
 

@@ -52,6 +52,7 @@ def reported(demo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     used = {c for e in config["experiments"].values() for c in e["train"] + e.get("test", [])}
     config["corpora"] = {k: v for k, v in config["corpora"].items() if k in used}
     config["evaluation"] = {"interval": {"resamples": 200, "seed": 0}}
+    config["analysis"] = {"embedding_points": 300, "importance_repeats": 2}  # quicker jobs
     # the demo's 3 epochs: with its dev split of TESS by utterance (TESS's 2 speakers are too
     # few for a 10 % dev by speaker), one epoch left the final model on one class (UAR 1/3);
     # three give UAR 0.55, interval from 0.47 against chance 0.33 (two: 0.44, from 0.36 - too
@@ -295,3 +296,31 @@ def test_the_search_chose_its_settings_on_training_speakers_only(reported):
     assert not set(flat) & test_groups
     html = (workdir / "report.html").read_text(errors="replace")
     assert "Search" in html and f"{SEARCH}_search_trials.html" in html
+def test_the_analysis_figures_are_in_the_report(reported):
+    """t-SNE maps of the classic experiments, permutation importance on eGeMAPS names and the
+    per-speaker UAR of every experiment, each in the report's Analysis category."""
+    workdir, config = reported
+    results = workdir / "results"
+    html = (workdir / "report.html").read_text(errors="replace")
+    assert "Analysis" in html
+    for name in (*CLASSIC, WHISPER, EGEMAPS, EARLY):  # classic: a map of its feature rows
+        assert (results / f"figures/embedding_{name}.png").stat().st_size > 10_000
+        assert f"embedding_{name}.png" in html
+    for name in NEURAL:  # no feature rows
+        assert not (results / f"figures/embedding_{name}.png").exists()
+    importance = pd.read_csv(results / "tables/importance_demo_egemaps_svm_emodb.csv")
+    pooled = importance[importance["run"] == "pooled"]
+    assert len(pooled) == 88 and importance["run"].nunique() == 6  # 5 folds + pooled
+    assert "F0semitoneFrom27.5Hz_sma3nz_amean" in set(pooled["feature"])  # eGeMAPS names
+    assert "importance_demo_egemaps_svm_emodb.html" in html
+    assert not (results / f"tables/importance_{WHISPER}.csv").exists()  # unnamed dimensions
+    for name in SELECTED:  # every test speaker once per variant, n summing to the test set
+        speakers = pd.read_csv(results / f"tables/speakers_{name}.csv")
+        assert (results / f"figures/speakers_{name}.png").exists()
+        if name == FINETUNE:  # its LR-CV runs test folds of the training corpora
+            continue
+        split = pd.read_parquet(results / f"splits/{name}.parquet")
+        tested = split[split["split"] == "test"].drop_duplicates("utt_id")
+        for variant, block in speakers.groupby(speakers["variant"].fillna("")):
+            assert set(block["speaker"]) == set(tested["speaker"]), (name, variant)
+            assert block["n"].sum() == len(tested), (name, variant)

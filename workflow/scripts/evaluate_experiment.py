@@ -1,5 +1,6 @@
 """Rule evaluate_experiment: the evaluation stage of an experiment in one job - metrics of every
-run with their mean/std and interval tables, confusion figure, subgroups and calibration."""
+run with their mean/std and interval tables, confusion figure, subgroups, speakers and
+calibration."""
 
 import sys
 from pathlib import Path
@@ -20,5 +21,6 @@ evaluate_stage(
     experiment=snakemake.wildcards.experiment,
     interval=snakemake.params.interval,
     calibration=snakemake.params.calibration,
+    speaker_min_n=snakemake.params.speaker_min_n,
 )
 write_pages(dict(snakemake.output.items()))  # the tables' report pages, beside them

@@ -4,8 +4,9 @@ Every output of the stage reads the same predictions, so one process writes them
 four jobs each paying Python's start-up and the reading again: the runs' metrics and their
 mean/std and interval tables (:func:`crossemo.evaluation.runs.evaluate_experiment`), the
 confusion figure (:func:`crossemo.evaluation.figures.plot_confusion`), the subgroup table
-(:func:`crossemo.evaluation.subgroups.subgroups_files`) and the calibration table and
-reliability diagram (:func:`crossemo.evaluation.calibration.calibration_files`).
+(:func:`crossemo.evaluation.subgroups.subgroups_files`), the per-speaker table and figure
+(:func:`crossemo.evaluation.speakers.speakers_files`) and the calibration table and reliability
+diagram (:func:`crossemo.evaluation.calibration.calibration_files`).
 
 Input names (:meth:`crossemo.plan.Plan.evaluation_inputs`): ``split``, ``manifests`` (of the
 test corpora), one entry per run (its test predictions), ``view_<run>`` (its training view) and
@@ -34,12 +35,14 @@ def split_inputs(inputs: Mapping[str, str | Sequence[str]]) -> dict[str, dict]:
 
 def evaluate_stage(inputs: Mapping[str, str | Sequence[str]], outputs: Mapping[str, str | Path],
                    experiment: str, interval: Mapping | None = None,
-                   calibration: Mapping | None = None) -> None:  # fmt: skip
+                   calibration: Mapping | None = None, speaker_min_n: int = 10
+                   ) -> None:  # fmt: skip
     """Write every evaluation output of ``experiment`` (``outputs``: runs, table, intervals,
-    confusion, subgroups, calibration, reliability)."""
+    confusion, subgroups, speakers, speakers_figure, calibration, reliability)."""
     from crossemo.evaluation.calibration import calibration_files
     from crossemo.evaluation.figures import plot_confusion
     from crossemo.evaluation.runs import evaluate_experiment
+    from crossemo.evaluation.speakers import speakers_files
     from crossemo.evaluation.subgroups import subgroups_files
 
     files = split_inputs(inputs)
@@ -49,6 +52,9 @@ def evaluate_stage(inputs: Mapping[str, str | Sequence[str]], outputs: Mapping[s
     plot_confusion([outputs["runs"]], outputs["confusion"], experiment, outputs["intervals"])
     subgroups_files(files["predictions"], files["split"], files["manifests"],
                     outputs["subgroups"], experiment=experiment, interval=interval)  # fmt: skip
+    speakers_files(files["predictions"], files["split"], outputs["speakers"],
+                   outputs["speakers_figure"], experiment=experiment, interval=interval,
+                   min_n=speaker_min_n)  # fmt: skip
     calibration_files(files["predictions"], files["dev"], files["views"],
                       outputs["calibration"], outputs["reliability"], experiment=experiment,
                       settings=calibration, interval=interval, split=files["split"])  # fmt: skip

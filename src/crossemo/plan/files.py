@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from crossemo.features import upstreams
 from crossemo.plan import paths
 from crossemo.plan.experiments import Experiments, converted_encoder_name
 from crossemo.plan.paths import fill
@@ -101,6 +102,36 @@ class Files(Experiments):
         source = self.init_source(experiment)
         return fill(paths.MODEL, experiment=source[0], run=source[1]) if source else None
 
+    # ---- analysis (rules map_features, rank_features) ----
+    def analysis_on(self, key: str) -> bool:
+        """Whether ``analysis.<key>`` (a count) asks for its jobs: absent (its schema default,
+        not zero) or above zero."""
+        return bool((self.config.get("analysis") or {}).get(key, 1))
+
+    @property
+    def mapped_experiments(self) -> list[str]:
+        """Classic experiments with an embedding map of their feature rows (neural families
+        have none)."""
+        return list(self.classic_experiments) if self.analysis_on("embedding_points") else []
+
+    @property
+    def ranked_experiments(self) -> list[str]:
+        """Classic experiments on one named feature set (eGeMAPS, the hand-crafted set ...:
+        columns with names) with permutation feature importance; unnamed dimensions (SSL,
+        Whisper) and fused sets have none."""
+        if not self.analysis_on("importance_repeats"):
+            return []
+        named = set(upstreams.featuresets())
+        return [e for e in self.classic_experiments
+                if isinstance(self.experiment(e).get("features"), str)
+                and self.experiment(e)["features"] in named]  # fmt: skip
+
+    def analysis_targets(self) -> list[str]:
+        """Embedding maps, importance tables and figures of the report's Analysis category."""
+        targets = each(paths.EMBEDDING_FIGURE, "experiment", self.mapped_experiments)
+        targets += each(paths.IMPORTANCE, "experiment", self.ranked_experiments)
+        return targets + each(paths.IMPORTANCE_FIGURE, "experiment", self.ranked_experiments)
+
     # ---- targets ----
     def paper_table_targets(self) -> list[str]:
         """Per-paper tables (Markdown, CSV, LaTeX) and the deviations table."""
@@ -130,6 +161,8 @@ class Files(Experiments):
         targets += each(paths.LABEL_FIGURE, "experiment", self.experiments)
         targets += each(paths.COMPARISON, "comparison", self.comparisons)
         targets += each(paths.SUBGROUPS, "experiment", models)
+        targets += each(paths.SPEAKERS, "experiment", models)
+        targets += each(paths.SPEAKERS_FIGURE, "experiment", models)
         targets += each(paths.MODEL_CARDS, "experiment", models)
         targets += each(paths.CALIBRATION, "experiment", models)
         targets += each(paths.RELIABILITY, "experiment", models)
@@ -140,6 +173,7 @@ class Files(Experiments):
         targets += each(paths.SEARCH_TRIALS, "experiment", self.search_experiments)
         targets += each(paths.ENSEMBLE_TABLE, "experiment", self.ensemble_experiments)
         targets += each(paths.SEEDS_TABLE, "experiment", self.seeded_experiments)
+        targets += self.analysis_targets()
         return targets + (list(paths.LEADERBOARD.values()) if models else [])
 
     def strEmo_targets(self) -> list[str]:

@@ -126,6 +126,22 @@ class Inputs(Files):
         return {run: fill(template, experiment=experiment, run=run)
                 for run in self.runs(experiment)}  # fmt: skip
 
+    # ---- analysis.smk ----
+    def map_inputs(self, experiment: str) -> dict[str, Any]:
+        """Split table and every feature shard a classic experiment reads (rule map_features)."""
+        corpora = self.experiment_corpora(experiment)
+        return {
+            "split": fill(paths.SPLIT, experiment=experiment),
+            "features": [f for s in self.featuresets_of(experiment)
+                         for f in self.feature_shards(s, corpora)],
+        }  # fmt: skip
+
+    def rank_inputs(self, experiment: str) -> dict[str, Any]:
+        """The map's inputs and each run's saved model (``model_<run>``, rule rank_features)."""
+        models = {f"model_{run}": fill(paths.CLASSIC_MODEL, experiment=experiment, run=run)
+                  for run in self.runs(experiment)}  # fmt: skip
+        return self.map_inputs(experiment) | models
+
     # ---- ensemble.smk ----
     def ensemble_inputs(self, experiment: str, run: str) -> dict[str, list[str]]:
         """The members' test (``members``) and dev (``members_dev``) predictions of the runs an
@@ -347,6 +363,12 @@ class RuleInputs:
         return self.plan.lr_cv_inputs(wildcards.experiment)
 
     # evaluate.smk
+    def map_features(self, wildcards) -> dict[str, Any]:
+        return self.plan.map_inputs(wildcards.experiment)
+
+    def rank_features(self, wildcards) -> dict[str, Any]:
+        return self.plan.rank_inputs(wildcards.experiment)
+
     def evaluate_experiment(self, wildcards) -> dict[str, Any]:
         return self.plan.evaluation_inputs(wildcards.experiment)
 

@@ -209,6 +209,14 @@ class RuleParams:
     def lr_cv_select_on(self, wildcards) -> str:
         return self.plan.model(wildcards.experiment).get("select_on", "cv")
 
+    # analysis.smk
+    def analysis_features(self, wildcards) -> str:
+        """What an analysis job reads of its experiment: ``features``, ``fusion``,
+        ``standardize``."""
+        e = self.plan.experiment(wildcards.experiment)
+        keys = ("features", "fusion", "standardize")
+        return inline_json({k: e.get(k) for k in keys})
+
     # evaluate.smk, report.smk
     def comparison(self, wildcards) -> dict[str, Any]:
         return self.plan.comparison_params(wildcards.comparison)

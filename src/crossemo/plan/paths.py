@@ -72,12 +72,19 @@ METRICS = "results/metrics/{experiment}.csv"
 INTERVALS = "results/metrics/{experiment}.intervals.csv"
 CONFUSION = "results/figures/confusion_{experiment}.png"
 SUBGROUPS = "results/tables/subgroups_{experiment}.csv"
+SPEAKERS = "results/tables/speakers_{experiment}.csv"
+SPEAKERS_FIGURE = "results/figures/speakers_{experiment}.png"
 CALIBRATION = "results/tables/calibration_{experiment}.csv"
 RELIABILITY = "results/figures/reliability_{experiment}.png"
 COMPARISON = "results/tables/compare_{comparison}.csv"
 #: an experiment with ``seeds:``: each variant's mean, std and per-seed values (rule
 #: make_seeds_table, crossemo.evaluation.seeds)
 SEEDS_TABLE = "results/tables/seeds_{experiment}.csv"
+
+# ---- analysis.smk: embedding maps, permutation feature importance ----
+EMBEDDING_FIGURE = "results/figures/embedding_{experiment}.png"
+IMPORTANCE = "results/tables/importance_{experiment}.csv"
+IMPORTANCE_FIGURE = "results/figures/importance_{experiment}.png"
 #: the index of an experiment's model cards; each run's card is README.md in its model folder
 #: (rule write_model_cards, crossemo.evaluation.cards)
 MODEL_CARDS = "results/models/{experiment}/README.md"

@@ -38,6 +38,8 @@ PAGES: dict[str, Page] = {
     paths.METRICS: Page("Metrics of {experiment}", "metrics.rst"),
     paths.INTERVALS: Page("Intervals of {experiment}", "intervals.rst"),
     paths.SUBGROUPS: Page("Subgroups of {experiment}", "subgroups.rst"),
+    paths.SPEAKERS: Page("UAR per test speaker, {experiment}", "speakers.rst"),
+    paths.IMPORTANCE: Page("Permutation feature importance, {experiment}", "importance.rst"),
     paths.CALIBRATION: Page("Calibration of {experiment}", "calibration.rst"),
     paths.COMPARISON: Page("Comparison {comparison}", "compare.rst"),
     paths.SEEDS_TABLE: Page("Repeats over seeds of {experiment}", "seeds.rst"),
