@@ -144,13 +144,14 @@ def test_rerun_matrix(touched):
     assert "make_split" in matrix["split"] and "preprocess_audio" not in matrix["split"]
     # evaluation settings: the evaluation stage (metrics, subgroups, calibration, confusion
     # figures) and comparisons, then what reads them (paper tables, corpus matrices, the
-    # leaderboard, the model cards' metrics)
+    # leaderboard, the seeds tables, the model cards' metrics)
     assert matrix["evaluation"] == [
         "compare_experiments",
         "evaluate_experiment",
         "make_corpus_matrix",
         "make_leaderboard",
         "make_paper_table",
+        "make_seeds_table",
         "write_model_cards",
     ]
     text = README.read_text()
