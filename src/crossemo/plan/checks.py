@@ -10,6 +10,7 @@ from crossemo.core import names, provenance
 from crossemo.models.families.keys import WHISPER_INPUTS
 from crossemo.models.stages import init_chain
 from crossemo.plan.experiments import Experiments
+from crossemo.tracking.settings import check_tracking
 
 #: families whose ``model.encoder`` may be ``{convert: ...}`` (fine-tuned, or frozen features)
 CONVERT_FAMILIES = ("finetune", "frozen_head")
@@ -57,6 +58,7 @@ class Checks(Experiments):
                     "augmented audio with rule extract_augmented_features, which has no Whisper "
                     "features; use balance: {method: undersample} or {method: none}"
                 )
+        check_tracking(self.config)
         for e in self.experiments:
             if self.experiment(e)["protocol"] in splits.EMOBOX_PROTOCOLS and not self.in_demo(
                 self.experiment(e).get("emobox_data") or ""

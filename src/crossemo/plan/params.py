@@ -14,6 +14,7 @@ from typing import Any
 from crossemo.core import names, provenance
 from crossemo.core.safe_text import inline_json
 from crossemo.plan.inputs import Inputs
+from crossemo.plan.paths import fill
 
 
 class Params(Inputs):
@@ -68,6 +69,14 @@ class Params(Inputs):
         """What make_corpus_matrix reads: the corpora and whether LOCO sources follow."""
         exp = self.experiment(experiment)
         return {"train": list(exp["train"]), "include_loco": bool(exp.get("include_loco"))}
+
+    def tracking_params(self, experiment: str) -> dict[str, Any]:
+        """What track_experiment reads: the tracking settings (its TensorBoard folder filled)
+        and the experiment's config (logged as the runs' params)."""
+        settings = dict(self.tracking or {})
+        if settings:
+            settings["tensorboard_dir"] = fill(settings["tensorboard_dir"], experiment=experiment)
+        return {"settings": settings, "experiment": self.experiment(experiment)}
 
     def card_params(self, experiment: str) -> dict[str, Any]:
         """What write_model_cards reads: the experiment's scheme, protocol, corpora (adapter,
@@ -217,6 +226,9 @@ class RuleParams:
 
     def model_card(self, wildcards) -> str:
         return inline_json(self.plan.card_params(wildcards.experiment))
+
+    def tracking(self, wildcards) -> str:
+        return inline_json(self.plan.tracking_params(wildcards.experiment))
 
     def leaderboard(self, wildcards) -> str:
         return inline_json(self.plan.leaderboard_params())
