@@ -15,5 +15,7 @@ rule track_experiment:
     threads: 1
     params:
         tracking=PARAMS.tracking,
+        store=paths.MLFLOW_STORE,
+        tensorboard=paths.TENSORBOARD,
     script:
         "../workflow/scripts/track_experiment.py"

@@ -30,6 +30,7 @@ CURVE = [  # the step history of a neural run (crossemo.models.curve): dev UAR e
 
 def png(width: int = 3, height: int = 2) -> bytes:
     """A valid grey PNG of the given size."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
@@ -75,8 +76,12 @@ def tree(tmp_path: Path, empty_store: Path) -> tuple[dict, Path]:
     (tmp_path / "confusion_toy.png").write_bytes(png(4, 4))
     (tmp_path / "store").mkdir()
     shutil.copy(empty_store, tmp_path / "store/mlflow.db")
-    inputs = {"runs": str(tmp_path / "runs.json"), "confusion": str(tmp_path / "confusion_toy.png"),
-              "model_main": str(neural), "model_fold0-svm": str(classic / "config.json")}  # fmt: skip
+    inputs = {
+        "runs": str(tmp_path / "runs.json"),
+        "confusion": str(tmp_path / "confusion_toy.png"),
+        "model_main": str(neural),
+        "model_fold0-svm": str(classic / "config.json"),
+    }
     return inputs, tmp_path
 
 
@@ -84,9 +89,15 @@ def settings(tmp_path: Path, *backends: str, uri: str | None = None) -> dict:
     config = {"tracking": {"backend": list(backends), "experiment_prefix": "t/"}}
     if uri:
         config["tracking"]["uri"] = uri
-    found = tracking_settings(config, str(tmp_path / "store/mlflow.db"), str(tmp_path / "tb"))
+    found = tracking_settings(config)
     assert found is not None
     return found
+
+
+def track(inputs: dict, root: Path, spec: dict, experiment_config: dict) -> None:
+    """The job, with the default store and the TensorBoard folder in ``root``."""
+    track_stage(inputs, root / "logged.csv", EXPERIMENT, spec, experiment_config,
+                store=str(root / "store/mlflow.db"), tensorboard_dir=str(root / "tb"))  # fmt: skip
 
 
 def mlflow_runs(uri: str) -> dict:
@@ -100,7 +111,7 @@ def mlflow_runs(uri: str) -> dict:
 
 def test_mlflow_store_holds_params_histories_metrics_and_artifacts(tree, tmp_path):
     inputs, root = tree
-    track_stage(inputs, root / "logged.csv", EXPERIMENT, settings(root, "mlflow"), {"seed": 3})
+    track(inputs, root, settings(root, "mlflow"), {"seed": 3})
     client, runs = mlflow_runs(f"sqlite:///{root}/store/mlflow.db")
     assert set(runs) == {"main", "fold0-svm"}
     main, svm = runs["main"], runs["fold0-svm"]
@@ -128,10 +139,10 @@ def test_mlflow_store_holds_params_histories_metrics_and_artifacts(tree, tmp_pat
 def test_rerun_replaces_the_experiments_runs(tree):
     inputs, root = tree
     spec = settings(root, "mlflow", "tensorboard")
-    track_stage(inputs, root / "logged.csv", EXPERIMENT, spec, {})
+    track(inputs, root, spec, {})
     first = pd.read_csv(root / "logged.csv")
     (root / "models/toy/main/README.md").write_text("# toy / main\nretrained")
-    track_stage(inputs, root / "logged.csv", EXPERIMENT, spec, {})
+    track(inputs, root, spec, {})
     client, runs = mlflow_runs(f"sqlite:///{root}/store/mlflow.db")
     assert len(runs) == 2
     card = client.download_artifacts(runs["main"].info.run_id, "README.md", str(root / "dl"))
@@ -147,7 +158,7 @@ def test_tensorboard_events_read_back(tree):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     inputs, root = tree
-    track_stage(inputs, root / "logged.csv", EXPERIMENT, settings(root, "tensorboard"), {"a": 1})
+    track(inputs, root, settings(root, "tensorboard"), {"a": 1})
     events = EventAccumulator(str(root / "tb/main"), size_guidance={"images": 0, "tensors": 0})
     events.Reload()
     loss = events.Scalars("train_loss")
@@ -167,7 +178,7 @@ def test_folder_store_is_allowed_for_the_call_only(tree, monkeypatch):
     monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
     inputs, root = tree
     uri = (root / "folder-store").as_uri()
-    track_stage(inputs, root / "logged.csv", EXPERIMENT, settings(root, "mlflow", uri=uri), {})
+    track(inputs, root, settings(root, "mlflow", uri=uri), {})
     assert "MLFLOW_ALLOW_FILE_STORE" not in os.environ
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     assert set(mlflow_runs(uri)[1]) == {"main", "fold0-svm"}
@@ -191,8 +202,9 @@ def test_unknown_backend_is_refused():
 def test_schema_names_the_registered_backends():
     schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
     backend = schema["properties"]["tracking"]["properties"]["backend"]
-    assert [set(option.get("enum") or option["items"]["enum"]) for option in backend["oneOf"]] \
-        == [set(BACKENDS)] * 2
+    assert [set(option.get("enum") or option["items"]["enum"]) for option in backend["oneOf"]] == [
+        set(BACKENDS)
+    ] * 2
 
 
 def test_the_plan_tracks_only_when_asked(tmp_path):
@@ -208,11 +220,13 @@ def test_the_plan_tracks_only_when_asked(tmp_path):
     experiment = on.model_experiments[0]
     params = on.tracking_params(experiment)
     assert params["settings"]["backends"] == ["tensorboard"]
-    assert params["settings"]["uri"] == f"sqlite:///{paths.MLFLOW_STORE}"
-    assert params["settings"]["tensorboard_dir"].endswith(f"tensorboard/{experiment}")
+    assert params["settings"]["uri"] is None  # the rule's default store, paths.MLFLOW_STORE
+    assert "paper" not in params["experiment"]
     inputs = on.tracking_inputs(experiment)
     assert {"runs", "cards", "confusion", "reliability"} <= set(inputs)
-    assert [k for k in inputs if k.startswith("model_")] == [f"model_{r}" for r in on.runs(experiment)]
+    assert [k for k in inputs if k.startswith("model_")] == [
+        f"model_{r}" for r in on.runs(experiment)
+    ]
     config["tracking"] = {"uri": "https://tracking.example.org"}
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     with pytest.raises(ValueError, match=r"tracking\.uri"):

@@ -20,4 +20,6 @@ track_stage(
     experiment=snakemake.wildcards.experiment,
     settings=params["settings"],
     experiment_config=params["experiment"],
+    store=snakemake.params.store,
+    tensorboard_dir=snakemake.params.tensorboard,
 )

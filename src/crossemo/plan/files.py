@@ -154,7 +154,7 @@ class Files(Experiments):
     @cached_property
     def tracking(self) -> dict[str, Any] | None:
         """The checked ``tracking:`` block, defaults filled (None: tracking is off)."""
-        return tracking_settings(self.config, paths.MLFLOW_STORE, paths.TENSORBOARD)
+        return tracking_settings(self.config)
 
     def tracking_targets(self) -> list[str]:
         """What each experiment's runs logged to the trackers (none when tracking is off)."""

@@ -14,7 +14,6 @@ from typing import Any
 from crossemo.core import names, provenance
 from crossemo.core.safe_text import inline_json
 from crossemo.plan.inputs import Inputs
-from crossemo.plan.paths import fill
 
 
 class Params(Inputs):
@@ -71,12 +70,10 @@ class Params(Inputs):
         return {"train": list(exp["train"]), "include_loco": bool(exp.get("include_loco"))}
 
     def tracking_params(self, experiment: str) -> dict[str, Any]:
-        """What track_experiment reads: the tracking settings (its TensorBoard folder filled)
-        and the experiment's config (logged as the runs' params)."""
-        settings = dict(self.tracking or {})
-        if settings:
-            settings["tensorboard_dir"] = fill(settings["tensorboard_dir"], experiment=experiment)
-        return {"settings": settings, "experiment": self.experiment(experiment)}
+        """What track_experiment reads: the tracking settings, and the experiment's config
+        (logged as the runs' params) without its paper bindings (a report-only key)."""
+        exp = {k: v for k, v in self.experiment(experiment).items() if k != "paper"}
+        return {"settings": self.tracking or {}, "experiment": exp}
 
     def card_params(self, experiment: str) -> dict[str, Any]:
         """What write_model_cards reads: the experiment's scheme, protocol, corpora (adapter,

@@ -52,20 +52,24 @@ def check_tracking(config: Mapping[str, Any]) -> None:
         check_uri(str(block.get("uri") or ""))
 
 
-def tracking_settings(config: Mapping[str, Any], default_store: str,
-                      tensorboard_dir: str) -> dict[str, Any] | None:  # fmt: skip
+def tracking_settings(config: Mapping[str, Any]) -> dict[str, Any] | None:
     """The checked ``tracking:`` block of ``config`` (None when absent: tracking is off), its
-    defaults filled: the MLflow store ``sqlite:///<default_store>`` and the TensorBoard folder
-    template ``tensorboard_dir`` (``{experiment}``, its runs below it)."""
+    defaults filled; ``uri`` None: the job's default store (:func:`with_locations`)."""
     block = config.get("tracking")
     if block is None:
         return None
     return {
         "backends": backends_of(block),
-        "uri": check_uri(str(block.get("uri") or f"sqlite:///{default_store}")),
+        "uri": check_uri(str(block["uri"])) if block.get("uri") else None,
         "experiment_prefix": str(block.get("experiment_prefix", "")),
-        "tensorboard_dir": tensorboard_dir,
     }
+
+
+def with_locations(settings: Mapping[str, Any], store: str, tensorboard_dir: str) -> dict:
+    """``settings`` with its MLflow store (``uri``, or ``sqlite:///<store>`` by default) and
+    the experiment's TensorBoard folder (``tensorboard_dir``, its runs below it)."""
+    uri = settings.get("uri") or f"sqlite:///{store}"
+    return {**settings, "uri": uri, "tensorboard_dir": tensorboard_dir}
 
 
 def sqlite_path(uri: str) -> Path | None:

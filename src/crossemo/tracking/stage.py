@@ -11,7 +11,7 @@ from typing import Any
 
 from crossemo.core.atomic import atomic_path
 from crossemo.tracking.records import RunRecord, collect_runs
-from crossemo.tracking.settings import BACKENDS
+from crossemo.tracking.settings import BACKENDS, with_locations
 
 log = logging.getLogger(__name__)
 #: input names of the rule: the runs' evaluation, the figures logged with each run; each run's
@@ -32,8 +32,10 @@ def summary_rows(backend: str, records: list[RunRecord], logged: list[dict]) -> 
 
 
 def track_stage(inputs: Mapping[str, Any], output: str | Path, experiment: str,
-                settings: Mapping[str, Any], experiment_config: Mapping[str, Any]) -> None:  # fmt: skip
-    """Log the runs of ``experiment`` to each backend of ``settings`` and write the table of
+                settings: Mapping[str, Any], experiment_config: Mapping[str, Any],
+                store: str, tensorboard_dir: str) -> None:  # fmt: skip
+    """Log the runs of ``experiment`` to each backend of ``settings`` (the default MLflow store
+    ``store``, the experiment's TensorBoard folder ``tensorboard_dir``) and write the table of
     what was logged to ``output``."""
     import pandas as pd
 
@@ -42,9 +44,10 @@ def track_stage(inputs: Mapping[str, Any], output: str | Path, experiment: str,
     folders = {k[len(MODEL_PREFIX) :]: v for k, v in inputs.items() if k.startswith(MODEL_PREFIX)}
     figures = [inputs[name] for name in FIGURES if name in inputs]
     records = collect_runs(inputs[RUNS], folders, experiment_config, figures)
+    located = with_locations(settings, store, tensorboard_dir)
     rows = []
     for backend in settings["backends"]:
         module = importlib.import_module(BACKENDS[backend])
-        rows += summary_rows(backend, records, module.log_runs(records, dict(settings), experiment))
+        rows += summary_rows(backend, records, module.log_runs(records, located, experiment))
     with atomic_path(output) as tmp:
         write_csv(pd.DataFrame(rows, columns=COLUMNS), tmp, index=False)

@@ -1,7 +1,7 @@
 """The TensorBoard backend: an event file per run under ``results/tracking/tensorboard/
-{experiment}/{run}`` (the experiment's folder rewritten on a rerun): the training curve and the final metrics as
-scalars, the params and the model card as text, the figures as images. Written with
-TensorBoard's own event writer and protos (no TensorFlow, no torch)."""
+{experiment}/{run}`` (the experiment's folder rewritten on a rerun): the training curve and the
+final metrics as scalars, the params and the model card as text, the figures as images. Written
+with TensorBoard's own event writer and protos (no TensorFlow, no torch)."""
 
 from __future__ import annotations
 
