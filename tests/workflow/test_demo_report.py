@@ -296,6 +296,8 @@ def test_the_search_chose_its_settings_on_training_speakers_only(reported):
     assert not set(flat) & test_groups
     html = (workdir / "report.html").read_text(errors="replace")
     assert "Search" in html and f"{SEARCH}_search_trials.html" in html
+
+
 def test_the_analysis_figures_are_in_the_report(reported):
     """t-SNE maps of the classic experiments, permutation importance on eGeMAPS names and the
     per-speaker UAR of every experiment, each in the report's Analysis category."""
@@ -324,3 +326,50 @@ def test_the_analysis_figures_are_in_the_report(reported):
         for variant, block in speakers.groupby(speakers["variant"].fillna("")):
             assert set(block["speaker"]) == set(tested["speaker"]), (name, variant)
             assert block["n"].sum() == len(tested), (name, variant)
+
+
+@pytest.fixture(scope="module")
+def tracked(reported) -> tuple[Path, dict[str, int]]:
+    """The finished demo with ``tracking: {backend: mlflow}`` added, rerun: the jobs it planned
+    (dry run first), then the MLflow store it wrote."""
+    workdir, config = reported
+    config = {**config, "tracking": {"backend": "mlflow"}}
+    planned = planned_jobs(run_snakemake(workdir, config, "all", "-n"))
+    run_snakemake(workdir, config, "all", timeout=900)
+    return workdir, planned
+
+
+def test_tracking_logs_every_run_and_runs_nothing_else(tracked):
+    """Adding ``tracking:`` to a finished run plans only the tracking jobs, and the MLflow store
+    holds every evaluated run of each experiment with its final metrics and intervals."""
+    from mlflow import MlflowClient
+
+    workdir, planned = tracked
+    assert planned == {"track_experiment": len(SELECTED), "all": 1}
+    client = MlflowClient(tracking_uri=f"sqlite:///{workdir}/results/tracking/mlflow.db")
+    for name in SELECTED:
+        evaluated = read_run_metrics([workdir / f"results/metrics/{name}.runs.json"])
+        experiment = client.get_experiment_by_name(name)
+        logged = {
+            r.data.tags["crossemo.run"]: r for r in client.search_runs([experiment.experiment_id])
+        }
+        assert set(logged) == {run["run"] for run in evaluated}, name
+        for run in evaluated:
+            metrics = logged[run["run"]].data.metrics
+            assert metrics["test/overall/uar"] == pytest.approx(run["overall"]["uar"])
+            assert metrics["test/overall/uar_ci_low"] <= metrics["test/overall/uar"]
+        table = pd.read_csv(workdir / f"results/tracking/{name}.csv")
+        assert set(table["run"]) == set(logged) and (table["backend"] == "mlflow").all()
+    final = logged_run(client, FINETUNE, "final")
+    assert len(client.get_metric_history(final.info.run_id, "train_loss")) >= 3  # its steps
+    assert {"README.md", "figures"} <= {a.path for a in client.list_artifacts(final.info.run_id)}
+    log = (workdir / f"logs/track_experiment/{FINETUNE}.log").read_text().splitlines()
+    assert len(log) == 1 and "MLflow" in log[0], log  # one line, no MLflow or alembic chatter
+
+
+def logged_run(client, experiment: str, run: str):
+    (found,) = client.search_runs(
+        [client.get_experiment_by_name(experiment).experiment_id],
+        filter_string=f"tags.`crossemo.run` = '{run}'",
+    )
+    return found

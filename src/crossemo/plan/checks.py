@@ -12,6 +12,7 @@ from crossemo.models import families, search_space
 from crossemo.models.families.keys import WHISPER_INPUTS
 from crossemo.models.stages import init_chain, parse_init_from
 from crossemo.plan.experiments import Experiments
+from crossemo.tracking.settings import check_tracking
 
 #: families whose ``model.encoder`` may be ``{convert: ...}`` (fine-tuned, or frozen features)
 CONVERT_FAMILIES = ("finetune", "frozen_head")
@@ -63,6 +64,7 @@ class Checks(Experiments):
                 )
         for e in self.search_experiments:
             self.validate_search(e)
+        check_tracking(self.config)
         for e in self.experiments:
             if self.experiment(e)["protocol"] in splits.EMOBOX_PROTOCOLS and not self.in_demo(
                 self.experiment(e).get("emobox_data") or ""

@@ -4,11 +4,14 @@ one table of path templates (:mod:`crossemo.plan.paths`)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
+from typing import Any
 
 from crossemo.features import upstreams
 from crossemo.plan import paths
 from crossemo.plan.experiments import Experiments, converted_encoder_name
 from crossemo.plan.paths import fill
+from crossemo.tracking.settings import tracking_settings
 
 
 def each(template: str, wildcard: str, values: Iterable[str]) -> list[str]:
@@ -185,6 +188,15 @@ class Files(Experiments):
         targets += each(paths.FILTER_STEPS, "corpus", self.filtered_corpora)
         return targets
 
+    @cached_property
+    def tracking(self) -> dict[str, Any] | None:
+        """The checked ``tracking:`` block, defaults filled (None: tracking is off)."""
+        return tracking_settings(self.config)
+
+    def tracking_targets(self) -> list[str]:
+        """What each experiment's runs logged to the trackers (none when tracking is off)."""
+        return each(paths.TRACKING, "experiment", self.model_experiments) if self.tracking else []
+
     def neural_targets(self) -> list[str]:
         """LR cross-validation tables (predictions come in through metrics and the report)."""
         return each(paths.LR_CV_TABLE, "experiment", self.lr_cv_experiments)
@@ -198,5 +210,6 @@ class Files(Experiments):
             + self.report_targets()
             + self.strEmo_targets()
             + self.neural_targets()
+            + self.tracking_targets()
         )
         return list(dict.fromkeys(targets))

@@ -223,6 +223,16 @@ class Inputs(Files):
             inputs[f"model_{run}"] = fill(template, experiment=experiment, run=run)
         return inputs
 
+    def tracking_inputs(self, experiment: str) -> dict[str, Any]:
+        """Inputs of track_experiment (:mod:`crossemo.tracking.stage`): the runs' metrics,
+        the figures logged with each run, the card index (the runs' cards are written), and each
+        run's model folder (``model_<run>``, as for the cards)."""
+        models = self.model_card_inputs(experiment)
+        inputs = {"runs": models["runs"], "cards": fill(paths.MODEL_CARDS, experiment=experiment),
+                  "confusion": fill(paths.CONFUSION, experiment=experiment),
+                  "reliability": fill(paths.RELIABILITY, experiment=experiment)}  # fmt: skip
+        return inputs | {k: v for k, v in models.items() if k.startswith("model_")}
+
     def comparison_inputs(self, name: str) -> dict[str, list[str]]:
         """Prediction files of both sides and the split tables whose groups are the clusters:
         A's (paired: the sides share it), and B's too when unpaired."""
@@ -377,6 +387,9 @@ class RuleInputs:
 
     def make_seeds_table(self, wildcards) -> dict[str, str]:
         return {"intervals": fill(paths.INTERVALS, experiment=wildcards.experiment)}
+
+    def track_experiment(self, wildcards) -> dict[str, Any]:
+        return self.plan.tracking_inputs(wildcards.experiment)
 
     def compare_experiments(self, wildcards) -> dict[str, list[str]]:
         return self.plan.comparison_inputs(wildcards.comparison)

@@ -74,6 +74,12 @@ class Params(Inputs):
         exp = self.experiment(experiment)
         return {"train": list(exp["train"]), "include_loco": bool(exp.get("include_loco"))}
 
+    def tracking_params(self, experiment: str) -> dict[str, Any]:
+        """What track_experiment reads: the tracking settings, and the experiment's config
+        (logged as the runs' params) without its paper bindings (a report-only key)."""
+        exp = {k: v for k, v in self.experiment(experiment).items() if k != "paper"}
+        return {"settings": self.tracking or {}, "experiment": exp}
+
     def card_params(self, experiment: str) -> dict[str, Any]:
         """What write_model_cards reads: the experiment's scheme, protocol, corpora (adapter,
         whether the demo generated them), encoder or features, and the deviations that concern
@@ -230,6 +236,9 @@ class RuleParams:
 
     def model_card(self, wildcards) -> str:
         return inline_json(self.plan.card_params(wildcards.experiment))
+
+    def tracking(self, wildcards) -> str:
+        return inline_json(self.plan.tracking_params(wildcards.experiment))
 
     def leaderboard(self, wildcards) -> str:
         return inline_json(self.plan.leaderboard_params())

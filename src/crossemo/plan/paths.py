@@ -89,6 +89,15 @@ IMPORTANCE_FIGURE = "results/figures/importance_{experiment}.png"
 #: (rule write_model_cards, crossemo.evaluation.cards)
 MODEL_CARDS = "results/models/{experiment}/README.md"
 
+# ---- track.smk: experiment trackers (config `tracking:`) ----
+#: what rule track_experiment logged of an experiment's runs: backend, run, counts, location
+TRACKING = "results/tracking/{experiment}.csv"
+#: the default MLflow store (``tracking.uri``): one SQLite file for every experiment, the runs'
+#: artifacts in ``artifacts/`` beside it
+MLFLOW_STORE = "results/tracking/mlflow.db"
+#: TensorBoard event files of an experiment's runs, a folder per run
+TENSORBOARD = "results/tracking/tensorboard/{experiment}"
+
 # ---- report.smk ----
 #: a paper table in each format (Markdown, CSV, LaTeX)
 PAPER_TABLE = {
