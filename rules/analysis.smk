@@ -9,7 +9,7 @@ rule map_features:
         figure=report(
             paths.EMBEDDING_FIGURE,
             caption="../workflow/report/embedding.rst",
-            category="Analysis",
+            category="Speakers and features",
             labels={"figure": "t-SNE map", "experiment": "{experiment}"},
         ),
     log:
@@ -35,13 +35,13 @@ rule rank_features:
         table=paths.IMPORTANCE,
         page=table_page(
             paths.IMPORTANCE,
-            category="Analysis",
+            category="Speakers and features",
             labels={"experiment": "{experiment}", "table": "feature importance"},
         ),
         figure=report(
             paths.IMPORTANCE_FIGURE,
             caption="../workflow/report/importance.rst",
-            category="Analysis",
+            category="Speakers and features",
             labels={"figure": "feature importance", "experiment": "{experiment}"},
         ),
     log:

@@ -30,13 +30,13 @@ rule evaluate_experiment:
         speakers=paths.SPEAKERS,
         speakers_page=table_page(
             paths.SPEAKERS,
-            category="Analysis",
+            category="Speakers and features",
             labels={"experiment": "{experiment}", "table": "per speaker"},
         ),
         speakers_figure=report(
             paths.SPEAKERS_FIGURE,
             caption="../workflow/report/speakers.rst",
-            category="Analysis",
+            category="Speakers and features",
             labels={"figure": "UAR per speaker", "experiment": "{experiment}"},
         ),
         calibration=paths.CALIBRATION,

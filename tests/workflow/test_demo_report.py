@@ -300,11 +300,11 @@ def test_the_search_chose_its_settings_on_training_speakers_only(reported):
 
 def test_the_analysis_figures_are_in_the_report(reported):
     """t-SNE maps of the classic experiments, permutation importance on eGeMAPS names and the
-    per-speaker UAR of every experiment, each in the report's Analysis category."""
+    per-speaker UAR of every experiment, each in the report's "Speakers and features" category."""
     workdir, config = reported
     results = workdir / "results"
     html = (workdir / "report.html").read_text(errors="replace")
-    assert "Analysis" in html
+    assert "Speakers and features" in html
     for name in (*CLASSIC, WHISPER, EGEMAPS, EARLY):  # classic: a map of its feature rows
         assert (results / f"figures/embedding_{name}.png").stat().st_size > 10_000
         assert f"embedding_{name}.png" in html

@@ -130,7 +130,7 @@ class Files(Experiments):
                 and self.experiment(e)["features"] in named]  # fmt: skip
 
     def analysis_targets(self) -> list[str]:
-        """Embedding maps, importance tables and figures of the report's Analysis category."""
+        """Embedding maps, importance tables and figures of the report's "Speakers and features" category."""
         targets = each(paths.EMBEDDING_FIGURE, "experiment", self.mapped_experiments)
         targets += each(paths.IMPORTANCE, "experiment", self.ranked_experiments)
         return targets + each(paths.IMPORTANCE_FIGURE, "experiment", self.ranked_experiments)
