@@ -51,6 +51,7 @@ include: "rules/transcribe.smk"
 include: "rules/filters.smk"
 include: "rules/train.smk"
 include: "rules/ensemble.smk"
+include: "rules/stress.smk"
 
 
 # Cheap table rules run on the submitting host, not as cluster jobs (rules/report.smk lists its own).

@@ -89,6 +89,12 @@ IMPORTANCE_FIGURE = "results/figures/importance_{experiment}.png"
 #: (rule write_model_cards, crossemo.evaluation.cards)
 MODEL_CARDS = "results/models/{experiment}/README.md"
 
+# ---- stress.smk: test audio under stress conditions (crossemo.stress), what models read of it ----
+#: a test corpus's audio shard under one condition (rule perturb_audio; the AUDIO_SHARD contract)
+STRESS_AUDIO = "results/stress/audio/{condition}/{corpus}/{shard}.parquet"
+#: features of a perturbed shard (rule extract_stress_features; the FEATURES format)
+STRESS_FEATURES = "results/stress/features/{featureset}/{condition}/{corpus}/{shard}.parquet"
+
 # ---- report.smk ----
 #: a paper table in each format (Markdown, CSV, LaTeX)
 PAPER_TABLE = {
