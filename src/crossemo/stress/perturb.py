@@ -230,8 +230,8 @@ def reverb(x: np.ndarray, sr: int, spec: Mapping[str, Any], rng: np.random.Gener
     """Convolved with a :func:`room_impulse_response` of ``rt60_s`` (one room per utterance,
     from its rng), cut to the input's length (direct path at lag 0) and brought back to the
     input's RMS (the condition is the room, not a level change), peak-limited."""
-    y = signal.oaconvolve(x.astype(np.float64), room_impulse_response(float(spec["rt60_s"]),
-                                                                      sr, rng))[: len(x)]  # fmt: skip
+    rir = room_impulse_response(float(spec["rt60_s"]), sr, rng)
+    y = signal.oaconvolve(x.astype(np.float64), rir)[: len(x)]
     rms_in, rms_out = np.sqrt(np.mean(x.astype(np.float64) ** 2)), np.sqrt(np.mean(y**2))
     if rms_out > 0:
         y *= rms_in / rms_out

@@ -45,15 +45,13 @@ def perturb_shard(shard: str | Path, spec: Mapping[str, Any], seed: int, output:
     pool: dict[int, Babble] = {}
     batch: list[tuple[str, np.ndarray, int]] = []
     with ShardWriter(output) as writer:
-        for utt_id, samples, rate in iter_audio([shard]):
-            batch.append((utt_id, samples, rate))
-            if sum(len(s) / r for _, s, r in batch) >= BATCH_S:
-                _write(writer, batch, spec, name, seed, meta, _babble(spec, rate, babble,
-                                                                      talkers, pool))  # fmt: skip
+        for clip in [*iter_audio([shard]), None]:  # None: the end, write what is left
+            if clip is not None:
+                batch.append(clip)
+            if batch and (clip is None or sum(len(s) / r for _, s, r in batch) >= BATCH_S):
+                noise = _babble(spec, batch[0][2], babble, talkers, pool)
+                _write(writer, batch, spec, name, seed, meta, noise)
                 batch = []
-        if batch:
-            rate = batch[0][2]
-            _write(writer, batch, spec, name, seed, meta, _babble(spec, rate, babble, talkers, pool))
     log.info("%s: %d utterances (%.1f s) under %s", output, writer.rows, writer.seconds, name)
 
 
