@@ -52,6 +52,7 @@ include: "rules/filters.smk"
 include: "rules/train.smk"
 include: "rules/ensemble.smk"
 include: "rules/track.smk"
+include: "rules/stress.smk"
 
 
 # Cheap table rules run on the submitting host, not as cluster jobs (rules/report.smk lists its own).

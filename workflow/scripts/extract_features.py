@@ -1,5 +1,6 @@
-"""Rules extract_features / extract_augmented_features: one feature shard per audio shard, by
-any upstream (params.featureset: a named set's name, or {name: <upstream>, <settings>})."""
+"""Rules extract_features / extract_augmented_features / extract_stress_features: one feature
+shard per audio shard, by any upstream (params.featureset: a named set's name, or
+{name: <upstream>, <settings>})."""
 
 import sys
 from pathlib import Path

@@ -11,6 +11,7 @@ functions to it (``INPUTS``, ``PARAMS``, ``RESOURCES``). Pure Python, no Snakema
 - :mod:`~crossemo.plan.checks`: configs refused at start-up rather than inside a job;
 - :mod:`~crossemo.plan.paths`: the one table of ``results/`` path templates (the rules' outputs);
 - :mod:`~crossemo.plan.files`: file lists and the targets of rule ``all``;
+- :mod:`~crossemo.plan.stress`: stressed experiments, their conditions, perturbed shards;
 - :mod:`~crossemo.plan.inputs`, :mod:`~crossemo.plan.params`, :mod:`~crossemo.plan.resources`:
   what each rule's jobs read and need, by stage, and the rules' functions of the job's wildcards.
 
@@ -33,9 +34,10 @@ from crossemo.plan.experiments import (
 from crossemo.plan.inputs import RuleInputs
 from crossemo.plan.params import Params, RuleParams
 from crossemo.plan.resources import Resources, RuleResources
+from crossemo.plan.stress import Stress
 
 
-class Plan(Params, Resources, Checks):
+class Plan(Stress, Params, Resources, Checks):
     """Experiments, corpora, files, targets, and each rule's inputs, params and resources of one
     validated ``config`` (each part in its module of :mod:`crossemo.plan`)."""
 

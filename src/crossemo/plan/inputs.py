@@ -345,6 +345,14 @@ class RuleInputs:
         return self.plan.balance_inputs(wildcards.experiment)
 
     # features.smk
+    # stress.smk
+    def perturb_audio(self, wildcards) -> dict[str, Any]:
+        """The clean shard and, for a babble condition, the babble corpus's shards."""
+        return {
+            "shard": fill(paths.AUDIO_SHARD, corpus=wildcards.corpus, shard=wildcards.shard),
+            "babble": self.plan.babble_shards(wildcards.condition),
+        }
+
     def featureset_encoder(self, wildcards) -> list[str]:
         return self.plan.featureset_encoder(wildcards.featureset)
 

@@ -200,6 +200,17 @@ class RuleParams:
         ``{name: <upstream>, <settings>}``."""
         return self.plan.featureset_settings(wildcards.featureset)
 
+    # stress.smk
+    def stress_condition(self, wildcards) -> dict[str, Any]:
+        """The single settings of the job's condition (``type`` and each setting)."""
+        return self.plan.all_stress_conditions()[wildcards.condition]
+
+    def stress_seed(self, wildcards) -> int:
+        return self.plan.stress_seed()
+
+    def babble_talkers(self, wildcards) -> int:
+        return self.plan.babble_talkers()
+
     def whisper_source(self, wildcards) -> str:
         return self.plan.converted_encoders[wildcards.encoder]
 

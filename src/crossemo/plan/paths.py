@@ -98,6 +98,12 @@ MLFLOW_STORE = "results/tracking/mlflow.db"
 #: TensorBoard event files of an experiment's runs, a folder per run
 TENSORBOARD = "results/tracking/tensorboard/{experiment}"
 
+# ---- stress.smk: test audio under stress conditions (crossemo.stress), what models read of it ----
+#: a test corpus's audio shard under one condition (rule perturb_audio; the AUDIO_SHARD contract)
+STRESS_AUDIO = "results/stress/audio/{condition}/{corpus}/{shard}.parquet"
+#: features of a perturbed shard (rule extract_stress_features; the FEATURES format)
+STRESS_FEATURES = "results/stress/features/{featureset}/{condition}/{corpus}/{shard}.parquet"
+
 # ---- report.smk ----
 #: a paper table in each format (Markdown, CSV, LaTeX)
 PAPER_TABLE = {
