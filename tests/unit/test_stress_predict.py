@@ -48,7 +48,8 @@ def _classic_inputs(tmp_path, standardize: str):
     split.to_parquet(tmp_path / "split.parquet", index=False)
     run = tmp_path / "models" / "fold0"
     outputs = {"model": run / "model.joblib", "label_map": run / "label_map.json",
-               "config": run / "config.json", "predictions": tmp_path / "fold0.parquet"}  # fmt: skip
+               "config": run / "config.json",
+               "predictions": tmp_path / "fold0.parquet"}  # fmt: skip
     train_classic_run(
         view_path=tmp_path / "view.parquet", split_path=tmp_path / "split.parquet",
         scheme_path=tmp_path / "scheme.yaml", feature_paths=[clean], augmented_path=None,
@@ -112,4 +113,5 @@ def test_identity_reproduces_a_fine_tuned_run_bit_for_bit(tmp_path):
     pd.testing.assert_frame_equal(_contract(out), own, check_exact=True)
     with pytest.raises(StressPredictionError, match="no stressed shard"):
         predict_stressed(inputs | {"audio": stressed[:1]}, tmp_path / "o2.parquet",
-                         experiment="toy", condition="identity", runs={"main": "finetune"})  # fmt: skip
+                         experiment="toy", condition="identity",
+                         runs={"main": "finetune"})  # fmt: skip

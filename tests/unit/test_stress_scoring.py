@@ -9,10 +9,10 @@ import pytest
 
 from crossemo.evaluation.runs import evaluate_experiment
 from crossemo.stress.conditions import expand
+from crossemo.stress.job import evaluate_stress
 from crossemo.stress.scoring import (
     CLEAN,
     breakdown,
-    evaluate_stress,
     severity,
     stress_metrics,
 )

@@ -66,6 +66,17 @@ SEARCH_TRIALS = "results/tables/{experiment}_search_trials.csv"
 #: MODEL_CONFIG, PREDICTIONS and DEV_PREDICTIONS, rule combine_ensemble)
 ENSEMBLE_TABLE = "results/tables/ensemble_{experiment}.csv"
 
+# ---- stress.smk ----
+#: each stressed experiment's test shards under one condition (crossemo.stress)
+STRESS_AUDIO = "results/stress/audio/{condition}/{corpus}/{shard}.parquet"
+STRESS_FEATURES = "results/stress/features/{featureset}/{condition}/{corpus}/{shard}.parquet"
+#: every trained run of an experiment on one condition: PREDICTIONS' columns + run, condition
+STRESS_PREDICTIONS = "results/stress/predictions/{experiment}/{condition}.parquet"
+#: measures with intervals and paired differences to clean; first failing condition per family
+STRESS_METRICS = "results/stress/metrics_{experiment}.csv"
+STRESS_BREAKDOWN = "results/stress/breakdown_{experiment}.csv"
+STRESS_FIGURE = "results/figures/stress_{experiment}.png"
+
 # ---- evaluate.smk ----
 METRICS_RUNS = "results/metrics/{experiment}.runs.json"
 METRICS = "results/metrics/{experiment}.csv"

@@ -168,4 +168,3 @@ def predict_stressed(inputs: Mapping[str, Any], output: str | Path, *, experimen
     with atomic_path(output) as tmp:
         out.to_parquet(tmp, index=False)
     return out
-

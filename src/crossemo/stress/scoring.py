@@ -133,8 +133,9 @@ def stress_metrics(experiment: str, clean: Mapping[str, pd.DataFrame],
     frames = []
     for condition, pooled in sides.items():
         if condition != CLEAN and condition not in conditions:
+            known = ", ".join(conditions)
             raise ValueError(f"stress predictions of condition {condition}: not among the "
-                             f"experiment's stress conditions ({', '.join(conditions)})")  # fmt: skip
+                             f"experiment's stress conditions ({known})")  # fmt: skip
         info = condition_info(condition, conditions.get(condition))
         for variant, table in pooled.items():
             if variant not in clean_pooled:
@@ -174,26 +175,3 @@ def breakdown(metrics: pd.DataFrame, retained: float) -> pd.DataFrame:
             "breakdown_uar_low": math.nan if first is None else first["ci_low"],
         })  # fmt: skip
     return pd.DataFrame(rows, columns=BREAKDOWN_COLUMNS)
-
-
-def evaluate_stress(clean: Mapping[str, str], stressed: Mapping[str, str], split: str,
-                    outputs: Mapping[str, str], *, experiment: str,
-                    conditions: Mapping[str, Mapping[str, Any]], interval: Mapping | None,
-                    retained: float) -> pd.DataFrame:  # fmt: skip
-    """Rule evaluate_stress: ``clean`` (run -> its predictions), ``stressed`` (condition ->
-    STRESS_PREDICTIONS) and the split table (the clusters) -> ``outputs`` ``metrics``,
-    ``breakdown`` and ``figure``."""
-    from crossemo.core.safe_text import write_csv
-    from crossemo.evaluation.intervals import split_groups
-    from crossemo.stress.figure import plot_stress
-
-    metrics = stress_metrics(
-        experiment, {run: pd.read_parquet(p) for run, p in clean.items()},
-        {name: pd.read_parquet(p) for name, p in stressed.items()}, conditions, interval,
-        split_groups(split),
-    )  # fmt: skip
-    broken = breakdown(metrics, retained)
-    write_csv(metrics, outputs["metrics"], index=False, float_format="%.6g")
-    write_csv(broken, outputs["breakdown"], index=False, float_format="%.6g")
-    plot_stress(metrics, broken, outputs["figure"])
-    return metrics
