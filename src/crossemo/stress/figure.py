@@ -70,15 +70,16 @@ def plot_stress(metrics: pd.DataFrame, breakdown: pd.DataFrame, output: str | Pa
     experiment = str(rows["experiment"].iloc[0]) if len(rows) else ""
     for i, variant in enumerate(variants):
         part = rows[rows["variant"] == variant]
+        shown = variant or "all runs"  # the unnamed variant: the experiment's runs pooled
         clean_row = part[part["condition"] == CLEAN].iloc[0]
         broken = set(breakdown.loc[(breakdown["variant"] == variant)
                                    & (breakdown["scope"] == OVERALL), "breakdown"])  # fmt: skip
         for j, (title, panel) in enumerate(layout[variant]):
-            _draw(axes[i][j], f"{experiment} / {variant}: {title}", panel,
+            _draw(axes[i][j], f"{experiment} / {shown}: {title}", panel,
                   float(clean_row["value"]), float(clean_row["chance"]), broken - {""})  # fmt: skip
         for j in range(len(layout[variant]), ncols):
             axes[i][j].axis("off")
-        axes[i][0].set_ylabel(f"{BREAKDOWN_MEASURE.upper()} ({variant})")
+        axes[i][0].set_ylabel(f"{BREAKDOWN_MEASURE.upper()} ({shown})")
     if variants and layout[variants[0]]:
         axes[0][0].legend(fontsize=7, loc="lower left")
     fig.suptitle(f"Stress: {experiment} (overall)")
