@@ -19,6 +19,7 @@ from crossemo.core.losses import print_losses
 from crossemo.plan import RuleInputs, RuleParams, RuleResources, paths
 from crossemo.core.safe_text import inline_json  # report jobs' text params: no markup
 from crossemo.report import pages
+from crossemo.stress.conditions import CONDITION_PATTERN  # the {condition} wildcard
 
 
 def workflow_path(path):

@@ -311,6 +311,49 @@ class Inputs(Files):
             "dropped": [fill(paths.LABELS_DROPPED, scheme=scheme, corpus=c) for c in corpora],
         }
 
+    # ---- stress.smk (crossemo.stress) ----
+    def stress_prediction_inputs(self, experiment: str, condition: str) -> dict[str, Any]:
+        """Inputs of predict_stressed: the split table, the condition's stressed test shards
+        (``features`` of a classic experiment's sets or a frozen head's SSL set, else
+        ``audio``) and per run its model folder, own test predictions and training view."""
+        corpora = self.test_corpora(experiment)
+        inputs: dict[str, Any] = {"split": fill(paths.SPLIT, experiment=experiment)}
+        if self.is_classic(experiment):
+            inputs["features"] = [
+                fill(paths.STRESS_FEATURES, featureset=s, condition=condition, corpus=c,
+                     shard=shard)
+                for s in self.featuresets_of(experiment)
+                for c in corpora for shard in self.shard_names(c)
+            ]  # fmt: skip
+        else:
+            inputs["audio"] = [fill(paths.STRESS_AUDIO, condition=condition, corpus=c, shard=shard)
+                               for c in corpora for shard in self.shard_names(c)]  # fmt: skip
+        # a classic run's folder is named by its model file (train_classic writes files;
+        # train_neural the folder)
+        model = paths.CLASSIC_MODEL if self.is_classic(experiment) else paths.MODEL
+        for run in self.runs(experiment):
+            inputs[f"model_{run}"] = fill(model, experiment=experiment, run=run)
+            inputs[f"predictions_{run}"] = fill(paths.PREDICTIONS, experiment=experiment, run=run)
+            inputs[f"view_{run}"] = fill(paths.VIEW, experiment=experiment,
+                                         fold=self.view_fold(experiment, run))  # fmt: skip
+        return inputs
+
+    def stress_evaluation_inputs(self, experiment: str) -> dict[str, Any]:
+        """Inputs of evaluate_stress: the split table (the clusters), each run's own test
+        predictions (``clean_<run>``) and each condition's stressed predictions
+        (``stressed_<condition>``)."""
+        inputs: dict[str, Any] = {"split": fill(paths.SPLIT, experiment=experiment)}
+        inputs |= {f"clean_{run}": path for run, path in self.predictions(experiment).items()}
+        for condition in self.stress_conditions(experiment):
+            path = fill(paths.STRESS_PREDICTIONS, experiment=experiment, condition=condition)
+            inputs[f"stressed_{condition}"] = path
+        return inputs
+
+    def stress_result_targets(self) -> list[str]:
+        """The stress stage's outputs of every stressed experiment (rule all)."""
+        outputs = (paths.STRESS_METRICS, paths.STRESS_BREAKDOWN, paths.STRESS_FIGURE)
+        return [fill(t, experiment=e) for e in self.stressed_experiments for t in outputs]
+
 
 class RuleInputs:
     """The rules' input functions, bound to one plan: each takes the job's ``wildcards``.
@@ -411,3 +454,10 @@ class RuleInputs:
 
     def check_conservation(self, wildcards) -> dict[str, list[str]]:
         return self.plan.conservation_inputs(wildcards.scheme)
+
+    # stress.smk
+    def predict_stressed(self, wildcards) -> dict[str, Any]:
+        return self.plan.stress_prediction_inputs(wildcards.experiment, wildcards.condition)
+
+    def evaluate_stress(self, wildcards) -> dict[str, Any]:
+        return self.plan.stress_evaluation_inputs(wildcards.experiment)

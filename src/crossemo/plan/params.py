@@ -256,3 +256,18 @@ class RuleParams:
 
     def corpus_matrix(self, wildcards) -> dict[str, Any]:
         return self.plan.matrix_params(wildcards.experiment)
+
+    # stress.smk
+    def stress_runs(self, wildcards) -> dict[str, str]:
+        """Run -> family of every run of a stressed experiment (predict_stressed)."""
+        e = wildcards.experiment
+        return {run: self.plan.run_family(e, run) for run in self.plan.runs(e)}
+
+    def stress_conditions(self, wildcards) -> dict[str, dict[str, Any]]:
+        """Name -> settings of the experiment's stress conditions (evaluate_stress)."""
+        return self.plan.stress_conditions(wildcards.experiment)
+
+    def stress_retained(self, wildcards) -> float:
+        """``stress.thresholds.retained``: the share of the clean UAR a condition must keep."""
+        thresholds = (self.plan.config.get("stress") or {}).get("thresholds") or {}
+        return float(thresholds.get("retained", 0.8))

@@ -66,6 +66,18 @@ SEARCH_TRIALS = "results/tables/{experiment}_search_trials.csv"
 #: MODEL_CONFIG, PREDICTIONS and DEV_PREDICTIONS, rule combine_ensemble)
 ENSEMBLE_TABLE = "results/tables/ensemble_{experiment}.csv"
 
+# ---- stress.smk: test audio under stress conditions (crossemo.stress), what models read of it ----
+#: a test corpus's audio shard under one condition (rule perturb_audio; the AUDIO_SHARD contract)
+STRESS_AUDIO = "results/stress/audio/{condition}/{corpus}/{shard}.parquet"
+#: features of a perturbed shard (rule extract_stress_features; the FEATURES format)
+STRESS_FEATURES = "results/stress/features/{featureset}/{condition}/{corpus}/{shard}.parquet"
+#: every trained run of an experiment on one condition: PREDICTIONS' columns + run, condition
+STRESS_PREDICTIONS = "results/stress/predictions/{experiment}/{condition}.parquet"
+#: measures with intervals and paired differences to clean; first failing condition per family
+STRESS_METRICS = "results/stress/metrics_{experiment}.csv"
+STRESS_BREAKDOWN = "results/stress/breakdown_{experiment}.csv"
+STRESS_FIGURE = "results/figures/stress_{experiment}.png"
+
 # ---- evaluate.smk ----
 METRICS_RUNS = "results/metrics/{experiment}.runs.json"
 METRICS = "results/metrics/{experiment}.csv"
@@ -98,11 +110,6 @@ MLFLOW_STORE = "results/tracking/mlflow.db"
 #: TensorBoard event files of an experiment's runs, a folder per run
 TENSORBOARD = "results/tracking/tensorboard/{experiment}"
 
-# ---- stress.smk: test audio under stress conditions (crossemo.stress), what models read of it ----
-#: a test corpus's audio shard under one condition (rule perturb_audio; the AUDIO_SHARD contract)
-STRESS_AUDIO = "results/stress/audio/{condition}/{corpus}/{shard}.parquet"
-#: features of a perturbed shard (rule extract_stress_features; the FEATURES format)
-STRESS_FEATURES = "results/stress/features/{featureset}/{condition}/{corpus}/{shard}.parquet"
 
 # ---- report.smk ----
 #: a paper table in each format (Markdown, CSV, LaTeX)

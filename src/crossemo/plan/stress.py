@@ -108,7 +108,8 @@ class Stress(Files):
 
     def all_targets(self) -> list[str]:
         """Rule all's targets with the stress tests' perturbed inputs."""
-        return list(dict.fromkeys(super().all_targets() + self.stress_targets()))
+        return list(dict.fromkeys(super().all_targets() + self.stress_targets()
+                                  + self.stress_result_targets()))  # fmt: skip
 
     def stress_jobs(self) -> dict[str, list[tuple[str, ...]]]:
         """``perturb_audio``: (condition, corpus, shard) and ``extract_stress_features``:
