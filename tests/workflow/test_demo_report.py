@@ -296,6 +296,8 @@ def test_the_search_chose_its_settings_on_training_speakers_only(reported):
     assert not set(flat) & test_groups
     html = (workdir / "report.html").read_text(errors="replace")
     assert "Search" in html and f"{SEARCH}_search_trials.html" in html
+
+
 def test_the_analysis_figures_are_in_the_report(reported):
     """t-SNE maps of the classic experiments, permutation importance on eGeMAPS names and the
     per-speaker UAR of every experiment, each in the report's Analysis category."""
