@@ -89,6 +89,18 @@ IMPORTANCE_FIGURE = "results/figures/importance_{experiment}.png"
 #: (rule write_model_cards, crossemo.evaluation.cards)
 MODEL_CARDS = "results/models/{experiment}/README.md"
 
+# ---- stress.smk: stress tests (crossemo.stress): perturbed test audio, its features, every
+# trained run's predictions on it, degradation, speaker fairness and the named tests ----
+STRESS_AUDIO = "results/stress/audio/{condition}/{corpus}/{shard}.parquet"
+STRESS_FEATURES = "results/stress/features/{featureset}/{condition}/{corpus}/{shard}.parquet"
+STRESS_PREDICTIONS = "results/stress/predictions/{experiment}/{condition}.parquet"
+STRESS_METRICS = "results/stress/metrics_{experiment}.csv"
+STRESS_BREAKDOWN = "results/stress/breakdown_{experiment}.csv"
+STRESS_FIGURE = "results/figures/stress_{experiment}.png"
+STRESS_SPEAKERS = "results/stress/speakers_{experiment}.csv"
+STRESS_SPEAKERS_FIGURE = "results/figures/stress_speakers_{experiment}.png"
+ROBUSTNESS = "results/tables/robustness_{experiment}.csv"
+
 # ---- report.smk ----
 #: a paper table in each format (Markdown, CSV, LaTeX)
 PAPER_TABLE = {

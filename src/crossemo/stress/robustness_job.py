@@ -54,3 +54,19 @@ def robustness_files(clean: Mapping[str, str | Path], stressed: Mapping[str, str
     log.info("%s: %d of %d robustness tests passed", experiment, int(table["passed"].sum()),
              len(table))  # fmt: skip
     return table
+
+
+#: prefix of the rule's inputs that are a condition's stressed predictions
+STRESSED_PREFIX = "stressed_"
+
+
+def robustness_stage(inputs: Mapping[str, str | Sequence[str]], outputs: Mapping[str, str | Path],
+                     experiment: str, **settings) -> pd.DataFrame:  # fmt: skip
+    """Rule test_robustness's named inputs (``split manifests metrics``, ``stressed_<condition>``,
+    and run -> clean predictions) -> :func:`robustness_files`."""
+    files = dict(inputs)
+    split, manifests, metrics = (files.pop(k) for k in ("split", "manifests", "metrics"))
+    stressed = {k.removeprefix(STRESSED_PREFIX): files.pop(k)
+                for k in list(files) if k.startswith(STRESSED_PREFIX)}  # fmt: skip
+    return robustness_files(files, stressed, split, list(manifests), metrics, outputs,
+                            experiment, **settings)  # fmt: skip
