@@ -15,13 +15,19 @@ rule test_robustness:
         speakers_page=table_page(
             paths.STRESS_SPEAKERS,
             category="Robustness",
-            labels={"experiment": "{experiment}", "table": "UAR per speaker under stress"},
+            labels={
+                "experiment": "{experiment}",
+                "table": "UAR per speaker under stress",
+            },
         ),
         figure=report(
             paths.STRESS_SPEAKERS_FIGURE,
             caption="../workflow/report/stress_speakers.rst",
             category="Robustness",
-            labels={"figure": "UAR per speaker, clean vs worst", "experiment": "{experiment}"},
+            labels={
+                "figure": "UAR per speaker, clean vs worst",
+                "experiment": "{experiment}",
+            },
         ),
     log:
         "logs/test_robustness/{experiment}.log",
