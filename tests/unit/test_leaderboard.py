@@ -164,3 +164,34 @@ def test_schema_rejects_an_unknown_flag_and_a_reversed_interval(results):
     bad.loc[0, ["uar_ci_low", "uar_ci_high"]] = [0.9, 0.1]
     with pytest.raises(pandera.errors.SchemaErrors):
         Leaderboard.validate(bad, lazy=True)
+
+
+def test_the_worst_condition_of_a_stressed_experiment(results, tmp_path):
+    root, _, _ = results
+    files = [[root.parent / paths.fill(t, experiment=e) for e in EXPERIMENTS]
+             for t in (paths.METRICS_RUNS, paths.INTERVALS, paths.METRICS)]  # fmt: skip
+    info = {e: {"scheme": s, "protocol": p, "train": ["ravdess"]}
+            for e, (_, _, s, p) in EXPERIMENTS.items()}  # fmt: skip
+    rows = [
+        (scope, cond, uar)
+        for scope in ("overall", "emodb", "savee")
+        for cond, uar in (("clean", 0.85), ("codec_gsm", 0.6), ("noise_white_snr0dB", 0.3))
+    ]
+    stress = pd.DataFrame(rows, columns=["scope", "condition", "value"]).assign(
+        experiment="good", variant=np.nan, measure="uar", ci_low=lambda t: t["value"] - 0.1,
+        ci_high=lambda t: t["value"] + 0.1)  # fmt: skip
+    at = (stress.scope == "savee") & (stress.condition == "codec_gsm")
+    stress.loc[at, ["value", "ci_low", "ci_high"]] = [0.2, 0.1, 0.3]
+    stress.to_csv(stress_file := tmp_path / "metrics_good.csv", index=False)
+    outputs = {k: tmp_path / f"leaderboard.{k}" for k in ("csv", "md", "html", "headline")}
+    table = write_leaderboard(*files, info, outputs, stress=[stress_file]).set_index(
+        ["experiment", "test_set"])  # fmt: skip
+    assert table.loc[("good", "emodb"), "worst_condition"] == "noise_white_snr0dB"
+    assert table.loc[("good", "savee"), "worst_condition"] == "codec_gsm"
+    assert table.loc[("good", "savee"), "worst_condition_uar"] == pytest.approx(0.2)
+    assert table.loc[("good", "emodb + savee"), "worst_condition_uar_ci_low"] == pytest.approx(0.2)
+    assert pd.isna(table.loc[("guess", "emodb"), "worst_condition"])  # not stressed
+    md = outputs["md"].read_text()
+    assert "worst condition" in md and "codec_gsm: 20.0 [10.0, 30.0]" in md
+    assert "worst condition" not in md.split("## valence3")[1]  # no stressed row there
+    assert "worst condition" not in terminal_table(read_leaderboard(root))

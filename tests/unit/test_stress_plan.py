@@ -24,6 +24,9 @@ STRESSED = "demo_egemaps_rf_seeds"
 
 def plan_of(stress: dict | None, experiments: dict) -> Plan:
     config = copy.deepcopy(DEMO)
+    config.pop("stress", None)  # the demo's own stress set and stressed experiment left out
+    for experiment in config["experiments"].values():
+        experiment.pop("stress", None)
     if stress is not None:
         config["stress"] = stress
     for name, value in experiments.items():

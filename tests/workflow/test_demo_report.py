@@ -373,3 +373,61 @@ def logged_run(client, experiment: str, run: str):
         filter_string=f"tags.`crossemo.run` = '{run}'",
     )
     return found
+
+
+#: the demo's stressed experiment (config/config.yaml: `stress: true`) and its planted conditions
+STRESSED, IDENTITY, DESTROYED = "demo_egemaps_svm_emodb", "identity", "noise_white_snr-20dB"
+
+
+def test_identity_stress_leaves_every_runs_predictions_bit_for_bit(reported):
+    workdir, _ = reported
+    stressed = pd.read_parquet(
+        workdir / f"results/stress/predictions/{STRESSED}/{IDENTITY}.parquet"
+    )
+    runs = sorted(stressed["run"].unique())
+    assert len(runs) == 5  # the five folds, none retrained
+    for run in runs:
+        clean = pd.read_parquet(workdir / f"results/predictions/{STRESSED}/{run}.parquet")
+        mine = stressed[stressed["run"] == run].drop(columns=["run", "condition"])
+        key = ["utt_id"]
+        pd.testing.assert_frame_equal(mine.sort_values(key).reset_index(drop=True),
+                                      clean.sort_values(key).reset_index(drop=True),
+                                      check_exact=True)  # fmt: skip
+
+
+def test_noise_at_minus_20_db_drives_uar_to_chance(reported):
+    workdir, _ = reported
+    metrics = pd.read_csv(workdir / f"results/stress/metrics_{STRESSED}.csv")
+    row = metrics[(metrics["condition"] == DESTROYED) & (metrics["measure"] == "uar")
+                  & (metrics["scope"] == "emodb")].iloc[0]  # fmt: skip
+    assert row["ci_low"] <= row["chance"] <= row["ci_high"]
+    clean = metrics[(metrics["condition"] == "clean") & (metrics["measure"] == "uar")
+                    & (metrics["scope"] == "emodb")].iloc[0]  # fmt: skip
+    assert clean["ci_low"] > clean["chance"]  # the clean models beat chance: the drop is real
+
+
+def test_robustness_tests_pass_or_fail_and_are_in_the_report(reported):
+    workdir, _ = reported
+    tests = pd.read_csv(workdir / f"results/tables/robustness_{STRESSED}.csv")
+    assert tests["passed"].dtype == bool
+    assert set(tests["condition"]) == {"clean", IDENTITY, DESTROYED, "codec_gsm", "reverb_rt0.6s"}
+    names = set(tests["test"])
+    for name in ("retains 0.8 of clean UAR", "worst speaker above chance",
+                 "speakers under chance <= 0.25", "speaker spread <= 0.4",
+                 "gender gap <= 0.15"):  # fmt: skip
+        assert name in names
+    destroyed = tests[(tests["condition"] == DESTROYED) & (tests["test"].str.startswith("retains"))]
+    assert not destroyed["passed"].any()  # nothing of the clean UAR survives -20 dB SNR
+    speakers = pd.read_csv(workdir / f"results/stress/speakers_{STRESSED}.csv")
+    assert set(speakers["condition"]) == set(tests["condition"])
+    html = (workdir / "report.html").read_text()
+    assert "Robustness" in html
+    for name in (f"robustness_{STRESSED}.html", f"stress_speakers_{STRESSED}.png",
+                 f"stress_{STRESSED}.png"):  # fmt: skip
+        assert name in html
+    board = pd.read_csv(workdir / "results" / "tables" / "leaderboard.csv")
+    row = board[board["experiment"] == STRESSED].iloc[0]
+    assert row["worst_condition"] in set(tests["condition"]) - {"clean"}
+    assert row["worst_condition_uar"] < row["uar"]
+    others = board[board["experiment"] != STRESSED]
+    assert others["worst_condition"].isna().all()

@@ -20,4 +20,5 @@ write_leaderboard(
     snakemake.input.metrics,
     experiments=read_inline_json(snakemake.params.experiments),
     outputs=dict(snakemake.output.items()),
+    stress=snakemake.input.get("stress", []),
 )

@@ -166,6 +166,13 @@ class Leaderboard(pa.DataFrameModel):
     uar_seed_std: Series[float] = pa.Field(nullable=True, ge=0)
     at_chance: Series[bool]
     flag: Series[str] = pa.Field(isin=["", "at chance", "no interval"])
+    #: experiments with stress tests (``stress:``): the stressed condition of lowest UAR in this
+    #: row's scope and that UAR with its interval (results/stress/metrics_{experiment}.csv);
+    #: empty for the others
+    worst_condition: Series[str] = pa.Field(nullable=True)
+    worst_condition_uar: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    worst_condition_uar_ci_low: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    worst_condition_uar_ci_high: Series[float] = pa.Field(nullable=True, ge=0, le=1)
 
     class Config:
         strict = True

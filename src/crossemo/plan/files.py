@@ -130,7 +130,7 @@ class Files(Experiments):
                 and self.experiment(e)["features"] in named]  # fmt: skip
 
     def analysis_targets(self) -> list[str]:
-        """Embedding maps, importance tables and figures of the report's "Speakers and features" category."""
+        """Embedding maps, importance tables and figures (report: "Speakers and features")."""
         targets = each(paths.EMBEDDING_FIGURE, "experiment", self.mapped_experiments)
         targets += each(paths.IMPORTANCE, "experiment", self.ranked_experiments)
         return targets + each(paths.IMPORTANCE_FIGURE, "experiment", self.ranked_experiments)
@@ -177,7 +177,16 @@ class Files(Experiments):
         targets += each(paths.ENSEMBLE_TABLE, "experiment", self.ensemble_experiments)
         targets += each(paths.SEEDS_TABLE, "experiment", self.seeded_experiments)
         targets += self.analysis_targets()
+        targets += self.robustness_targets()
         return targets + (list(paths.LEADERBOARD.values()) if models else [])
+
+    def robustness_targets(self) -> list[str]:
+        """The report's Robustness category: per stressed experiment, the named tests, the
+        per-speaker table under stress and its figure."""
+        stressed = self.stressed_experiments
+        targets = each(paths.ROBUSTNESS, "experiment", stressed)
+        targets += each(paths.STRESS_SPEAKERS, "experiment", stressed)
+        return targets + each(paths.STRESS_SPEAKERS_FIGURE, "experiment", stressed)
 
     def strEmo_targets(self) -> list[str]:
         """Download status and overlap tables, transcripts, filter tables and step counts."""

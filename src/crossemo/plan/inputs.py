@@ -207,6 +207,22 @@ class Inputs(Files):
                 inputs[f"dev_{run}"] = fill(paths.DEV_PREDICTIONS, experiment=experiment, run=run)
         return inputs
 
+    def robustness_inputs(self, experiment: str) -> dict[str, Any]:
+        """Inputs of test_robustness (:mod:`crossemo.stress.robustness_job`): the split table
+        (speakers, clusters), the test corpora's manifests (gender), every run's clean test
+        predictions (run name -> file), the predictions of each stress condition
+        (``stressed_{condition}``) and the stress metrics (``metrics``)."""
+        inputs: dict[str, Any] = {
+            "split": fill(paths.SPLIT, experiment=experiment),
+            "manifests": self.manifests(self.test_corpora(experiment)),
+            "metrics": fill(paths.STRESS_METRICS, experiment=experiment),
+            **self.predictions(experiment),
+        }
+        for condition in self.stress_conditions(experiment):
+            path = fill(paths.STRESS_PREDICTIONS, experiment=experiment, condition=condition)
+            inputs[f"stressed_{condition}"] = path
+        return inputs
+
     def model_card_inputs(self, experiment: str) -> dict[str, Any]:
         """Inputs of write_model_cards (:mod:`crossemo.evaluation.cards`): the runs' metrics,
         the subgroup and calibration tables, the split audit and each run's model folder
@@ -298,6 +314,7 @@ class Inputs(Files):
             "runs": each(paths.METRICS_RUNS, "experiment", models),
             "intervals": each(paths.INTERVALS, "experiment", models),
             "metrics": each(paths.METRICS, "experiment", models),
+            "stress": each(paths.STRESS_METRICS, "experiment", self.stressed_experiments),
         }
 
     def conservation_inputs(self, scheme: str) -> dict[str, list[str]]:
@@ -432,6 +449,9 @@ class RuleInputs:
 
     def evaluate_experiment(self, wildcards) -> dict[str, Any]:
         return self.plan.evaluation_inputs(wildcards.experiment)
+
+    def test_robustness(self, wildcards) -> dict[str, Any]:
+        return self.plan.robustness_inputs(wildcards.experiment)
 
     def write_model_cards(self, wildcards) -> dict[str, Any]:
         return self.plan.model_card_inputs(wildcards.experiment)

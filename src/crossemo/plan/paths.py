@@ -77,6 +77,11 @@ STRESS_PREDICTIONS = "results/stress/predictions/{experiment}/{condition}.parque
 STRESS_METRICS = "results/stress/metrics_{experiment}.csv"
 STRESS_BREAKDOWN = "results/stress/breakdown_{experiment}.csv"
 STRESS_FIGURE = "results/figures/stress_{experiment}.png"
+#: per-speaker UAR on clean audio and under each condition; the named robustness tests with
+#: pass/fail (rule test_robustness, crossemo.stress.robustness)
+STRESS_SPEAKERS = "results/stress/speakers_{experiment}.csv"
+STRESS_SPEAKERS_FIGURE = "results/figures/stress_speakers_{experiment}.png"
+ROBUSTNESS = "results/tables/robustness_{experiment}.csv"
 
 # ---- evaluate.smk ----
 METRICS_RUNS = "results/metrics/{experiment}.runs.json"

@@ -32,6 +32,7 @@ from crossemo.core.safe_text import html_text, write_csv
 from crossemo.core.schemas import Leaderboard
 from crossemo.evaluation.base import OVERALL, read_run_metrics, scope_of
 from crossemo.evaluation.runs import chance_uar, clears_chance
+from crossemo.stress.robustness import worst_conditions
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,11 @@ MAIN = "main"
 LR_CV = "lr_cv (selection)"
 FLAG_MARK = "⚠"
 SEPARATOR = " + "
+#: the worst-condition columns of an experiment without stress tests
+NO_STRESS = {"worst_condition": None, "worst_condition_uar": math.nan,
+             "worst_condition_uar_ci_low": math.nan,
+             "worst_condition_uar_ci_high": math.nan}  # fmt: skip
+WORST = "worst condition"  # a column of the Markdown and HTML tables, where stress tests ran
 TRAIN_TEST = "train → test"  # a column of the Markdown and HTML tables
 
 
@@ -106,9 +112,12 @@ def _flag(ci_low: float, chance: float) -> tuple[bool, str]:
 
 
 def experiment_rows(experiment: str, results: Sequence[Mapping], intervals: pd.DataFrame,
-                    metrics: pd.DataFrame, info: Mapping) -> list[dict]:  # fmt: skip
+                    metrics: pd.DataFrame, info: Mapping,
+                    worst: Mapping[tuple, Mapping] | None = None) -> list[dict]:  # fmt: skip
     """The leaderboard rows of one experiment: its runs (``.runs.json``), intervals and mean/std
-    tables, and ``info`` (``scheme protocol train``: :meth:`crossemo.plan.Plan.leaderboard`)."""
+    tables, ``info`` (``scheme protocol train``: :meth:`crossemo.plan.Plan.leaderboard`) and,
+    where it has stress tests, its worst condition per (variant, scope)
+    (:func:`crossemo.stress.robustness.worst_conditions`)."""
     rows = []
     for variant, runs in _variants(results).items():
         lr_cv = all(parse_lr_run(r["run"]) for r in runs)
@@ -124,7 +133,7 @@ def experiment_rows(experiment: str, results: Sequence[Mapping], intervals: pd.D
             row |= _measures(intervals, variant, scope)
             row |= {"uar_fold_mean": fold["uar_mean"], "uar_fold_std": fold["uar_std"],
                     "n_seeds": 1, "uar_seed_std": math.nan}  # fmt: skip
-            rows.append(row)
+            rows.append(row | dict((worst or {}).get((variant, scope), NO_STRESS)))
     rows = merge_seeds(rows)
     for row in rows:
         row["at_chance"], row["flag"] = _flag(row["uar_ci_low"], row["chance_uar"])
@@ -161,12 +170,16 @@ def merge_seeds(rows: Sequence[dict]) -> list[dict]:
 
 def leaderboard_table(runs: Mapping[str, Sequence[Mapping]], intervals: Mapping[str, pd.DataFrame],
                       metrics: Mapping[str, pd.DataFrame],
-                      experiments: Mapping[str, Mapping]) -> pd.DataFrame:  # fmt: skip
+                      experiments: Mapping[str, Mapping],
+                      stress: Mapping[str, pd.DataFrame] | None = None
+                      ) -> pd.DataFrame:  # fmt: skip
     """Every experiment's rows (:func:`experiment_rows`), grouped by scheme and test set, by
-    UAR within a group; validated (:class:`~crossemo.core.schemas.Leaderboard`)."""
+    UAR within a group; validated (:class:`~crossemo.core.schemas.Leaderboard`). ``stress``:
+    experiment -> its stress metrics table, for the experiments with stress tests."""
+    worst = {exp: worst_conditions(table) for exp, table in (stress or {}).items()}
     rows = [row for exp in sorted(runs)
             for row in experiment_rows(exp, runs[exp], intervals[exp], metrics[exp],
-                                       experiments[exp])]  # fmt: skip
+                                       experiments[exp], worst.get(exp))]  # fmt: skip
     table = pd.DataFrame(rows, columns=list(Leaderboard.to_schema().columns))
     table = table.sort_values(["scheme", "test_set", "uar", "experiment", "run"],
                               ascending=[True, True, False, True, True], kind="stable")  # fmt: skip
@@ -194,6 +207,15 @@ def read_evaluation(runs: Sequence[str | Path], intervals: Sequence[str | Path],
             raise ValueError(f"experiment {exp}: no {' or '.join(missing)} table beside its "
                              "runs.json: rerun rule evaluate_experiment")  # fmt: skip
     return results, read[0], read[1]
+
+
+def read_stress(paths: Sequence[str | Path]) -> dict[str, pd.DataFrame]:
+    """Experiment -> its stress metrics table (``results/stress/metrics_{experiment}.csv``,
+    column ``experiment``)."""
+    tables = [pd.read_csv(p) for p in paths]
+    if not tables:
+        return {}
+    return {str(e): part for e, part in pd.concat(tables).groupby("experiment", sort=True)}
 
 
 # ---- what a reader sees ----
@@ -228,7 +250,29 @@ def display_row(row: Mapping) -> dict[str, str]:
     flag = {"flag": f"{FLAG_MARK} {row['flag']}" if row["flag"] else ""}
     columns = list(shown)  # the flag beside the UAR interval it judges
     at = columns.index(MEASURES["uar"]) + 1
-    return {k: shown[k] for k in columns[:at]} | flag | {k: shown[k] for k in columns[at:]}
+    out = {k: shown[k] for k in columns[:at]} | flag | {k: shown[k] for k in columns[at:]}
+    return out | worst_cell(row)
+
+
+def worst_cell(row: Mapping) -> dict[str, str]:
+    """``{worst condition: "noise_white_snr0dB: 31.0 [25.2, 36.9]"}`` of a row with stress
+    tests; empty for one without."""
+    name = row.get("worst_condition")
+    if not isinstance(name, str) or not name:
+        return {}
+    shown = with_interval({"uar": row["worst_condition_uar"],
+                           "uar_ci_low": row["worst_condition_uar_ci_low"],
+                           "uar_ci_high": row["worst_condition_uar_ci_high"]}, "uar")  # fmt: skip
+    return {WORST: f"{name}: {shown}"}
+
+
+def shown_rows(part: pd.DataFrame) -> list[dict[str, str]]:
+    """The displayed rows of one group, with the worst-condition column (blank where a row has
+    none) when any row of the group has one."""
+    rows = [display_row(r) for r in part.to_dict("records")]
+    if any(WORST in r for r in rows):
+        rows = [r | {WORST: r.get(WORST, "")} for r in rows]
+    return rows
 
 
 def groups(table: pd.DataFrame) -> Iterator[tuple[str, str, pd.DataFrame]]:
@@ -267,7 +311,7 @@ def leaderboard_markdown(table: pd.DataFrame) -> str:
         return "\n".join([*lines, "No experiment with a model: nothing to rank."]) + "\n"
     lines += [summary(table) + ".", "", legend(table), ""]
     for scheme, test_set, part in groups(table):
-        rows = [display_row(r) for r in part.to_dict("records")]
+        rows = shown_rows(part)
         lines += [f"## {_md(scheme)} · test {_md(test_set)}", "",
                   "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]  # fmt: skip
         for shown in rows:
@@ -301,7 +345,7 @@ def _cell_class(column: str) -> str:
 
 
 def _html_table(part: pd.DataFrame) -> list[str]:
-    rows = [display_row(r) for r in part.to_dict("records")]
+    rows = shown_rows(part)
     out = ["<table>", "<tr>" + "".join(f"<th>{html_text(k)}</th>" for k in rows[0]) + "</tr>"]
     for shown in rows:
         css = ' class="at-chance"' if shown["flag"] else ""
@@ -356,10 +400,13 @@ def write_text(text: str, path: str | Path) -> None:
 
 def write_leaderboard(runs: Sequence[str | Path], intervals: Sequence[str | Path],
                       metrics: Sequence[str | Path], experiments: Mapping[str, Mapping],
-                      outputs: Mapping[str, str | Path]) -> pd.DataFrame:  # fmt: skip
-    """Rule make_leaderboard: the evaluation files of every experiment -> ``outputs`` ``csv``,
-    ``md``, ``html`` and ``headline`` (the report's front page includes the last)."""
-    table = leaderboard_table(*read_evaluation(runs, intervals, metrics), experiments)
+                      outputs: Mapping[str, str | Path],
+                      stress: Sequence[str | Path] = ()) -> pd.DataFrame:  # fmt: skip
+    """Rule make_leaderboard: the evaluation files of every experiment (and the stress metrics
+    of those with stress tests) -> ``outputs`` ``csv``, ``md``, ``html`` and ``headline`` (the
+    report's front page includes the last)."""
+    table = leaderboard_table(*read_evaluation(runs, intervals, metrics), experiments,
+                              read_stress(stress))  # fmt: skip
     with atomic_path(Path(outputs["csv"])) as tmp:
         write_csv(table, tmp, index=False, float_format="%.6g")
     write_text(leaderboard_markdown(table), outputs["md"])

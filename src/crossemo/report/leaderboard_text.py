@@ -15,13 +15,20 @@ import pandas as pd
 
 from crossemo.core.schemas import Leaderboard
 from crossemo.plan import paths
-from crossemo.report.leaderboard import FLAG_MARK, TRAIN_TEST, display_row, groups, summary
+from crossemo.report.leaderboard import (
+    FLAG_MARK,
+    TRAIN_TEST,
+    WORST,
+    groups,
+    shown_rows,
+    summary,
+)
 
 #: columns shortened (with …) when the table is wider than the terminal, in turn, and the
 #: narrowest each may get; experiment and run names are never cut (two would look alike)
 SHRINKABLE = {"train": 12, "protocol": 10}
 #: columns left out, in turn, when narrowing the others is not enough (the CSV has them all)
-DROPPABLE = ("WA", "protocol", "macro-F1")
+DROPPABLE = (WORST, "WA", "protocol", "macro-F1")
 #: columns a group's heading states instead when all its rows agree
 SHARED = ("classes", "chance")
 GAP = "  "
@@ -79,8 +86,7 @@ def terminal_rows(part: pd.DataFrame) -> tuple[list[dict[str, str]], str]:
     a row names its training corpora only), and what the heading adds: the :data:`SHARED`
     columns all its rows agree on."""
     rows = []
-    for record in part.to_dict("records"):
-        shown = display_row(record)
+    for record, shown in zip(part.to_dict("records"), shown_rows(part), strict=True):
         shown = {("train" if k == TRAIN_TEST else k): v for k, v in shown.items()}
         shown["train"] = record["train"]
         shown["flag"] = shown.pop("flag")  # last: a column mostly empty, not between numbers

@@ -41,6 +41,10 @@ PAGES: dict[str, Page] = {
     paths.SPEAKERS: Page("UAR per test speaker, {experiment}", "speakers.rst"),
     paths.IMPORTANCE: Page("Permutation feature importance, {experiment}", "importance.rst"),
     paths.CALIBRATION: Page("Calibration of {experiment}", "calibration.rst"),
+    paths.ROBUSTNESS: Page("Robustness tests of {experiment}", "robustness.rst"),
+    paths.STRESS_SPEAKERS: Page(
+        "UAR per test speaker under stress, {experiment}", "stress_speakers.rst"
+    ),  # fmt: skip
     paths.COMPARISON: Page("Comparison {comparison}", "compare.rst"),
     paths.SEEDS_TABLE: Page("Repeats over seeds of {experiment}", "seeds.rst"),
     paths.PAPER_TABLE["csv"]: Page("{table}: paper vs. ours", "paper_table.rst", "paper"),
