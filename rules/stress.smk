@@ -44,8 +44,7 @@ rule extract_stress_features:
     conda:
         RESOURCES.extract_features_env
     threads: RESOURCES.extract_features_threads
-    resources:
-        gpu=RESOURCES.extract_features_gpu,
+    resources:  # the CPU feature sets of classic models (frozen encoders are not stressed)
         mem_mb=RESOURCES.extract_features_mem_mb,
         runtime=RESOURCES.extract_features_runtime,
     params:

@@ -65,12 +65,8 @@ class Stress(Files):
 
     def stress_featuresets(self, experiment: str) -> list[str]:
         """Feature-set folders ``experiment`` reads of its test audio: a classic experiment's
-        sets, a frozen_head's SSL set; none for models that read the audio."""
-        if self.is_classic(experiment):
-            return self.featuresets_of(experiment)
-        if self.families(experiment)[0] in names.SSL_FEATURE_FAMILIES:
-            return [self.ssl_featureset(experiment)]
-        return []
+        sets; none for models that read the audio (frozen encoders are refused at start-up)."""
+        return self.featuresets_of(experiment) if self.is_classic(experiment) else []
 
     # ---- files ----
     def stress_audio(self, experiment: str, condition: str) -> list[str]:
@@ -160,6 +156,11 @@ class Stress(Files):
                     "need Whisper on every condition's audio, which stress tests do not run. "
                     "Stress a speech-only experiment"
                 )
+            if family == "frozen_head" or self.model(e).get("layer_probe"):
+                what = "a frozen encoder's SSL features" if family == "frozen_head" else (
+                    "a layer probe's runs (one per layer)")  # fmt: skip
+                raise ValueError(f"{key}: stress tests do not score {what}; stress a classic "
+                                 "or fine-tuned experiment")  # fmt: skip
             if self.experiment(e)["stress"] is True and not self.stress.get("conditions"):
                 raise ValueError(f"{key}: true takes the top-level stress.conditions; list "
                                  "them, or give the experiment {conditions: [...]}")  # fmt: skip
