@@ -21,7 +21,7 @@ from crossemo.models.training import TrainingInterrupted  # noqa: E402
 CFG = {"family": "finetune", "encoder": TINY, "lr": 3e-3, "epochs": 3, "bucketing": False,
        "batch_size": 5, "grad_accum": 2, "checkpoint_steps": 2, "round_robin": True,
        "early_stopping_patience": None, "seed": 1}  # fmt: skip
-#: probabilities of 2 processes against 1 (measured: ~1e-6; float sums in another order)
+#: 2 processes against 1 (measured: probabilities 3e-8, weights 3e-7 apart: sums in another order)
 ATOL = 1e-4
 
 
@@ -32,7 +32,7 @@ def _outputs(folder: Path) -> dict:
 
 
 def _runs(view: Path, root: Path) -> None:
-    """In each process: an uninterrupted run, and a run killed after 5 steps (mid-epoch 2) then resumed."""
+    """In each process: a whole run, and one killed after 5 steps (mid-epoch 2), resumed."""
     finetune_view(view, CLASSES, CFG, **_outputs(root / "full"))
     with pytest.raises(TrainingInterrupted):
         finetune_view(view, CLASSES, CFG, interrupt_after=5, **_outputs(root / "killed"))
