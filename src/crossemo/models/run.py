@@ -47,8 +47,10 @@ def train(family: families.Family, job: families.TrainJob) -> None:
     n = distributed.gpus(job.experiment.get("model") or {})
     if n > 1 and not distributed.active():
         if job.experiment.get("search"):
-            raise ValueError(f"experiments.{job.name}: model.{distributed.GPUS_KEY}: {n} with "
-                             "search: the search's inner runs train in one process; drop one")
+            raise ValueError(
+                f"experiments.{job.name}: model.{distributed.GPUS_KEY}: {n} with "
+                "search: the search's inner runs train in one process; drop one"
+            )
         share = replace(job, threads=max(1, job.threads // n) if job.threads else None)
         distributed.launch(n, _repeat, family, share)
         return
