@@ -5,6 +5,11 @@ feature extraction speed (x real time). Not a test.
 
     python benchmarks/train_throughput.py                 # GPU, HuBERT-large
     python benchmarks/train_throughput.py --smoke         # CPU-sized check (tiny HuBERT)
+    python benchmarks/train_throughput.py --smoke --processes 1,2   # data-parallel (model.gpus)
+
+``--processes 1,2`` instead times the library's training loop (``crossemo.models.training.fit``,
+our setup) with 1 and 2 data-parallel processes (one per GPU; gloo on the CPU, each with
+``--threads`` / N threads) on the same global batches: optimiser steps per second and scaling.
 
 Reports audio-seconds per second (unpadded audio consumed per wall second), speed-up, and model
 FLOPs utilisation (useful FLOPs of the unpadded frames / wall time / peak; peak from the GPU
@@ -159,6 +164,79 @@ def run_extraction(waves: list[np.ndarray], config, device, batch_seconds: float
             "x_real_time": audio / wall}  # fmt: skip
 
 
+def parallel_fit(smoke: bool, n_utt: int, max_s: float, budget: float, steps: int,
+                 threads: int, out: Path) -> None:  # fmt: skip
+    """One process of the data-parallel timing: ``steps`` optimiser steps of ``fit`` (bucketed
+    global batches of ``budget`` padded seconds); process 0 writes its timing to ``out``."""
+    import tempfile
+
+    import torch
+    from transformers import HubertConfig, HubertForSequenceClassification
+
+    from crossemo.models import distributed
+    from crossemo.models.data import collate
+    from crossemo.models.training import Split, TrainSettings, configure_device, fit
+
+    settings = TrainSettings(batch_seconds=budget, max_batch_size=256, epochs=100,
+                             max_steps=steps, early_stopping_patience=None, log_every=10**9,
+                             checkpoint_steps=10**9, warmup_steps=0)  # fmt: skip
+    device = configure_device(settings, threads)
+    config = HubertConfig(**(TINY if smoke else LARGE), mask_time_prob=0.0, num_labels=3,
+                          layerdrop=0.0)  # fmt: skip
+    rng = np.random.default_rng(1)
+    waves = [(0.1 * rng.standard_normal(int(d * SR))).astype(np.float32)
+             for d in durations(n_utt, 0, max_s)]  # fmt: skip
+    torch.manual_seed(0)
+    model = HubertForSequenceClassification(config)
+    model.freeze_feature_encoder()
+    split = Split(labels=np.arange(n_utt) % 3, lengths=np.array([len(w) for w in waves]))
+
+    def forward(m, _split, idx):
+        values, mask = collate([waves[i] for i in idx])
+        return m(values.to(device), attention_mask=mask.to(device)).logits
+
+    with tempfile.TemporaryDirectory() as scratch:
+        t0 = time.perf_counter()
+        result = fit(model, forward, split, None, settings, scratch, device, 3)
+        wall = time.perf_counter() - t0
+    if distributed.is_main():
+        audio = result.history[-1]["audio_seconds"]
+        out.write_text(json.dumps({"processes": distributed.size(), "threads": threads,
+                                   "steps": result.steps, "wall_s": wall,
+                                   "steps_per_s": result.steps / wall,
+                                   "audio_s_per_s": audio / wall}))  # fmt: skip
+
+
+def parallel_timings(counts: list[int], args, smoke: bool) -> list[dict]:
+    """:func:`parallel_fit` with each number of processes in ``counts``."""
+    import tempfile
+
+    from crossemo.models import distributed
+
+    n_utt = args.utterances or (64 if smoke else 2000)
+    budget = args.batch_seconds or (20.0 if smoke else 320.0)
+    steps = args.steps or (20 if smoke else 40)
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in counts:
+            path = Path(tmp) / f"{n}.json"
+            fit_args = (smoke, n_utt, args.max_seconds, budget, steps,
+                        max(1, args.threads // n), path)  # fmt: skip
+            if n == 1:
+                parallel_fit(*fit_args)
+            else:
+                distributed.launch(n, parallel_fit, *fit_args)
+            out.append(json.loads(path.read_text()))
+            print(
+                f"{n} process(es) x {out[-1]['threads']} thread(s): "
+                f"{out[-1]['steps_per_s']:.2f} steps/s, "
+                f"{out[-1]['audio_s_per_s']:.1f} audio-s/s "
+                f"(x{out[-1]['steps_per_s'] / out[0]['steps_per_s']:.2f})",
+                flush=True,
+            )
+    return out
+
+
 def n_params(config) -> int:
     from transformers import HubertModel
 
@@ -176,7 +254,17 @@ def main(argv=None) -> int:
     ap.add_argument("--peak-tflops", type=float, default=None)
     ap.add_argument("--grad-ckpt", action="store_true", help="gradient checkpointing (ours)")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--processes", default=None, help="data-parallel timing with these process counts, e.g. 1,2"
+    )
+    ap.add_argument("--threads", type=int, default=2, help="CPU threads shared by the processes")
     args = ap.parse_args(argv)
+    if args.processes:
+        counts = [int(n) for n in args.processes.split(",")]
+        timings = parallel_timings(counts, args, args.smoke)
+        if args.json:
+            args.json.write_text(json.dumps({"parallel": timings}, indent=2))
+        return 0
 
     import torch
     from transformers import HubertConfig

@@ -23,6 +23,8 @@ from crossemo.core.safe_text import TerminalSafeFormatter
 
 #: environment turning off progress bars (read when tqdm / huggingface_hub are imported)
 QUIET_PROGRESS_ENV = {"TQDM_DISABLE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
+#: environment naming the job's log file (for the processes a data-parallel job starts)
+LOG_ENV = "CROSSEMO_JOB_LOG"
 #: loggers of transformers that write a weight-loading report
 LOAD_REPORT_LOGGERS = ("transformers.modeling_utils", "transformers.modeling_layers",
                        "transformers.integrations.peft")  # fmt: skip
@@ -32,9 +34,11 @@ _STATUS = re.compile(r"[A-Z]+")
 _BRACES = re.compile(r"\{([^}]*)\}")
 
 
-def route_logging(log_path: str | Path | None, level: int = logging.INFO) -> None:
+def route_logging(log_path: str | Path | None, level: int = logging.INFO,
+                  mode: str = "w") -> None:  # fmt: skip
     """Send ``logging`` records, warnings and stderr of this process to ``log_path``, as plain
-    text: no progress bars, ANSI codes or carriage returns, one line per weight-loading report."""
+    text: no progress bars, ANSI codes or carriage returns, one line per weight-loading report.
+    ``mode`` "a": appended (a data-parallel job's processes write into the job's log)."""
     for name, value in QUIET_PROGRESS_ENV.items():
         os.environ.setdefault(name, value)
     condense_load_reports()
@@ -43,7 +47,8 @@ def route_logging(log_path: str | Path | None, level: int = logging.INFO) -> Non
         return
     log_path = Path(log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    stream = PlainTextStream(log_path.open("w", buffering=1))
+    os.environ[LOG_ENV] = str(log_path)
+    stream = PlainTextStream(log_path.open(mode, buffering=1))
     sys.stderr = stream
     atexit.register(stream.finish)
     handler = logging.StreamHandler(stream)  # input text (names, speakers) with ESC escaped

@@ -6,6 +6,8 @@ reads the label scheme's classes, starts the model from an earlier stage's saved
 (``encoder``), and calls the family module's ``fit`` with a :class:`NeuralRun` (its model
 settings first chosen by an experiment's ``search:``, :mod:`crossemo.models.search`). The family
 writes the model folder and the test and dev predictions (:mod:`crossemo.models.skeleton`).
+With ``model.gpus: N`` (N > 1) the job runs in N processes of one data-parallel training
+(:mod:`crossemo.models.distributed`), each with its share of the job's threads.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from crossemo.core.names import NEURAL_EXPERIMENT_KEYS, job_keys
-from crossemo.models import families
+from crossemo.models import distributed, families
 from crossemo.models.predictions import scheme_classes
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,22 @@ def train(family: families.Family, job: families.TrainJob) -> None:
     """Rule train_neural's job for ``family``: prepare the :class:`NeuralRun`, then the
     family's ``fit`` writes the model folder and the predictions; a repeat over seeds with its
     seed (:func:`crossemo.models.repeats.repeat`)."""
+    n = distributed.gpus(job.experiment.get("model") or {})
+    if n > 1 and not distributed.active():
+        if job.experiment.get("search"):
+            raise ValueError(
+                f"experiments.{job.name}: model.{distributed.GPUS_KEY}: {n} with "
+                "search: the search's inner runs train in one process; drop one"
+            )
+        share = replace(job, threads=max(1, job.threads // n) if job.threads else None)
+        distributed.launch(n, _repeat, family, share)
+        return
+    _repeat(family, job)
+
+
+def _repeat(family: families.Family, job: families.TrainJob) -> None:
+    """:func:`_train` with the job's seed repeat prepared (in each process of a data-parallel
+    job)."""
     from crossemo.models.repeats import repeat
 
     with repeat(job, neural=True) as prepared:
@@ -69,7 +87,7 @@ def _train(family: families.Family, job: families.TrainJob) -> None:
     if experiment.get("search"):  # the settings chosen by inner group CV on the train rows
         run = searched(family, run, experiment["search"], f"experiments.{job.name}.search")
     family.impl.fit(run)
-    if outputs.get("curve"):
+    if outputs.get("curve") and distributed.is_main():
         copy_curve(outputs["model"], outputs["curve"])
 
 
@@ -77,8 +95,6 @@ def searched(family: families.Family, run: NeuralRun, search: Mapping[str, Any],
              where: str) -> NeuralRun:  # fmt: skip
     """``run`` with the settings a ``search`` chose (:func:`crossemo.models.search.search_neural`)
     in its model, and the search's record in its ``crossemo_run.json``."""
-    from dataclasses import replace
-
     from crossemo.models.search import RECORD_KEY, search_neural
     from crossemo.models.search_space import with_settings
 

@@ -10,6 +10,8 @@ predictions tables of the test split and of the dev split in the one predictions
 (:mod:`crossemo.models.predictions`; header-only without dev rows: the calibration temperature
 is fitted on it), removing the scratch checkpoints after success and, after
 a failure, the half-written model directory (the checkpoints stay, so a rerun resumes).
+In a data-parallel job (:mod:`crossemo.models.distributed`) every process trains and process 0
+alone saves, predicts and cleans up: the files are a single-process run's.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crossemo.models import distributed
 from crossemo.models.curve import write_curve
 from crossemo.models.predictions import (
     LABEL_MAP_FILE,
@@ -86,6 +89,8 @@ def train_and_predict(prepare: Callable[[Any], Job], settings: TrainSettings,
         result = fit(job.model, job.forward, job.train, dev, settings, scratch, device,
                      len(classes), run_fingerprint=job.fingerprint,
                      interrupt_after=interrupt_after)  # fmt: skip
+        if not distributed.is_main():
+            return result
         job.model.to("cpu")
         job.save(job.model, out)
         save_run_files(out, classes, {**run_config, "settings": settings.to_dict()}, result)
@@ -100,7 +105,7 @@ def train_and_predict(prepare: Callable[[Any], Job], settings: TrainSettings,
             job.model.to(device)
             write_predictions(dev_frame(job, dev, settings, classes, device), dev_predictions)
     except BaseException:
-        if not existed:
+        if not existed and distributed.is_main():
             shutil.rmtree(out, ignore_errors=True)
         raise
     finally:

@@ -7,6 +7,8 @@ scratch checkpoints and the exact resume from them (:mod:`crossemo.models.checkp
 optimiser, scheduler, every RNG state and the position inside the epoch; the batches of an epoch
 are a pure function of (seed, epoch)), stop requests by signal (:mod:`crossemo.models.signals`)
 and dev evaluation with early stopping on the dev UAR (:mod:`crossemo.models.early_stopping`).
+In a data-parallel job (``model.gpus``) each process trains on its slice of every global batch
+and process 0 evaluates and writes (:mod:`crossemo.models.distributed`).
 """
 
 from __future__ import annotations
@@ -26,12 +28,15 @@ from typing import Any
 import numpy as np
 
 from crossemo.core.progress import eta
+from crossemo.models import distributed
 from crossemo.models.checkpoint import Scratch, rng_state, set_rng_state
 from crossemo.models.data import make_batches
 from crossemo.models.early_stopping import EarlyStopping, dev_scores
 from crossemo.models.signals import StopRequest
 
 log = logging.getLogger(__name__)
+#: a checkpoint's RNG states of every process of a data-parallel job (resumed with as many)
+RANK_RNG = "rng_ranks"
 
 
 class TrainingInterrupted(RuntimeError):
@@ -140,7 +145,7 @@ def configure_device(settings: TrainSettings, threads: int | None = None):
         if settings.tf32:
             torch.backends.cuda.matmul.allow_tf32 = True
             torch.backends.cudnn.allow_tf32 = True
-        return torch.device("cuda")
+        return distributed.device() if distributed.active() else torch.device("cuda")
     return torch.device("cpu")
 
 
@@ -251,12 +256,17 @@ class _Run:
             run_fingerprint, settings.to_dict(), len(train), int(train.labels.sum())))  # fmt: skip
         self.stopper = EarlyStopping(settings.early_stopping_patience)
         self.progress = Progress()
+        distributed.same_weights(model)
         self.t0, self.first_step = time.perf_counter(), 0
         self.seconds_seen, self.loss_sum, self.loss_n = 0.0, 0.0, 0
 
     def resume(self) -> tuple[int | None, bool]:
         """Restore the newest readable checkpoint: ``(its step or None, whether it was final)``."""
+        if not distributed.is_main():  # process 0 first: it moves unreadable files aside
+            distributed.barrier()
         state = self.checkpoints.load()
+        if distributed.is_main():
+            distributed.barrier()
         if state is None:
             return None, False
         self.model.load_state_dict(state["model"])
@@ -266,41 +276,62 @@ class _Run:
         self.stopper.best_metric, self.stopper.best_step = state["best_metric"], state["best_step"]
         self.stopper.bad_evals = state["bad_evals"]
         self.first_step = state["step"]  # the ETA counts the steps of this process
-        set_rng_state(state["rng"])
+        ranks = state.get(RANK_RNG) or []
+        set_rng_state(ranks[distributed.rank()] if len(ranks) == distributed.size()
+                      else state["rng"])  # fmt: skip
         log.info("resumed from step %d (epoch %d, batch %d)", self.progress.step,
                  self.progress.epoch, self.progress.micro)  # fmt: skip
         return self.progress.step, bool(state["done"])
 
     def checkpoint(self, done: bool) -> None:
-        p, s = self.progress, self.stopper
+        """A resume point (written by process 0; every process's RNG states in it)."""
+        p, s, rngs = self.progress, self.stopper, distributed.gather(rng_state())
+        if not distributed.is_main():
+            return
         self.checkpoints.save({
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(), "step": p.step, "epoch": p.epoch,
             "micro": p.micro, "best_metric": s.best_metric, "best_step": s.best_step,
-            "bad_evals": s.bad_evals, "history": p.history, "rng": rng_state(), "done": done,
+            "bad_evals": s.bad_evals, "history": p.history, "rng": rngs[0], "done": done,
+            **({RANK_RNG: rngs} if len(rngs) > 1 else {}),
         })  # fmt: skip
 
-    def optimiser_step(self, group: list[list[int]]) -> None:
-        """Forward and backward passes of the batches in ``group``, then one optimiser step."""
+    def batch_loss(self, idx: list[int]):
+        """This process's part of batch ``idx``'s weighted mean loss (its slice's weighted
+        losses over the whole batch's weight sum: the parts add up to the batch's loss), or
+        None for an empty slice."""
         import torch
 
-        train, device, cw = self.train, self.device, self.class_weights
+        device, cw = self.device, self.class_weights
+        labels = torch.as_tensor(self.train.labels[idx], device=device)
+        w = torch.as_tensor(self.sample_weights[idx], device=device)
+        if cw is not None:
+            w = w * cw[labels]
+        mine = distributed.shard(range(len(idx)))
+        if not mine:
+            return None
+        with autocast(device, self.settings):
+            logits = self.forward(self.model, "train", [idx[i] for i in mine])
+        loss_each = torch.nn.functional.cross_entropy(
+            logits.float(), labels[mine], weight=cw, reduction="none")  # fmt: skip
+        return (loss_each * w[mine]).sum() / max(float(w.sum()), 1e-12)
+
+    def optimiser_step(self, group: list[list[int]]) -> None:
+        """Forward and backward passes of the batches in ``group`` (this process's slices),
+        the gradients summed over the processes, then one optimiser step."""
+        import torch
+
+        train = self.train
         n_items = sum(len(b) for b in group)
         self.optimizer.zero_grad(set_to_none=True)
         for idx in group:
-            labels = torch.as_tensor(train.labels[idx], device=device)
-            with autocast(device, self.settings):
-                logits = self.forward(self.model, "train", idx)
-            loss_each = torch.nn.functional.cross_entropy(
-                logits.float(), labels, weight=cw, reduction="none")  # fmt: skip
-            w = torch.as_tensor(self.sample_weights[idx], device=device)
-            if cw is not None:
-                w = w * cw[labels]
-            loss = (loss_each * w).sum() / max(float(w.sum()), 1e-12)
-            (loss * len(idx) / n_items).backward()
-            self.loss_sum += float(loss.detach()) * len(idx)
+            loss = self.batch_loss(idx)
+            if loss is not None:
+                (loss * len(idx) / n_items).backward()
+                self.loss_sum += float(loss.detach()) * len(idx)
             self.loss_n += len(idx)
             self.seconds_seen += float(train.lengths[idx].sum()) / train.unit_per_second
+        distributed.sum_gradients(self.params)
         if self.settings.max_grad_norm:
             torch.nn.utils.clip_grad_norm_(self.params, self.settings.max_grad_norm)
         self.optimizer.step()
@@ -318,7 +349,8 @@ class _Run:
                      eta(step - first, self.total - first, elapsed))  # fmt: skip
 
     def train_loss(self) -> float:
-        return self.loss_sum / max(self.loss_n, 1)
+        """Mean training loss since the last evaluation (over every process's slices)."""
+        return distributed.total(self.loss_sum) / max(self.loss_n, 1)
 
     def evaluate(self) -> bool:
         """Add a point to the curve (dev scores, best weights kept); True: stop early."""
@@ -328,7 +360,7 @@ class _Run:
                "elapsed_s": time.perf_counter() - self.t0}  # fmt: skip
         self.loss_sum, self.loss_n = 0.0, 0
         stop = False
-        if self.dev is not None and len(self.dev):
+        if self.dev is not None and len(self.dev) and distributed.is_main():
             probs = predict_proba(self.model, self.forward, "dev", self.dev, self.settings,
                                   self.device)  # fmt: skip
             row |= dev_scores(probs, self.dev.labels, self.n_classes)
@@ -340,11 +372,11 @@ class _Run:
             log.info("step %d epoch %d: dev UAR %.4f (best %.4f at %d)", p.step, p.epoch,
                      row["dev_uar"], self.stopper.best_metric, self.stopper.best_step)  # fmt: skip
         p.history.append(row)
-        return stop
+        return bool(distributed.from_main(stop))
 
     def restore_best(self) -> None:
         """The best dev evaluation's weights into the model (if there was one)."""
-        if self.stopper.best_metric is None:
+        if self.stopper.best_metric is None or not distributed.is_main():
             return
         weights = self.checkpoints.load_best()
         if weights is not None:
@@ -390,7 +422,7 @@ def fit(model, forward: Forward, train: Split, dev: Split | None, settings: Trai
     if settings.gradient_checkpointing and hasattr(model, "gradient_checkpointing_enable"):
         model.gradient_checkpointing_enable()
     run = _Run(model, forward, train, dev, settings, scratch, device, n_classes, run_fingerprint)
-    seed_everything(settings.seed)
+    seed_everything(settings.seed + distributed.rank())  # dropout differs between processes
     resumed_from, finished_before = run.resume()
     p = run.progress
     finished = p.step >= run.total or finished_before
@@ -402,6 +434,7 @@ def fit(model, forward: Forward, train: Split, dev: Split | None, settings: Trai
             while p.micro < len(batches):
                 run.optimiser_step(batches[p.micro : p.micro + settings.grad_accum])
                 steps_here += 1
+                stop_request.hit = distributed.any_of(stop_request.hit)
                 end_of_epoch = p.micro >= len(batches)
                 if end_of_epoch:
                     p.epoch, p.micro = p.epoch + 1, 0

@@ -127,30 +127,25 @@ CLASSIC_MEMBER = {
 }
 
 #: job resources (plan, never in a training job's params: crossemo.core.names.RESOURCE_KEYS)
-THREADS = {
-    "threads": {
-        "type": "integer",
-        "minimum": 1,
-        "description": "CPU threads of a neural training job (default 4: data loading beside a "
-        "GPU; 1 with a tiny encoder).",
+_POSITIVE = {"type": "integer", "minimum": 1}
+THREADS = {"threads": {**_POSITIVE, "description": "CPU threads of a neural training job "
+                       "(default 4: data loading beside a GPU; 1 with a tiny encoder)."}
+           }  # fmt: skip
+MEM = {"mem_mb": {**_POSITIVE, "description": "Memory of a training job (x attempt); default "
+                  "4000 for classic families, 4000 (tiny encoder) or 32000 for neural ones."}
+       }  # fmt: skip
+RUNTIME = {"runtime": {**_POSITIVE, "description": "Minutes of a training job (x attempt)."}}
+#: processes of a data-parallel job: a resource of the plan AND a setting of the job (its params)
+GPUS = {
+    "gpus": {
+        **_POSITIVE,
+        "description": "Processes of the training job, one per GPU on one node (default 1): "
+        "PyTorch data-parallel training, each process a slice of every batch (batch_size, "
+        "batch_seconds, grad_accum: the global batch, as with one process; results equal "
+        "one process's up to numerics and dropout draws); no CUDA: N CPU processes (gloo).",
     },
 }
-MEM = {
-    "mem_mb": {
-        "type": "integer",
-        "minimum": 1,
-        "description": "Memory of a training job (x attempt); default 4000 for classic families, "
-        "4000 (tiny encoder) or 32000 for neural ones.",
-    },
-}
-RUNTIME = {
-    "runtime": {
-        "type": "integer",
-        "minimum": 1,
-        "description": "Minutes of a training job (x attempt).",
-    },
-}
-NEURAL_RESOURCES = {**THREADS, **MEM, **RUNTIME}
+NEURAL_RESOURCES = {**THREADS, **MEM, **RUNTIME, **GPUS}
 
 #: the audio encoder of a neural family (crossemo.models.encoder)
 ENCODER = {
