@@ -293,6 +293,12 @@ TRAINING = {
         "minimum": 1,
         "description": "Log the training loss every N steps.",
     },
+    "gpus": {
+        "type": "integer",
+        "minimum": 1,
+        "description": "Processes of data-parallel training (PyTorch DDP), one per GPU (gloo "
+        "on CPU without CUDA; default 1); batch_size stays the global batch.",
+    },
 }
 
 #: learning-rate cross-validation (crossemo.models.lr_cv) and starting from a saved model
