@@ -11,7 +11,6 @@ from types import SimpleNamespace
 
 import pytest
 from plan_configs import FIVE, REPO, load
-
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
