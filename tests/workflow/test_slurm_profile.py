@@ -101,9 +101,21 @@ def dry_run_jobs(tmp_path: Path, overlay: dict, targets: list[str], *flags: str)
     update_config(config, overlay)
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     proc = subprocess.run(
-        [SNAKEMAKE, "-n", "--profile", str(REPO / "profiles" / "slurm"), *flags,
-         "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-         "--configfile", str(tmp_path / "config.yaml"), "--", *targets],  # fmt: skip
+        [
+            SNAKEMAKE,
+            "-n",
+            "--profile",
+            str(REPO / "profiles" / "slurm"),
+            *flags,
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(tmp_path),
+            "--configfile",
+            str(tmp_path / "config.yaml"),
+            "--",
+            *targets,
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         timeout=600,
@@ -124,7 +136,8 @@ def planned_job(output: str, rule: str, wildcards: str) -> SimpleNamespace:
             for key, value in resources.items():
                 resources[key] = int(value) if value.isdigit() else value
             listed = SimpleNamespace(**resources, get=resources.get)
-            return SimpleNamespace(threads=int(threads.group(1)) if threads else 1, resources=listed)
+            count = int(threads.group(1)) if threads else 1
+            return SimpleNamespace(threads=count, resources=listed)
     raise AssertionError(f"no {rule} job with {wildcards} planned")
 
 
