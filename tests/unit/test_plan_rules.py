@@ -11,6 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 from plan_configs import FIVE, REPO, load
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
 
 from crossemo.core.safe_text import inline_json
 from crossemo.plan import (
@@ -196,6 +198,37 @@ def test_tiny_encoders_claim_no_gpu_real_ones_one(demo):
     plan = Plan(config, demo.scheme_dir, demo.reference_dir)
     assert plan.neural_gpus("demo_frozen_ct") == 1
     assert plan.featureset_resources(plan.ssl_featureset("demo_frozen_ct"))["gpu"] == 1
+
+
+def test_data_parallel_jobs_claim_a_gpu_threads_and_memory_per_process(demo):
+    config = copy.deepcopy(demo.config)
+    config["experiments"]["demo_frozen_ct"]["model"]["encoder"] = {"name": "/models/hubert"}
+    for name in ("demo_frozen_ct", "demo_exhubert"):
+        config["experiments"][name]["model"]["gpus"] = 2
+    config["experiments"]["demo_exhubert"]["model"]["threads"] = 3
+    plan = Plan(config, demo.scheme_dir, demo.reference_dir)
+    # a real encoder: one GPU, 4 threads and 32 GB per process
+    assert plan.neural_gpus("demo_frozen_ct") == 2
+    assert plan.neural_threads("demo_frozen_ct") == 8
+    assert plan.neural_mem_mb("demo_frozen_ct", attempt=2) == 2 * 2 * 32000
+    # a tiny encoder: 2 CPU processes, no GPU; model.threads counts per process
+    assert plan.neural_gpus("demo_exhubert") == 0
+    assert plan.neural_threads("demo_exhubert") == 6
+    assert plan.neural_mem_mb("demo_exhubert") == 2 * demo.neural_mem_mb("demo_exhubert")
+    # model.mem_mb is the whole job's memory, whatever its processes
+    config["experiments"]["demo_exhubert"]["model"]["mem_mb"] = 5000
+    plan = Plan(config, demo.scheme_dir, demo.reference_dir)
+    assert plan.neural_mem_mb("demo_exhubert") == 5000
+
+
+def test_the_schema_takes_gpus_of_one_or_more(demo):
+    schema = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
+    config = copy.deepcopy(demo.config)
+    config["experiments"]["demo_exhubert"]["model"]["gpus"] = 2
+    validate(config, schema)
+    config["experiments"]["demo_exhubert"]["model"]["gpus"] = 0
+    with pytest.raises(WorkflowError, match="gpus"):
+        validate(config, schema)
 
 
 def test_demo_targets(demo):

@@ -5,9 +5,11 @@ which wins per key) overrides nothing a cluster run depends on."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -85,9 +87,87 @@ def test_every_gpu_rule_gets_gpu_settings(rules):
     for name in gpu_rules:
         assert name in per_rule, f"GPU rule {name} has no set-resources entry"
         settings = per_rule[name]
-        assert settings.get("gpu") == 1, name
-        for key in ("gpu_model", "cpus_per_gpu", "slurm_partition"):
+        for key in ("gpu_model", "slurm_partition"):
             assert key in settings, (name, key)
+    # train_neural's own gpu=N (model.gpus) reaches sbatch: the profile must not pin it
+    assert "gpu" not in per_rule["train_neural"] and per_rule["train_neural"]["nodes"] == 1
+
+
+def dry_run_jobs(tmp_path: Path, overlay: dict, targets: list[str], *flags: str) -> str:
+    """Dry run of the demo config with ``overlay`` through profiles/slurm: Snakemake's output."""
+    from snakemake.utils import update_config
+
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    update_config(config, overlay)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = subprocess.run(
+        [
+            SNAKEMAKE,
+            "-n",
+            "--profile",
+            str(REPO / "profiles" / "slurm"),
+            *flags,
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(tmp_path),
+            "--configfile",
+            str(tmp_path / "config.yaml"),
+            "--",
+            *targets,
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=ENV,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
+    return proc.stdout
+
+
+def planned_job(output: str, rule: str, wildcards: str) -> SimpleNamespace:
+    """Threads and resources of the job of ``rule`` with ``wildcards`` in a dry run's output."""
+    for block in output.split("\nrule ")[1:]:
+        if block.startswith(f"{rule}:") and f"wildcards: {wildcards}\n" in block:
+            threads = re.search(r"^\s+threads: (\d+)$", block, re.M)
+            listed = re.search(r"^\s+resources: (.*)$", block, re.M).group(1)
+            resources = dict(item.split("=", 1) for item in listed.split(", "))
+            for key, value in resources.items():
+                resources[key] = int(value) if value.isdigit() else value
+            listed = SimpleNamespace(**resources, get=resources.get)
+            count = int(threads.group(1)) if threads else 1
+            return SimpleNamespace(threads=count, resources=listed)
+    raise AssertionError(f"no {rule} job with {wildcards} planned")
+
+
+def sbatch_arguments(job: SimpleNamespace) -> str:
+    """What snakemake-executor-plugin-slurm passes to sbatch for a planned job."""
+    from snakemake_executor_plugin_slurm.submit_string import get_submit_command
+    from snakemake_executor_plugin_slurm.utils import set_gres_string
+
+    params = {"run_uuid": "id", "slurm_logfile": "log", "comment_str": "c", "workdir": None,
+              "account": "-A acct", "partition": f"-p {job.resources.slurm_partition}"}  # fmt: skip
+    return get_submit_command(job, params) + set_gres_string(job)
+
+
+@pytest.mark.workflow
+def test_a_data_parallel_job_gets_its_gpus_on_one_node(tmp_path: Path):
+    # model.gpus: 2 on the demo's converted Whisper (a real encoder: one GPU per process) and on
+    # a tiny encoder (two CPU processes, no GPU); --resources/--cores raise profiles/default's
+    # local limits (gpu 1, 2 cores), which also bound each submitted job
+    overlay = {"experiments": {name: {"model": {"gpus": 2}}
+                               for name in ("demo_finetune_lrcv", "demo_exhubert")}}  # fmt: skip
+    targets = ["results/models/demo_finetune_lrcv/final", "results/models/demo_exhubert/main"]
+    output = dry_run_jobs(tmp_path, overlay, targets, "--resources", "gpu=2", "--cores", "8")
+    real = planned_job(output, "train_neural", "experiment=demo_finetune_lrcv, run=final")
+    assert (real.resources.gpu, real.threads) == (2, 2)  # model.threads 1 per process
+    sbatch = sbatch_arguments(real).split()
+    assert {"-p", "gpu", "--gpus=a100:2", "--nodes=1", "--cpus-per-task=2"} <= set(sbatch)
+    assert not [a for a in sbatch if a.startswith(("--ntasks", "--cpus-per-gpu"))], sbatch
+    tiny = planned_job(output, "train_neural", "experiment=demo_exhubert, run=main")
+    assert (tiny.resources.gpu, tiny.threads) == (0, 2)
+    assert "--cpus-per-task=2" in sbatch_arguments(tiny).split()
 
 
 def test_profile_names_only_existing_rules(rules):

@@ -27,23 +27,34 @@ class Resources(Experiments):
         return int(self.model(experiment).get("mem_mb", 4000)) * attempt
 
     # ---- train.smk ----
+    def neural_processes(self, experiment: str) -> int:
+        """Training processes of a neural job: model.gpus (default 1), one per GPU of
+        data-parallel training, or on CPU cores (gloo) with a tiny encoder or without CUDA."""
+        return int(self.model(experiment).get("gpus", 1))
+
     def neural_threads(self, experiment: str) -> int:
-        """CPU threads of a neural job: model.threads; default 4 (data loading beside a GPU), 1 for
-        a tiny encoder (two intra-op threads made a tiny run 4x the CPU time of one thread, on
-        a 2-core machine running a second job: BENCHMARKS.md, Waiting times)."""
+        """CPU threads of a neural job: model.threads per process (default 4: data loading beside
+        a GPU; 1 for a tiny encoder: two intra-op threads made a tiny run 4x the CPU time of one
+        thread, on a 2-core machine running a second job: BENCHMARKS.md, Waiting times) x its
+        processes."""
         default = 1 if self.tiny(experiment) else 4
-        return int(self.model(experiment).get("threads", default))
+        per_process = int(self.model(experiment).get("threads", default))
+        return per_process * self.neural_processes(experiment)
 
     def neural_gpus(self, experiment: str) -> int:
-        """GPUs a neural job claims (resource ``gpu``): 1, or 0 for a tiny encoder built from
-        a config, which trains on a CPU core in seconds: claiming the one local GPU slot
-        serialised a rehearsal's 30 tiny runs on a 2-core machine (half its cores idle)."""
-        return 0 if self.tiny(experiment) else 1
+        """GPUs a neural job claims (resource ``gpu``): one per process, or 0 for a tiny encoder
+        built from a config, which trains on CPU cores in seconds: claiming the one local GPU
+        slot serialised a rehearsal's 30 tiny runs on a 2-core machine (half its cores idle)."""
+        return 0 if self.tiny(experiment) else self.neural_processes(experiment)
 
     def neural_mem_mb(self, experiment: str, attempt: int = 1) -> int:
-        """Memory of a neural job: model.mem_mb (default 4 GB tiny, 32 GB real) x attempt."""
-        base = self.model(experiment).get("mem_mb", 4000 if self.tiny(experiment) else 32000)
-        return int(base) * attempt
+        """Host memory of a neural job x attempt: model.mem_mb (the whole job), else 4 GB (tiny)
+        or 32 GB (real) per process, as each process holds its own model, optimiser and loader."""
+        given = self.model(experiment).get("mem_mb")
+        if given is not None:
+            return int(given) * attempt
+        per_process = 4000 if self.tiny(experiment) else 32000
+        return per_process * self.neural_processes(experiment) * attempt
 
     def neural_runtime(self, experiment: str, attempt: int = 1) -> int:
         """Minutes of a neural job: model.runtime (default 30 tiny, 720 real) x attempt."""
