@@ -24,10 +24,12 @@ collective calls time out after :data:`TIMEOUT` rather than hang.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -100,6 +102,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@contextlib.contextmanager
+def main_module_hidden() -> Iterator[None]:
+    """Spawned processes without the parent's ``__main__``: a spawned child runs the parent's
+    main script again unless it cannot find it, and a job's main script is Snakemake's copy of
+    its workflow script, whose top level needs the ``snakemake`` object and trains (``fn`` and
+    its arguments are importable library objects: nothing of ``__main__`` is needed)."""
+    main = sys.modules["__main__"]
+    saved = {k: main.__dict__.pop(k) for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__spec__ = None  # multiprocessing reads it with getattr
+    try:
+        yield
+    finally:
+        del main.__spec__
+        main.__dict__.update(saved)
+
+
 def launch(n: int, fn: Callable[..., Any], *args: Any) -> None:
     """Run ``fn(*args)`` in ``n`` processes of one process group; returns when all are done.
     A process that raises fails the call with its traceback (the others are ended); a stop
@@ -113,8 +131,9 @@ def launch(n: int, fn: Callable[..., Any], *args: Any) -> None:
     chosen = backend(n)
     os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"] = "127.0.0.1", str(free_port())
     log.info("data-parallel job: %d processes (%s)", n, chosen)
-    context = mp.start_processes(_process, args=(n, chosen, logging.getLogger().level, fn, args),
-                                 nprocs=n, join=False, start_method="spawn")  # fmt: skip
+    with main_module_hidden():
+        context = mp.start_processes(_process, args=(n, chosen, logging.getLogger().level, fn,
+                                     args), nprocs=n, join=False, start_method="spawn")  # fmt: skip
 
     def pass_on(signum: int, frame: Any) -> None:
         for pid in context.pids():
