@@ -2,6 +2,8 @@
 informative feature, the t-SNE frame has the right rows and colours, and the plan gives maps to
 classic experiments and importance to named feature sets only."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,8 @@ import pytest
 from crossemo.evaluation.embedding import colours, embedding_frame, map_rows, subsample
 from crossemo.evaluation.importance import POOLED, importance_table
 from crossemo.features import Standardizer
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _split(n: int, folds: int = 2) -> pd.DataFrame:
@@ -98,12 +102,22 @@ def demo():
 
 
 def test_plan_maps_classic_experiments_and_ranks_named_sets(demo):
-    assert "demo_fusion_early" in demo.mapped_experiments
-    assert "demo_exhubert" not in demo.mapped_experiments  # neural: no feature rows
-    assert "demo_egemaps_svm_emodb" in demo.ranked_experiments
-    assert "demo_handcrafted_multi" in demo.ranked_experiments
+    import copy
+
+    from crossemo.plan import Plan
+
+    chosen = demo.config["analysis"]["experiments"]  # the demo analyses two experiments
+    assert demo.mapped_experiments == demo.ranked_experiments == chosen
+    config = copy.deepcopy(demo.config)
+    del config["analysis"]["experiments"]  # absent: every experiment its family allows
+    every = Plan(config, REPO / "config" / "label_schemes",
+                 REPO / "src" / "crossemo" / "data" / "reference")  # fmt: skip
+    assert "demo_fusion_early" in every.mapped_experiments
+    assert "demo_exhubert" not in every.mapped_experiments  # neural: no feature rows
+    assert "demo_egemaps_svm_emodb" in every.ranked_experiments
+    assert "demo_handcrafted_multi" in every.ranked_experiments
     for unnamed in ("demo_whisper_svm_cross", "demo_fusion_early"):
-        assert unnamed not in demo.ranked_experiments
+        assert unnamed not in every.ranked_experiments
     inputs = demo.rank_inputs("demo_egemaps_svm_emodb")
     assert sorted(k for k in inputs if k.startswith("model_")) == [
         f"model_fold{k}" for k in range(5)]  # fmt: skip

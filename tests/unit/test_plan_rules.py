@@ -249,18 +249,17 @@ def test_demo_targets(demo):
     # reliability and seeds table: 222; demo_egemaps_svm_search its split audit, view, metrics,
     # confusion, labels, subgroups, calibration, reliability, model cards and its search tables
     # (chosen settings, trials): 233; the per-speaker table and figure of each of the 15
-    # experiments with a model (263), the t-SNE map of each of the 10 classic experiments (273)
-    # and the importance table and figure of the 8 on a named feature set (289);
-    # demo_egemaps_svm_emodb's stress tests: its test corpus's eGeMAPS under each of the 4
-    # conditions, the degradation table, breakdown and curves, the robustness tests, the
-    # per-speaker table under stress and its figure (299)
-    assert len(targets) == len(set(targets)) == 299  # compare_demo_xgboost_vs_knn.csv among them
+    # experiments with a model (263); the t-SNE map (265) and the importance table and figure
+    # (269) of the two experiments analysis.experiments names; demo_egemaps_svm_emodb's stress
+    # tests: its test corpus's eGeMAPS under each of the 4 conditions, the degradation table,
+    # breakdown and curves, the robustness tests, the per-speaker table under stress and its
+    # figure (279)
+    assert len(targets) == len(set(targets)) == 279  # compare_demo_xgboost_vs_knn.csv among them
     assert "results/tables/seeds_demo_egemaps_rf_seeds.csv" in targets
     assert "results/figures/speakers_demo_exhubert.png" in targets  # every model: speakers
-    assert "results/figures/embedding_demo_whisper_svm_cross.png" in targets  # classic: a map
-    assert "results/figures/embedding_demo_exhubert.png" not in targets  # neural: no rows
+    assert "results/figures/embedding_demo_handcrafted_multi.png" in targets  # named: a map
+    assert "results/figures/embedding_demo_whisper_svm_cross.png" not in targets  # not named
     assert "results/tables/importance_demo_egemaps_svm_emodb.csv" in targets  # named set
-    assert "results/tables/importance_demo_fusion_early.csv" not in targets  # fused: unnamed
     assert {"results/tables/leaderboard.csv", "results/tables/leaderboard.html"} <= set(targets)
     assert "results/audio/pavoque/0000.parquet" in targets
     assert "results/tables/ensemble_demo_fusion_late.csv" in targets

@@ -144,14 +144,16 @@ def test_rerun_matrix(touched):
     assert "make_split" in matrix["split"] and "preprocess_audio" not in matrix["split"]
     # evaluation settings: the evaluation stage (metrics, subgroups, calibration, confusion
     # figures) and comparisons, then what reads them (paper tables, corpus matrices, the
-    # leaderboard, the seeds tables, the model cards' metrics)
+    # leaderboard, the seeds tables, the stress tests' intervals, the model cards' metrics)
     assert matrix["evaluation"] == [
         "compare_experiments",
         "evaluate_experiment",
+        "evaluate_stress",
         "make_corpus_matrix",
         "make_leaderboard",
         "make_paper_table",
         "make_seeds_table",
+        "test_robustness",
         "write_model_cards",
     ]
     text = README.read_text()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from crossemo import splits
 from crossemo.core import names, provenance
+from crossemo.core.configuration import nearest
 from crossemo.models import families, search_space
 from crossemo.models.families.keys import WHISPER_INPUTS
 from crossemo.models.stages import init_chain, parse_init_from
@@ -64,6 +65,10 @@ class Checks(Experiments):
                 )
         for e in self.search_experiments:
             self.validate_search(e)
+        for e in (self.config.get("analysis") or {}).get("experiments") or []:
+            if e not in self.experiments:
+                raise ValueError(f"analysis.experiments: {e!r} is not an experiment of the "
+                                 f"config{nearest(e, self.experiments)}")  # fmt: skip
         check_tracking(self.config)
         for e in self.experiments:
             if self.experiment(e)["protocol"] in splits.EMOBOX_PROTOCOLS and not self.in_demo(

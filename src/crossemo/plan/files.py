@@ -111,11 +111,17 @@ class Files(Experiments):
         not zero) or above zero."""
         return bool((self.config.get("analysis") or {}).get(key, 1))
 
+    def analysed(self, experiments: list[str]) -> list[str]:
+        """Those of ``experiments`` that ``analysis.experiments`` names (all when absent)."""
+        chosen = (self.config.get("analysis") or {}).get("experiments")
+        return experiments if chosen is None else [e for e in experiments if e in chosen]
+
     @property
     def mapped_experiments(self) -> list[str]:
         """Classic experiments with an embedding map of their feature rows (neural families
         have none)."""
-        return list(self.classic_experiments) if self.analysis_on("embedding_points") else []
+        on = self.analysis_on("embedding_points")
+        return self.analysed(list(self.classic_experiments)) if on else []
 
     @property
     def ranked_experiments(self) -> list[str]:
@@ -125,9 +131,9 @@ class Files(Experiments):
         if not self.analysis_on("importance_repeats"):
             return []
         named = set(upstreams.featuresets())
-        return [e for e in self.classic_experiments
-                if isinstance(self.experiment(e).get("features"), str)
-                and self.experiment(e)["features"] in named]  # fmt: skip
+        return self.analysed([e for e in self.classic_experiments
+                              if isinstance(self.experiment(e).get("features"), str)
+                              and self.experiment(e)["features"] in named])  # fmt: skip
 
     def analysis_targets(self) -> list[str]:
         """Embedding maps, importance tables and figures (report: "Speakers and features")."""
