@@ -56,7 +56,8 @@ def _panel(ax, variant: str, corpus: str, part: pd.DataFrame) -> None:
         f"{len(part)} speakers, sorted by UAR (bars: interval where n >= its minimum)", fontsize=8
     )
     ax.set_ylabel("UAR")
-    ax.set_title(f"{variant} - {corpus}\n{spread_text(uar)}", fontsize=9)
+    prefix = f"{variant} - " if variant else ""  # the unnamed variant: the runs pooled
+    ax.set_title(f"{prefix}{corpus}\n{spread_text(uar)}", fontsize=9)
 
 
 def plot_speakers(table: pd.DataFrame, output: str | Path, experiment: str) -> None:

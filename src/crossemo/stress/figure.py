@@ -31,9 +31,14 @@ def _draw(ax, title: str, rows: pd.DataFrame, clean: float, chance: float,
         rows = rows.sort_values("axis_value")
         x = rows["axis_value"].to_numpy()
         ax.fill_between(x, rows["ci_low"], rows["ci_high"], alpha=0.25, label="interval")
-        ax.plot(x, rows["value"], marker="o", label=BREAKDOWN_MEASURE.upper())
+        ax.errorbar(x, rows["value"], yerr=[rows["value"] - rows["ci_low"],
+                                            rows["ci_high"] - rows["value"]],
+                    marker="o", capsize=3, label=BREAKDOWN_MEASURE.upper())  # fmt: skip
         ax.set_xlabel(str(rows["axis"].iloc[0]))
         axis = rows["axis"].iloc[0]
+        if len(x) == 1:  # one setting: its value as the only tick, centred
+            ax.set_xticks(x, [f"{x[0]:g}"])
+            ax.set_xlim(x[0] - 1, x[0] + 1)
         if severity(axis, 2.0) < severity(axis, 1.0):  # harsher to the left: read left to right
             ax.invert_xaxis()
     else:
@@ -75,7 +80,7 @@ def plot_stress(metrics: pd.DataFrame, breakdown: pd.DataFrame, output: str | Pa
         broken = set(breakdown.loc[(breakdown["variant"] == variant)
                                    & (breakdown["scope"] == OVERALL), "breakdown"])  # fmt: skip
         for j, (title, panel) in enumerate(layout[variant]):
-            _draw(axes[i][j], f"{experiment} / {shown}: {title}", panel,
+            _draw(axes[i][j], f"{shown}: {title}", panel,
                   float(clean_row["value"]), float(clean_row["chance"]), broken - {""})  # fmt: skip
         for j in range(len(layout[variant]), ncols):
             axes[i][j].axis("off")

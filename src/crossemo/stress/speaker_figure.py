@@ -59,6 +59,6 @@ def plot_stress_speakers(table: pd.DataFrame, output: str | Path, experiment: st
         ax.axis("off")
     if not shown:
         axes.flat[0].text(0.5, 0.5, "no test speakers", ha="center", va="center")
-    fig.suptitle(f"{experiment}: UAR per test speaker, clean vs. the worst condition",
+    fig.suptitle(f"{experiment}\nUAR per test speaker: clean vs. the worst condition",
                  fontsize=10)  # fmt: skip
     save_figure(fig, output)
