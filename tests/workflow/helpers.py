@@ -78,13 +78,23 @@ def stand_in_roots(config: dict, root: Path) -> dict:
     return config
 
 
+def kept_analysis(config: dict) -> dict:
+    """``config`` with ``analysis.experiments`` cut to the experiments it keeps (tests run
+    subsets of the demo's experiments; start-up refuses a name that is not an experiment)."""
+    chosen = (config.get("analysis") or {}).get("experiments")
+    if chosen is None:
+        return config
+    kept = [e for e in chosen if e in config.get("experiments", {})]
+    return {**config, "analysis": {**config["analysis"], "experiments": kept}}
+
+
 def run_snakemake(
     workdir: Path, config: dict, *args: str, check: bool = True, timeout: float = 900
 ) -> subprocess.CompletedProcess:
     """Run the repository's Snakefile in ``workdir`` with ``config``; output captured."""
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / "config.yaml"
-    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    config_path.write_text(yaml.safe_dump(kept_analysis(config), sort_keys=False))
     cmd = [
         SNAKEMAKE,
         "--snakefile",
