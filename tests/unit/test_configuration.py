@@ -39,6 +39,7 @@ REHEARSAL_MAY_CHANGE = (
     "demo.*",
     "rehearsal*",
     "deviations*",
+    "analysis.experiments",  # report figures (maps, importance), not protocol
     "corpora.*.root",
     "corpora.*.sheet",
     "corpora.*.download.*",
