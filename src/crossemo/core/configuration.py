@@ -11,13 +11,13 @@ stay cheap (SLURM re-parses it for every job).
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import yaml
 
+from crossemo.core.hints import nearest  # noqa: F401 - re-exported
 from crossemo.core.provenance import SHEET_ADAPTER, demo_problems, source_problems
 from crossemo.core.safe_text import terminal_text
 
@@ -240,12 +240,6 @@ def merge_extra_deviations(config: dict) -> None:
     extra = config.pop("extra_deviations", None) or []
     if extra:
         config["deviations"] = list(config.get("deviations") or []) + list(extra)
-
-
-def nearest(name: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest of ``choices`` to ``name``; empty when none is."""
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 # ---- checks ---------------------------------------------------------------------------------

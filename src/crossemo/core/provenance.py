@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from crossemo.core.hints import nearest
+
 #: key of the provenance record in a manifest's Parquet key-value metadata
 METADATA_KEY = b"crossemo.provenance"
 #: adapter name of corpora built from a spreadsheet of videos (downloaded, then cut)
@@ -95,8 +97,6 @@ def source_problems(config: Mapping[str, Any]) -> list[str]:
 def demo_problems(config: Mapping[str, Any]) -> list[str]:
     """``demo.corpora``: names of demo corpora, and every corpus root in the demo's folder
     among them (the others are never written)."""
-    import difflib
-
     demo = config.get("demo") or {}
     chosen = demo.get("corpora")
     if not demo.get("enabled") or chosen is None:
@@ -104,8 +104,7 @@ def demo_problems(config: Mapping[str, Any]) -> list[str]:
     problems = []
     for name in chosen:
         if name not in DEMO_CORPORA:
-            close = difflib.get_close_matches(str(name), DEMO_CORPORA, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = nearest(str(name), DEMO_CORPORA)
             problems.append(f"demo.corpora: no demo corpus {name!r}{hint}; choose from "
                             f"{', '.join(DEMO_CORPORA)}")  # fmt: skip
     written = {*chosen, *(["SAVEE-flat"] if "SAVEE" in chosen else [])}

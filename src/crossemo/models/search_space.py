@@ -12,10 +12,10 @@ loaded). The search itself runs in :mod:`crossemo.models.search`. Light: standar
 from __future__ import annotations
 
 import copy
-import difflib
 from collections.abc import Mapping
 from typing import Any
 
+from crossemo.core.hints import nearest
 from crossemo.models.families import keys
 
 METHODS = ("tpe", "grid", "random")
@@ -58,8 +58,7 @@ def unknown_keys(space: Mapping[str, Any], known: list[str], where: str, family:
     problems = []
     for key in space:
         if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = nearest(str(key), known)
             problems.append(f"{where}.space.{key}: family {family} has no such key{hint}; it "
                             f"takes {', '.join(known)}")  # fmt: skip
     return problems
@@ -74,8 +73,7 @@ def range_problems(search: Mapping[str, Any], where: str) -> list[str]:
         problems.append(f"{where}.method: {method!r} is not one of {', '.join(METHODS)}")
     metric = search.get("metric", DEFAULTS["metric"])
     if metric not in METRICS:
-        close = difflib.get_close_matches(str(metric), METRICS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = nearest(str(metric), METRICS)
         problems.append(f"{where}.metric: {metric!r}{hint}; one of {', '.join(METRICS)}")
     for key, spec in (search.get("space") or {}).items():
         if "choices" in spec:
